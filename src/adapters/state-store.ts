@@ -1,0 +1,161 @@
+/**
+ * The only writer of `.xplan/state.json`.
+ * Writes are atomic (temp file, fsync, rename), serialised by a short lock file, and checked against the revision
+ * the caller read (compare-and-swap). The previous good state is kept as `state.json.bak`. A corrupt state file is
+ * never overwritten.
+ */
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { XplanError } from '../core/errors.js';
+import { emptyState, validateState, type State } from '../core/state.js';
+import { ensureXplanDir } from './xplan-dir.js';
+
+export class StateCorruptError extends XplanError {
+  constructor(path: string, reason: string, backup: string | undefined) {
+    super('STATE_CORRUPT', `${path} is corrupt (${reason}); xplan will not overwrite it`, {
+      hint: backup
+        ? `The last good state is ${backup}: inspect it, then copy it over ${path}.`
+        : `Move ${path} aside to start fresh, or repair it by hand.`,
+    });
+  }
+}
+
+export class StateConflictError extends XplanError {
+  constructor(expected: number, found: number) {
+    super('STATE_CONFLICT', `The state changed while this command ran (revision ${expected} → ${found})`, {
+      hint: 'Run the command again; another xplan process updated the state.',
+    });
+  }
+}
+
+export class StateLockedError extends XplanError {
+  constructor(path: string, holder: LockHolder) {
+    super('STATE_LOCKED', `The state is locked by pid ${holder.pid} on ${holder.host} since ${holder.since}`, {
+      hint: `Wait for that process to finish; if it is gone, remove ${path}.`,
+    });
+  }
+}
+
+interface LockHolder {
+  pid: number;
+  host: string;
+  since: string;
+}
+
+export interface StateStoreOptions {
+  now?: () => Date;
+  /** How long to wait for another writer's lock before giving up. */
+  lockTimeoutMs?: number;
+}
+
+export class StateStore {
+  readonly path: string;
+  readonly backupPath: string;
+  private readonly lockPath: string;
+  private readonly now: () => Date;
+  private readonly lockTimeoutMs: number;
+
+  constructor(
+    private readonly xplanDir: string,
+    options: StateStoreOptions = {},
+  ) {
+    this.path = join(xplanDir, 'state.json');
+    this.backupPath = join(xplanDir, 'state.json.bak');
+    this.lockPath = join(xplanDir, 'state.lock');
+    this.now = options.now ?? (() => new Date());
+    this.lockTimeoutMs = options.lockTimeoutMs ?? 5000;
+  }
+
+  /** The saved state, or undefined when there is none yet. Throws StateCorruptError for a damaged file. */
+  async read(): Promise<State | undefined> {
+    return (await this.readRaw())?.state;
+  }
+
+  /**
+   * Applies `change` to the current state and writes the result as the next revision.
+   * With `expectedRevision`, refuses to write if someone else wrote since the caller read that revision.
+   */
+  async update(change: (state: State) => State, options: { expectedRevision?: number } = {}): Promise<State> {
+    await ensureXplanDir(this.xplanDir);
+    await this.lock();
+    try {
+      const current = await this.readRaw();
+      const base = current?.state ?? emptyState(this.now().toISOString());
+      if (options.expectedRevision !== undefined && base.revision !== options.expectedRevision) {
+        throw new StateConflictError(options.expectedRevision, base.revision);
+      }
+      const next: State = { ...change(structuredClone(base)), revision: base.revision + 1, updatedAt: this.now().toISOString() };
+      if (current) await writeFileAtomic(this.backupPath, current.text);
+      await writeFileAtomic(this.path, `${JSON.stringify(next, null, 2)}\n`);
+      return next;
+    } finally {
+      await rm(this.lockPath, { force: true });
+    }
+  }
+
+  private async readRaw(): Promise<{ state: State; text: string } | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new StateCorruptError(this.path, `not valid JSON: ${(error as Error).message}`, await this.goodBackup());
+    }
+    const validation = validateState(parsed);
+    if (!validation.ok) throw new StateCorruptError(this.path, validation.reason, await this.goodBackup());
+    return { state: validation.state, text };
+  }
+
+  private async goodBackup(): Promise<string | undefined> {
+    try {
+      return validateState(JSON.parse(await readFile(this.backupPath, 'utf8'))).ok ? this.backupPath : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async lock(): Promise<void> {
+    const deadline = Date.now() + this.lockTimeoutMs;
+    const me: LockHolder = { pid: process.pid, host: hostname(), since: this.now().toISOString() };
+    for (;;) {
+      try {
+        await writeFile(this.lockPath, JSON.stringify(me), { flag: 'wx' });
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const holder = await this.lockHolder();
+      if (holder && holder.host === me.host && !isAlive(holder.pid)) {
+        await rm(this.lockPath, { force: true }); // stale: its process is gone
+        continue;
+      }
+      if (Date.now() > deadline) throw new StateLockedError(this.lockPath, holder ?? { pid: 0, host: 'unknown', since: 'unknown' });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  private async lockHolder(): Promise<LockHolder | undefined> {
+    try {
+      return JSON.parse(await readFile(this.lockPath, 'utf8')) as LockHolder;
+    } catch {
+      return undefined; // vanished or half-written: the next attempt decides
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

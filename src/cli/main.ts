@@ -1,0 +1,96 @@
+/** Entry point: runs the program, prints the outcome or the error, and is the only place that sets exit codes. */
+import { readFileSync } from 'node:fs';
+import { CommanderError } from 'commander';
+import { XplanError, type ExitCode } from '../core/errors.js';
+import { buildProgram, type CliContext } from './program.js';
+
+const USAGE_CODES: Record<string, string> = {
+  'commander.unknownOption': 'UNKNOWN_OPTION',
+  'commander.unknownCommand': 'UNKNOWN_COMMAND',
+  'commander.missingArgument': 'MISSING_ARGUMENT',
+  'commander.optionMissingArgument': 'MISSING_OPTION_VALUE',
+  'commander.missingMandatoryOptionValue': 'MISSING_OPTION_VALUE',
+  'commander.invalidArgument': 'INVALID_ARGUMENT',
+  'commander.excessArguments': 'TOO_MANY_ARGUMENTS',
+  'commander.conflictingOption': 'CONFLICTING_OPTIONS',
+};
+
+async function main(argv: string[]): Promise<ExitCode> {
+  const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  const ctx: CliContext = { cwd: process.cwd(), env: process.env };
+  const json = argv.includes('--json');
+  const debug = argv.includes('--debug') || isTruthy(process.env.XPLAN_DEBUG);
+  const program = buildProgram(ctx, version);
+  program.configureOutput({ outputError: () => {} });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    return reportError(error, { json, debug, argv, commands: program.commands.map((c) => c.name()) });
+  }
+  const outcome = ctx.outcome;
+  if (!outcome) return 0;
+  if (json) {
+    process.stdout.write(`${JSON.stringify(outcome.json, null, 2)}\n`);
+  } else {
+    const theme = await stdoutTheme(argv);
+    process.stdout.write(`${await outcome.render(theme)}\n`);
+  }
+  return outcome.negative ? 1 : 0;
+}
+
+async function stdoutTheme(argv: string[]) {
+  const { colorEnabled, createTheme } = await import('../ui/theme.js');
+  return createTheme(
+    colorEnabled({ env: process.env, isTTY: process.stdout.isTTY === true, noColorFlag: argv.includes('--no-color'), json: false }),
+  );
+}
+
+interface ErrorContext {
+  json: boolean;
+  debug: boolean;
+  argv: string[];
+  commands: string[];
+}
+
+async function reportError(error: unknown, ctx: ErrorContext): Promise<ExitCode> {
+  if (error instanceof CommanderError) {
+    // --help and --version end parsing through an exception too.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+    if (error.code === 'commander.help') return 2; // no command given: help went to stderr
+    const command = ctx.argv.find((a) => ctx.commands.includes(a));
+    const usage = new XplanError(USAGE_CODES[error.code] ?? 'USAGE', error.message.replace(/^error:\s*/, ''), {
+      hint: `Run \`xplan ${command ? `${command} ` : ''}--help\` for the usage.`,
+    });
+    return printError(usage, ctx);
+  }
+  if (error instanceof Error && error.name === 'ExitPromptError') {
+    return printError(new XplanError('CANCELLED', 'Cancelled.', { exitCode: 130 }), ctx);
+  }
+  if (error instanceof XplanError) return printError(error, ctx);
+  const unexpected = new XplanError('INTERNAL', `Unexpected error: ${error instanceof Error ? error.message : String(error)}`, {
+    hint: ctx.debug ? 'This is a bug in xplan; please report it with the stack trace above.' : 'Run again with --debug for the stack trace, and report it as a bug.',
+  });
+  return printError(unexpected, ctx, error);
+}
+
+async function printError(error: XplanError, ctx: ErrorContext, original: unknown = error): Promise<ExitCode> {
+  if (ctx.json) {
+    process.stderr.write(`${JSON.stringify({ error: { code: error.code, message: error.message, hint: error.hint ?? null } })}\n`);
+    return error.exitCode;
+  }
+  const { colorEnabled, createTheme } = await import('../ui/theme.js');
+  const theme = createTheme(
+    colorEnabled({ env: process.env, isTTY: process.stderr.isTTY === true, noColorFlag: ctx.argv.includes('--no-color'), json: false }),
+  );
+  if (ctx.debug && original instanceof Error && original.stack) process.stderr.write(`${theme.dim(original.stack)}\n`);
+  process.stderr.write(`${theme.error('✖')} ${error.message}\n`);
+  if (error.hint) process.stderr.write(`  ${theme.dim('→')} ${error.hint}\n`);
+  return error.exitCode;
+}
+
+function isTruthy(value: string | undefined): boolean {
+  return value !== undefined && value !== '' && value !== '0' && value !== 'false';
+}
+
+process.exitCode = await main(process.argv.slice(2));

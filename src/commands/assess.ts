@@ -1,0 +1,44 @@
+/** `xplan assess`: read specs, assess their scope, and save the assessment for `plan` to reuse. */
+import { relative } from 'node:path';
+import { assessSpecs, type Assessment } from '../core/assess.js';
+import { parseSpec } from '../core/spec.js';
+import { readConfig } from '../adapters/config-file.js';
+import { findProject } from '../adapters/project.js';
+import { readSpecFile, type SpecFile } from '../adapters/spec-file.js';
+import { StateStore } from '../adapters/state-store.js';
+
+export interface AssessOptions {
+  cwd: string;
+  specs: string[];
+  save: boolean;
+}
+
+export interface AssessResult {
+  assessment: Assessment;
+  saved?: { path: string; revision: number };
+  notSavedReason?: string;
+}
+
+export async function assess(options: AssessOptions): Promise<AssessResult> {
+  const project = findProject(options.cwd);
+  // Everything that can be refused is checked before anything is written.
+  const config = await readConfig(project.xplanDir, options.cwd);
+  const files: SpecFile[] = [];
+  for (const path of options.specs) files.push(await readSpecFile(path, options.cwd));
+
+  const assessment = assessSpecs(
+    files.map((f) => parseSpec(f.text, f.path)),
+    config.assess.thresholds,
+  );
+
+  if (!options.save) return { assessment, notSavedReason: '--no-save' };
+  if (!project.inGitRepo) return { assessment, notSavedReason: 'not inside a git repository' };
+
+  const store = new StateStore(project.xplanDir);
+  const state = await store.update((s) => ({
+    ...s,
+    specs: files.map((f) => ({ path: relative(project.root, f.absolutePath), sha256: f.sha256, bytes: f.bytes })),
+    assessment,
+  }));
+  return { assessment, saved: { path: relative(options.cwd, store.path) || store.path, revision: state.revision } };
+}

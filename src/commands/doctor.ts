@@ -1,0 +1,96 @@
+/** `xplan doctor`: is this machine ready for each xplan step, and what fixes what is missing. */
+import { readConfig } from '../adapters/config-file.js';
+import { findProject } from '../adapters/project.js';
+import { probe } from '../adapters/system.js';
+import { XplanError } from '../core/errors.js';
+import { parseVersion, versionAtLeast } from '../core/version.js';
+
+export type CheckStatus = 'ok' | 'missing' | 'outdated' | 'invalid';
+
+export interface DoctorCheck {
+  name: string;
+  /** Which xplan step needs it. */
+  neededFor: string;
+  required: boolean;
+  status: CheckStatus;
+  version?: string;
+  detail?: string;
+  fix?: string;
+}
+
+export interface DoctorResult {
+  checks: DoctorCheck[];
+  ok: boolean;
+}
+
+export interface DoctorOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  nodeVersion?: string;
+}
+
+const MIN_NODE = [20, 0, 0];
+// `git merge-tree --write-tree` (merging several dependency branches without a checkout) arrived in 2.38.
+const MIN_GIT = [2, 38, 0];
+
+export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
+  const run = (command: string, args: string[]) => probe(command, args, { cwd: options.cwd, env: options.env });
+  const [git, claude, bd] = await Promise.all([run('git', ['--version']), run('claude', ['--version']), probeBeads(run)]);
+
+  const nodeVersion = options.nodeVersion ?? process.versions.node;
+  const checks: DoctorCheck[] = [
+    versionCheck('node', 'everything', true, nodeVersion, MIN_NODE, 'Install Node.js 20 or newer (https://nodejs.org, or `nvm install 20`).'),
+    git.found
+      ? versionCheck('git', 'run (worktrees, branches)', true, git.stdout, MIN_GIT, 'Upgrade git to 2.38 or newer (e.g. `brew install git` or your package manager).')
+      : missing('git', 'run (worktrees, branches)', true, 'Install git 2.38 or newer (e.g. `apt install git`, `brew install git`).'),
+    claude.found && claude.exitCode === 0
+      ? { name: 'claude', neededFor: 'run (agents)', required: true, status: 'ok', version: parseVersion(claude.stdout)?.join('.') ?? claude.stdout }
+      : missing('claude', 'run (agents)', true, 'npm install -g @anthropic-ai/claude-code, then run `claude` once to log in.'),
+    bd.found
+      ? { name: bd.name, neededFor: 'export beads (optional)', required: false, status: 'ok', version: bd.version }
+      : missing('bd', 'export beads (optional)', false, 'brew install beads, or npm install -g @beads/bd; without it xplan writes JSONL for `bd import`.'),
+    await configCheck(options.cwd),
+  ];
+  return { checks, ok: checks.every((c) => !c.required || c.status === 'ok') };
+}
+
+function versionCheck(name: string, neededFor: string, required: boolean, text: string, minimum: number[], fix: string): DoctorCheck {
+  const version = parseVersion(text);
+  const shown = version?.join('.') ?? text;
+  if (version && versionAtLeast(version, minimum)) return { name, neededFor, required, status: 'ok', version: shown };
+  return { name, neededFor, required, status: 'outdated', version: shown, detail: `needs ${minimum.join('.')} or newer`, fix };
+}
+
+function missing(name: string, neededFor: string, required: boolean, fix: string): DoctorCheck {
+  return { name, neededFor, required, status: 'missing', detail: 'not found on PATH', fix };
+}
+
+async function probeBeads(run: (command: string, args: string[]) => ReturnType<typeof probe>): Promise<{ found: boolean; name: string; version?: string }> {
+  const bd = await run('bd', ['version', '--json']);
+  if (bd.found && bd.exitCode === 0) {
+    let version: string | undefined;
+    try {
+      const parsed = JSON.parse(bd.stdout) as { version?: string; data?: { version?: string } };
+      version = parsed.version ?? parsed.data?.version;
+    } catch {
+      version = parseVersion(bd.stdout)?.join('.');
+    }
+    return { found: true, name: 'bd', version: version ?? 'unknown' };
+  }
+  // beads_rust installs as `br`; some users alias bd to it.
+  const br = await run('br', ['--version']);
+  if (br.found && br.exitCode === 0) return { found: true, name: 'br', version: parseVersion(br.stdout)?.join('.') ?? br.stdout };
+  return { found: false, name: 'bd' };
+}
+
+async function configCheck(cwd: string): Promise<DoctorCheck> {
+  const project = findProject(cwd);
+  const base = { name: 'config', neededFor: 'every command in this repository', required: true };
+  try {
+    await readConfig(project.xplanDir, cwd);
+    return { ...base, status: 'ok', detail: project.inGitRepo ? 'valid' : 'valid (not inside a git repository: assess results are not saved)' };
+  } catch (error) {
+    if (!(error instanceof XplanError)) throw error;
+    return { ...base, status: 'invalid', detail: error.message, fix: error.hint };
+  }
+}

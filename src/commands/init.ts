@@ -1,0 +1,47 @@
+/** `xplan init`: writes `.xplan/config.yaml` with every setting and its default, and `.xplan/.gitignore`. */
+import { access, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { XplanError } from '../core/errors.js';
+import { CONFIG_FILE } from '../adapters/config-file.js';
+import { findProject } from '../adapters/project.js';
+import { ensureXplanDir } from '../adapters/xplan-dir.js';
+
+export interface InitOptions {
+  cwd: string;
+  force: boolean;
+  /** Print the starter config instead of writing it. */
+  print: boolean;
+}
+
+export interface InitResult {
+  configPath?: string;
+  printed?: string;
+  overwritten: boolean;
+  inGitRepo: boolean;
+}
+
+export async function configTemplate(): Promise<string> {
+  return readFile(new URL('../../templates/config.yaml', import.meta.url), 'utf8');
+}
+
+export async function init(options: InitOptions): Promise<InitResult> {
+  const project = findProject(options.cwd);
+  const template = await configTemplate();
+  if (options.print) return { printed: template, overwritten: false, inGitRepo: project.inGitRepo };
+
+  const path = join(project.xplanDir, CONFIG_FILE);
+  const shown = relative(options.cwd, path) || path;
+  const exists = await access(path).then(
+    () => true,
+    () => false,
+  );
+  if (exists && !options.force) {
+    throw new XplanError('CONFIG_EXISTS', `${shown} already exists`, {
+      hint: 'Keep it, or run `xplan init --force` to replace it with the defaults (`xplan init --print` shows them).',
+    });
+  }
+  await ensureXplanDir(project.xplanDir);
+  await writeFileAtomic(path, template);
+  return { configPath: shown, overwritten: exists, inGitRepo: project.inGitRepo };
+}

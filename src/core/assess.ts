@@ -1,0 +1,260 @@
+/**
+ * Scope assessment: does a spec fit one agent, need several, or need splitting first? Pure.
+ * Every driver carries its value, its thresholds and the spec lines it came from, so a verdict can be checked.
+ */
+import type { ThresholdRange, Thresholds } from './config.js';
+import { EFFORT_HOURS, effortFromWords, hoursFloorFromLength, hoursFromText } from './effort.js';
+import type { ParsedSpec, Requirement, SourceRef, SpecKind } from './spec.js';
+
+export type Verdict = 'single-agent' | 'multi-agent' | 'decomposition-required';
+export type Confidence = 'low' | 'medium' | 'high';
+export type DriverId = 'requirements' | 'components' | 'integrations' | 'risks' | 'unknowns' | 'effortHours';
+
+export interface Driver {
+  id: DriverId;
+  label: string;
+  value: number;
+  threshold: ThresholdRange;
+  /** The verdict this driver alone argues for. */
+  level: Verdict;
+  evidence: SourceRef[];
+}
+
+export interface Warning {
+  code: string;
+  message: string;
+  evidence: SourceRef[];
+}
+
+export interface SplitSuggestion {
+  file: string;
+  title: string;
+  line: number;
+  requirements: number;
+}
+
+export interface Assessment {
+  schemaVersion: 1;
+  spec: { paths: string[]; kind: SpecKind | 'mixed'; title: string };
+  verdict: Verdict;
+  confidence: Confidence;
+  reasons: string[];
+  drivers: Driver[];
+  warnings: Warning[];
+  split: SplitSuggestion[];
+  next: string;
+}
+
+/** Evidence kept per driver: enough to check the value, bounded so huge specs stay cheap to store. */
+export const MAX_EVIDENCE = 50;
+
+const LEVELS: Verdict[] = ['single-agent', 'multi-agent', 'decomposition-required'];
+// Drivers that measure the amount of work. Unknowns only lower confidence: they call for answers, not agents.
+const SIZE_DRIVERS: DriverId[] = ['requirements', 'components', 'integrations', 'risks', 'effortHours'];
+
+export function requirementHours(requirement: Requirement): number {
+  const hours = EFFORT_HOURS[effortFromWords(requirement.words)];
+  return requirement.kind === 'non-functional' ? Math.max(hours, EFFORT_HOURS.S) : hours;
+}
+
+function levelOf(value: number, range: ThresholdRange): Verdict {
+  if (value > range.multi) return 'decomposition-required';
+  if (value > range.single) return 'multi-agent';
+  return 'single-agent';
+}
+
+function bounded(evidence: SourceRef[]): SourceRef[] {
+  return evidence.length > MAX_EVIDENCE ? evidence.slice(0, MAX_EVIDENCE) : evidence;
+}
+
+function shellQuote(path: string): string {
+  return /^[\w./@:+-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
+}
+
+export function assessSpecs(specs: ParsedSpec[], thresholds: Thresholds): Assessment {
+  if (specs.length === 0) throw new Error('assessSpecs needs at least one spec');
+  const requirements = specs.flatMap((s) => s.requirements);
+  const components = specs.flatMap((s) => s.components);
+  const integrations = specs.flatMap((s) => s.integrations);
+  const risks = specs.flatMap((s) => s.risks);
+  const unknowns = specs.flatMap((s) => s.openQuestions);
+
+  const { effortHours, effortEvidence } = estimateEffort(specs);
+
+  const driver = (id: DriverId, label: string, value: number, evidence: SourceRef[]): Driver => ({
+    id,
+    label,
+    value,
+    threshold: thresholds[id],
+    level: levelOf(value, thresholds[id]),
+    evidence: bounded(evidence),
+  });
+  const drivers: Driver[] = [
+    driver('requirements', 'Requirements and user stories', requirements.length, requirements),
+    driver('components', 'Components', components.length, components.map((c) => ({ ...c.evidence, text: `${c.name}: ${c.evidence.text}` }))),
+    driver('integrations', 'Integration points', integrations.length, integrations.map((i) => ({ ...i.evidence, text: `${i.name}: ${i.evidence.text}` }))),
+    driver('risks', 'Risk factors', risks.length, risks),
+    driver('unknowns', 'Open questions', unknowns.length, unknowns),
+    driver('effortHours', 'Estimated effort (agent-hours)', effortHours, effortEvidence),
+  ];
+
+  const { verdict, reasons } = decideVerdict(drivers);
+  const confidence = decideConfidence(drivers, verdict, specs);
+  const paths = specs.map((s) => s.file);
+  const kinds = [...new Set(specs.map((s) => s.kind))];
+  const split = verdict === 'decomposition-required' ? suggestSplit(specs) : [];
+
+  return {
+    schemaVersion: 1,
+    spec: { paths, kind: kinds.length === 1 ? kinds[0]! : 'mixed', title: specs.map((s) => s.title).join(' + ') },
+    verdict,
+    confidence,
+    reasons,
+    drivers,
+    warnings: collectWarnings(specs, requirements, unknowns),
+    split,
+    next: nextCommand(verdict, paths, split),
+  };
+}
+
+/**
+ * Effort per spec: the sum of its requirements' sizes (or its text size when it has none), but never less than
+ * its length implies. Evidence lists the largest items first.
+ */
+function estimateEffort(specs: ParsedSpec[]): { effortHours: number; effortEvidence: SourceRef[] } {
+  let effortHours = 0;
+  const items: Array<SourceRef & { hours: number }> = [];
+  for (const spec of specs) {
+    const fromText = spec.requirements.length === 0;
+    const listed = fromText ? hoursFromText(spec.wordCount) : spec.requirements.reduce((sum, r) => sum + requirementHours(r), 0);
+    const floor = hoursFloorFromLength(spec.wordCount);
+    effortHours += Math.max(listed, floor);
+    if (fromText) {
+      items.push({ file: spec.file, line: 1, text: `${formatValue(listed)}h from ${spec.wordCount} words of unstructured text`, hours: listed });
+    } else if (floor > listed) {
+      items.push({ file: spec.file, line: 1, text: `${formatValue(floor)}h for ${spec.wordCount} words of spec (more than its requirements add up to: ${formatValue(listed)}h)`, hours: floor });
+    } else {
+      for (const r of spec.requirements) items.push({ file: r.file, line: r.line, text: `${formatValue(requirementHours(r))}h · ${r.text}`, hours: requirementHours(r) });
+    }
+  }
+  items.sort((x, y) => y.hours - x.hours);
+  return { effortHours, effortEvidence: items.map(({ hours: _hours, ...ref }) => ref) };
+}
+
+function decideVerdict(drivers: Driver[]): { verdict: Verdict; reasons: string[] } {
+  const size = drivers.filter((d) => SIZE_DRIVERS.includes(d.id));
+  const effort = drivers.find((d) => d.id === 'effortHours')!;
+  const describe = (d: Driver, bound: number) => `${d.label.toLowerCase()} ${formatValue(d.value)} > ${formatValue(bound)}`;
+
+  // One oversized measure can be noise (a long glossary, a list of endpoints); effort or two measures are not.
+  const overMulti = size.filter((d) => d.level === 'decomposition-required');
+  if (effort.level === 'decomposition-required' || overMulti.length >= 2) {
+    return {
+      verdict: 'decomposition-required',
+      reasons: [`Too large for one plan: ${overMulti.map((d) => describe(d, d.threshold.multi)).join(', ')}.`],
+    };
+  }
+  const overSingle = size.filter((d) => d.level !== 'single-agent');
+  if (effort.level !== 'single-agent' || overSingle.length >= 2) {
+    return {
+      verdict: 'multi-agent',
+      reasons: [`More than one agent session: ${overSingle.map((d) => describe(d, d.threshold.single)).join(', ')}.`],
+    };
+  }
+  const reasons =
+    overSingle.length === 1
+      ? [`Only one measure is above the single-agent threshold (${describe(overSingle[0]!, overSingle[0]!.threshold.single)}); the work still fits one agent.`]
+      : ['Every measure is within the single-agent thresholds.'];
+  return { verdict: 'single-agent', reasons };
+}
+
+function decideConfidence(drivers: Driver[], verdict: Verdict, specs: ParsedSpec[]): Confidence {
+  let score = 2;
+  const level = LEVELS.indexOf(verdict);
+  // Borderline: a measure that decided the verdict sits within 25 % of the threshold it crossed or stayed under.
+  const borderline = drivers.some((d) => {
+    if (!SIZE_DRIVERS.includes(d.id)) return false;
+    const bound = level === 0 ? d.threshold.single : level === 1 ? (d.level === 'single-agent' ? d.threshold.single : d.threshold.multi) : d.threshold.multi;
+    return bound > 0 && Math.abs(d.value - bound) <= bound * 0.25;
+  });
+  if (borderline) score--;
+  const unknowns = drivers.find((d) => d.id === 'unknowns')!;
+  if (unknowns.level !== 'single-agent') score--;
+  // Long text with nothing recognisable as a requirement means the measures saw little of the spec.
+  if (specs.some((s) => s.requirements.length === 0 && s.wordCount > 400)) score--;
+  return (['low', 'medium', 'high'] as const)[Math.max(0, score)]!;
+}
+
+function collectWarnings(specs: ParsedSpec[], requirements: Requirement[], unknowns: SourceRef[]): Warning[] {
+  const warnings: Warning[] = [];
+  if (unknowns.length > 0) {
+    warnings.push({
+      code: 'OPEN_QUESTIONS',
+      message: `${unknowns.length} open question${unknowns.length === 1 ? '' : 's'} to answer before agents start`,
+      evidence: bounded(unknowns),
+    });
+  }
+  const acceptanceTotal = specs.reduce((n, s) => n + s.acceptance.length, 0);
+  if (requirements.length > 0 && acceptanceTotal === 0) {
+    warnings.push({
+      code: 'NO_ACCEPTANCE_CRITERIA',
+      message: 'No acceptance criteria found: agents will have nothing concrete to verify against',
+      evidence: [],
+    });
+  } else {
+    const uncovered = requirements.filter((r) => r.acceptance.length === 0 && r.kind !== 'non-functional');
+    if (uncovered.length > 0) {
+      warnings.push({
+        code: 'REQUIREMENTS_WITHOUT_ACCEPTANCE',
+        message: `${uncovered.length} of ${requirements.length} requirements have no acceptance criteria`,
+        evidence: bounded(uncovered),
+      });
+    }
+  }
+  for (const spec of specs) {
+    if (spec.requirements.length === 0 && spec.wordCount > 150) {
+      warnings.push({
+        code: 'NO_REQUIREMENTS',
+        message: `No requirements recognised in ${spec.file}: effort was estimated from the length of the text`,
+        evidence: [],
+      });
+    }
+  }
+  return warnings;
+}
+
+/** Sections to split a too-large spec by: the outermost heading level that divides its requirements. */
+function suggestSplit(specs: ParsedSpec[]): SplitSuggestion[] {
+  const suggestions: SplitSuggestion[] = [];
+  for (const spec of specs) {
+    const levels = [...new Set(spec.headings.map((h) => h.level))].sort((a, b) => a - b);
+    for (const level of levels) {
+      const sections = spec.headings.filter((h) => h.level === level);
+      if (sections.length < 2) continue;
+      // Requirements and headings are both in line order: one merge pass counts each section's requirements.
+      const counts = sections.map((h) => ({ file: spec.file, title: h.text, line: h.line, requirements: 0 }));
+      let section = -1;
+      for (const requirement of spec.requirements) {
+        while (section + 1 < sections.length && sections[section + 1]!.line <= requirement.line) section++;
+        if (section >= 0) counts[section]!.requirements++;
+      }
+      const withWork = counts.filter((c) => c.requirements > 0);
+      if (withWork.length >= 2) {
+        suggestions.push(...withWork);
+        break;
+      }
+    }
+  }
+  return suggestions;
+}
+
+function nextCommand(verdict: Verdict, paths: string[], split: SplitSuggestion[]): string {
+  const specArgs = paths.map(shellQuote).join(' ');
+  if (verdict !== 'decomposition-required') return `xplan plan ${specArgs}`;
+  if (split.length > 0) return `split the spec into one spec per section listed, then run xplan assess on each`;
+  return `split the spec into smaller specs (one per epic), then run xplan assess on each`;
+}
+
+export function formatValue(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+}

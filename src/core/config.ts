@@ -1,0 +1,65 @@
+/**
+ * The config schema: `.xplan/config.yaml`, validated strictly so a misspelled key is an error.
+ * Pure: reading the file is the adapter's job (adapters/config-file.ts).
+ */
+import { z } from 'zod';
+
+const thresholdRange = (single: number, multi: number) =>
+  z
+    .object({
+      single: z.number().nonnegative().default(single),
+      multi: z.number().nonnegative().default(multi),
+    })
+    .strict()
+    .refine((range) => range.multi >= range.single, { message: 'multi must be greater than or equal to single' })
+    .prefault({});
+
+export const ENGINES = ['heuristic'] as const;
+
+export const ConfigSchema = z
+  .object({
+    engine: z.enum(ENGINES).default('heuristic'),
+    assess: z
+      .object({
+        // A driver above `single` argues for several agents; above `multi`, for splitting the spec.
+        thresholds: z
+          .object({
+            requirements: thresholdRange(8, 60),
+            components: thresholdRange(2, 8),
+            integrations: thresholdRange(4, 30),
+            risks: thresholdRange(4, 20),
+            unknowns: thresholdRange(2, 10),
+            effortHours: thresholdRange(8, 120),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type Thresholds = Config['assess']['thresholds'];
+export type ThresholdRange = Thresholds['requirements'];
+
+export type ConfigValidation = { ok: true; config: Config } | { ok: false; errors: string[] };
+
+/** Validates parsed YAML (or `undefined` for an empty file) into a Config with defaults filled in. */
+export function validateConfig(input: unknown): ConfigValidation {
+  const result = ConfigSchema.safeParse(input ?? {});
+  if (result.success) return { ok: true, config: result.data };
+  return { ok: false, errors: result.error.issues.map(formatIssue) };
+}
+
+export function defaultConfig(): Config {
+  return ConfigSchema.parse({});
+}
+
+function formatIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => `${path ? `${path}.` : ''}${key}: unknown key`).join('\n');
+  }
+  return `${path || '(root)'}: ${issue.message}`;
+}

@@ -1,0 +1,40 @@
+/**
+ * The shape of `.xplan/state.json`. Unknown top-level fields are kept, so a newer xplan's state survives an
+ * older one's write.
+ */
+import { z } from 'zod';
+import type { Assessment } from './assess.js';
+
+export const STATE_SCHEMA_VERSION = 1;
+
+const SpecRefSchema = z.object({
+  path: z.string(),
+  sha256: z.string(),
+  bytes: z.number().int().nonnegative(),
+});
+
+export const StateSchema = z
+  .object({
+    schemaVersion: z.literal(STATE_SCHEMA_VERSION),
+    revision: z.number().int().nonnegative(),
+    updatedAt: z.string(),
+    specs: z.array(SpecRefSchema).default([]),
+    assessment: z.custom<Assessment>((value) => typeof value === 'object' && value !== null && 'verdict' in value).optional(),
+  })
+  .loose();
+
+export type State = z.infer<typeof StateSchema>;
+export type SpecRef = z.infer<typeof SpecRefSchema>;
+
+export function emptyState(now: string): State {
+  return { schemaVersion: STATE_SCHEMA_VERSION, revision: 0, updatedAt: now, specs: [] };
+}
+
+export type StateValidation = { ok: true; state: State } | { ok: false; reason: string };
+
+export function validateState(input: unknown): StateValidation {
+  const result = StateSchema.safeParse(input);
+  if (result.success) return { ok: true, state: result.data };
+  const issue = result.error.issues[0]!;
+  return { ok: false, reason: `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}` };
+}

@@ -1,0 +1,72 @@
+/** Human output of `xplan assess`. */
+import { formatValue, type Verdict } from '../core/assess.js';
+import type { SourceRef } from '../core/spec.js';
+import type { AssessResult } from '../commands/assess.js';
+import { renderTable } from './table.js';
+import type { Theme } from './theme.js';
+
+const SEVERITY: Record<Verdict, 0 | 1 | 2> = { 'single-agent': 0, 'multi-agent': 1, 'decomposition-required': 2 };
+const KIND_LABEL = { prd: 'PRD', 'technical-spec': 'technical spec', 'debug-investigation': 'debug investigation', mixed: 'several kinds' } as const;
+const LINES_SHOWN = 4;
+const WARNING_EVIDENCE_SHOWN = 5;
+
+export function renderAssess(result: AssessResult, theme: Theme): string {
+  const a = result.assessment;
+  const manyFiles = a.spec.paths.length > 1;
+  const out: string[] = [];
+
+  out.push(`${theme.bold(a.spec.title)} ${theme.dim(`· ${KIND_LABEL[a.spec.kind]} · ${a.spec.paths.join(', ')}`)}`);
+  out.push('');
+  out.push(`Verdict     ${theme.level(theme.bold(a.verdict), SEVERITY[a.verdict])}  ${theme.dim(`(confidence: ${a.confidence})`)}`);
+  for (const reason of a.reasons) out.push(`            ${reason}`);
+  out.push('');
+
+  const rows = a.drivers.map((d) => [
+    d.label,
+    formatValue(d.value),
+    `≤ ${formatValue(d.threshold.single)}`,
+    `≤ ${formatValue(d.threshold.multi)}`,
+    theme.level(d.level, SEVERITY[d.level]),
+    lines(d.evidence, d.id === 'effortHours' ? d.evidence.length : d.value, manyFiles),
+  ]);
+  out.push(renderTable(['Driver', 'Value', 'Single', 'Multi', 'Points to', 'Spec lines'], rows, { styleHeader: theme.dim }));
+
+  if (a.split.length > 0) {
+    out.push('');
+    out.push(theme.bold('Split by section'));
+    for (const s of a.split) out.push(`  ${where(s, manyFiles)}  ${s.title} ${theme.dim(`(${s.requirements} requirements)`)}`);
+  }
+
+  if (a.warnings.length > 0) {
+    out.push('');
+    out.push(theme.bold('Warnings'));
+    for (const w of a.warnings) {
+      out.push(`  ${theme.warn('!')} ${w.message}`);
+      for (const e of w.evidence.slice(0, WARNING_EVIDENCE_SHOWN)) out.push(`      ${theme.dim(where(e, manyFiles))}  ${truncate(e.text, 90)}`);
+      if (w.evidence.length > WARNING_EVIDENCE_SHOWN) out.push(theme.dim(`      … ${w.evidence.length - WARNING_EVIDENCE_SHOWN} more (--json lists them)`));
+    }
+  }
+
+  out.push('');
+  out.push(`Next: ${theme.accent(a.next)}`);
+  if (result.saved) out.push(theme.dim(`Saved to ${result.saved.path} (revision ${result.saved.revision}).`));
+  else if (result.notSavedReason) out.push(theme.dim(`Not saved: ${result.notSavedReason}.`));
+  return out.join('\n');
+}
+
+function where(ref: { file: string; line: number }, withFile: boolean): string {
+  return withFile ? `${ref.file}:${ref.line}` : `line ${ref.line}`;
+}
+
+/** The first lines an item came from, and how many more there are. */
+function lines(evidence: SourceRef[], total: number, withFile: boolean): string {
+  if (evidence.length === 0) return '—';
+  const sorted = [...evidence].sort((x, y) => (x.file === y.file ? x.line - y.line : x.file < y.file ? -1 : 1));
+  const shown = sorted.slice(0, LINES_SHOWN).map((e) => (withFile ? `${e.file}:${e.line}` : String(e.line)));
+  const more = Math.max(evidence.length, total) - shown.length;
+  return shown.join(', ') + (more > 0 ? ` +${more}` : '');
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

@@ -1,0 +1,31 @@
+/** Human output of `xplan doctor` and `xplan init`. */
+import type { DoctorResult } from '../commands/doctor.js';
+import type { InitResult } from '../commands/init.js';
+import { renderTable } from './table.js';
+import type { Theme } from './theme.js';
+
+export function renderDoctor(result: DoctorResult, theme: Theme): string {
+  const rows = result.checks.map((c) => [
+    c.status === 'ok' ? theme.ok('✔') : c.required ? theme.error('✖') : theme.warn('!'),
+    c.name,
+    c.version ?? '',
+    c.neededFor,
+    c.status === 'ok' ? theme.dim(c.detail ?? '') : `${c.status}${c.detail ? `: ${c.detail}` : ''}`,
+  ]);
+  const out = [renderTable(['', 'Check', 'Version', 'Needed for', 'Status'], rows, { styleHeader: theme.dim })];
+  const fixes = result.checks.filter((c) => c.status !== 'ok' && c.fix);
+  if (fixes.length > 0) {
+    out.push('', theme.bold('To fix'));
+    for (const c of fixes) out.push(`  ${c.name}: ${c.fix}`);
+  }
+  out.push('', result.ok ? theme.ok('Ready.') : theme.error('Not ready: fix the required checks marked ✖.'));
+  return out.join('\n');
+}
+
+export function renderInit(result: InitResult, theme: Theme): string {
+  if (result.printed !== undefined) return result.printed.trimEnd();
+  const out = [`${theme.ok('✔')} ${result.overwritten ? 'Replaced' : 'Wrote'} ${result.configPath} (every setting with its default) and .xplan/.gitignore.`];
+  if (!result.inGitRepo) out.push(theme.warn('! Not inside a git repository: `xplan run` needs one (git init).'));
+  out.push(`Next: ${theme.accent('xplan assess <spec.md>')}`);
+  return out.join('\n');
+}

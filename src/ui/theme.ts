@@ -1,0 +1,46 @@
+/**
+ * The one colour decision. chalk does not honour NO_COLOR itself, so the level is decided here from
+ * NO_COLOR, FORCE_COLOR, --no-color, --json and whether the stream is a terminal, and handed to renderers.
+ */
+import { Chalk } from 'chalk';
+
+export interface ColorInputs {
+  env: NodeJS.ProcessEnv;
+  isTTY: boolean;
+  noColorFlag: boolean;
+  json: boolean;
+}
+
+export function colorEnabled({ env, isTTY, noColorFlag, json }: ColorInputs): boolean {
+  if (json || noColorFlag || (env.NO_COLOR !== undefined && env.NO_COLOR !== '')) return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false') return true;
+  return isTTY && env.TERM !== 'dumb';
+}
+
+export interface Theme {
+  enabled: boolean;
+  bold: (s: string) => string;
+  dim: (s: string) => string;
+  ok: (s: string) => string;
+  warn: (s: string) => string;
+  error: (s: string) => string;
+  accent: (s: string) => string;
+  /** Colour for a verdict or a level, from good to bad. */
+  level: (s: string, severity: 0 | 1 | 2) => string;
+}
+
+export function createTheme(enabled: boolean): Theme {
+  const c = new Chalk({ level: enabled ? 1 : 0 });
+  return {
+    enabled,
+    bold: (s) => c.bold(s),
+    dim: (s) => c.dim(s),
+    ok: (s) => c.green(s),
+    warn: (s) => c.yellow(s),
+    error: (s) => c.red(s),
+    accent: (s) => c.cyan(s),
+    level: (s, severity) => (severity === 0 ? c.green(s) : severity === 1 ? c.yellow(s) : c.red(s)),
+  };
+}
+
+export const plainTheme: Theme = createTheme(false);
