@@ -17,6 +17,8 @@ export interface Driver {
   threshold: ThresholdRange;
   /** The verdict this driver alone argues for. */
   level: Verdict;
+  /** Unknowns call for answers, not agents: they only lower confidence. */
+  affects: 'verdict' | 'confidence';
   evidence: SourceRef[];
 }
 
@@ -48,7 +50,6 @@ export interface Assessment {
 /** Evidence kept per driver: enough to check the value, bounded so huge specs stay cheap to store. */
 export const MAX_EVIDENCE = 50;
 
-const LEVELS: Verdict[] = ['single-agent', 'multi-agent', 'decomposition-required'];
 // Drivers that measure the amount of work. Unknowns only lower confidence: they call for answers, not agents.
 const SIZE_DRIVERS: DriverId[] = ['requirements', 'components', 'integrations', 'risks', 'effortHours'];
 
@@ -87,6 +88,7 @@ export function assessSpecs(specs: ParsedSpec[], thresholds: Thresholds): Assess
     value,
     threshold: thresholds[id],
     level: levelOf(value, thresholds[id]),
+    affects: SIZE_DRIVERS.includes(id) ? 'verdict' : 'confidence',
     evidence: bounded(evidence),
   });
   const drivers: Driver[] = [
@@ -170,13 +172,18 @@ function decideVerdict(drivers: Driver[]): { verdict: Verdict; reasons: string[]
 
 function decideConfidence(drivers: Driver[], verdict: Verdict, specs: ParsedSpec[]): Confidence {
   let score = 2;
-  const level = LEVELS.indexOf(verdict);
-  // Borderline: a measure that decided the verdict sits within 25 % of the threshold it crossed or stayed under.
-  const borderline = drivers.some((d) => {
-    if (!SIZE_DRIVERS.includes(d.id)) return false;
-    const bound = level === 0 ? d.threshold.single : level === 1 ? (d.level === 'single-agent' ? d.threshold.single : d.threshold.multi) : d.threshold.multi;
-    return bound > 0 && Math.abs(d.value - bound) <= bound * 0.25;
-  });
+  // Borderline: the verdict rests on measures that barely crossed a bound, or one is close to the next bound.
+  const size = drivers.filter((d) => SIZE_DRIVERS.includes(d.id));
+  const clearlyOver = (bound: (d: Driver) => number) => size.some((d) => d.value > bound(d) * 1.25);
+  const near = (bound: (d: Driver) => number) => size.some((d) => d.value > bound(d) * 0.75);
+  const single = (d: Driver) => d.threshold.single;
+  const multi = (d: Driver) => d.threshold.multi;
+  const borderline =
+    verdict === 'decomposition-required'
+      ? !clearlyOver(multi)
+      : verdict === 'multi-agent'
+        ? !clearlyOver(single) || near(multi)
+        : near(single);
   if (borderline) score--;
   const unknowns = drivers.find((d) => d.id === 'unknowns')!;
   if (unknowns.level !== 'single-agent') score--;

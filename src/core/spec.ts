@@ -139,6 +139,7 @@ const SPECKIT_STORY = /^user story\s+(\d+)\b.*?(?:\(priority:\s*(p\d)\))?$/i;
 const GIVEN_WHEN_THEN = /\bgiven\b.*\bwhen\b.*\bthen\b/i;
 const INLINE_ACCEPTANCE_LABEL = /^(?:\*\*|__)?(acceptance (criteria|scenarios|tests?)|success criteria|done when)(?:\*\*|__)?\s*:?\s*(?:\*\*|__)?\s*:?\s*$/i;
 const INLINE_RISK = /^(?:[-*+]\s+)?(?:\*\*|__)?risk(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+)$/i;
+const BOLD_LABEL = /^(\*\*|__)[^*_]+\1:?$/;
 const MITIGATION_LABEL = /^(?:[-*+]\s+)?(?:\*\*|__)?mitigations?\b/i;
 const UNKNOWN_MARKER = /\[NEEDS CLARIFICATION[^\]]*\]|\bTBD\b|\bTBC\b|\?\?\?/;
 const TASKMASTER_TAG = /^\s*<\/?(context|PRD)>\s*$/i;
@@ -264,6 +265,7 @@ export function parseSpec(text: string, file: string): ParsedSpec {
   let sectionType: SectionType = 'other';
   let inFence = false;
   let listBaseIndent = -1;
+  let groupRefs: string[] = []; // ids named by the heading or bold label a group of criteria sits under
   let inListItem = false; // a paragraph line right after a list item continues that item
   let acceptanceBlock = false; // after an inline "Acceptance criteria:" label, until the next heading
   let mitigationBlock = false; // after a "Mitigation:" label in a risk section
@@ -320,7 +322,7 @@ export function parseSpec(text: string, file: string): ParsedSpec {
   };
 
   const addAcceptance = (line: number, text: string, id?: string): void => {
-    const criterion: AcceptanceCriterion = { ...ref(line, text), refs: idsIn(text) };
+    const criterion: AcceptanceCriterion = { ...ref(line, text), refs: [...new Set([...idsIn(text), ...groupRefs])] };
     if (id) criterion.id = id;
     const index = spec.acceptance.length;
     if (current) {
@@ -414,7 +416,7 @@ export function parseSpec(text: string, file: string): ParsedSpec {
       const text = plain(heading[2]!);
       spec.headings.push({ level, text, line: lineNo });
       // "# Overview" is a section name, not a title: the first sentence under it names the work better.
-      if (!spec.title && level === 1 && !GENERIC_TITLE.test(text)) spec.title = text.replace(/^(feature specification|prd|spec)\s*:\s*/i, '') || text;
+      if (spec.headings.length === 1 && level === 1 && !GENERIC_TITLE.test(text)) spec.title = text.replace(/^(feature specification|prd|spec)\s*:\s*/i, '') || text;
       if (/^feature specification\b/i.test(text)) sawSpecKitMarker = true;
       for (const kind of Object.keys(KIND_HEADINGS) as SpecKind[]) if (KIND_HEADINGS[kind].test(text)) kindScore[kind]++;
 
@@ -427,6 +429,7 @@ export function parseSpec(text: string, file: string): ParsedSpec {
       acceptanceBlock = false;
       mitigationBlock = false;
       listBaseIndent = -1;
+      groupRefs = idsIn(text);
       if (pendingRiskHeading) spec.risks.push(pendingRiskHeading);
       pendingRiskHeading = undefined;
 
@@ -481,8 +484,9 @@ export function parseSpec(text: string, file: string): ParsedSpec {
     if (!firstTextLine) firstTextLine = firstSentence(plain(trimmed));
 
     // Markers of unresolved questions count wherever they are.
-    if (UNKNOWN_MARKER.test(raw) && sectionType !== 'out-of-scope') addQuestion(lineNo, trimmed);
+    if (UNKNOWN_MARKER.test(raw) && sectionType !== 'out-of-scope' && sectionType !== 'questions') addQuestion(lineNo, trimmed);
 
+    if (BOLD_LABEL.test(trimmed)) groupRefs = idsIn(trimmed);
     if (INLINE_ACCEPTANCE_LABEL.test(trimmed)) {
       acceptanceBlock = true;
       listBaseIndent = -1;
@@ -595,20 +599,34 @@ export function parseSpec(text: string, file: string): ParsedSpec {
     spec.components = [...listedComponents, ...spec.components.filter((c) => c.category === 'service' && !listedComponents.some((l) => l.name.toLowerCase().includes(c.name.split(' ')[0]!)))];
   }
 
-  // Spec-wide criteria that name requirement ids cover those requirements.
-  const byId = new Map<string, number>();
-  spec.requirements.forEach((r, index) => r.id && byId.set(r.id, index));
-  spec.acceptance.forEach((criterion, index) => {
-    for (const id of criterion.refs) {
-      const owner = byId.get(id);
-      if (owner !== undefined && owner !== criterion.owner) spec.requirements[owner]!.acceptance.push(index);
-    }
-  });
+  linkAcceptance(spec.requirements, spec.acceptance);
 
   spec.format = sawSpecKitMarker ? 'spec-kit' : sawTaskmasterTag ? 'taskmaster' : spec.headings.length === 0 && !isMarkdownName(file) ? 'text' : spec.format;
   spec.kind = detectKind(kindScore, spec, text);
   if (!spec.title) spec.title = firstTextLine || file;
   return spec;
+}
+
+/**
+ * Criteria that name requirement ids cover those requirements; a requirement that names a story
+ * ("FR-3 … (US-1)") passes its criteria on to that story.
+ */
+function linkAcceptance(requirements: Requirement[], acceptance: AcceptanceCriterion[]): void {
+  const byId = new Map<string, Requirement>();
+  for (const r of requirements) if (r.id) byId.set(r.id, r);
+  acceptance.forEach((criterion, index) => {
+    for (const id of criterion.refs) {
+      const target = byId.get(id);
+      if (target && !target.acceptance.includes(index)) target.acceptance.push(index);
+    }
+  });
+  for (const r of requirements) {
+    if (r.acceptance.length === 0) continue;
+    for (const id of idsIn(r.text)) {
+      const target = byId.get(id);
+      if (target && target !== r && target.acceptance.length === 0) target.acceptance.push(...r.acceptance);
+    }
+  }
 }
 
 /**

@@ -26,7 +26,7 @@ export function renderAssess(result: AssessResult, theme: Theme): string {
     formatValue(d.value),
     `≤ ${formatValue(d.threshold.single)}`,
     `≤ ${formatValue(d.threshold.multi)}`,
-    theme.level(d.level, SEVERITY[d.level]),
+    d.affects === 'confidence' ? (d.level === 'single-agent' ? '—' : theme.warn('lower confidence')) : theme.level(d.level, SEVERITY[d.level]),
     lines(d.evidence, d.id === 'effortHours' ? d.evidence.length : d.value, manyFiles),
   ]);
   out.push(renderTable(['Driver', 'Value', 'Single', 'Multi', 'Points to', 'Spec lines'], rows, { styleHeader: theme.dim }));
@@ -34,7 +34,8 @@ export function renderAssess(result: AssessResult, theme: Theme): string {
   if (a.split.length > 0) {
     out.push('');
     out.push(theme.bold('Split by section'));
-    for (const s of a.split) out.push(`  ${where(s, manyFiles)}  ${s.title} ${theme.dim(`(${s.requirements} requirements)`)}`);
+    const rows = a.split.map((s) => [where(s, manyFiles), s.title, theme.dim(`${s.requirements} requirements`)]);
+    out.push(renderTable(['Where', 'Section', 'Size'], rows, { indent: '  ', styleHeader: theme.dim }));
   }
 
   if (a.warnings.length > 0) {
@@ -62,8 +63,9 @@ function where(ref: { file: string; line: number }, withFile: boolean): string {
 function lines(evidence: SourceRef[], total: number, withFile: boolean): string {
   if (evidence.length === 0) return '—';
   const sorted = [...evidence].sort((x, y) => (x.file === y.file ? x.line - y.line : x.file < y.file ? -1 : 1));
-  const shown = sorted.slice(0, LINES_SHOWN).map((e) => (withFile ? `${e.file}:${e.line}` : String(e.line)));
-  const more = Math.max(evidence.length, total) - shown.length;
+  const labels = [...new Set(sorted.map((e) => (withFile ? `${e.file}:${e.line}` : String(e.line))))];
+  const shown = labels.slice(0, LINES_SHOWN);
+  const more = Math.max(labels.length, total - (evidence.length - labels.length)) - shown.length;
   return shown.join(', ') + (more > 0 ? ` +${more}` : '');
 }
 
