@@ -21,7 +21,6 @@ async function main(argv: string[]): Promise<ExitCode> {
   const json = argv.includes('--json');
   const debug = argv.includes('--debug') || isTruthy(process.env.XPLAN_DEBUG);
   const program = buildProgram(ctx, version);
-  program.configureOutput({ outputError: () => {} });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -59,7 +58,7 @@ async function reportError(error: unknown, ctx: ErrorContext): Promise<ExitCode>
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
     if (error.code === 'commander.help') return 2; // no command given: help went to stderr
     const command = ctx.argv.find((a) => ctx.commands.includes(a));
-    const usage = new XplanError(USAGE_CODES[error.code] ?? 'USAGE', error.message.replace(/^error:\s*/, ''), {
+    const usage = new XplanError(USAGE_CODES[error.code] ?? 'USAGE', error.message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' '), {
       hint: `Run \`xplan ${command ? `${command} ` : ''}--help\` for the usage.`,
     });
     return printError(usage, ctx);

@@ -27,6 +27,8 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .showSuggestionAfterError()
     .showHelpAfterError(false)
     .exitOverride()
+    // Errors are printed by main.ts in xplan's format; subcommands inherit this, so it is set before they exist.
+    .configureOutput({ outputError: () => {} })
     .addHelpText(
       'after',
       '\nExit codes: 0 ok · 1 ran, outcome negative · 2 usage, config or input error · 130 cancelled\nStart with: xplan assess spec.md',

@@ -91,6 +91,6 @@ async function configCheck(cwd: string): Promise<DoctorCheck> {
     return { ...base, status: 'ok', detail: project.inGitRepo ? 'valid' : 'valid (not inside a git repository: assess results are not saved)' };
   } catch (error) {
     if (!(error instanceof XplanError)) throw error;
-    return { ...base, status: 'invalid', detail: error.message, fix: error.hint };
+    return { ...base, status: 'invalid', detail: error.message.replace(/\s*\n\s*/g, ' '), fix: error.hint };
   }
 }

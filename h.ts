@@ -1,0 +1,14 @@
+import { validateConfig, defaultConfig } from '/work/main/src/core/config.ts';
+import { parse } from 'yaml';
+import { readFileSync } from 'node:fs';
+console.log(JSON.stringify(validateConfig({ assess: { foo: 1 } })));
+console.log(JSON.stringify(validateConfig({ assess: { thresholds: { requirements: { single: 'x' } } } })));
+console.log(JSON.stringify(validateConfig({ assess: { thresholds: { requirements: { single: 10, multi: 5 } } } })));
+console.log(JSON.stringify(validateConfig({ assess: { thresholds: { requirements: { single: 10 } } } })));
+console.log(JSON.stringify(validateConfig({ assess: { thresholds: { requirements: { single: 100 } } } })));
+console.log(JSON.stringify(validateConfig({ assess: { thresholds: { requirements: { single: -1 } } } })));
+console.log(JSON.stringify(validateConfig(undefined)));
+console.log(JSON.stringify(validateConfig({ enginee: 'x' })));
+console.log(JSON.stringify(validateConfig({ engine: 'llm' })));
+const y = parse(readFileSync('/work/main/templates/config.yaml', 'utf8'));
+console.log(JSON.stringify(validateConfig(y)), JSON.stringify(defaultConfig()));
