@@ -1,7 +1,6 @@
 /** Reads `.xplan/config.yaml`: YAML syntax and schema errors become one clear message listing `path: message`. */
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { parse, YAMLParseError } from 'yaml';
 import { defaultConfig, validateConfig, type Config } from '../core/config.js';
 import { InputError } from '../core/errors.js';
 
@@ -17,6 +16,8 @@ export async function readConfig(xplanDir: string, cwd: string): Promise<Config>
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return defaultConfig();
     throw error;
   }
+  // yaml is only loaded when there is a config file to read.
+  const { parse, YAMLParseError } = await import('yaml');
   let data: unknown;
   try {
     data = parse(text, { prettyErrors: true });

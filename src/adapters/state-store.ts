@@ -7,7 +7,6 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { XplanError } from '../core/errors.js';
 import { emptyState, validateState, type State } from '../core/state.js';
 import { ensureXplanDir } from './xplan-dir.js';
@@ -86,6 +85,7 @@ export class StateStore {
       if (options.expectedRevision !== undefined && base.revision !== options.expectedRevision) {
         throw new StateConflictError(options.expectedRevision, base.revision);
       }
+      const { default: writeFileAtomic } = await import('write-file-atomic');
       const next: State = { ...change(structuredClone(base)), revision: base.revision + 1, updatedAt: this.now().toISOString() };
       if (current) await writeFileAtomic(this.backupPath, current.text);
       await writeFileAtomic(this.path, `${JSON.stringify(next, null, 2)}\n`);

@@ -1,8 +1,7 @@
 /** Entry point: runs the program, prints the outcome or the error, and is the only place that sets exit codes. */
 import { readFileSync } from 'node:fs';
-import { CommanderError } from 'commander';
 import { XplanError, type ExitCode } from '../core/errors.js';
-import { buildProgram, type CliContext } from './program.js';
+import type { CliContext } from './program.js';
 
 const USAGE_CODES: Record<string, string> = {
   'commander.unknownOption': 'UNKNOWN_OPTION',
@@ -17,6 +16,12 @@ const USAGE_CODES: Record<string, string> = {
 
 async function main(argv: string[]): Promise<ExitCode> {
   const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  // The most frequent cheap call answers before the argument parser is even loaded.
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    process.stdout.write(`${version}\n`);
+    return 0;
+  }
+  const { buildProgram } = await import('./program.js');
   const ctx: CliContext = { cwd: process.cwd(), env: process.env };
   const json = argv.includes('--json');
   const debug = argv.includes('--debug') || isTruthy(process.env.XPLAN_DEBUG);
@@ -39,10 +44,8 @@ async function main(argv: string[]): Promise<ExitCode> {
 }
 
 async function stdoutTheme(argv: string[]) {
-  const { colorEnabled, createTheme } = await import('../ui/theme.js');
-  return createTheme(
-    colorEnabled({ env: process.env, isTTY: process.stdout.isTTY === true, noColorFlag: argv.includes('--no-color'), json: false }),
-  );
+  const { colorEnabled, loadTheme } = await import('../ui/theme.js');
+  return loadTheme(colorEnabled({ env: process.env, isTTY: process.stdout.isTTY === true, noColorFlag: argv.includes('--no-color'), json: false }));
 }
 
 interface ErrorContext {
@@ -53,7 +56,7 @@ interface ErrorContext {
 }
 
 async function reportError(error: unknown, ctx: ErrorContext): Promise<ExitCode> {
-  if (error instanceof CommanderError) {
+  if (isCommanderError(error)) {
     // --help and --version end parsing through an exception too.
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
     if (error.code === 'commander.help') return 2; // no command given: help went to stderr
@@ -78,14 +81,17 @@ async function printError(error: XplanError, ctx: ErrorContext, original: unknow
     process.stderr.write(`${JSON.stringify({ error: { code: error.code, message: error.message, hint: error.hint ?? null } })}\n`);
     return error.exitCode;
   }
-  const { colorEnabled, createTheme } = await import('../ui/theme.js');
-  const theme = createTheme(
-    colorEnabled({ env: process.env, isTTY: process.stderr.isTTY === true, noColorFlag: ctx.argv.includes('--no-color'), json: false }),
-  );
+  const { colorEnabled, loadTheme } = await import('../ui/theme.js');
+  const theme = await loadTheme(colorEnabled({ env: process.env, isTTY: process.stderr.isTTY === true, noColorFlag: ctx.argv.includes('--no-color'), json: false }));
   if (ctx.debug && original instanceof Error && original.stack) process.stderr.write(`${theme.dim(original.stack)}\n`);
   process.stderr.write(`${theme.error('✖')} ${error.message}\n`);
   if (error.hint) process.stderr.write(`  ${theme.dim('→')} ${error.hint}\n`);
   return error.exitCode;
+}
+
+function isCommanderError(error: unknown): error is Error & { code: string } {
+  const code = (error as { code?: unknown }).code;
+  return error instanceof Error && typeof code === 'string' && code.startsWith('commander.');
 }
 
 function isTruthy(value: string | undefined): boolean {

@@ -148,9 +148,11 @@ function decideVerdict(drivers: Driver[]): { verdict: Verdict; reasons: string[]
   const effort = drivers.find((d) => d.id === 'effortHours')!;
   const describe = (d: Driver, bound: number) => `${d.label.toLowerCase()} ${formatValue(d.value)} > ${formatValue(bound)}`;
 
-  // One oversized measure can be noise (a long glossary, a list of endpoints); effort or two measures are not.
+  // One measure slightly over can be noise (a long glossary, a list of endpoints); effort, two measures, or one
+  // measure at twice its bound are not.
   const overMulti = size.filter((d) => d.level === 'decomposition-required');
-  if (effort.level === 'decomposition-required' || overMulti.length >= 2) {
+  const farOver = overMulti.some((d) => d.value >= 2 * d.threshold.multi);
+  if (effort.level === 'decomposition-required' || overMulti.length >= 2 || farOver) {
     return {
       verdict: 'decomposition-required',
       reasons: [`Too large for one plan: ${overMulti.map((d) => describe(d, d.threshold.multi)).join(', ')}.`],

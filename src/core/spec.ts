@@ -133,6 +133,8 @@ const LIST_ITEM = /^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(?:\[([ xX])\]\s+)?(.*)$/;
 const TABLE_ROW = /^\s*\|(.*)\|\s*$/;
 const TABLE_SEPARATOR = /^\s*\|?[\s:|-]+\|?\s*$/;
 const REQ_ID_AT_START = /^(?:\*\*|__)?\[?((?:FR|NFR|US|UC|REQ|SC|AC)-\d{1,4}|[A-Z]{2,4}-\d{1,4})\]?(?:\*\*|__)?\s*[:.)—–-]?/;
+// Standards and algorithms look like ids: SHA-256, ISO-8601, UTF-8, RFC-7231.
+const NOT_REQUIREMENT_IDS = /^(SHA|ISO|UTF|RFC|MD|AES|RSA|TLS|SSL|HTTP|IPV|PEP|CVE|WCAG|ES|ECMA|UTC|GMT|P|PR|COVID|IEEE|ANSI|ASCII|X)-\d+$/;
 const REQ_ID_ANYWHERE = /\b(?:FR|NFR|US|UC|REQ|SC|AC)-\d{1,4}\b/g;
 const STORY = /\bas an? [^,.;]{2,80}?,?\s+I (?:want|need|can|would like|should be able)\b/i;
 const SPECKIT_STORY = /^user story\s+(\d+)\b.*?(?:\(priority:\s*(p\d)\))?$/i;
@@ -436,7 +438,8 @@ export function parseSpec(text: string, file: string): ParsedSpec {
       // A heading closes the requirement it does not sit inside.
       if (current && (!currentByHeading || level <= currentHeadingLevel)) closeCurrent();
 
-      const idMatch = REQ_ID_AT_START.exec(text);
+      const idCandidate = REQ_ID_AT_START.exec(text);
+      const idMatch = idCandidate && !NOT_REQUIREMENT_IDS.test(idCandidate[1]!) ? idCandidate : null;
       const storyMatch = SPECKIT_STORY.exec(text);
       let type: SectionType = ownType === 'other' ? parentType : ownType;
       let isRequirement = false;
@@ -492,6 +495,7 @@ export function parseSpec(text: string, file: string): ParsedSpec {
       listBaseIndent = -1;
       continue;
     }
+    const item0 = LIST_ITEM.exec(raw);
     const inlineRisk = INLINE_RISK.exec(trimmed);
     if (inlineRisk) {
       spec.risks.push(ref(lineNo, inlineRisk[1]!));
@@ -499,7 +503,8 @@ export function parseSpec(text: string, file: string): ParsedSpec {
       mitigationBlock = false;
       continue;
     }
-    if (sectionType === 'risks' && MITIGATION_LABEL.test(trimmed)) {
+    // A nested "- Mitigation: …" belongs to its risk; only a label of its own starts a block of mitigations.
+    if (sectionType === 'risks' && MITIGATION_LABEL.test(trimmed) && !(item0 && item0[1]!.length > Math.max(listBaseIndent, 0))) {
       mitigationBlock = true;
       continue;
     }
@@ -518,7 +523,7 @@ export function parseSpec(text: string, file: string): ParsedSpec {
     const topLevel = itemText !== undefined && (!item || indent <= listBaseIndent);
 
     const startId = itemText !== undefined ? REQ_ID_AT_START.exec(itemText.trim()) : REQ_ID_AT_START.exec(trimmed);
-    const id = startId?.[1];
+    const id = startId && !NOT_REQUIREMENT_IDS.test(startId[1]!) ? startId[1] : undefined;
     const gwt = GIVEN_WHEN_THEN.test(trimmed);
 
     switch (sectionType) {
@@ -541,6 +546,8 @@ export function parseSpec(text: string, file: string): ParsedSpec {
         break;
     }
 
+    // A line starting with an id already defined mentions it (a milestone, a repeat); it is not new work.
+    if (id && definedIds.has(id) && !(sectionType === 'acceptance' || acceptanceBlock || checkbox || gwt)) continue;
     // Ids written at the start of a line define items wherever they are.
     if (id && !definedIds.has(id)) {
       if (/^(SC|AC)-/.test(id)) {
@@ -639,7 +646,7 @@ function preferMoreDetailedScope(requirements: Requirement[], acceptance: Accept
   const listed = requirements.filter((r) => !r.fromRoadmap && isPlainWork(r)).length;
   if (roadmap === 0) return requirements;
   const dropRoadmap = listed >= roadmap;
-  const kept = requirements.filter((r) => !isPlainWork(r) || r.fromRoadmap !== dropRoadmap);
+  const kept = requirements.filter((r) => !isPlainWork(r) || Boolean(r.fromRoadmap) !== dropRoadmap);
   if (kept.length === requirements.length) return kept;
   // Re-point acceptance owners at the surviving requirements.
   const newIndex = new Map<Requirement, number>(kept.map((r, i) => [r, i]));

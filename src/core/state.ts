@@ -2,7 +2,7 @@
  * The shape of `.xplan/state.json`. Unknown top-level fields are kept, so a newer xplan's state survives an
  * older one's write.
  */
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import type { Assessment } from './assess.js';
 
 export const STATE_SCHEMA_VERSION = 1;
@@ -21,7 +21,7 @@ export const StateSchema = z
     specs: z.array(SpecRefSchema).default([]),
     assessment: z.custom<Assessment>((value) => typeof value === 'object' && value !== null && 'verdict' in value).optional(),
   })
-  .loose();
+  .passthrough();
 
 export type State = z.infer<typeof StateSchema>;
 export type SpecRef = z.infer<typeof SpecRefSchema>;

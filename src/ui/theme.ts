@@ -2,7 +2,6 @@
  * The one colour decision. chalk does not honour NO_COLOR itself, so the level is decided here from
  * NO_COLOR, FORCE_COLOR, --no-color, --json and whether the stream is a terminal, and handed to renderers.
  */
-import { Chalk } from 'chalk';
 
 export interface ColorInputs {
   env: NodeJS.ProcessEnv;
@@ -29,8 +28,15 @@ export interface Theme {
   level: (s: string, severity: 0 | 1 | 2) => string;
 }
 
-export function createTheme(enabled: boolean): Theme {
-  const c = new Chalk({ level: enabled ? 1 : 0 });
+const same = (s: string) => s;
+
+export const plainTheme: Theme = { enabled: false, bold: same, dim: same, ok: same, warn: same, error: same, accent: same, level: same };
+
+/** chalk is only loaded when colour is on. */
+export async function loadTheme(enabled: boolean): Promise<Theme> {
+  if (!enabled) return plainTheme;
+  const { Chalk } = await import('chalk');
+  const c = new Chalk({ level: 1 });
   return {
     enabled,
     bold: (s) => c.bold(s),
@@ -42,5 +48,3 @@ export function createTheme(enabled: boolean): Theme {
     level: (s, severity) => (severity === 0 ? c.green(s) : severity === 1 ? c.yellow(s) : c.red(s)),
   };
 }
-
-export const plainTheme: Theme = createTheme(false);

@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: measures xplan against the performance targets in DESIGN §10 and prints each beside its target.
+ * Whole-process wall times of the built binary, as a user experiences them.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateSpec } from './generate-spec.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(root, 'bin/xplan.js');
+const work = mkdtempSync(join(tmpdir(), 'xplan-bench-'));
+
+function time(args, runs) {
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    const result = spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+    if (result.status !== 0) throw new Error(`xplan ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)];
+}
+
+function timeNode(runs) {
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    spawnSync(process.execPath, ['-e', '0']);
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)];
+}
+
+const rows = [];
+function report(what, measured, target, note = '') {
+  const ok = target === undefined ? '' : measured <= target ? 'ok' : 'OVER';
+  rows.push([what, `${measured.toFixed(0)} ms`, target === undefined ? '—' : `≤ ${target} ms`, ok, note]);
+}
+
+const nodeBaseline = timeNode(15);
+report('node -e 0 (baseline)', nodeBaseline, undefined, 'reference: ≈ 85 ms on a typical machine');
+report('xplan --version', time(['--version'], 20), 150, 'task-master --version ≈ 5 s');
+report('xplan --help', time(['--help'], 20), 150);
+
+const small = join(work, 'spec-100k.md');
+const large = join(work, 'spec-5m.md');
+writeFileSync(small, generateSpec(100 * 1024));
+writeFileSync(large, generateSpec(5 * 1024 * 1024));
+const assessSmall = time(['assess', '--json', '--no-save', small], 7);
+const assessLarge = time(['assess', '--json', '--no-save', large], 3);
+report('assess, 100 KB spec', assessSmall, 300);
+// Linear growth: the work above process start-up should grow with the size (×51.2), not faster.
+const perKbSmall = (assessSmall - nodeBaseline) / 100;
+const perKbLarge = (assessLarge - nodeBaseline) / (5 * 1024);
+report('assess, 5 MB spec', assessLarge, undefined, `per KB after start-up: ${perKbLarge.toFixed(3)} ms vs ${perKbSmall.toFixed(3)} ms at 100 KB (linear if not larger)`);
+
+const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length), ['what', 'measured', 'target', '', 'note'][i].length));
+const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+console.log(line(['what', 'measured', 'target', '', 'note']));
+for (const r of rows) console.log(line(r));
+rmSync(work, { recursive: true, force: true });
