@@ -1,0 +1,38 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, REPO_ROOT, tempDir } from '../support/cli.js';
+
+/** The modules a run of xplan loads, recorded by a resolve hook. */
+function loadedModules(args: string[]): string[] {
+  const log = join(tempDir(), 'imports.log');
+  const result = spawnSync(process.execPath, ['--import', join(REPO_ROOT, 'test/support/record-imports.mjs'), BIN, ...args], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH, NO_COLOR: '1', XPLAN_IMPORT_LOG: log },
+    encoding: 'utf8',
+  });
+  expect(result.status, result.stderr).toBe(0);
+  return readFileSync(log, 'utf8').trim().split('\n');
+}
+
+const HEAVY = ['execa', 'simple-git', '@inquirer', 'ora', 'chalk', 'zod', 'yaml', 'write-file-atomic', '/dist/adapters/', '/dist/commands/'];
+
+describe('lazy start-up', () => {
+  it('xplan --version loads no Claude, git, prompt, colour, schema or command code', () => {
+    const modules = loadedModules(['--version']);
+    for (const heavy of HEAVY) expect(modules.filter((m) => m.includes(heavy)), heavy).toEqual([]);
+    expect(modules.some((m) => m.includes('commander'))).toBe(false);
+  });
+
+  it('xplan --help loads the argument parser but no command or adapter code', () => {
+    const modules = loadedModules(['--help']);
+    for (const heavy of HEAVY) expect(modules.filter((m) => m.includes(heavy)), heavy).toEqual([]);
+  });
+
+  it('xplan assess loads neither git, prompts nor process helpers', () => {
+    const modules = loadedModules(['assess', '--no-save', 'examples/specs/bookmarks-api.md']);
+    expect(modules.some((m) => m.includes('/dist/commands/assess.js'))).toBe(true);
+    for (const heavy of ['execa', 'simple-git', '@inquirer', 'ora']) expect(modules.filter((m) => m.includes(heavy)), heavy).toEqual([]);
+  });
+});
