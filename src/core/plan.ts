@@ -1,0 +1,116 @@
+/**
+ * The plan: a DAG of tasks with everything a reviewer and an agent need. Types and small pure helpers only;
+ * generation lives in planner.ts, graph checks in dag.ts.
+ */
+import type { Effort } from './effort.js';
+
+export const PLAN_SCHEMA_VERSION = 1;
+
+export type Risk = 'low' | 'medium' | 'high';
+export type TestStrategy = 'test-first' | 'test-after' | 'test-parallel' | 'none';
+export type TaskKind = 'setup' | 'foundation' | 'feature' | 'fix' | 'test' | 'integration' | 'docs';
+export type Branching = 'single' | 'feature' | 'stacked';
+export const BRANCHINGS: readonly Branching[] = ['single', 'feature', 'stacked'];
+
+export interface TaskSource {
+  file: string;
+  line: number;
+  /** Requirement id, or a short label of what the line is ("acceptance", "story"). */
+  ref: string;
+}
+
+export interface Task {
+  id: string;
+  title: string;
+  description: string;
+  dependsOn: string[];
+  acceptanceCriteria: string[];
+  effort: Effort;
+  risk: Risk;
+  riskReason: string;
+  testStrategy: TestStrategy;
+  strategyReason: string;
+  /** Stream letter: tasks in different streams touch different components. */
+  stream: string;
+  /** Topological level, 1-based: every dependency of a task sits in an earlier wave. */
+  wave: number;
+  kind: TaskKind;
+  sources: TaskSource[];
+  /** Files the task is expected to touch (globs), where the spec names them. */
+  files: string[];
+}
+
+export interface Stream {
+  id: string;
+  name: string;
+  tasks: string[];
+}
+
+export interface Coverage {
+  requirements: { covered: number; total: number };
+  acceptance: { covered: number; total: number };
+  /** Spec items no task covers, as `file:line text`. */
+  uncovered: string[];
+}
+
+export interface PlanWarning {
+  code: string;
+  message: string;
+  /** Task ids the warning is about. */
+  tasks: string[];
+}
+
+export interface PlanSummary {
+  tasks: number;
+  streams: number;
+  waves: number;
+  /** Task ids on the longest effort-weighted path. */
+  criticalPath: string[];
+  criticalPathHours: number;
+  totalHours: number;
+  /** Concurrency the parallelism figures assume. */
+  concurrency: number;
+  /** Expected speed-up over one agent, divided by the concurrency (1 = every agent always busy). */
+  parallelEfficiency: number;
+  coverage: Coverage;
+  /** Task-count range the spec's size supports; above it the plan is probably over-decomposed. */
+  recommendedTasks: { min: number; max: number };
+}
+
+export interface Approval {
+  by: string;
+  at: string;
+  hash: string;
+}
+
+export interface Plan {
+  schemaVersion: typeof PLAN_SCHEMA_VERSION;
+  planId: string;
+  status: 'draft' | 'approved';
+  approval?: Approval;
+  branching: Branching;
+  spec: { paths: string[]; title: string };
+  summary: PlanSummary;
+  tasks: Task[];
+  streams: Stream[];
+  mergeOrder: string[];
+  /** The branch each task will get in a run, in dispatch order (`<run>` is the run id). */
+  branchPreview: Array<{ task: string; branch: string }>;
+  warnings: PlanWarning[];
+}
+
+/** Branch-name slug: lowercase words joined by dashes, safe for `git check-ref-format`. */
+export function slugify(text: string, maxLength = 40): string {
+  const slug = text
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  const cut = slug.length > maxLength ? slug.slice(0, maxLength).replace(/-[^-]*$/, '') || slug.slice(0, maxLength) : slug;
+  return cut.replace(/-+$/g, '') || 'task';
+}
+
+export function branchName(runId: string, agent: number, title: string): string {
+  return `xplan/${runId}/agent-${agent}-${slugify(title)}`;
+}
