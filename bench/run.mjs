@@ -60,6 +60,13 @@ const perKbSmall = (assessSmall - nodeBaseline) / 100;
 const perKbLarge = (assessLarge - nodeBaseline) / (5 * 1024);
 report('assess, 5 MB spec', assessLarge, undefined, `per KB after start-up: ${perKbLarge.toFixed(3)} ms vs ${perKbSmall.toFixed(3)} ms at 100 KB (linear if not larger)`);
 
+report('plan, 100 KB spec', time(['plan', '--json', '--yes', small], 7), 300);
+
+const { generateLargePlanFile } = await import('./check-20k.mjs');
+const largePlan = join(work, 'plan-20k.json');
+generateLargePlanFile(largePlan);
+report('check, 20,000 tasks / 30,000 edges', time(['check', largePlan], 5), 300, 'task-master validate-dependencies ≈ 25 s');
+
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length), ['what', 'measured', 'target', '', 'note'][i].length));
 const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
 console.log(line(['what', 'measured', 'target', '', 'note']));

@@ -2,7 +2,9 @@
  * Commander wiring only: options, arguments and lazy imports of the command and its renderer, so a cheap
  * invocation (`--version`, `--help`) loads nothing else.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Branching } from '../core/plan.js';
+import type { PlanFormat } from '../ui/render-plan-output.js';
 import type { Theme } from '../ui/theme.js';
 
 /** What a command produced: the JSON document, a way to render it for people, and whether the outcome is negative. */
@@ -16,6 +18,12 @@ export interface CliContext {
   cwd: string;
   env: NodeJS.ProcessEnv;
   outcome?: Outcome;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  return n;
 }
 
 export function buildProgram(ctx: CliContext, version: string): Command {
@@ -47,6 +55,42 @@ export function buildProgram(ctx: CliContext, version: string): Command {
       ctx.outcome = {
         json: result.assessment,
         render: async (theme) => (await import('../ui/render-assess.js')).renderAssess(result, theme),
+        negative: false,
+      };
+    });
+
+  program
+    .command('plan')
+    .description('generate the task plan: dependencies, acceptance criteria, effort, risk, tests, parallel streams')
+    .argument('[spec...]', 'spec files; defaults to the specs saved by `xplan assess`')
+    .option('--json', 'print the plan as JSON (schemaVersion 1)')
+    .addOption(new Option('--format <format>', 'human output format').choices(['table', 'tree', 'mermaid', 'md']).default('table'))
+    .option('--max-tasks <n>', 'consolidate the plan to at most n tasks', positiveInteger)
+    .addOption(new Option('--branching <mode>', 'how a run branches').choices(['single', 'feature', 'stacked']))
+    .option('-y, --yes', 'accept confirmations (large plans, unusual settings) without asking')
+    .action(async (specs: string[], opts: { format: PlanFormat; maxTasks?: number; branching?: Branching; yes?: boolean }) => {
+      const { plan } = await import('../commands/plan.js');
+      const { terminalConfirm } = await import('../adapters/prompts.js');
+      const result = await plan({ cwd: ctx.cwd, specs, maxTasks: opts.maxTasks, branching: opts.branching, yes: opts.yes ?? false, confirm: terminalConfirm() });
+      const footer = result.saved ? `Saved as a draft to ${result.saved.path} (revision ${result.saved.revision}).` : `Not saved: ${result.notSavedReason}.`;
+      ctx.outcome = {
+        json: result.plan,
+        render: async (theme) => (await import('../ui/render-plan-output.js')).renderPlanAs(result.plan, opts.format, theme, footer),
+        negative: false,
+      };
+    });
+
+  program
+    .command('show')
+    .description('print the saved plan')
+    .option('--json', 'print the plan as JSON (schemaVersion 1)')
+    .addOption(new Option('--format <format>', 'human output format').choices(['table', 'tree', 'mermaid', 'md']).default('table'))
+    .action(async (opts: { format: PlanFormat }) => {
+      const { show } = await import('../commands/show.js');
+      const result = await show({ cwd: ctx.cwd });
+      ctx.outcome = {
+        json: result.plan,
+        render: async (theme) => (await import('../ui/render-plan-output.js')).renderPlanAs(result.plan, opts.format, theme),
         negative: false,
       };
     });

@@ -37,12 +37,32 @@ export const ConfigSchema = z
       })
       .strict()
       .default({}),
+    plan: z
+      .object({
+        branching: z.enum(['single', 'feature', 'stacked']).default('feature'),
+        // Plans above this many tasks are consolidated; --max-tasks overrides it.
+        maxTasks: z.number().int().positive().default(60),
+        // The over-decomposition guard: fewer agent-hours per task than this means tasks are too small.
+        minHoursPerTask: z.number().positive().default(1.5),
+        // Share of extra-small tasks above which the guard suggests merging them.
+        tinyTaskRatio: z.number().min(0).max(1).default(0.3),
+      })
+      .strict()
+      .default({}),
+    run: z
+      .object({
+        // Agents running at once; the plan's parallelism figures assume it too.
+        concurrency: z.number().int().min(1).max(64).default(3),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type Thresholds = Config['assess']['thresholds'];
 export type ThresholdRange = Thresholds['requirements'];
+export type PlanSettings = Config['plan'];
 
 export type ConfigValidation = { ok: true; config: Config } | { ok: false; errors: string[] };
 

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod/v3';
 import type { Assessment } from './assess.js';
+import type { Plan } from './plan.js';
 
 export const STATE_SCHEMA_VERSION = 1;
 
@@ -20,6 +21,7 @@ export const StateSchema = z
     updatedAt: z.string(),
     specs: z.array(SpecRefSchema).default([]),
     assessment: z.custom<Assessment>((value) => typeof value === 'object' && value !== null && 'verdict' in value).optional(),
+    plan: z.custom<Plan>((value) => typeof value === 'object' && value !== null && Array.isArray((value as Plan).tasks)).optional(),
   })
   .passthrough();
 

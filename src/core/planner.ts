@@ -1,0 +1,811 @@
+/**
+ * The heuristic planning engine: embedded, deterministic, offline. Turns parsed specs into a task DAG.
+ *
+ * 1. Work units: features stay whole; one-line requirements are grouped by section and layer and cut into
+ *    tasks of a few agent-hours; stories are covered by the requirements that implement them.
+ * 2. Dependencies: explicit id references, shared foundations (setup, data model), layer order
+ *    (data → core → API/CLI → UI) within a section, and story priority where stories share a layer.
+ * 3. Test strategy per task, building the structure it promises (test-first and test-parallel tasks).
+ * 4. Guards: DAG check, over-decomposition range, tiny tasks, consolidation to --max-tasks.
+ */
+import type { Assessment } from './assess.js';
+import { requirementHours } from './assess.js';
+import { analyzeDag, mergeOrder as orderForMerge } from './dag.js';
+import { EFFORT_HOURS, effortFromWords, hoursFromText, type Effort } from './effort.js';
+import {
+  branchName,
+  PLAN_SCHEMA_VERSION,
+  type Branching,
+  type Coverage,
+  type Plan,
+  type PlanWarning,
+  type Risk,
+  type Stream,
+  type Task,
+  type TaskKind,
+  type TaskSource,
+  type TestStrategy,
+} from './plan.js';
+import type { AcceptanceCriterion, ParsedSpec, Requirement, SourceRef } from './spec.js';
+
+export interface PlanOptions {
+  planId: string;
+  branching: Branching;
+  maxTasks: number;
+  /** The limit came from --max-tasks rather than the config: an absurd value is worth a question. */
+  maxTasksFromUser?: boolean;
+  concurrency: number;
+  minHoursPerTask: number;
+  tinyTaskRatio: number;
+}
+
+/** Something the user must confirm before the plan is saved (or pass --yes). */
+export interface PlanConfirmation {
+  code: 'OVER_DECOMPOSED' | 'ABSURD_MAX_TASKS';
+  message: string;
+}
+
+export interface PlanningResult {
+  plan: Plan;
+  confirmations: PlanConfirmation[];
+}
+
+type Layer = 'setup' | 'data' | 'core' | 'api' | 'cli' | 'ui' | 'infra' | 'docs' | 'quality';
+
+const LAYER_RANK: Record<Layer, number> = { setup: 0, data: 1, core: 2, api: 3, cli: 3, ui: 4, infra: 5, docs: 6, quality: 6 };
+const LAYER_NAME: Record<Layer, string> = {
+  setup: 'setup',
+  data: 'data model',
+  core: 'core logic',
+  api: 'API',
+  cli: 'CLI',
+  ui: 'UI',
+  infra: 'infrastructure',
+  docs: 'docs',
+  quality: 'quality',
+};
+// Checked in order; the first layer with the most hits wins.
+const LAYER_WORDS: Array<[Layer, RegExp]> = [
+  ['setup', /\b(set ?up|scaffold(ing)?|bootstrap|initiali[sz]e (the )?(project|repo|app)|project (structure|skeleton))\b/gi],
+  ['data', /\b(schema|migrations?|data ?model|database|tables?|entit(y|ies)|storage|persist(ence|ed|s)?|sqlite|postgres(ql)?|mysql|mongo(db)?|indexe?s?)\b/gi],
+  ['api', /\b(api|endpoints?|routes?|rest|graphql|http|webhooks?|requests?|responses?|status code|(GET|POST|PUT|PATCH|DELETE) \/)/gi],
+  ['ui', /\b(ui|pages?|screens?|forms?|buttons?|views?|front-?end|components?|display(s|ed)?|dashboard|modal|layout|css|react|vue|svelte|click(s)?|renders?)\b/gi],
+  ['cli', /\b(cli|commands?|flags?|terminal|stdout|stderr|exit code)\b/gi],
+  ['infra', /\b(deploy(ment)?|ci|docker|kubernetes|helm|monitoring|metrics|alert(s|ing)?|infrastructure|backups?)\b/gi],
+  ['docs', /\b(docs?|documentation|readme|guide|tutorial)\b/gi],
+];
+const HIGH_RISK_WORDS = /\b(payments?|billing|charges?|refunds?|security|authentication|authori[sz]ation|permissions?|encrypt\w*|passwords?|secrets?|tokens?|migrations?|migrate|concurren\w*|race|locks?|data loss|gdpr|pii|compliance|money|transactions?)\b/i;
+const EXTERNAL_WORDS = /\b(stripe|paypal|twilio|sendgrid|slack|github|gitlab|s3|auth0|okta|saml|oauth|segment|firebase|openai|anthropic|claude|webhooks?|third-party|external)\b/i;
+const STOP_WORDS = new Set(
+  'that this with from have will must should shall when then than they their them there these those into onto over under about after before which while where what user users system able each every only also such more most less other same your ours just like make made does done been being were would could using used uses data feature features support supports'.split(' '),
+);
+
+/** Tasks are cut to stay under this many agent-hours. */
+const MAX_TASK_HOURS = 6;
+const ID_REF = /\b(?:FR|NFR|US|UC|REQ|[A-Z]{2,4})-\d{1,4}\b/g;
+
+interface Unit {
+  spec: ParsedSpec;
+  title: string;
+  details: string[];
+  requirements: Requirement[];
+  /** Requirements covered through this unit without being implemented by it (stories, via their FRs). */
+  alsoCovers: Requirement[];
+  acceptance: Set<AcceptanceCriterion>;
+  hours: number;
+  layer: Layer;
+  area: string;
+  order: number;
+  kind: TaskKind;
+  priority?: string;
+}
+
+interface Draft {
+  key: number;
+  title: string;
+  description: string;
+  units: Unit[];
+  layer: Layer;
+  area: string;
+  order: number;
+  kind: TaskKind;
+  hours: number;
+  deps: Set<Draft>;
+  strategy: TestStrategy;
+  strategyReason: string;
+  risk: Risk;
+  riskReason: string;
+  /** For a test task: the implementation task it belongs to. */
+  testFor?: Draft;
+  priority?: string;
+}
+
+export function keywords(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const word of text.toLowerCase().match(/[a-z][a-z-]{3,}/g) ?? []) {
+    if (STOP_WORDS.has(word)) continue;
+    out.add(word.replace(/(ies|es|s)$/, (m) => (m === 'ies' ? 'y' : '')));
+  }
+  return out;
+}
+
+function overlap(a: Set<string>, b: Set<string>): number {
+  let n = 0;
+  for (const w of a) if (b.has(w)) n++;
+  return n;
+}
+
+function classifyLayer(text: string): Layer {
+  let best: Layer = 'core';
+  let bestHits = 0;
+  for (const [layer, re] of LAYER_WORDS) {
+    re.lastIndex = 0;
+    const hits = text.match(re)?.length ?? 0;
+    if (hits > bestHits) {
+      best = layer;
+      bestHits = hits;
+    }
+  }
+  return best;
+}
+
+function effortFor(hours: number): Effort {
+  if (hours <= 0.5) return 'XS';
+  if (hours <= 1) return 'S';
+  if (hours <= 2.5) return 'M';
+  if (hours <= 5) return 'L';
+  return 'XL';
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
+}
+
+/** A readable task title from a requirement's text: the id and label stripped, the first clause kept. */
+function titleFrom(text: string): string {
+  const stripped = text
+    .replace(/^(?:\[?[A-Z]{2,4}-\d{1,4}\]?)\s*[:.)—–-]?\s*/, '')
+    .replace(/^(user story \d+\s*[-—–:]\s*)/i, '')
+    .replace(/\s*\(priority:\s*p\d\)\s*$/i, '');
+  const clause = stripped.split(/(?<=[a-z0-9)])[.;](\s|$)/i)[0] ?? stripped;
+  const title = clause
+    .replace(/^(the )?(system|api|service|server|app|application|user)s? (must|shall|should|will|can) /i, '')
+    // "Import MUST skip duplicates" → "Import: skip duplicates"
+    .replace(/^([^,.;:]{2,40}?)\s+(must|shall|should)(\s+not)?\s+/i, (_, subject: string, _modal: string, not?: string) => `${subject}: ${not ? 'do not ' : ''}`);
+  return truncate(capitalise(title), 72);
+}
+
+function areaOf(requirement: Requirement): string {
+  // The outermost section below the title: "Epic A — Identity" groups its requirements.
+  const path = requirement.section;
+  return (path.length > 1 ? path[1] : path[0]) ?? '';
+}
+
+export function planSpecs(specs: ParsedSpec[], assessment: Assessment, options: PlanOptions): PlanningResult {
+  const fastPath = assessment.verdict === 'single-agent' && assessment.confidence === 'high';
+  const units = fastPath ? [wholeSpecUnit(specs)] : specs.flatMap((spec, i) => workUnits(spec, i * 1_000_000));
+  const verification = fastPath ? undefined : specWideVerification(specs, units);
+  if (verification) units.push(verification);
+
+  let drafts = groupUnits(units, fastPath);
+  linkDependencies(drafts);
+  for (const d of drafts) assignRiskAndStrategy(d, specs, fastPath);
+
+  drafts = addTestTasks(drafts);
+  const totalHours = drafts.reduce((sum, d) => sum + d.hours, 0);
+  const recommended = {
+    min: Math.max(1, Math.ceil(totalHours / 8)),
+    max: Math.max(3, Math.ceil(totalHours / options.minHoursPerTask)),
+  };
+  const warnings: PlanWarning[] = [];
+
+  if (drafts.length > options.maxTasks) drafts = consolidate(drafts, options.maxTasks, warnings);
+
+  const confirmations: PlanConfirmation[] = [];
+  if (options.maxTasksFromUser && options.maxTasks > recommended.max * 3 && options.maxTasks > 20) {
+    confirmations.push({
+      code: 'ABSURD_MAX_TASKS',
+      message: `--max-tasks ${options.maxTasks} is far above what this spec supports (about ${recommended.min}–${recommended.max} tasks for ${formatHours(totalHours)} of work)`,
+    });
+  }
+
+  const plan = assemble(drafts, specs, options, recommended, warnings);
+  if (plan.tasks.length > recommended.max) {
+    confirmations.push({
+      code: 'OVER_DECOMPOSED',
+      message: `${plan.tasks.length} tasks is more than this spec's size supports (${recommended.min}–${recommended.max})`,
+    });
+  }
+  return { plan, confirmations };
+}
+
+function formatHours(hours: number): string {
+  return `${Number.isInteger(hours) ? hours : hours.toFixed(1)}h`;
+}
+
+function wholeSpecUnit(specs: ParsedSpec[]): Unit {
+  const spec = specs[0]!;
+  const requirements = specs.flatMap((s) => s.requirements);
+  const hours = requirements.length > 0 ? requirements.reduce((sum, r) => sum + requirementHours(r), 0) : specs.reduce((sum, s) => sum + hoursFromText(s.wordCount), 0);
+  return {
+    spec,
+    title: spec.kind === 'debug-investigation' ? spec.title.replace(/^(fix|bug|investigation)\s*:\s*/i, 'Fix: ') : spec.title,
+    details: requirements.length > 0 ? requirements.map((r) => r.text) : [`Everything described in ${specs.map((s) => s.file).join(', ')}.`],
+    requirements,
+    alsoCovers: [],
+    acceptance: new Set(specs.flatMap((s) => s.acceptance)),
+    hours: Math.max(hours, 0.5),
+    layer: 'core',
+    area: '',
+    order: 0,
+    kind: spec.kind === 'debug-investigation' ? 'fix' : 'feature',
+  };
+}
+
+/** The units of work in one spec, before grouping. */
+function workUnits(spec: ParsedSpec, orderBase: number): Unit[] {
+  const acceptanceOf = (r: Requirement) => new Set(r.acceptance.map((i) => spec.acceptance[i]!));
+  const unitOf = (r: Requirement, index: number): Unit => {
+    const text = `${r.section.join(' ')} ${r.text}`;
+    const setup = LAYER_WORDS[0]![1];
+    setup.lastIndex = 0;
+    return {
+      spec,
+      title: titleFrom(r.text),
+      details: [r.text],
+      requirements: [r],
+      alsoCovers: [],
+      acceptance: acceptanceOf(r),
+      hours: requirementHours(r),
+      layer: setup.test(r.text) ? 'setup' : r.kind === 'non-functional' ? 'quality' : classifyLayer(text),
+      area: areaOf(r),
+      order: orderBase + index,
+      kind: r.kind === 'non-functional' ? 'integration' : 'feature',
+      ...(r.priority ? { priority: r.priority } : {}),
+    };
+  };
+
+  if (spec.requirements.length === 0) {
+    return [
+      {
+        spec,
+        title: spec.title,
+        details: [`Everything described in ${spec.file}.`],
+        requirements: [],
+        alsoCovers: [],
+        acceptance: new Set(spec.acceptance),
+        hours: hoursFromText(spec.wordCount),
+        layer: 'core',
+        area: '',
+        order: orderBase,
+        kind: spec.kind === 'debug-investigation' ? 'fix' : 'feature',
+      },
+    ];
+  }
+
+  const indexed = spec.requirements.map((r, i) => ({ r, i }));
+  const stories = indexed.filter(({ r }) => r.kind === 'story');
+  const units = indexed.filter(({ r }) => r.kind !== 'story').map(({ r, i }) => unitOf(r, i));
+
+  // A story is covered by the requirement that names it, else by the one sharing most of its words;
+  // a story nothing implements is its own unit.
+  // Inverted index of the units' words. Words shared by many units say nothing about which one a story means,
+  // and skipping them keeps matching linear.
+  const postings = new Map<string, Unit[]>();
+  for (const unit of units) {
+    for (const word of keywords(unit.details.join(' '))) {
+      if (!postings.has(word)) postings.set(word, []);
+      postings.get(word)!.push(unit);
+    }
+  }
+  const distinctive = Math.max(5, Math.ceil(units.length / 10));
+  const naming = new Map<string, Unit[]>();
+  for (const u of units) {
+    for (const id of u.details.join(' ').match(ID_REF) ?? []) {
+      if (!naming.has(id)) naming.set(id, []);
+      naming.get(id)!.push(u);
+    }
+  }
+  for (const { r: story, i } of stories) {
+    const named = story.id ? naming.get(story.id) : undefined;
+    let covering = named?.[0];
+    if (!covering) {
+      const score = new Map<Unit, number>();
+      for (const word of keywords(story.text)) {
+        const units = postings.get(word);
+        if (!units || units.length > distinctive) continue;
+        for (const u of units) score.set(u, (score.get(u) ?? 0) + 1);
+      }
+      let best = 1; // at least two shared words
+      for (const [u, n] of score) {
+        if (n > best) {
+          best = n;
+          covering = u;
+        }
+      }
+    }
+    if (covering) {
+      covering.alsoCovers.push(story);
+      for (const c of acceptanceOf(story)) covering.acceptance.add(c);
+    } else {
+      units.push({ ...unitOf(story, i), kind: 'feature' });
+    }
+  }
+  return units.sort((a, b) => a.order - b.order);
+}
+
+/** Criteria that belong to no requirement (spec-wide success criteria) get a task that checks them at the end. */
+function specWideVerification(specs: ParsedSpec[], units: Unit[]): Unit | undefined {
+  const owned = new Set<AcceptanceCriterion>();
+  for (const u of units) for (const c of u.acceptance) owned.add(c);
+  const loose = specs.flatMap((s) => s.acceptance).filter((c) => !owned.has(c));
+  if (loose.length === 0) return undefined;
+  return {
+    spec: specs[0]!,
+    title: 'Verify the spec-wide acceptance criteria',
+    details: loose.map((c) => c.text),
+    requirements: [],
+    alsoCovers: [],
+    acceptance: new Set(loose),
+    hours: Math.min(4, Math.max(1, loose.length * 0.5)),
+    layer: 'quality',
+    area: '',
+    order: Number.MAX_SAFE_INTEGER,
+    kind: 'integration',
+  };
+}
+
+function newDraft(units: Unit[], key: number): Draft {
+  const first = units[0]!;
+  const hours = units.reduce((sum, u) => sum + u.hours, 0);
+  const title =
+    units.length === 1
+      ? first.title
+      : `${capitalise(LAYER_NAME[first.layer])}: ${truncate(first.title, 48)} (+${units.length - 1} more)`;
+  return {
+    key,
+    title,
+    description: '',
+    units,
+    layer: first.layer,
+    area: first.area,
+    order: first.order,
+    kind: units.some((u) => u.kind === 'fix') ? 'fix' : first.layer === 'setup' ? 'setup' : first.layer === 'docs' ? 'docs' : first.layer === 'data' ? 'foundation' : first.kind,
+    hours,
+    deps: new Set(),
+    strategy: 'test-after',
+    strategyReason: '',
+    risk: 'low',
+    riskReason: '',
+    ...(first.priority ? { priority: first.priority } : {}),
+  };
+}
+
+/** Features stay whole; one-line requirements of the same section and layer are grouped, then cut to size. */
+function groupUnits(units: Unit[], fastPath: boolean): Draft[] {
+  if (fastPath) return [newDraft(units, 0)];
+  const drafts: Draft[] = [];
+  const groups = new Map<string, Unit[]>();
+  for (const u of units) {
+    const whole = u.requirements.some((r) => r.kind === 'feature' || r.kind === 'story') || u.hours >= EFFORT_HOURS.L;
+    if (whole) {
+      drafts.push(newDraft([u], drafts.length));
+      continue;
+    }
+    const key = `${u.spec.file}\u0000${u.area}\u0000${u.layer}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)!.push(u);
+  }
+  for (const group of groups.values()) {
+    let chunk: Unit[] = [];
+    let hours = 0;
+    for (const u of group) {
+      if (chunk.length > 0 && hours + u.hours > MAX_TASK_HOURS) {
+        drafts.push(newDraft(chunk, drafts.length));
+        chunk = [];
+        hours = 0;
+      }
+      chunk.push(u);
+      hours += u.hours;
+    }
+    if (chunk.length > 0) drafts.push(newDraft(chunk, drafts.length));
+  }
+  for (const d of drafts) d.description = describe(d);
+  return drafts.sort((a, b) => LAYER_RANK[a.layer] - LAYER_RANK[b.layer] || a.order - b.order);
+}
+
+function describe(d: Draft): string {
+  const lines = d.units.flatMap((u) => u.details.map((t) => `- ${t}`));
+  const stories = d.units.flatMap((u) => u.alsoCovers).map((s) => `- ${s.text}`);
+  return [`Implement (${LAYER_NAME[d.layer]}):`, ...lines, ...(stories.length > 0 ? ['', 'For the user stories:', ...stories] : [])].join('\n');
+}
+
+/**
+ * Foundations first, then layer order within a section, explicit references and story priority.
+ * Edges only go from lower to higher position in the sorted list, so no cycle can form.
+ */
+function linkDependencies(drafts: Draft[]): void {
+  const position = new Map(drafts.map((d, i) => [d, i]));
+  const addEdge = (from: Draft, to: Draft) => {
+    if (from !== to && position.get(to)! < position.get(from)!) from.deps.add(to);
+  };
+
+  // Shared foundations: setup work is needed by everything after it; a data model by every later layer.
+  const setup = drafts.filter((d) => d.layer === 'setup');
+  const data = drafts.filter((d) => d.layer === 'data');
+  const areas = new Map<string, Draft[]>();
+  for (const d of drafts) {
+    if (!areas.has(d.area)) areas.set(d.area, []);
+    areas.get(d.area)!.push(d);
+  }
+  // A section with its own data tasks builds on them; otherwise on data sections of their own ("## Data model").
+  const localData = new Map<string, Draft[]>();
+  for (const x of data) {
+    if (!localData.has(x.area)) localData.set(x.area, []);
+    localData.get(x.area)!.push(x);
+  }
+  const sharedData = data.filter((x) => areas.get(x.area)!.every((y) => y.layer === 'data' || y.layer === 'setup'));
+  for (const d of drafts) {
+    if (d.layer !== 'setup') for (const s of setup) addEdge(d, s);
+    if (LAYER_RANK[d.layer] > LAYER_RANK.data && d.layer !== 'docs') for (const x of localData.get(d.area) ?? sharedData) addEdge(d, x);
+  }
+
+  // Layer order within a section. The UI consumes the section's API (or CLI/core when it has no API); API and
+  // CLI work builds on core logic only when they share words, since both can be built on the same data model.
+  const words = new Map(drafts.map((d) => [d, keywords(d.units.flatMap((u) => u.details).join(' '))]));
+  for (const group of areas.values()) {
+    const ofLayer = (...layers: Layer[]) => group.filter((x) => layers.includes(x.layer));
+    const api = ofLayer('api');
+    const backends = api.length > 0 ? api : ofLayer('cli', 'core');
+    const core = ofLayer('core');
+    for (const d of group) {
+      if (d.layer === 'ui') for (const x of backends) addEdge(d, x);
+      if (d.layer === 'api' || d.layer === 'cli') for (const x of core) if (overlap(words.get(d)!, words.get(x)!) >= 2) addEdge(d, x);
+    }
+  }
+
+  // Explicit references: a requirement that names another builds on it.
+  const owner = new Map<string, Draft>();
+  for (const d of drafts) for (const u of d.units) for (const r of u.requirements) if (r.id) owner.set(r.id, d);
+  for (const d of drafts) {
+    for (const u of d.units) {
+      for (const r of u.requirements) {
+        for (const id of r.text.match(ID_REF) ?? []) {
+          const target = owner.get(id);
+          if (target && id !== r.id) addEdge(d, target);
+        }
+      }
+    }
+  }
+
+  // Story priority: where stories share a section and layer, P2 builds on P1.
+  const byLane = new Map<string, Draft[]>();
+  for (const d of drafts) {
+    if (!d.priority) continue;
+    const lane = `${d.area}\u0000${d.layer}`;
+    if (!byLane.has(lane)) byLane.set(lane, []);
+    byLane.get(lane)!.push(d);
+  }
+  for (const lane of byLane.values()) {
+    const sorted = [...lane].sort((a, b) => a.priority!.localeCompare(b.priority!) || a.order - b.order);
+    for (let i = 1; i < sorted.length; i++) if (sorted[i]!.priority !== sorted[i - 1]!.priority) addEdge(sorted[i]!, sorted[i - 1]!);
+  }
+
+  // Cross-cutting quality and docs work comes after the features it is about.
+  const required = new Set<Draft>();
+  for (const d of drafts) for (const dep of d.deps) required.add(dep);
+  const ends = drafts.filter((d) => d.layer !== 'docs' && d.layer !== 'quality' && !required.has(d));
+  for (const d of drafts) if (d.layer === 'docs' || d.layer === 'quality') for (const e of ends) addEdge(d, e);
+}
+
+function assignRiskAndStrategy(d: Draft, specs: ParsedSpec[], fastPath: boolean): void {
+  const text = d.units.flatMap((u) => u.details).join(' ');
+  const words = keywords(text);
+  const highWord = HIGH_RISK_WORDS.exec(text)?.[0];
+  const namedRisk = specs.flatMap((s) => s.risks).find((r) => overlap(keywords(r.text), words) >= 2);
+  const external = EXTERNAL_WORDS.exec(text)?.[0];
+  const question = specs.flatMap((s) => s.openQuestions).find((q) => overlap(keywords(q.text), words) >= 2);
+  const effort = effortFor(d.hours);
+  if (highWord) [d.risk, d.riskReason] = ['high', `touches ${highWord.toLowerCase()}`];
+  else if (namedRisk) [d.risk, d.riskReason] = ['high', `named in the spec's risks (line ${namedRisk.line}: ${truncate(namedRisk.text, 60)})`];
+  else if (question) [d.risk, d.riskReason] = ['medium', `an open question concerns it (line ${question.line})`];
+  else if (external) [d.risk, d.riskReason] = ['medium', `integrates ${external}`];
+  else if (effort === 'L' || effort === 'XL') [d.risk, d.riskReason] = ['medium', `large task (${effort})`];
+  else [d.risk, d.riskReason] = ['low', 'small and well specified'];
+
+  const criteria = d.units.reduce((n, u) => n + u.acceptance.size, 0);
+  if (fastPath) {
+    [d.strategy, d.strategyReason] = ['test-after', d.kind === 'fix' ? 'one task: reproduce the bug in a regression test, then fix it' : 'one task: tests are written inside it'];
+  } else if (d.kind === 'setup' || d.kind === 'docs' || d.layer === 'infra') {
+    [d.strategy, d.strategyReason] = ['none', d.kind === 'docs' ? 'documentation: nothing to unit test' : 'setup and configuration: checked by the build and by later tasks’ tests'];
+  } else if (d.risk === 'high' && criteria > 0 && effort !== 'XS' && effort !== 'S') {
+    [d.strategy, d.strategyReason] = ['test-first', 'high risk with acceptance criteria: tests written first pin the behaviour before the change'];
+  } else if (d.risk === 'high') {
+    [d.strategy, d.strategyReason] = ['test-after', 'high risk but small: its tests are written inside the task, before the change'];
+  } else if ((effort === 'L' || effort === 'XL') && criteria >= 3) {
+    [d.strategy, d.strategyReason] = ['test-parallel', `large task with ${criteria} acceptance criteria: a second agent writes the tests alongside`];
+  } else {
+    [d.strategy, d.strategyReason] = ['test-after', criteria > 0 ? 'tests for its acceptance criteria are written inside the task' : 'no separate criteria: tests are written inside the task'];
+  }
+}
+
+/** test-first: a test task that blocks the implementation. test-parallel: one beside it that dependents also wait for. */
+function addTestTasks(drafts: Draft[]): Draft[] {
+  const out: Draft[] = [];
+  const testOf = new Map<Draft, Draft>();
+  for (const d of drafts) {
+    if (d.strategy === 'test-first' || d.strategy === 'test-parallel') {
+      const criteria = d.units.reduce((n, u) => n + u.acceptance.size, 0);
+      const test: Draft = {
+        ...newDraft(d.units, d.key),
+        key: d.key + 0.5,
+        title: `${d.strategy === 'test-first' ? 'Write failing tests for' : 'Write tests for'}: ${truncate(d.title, 50)}`,
+        description: `Write automated tests for the acceptance criteria of "${d.title}"${d.strategy === 'test-first' ? '; they must fail until the implementation lands' : ', in parallel with its implementation'}.`,
+        kind: 'test',
+        hours: Math.max(0.5, Math.min(4, criteria * 0.5)),
+        deps: new Set(d.deps),
+        strategy: d.strategy,
+        strategyReason: d.strategyReason,
+        risk: d.risk,
+        riskReason: d.riskReason,
+        testFor: d,
+      };
+      testOf.set(d, test);
+      if (d.strategy === 'test-first') {
+        d.deps.add(test);
+        out.push(test, d);
+      } else {
+        out.push(d, test);
+      }
+    } else {
+      out.push(d);
+    }
+  }
+  // Dependents of a test-parallel task also wait for its tests.
+  for (const d of out) {
+    for (const dep of [...d.deps]) {
+      const test = testOf.get(dep);
+      if (test && dep.strategy === 'test-parallel' && test !== d) d.deps.add(test);
+    }
+  }
+  return out;
+}
+
+/** Brings the plan to at most `max` tasks: drop separate test tasks first, then merge same-wave tasks. */
+function consolidate(drafts: Draft[], max: number, warnings: PlanWarning[]): Draft[] {
+  let current = drafts;
+  if (current.some((d) => d.testFor)) {
+    const tests = new Set(current.filter((d) => d.testFor));
+    current = current.filter((d) => !tests.has(d));
+    for (const d of current) {
+      for (const dep of [...d.deps]) if (tests.has(dep)) d.deps.delete(dep);
+      if (d.strategy === 'test-first' || d.strategy === 'test-parallel') {
+        d.strategy = 'test-after';
+        d.strategyReason = `tests inside the task: the plan is limited to ${max} tasks`;
+      }
+    }
+  }
+  const before = current.length;
+  while (current.length > max) {
+    const waves = analyzeDag(current.map((d) => ({ id: String(d.key), dependsOn: [...d.deps].map((x) => String(x.key)) }))).wave;
+    // Tasks in the same wave have no path between them, so merging them cannot create a cycle. Prefer the
+    // smallest pair of one layer; across layers only when no such pair is left.
+    const smallestPair = (keyOf: (d: Draft) => string): [Draft, Draft] | undefined => {
+      const groups = new Map<string, Draft[]>();
+      for (const d of current) {
+        const key = keyOf(d);
+        if (!groups.has(key)) groups.set(key, []);
+        groups.get(key)!.push(d);
+      }
+      let best: [Draft, Draft] | undefined;
+      for (const group of groups.values()) {
+        if (group.length < 2) continue;
+        const [a, b] = [...group].sort((x, y) => x.hours - y.hours);
+        if (!best || a!.hours + b!.hours < best[0].hours + best[1].hours) best = [a!, b!];
+      }
+      return best;
+    };
+    const waveOf = (d: Draft) => String(waves.get(String(d.key)));
+    const pair = smallestPair((d) => `${waveOf(d)}\u0000${d.layer}`) ?? smallestPair(waveOf);
+    if (!pair) break;
+    const [a, b] = pair;
+    const merged = newDraft([...a.units, ...b.units], Math.min(a.key, b.key));
+    merged.description = describe(merged);
+    Object.assign(merged, { strategy: a.strategy, strategyReason: a.strategyReason, risk: a.risk === 'high' || b.risk === 'high' ? 'high' : a.risk, riskReason: a.riskReason });
+    for (const dep of [...a.deps, ...b.deps]) if (dep !== a && dep !== b) merged.deps.add(dep);
+    current = current.filter((d) => d !== a && d !== b);
+    for (const d of current) {
+      const onA = d.deps.delete(a);
+      const onB = d.deps.delete(b);
+      if (onA || onB) d.deps.add(merged);
+    }
+    current.push(merged);
+    current.sort((x, y) => x.key - y.key);
+  }
+  if (current.length > max) {
+    warnings.push({ code: 'MAX_TASKS_NOT_REACHED', message: `Could not consolidate below ${current.length} tasks (limit ${max}) without merging dependent tasks`, tasks: [] });
+  } else if (current.length < before || current.length < drafts.length) {
+    warnings.push({ code: 'CONSOLIDATED', message: `Consolidated ${drafts.length} tasks into ${current.length} to respect the limit of ${max}`, tasks: [] });
+  }
+  return current;
+}
+
+function sourcesOf(d: Draft): TaskSource[] {
+  const seen = new Set<string>();
+  const out: TaskSource[] = [];
+  const add = (ref: SourceRef & { id?: string }, label: string) => {
+    const key = `${ref.file}:${ref.line}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push({ file: ref.file, line: ref.line, ref: ref.id ?? label });
+  };
+  for (const u of d.units) {
+    for (const r of u.requirements) add(r, r.kind === 'story' ? 'story' : 'requirement');
+    for (const s of u.alsoCovers) add(s, 'story');
+    for (const c of u.acceptance) add(c, 'acceptance');
+    if (u.requirements.length === 0 && u.acceptance.size === 0) add({ file: u.spec.file, line: 1, text: '' }, 'spec');
+  }
+  return out.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
+}
+
+function filesOf(d: Draft): string[] {
+  const files = new Set<string>();
+  for (const u of d.units) {
+    for (const r of u.requirements) {
+      for (const f of u.spec.files) if (f.line >= r.line && f.line <= r.endLine) files.add(f.text);
+    }
+  }
+  return [...files];
+}
+
+function assemble(
+  drafts: Draft[],
+  specs: ParsedSpec[],
+  options: PlanOptions,
+  recommended: { min: number; max: number },
+  warnings: PlanWarning[],
+): Plan {
+  const ids = new Map<Draft, string>(drafts.map((d, i) => [d, `T${i + 1}`]));
+  const streamOf = new Map<Layer, string>();
+  const streams: Stream[] = [];
+  const streamById = new Map<string, Stream>();
+  for (const d of drafts) {
+    const layer = d.testFor?.layer ?? d.layer;
+    if (!streamOf.has(layer)) {
+      const id = String.fromCharCode(65 + (streams.length % 26)) + (streams.length >= 26 ? String(Math.floor(streams.length / 26)) : '');
+      streamOf.set(layer, id);
+      const stream = { id, name: LAYER_NAME[layer], tasks: [] };
+      streams.push(stream);
+      streamById.set(id, stream);
+    }
+  }
+
+  const tasks: Task[] = drafts.map((d) => {
+    const stream = streamOf.get(d.testFor?.layer ?? d.layer)!;
+    streamById.get(stream)!.tasks.push(ids.get(d)!);
+    const criteria = d.units.flatMap((u) => [...u.acceptance].map((c) => c.text));
+    return {
+      id: ids.get(d)!,
+      title: d.title,
+      description: d.description,
+      dependsOn: [...d.deps].map((x) => ids.get(x)!).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))),
+      acceptanceCriteria: criteria.length > 0 ? criteria : d.units.flatMap((u) => u.details.map((t) => `Done as specified: ${truncate(t, 160)}`)),
+      effort: effortFor(d.hours),
+      risk: d.risk,
+      riskReason: d.riskReason,
+      testStrategy: d.strategy,
+      strategyReason: d.strategyReason,
+      stream,
+      wave: 0,
+      kind: d.kind,
+      sources: sourcesOf(d),
+      files: filesOf(d),
+    };
+  });
+
+  const analysis = analyzeDag(tasks.map((t) => ({ id: t.id, dependsOn: t.dependsOn, hours: EFFORT_HOURS[t.effort] })));
+  for (const t of tasks) t.wave = analysis.wave.get(t.id) ?? 0;
+  for (const e of analysis.errors) warnings.push({ code: e.code, message: e.message, tasks: e.tasks });
+
+  const coverage = computeCoverage(specs, drafts);
+  if (coverage.uncovered.length > 0) {
+    warnings.push({ code: 'UNCOVERED', message: `${coverage.uncovered.length} spec item${coverage.uncovered.length === 1 ? ' is' : 's are'} not covered by any task`, tasks: [] });
+  }
+  warnings.push(...decompositionWarnings(tasks, recommended, options));
+
+  const order = orderForMerge(tasks);
+  const titleById = new Map(tasks.map((t) => [t.id, t.title]));
+  const totalHours = tasks.reduce((sum, t) => sum + EFFORT_HOURS[t.effort], 0);
+  const n = options.branching === 'single' ? 1 : options.concurrency;
+  const makespan = Math.max(analysis.criticalPathHours, totalHours / n);
+  const planTitle = specs.map((s) => s.title).join(' + ');
+  return {
+    schemaVersion: PLAN_SCHEMA_VERSION,
+    planId: options.planId,
+    status: 'draft',
+    branching: options.branching,
+    spec: { paths: specs.map((s) => s.file), title: planTitle },
+    summary: {
+      tasks: tasks.length,
+      streams: streams.length,
+      waves: analysis.waveCount,
+      criticalPath: analysis.criticalPath,
+      criticalPathHours: analysis.criticalPathHours,
+      totalHours,
+      concurrency: n,
+      parallelEfficiency: makespan > 0 ? Math.round((totalHours / makespan / n) * 100) / 100 : 1,
+      coverage,
+      recommendedTasks: recommended,
+    },
+    tasks,
+    streams,
+    mergeOrder: order,
+    branchPreview:
+      options.branching === 'single'
+        ? order.map((task) => ({ task, branch: branchName('<run>', 1, planTitle) }))
+        : order.map((task, i) => ({ task, branch: branchName('<run>', i + 1, titleById.get(task)!) })),
+    warnings,
+  };
+}
+
+function computeCoverage(specs: ParsedSpec[], drafts: Draft[]): Coverage {
+  const covered = new Set<SourceRef>();
+  for (const d of drafts) {
+    for (const u of d.units) {
+      for (const r of u.requirements) covered.add(r);
+      for (const r of u.alsoCovers) covered.add(r);
+      for (const c of u.acceptance) covered.add(c);
+    }
+  }
+  const uncovered: string[] = [];
+  const count = (items: SourceRef[]) => {
+    let n = 0;
+    for (const item of items) {
+      if (covered.has(item)) n++;
+      else uncovered.push(`${item.file}:${item.line} ${item.text}`);
+    }
+    return { covered: n, total: items.length };
+  };
+  return {
+    requirements: count(specs.flatMap((s) => s.requirements)),
+    acceptance: count(specs.flatMap((s) => s.acceptance)),
+    uncovered,
+  };
+}
+
+/** The over-decomposition guard: too many tasks for the spec's size, or too many tiny ones. */
+function decompositionWarnings(tasks: Task[], recommended: { min: number; max: number }, options: PlanOptions): PlanWarning[] {
+  const warnings: PlanWarning[] = [];
+  const tiny = tasks.filter((t) => t.effort === 'XS' && t.kind !== 'test');
+  const suggestions = mergeSuggestions(tiny);
+  if (tasks.length > recommended.max) {
+    warnings.push({
+      code: 'OVER_DECOMPOSED',
+      message: `${tasks.length} tasks for a spec that supports ${recommended.min}–${recommended.max}${suggestions.length > 0 ? `; merge ${suggestions.map((s) => s.join(' + ')).join(', ')}` : ''}`,
+      tasks: tasks.map((t) => t.id),
+    });
+  }
+  if (tasks.length >= 4 && tiny.length / tasks.length > options.tinyTaskRatio) {
+    warnings.push({
+      code: 'TINY_TASKS',
+      message: `${tiny.length} of ${tasks.length} tasks are extra-small (XS)${suggestions.length > 0 ? `; consider merging ${suggestions.map((s) => s.join(' + ')).join(', ')}` : ''}`,
+      tasks: tiny.map((t) => t.id),
+    });
+  }
+  return warnings;
+}
+
+/** Groups of tiny tasks that share a stream and a wave: merging them cannot create a cycle. */
+function mergeSuggestions(tiny: Task[]): string[][] {
+  const groups = new Map<string, string[]>();
+  for (const t of tiny) {
+    const key = `${t.stream}\u0000${t.wave}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)!.push(t.id);
+  }
+  return [...groups.values()].filter((g) => g.length >= 2);
+}

@@ -1,0 +1,21 @@
+/** Picks the plan renderer for `--format`, shared by `xplan plan` and `xplan show`. */
+import type { Plan } from '../core/plan.js';
+import type { Theme } from './theme.js';
+
+export const PLAN_FORMATS = ['table', 'tree', 'mermaid', 'md'] as const;
+export type PlanFormat = (typeof PLAN_FORMATS)[number];
+
+export async function renderPlanAs(plan: Plan, format: PlanFormat, theme: Theme, footer?: string): Promise<string> {
+  switch (format) {
+    case 'mermaid':
+      return (await import('./render-mermaid.js')).renderMermaid(plan);
+    case 'md':
+      return (await import('./render-execplan.js')).renderExecPlan(plan);
+    case 'tree':
+    case 'table': {
+      const { renderPlanTable, renderPlanTree } = await import('./render-plan.js');
+      const body = format === 'tree' ? renderPlanTree(plan, theme) : renderPlanTable(plan, theme);
+      return footer ? `${body}\n${theme.dim(footer)}` : body;
+    }
+  }
+}

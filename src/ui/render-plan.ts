@@ -1,0 +1,219 @@
+/**
+ * Human output of `xplan plan` / `xplan show`: a summary and a task table, or a tree by wave and stream.
+ * Also the small formatting helpers the other plan renderers (Mermaid, ExecPlan) share.
+ */
+import { EFFORT_HOURS } from '../core/effort.js';
+import type { Branching, Plan, PlanWarning, Risk, Task, TaskSource } from '../core/plan.js';
+import { renderTable } from './table.js';
+import type { Theme } from './theme.js';
+
+const RISK_SEVERITY: Record<Risk, 0 | 1 | 2> = { low: 0, medium: 1, high: 2 };
+const TABLE_TITLE_MAX = 48;
+const TREE_TITLE_MAX = 72;
+const SOURCES_SHOWN = 3;
+const UNCOVERED_SHOWN = 5;
+const WARNING_TASKS_SHOWN = 6;
+const BRANCHES_SHOWN = 3;
+
+export const BRANCHING_LABEL: Record<Branching, string> = {
+  single: 'one branch, tasks one after another',
+  feature: 'each task branches from the run base',
+  stacked: 'each task branches from its dependency',
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Shared helpers
+// ---------------------------------------------------------------------------------------------------------------
+
+/** `11h`, `2.5h`. */
+export function formatHours(hours: number): string {
+  return `${Number(hours.toFixed(1))}h`;
+}
+
+/** `T1 → T3 → T7 (11h)`. */
+export function formatCriticalPath(plan: Plan): string {
+  const path = plan.summary.criticalPath;
+  return path.length === 0 ? '—' : `${path.join(' → ')} (${formatHours(plan.summary.criticalPathHours)})`;
+}
+
+/** `T1, T2, T3 +4`: the first few items and how many more there are. */
+export function formatList(items: string[], shown: number, none = '—'): string {
+  if (items.length === 0) return none;
+  const more = items.length - shown;
+  return items.slice(0, shown).join(', ') + (more > 0 ? ` +${more}` : '');
+}
+
+/** Cuts at a word boundary where one is close, and marks the cut with `…`. */
+export function truncate(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= max) return flat;
+  const cut = flat.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space >= max * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,;:.\-–—]+$/, '')}…`;
+}
+
+/** A source ref that names a requirement (`FR-3`, `US-2`), as opposed to a label such as "acceptance". */
+export function isRequirementRef(ref: string): boolean {
+  return /^[A-Z][A-Z0-9]*-\d+$/.test(ref);
+}
+
+/** `spec.md:12 (FR-3)`: where a task's source is, and what it is. */
+export function formatSource(source: TaskSource): string {
+  return `${source.file}:${source.line} (${source.ref})`;
+}
+
+/** Requirement ids where the spec has them, otherwise the line (`line 40`, or `spec.md:40` across several specs). */
+export function sourceLabels(sources: TaskSource[], severalSpecs: boolean): string[] {
+  const labels = sources.map((s) => (isRequirementRef(s.ref) ? s.ref : severalSpecs ? `${s.file}:${s.line}` : `line ${s.line}`));
+  return [...new Set(labels)];
+}
+
+/** The warning as a sentence, naming the tasks it is about when the message does not already. */
+export function warningText(w: PlanWarning): string {
+  const named = new Set(w.message.match(/\bT\d+\b/g) ?? []);
+  const unnamed = w.tasks.filter((id) => !named.has(id));
+  return unnamed.length === 0 ? w.message : `${w.message} (${formatList(w.tasks, WARNING_TASKS_SHOWN)})`;
+}
+
+/** The tasks of each wave, in plan order; waves ascending. */
+export function tasksByWave(plan: Plan): Array<[wave: number, tasks: Task[]]> {
+  const waves = new Map<number, Task[]>();
+  for (const t of plan.tasks) {
+    if (!waves.has(t.wave)) waves.set(t.wave, []);
+    waves.get(t.wave)!.push(t);
+  }
+  return [...waves.entries()].sort(([a], [b]) => a - b);
+}
+
+/** The streams of the given tasks in the plan's stream order, each with its tasks; unknown streams last. */
+export function tasksByStream(plan: Plan, tasks: Task[]): Array<{ id: string; name: string; tasks: Task[] }> {
+  const order = new Map(plan.streams.map((s, i) => [s.id, i]));
+  const groups = new Map<string, Task[]>();
+  for (const t of tasks) {
+    if (!groups.has(t.stream)) groups.set(t.stream, []);
+    groups.get(t.stream)!.push(t);
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0))
+    .map(([id, list]) => ({ id, name: plan.streams.find((s) => s.id === id)?.name ?? id, tasks: list }));
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function nextStep(plan: Plan, theme: Theme): string {
+  return plan.status === 'approved'
+    ? `Next: ${theme.accent('xplan run')}`
+    : `Next: ${theme.accent('xplan approve')} ${theme.dim('(or')} ${theme.accent('xplan plan --edit')} ${theme.dim('to change it)')}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Table
+// ---------------------------------------------------------------------------------------------------------------
+
+export function renderPlanTable(plan: Plan, theme: Theme): string {
+  const s = plan.summary;
+  const severalSpecs = plan.spec.paths.length > 1;
+  const out: string[] = [];
+  const field = (label: string, value: string) => out.push(`${theme.dim(label.padEnd(14))}${value}`);
+
+  out.push(`${theme.bold(plan.spec.title)} ${theme.dim(`· plan ${plan.planId} · ${plan.spec.paths.join(', ')}`)}`);
+  out.push('');
+  const approval = plan.approval ? theme.dim(` by ${plan.approval.by} at ${plan.approval.at}`) : '';
+  field('Status', plan.status === 'approved' ? `${theme.ok('approved')}${approval}` : theme.warn('draft'));
+  field('Branching', `${plan.branching} ${theme.dim(`(${BRANCHING_LABEL[plan.branching]})`)}`);
+  const { min, max } = s.recommendedTasks;
+  const range = `recommended ${min === max ? min : `${min}–${max}`}`;
+  const outside = s.tasks < min || s.tasks > max;
+  field('Tasks', `${s.tasks} ${theme.dim('·')} ${plural(s.streams, 'stream')} ${theme.dim('·')} ${plural(s.waves, 'wave')}  ${outside ? theme.warn(`(${range})`) : theme.dim(`(${range})`)}`);
+  field('Streams', plan.streams.map((st) => `${st.id} ${st.name}`).join(theme.dim(' · ')) || '—');
+  field('Critical path', formatCriticalPath(plan));
+  const efficiency = `${Math.round(s.parallelEfficiency * 100)}%`;
+  field('Effort', `${formatHours(s.totalHours)} total ${theme.dim('·')} parallel efficiency ${efficiency} at ${plural(s.concurrency, 'agent')}`);
+  const c = s.coverage;
+  const ratio = (x: { covered: number; total: number }) => {
+    const text = `${x.covered}/${x.total}`;
+    return x.covered < x.total ? theme.warn(text) : text;
+  };
+  field('Coverage', `requirements ${ratio(c.requirements)} ${theme.dim('·')} acceptance ${ratio(c.acceptance)}`);
+  if (c.uncovered.length > 0) {
+    c.uncovered.slice(0, UNCOVERED_SHOWN).forEach((item, i) => field(i === 0 ? 'Uncovered' : '', theme.warn(truncate(item, 100))));
+    if (c.uncovered.length > UNCOVERED_SHOWN) field('', theme.dim(`… ${c.uncovered.length - UNCOVERED_SHOWN} more (--json lists them)`));
+  }
+  out.push('');
+
+  const rows = plan.tasks.map((t) => [
+    theme.bold(t.id),
+    String(t.wave),
+    t.stream,
+    truncate(t.title, TABLE_TITLE_MAX),
+    t.dependsOn.length > 0 ? t.dependsOn.join(', ') : theme.dim('—'),
+    t.effort,
+    theme.level(t.risk, RISK_SEVERITY[t.risk]),
+    t.testStrategy === 'none' ? theme.dim(t.testStrategy) : t.testStrategy,
+    formatList(sourceLabels(t.sources, severalSpecs), SOURCES_SHOWN),
+  ]);
+  out.push(renderTable(['ID', 'Wave', 'Stream', 'Title', 'Deps', 'Effort', 'Risk', 'Strategy', 'Sources'], rows, { styleHeader: theme.dim }));
+
+  if (plan.warnings.length > 0) {
+    out.push('');
+    out.push(theme.bold('Warnings'));
+    for (const w of plan.warnings) out.push(`  ${theme.warn('!')} ${warningText(w)}`);
+  }
+
+  if (plan.branchPreview.length > 0) {
+    const byBranch = new Map<string, string[]>();
+    for (const { task, branch } of plan.branchPreview) {
+      if (!byBranch.has(branch)) byBranch.set(branch, []);
+      byBranch.get(branch)!.push(task);
+    }
+    const groups = [...byBranch.entries()];
+    out.push('');
+    out.push(`${theme.bold('Branches')} ${theme.dim('(<run> is the run id; agent numbers are given at dispatch)')}`);
+    const rows = groups.slice(0, BRANCHES_SHOWN).map(([branch, tasks]) => [formatList(tasks, WARNING_TASKS_SHOWN), theme.dim(branch)]);
+    out.push(renderTable(['Tasks', 'Branch'], rows, { indent: '  ', styleHeader: theme.dim }));
+    if (groups.length > BRANCHES_SHOWN) out.push(theme.dim(`  … ${groups.length - BRANCHES_SHOWN} more (${groups.length} in all; --json lists them)`));
+  }
+
+  out.push('');
+  out.push(nextStep(plan, theme));
+  return out.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Tree
+// ---------------------------------------------------------------------------------------------------------------
+
+export function renderPlanTree(plan: Plan, theme: Theme): string {
+  const s = plan.summary;
+  const out: string[] = [];
+  out.push(`${theme.bold(plan.spec.title)} ${theme.dim(`· plan ${plan.planId} · ${plan.status}`)}`);
+  out.push(theme.dim(`${plural(s.tasks, 'task')} · ${plural(s.streams, 'stream')} · ${plural(s.waves, 'wave')} · critical path ${formatCriticalPath(plan)}`));
+
+  for (const [wave, tasks] of tasksByWave(plan)) {
+    const hours = tasks.reduce((sum, t) => sum + EFFORT_HOURS[t.effort], 0);
+    out.push('');
+    out.push(`${theme.bold(wave >= 1 ? `Wave ${wave}` : 'Unscheduled')} ${theme.dim(`(${plural(tasks.length, 'task')}, ${formatHours(hours)})`)}`);
+    const streams = tasksByStream(plan, tasks);
+    streams.forEach((stream, si) => {
+      const lastStream = si === streams.length - 1;
+      out.push(`${theme.dim(lastStream ? '└─' : '├─')} ${theme.accent(stream.id)} ${theme.dim('·')} ${stream.name}`);
+      stream.tasks.forEach((t, ti) => {
+        const branch = ti === stream.tasks.length - 1 ? '└─' : '├─';
+        out.push(`${theme.dim(`${lastStream ? '   ' : '│  '}${branch}`)} ${taskLine(t, theme)}`);
+      });
+    });
+  }
+
+  out.push('');
+  out.push(nextStep(plan, theme));
+  return out.join('\n');
+}
+
+/** `T3 Title [M, risk high, test-first] ← T1, T2` */
+function taskLine(t: Task, theme: Theme): string {
+  const risk = theme.level(`risk ${t.risk}`, RISK_SEVERITY[t.risk]);
+  const deps = t.dependsOn.length > 0 ? ` ${theme.dim('←')} ${t.dependsOn.join(', ')}` : '';
+  return `${theme.bold(t.id)} ${truncate(t.title, TREE_TITLE_MAX)} ${theme.dim('[')}${t.effort}${theme.dim(',')} ${risk}${theme.dim(',')} ${t.testStrategy}${theme.dim(']')}${deps}`;
+}

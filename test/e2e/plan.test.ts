@@ -1,0 +1,158 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT, runXplan, tempDir, tempRepo, writeFiles } from '../support/cli.js';
+
+interface Expectation {
+  file: string;
+  verdict: string;
+}
+const expectations = JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/specs/expected.json'), 'utf8')) as Expectation[];
+
+function repoWith(spec: string, name = 'spec.md'): string {
+  const repo = tempRepo();
+  copyFileSync(join(REPO_ROOT, spec), join(repo, name));
+  return repo;
+}
+
+function planJson(args: string[], cwd: string) {
+  const result = runXplan(['plan', '--json', '--yes', ...args], { cwd });
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return JSON.parse(result.stdout);
+}
+
+describe('xplan plan on every spec fixture', () => {
+  for (const { file, verdict } of expectations) {
+    it(`${file}: acyclic, covered, a sensible number of tasks`, () => {
+      const plan = planJson(['--max-tasks', '200', file], REPO_ROOT);
+      const ids = new Set(plan.tasks.map((t: { id: string }) => t.id));
+      const wave = new Map(plan.tasks.map((t: { id: string; wave: number }) => [t.id, t.wave]));
+      for (const t of plan.tasks) {
+        for (const d of t.dependsOn) {
+          expect(ids.has(d), `${t.id} depends on missing ${d}`).toBe(true);
+          expect(wave.get(d)).toBeLessThan(t.wave);
+        }
+      }
+      expect(plan.warnings.filter((w: { code: string }) => w.code === 'CYCLE')).toEqual([]);
+      const { coverage } = plan.summary;
+      const gaps = coverage.requirements.total - coverage.requirements.covered + coverage.acceptance.total - coverage.acceptance.covered;
+      expect(coverage.uncovered).toHaveLength(gaps);
+      if (gaps > 0) expect(plan.warnings.map((w: { code: string }) => w.code)).toContain('UNCOVERED');
+      if (verdict === 'single-agent') expect(plan.tasks.length).toBeLessThanOrEqual(6);
+      else expect(plan.tasks.length).toBeGreaterThan(1);
+      expect(plan.tasks.length).toBeLessThanOrEqual(Math.max(plan.summary.recommendedTasks.max, 3) * 1.5);
+    });
+  }
+});
+
+describe('xplan plan', () => {
+  it('saves the draft plan next to the assessment and show prints it back', () => {
+    const repo = repoWith('examples/specs/bookmarks-api.md');
+    expect(runXplan(['assess', 'spec.md'], { cwd: repo }).code).toBe(0);
+    const result = runXplan(['plan'], { cwd: repo });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Saved as a draft to .xplan/state.json (revision 2).');
+    const state = JSON.parse(readFileSync(join(repo, '.xplan/state.json'), 'utf8'));
+    expect(state.plan.status).toBe('draft');
+    expect(state.plan.tasks.length).toBeGreaterThan(1);
+    const shown = JSON.parse(runXplan(['show', '--json'], { cwd: repo }).stdout);
+    expect(shown).toEqual(state.plan);
+    expect(runXplan(['show'], { cwd: repo }).stdout).toContain('T1');
+  });
+
+  it('follows the JSON contract', () => {
+    const plan = planJson(['examples/specs/bookmarks-api.md'], REPO_ROOT);
+    expect(plan).toMatchObject({
+      schemaVersion: 1,
+      planId: expect.stringMatching(/^p-[0-9a-f]{10}$/),
+      status: 'draft',
+      branching: 'feature',
+      summary: {
+        tasks: plan.tasks.length,
+        streams: expect.any(Number),
+        waves: expect.any(Number),
+        criticalPath: expect.any(Array),
+        coverage: { requirements: { covered: 17, total: 17 }, acceptance: { covered: 12, total: 12 }, uncovered: [] },
+      },
+      mergeOrder: expect.any(Array),
+      warnings: expect.any(Array),
+    });
+    for (const t of plan.tasks) {
+      expect(Object.keys(t).sort()).toEqual(
+        ['acceptanceCriteria', 'dependsOn', 'description', 'effort', 'files', 'id', 'kind', 'risk', 'riskReason', 'sources', 'stream', 'strategyReason', 'testStrategy', 'title', 'wave'].sort(),
+      );
+      for (const s of t.sources) expect(s).toEqual({ file: 'examples/specs/bookmarks-api.md', line: expect.any(Number), ref: expect.any(String) });
+    }
+  });
+
+  it('is deterministic: the same spec gives the same plan', () => {
+    const a = runXplan(['plan', '--json', 'examples/specs/bookmarks-api.md'], { cwd: REPO_ROOT }).stdout;
+    const b = runXplan(['plan', '--json', 'examples/specs/bookmarks-api.md'], { cwd: REPO_ROOT }).stdout;
+    expect(a).toBe(b);
+  });
+
+  it('previews branch names that git accepts', () => {
+    const plan = planJson(['examples/specs/bookmarks-api.md'], REPO_ROOT);
+    for (const { branch } of plan.branchPreview) {
+      const name = branch.replace('<run>', '20261123-101500');
+      const check = spawnSync('git', ['check-ref-format', '--branch', name], { encoding: 'utf8' });
+      expect(check.status, `${name}: ${check.stderr}`).toBe(0);
+    }
+  });
+
+  it('renders each format', () => {
+    const spec = 'examples/specs/bookmarks-api.md';
+    const table = runXplan(['plan', spec], { cwd: REPO_ROOT }).stdout;
+    expect(table).toMatch(/T1/);
+    expect(runXplan(['plan', '--format', 'tree', spec], { cwd: REPO_ROOT }).stdout).toMatch(/Wave 1/);
+    expect(runXplan(['plan', '--format', 'mermaid', spec], { cwd: REPO_ROOT }).stdout).toMatch(/^flowchart TD/);
+    const md = runXplan(['plan', '--format', 'md', spec], { cwd: REPO_ROOT }).stdout;
+    expect(md).toMatch(/## Purpose[\s\S]*## Progress[\s\S]*## Outcomes & Retrospective/);
+    expect(md).not.toContain('Not saved');
+  });
+
+  it('refuses an absurd --max-tasks without a terminal or --yes, exit 1, and saves nothing', () => {
+    const repo = repoWith('test/fixtures/specs/own/tech-spec-rate-limiter.md');
+    const result = runXplan(['plan', '--max-tasks', '500', 'spec.md'], { cwd: repo });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/--max-tasks 500 is far above what this spec supports/);
+    expect(result.stderr).toMatch(/--yes/);
+    expect(existsSync(join(repo, '.xplan/state.json'))).toBe(false);
+    const accepted = runXplan(['plan', '--max-tasks', '500', '--yes', 'spec.md'], { cwd: repo });
+    expect(accepted.code).toBe(0);
+    expect(existsSync(join(repo, '.xplan/state.json'))).toBe(true);
+  });
+
+  it('rejects bad option values with usage errors', () => {
+    const bad = runXplan(['plan', '--max-tasks', 'lots', 'examples/specs/bookmarks-api.md'], { cwd: REPO_ROOT });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--max-tasks.*expected a whole number/);
+    const branching = runXplan(['plan', '--branching', 'diagonal', 'examples/specs/bookmarks-api.md'], { cwd: REPO_ROOT });
+    expect(branching.code).toBe(2);
+    expect(branching.stderr).toMatch(/Allowed choices are single, feature, stacked/);
+  });
+
+  it('asks for a spec when none is given or saved', () => {
+    const repo = tempRepo();
+    const result = runXplan(['plan'], { cwd: repo });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/No spec given, and no spec saved/);
+  });
+
+  it('show without a saved plan says how to make one', () => {
+    const result = runXplan(['show'], { cwd: tempRepo() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/There is no saved plan.*\n.*xplan plan <spec\.md>/);
+  });
+
+  it('plans outside a git repository without saving', () => {
+    const dir = tempDir();
+    writeFiles(dir, { 'spec.md': readFileSync(join(REPO_ROOT, 'examples/specs/bookmarks-api.md'), 'utf8') });
+    const result = runXplan(['plan', 'spec.md'], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Not saved: not inside a git repository.');
+  });
+});

@@ -1,0 +1,203 @@
+import { describe, expect, it } from 'vitest';
+import type { Plan } from '../../src/core/plan.js';
+import { renderExecPlan } from '../../src/ui/render-execplan.js';
+import { escapeMermaid, renderMermaid } from '../../src/ui/render-mermaid.js';
+import { formatCriticalPath, renderPlanTable, renderPlanTree, truncate } from '../../src/ui/render-plan.js';
+import { loadTheme, plainTheme } from '../../src/ui/theme.js';
+import { approvedCheckoutPlan, checkoutPlan } from '../fixtures/plans/checkout.js';
+import { fastPathPlan } from '../fixtures/plans/fast-path.js';
+
+const ANSI = /\u001b\[[0-9;]*m/;
+const ANSI_ALL = /\u001b\[[0-9;]*m/g;
+
+const FIXTURES: Array<[name: string, plan: Plan]> = [
+  ['fast path', fastPathPlan],
+  ['checkout (draft)', checkoutPlan],
+  ['checkout (approved)', approvedCheckoutPlan],
+];
+
+/** A copy of a plan with one task changed. */
+function withTask(plan: Plan, id: string, change: Partial<Plan['tasks'][number]>): Plan {
+  const copy = structuredClone(plan);
+  Object.assign(copy.tasks.find((t) => t.id === id)!, change);
+  return copy;
+}
+
+describe('snapshots', () => {
+  for (const [name, plan] of FIXTURES) {
+    it(`table: ${name}`, () => expect(renderPlanTable(plan, plainTheme)).toMatchSnapshot());
+    it(`tree: ${name}`, () => expect(renderPlanTree(plan, plainTheme)).toMatchSnapshot());
+    it(`mermaid: ${name}`, () => expect(renderMermaid(plan)).toMatchSnapshot());
+    it(`execplan: ${name}`, () => expect(renderExecPlan(plan)).toMatchSnapshot());
+  }
+});
+
+describe('renderPlanTable', () => {
+  it('lists every task as a row', () => {
+    const lines = renderPlanTable(checkoutPlan, plainTheme).split('\n');
+    for (const t of checkoutPlan.tasks) expect(lines.filter((l) => l.startsWith(`${t.id} `))).toHaveLength(1);
+  });
+
+  it('summarises the plan: critical path, efficiency, coverage, uncovered items, range', () => {
+    const out = renderPlanTable(checkoutPlan, plainTheme);
+    expect(out).toContain('Critical path T1 → T2 → T3 → T6 (8h)');
+    expect(out).toContain('13.5h total · parallel efficiency 56% at 3 agents');
+    expect(out).toContain('requirements 5/6 · acceptance 8/8');
+    expect(out).toContain('Uncovered     specs/checkout.md:18 FR-6: Sellers export their orders as CSV');
+    expect(out).toContain('(recommended 4–8)');
+    expect(out).toContain('feature (each task branches from the run base)');
+  });
+
+  it('truncates long titles at a word and shortens source lists', () => {
+    const row = renderPlanTable(checkoutPlan, plainTheme).split('\n').find((l) => l.startsWith('T4 '))!;
+    expect(row).toContain('Show customers their order history with…');
+    expect(row).not.toContain('account page');
+    expect(row).toContain('FR-4, line 34, line 35 +1');
+  });
+
+  it('prints warnings as sentences naming their tasks, without codes', () => {
+    const out = renderPlanTable(checkoutPlan, plainTheme);
+    expect(out).toContain('! Two tasks in different waves edit src/payments/**: expect a merge conflict (T3, T6)');
+    expect(out).toContain('! 1 spec item is not covered by any task');
+    for (const w of checkoutPlan.warnings) expect(out).not.toContain(w.code);
+  });
+
+  it('previews the first branches and counts the rest', () => {
+    const out = renderPlanTable(checkoutPlan, plainTheme);
+    expect(out).toContain('T1     xplan/<run>/agent-1-orders-and-payments-schema');
+    expect(out).not.toContain('agent-4-');
+    expect(out).toContain('… 4 more (7 in all');
+  });
+
+  it('ends with the next command: approve for a draft, run once approved', () => {
+    const draft = renderPlanTable(checkoutPlan, plainTheme).split('\n').at(-1);
+    expect(draft).toBe('Next: xplan approve (or xplan plan --edit to change it)');
+    const approved = renderPlanTable(approvedCheckoutPlan, plainTheme);
+    expect(approved).toContain('approved by Dana Lee <dana@example.com> at 2025-03-01T11:02:00.000Z');
+    expect(approved.split('\n').at(-1)).toBe('Next: xplan run');
+  });
+});
+
+describe('renderPlanTree', () => {
+  it('groups tasks by wave, then by stream, with tree characters', () => {
+    const out = renderPlanTree(checkoutPlan, plainTheme);
+    const waves = out.split('\n').filter((l) => l.startsWith('Wave '));
+    expect(waves.map((l) => l.split(' (')[0])).toEqual(['Wave 1', 'Wave 2', 'Wave 3', 'Wave 4']);
+    expect(out).toContain(['Wave 2 (3 tasks, 6h)', '├─ B · payments API', '│  └─ T2 Write failing tests for: Charge cards through Stripe [S, risk high, test-first] ← T1', '└─ C · UI'].join('\n'));
+    expect(out).toContain('   └─ T3 Charge cards through Stripe [L, risk high, test-first] ← T1, T2');
+    for (const t of checkoutPlan.tasks) expect(out).toMatch(new RegExp(`[├└]─ ${t.id} `));
+  });
+});
+
+describe('renderMermaid', () => {
+  it('draws every dependency exactly once, from prerequisite to dependent', () => {
+    const plan = withTask(checkoutPlan, 'T6', { dependsOn: ['T3', 'T4', 'T5', 'T3'] });
+    const lines = renderMermaid(plan).split('\n');
+    const edges = lines.filter((l) => l.includes('-->'));
+    const expected = checkoutPlan.tasks.flatMap((t) => t.dependsOn.map((d) => `  ${d} --> ${t.id}`));
+    expect(edges).toHaveLength(expected.length);
+    for (const edge of expected) expect(lines.filter((l) => l === edge)).toHaveLength(1);
+  });
+
+  it('puts each stream in a subgraph and marks high-risk tasks', () => {
+    const out = renderMermaid(checkoutPlan);
+    expect(out.split('\n')[0]).toBe('flowchart TD');
+    expect(out).toContain('  subgraph B["payments API"]\n    T2["T2: Write failing tests for: Charge cards through Stripe"]');
+    expect(out.match(/^ {2}subgraph /gm)).toHaveLength(3);
+    expect(out.match(/^ {2}end$/gm)).toHaveLength(3);
+    expect(out).toMatch(/^ {2}class T2,T3 riskHigh$/m);
+  });
+
+  it('escapes titles so quotes and brackets cannot break the label', () => {
+    const plan = withTask(checkoutPlan, 'T3', { title: 'Charge "saved" cards [beta] for #42 <b>fast</b> `now`' });
+    const out = renderMermaid(plan);
+    expect(out).toContain('T3["T3: Charge #quot;saved#quot; cards #91;beta#93; for #35;42 #60;b#62;fast#60;/b#62; #96;now#96;"]');
+    // Every node label is one quoted string with nothing inside that Mermaid would read as syntax.
+    for (const line of out.split('\n').filter((l) => /^\s+T\d+\[/.test(l))) expect(line).toMatch(/^\s+T\d+\["[^"[\]<>`]*"\]$/);
+    expect(escapeMermaid('a #35; b')).toBe('a #35;35; b');
+  });
+
+  it('is deterministic', () => {
+    expect(renderMermaid(structuredClone(checkoutPlan))).toBe(renderMermaid(checkoutPlan));
+  });
+});
+
+describe('renderExecPlan', () => {
+  it('has exactly the ExecPlan sections, in order', () => {
+    for (const plan of [fastPathPlan, approvedCheckoutPlan]) {
+      const headings = renderExecPlan(plan)
+        .split('\n')
+        .filter((l) => l.startsWith('## '));
+      expect(headings).toEqual([
+        '## Purpose',
+        '## Progress',
+        '## Context',
+        '## Plan of Work',
+        '## Milestones',
+        '## Validation & Acceptance',
+        '## Idempotence & Recovery',
+        '## Surprises & Discoveries',
+        '## Decision Log',
+        '## Outcomes & Retrospective',
+      ]);
+    }
+  });
+
+  it('checks off tasks in merge order and turns waves into milestones', () => {
+    const out = renderExecPlan(checkoutPlan);
+    const progress = out.split('\n').filter((l) => /^- \[ \] T\d+ — /.test(l));
+    expect(progress.map((l) => l.split(' ')[3])).toEqual(checkoutPlan.mergeOrder);
+    expect(out).toContain('- **Milestone 1 (wave 1): T1** — done when T1 (Orders and payments schema) is complete and verified; T2, T4, T5 can start.');
+    expect(out).toContain('- **Milestone 4 (wave 4): T6, T7**');
+  });
+
+  it('gives each task its sources, criteria and the test strategy to follow, naming its test partner', () => {
+    const out = renderExecPlan(checkoutPlan);
+    expect(out).toContain('- Sources: specs/checkout.md:13 (FR-2), specs/checkout.md:14 (FR-3), specs/checkout.md:32 (acceptance)');
+    expect(out).toContain('- Risk: high — touches payments');
+    expect(out).toContain('- [ ] A declined card leaves the order unpaid and shows the reason');
+    expect(out).toContain('Test strategy (test-first): write these tests first and commit them failing; T3 must make them pass.');
+    expect(out).toContain('Test strategy (test-first): make the failing tests from T2 pass without weakening them.');
+    expect(out).toContain('Test strategy (test-parallel): a separate task (T5) writes the tests alongside');
+  });
+
+  it('explains recovery and records the planning decisions', () => {
+    const out = renderExecPlan(approvedCheckoutPlan);
+    expect(out).toContain('`xplan/<run>/agent-<n>-<slug>`');
+    expect(out).toContain('`xplan retry T1`');
+    expect(out).toContain('- Branching: feature — each task branches from the run base.');
+    expect(out).toContain('- Guard: Two tasks in different waves edit src/payments/**: expect a merge conflict (T3, T6).');
+    expect(out).toContain('- Not covered by any task: specs/checkout.md:18 FR-6: Sellers export their orders as CSV');
+    expect(out).toContain('- Approved by Dana Lee <dana@example.com> at 2025-03-01T11:02:00.000Z');
+  });
+});
+
+describe('colour', () => {
+  it('the plain theme prints no ANSI codes; a colour theme does, with the same layout', async () => {
+    const colour = await loadTheme(true);
+    for (const render of [renderPlanTable, renderPlanTree]) {
+      for (const [, plan] of FIXTURES) {
+        const plain = render(plan, plainTheme);
+        const coloured = render(plan, colour);
+        expect(plain).not.toMatch(ANSI);
+        expect(coloured).toMatch(ANSI);
+        expect(coloured.replace(ANSI_ALL, '')).toBe(plain);
+      }
+    }
+    expect(renderMermaid(checkoutPlan)).not.toMatch(ANSI);
+    expect(renderExecPlan(checkoutPlan)).not.toMatch(ANSI);
+  });
+});
+
+describe('helpers', () => {
+  it('formats the critical path', () => {
+    expect(formatCriticalPath(checkoutPlan)).toBe('T1 → T2 → T3 → T6 (8h)');
+    expect(formatCriticalPath({ ...fastPathPlan, summary: { ...fastPathPlan.summary, criticalPath: [] } })).toBe('—');
+  });
+
+  it('truncates at a word boundary when one is close', () => {
+    expect(truncate('short', 10)).toBe('short');
+    expect(truncate('Charge cards through Stripe', 20)).toBe('Charge cards…');
+    expect(truncate('Supercalifragilistic', 10)).toBe('Supercali…');
+  });
+});
