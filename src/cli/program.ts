@@ -96,6 +96,23 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     });
 
   program
+    .command('check')
+    .description('validate the saved plan or a plan file (xplan or task-master tasks.json) and print DAG statistics')
+    .argument('[plan-file]', 'plan file (JSON or YAML); defaults to the saved plan')
+    .addOption(new Option('--from <format>', 'format of the plan file (detected when omitted)').choices(['xplan', 'taskmaster']))
+    .option('--tag <name>', 'task-master tag to read (default: master)')
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string | undefined, opts: { from?: 'xplan' | 'taskmaster'; tag?: string }) => {
+      const { check } = await import('../commands/check.js');
+      const result = await check({ cwd: ctx.cwd, ...(file ? { file } : {}), ...opts });
+      ctx.outcome = {
+        json: result,
+        render: async (theme) => (await import('../ui/render-check.js')).renderCheck(result, theme),
+        negative: !result.ok,
+      };
+    });
+
+  program
     .command('init')
     .description('write .xplan/config.yaml with every setting and its default')
     .option('--force', 'replace an existing config.yaml')

@@ -54,13 +54,14 @@ export function analyzeDag(nodes: DagNode[]): DagAnalysis {
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i]!;
     if (index.get(node.id) !== i) continue; // a duplicate's edges would be ambiguous
-    const seen = new Set<string>();
-    for (const dep of node.dependsOn) {
-      if (seen.has(dep)) {
+    const list = node.dependsOn;
+    for (let k = 0; k < list.length; k++) {
+      const dep = list[k]!;
+      // Dependency lists are short; a Set per task would cost more than this scan.
+      if (list.indexOf(dep) !== k) {
         errors.push({ code: 'DUPLICATE_DEP', message: `${node.id} lists ${dep} more than once`, tasks: [node.id] });
         continue;
       }
-      seen.add(dep);
       if (dep === node.id) {
         errors.push({ code: 'SELF_REF', message: `${node.id} depends on itself`, tasks: [node.id] });
         continue;
