@@ -129,6 +129,47 @@ export function keywords(text: string): Set<string> {
   return out;
 }
 
+/**
+ * Which items share words with a text. Words that many items share say nothing about which one is meant;
+ * skipping them keeps lookups cheap, so matching stays linear in the size of the spec.
+ */
+class WordIndex<T> {
+  private readonly postings = new Map<string, number[]>();
+  private readonly distinctive: number;
+
+  constructor(
+    private readonly items: T[],
+    textOf: (item: T) => string,
+  ) {
+    items.forEach((item, i) => {
+      for (const word of keywords(textOf(item))) {
+        if (!this.postings.has(word)) this.postings.set(word, []);
+        this.postings.get(word)!.push(i);
+      }
+    });
+    this.distinctive = Math.max(5, Math.ceil(items.length / 10));
+  }
+
+  /** The item sharing the most words (at least `min`); the earliest one on a tie. */
+  best(words: Set<string>, min: number): T | undefined {
+    const shared = new Map<number, number>();
+    for (const word of words) {
+      const list = this.postings.get(word);
+      if (!list || list.length > this.distinctive) continue;
+      for (const i of list) shared.set(i, (shared.get(i) ?? 0) + 1);
+    }
+    let best = -1;
+    let bestCount = min - 1;
+    for (const [i, count] of shared) {
+      if (count > bestCount || (count === bestCount && i < best)) {
+        best = i;
+        bestCount = count;
+      }
+    }
+    return best >= 0 ? this.items[best] : undefined;
+  }
+}
+
 function overlap(a: Set<string>, b: Set<string>): number {
   let n = 0;
   for (const w of a) if (b.has(w)) n++;
@@ -193,7 +234,9 @@ export function planSpecs(specs: ParsedSpec[], assessment: Assessment, options: 
 
   let drafts = groupUnits(units, fastPath);
   linkDependencies(drafts);
-  for (const d of drafts) assignRiskAndStrategy(d, specs, fastPath);
+  const risks = new WordIndex(specs.flatMap((s) => s.risks), (r) => r.text);
+  const questions = new WordIndex(specs.flatMap((s) => s.openQuestions), (q) => q.text);
+  for (const d of drafts) assignRiskAndStrategy(d, risks, questions, fastPath);
 
   drafts = addTestTasks(drafts);
   const totalHours = drafts.reduce((sum, d) => sum + d.hours, 0);
@@ -293,16 +336,7 @@ function workUnits(spec: ParsedSpec, orderBase: number): Unit[] {
 
   // A story is covered by the requirement that names it, else by the one sharing most of its words;
   // a story nothing implements is its own unit.
-  // Inverted index of the units' words. Words shared by many units say nothing about which one a story means,
-  // and skipping them keeps matching linear.
-  const postings = new Map<string, Unit[]>();
-  for (const unit of units) {
-    for (const word of keywords(unit.details.join(' '))) {
-      if (!postings.has(word)) postings.set(word, []);
-      postings.get(word)!.push(unit);
-    }
-  }
-  const distinctive = Math.max(5, Math.ceil(units.length / 10));
+  const unitIndex = new WordIndex(units, (u) => u.details.join(' '));
   const naming = new Map<string, Unit[]>();
   for (const u of units) {
     for (const id of u.details.join(' ').match(ID_REF) ?? []) {
@@ -313,21 +347,7 @@ function workUnits(spec: ParsedSpec, orderBase: number): Unit[] {
   for (const { r: story, i } of stories) {
     const named = story.id ? naming.get(story.id) : undefined;
     let covering = named?.[0];
-    if (!covering) {
-      const score = new Map<Unit, number>();
-      for (const word of keywords(story.text)) {
-        const units = postings.get(word);
-        if (!units || units.length > distinctive) continue;
-        for (const u of units) score.set(u, (score.get(u) ?? 0) + 1);
-      }
-      let best = 1; // at least two shared words
-      for (const [u, n] of score) {
-        if (n > best) {
-          best = n;
-          covering = u;
-        }
-      }
-    }
+    covering ??= unitIndex.best(keywords(story.text), 2);
     if (covering) {
       covering.alsoCovers.push(story);
       for (const c of acceptanceOf(story)) covering.acceptance.add(c);
@@ -502,13 +522,13 @@ function linkDependencies(drafts: Draft[]): void {
   for (const d of drafts) if (d.layer === 'docs' || d.layer === 'quality') for (const e of ends) addEdge(d, e);
 }
 
-function assignRiskAndStrategy(d: Draft, specs: ParsedSpec[], fastPath: boolean): void {
+function assignRiskAndStrategy(d: Draft, risks: WordIndex<SourceRef>, questions: WordIndex<SourceRef>, fastPath: boolean): void {
   const text = d.units.flatMap((u) => u.details).join(' ');
   const words = keywords(text);
   const highWord = HIGH_RISK_WORDS.exec(text)?.[0];
-  const namedRisk = specs.flatMap((s) => s.risks).find((r) => overlap(keywords(r.text), words) >= 2);
+  const namedRisk = risks.best(words, 2);
   const external = EXTERNAL_WORDS.exec(text)?.[0];
-  const question = specs.flatMap((s) => s.openQuestions).find((q) => overlap(keywords(q.text), words) >= 2);
+  const question = questions.best(words, 2);
   const effort = effortFor(d.hours);
   if (highWord) [d.risk, d.riskReason] = ['high', `touches ${highWord.toLowerCase()}`];
   else if (namedRisk) [d.risk, d.riskReason] = ['high', `named in the spec's risks (line ${namedRisk.line}: ${truncate(namedRisk.text, 60)})`];
@@ -579,59 +599,82 @@ function addTestTasks(drafts: Draft[]): Draft[] {
 function consolidate(drafts: Draft[], max: number, warnings: PlanWarning[]): Draft[] {
   let current = drafts;
   if (current.some((d) => d.testFor)) {
-    const tests = new Set(current.filter((d) => d.testFor));
-    current = current.filter((d) => !tests.has(d));
+    current = current.filter((d) => !d.testFor);
     for (const d of current) {
-      for (const dep of [...d.deps]) if (tests.has(dep)) d.deps.delete(dep);
+      for (const dep of [...d.deps]) if (dep.testFor) d.deps.delete(dep);
       if (d.strategy === 'test-first' || d.strategy === 'test-parallel') {
         d.strategy = 'test-after';
         d.strategyReason = `tests inside the task: the plan is limited to ${max} tasks`;
       }
     }
   }
-  const before = current.length;
-  while (current.length > max) {
-    const waves = analyzeDag(current.map((d) => ({ id: String(d.key), dependsOn: [...d.deps].map((x) => String(x.key)) }))).wave;
-    // Tasks in the same wave have no path between them, so merging them cannot create a cycle. Prefer the
-    // smallest pair of one layer; across layers only when no such pair is left.
-    const smallestPair = (keyOf: (d: Draft) => string): [Draft, Draft] | undefined => {
-      const groups = new Map<string, Draft[]>();
-      for (const d of current) {
-        const key = keyOf(d);
-        if (!groups.has(key)) groups.set(key, []);
-        groups.get(key)!.push(d);
-      }
-      let best: [Draft, Draft] | undefined;
-      for (const group of groups.values()) {
-        if (group.length < 2) continue;
-        const [a, b] = [...group].sort((x, y) => x.hours - y.hours);
-        if (!best || a!.hours + b!.hours < best[0].hours + best[1].hours) best = [a!, b!];
-      }
-      return best;
-    };
-    const waveOf = (d: Draft) => String(waves.get(String(d.key)));
-    const pair = smallestPair((d) => `${waveOf(d)}\u0000${d.layer}`) ?? smallestPair(waveOf);
-    if (!pair) break;
-    const [a, b] = pair;
-    const merged = newDraft([...a.units, ...b.units], Math.min(a.key, b.key));
-    merged.description = describe(merged);
-    Object.assign(merged, { strategy: a.strategy, strategyReason: a.strategyReason, risk: a.risk === 'high' || b.risk === 'high' ? 'high' : a.risk, riskReason: a.riskReason });
-    for (const dep of [...a.deps, ...b.deps]) if (dep !== a && dep !== b) merged.deps.add(dep);
-    current = current.filter((d) => d !== a && d !== b);
+
+  // Tasks of one wave have no path between them, so merging them cannot create a cycle, and the merged task
+  // keeps that wave: waves are computed once. Merge the smallest pair of one layer first; across layers only
+  // when no such pair is left.
+  const waves = analyzeDag(current.map((d) => ({ id: String(d.key), dependsOn: [...d.deps].map((x) => String(x.key)) }))).wave;
+  const groupsBy = (keyOf: (d: Draft) => string) => {
+    const groups = new Map<string, Draft[][]>();
     for (const d of current) {
-      const onA = d.deps.delete(a);
-      const onB = d.deps.delete(b);
-      if (onA || onB) d.deps.add(merged);
+      const key = keyOf(d);
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key)!.push([d]);
     }
-    current.push(merged);
-    current.sort((x, y) => x.key - y.key);
+    return [...groups.values()].filter((g) => g.length > 1);
+  };
+  const hoursOf = (cluster: Draft[]) => cluster.reduce((sum, d) => sum + d.hours, 0);
+  let count = current.length;
+  const merged: Draft[][] = [];
+  const waveOf = (d: Draft) => String(waves.get(String(d.key)));
+  for (const keyOf of [(d: Draft) => `${waveOf(d)}\u0000${d.layer}`, waveOf]) {
+    const groups = groupsBy(keyOf);
+    for (const g of groups) g.sort((x, y) => hoursOf(x) - hoursOf(y));
+    while (count > max) {
+      let best: Draft[][] | undefined;
+      for (const g of groups) if (g.length > 1 && (!best || hoursOf(g[0]!) + hoursOf(g[1]!) < hoursOf(best[0]!) + hoursOf(best[1]!))) best = g;
+      if (!best) break;
+      const [a, b] = best.splice(0, 2) as [Draft[], Draft[]];
+      const cluster = [...a, ...b];
+      best.push(cluster);
+      best.sort((x, y) => hoursOf(x) - hoursOf(y));
+      count--;
+      merged.push(cluster);
+    }
+    // The second pass regroups across layers: start it from the clusters formed so far.
+    if (count > max) current = rebuild(current, merged.splice(0));
   }
+  current = rebuild(current, merged);
+
   if (current.length > max) {
     warnings.push({ code: 'MAX_TASKS_NOT_REACHED', message: `Could not consolidate below ${current.length} tasks (limit ${max}) without merging dependent tasks`, tasks: [] });
-  } else if (current.length < before || current.length < drafts.length) {
+  } else if (current.length < drafts.length) {
     warnings.push({ code: 'CONSOLIDATED', message: `Consolidated ${drafts.length} tasks into ${current.length} to respect the limit of ${max}`, tasks: [] });
   }
   return current;
+}
+
+/**
+ * Replaces each cluster of drafts by one merged draft and points every dependency at it. Clusters grow by
+ * concatenation, so a later cluster contains the earlier ones it absorbed and its assignment wins.
+ */
+function rebuild(drafts: Draft[], clusters: Draft[][]): Draft[] {
+  const replacement = new Map<Draft, Draft>();
+  for (const members of clusters) {
+    const merged = newDraft(members.flatMap((d) => d.units), Math.min(...members.map((d) => d.key)));
+    merged.description = describe(merged);
+    const lead = members.find((d) => d.risk === 'high') ?? members[0]!;
+    Object.assign(merged, { strategy: members[0]!.strategy, strategyReason: members[0]!.strategyReason, risk: lead.risk, riskReason: lead.riskReason });
+    for (const d of members) replacement.set(d, merged);
+  }
+  const target = (d: Draft) => replacement.get(d) ?? d;
+  const deps = new Map<Draft, Set<Draft>>();
+  for (const d of drafts) {
+    const t = target(d);
+    if (!deps.has(t)) deps.set(t, new Set());
+    for (const dep of d.deps) if (target(dep) !== t) deps.get(t)!.add(target(dep));
+  }
+  for (const [d, set] of deps) d.deps = set;
+  return [...deps.keys()].sort((x, y) => x.key - y.key);
 }
 
 function sourcesOf(d: Draft): TaskSource[] {

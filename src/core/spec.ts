@@ -458,7 +458,7 @@ export function parseSpec(text: string, file: string): ParsedSpec {
         addRequirement('story', lineNo, text, { byHeading: true, headingLevel: level, priority: storyMatch[2] });
         isRequirement = true;
         type = 'stories';
-      } else if (headingIsRequirementLike && (ownType === 'other' || ownType === 'requirements')) {
+      } else if (headingIsRequirementLike && ownType === 'other') {
         // A sub-heading under "Core Features" is a feature; its bullets are its details.
         const parentIsRequirement = stack.length > 0 && stack[stack.length - 1]!.isRequirement;
         if (!parentIsRequirement) {
