@@ -211,6 +211,7 @@ function titleFrom(text: string): string {
   const stripped = text
     .replace(/^(?:\[?[A-Z]{2,4}-\d{1,4}\]?)\s*[:.)—–-]?\s*/, '')
     .replace(/^(user story \d+\s*[-—–:]\s*)/i, '')
+    .replace(/^\d{1,3}[.)]\s+/, '')
     .replace(/\s*\(priority:\s*p\d\)\s*$/i, '');
   const clause = stripped.split(/(?<=[a-z0-9)])[.;](\s|$)/i)[0] ?? stripped;
   const title = clause
@@ -540,6 +541,8 @@ function assignRiskAndStrategy(d: Draft, risks: WordIndex<SourceRef>, questions:
   const criteria = d.units.reduce((n, u) => n + u.acceptance.size, 0);
   if (fastPath) {
     [d.strategy, d.strategyReason] = ['test-after', d.kind === 'fix' ? 'one task: reproduce the bug in a regression test, then fix it' : 'one task: tests are written inside it'];
+  } else if (d.units.every((u) => u.requirements.length === 0 && u.kind === 'integration')) {
+    [d.strategy, d.strategyReason] = ['test-after', 'verification: the task itself writes the end-to-end checks for these criteria'];
   } else if (d.kind === 'setup' || d.kind === 'docs' || d.layer === 'infra') {
     [d.strategy, d.strategyReason] = ['none', d.kind === 'docs' ? 'documentation: nothing to unit test' : 'setup and configuration: checked by the build and by later tasks’ tests'];
   } else if (d.risk === 'high' && criteria > 0 && effort !== 'XS' && effort !== 'S') {

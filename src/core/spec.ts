@@ -101,10 +101,13 @@ type SectionType =
   | 'questions'
   | 'roadmap'
   | 'components'
+  | 'context'
   | 'other';
 
 // Order matters: the first match wins ("Acceptance criteria for requirements" is acceptance).
 const SECTION_PATTERNS: Array<[SectionType, RegExp]> = [
+  // Sections that explain rather than ask for work, wherever they sit.
+  ['context', /^(\d+[.)]\s*)?(success metrics|metrics|kpis?|technology stack|tech stack|dependencies( to add)?|file structure|glossary|references|appendix|background|overview|summary|problem statement|goals|personas?|target users|timeline|team|stakeholders)\b/],
   ['questions', /\b(open questions?|unresolved|questions|unknowns|tbd|needs clarification)\b/],
   ['out-of-scope', /\b(out of scope|out-of-scope|non-goals?|not in scope|future (enhancements?|work|considerations)|won't do|later phases?)\b/],
   ['acceptance', /\b(acceptance|success criteria|definition of done|done when|exit criteria|verification criteria)\b/],
@@ -118,7 +121,7 @@ const SECTION_PATTERNS: Array<[SectionType, RegExp]> = [
 ];
 
 // Sections whose sub-headings are part of them whatever their titles say ("### Feature Prioritization" under Risks).
-const ENCLOSING_SECTIONS = new Set<SectionType>(['risks', 'out-of-scope', 'questions', 'assumptions', 'acceptance']);
+const ENCLOSING_SECTIONS = new Set<SectionType>(['risks', 'out-of-scope', 'questions', 'assumptions', 'acceptance', 'context']);
 const WORK_SECTIONS = new Set<SectionType>(['requirements', 'nfr', 'stories', 'roadmap']);
 
 function classifySection(text: string): SectionType {

@@ -37,6 +37,9 @@ export function formatCriticalPath(plan: Plan): string {
 }
 
 /** `T1, T2, T3 +4`: the first few items and how many more there are. */
+/** Dependencies shown per table row; the tree and --json list them all. */
+const DEPS_SHOWN = 4;
+
 export function formatList(items: string[], shown: number, none = '—'): string {
   if (items.length === 0) return none;
   const more = items.length - shown;
@@ -148,7 +151,7 @@ export function renderPlanTable(plan: Plan, theme: Theme): string {
     String(t.wave),
     t.stream,
     truncate(t.title, TABLE_TITLE_MAX),
-    t.dependsOn.length > 0 ? t.dependsOn.join(', ') : theme.dim('—'),
+    t.dependsOn.length > 0 ? formatList(t.dependsOn, DEPS_SHOWN) : theme.dim('—'),
     t.effort,
     theme.level(t.risk, RISK_SEVERITY[t.risk]),
     t.testStrategy === 'none' ? theme.dim(t.testStrategy) : t.testStrategy,
