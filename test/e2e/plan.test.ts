@@ -156,3 +156,32 @@ describe('xplan plan', () => {
     expect(result.stdout).toContain('Not saved: not inside a git repository.');
   });
 });
+
+describe('xplan plan asks on a terminal', () => {
+  const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+
+  /** Runs xplan under a pseudo-terminal (util-linux `script`) and types `keys` once the prompt is up. */
+  function onTerminal(args: string[], cwd: string, keys: string) {
+    const command = [process.execPath, join(REPO_ROOT, 'bin/xplan.js'), ...args].map((a) => `'${a}'`).join(' ');
+    const typing = `sleep 1.5; printf '${keys}'; sleep 0.3; printf '\\r'; sleep 1.5`;
+    return spawnSync('sh', ['-c', `(${typing}) | script -qfec "${command}" /dev/null`], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: cwd, TERM: 'xterm' }, timeout: 30_000 });
+  }
+
+  it.skipIf(!hasScript)('saves after the user confirms', () => {
+    const repo = repoWith('test/fixtures/specs/own/tech-spec-rate-limiter.md');
+    const result = onTerminal(['plan', '--max-tasks', '500', 'spec.md'], repo, 'y');
+    const screen = result.stdout.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+    expect(screen).toContain('--max-tasks 500 is far above what this spec supports');
+    expect(screen).toContain('Save this plan anyway?');
+    expect(result.status).toBe(0);
+    expect(existsSync(join(repo, '.xplan/state.json'))).toBe(true);
+  });
+
+  it.skipIf(!hasScript)('cancels with exit 130 and saves nothing when the user declines', () => {
+    const repo = repoWith('test/fixtures/specs/own/tech-spec-rate-limiter.md');
+    const result = onTerminal(['plan', '--max-tasks', '500', 'spec.md'], repo, 'n');
+    expect(result.stdout).toContain('Plan not saved.');
+    expect(result.status).toBe(130);
+    expect(existsSync(join(repo, '.xplan/state.json'))).toBe(false);
+  });
+});
