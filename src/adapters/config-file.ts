@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { defaultConfig, validateConfig, type Config } from '../core/config.js';
 import { InputError } from '../core/errors.js';
+import { parseYamlText } from './yaml-text.js';
 
 export const CONFIG_FILE = 'config.yaml';
 
@@ -16,22 +17,7 @@ export async function readConfig(xplanDir: string, cwd: string): Promise<Config>
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return defaultConfig();
     throw error;
   }
-  // yaml is only loaded when there is a config file to read.
-  const { parse, YAMLParseError } = await import('yaml');
-  let data: unknown;
-  try {
-    data = parse(text, { prettyErrors: true });
-  } catch (error) {
-    if (error instanceof YAMLParseError) {
-      const where = error.linePos?.[0];
-      throw new InputError(
-        'CONFIG_INVALID',
-        `${shown}${where ? `:${where.line}:${where.col}` : ''} is not valid YAML: ${error.message.split('\n')[0]}`,
-        'Fix the YAML syntax at that position.',
-      );
-    }
-    throw error;
-  }
+  const data = await parseYamlText(text, shown, 'CONFIG_INVALID', 'Fix the YAML syntax at that position.');
   const result = validateConfig(data);
   if (!result.ok) {
     throw new InputError('CONFIG_INVALID', `${shown} is invalid:\n  ${result.errors.join('\n  ')}`, 'Fix the keys listed above; `xplan init --print` shows every key with its default.');

@@ -10,6 +10,7 @@ import { isTaskmasterDocument, readTaskmaster } from '../core/taskmaster.js';
 import { findProject } from '../adapters/project.js';
 import { displayPath } from '../adapters/spec-file.js';
 import { StateStore } from '../adapters/state-store.js';
+import { parseYamlText } from '../adapters/yaml-text.js';
 
 export type PlanFileFormat = 'xplan' | 'taskmaster';
 
@@ -92,7 +93,7 @@ async function loadFile(options: CheckOptions): Promise<Loaded> {
   if (!info) throw new InputError('PLAN_NOT_FOUND', `Plan file not found: ${shown}`, 'Check the path; xplan check reads xplan plan files (JSON or YAML) and task-master tasks.json.');
   if (info.isDirectory()) throw new InputError('PLAN_IS_DIRECTORY', `${shown} is a directory, not a plan file`, `Pass the file inside it, e.g. xplan check ${shown.replace(/\/$/, '')}/tasks.json`);
   const text = await readFile(path, 'utf8');
-  const doc = /\.ya?ml$/i.test(path) ? await parseYaml(text, shown) : parseJson(text, shown);
+  const doc = /\.ya?ml$/i.test(path) ? await parseYamlText(text, shown, 'PLAN_INVALID_YAML', 'Fix the YAML at that position.') : parseJson(text, shown);
 
   const format: PlanFileFormat = options.from ?? (isTaskmasterDocument(doc) ? 'taskmaster' : 'xplan');
   if (format === 'taskmaster') {
@@ -114,17 +115,6 @@ function parseJson(text: string, shown: string): unknown {
     const position = /position (\d+)/.exec(message);
     const where = position ? lineColumn(text, Number(position[1])) : '';
     throw new InputError('PLAN_INVALID_JSON', `${shown}${where} is not valid JSON: ${message}`, 'Fix the JSON at that position.');
-  }
-}
-
-async function parseYaml(text: string, shown: string): Promise<unknown> {
-  const { parse, YAMLParseError } = await import('yaml');
-  try {
-    return parse(text);
-  } catch (error) {
-    if (!(error instanceof YAMLParseError)) throw error;
-    const where = error.linePos?.[0];
-    throw new InputError('PLAN_INVALID_YAML', `${shown}${where ? `:${where.line}:${where.col}` : ''} is not valid YAML: ${error.message.split('\n')[0]}`, 'Fix the YAML at that position.');
   }
 }
 

@@ -11,7 +11,7 @@
 import type { Assessment } from './assess.js';
 import { requirementHours } from './assess.js';
 import { analyzeDag, mergeOrder as orderForMerge } from './dag.js';
-import { EFFORT_HOURS, effortFromWords, hoursFromText, type Effort } from './effort.js';
+import { EFFORT_HOURS, hoursFromText, type Effort } from './effort.js';
 import {
   branchName,
   PLAN_SCHEMA_VERSION,
@@ -27,6 +27,7 @@ import {
   type TestStrategy,
 } from './plan.js';
 import type { AcceptanceCriterion, ParsedSpec, Requirement, SourceRef } from './spec.js';
+import { capitalise, truncate } from './text.js';
 
 export interface PlanOptions {
   planId: string;
@@ -170,6 +171,17 @@ class WordIndex<T> {
   }
 }
 
+function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}
+
 function overlap(a: Set<string>, b: Set<string>): number {
   let n = 0;
   for (const w of a) if (b.has(w)) n++;
@@ -196,14 +208,6 @@ function effortFor(hours: number): Effort {
   if (hours <= 2.5) return 'M';
   if (hours <= 5) return 'L';
   return 'XL';
-}
-
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
 }
 
 /** A readable task title from a requirement's text: the id and label stripped, the first clause kept. */
@@ -409,18 +413,12 @@ function newDraft(units: Unit[], key: number): Draft {
 /** Features stay whole; one-line requirements of the same section and layer are grouped, then cut to size. */
 function groupUnits(units: Unit[], fastPath: boolean): Draft[] {
   if (fastPath) return [newDraft(units, 0)];
-  const drafts: Draft[] = [];
-  const groups = new Map<string, Unit[]>();
-  for (const u of units) {
-    const whole = u.requirements.some((r) => r.kind === 'feature' || r.kind === 'story') || u.hours >= EFFORT_HOURS.L;
-    if (whole) {
-      drafts.push(newDraft([u], drafts.length));
-      continue;
-    }
-    const key = `${u.spec.file}\u0000${u.area}\u0000${u.layer}`;
-    if (!groups.has(key)) groups.set(key, []);
-    groups.get(key)!.push(u);
-  }
+  const isWhole = (u: Unit) => u.requirements.some((r) => r.kind === 'feature' || r.kind === 'story') || u.hours >= EFFORT_HOURS.L;
+  const drafts: Draft[] = units.filter(isWhole).map((u, i) => newDraft([u], i));
+  const groups = groupBy(
+    units.filter((u) => !isWhole(u)),
+    (u) => `${u.spec.file}\u0000${u.area}\u0000${u.layer}`,
+  );
   for (const group of groups.values()) {
     let chunk: Unit[] = [];
     let hours = 0;
@@ -458,17 +456,9 @@ function linkDependencies(drafts: Draft[]): void {
   // Shared foundations: setup work is needed by everything after it; a data model by every later layer.
   const setup = drafts.filter((d) => d.layer === 'setup');
   const data = drafts.filter((d) => d.layer === 'data');
-  const areas = new Map<string, Draft[]>();
-  for (const d of drafts) {
-    if (!areas.has(d.area)) areas.set(d.area, []);
-    areas.get(d.area)!.push(d);
-  }
+  const areas = groupBy(drafts, (d) => d.area);
   // A section with its own data tasks builds on them; otherwise on data sections of their own ("## Data model").
-  const localData = new Map<string, Draft[]>();
-  for (const x of data) {
-    if (!localData.has(x.area)) localData.set(x.area, []);
-    localData.get(x.area)!.push(x);
-  }
+  const localData = groupBy(data, (x) => x.area);
   const sharedData = data.filter((x) => areas.get(x.area)!.every((y) => y.layer === 'data' || y.layer === 'setup'));
   for (const d of drafts) {
     if (d.layer !== 'setup') for (const s of setup) addEdge(d, s);
@@ -504,13 +494,10 @@ function linkDependencies(drafts: Draft[]): void {
   }
 
   // Story priority: where stories share a section and layer, P2 builds on P1.
-  const byLane = new Map<string, Draft[]>();
-  for (const d of drafts) {
-    if (!d.priority) continue;
-    const lane = `${d.area}\u0000${d.layer}`;
-    if (!byLane.has(lane)) byLane.set(lane, []);
-    byLane.get(lane)!.push(d);
-  }
+  const byLane = groupBy(
+    drafts.filter((d) => d.priority),
+    (d) => `${d.area}\u0000${d.layer}`,
+  );
   for (const lane of byLane.values()) {
     const sorted = [...lane].sort((a, b) => a.priority!.localeCompare(b.priority!) || a.order - b.order);
     for (let i = 1; i < sorted.length; i++) if (sorted[i]!.priority !== sorted[i - 1]!.priority) addEdge(sorted[i]!, sorted[i - 1]!);
@@ -616,15 +603,8 @@ function consolidate(drafts: Draft[], max: number, warnings: PlanWarning[]): Dra
   // keeps that wave: waves are computed once. Merge the smallest pair of one layer first; across layers only
   // when no such pair is left.
   const waves = analyzeDag(current.map((d) => ({ id: String(d.key), dependsOn: [...d.deps].map((x) => String(x.key)) }))).wave;
-  const groupsBy = (keyOf: (d: Draft) => string) => {
-    const groups = new Map<string, Draft[][]>();
-    for (const d of current) {
-      const key = keyOf(d);
-      if (!groups.has(key)) groups.set(key, []);
-      groups.get(key)!.push([d]);
-    }
-    return [...groups.values()].filter((g) => g.length > 1);
-  };
+  const groupsBy = (keyOf: (d: Draft) => string) =>
+    [...groupBy(current, keyOf).values()].filter((g) => g.length > 1).map((g) => g.map((d) => [d]));
   const hoursOf = (cluster: Draft[]) => cluster.reduce((sum, d) => sum + d.hours, 0);
   let count = current.length;
   const merged: Draft[][] = [];
@@ -677,7 +657,7 @@ function rebuild(drafts: Draft[], clusters: Draft[][]): Draft[] {
     for (const dep of d.deps) if (target(dep) !== t) deps.get(t)!.add(target(dep));
   }
   for (const [d, set] of deps) d.deps = set;
-  return [...deps.keys()].sort((x, y) => x.key - y.key);
+  return [...deps.keys()]; // in the order of the drafts they replace
 }
 
 function sourcesOf(d: Draft): TaskSource[] {
@@ -847,11 +827,5 @@ function decompositionWarnings(tasks: Task[], recommended: { min: number; max: n
 
 /** Groups of tiny tasks that share a stream and a wave: merging them cannot create a cycle. */
 function mergeSuggestions(tiny: Task[]): string[][] {
-  const groups = new Map<string, string[]>();
-  for (const t of tiny) {
-    const key = `${t.stream}\u0000${t.wave}`;
-    if (!groups.has(key)) groups.set(key, []);
-    groups.get(key)!.push(t.id);
-  }
-  return [...groups.values()].filter((g) => g.length >= 2);
+  return [...groupBy(tiny, (t) => `${t.stream}\u0000${t.wave}`).values()].filter((g) => g.length >= 2).map((g) => g.map((t) => t.id));
 }

@@ -2,6 +2,7 @@
 import { formatValue, type Verdict } from '../core/assess.js';
 import type { SourceRef } from '../core/spec.js';
 import type { AssessResult } from '../commands/assess.js';
+import { truncate } from '../core/text.js';
 import { renderTable } from './table.js';
 import type { Theme } from './theme.js';
 
@@ -67,8 +68,4 @@ function lines(evidence: SourceRef[], total: number, withFile: boolean): string 
   const shown = labels.slice(0, LINES_SHOWN);
   const more = Math.max(labels.length, total - (evidence.length - labels.length)) - shown.length;
   return shown.join(', ') + (more > 0 ? ` +${more}` : '');
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

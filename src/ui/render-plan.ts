@@ -5,7 +5,10 @@
 import { EFFORT_HOURS } from '../core/effort.js';
 import type { Branching, Plan, PlanWarning, Risk, Task, TaskSource } from '../core/plan.js';
 import { renderTable } from './table.js';
+import { truncate } from '../core/text.js';
 import type { Theme } from './theme.js';
+
+export { truncate };
 
 const RISK_SEVERITY: Record<Risk, 0 | 1 | 2> = { low: 0, medium: 1, high: 2 };
 const TABLE_TITLE_MAX = 48;
@@ -44,15 +47,6 @@ export function formatList(items: string[], shown: number, none = '—'): string
   if (items.length === 0) return none;
   const more = items.length - shown;
   return items.slice(0, shown).join(', ') + (more > 0 ? ` +${more}` : '');
-}
-
-/** Cuts at a word boundary where one is close, and marks the cut with `…`. */
-export function truncate(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  if (flat.length <= max) return flat;
-  const cut = flat.slice(0, max - 1);
-  const space = cut.lastIndexOf(' ');
-  return `${(space >= max * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,;:.\-–—]+$/, '')}…`;
 }
 
 /** A source ref that names a requirement (`FR-3`, `US-2`), as opposed to a label such as "acceptance". */
