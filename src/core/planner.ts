@@ -10,13 +10,11 @@
  */
 import type { Assessment } from './assess.js';
 import { requirementHours } from './assess.js';
-import { analyzeDag, mergeOrder as orderForMerge } from './dag.js';
+import { analyzeDag } from './dag.js';
+import { derivePlan } from './plan-derive.js';
 import { EFFORT_HOURS, hoursFromText, type Effort } from './effort.js';
 import {
-  branchName,
-  PLAN_SCHEMA_VERSION,
   type Branching,
-  type Coverage,
   type Plan,
   type PlanWarning,
   type Risk,
@@ -244,15 +242,11 @@ export function planSpecs(specs: ParsedSpec[], assessment: Assessment, options: 
   for (const d of drafts) assignRiskAndStrategy(d, risks, questions, fastPath);
 
   drafts = addTestTasks(drafts);
-  const totalHours = drafts.reduce((sum, d) => sum + d.hours, 0);
-  const recommended = {
-    min: Math.max(1, Math.ceil(totalHours / 8)),
-    max: Math.max(3, Math.ceil(totalHours / options.minHoursPerTask)),
-  };
   const warnings: PlanWarning[] = [];
-
   if (drafts.length > options.maxTasks) drafts = consolidate(drafts, options.maxTasks, warnings);
 
+  const plan = assemble(drafts, specs, options, warnings);
+  const { recommendedTasks: recommended, totalHours } = plan.summary;
   const confirmations: PlanConfirmation[] = [];
   if (options.maxTasksFromUser && options.maxTasks > recommended.max * 3 && options.maxTasks > 20) {
     confirmations.push({
@@ -260,8 +254,6 @@ export function planSpecs(specs: ParsedSpec[], assessment: Assessment, options: 
       message: `--max-tasks ${options.maxTasks} is far above what this spec supports (about ${recommended.min}–${recommended.max} tasks for ${formatHours(totalHours)} of work)`,
     });
   }
-
-  const plan = assemble(drafts, specs, options, recommended, warnings);
   if (plan.tasks.length > recommended.max) {
     confirmations.push({
       code: 'OVER_DECOMPOSED',
@@ -692,7 +684,6 @@ function assemble(
   drafts: Draft[],
   specs: ParsedSpec[],
   options: PlanOptions,
-  recommended: { min: number; max: number },
   warnings: PlanWarning[],
 ): Plan {
   const ids = new Map<Draft, string>(drafts.map((d, i) => [d, `T${i + 1}`]));
@@ -733,99 +724,15 @@ function assemble(
     };
   });
 
-  const analysis = analyzeDag(tasks.map((t) => ({ id: t.id, dependsOn: t.dependsOn, hours: EFFORT_HOURS[t.effort] })));
-  for (const t of tasks) t.wave = analysis.wave.get(t.id) ?? 0;
-  for (const e of analysis.errors) warnings.push({ code: e.code, message: e.message, tasks: e.tasks });
-
-  const coverage = computeCoverage(specs, drafts);
-  if (coverage.uncovered.length > 0) {
-    warnings.push({ code: 'UNCOVERED', message: `${coverage.uncovered.length} spec item${coverage.uncovered.length === 1 ? ' is' : 's are'} not covered by any task`, tasks: [] });
-  }
-  warnings.push(...decompositionWarnings(tasks, recommended, options));
-
-  const order = orderForMerge(tasks);
-  const titleById = new Map(tasks.map((t) => [t.id, t.title]));
-  const totalHours = tasks.reduce((sum, t) => sum + EFFORT_HOURS[t.effort], 0);
-  const n = options.branching === 'single' ? 1 : options.concurrency;
-  const makespan = Math.max(analysis.criticalPathHours, totalHours / n);
-  const planTitle = specs.map((s) => s.title).join(' + ');
-  return {
-    schemaVersion: PLAN_SCHEMA_VERSION,
-    planId: options.planId,
-    status: 'draft',
-    branching: options.branching,
-    spec: { paths: specs.map((s) => s.file), title: planTitle },
-    summary: {
-      tasks: tasks.length,
-      streams: streams.length,
-      waves: analysis.waveCount,
-      criticalPath: analysis.criticalPath,
-      criticalPathHours: analysis.criticalPathHours,
-      totalHours,
-      concurrency: n,
-      parallelEfficiency: makespan > 0 ? Math.round((totalHours / makespan / n) * 100) / 100 : 1,
-      coverage,
-      recommendedTasks: recommended,
+  return derivePlan(
+    {
+      planId: options.planId,
+      branching: options.branching,
+      spec: { paths: specs.map((s) => s.file), title: specs.map((s) => s.title).join(' + ') },
+      tasks,
+      streams,
+      warnings,
     },
-    tasks,
-    streams,
-    mergeOrder: order,
-    branchPreview:
-      options.branching === 'single'
-        ? order.map((task) => ({ task, branch: branchName('<run>', 1, planTitle) }))
-        : order.map((task, i) => ({ task, branch: branchName('<run>', i + 1, titleById.get(task)!) })),
-    warnings,
-  };
-}
-
-function computeCoverage(specs: ParsedSpec[], drafts: Draft[]): Coverage {
-  const covered = new Set<SourceRef>();
-  for (const d of drafts) {
-    for (const u of d.units) {
-      for (const r of u.requirements) covered.add(r);
-      for (const r of u.alsoCovers) covered.add(r);
-      for (const c of u.acceptance) covered.add(c);
-    }
-  }
-  const uncovered: string[] = [];
-  const count = (items: SourceRef[]) => {
-    let n = 0;
-    for (const item of items) {
-      if (covered.has(item)) n++;
-      else uncovered.push(`${item.file}:${item.line} ${item.text}`);
-    }
-    return { covered: n, total: items.length };
-  };
-  return {
-    requirements: count(specs.flatMap((s) => s.requirements)),
-    acceptance: count(specs.flatMap((s) => s.acceptance)),
-    uncovered,
-  };
-}
-
-/** The over-decomposition guard: too many tasks for the spec's size, or too many tiny ones. */
-function decompositionWarnings(tasks: Task[], recommended: { min: number; max: number }, options: PlanOptions): PlanWarning[] {
-  const warnings: PlanWarning[] = [];
-  const tiny = tasks.filter((t) => t.effort === 'XS' && t.kind !== 'test');
-  const suggestions = mergeSuggestions(tiny);
-  if (tasks.length > recommended.max) {
-    warnings.push({
-      code: 'OVER_DECOMPOSED',
-      message: `${tasks.length} tasks for a spec that supports ${recommended.min}–${recommended.max}${suggestions.length > 0 ? `; merge ${suggestions.map((s) => s.join(' + ')).join(', ')}` : ''}`,
-      tasks: tasks.map((t) => t.id),
-    });
-  }
-  if (tasks.length >= 4 && tiny.length / tasks.length > options.tinyTaskRatio) {
-    warnings.push({
-      code: 'TINY_TASKS',
-      message: `${tiny.length} of ${tasks.length} tasks are extra-small (XS)${suggestions.length > 0 ? `; consider merging ${suggestions.map((s) => s.join(' + ')).join(', ')}` : ''}`,
-      tasks: tiny.map((t) => t.id),
-    });
-  }
-  return warnings;
-}
-
-/** Groups of tiny tasks that share a stream and a wave: merging them cannot create a cycle. */
-function mergeSuggestions(tiny: Task[]): string[][] {
-  return [...groupBy(tiny, (t) => `${t.stream}\u0000${t.wave}`).values()].filter((g) => g.length >= 2).map((g) => g.map((t) => t.id));
+    { specs, concurrency: options.concurrency, minHoursPerTask: options.minHoursPerTask, tinyTaskRatio: options.tinyTaskRatio },
+  );
 }

@@ -1,0 +1,148 @@
+/**
+ * Everything in a plan that follows from its tasks: waves, streams, critical path, parallel efficiency,
+ * coverage, merge order, branch preview and the guards' warnings. Computed the same way after generation and
+ * after every edit, so an edited plan is checked exactly like a generated one.
+ */
+import { analyzeDag, mergeOrder } from './dag.js';
+import { EFFORT_HOURS } from './effort.js';
+import { branchName, PLAN_SCHEMA_VERSION, type Branching, type Coverage, type Plan, type PlanWarning, type Stream, type Task } from './plan.js';
+import type { ParsedSpec, SourceRef } from './spec.js';
+
+export interface DeriveSettings {
+  /** The specs, to compute coverage; without them the previous coverage is kept. */
+  specs?: ParsedSpec[];
+  previousCoverage?: Coverage;
+  concurrency: number;
+  minHoursPerTask: number;
+  tinyTaskRatio: number;
+}
+
+export interface PlanCore {
+  planId: string;
+  branching: Branching;
+  spec: { paths: string[]; title: string };
+  tasks: Task[];
+  streams: Stream[];
+  /** Warnings from generation that edits cannot recompute (consolidation). */
+  warnings?: PlanWarning[];
+}
+
+/** Warning codes derivePlan computes itself; others are carried over. */
+const DERIVED_CODES = new Set(['UNCOVERED', 'OVER_DECOMPOSED', 'TINY_TASKS', 'CYCLE', 'DANGLING_REF', 'SELF_REF', 'DUPLICATE_ID', 'DUPLICATE_DEP']);
+
+export function recommendedRange(totalHours: number, minHoursPerTask: number): { min: number; max: number } {
+  return { min: Math.max(1, Math.ceil(totalHours / 8)), max: Math.max(3, Math.ceil(totalHours / minHoursPerTask)) };
+}
+
+export function derivePlan(core: PlanCore, settings: DeriveSettings): Plan {
+  const tasks = core.tasks.map((t) => ({ ...t }));
+  const analysis = analyzeDag(tasks.map((t) => ({ id: t.id, dependsOn: t.dependsOn, hours: EFFORT_HOURS[t.effort] })));
+  for (const t of tasks) t.wave = analysis.wave.get(t.id) ?? 0;
+
+  const warnings: PlanWarning[] = (core.warnings ?? []).filter((w) => !DERIVED_CODES.has(w.code));
+  for (const e of analysis.errors) warnings.push({ code: e.code, message: e.message, tasks: e.tasks });
+  const coverage = settings.specs ? coverageOf(settings.specs, tasks) : (settings.previousCoverage ?? emptyCoverage());
+  if (coverage.uncovered.length > 0) {
+    warnings.push({ code: 'UNCOVERED', message: `${coverage.uncovered.length} spec item${coverage.uncovered.length === 1 ? ' is' : 's are'} not covered by any task`, tasks: [] });
+  }
+  const totalHours = tasks.reduce((sum, t) => sum + EFFORT_HOURS[t.effort], 0);
+  const recommended = recommendedRange(totalHours, settings.minHoursPerTask);
+  warnings.push(...decompositionWarnings(tasks, recommended, settings.tinyTaskRatio));
+
+  const streams = streamsOf(tasks, core.streams);
+  const order = mergeOrder(tasks);
+  const titleById = new Map(tasks.map((t) => [t.id, t.title]));
+  const n = core.branching === 'single' ? 1 : settings.concurrency;
+  const makespan = Math.max(analysis.criticalPathHours, totalHours / n);
+  return {
+    schemaVersion: PLAN_SCHEMA_VERSION,
+    planId: core.planId,
+    status: 'draft',
+    branching: core.branching,
+    spec: core.spec,
+    summary: {
+      tasks: tasks.length,
+      streams: streams.length,
+      waves: analysis.waveCount,
+      criticalPath: analysis.criticalPath,
+      criticalPathHours: analysis.criticalPathHours,
+      totalHours,
+      concurrency: n,
+      parallelEfficiency: makespan > 0 ? Math.round((totalHours / makespan / n) * 100) / 100 : 1,
+      coverage,
+      recommendedTasks: recommended,
+    },
+    tasks,
+    streams,
+    mergeOrder: order,
+    branchPreview:
+      core.branching === 'single'
+        ? order.map((task) => ({ task, branch: branchName('<run>', 1, core.spec.title) }))
+        : order.map((task, i) => ({ task, branch: branchName('<run>', i + 1, titleById.get(task)!) })),
+    warnings,
+  };
+}
+
+/** A spec item is covered when some task names its line among its sources. */
+export function coverageOf(specs: ParsedSpec[], tasks: Task[]): Coverage {
+  const covered = new Set<string>();
+  for (const t of tasks) for (const s of t.sources) covered.add(`${s.file}:${s.line}`);
+  const uncovered: string[] = [];
+  const count = (items: SourceRef[]) => {
+    let n = 0;
+    for (const item of items) {
+      if (covered.has(`${item.file}:${item.line}`)) n++;
+      else uncovered.push(`${item.file}:${item.line} ${item.text}`);
+    }
+    return { covered: n, total: items.length };
+  };
+  return { requirements: count(specs.flatMap((s) => s.requirements)), acceptance: count(specs.flatMap((s) => s.acceptance)), uncovered };
+}
+
+function emptyCoverage(): Coverage {
+  return { requirements: { covered: 0, total: 0 }, acceptance: { covered: 0, total: 0 }, uncovered: [] };
+}
+
+/** Streams in order of first use; names kept from the previous streams, a new stream named after its id. */
+function streamsOf(tasks: Task[], previous: Stream[]): Stream[] {
+  const names = new Map(previous.map((s) => [s.id, s.name]));
+  const streams = new Map<string, Stream>();
+  for (const t of tasks) {
+    if (!streams.has(t.stream)) streams.set(t.stream, { id: t.stream, name: names.get(t.stream) ?? t.stream, tasks: [] });
+    streams.get(t.stream)!.tasks.push(t.id);
+  }
+  return [...streams.values()];
+}
+
+/** The over-decomposition guard: too many tasks for the spec's size, or too many tiny ones. */
+function decompositionWarnings(tasks: Task[], recommended: { min: number; max: number }, tinyTaskRatio: number): PlanWarning[] {
+  const warnings: PlanWarning[] = [];
+  const tiny = tasks.filter((t) => t.effort === 'XS' && t.kind !== 'test');
+  const suggestions = mergeSuggestions(tiny);
+  const merge = suggestions.map((s) => s.join(' + ')).join(', ');
+  if (tasks.length > recommended.max) {
+    warnings.push({
+      code: 'OVER_DECOMPOSED',
+      message: `${tasks.length} tasks for a spec that supports ${recommended.min}–${recommended.max}${merge ? `; merge ${merge}` : ''}`,
+      tasks: tasks.map((t) => t.id),
+    });
+  }
+  if (tasks.length >= 4 && tiny.length / tasks.length > tinyTaskRatio) {
+    warnings.push({
+      code: 'TINY_TASKS',
+      message: `${tiny.length} of ${tasks.length} tasks are extra-small (XS)${merge ? `; consider merging ${merge}` : ''}`,
+      tasks: tiny.map((t) => t.id),
+    });
+  }
+  return warnings;
+}
+
+/** Groups of tiny tasks that share a stream and a wave: merging them cannot create a cycle. */
+function mergeSuggestions(tiny: Task[]): string[][] {
+  const groups = new Map<string, string[]>();
+  for (const t of tiny) {
+    const key = `${t.stream}\u0000${t.wave}`;
+    groups.set(key, [...(groups.get(key) ?? []), t.id]);
+  }
+  return [...groups.values()].filter((g) => g.length >= 2);
+}
