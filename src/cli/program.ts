@@ -2,8 +2,9 @@
  * Commander wiring only: options, arguments and lazy imports of the command and its renderer, so a cheap
  * invocation (`--version`, `--help`) loads nothing else.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
-import type { Branching } from '../core/plan.js';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
+import type { Branching, Task } from '../core/plan.js';
+import type { EditResult, TaskFields } from '../core/plan-edit.js';
 import type { PlanFormat } from '../ui/render-plan-output.js';
 import type { Theme } from '../ui/theme.js';
 
@@ -18,6 +19,22 @@ export interface CliContext {
   cwd: string;
   env: NodeJS.ProcessEnv;
   outcome?: Outcome;
+}
+
+interface FieldFlags {
+  description?: string;
+  acceptance?: string[];
+  effort?: TaskFields['effort'];
+  risk?: TaskFields['risk'];
+  riskReason?: string;
+  strategy?: TaskFields['testStrategy'];
+  strategyReason?: string;
+  stream?: string;
+  kind?: TaskFields['kind'];
+}
+
+function idList(value: string): string[] {
+  return value.split(',').map((id) => id.trim()).filter(Boolean);
 }
 
 function positiveInteger(value: string): number {
@@ -109,6 +126,117 @@ export function buildProgram(ctx: CliContext, version: string): Command {
         json: result,
         render: async (theme) => (await import('../ui/render-check.js')).renderCheck(result, theme),
         negative: !result.ok,
+      };
+    });
+
+  const edited = async (edit: (tasks: Task[]) => EditResult) => {
+    const { editPlan } = await import('../commands/edit-plan.js');
+    const result = await editPlan(ctx.cwd, (plan) => edit(plan.tasks));
+    ctx.outcome = {
+      json: result.plan,
+      render: async (theme) => (await import('../ui/render-edit.js')).renderEdit(result, theme),
+      negative: false,
+    };
+  };
+  const fieldOptions = (cmd: Command) =>
+    cmd
+      .option('--description <text>', 'what the task does')
+      .option('--acceptance <criterion...>', 'acceptance criteria (repeat or list several)')
+      .addOption(new Option('--effort <size>', 'effort').choices(['XS', 'S', 'M', 'L', 'XL']))
+      .addOption(new Option('--risk <level>', 'risk').choices(['low', 'medium', 'high']))
+      .option('--risk-reason <text>', 'why the task has that risk')
+      .addOption(new Option('--strategy <strategy>', 'test strategy').choices(['test-first', 'test-after', 'test-parallel', 'none']))
+      .option('--strategy-reason <text>', 'why that test strategy')
+      .option('--stream <id>', 'stream the task belongs to')
+      .addOption(new Option('--kind <kind>', 'kind of task').choices(['setup', 'foundation', 'feature', 'fix', 'test', 'integration', 'docs']));
+  const fieldsFrom = (o: FieldFlags) => ({
+    ...(o.description !== undefined ? { description: o.description } : {}),
+    ...(o.acceptance !== undefined ? { acceptanceCriteria: o.acceptance } : {}),
+    ...(o.effort !== undefined ? { effort: o.effort } : {}),
+    ...(o.risk !== undefined ? { risk: o.risk } : {}),
+    ...(o.riskReason !== undefined ? { riskReason: o.riskReason } : {}),
+    ...(o.strategy !== undefined ? { testStrategy: o.strategy } : {}),
+    ...(o.strategyReason !== undefined ? { strategyReason: o.strategyReason } : {}),
+    ...(o.stream !== undefined ? { stream: o.stream } : {}),
+    ...(o.kind !== undefined ? { kind: o.kind } : {}),
+  });
+
+  const task = program.command('task').description('edit the saved plan from scripts: add, rm, set, dep, move');
+  fieldOptions(
+    task
+      .command('add')
+      .description('add a task')
+      .requiredOption('--title <text>', 'title of the new task')
+      .option('--after <id>', 'place it after this task')
+      .option('--depends-on <ids>', 'comma-separated tasks it depends on', idList)
+      .option('--json', 'print the plan as JSON'),
+  ).action(async (o: FieldFlags & { title: string; after?: string; dependsOn?: string[] }) => {
+    const { addTask } = await import('../core/plan-edit.js');
+    await edited((tasks) => addTask(tasks, { ...fieldsFrom(o), title: o.title, ...(o.after ? { after: o.after } : {}), ...(o.dependsOn ? { dependsOn: o.dependsOn } : {}) }));
+  });
+  task
+    .command('rm')
+    .description('remove a task; its dependents are named and need confirmation or --force')
+    .argument('<id>', 'task id, e.g. T3')
+    .option('--force', 'remove it even if other tasks depend on it')
+    .option('--json', 'print the plan as JSON')
+    .action(async (id: string, o: { force?: boolean }) => {
+      const { removeTaskAsking } = await import('../commands/edit-plan.js');
+      const { terminalConfirm } = await import('../adapters/prompts.js');
+      const result = await removeTaskAsking(ctx.cwd, id, o.force ?? false, terminalConfirm());
+      ctx.outcome = {
+        json: result.plan,
+        render: async (theme) => (await import('../ui/render-edit.js')).renderEdit(result, theme),
+        negative: false,
+      };
+    });
+  fieldOptions(
+    task
+      .command('set')
+      .description('change fields of a task')
+      .argument('<id>', 'task id, e.g. T3')
+      .option('--title <text>', 'new title')
+      .option('--json', 'print the plan as JSON'),
+  ).action(async (id: string, o: FieldFlags & { title?: string }) => {
+    const { setTask } = await import('../core/plan-edit.js');
+    await edited((tasks) => setTask(tasks, id, { ...fieldsFrom(o), ...(o.title !== undefined ? { title: o.title } : {}) }));
+  });
+  task
+    .command('dep')
+    .description('add or remove a dependency: `dep add T5 T3` makes T5 depend on T3')
+    .addArgument(new Argument('<action>', 'add or rm').choices(['add', 'rm']))
+    .argument('<id>', 'the dependent task')
+    .argument('<on>', 'the task it depends on')
+    .option('--json', 'print the plan as JSON')
+    .action(async (action: 'add' | 'rm', id: string, on: string) => {
+      const { addDependency, removeDependency } = await import('../core/plan-edit.js');
+      await edited((tasks) => (action === 'add' ? addDependency(tasks, id, on) : removeDependency(tasks, id, on)));
+    });
+  task
+    .command('move')
+    .description('move a task in the list (ids and dependencies stay)')
+    .argument('<id>', 'task id, e.g. T5')
+    .option('--before <id>', 'put it before this task')
+    .option('--after <id>', 'put it after this task')
+    .option('--json', 'print the plan as JSON')
+    .action(async (id: string, o: { before?: string; after?: string }) => {
+      const { moveTask } = await import('../core/plan-edit.js');
+      await edited((tasks) => moveTask(tasks, id, o));
+    });
+
+  program
+    .command('approve')
+    .description('approve the saved plan for running: records who, when and the plan hash')
+    .option('-y, --yes', 'approve despite warnings without asking')
+    .option('--json', 'print the approved plan as JSON')
+    .action(async (o: { yes?: boolean }) => {
+      const { approve } = await import('../commands/approve.js');
+      const { terminalConfirm } = await import('../adapters/prompts.js');
+      const result = await approve({ cwd: ctx.cwd, yes: o.yes ?? false, confirm: terminalConfirm() });
+      ctx.outcome = {
+        json: result.plan,
+        render: async (theme) => (await import('../ui/render-edit.js')).renderApprove(result, theme),
+        negative: false,
       };
     });
 

@@ -21,6 +21,8 @@ export const StateSchema = z
     updatedAt: z.string(),
     specs: z.array(SpecRefSchema).default([]),
     assessment: z.custom<Assessment>((value) => typeof value === 'object' && value !== null && 'verdict' in value).optional(),
+    // The current run, kept by `xplan run`; while it is active the plan must not change.
+    run: z.object({ id: z.string(), status: z.string() }).passthrough().optional(),
     plan: z.custom<Plan>((value) => typeof value === 'object' && value !== null && Array.isArray((value as Plan).tasks)).optional(),
   })
   .passthrough();

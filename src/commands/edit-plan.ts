@@ -1,0 +1,80 @@
+/**
+ * The one way a saved plan changes after generation: load it, refuse while a run uses it, apply an edit,
+ * recompute everything derived (the same checks as `xplan plan`), and save it back as a draft with a
+ * compare-and-swap on the state revision.
+ */
+import { join } from 'node:path';
+import { CancelledError, InputError, XplanError } from '../core/errors.js';
+import type { Plan } from '../core/plan.js';
+import { derivePlan } from '../core/plan-derive.js';
+import { PlanEditError, removeTask, type EditResult } from '../core/plan-edit.js';
+import { parseSpec, type ParsedSpec } from '../core/spec.js';
+import type { State } from '../core/state.js';
+import { readConfig } from '../adapters/config-file.js';
+import { findProject, type Project } from '../adapters/project.js';
+import { readSpecFile } from '../adapters/spec-file.js';
+import { StateStore } from '../adapters/state-store.js';
+
+export interface EditPlanResult {
+  plan: Plan;
+  message: string;
+  /** The plan was approved before this edit and is a draft again. */
+  approvalWithdrawn: boolean;
+}
+
+const ACTIVE_RUN = new Set(['running', 'paused', 'stopping']);
+
+export async function loadPlanForEdit(cwd: string): Promise<{ project: Project; store: StateStore; state: State; plan: Plan }> {
+  const project = findProject(cwd);
+  if (!project.inGitRepo) throw new InputError('NO_PLAN', 'Not inside a git repository, so there is no saved plan', 'Run xplan inside the repository you planned.');
+  const store = new StateStore(project.xplanDir);
+  const state = await store.read();
+  if (!state?.plan) throw new InputError('NO_PLAN', 'There is no saved plan in this repository', 'Run `xplan plan <spec.md>` to create one.');
+  if (state.run && ACTIVE_RUN.has(state.run.status)) {
+    throw new XplanError('RUN_IN_PROGRESS', `Run ${state.run.id} is ${state.run.status}: the plan cannot change while agents work from it`, {
+      hint: 'Cancel the run and re-plan: stop it with `xplan pause --now`, then edit or run `xplan plan` again.',
+    });
+  }
+  return { project, store, state, plan: state.plan };
+}
+
+export async function editPlan(cwd: string, edit: (plan: Plan) => EditResult): Promise<EditPlanResult> {
+  const { project, store, state, plan } = await loadPlanForEdit(cwd);
+  const config = await readConfig(project.xplanDir, cwd);
+  const result = edit(plan);
+  const next = derivePlan(
+    { planId: plan.planId, branching: plan.branching, spec: plan.spec, tasks: result.tasks, streams: plan.streams, warnings: plan.warnings },
+    {
+      ...(await specsFor(project, state)),
+      previousCoverage: plan.summary.coverage,
+      concurrency: config.run.concurrency,
+      minHoursPerTask: config.plan.minHoursPerTask,
+      tinyTaskRatio: config.plan.tinyTaskRatio,
+    },
+  );
+  await store.update((s) => ({ ...s, plan: next }), { expectedRevision: state.revision });
+  return { plan: next, message: result.message, approvalWithdrawn: plan.status === 'approved' };
+}
+
+/** The specs the plan came from, to recompute coverage; unreadable or changed specs keep the old figures. */
+async function specsFor(project: Project, state: State): Promise<{ specs?: ParsedSpec[] }> {
+  try {
+    const files = await Promise.all(state.specs.map((s) => readSpecFile(join(project.root, s.path), project.root)));
+    if (files.some((f, i) => f.sha256 !== state.specs[i]!.sha256)) return {};
+    const paths = state.plan?.spec.paths ?? [];
+    return { specs: files.map((f, i) => parseSpec(f.text, paths[i] ?? f.path)) };
+  } catch {
+    return {};
+  }
+}
+
+/** `xplan task rm`: a task others depend on is removed only with --force or the user's yes. */
+export async function removeTaskAsking(cwd: string, id: string, force: boolean, confirm?: (message: string) => Promise<boolean>): Promise<EditPlanResult> {
+  try {
+    return await editPlan(cwd, (plan) => removeTask(plan.tasks, id, force));
+  } catch (error) {
+    if (!(error instanceof PlanEditError && error.code === 'HAS_DEPENDENTS') || !confirm) throw error;
+    if (!(await confirm(`${error.message}. Remove ${id} anyway?`))) throw new CancelledError('Nothing removed.');
+    return editPlan(cwd, (plan) => removeTask(plan.tasks, id, true));
+  }
+}

@@ -1,0 +1,31 @@
+/** Human output of plan edits (`xplan task …`) and of `xplan approve`. */
+import type { ApproveResult } from '../commands/approve.js';
+import type { EditPlanResult } from '../commands/edit-plan.js';
+import type { Plan } from '../core/plan.js';
+import { formatCriticalPath, warningText } from './render-plan.js';
+import type { Theme } from './theme.js';
+
+function planLine(plan: Plan): string {
+  const s = plan.summary;
+  return `${s.tasks} tasks · ${s.streams} streams · ${s.waves} waves · critical path ${formatCriticalPath(plan)}`;
+}
+
+export function renderEdit(result: EditPlanResult, theme: Theme): string {
+  const out = [`${theme.ok('✔')} ${result.message}.`, `  ${planLine(result.plan)}`];
+  for (const w of result.plan.warnings) out.push(`  ${theme.warn('!')} ${warningText(w)}`);
+  if (result.approvalWithdrawn) out.push(theme.warn('The plan was approved; this edit returned it to draft.'));
+  out.push(`Next: ${theme.accent('xplan show')} to review, ${theme.accent('xplan approve')} when it is right.`);
+  return out.join('\n');
+}
+
+export function renderApprove(result: ApproveResult, theme: Theme): string {
+  const a = result.plan.approval!;
+  const out = [
+    result.alreadyApproved ? `${theme.ok('✔')} Already approved by ${a.by} at ${a.at}.` : `${theme.ok('✔')} Approved by ${a.by} at ${a.at}.`,
+    `  ${planLine(result.plan)}`,
+    `  plan hash ${a.hash.slice(0, 12)}`,
+    ...result.notes.map((n) => `  ${n}`),
+    `Next: ${theme.accent('xplan run')}`,
+  ];
+  return out.join('\n');
+}
