@@ -8,3 +8,31 @@ export async function confirmOnTerminal(message: string): Promise<boolean> {
 export function terminalConfirm(): ((message: string) => Promise<boolean>) | undefined {
   return process.stdin.isTTY && process.stderr.isTTY ? confirmOnTerminal : undefined;
 }
+
+export interface Choice<T> {
+  name: string;
+  value: T;
+  checked?: boolean;
+}
+
+/** The questions an interactive flow asks; the terminal implementation below uses @inquirer/prompts. */
+export interface Prompts {
+  select<T>(message: string, choices: Array<Choice<T>>, defaultValue?: T): Promise<T>;
+  input(message: string, defaultValue?: string): Promise<string>;
+  checkbox<T>(message: string, choices: Array<Choice<T>>): Promise<T[]>;
+  confirm(message: string, defaultValue?: boolean): Promise<boolean>;
+  /** Shows text between questions (the plan summary); on stderr, like the prompts. */
+  show(text: string): void;
+}
+
+export async function terminalPrompts(): Promise<Prompts> {
+  const inquirer = await import('@inquirer/prompts');
+  const context = { output: process.stderr };
+  return {
+    select: (message, choices, defaultValue) => inquirer.select({ message, choices, default: defaultValue, pageSize: 12, loop: false }, context),
+    input: (message, defaultValue) => inquirer.input({ message, default: defaultValue }, context),
+    checkbox: (message, choices) => inquirer.checkbox({ message, choices, pageSize: 12, loop: false }, context),
+    confirm: (message, defaultValue = false) => inquirer.confirm({ message, default: defaultValue }, context),
+    show: (text) => process.stderr.write(`${text}\n`),
+  };
+}

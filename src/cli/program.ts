@@ -6,6 +6,7 @@ import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import type { Branching, Task } from '../core/plan.js';
 import type { EditResult, TaskFields } from '../core/plan-edit.js';
 import type { PlanFormat } from '../ui/render-plan-output.js';
+import { UsageError } from '../core/errors.js';
 import type { Theme } from '../ui/theme.js';
 
 /** What a command produced: the JSON document, a way to render it for people, and whether the outcome is negative. */
@@ -85,7 +86,14 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--max-tasks <n>', 'consolidate the plan to at most n tasks', positiveInteger)
     .addOption(new Option('--branching <mode>', 'how a run branches').choices(['single', 'feature', 'stacked']))
     .option('-y, --yes', 'accept confirmations (large plans, unusual settings) without asking')
-    .action(async (specs: string[], opts: { format: PlanFormat; maxTasks?: number; branching?: Branching; yes?: boolean }) => {
+    .option('--edit', 'edit the saved plan in an interactive menu instead of generating one')
+    .option('--editor', 'with --edit: edit the plan as YAML in $VISUAL / $EDITOR')
+    .action(async (specs: string[], opts: { format: PlanFormat; maxTasks?: number; branching?: Branching; yes?: boolean; edit?: boolean; editor?: boolean }) => {
+      if (opts.edit || opts.editor) {
+        if (specs.length > 0) throw new UsageError('--edit changes the saved plan; it takes no spec', 'Run `xplan plan <spec>` to generate a new plan, or `xplan plan --edit` alone.');
+        await editSavedPlan(opts.editor ?? false);
+        return;
+      }
       const { plan } = await import('../commands/plan.js');
       const { terminalConfirm } = await import('../adapters/prompts.js');
       const result = await plan({ cwd: ctx.cwd, specs, maxTasks: opts.maxTasks, branching: opts.branching, yes: opts.yes ?? false, confirm: terminalConfirm() });
@@ -128,6 +136,33 @@ export function buildProgram(ctx: CliContext, version: string): Command {
         negative: !result.ok,
       };
     });
+
+  const editSavedPlan = async (inEditor: boolean) => {
+    if (inEditor) {
+      const { editInEditor } = await import('../commands/edit-in-editor.js');
+      const result = await editInEditor({ cwd: ctx.cwd, env: ctx.env });
+      ctx.outcome = {
+        json: result.plan,
+        render: async (theme) => (result.changed ? (await import('../ui/render-edit.js')).renderEdit(result, theme) : 'No changes.'),
+        negative: false,
+      };
+      return;
+    }
+    if (!process.stdin.isTTY || !process.stderr.isTTY) {
+      throw new UsageError('xplan plan --edit needs a terminal to ask its questions', 'Use `xplan plan --edit --editor`, or the scriptable `xplan task add|rm|set|dep|move`.');
+    }
+    const { editMenu } = await import('../commands/edit-menu.js');
+    const { terminalPrompts } = await import('../adapters/prompts.js');
+    const { renderPlanBrief } = await import('../ui/render-edit.js');
+    const { loadTheme, colorEnabled } = await import('../ui/theme.js');
+    const theme = await loadTheme(colorEnabled({ env: ctx.env, isTTY: true, noColorFlag: process.argv.includes('--no-color'), json: false }));
+    const result = await editMenu(ctx.cwd, await terminalPrompts(), (plan) => renderPlanBrief(plan, theme));
+    ctx.outcome = {
+      json: result.plan,
+      render: async () => (result.saved ? `Saved ${result.changes.length} change${result.changes.length === 1 ? '' : 's'}: ${result.changes.join('; ')}.` : 'Nothing saved.'),
+      negative: false,
+    };
+  };
 
   const edited = async (edit: (tasks: Task[]) => EditResult) => {
     const { editPlan } = await import('../commands/edit-plan.js');

@@ -13,7 +13,7 @@ import type { State } from '../core/state.js';
 import { readConfig } from '../adapters/config-file.js';
 import { findProject, type Project } from '../adapters/project.js';
 import { readSpecFile } from '../adapters/spec-file.js';
-import { StateStore } from '../adapters/state-store.js';
+import { StateConflictError, StateStore } from '../adapters/state-store.js';
 
 export interface EditPlanResult {
   plan: Plan;
@@ -38,22 +38,41 @@ export async function loadPlanForEdit(cwd: string): Promise<{ project: Project; 
   return { project, store, state, plan: state.plan };
 }
 
-export async function editPlan(cwd: string, edit: (plan: Plan) => EditResult): Promise<EditPlanResult> {
+export interface EditSession {
+  plan: Plan;
+  /** Recomputes everything derived from a new task list, with the same checks as `xplan plan`. */
+  derive: (tasks: Plan['tasks']) => Plan;
+  /** Saves a derived plan, refused if the state changed since the session began. */
+  save: (next: Plan) => Promise<void>;
+}
+
+/** With `expectedRevision`, refuses to start if the state changed since the caller read that revision. */
+export async function startEdit(cwd: string, expectedRevision?: number): Promise<EditSession> {
   const { project, store, state, plan } = await loadPlanForEdit(cwd);
+  if (expectedRevision !== undefined && state.revision !== expectedRevision) throw new StateConflictError(expectedRevision, state.revision);
   const config = await readConfig(project.xplanDir, cwd);
-  const result = edit(plan);
-  const next = derivePlan(
-    { planId: plan.planId, branching: plan.branching, spec: plan.spec, tasks: result.tasks, streams: plan.streams, warnings: plan.warnings },
-    {
-      ...(await specsFor(project, state)),
-      previousCoverage: plan.summary.coverage,
-      concurrency: config.run.concurrency,
-      minHoursPerTask: config.plan.minHoursPerTask,
-      tinyTaskRatio: config.plan.tinyTaskRatio,
+  const settings = {
+    ...(await specsFor(project, state)),
+    previousCoverage: plan.summary.coverage,
+    concurrency: config.run.concurrency,
+    minHoursPerTask: config.plan.minHoursPerTask,
+    tinyTaskRatio: config.plan.tinyTaskRatio,
+  };
+  return {
+    plan,
+    derive: (tasks) => derivePlan({ planId: plan.planId, branching: plan.branching, spec: plan.spec, tasks, streams: plan.streams, warnings: plan.warnings }, settings),
+    save: async (next) => {
+      await store.update((s) => ({ ...s, plan: next }), { expectedRevision: state.revision });
     },
-  );
-  await store.update((s) => ({ ...s, plan: next }), { expectedRevision: state.revision });
-  return { plan: next, message: result.message, approvalWithdrawn: plan.status === 'approved' };
+  };
+}
+
+export async function editPlan(cwd: string, edit: (plan: Plan) => EditResult, expectedRevision?: number): Promise<EditPlanResult> {
+  const session = await startEdit(cwd, expectedRevision);
+  const result = edit(session.plan);
+  const next = session.derive(result.tasks);
+  await session.save(next);
+  return { plan: next, message: result.message, approvalWithdrawn: session.plan.status === 'approved' };
 }
 
 /** The specs the plan came from, to recompute coverage; unreadable or changed specs keep the old figures. */

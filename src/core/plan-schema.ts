@@ -1,95 +1,303 @@
 /**
- * Validation of plan documents read from files (`xplan check plan.json`, and the editor round trip).
- * Task fields are strict (an unknown field is an error); derived parts such as the summary are ignored because
- * they are recomputed. Written by hand rather than with zod: checking 20,000 tasks with a schema library took
- * longer than the whole `xplan check` budget.
+ * The schema of plan documents read from files (`xplan check plan.json`, later the editor round trip).
+ *
+ * - Task fields are strict: an unknown key is an error, enums and ids are checked. Fields a hand-written plan may
+ *   leave out get defaults (only `id` and `title` are required).
+ * - The rest of the document is lenient: `summary`, `mergeOrder`, `branchPreview`, `warnings` and `wave` are
+ *   recomputed, so they are not checked beyond their type; unknown top-level keys are allowed.
+ *
+ * zod (`TaskSchema`, `PlanDocumentSchema`) is the definition and writes every error message. Checking 20,000 tasks
+ * with it takes longer than the whole `xplan check` budget (≈ 300 ms here), so `validatePlanDocument` first tries a
+ * hand-written check that accepts only what the schema accepts and builds the same task; any task it does not
+ * accept goes through zod, which decides and explains. test/unit/check.test.ts holds the two to the same answers.
  */
-import type { Task } from './plan.js';
+import { z } from 'zod/v3';
+import { BRANCHINGS, type Plan, type Task } from './plan.js';
 
-const ENUMS = {
-  effort: ['XS', 'S', 'M', 'L', 'XL'],
-  risk: ['low', 'medium', 'high'],
-  testStrategy: ['test-first', 'test-after', 'test-parallel', 'none'],
-  kind: ['setup', 'foundation', 'feature', 'fix', 'test', 'integration', 'docs'],
-} as const;
-const ENUM_SETS = Object.fromEntries(Object.entries(ENUMS).map(([k, v]) => [k, new Set<string>(v)])) as Record<keyof typeof ENUMS, Set<string>>;
+export const EFFORTS = ['XS', 'S', 'M', 'L', 'XL'] as const;
+export const RISKS = ['low', 'medium', 'high'] as const;
+export const TEST_STRATEGIES = ['test-first', 'test-after', 'test-parallel', 'none'] as const;
+export const TASK_KINDS = ['setup', 'foundation', 'feature', 'fix', 'test', 'integration', 'docs'] as const;
 
-/** Defaults for the fields a hand-written plan may leave out. */
-const DEFAULTS: Omit<Task, 'id' | 'title'> = {
-  description: '',
-  dependsOn: [],
-  acceptanceCriteria: [],
-  effort: 'M',
-  risk: 'medium',
-  riskReason: '',
-  testStrategy: 'test-after',
-  strategyReason: '',
-  stream: 'A',
-  wave: 0,
-  kind: 'feature',
-  sources: [],
-  files: [],
-};
-const STRING_FIELDS = ['description', 'riskReason', 'strategyReason', 'stream'] as const;
-const STRING_LIST_FIELDS = ['dependsOn', 'acceptanceCriteria', 'files'] as const;
-const KNOWN_FIELDS = new Set(['id', 'title', ...Object.keys(DEFAULTS)]);
 const TASK_ID = /^T\d+$/;
+const NOT_BLANK = /\S/;
+const WHOLE_NUMBER = { message: 'expected a whole number' };
 
-export type PlanValidation = { ok: true; tasks: Task[] } | { ok: false; errors: string[] };
+export const TaskSourceSchema = z
+  .object({
+    file: z.string(),
+    line: z.number().int(WHOLE_NUMBER).positive({ message: 'expected a line number of 1 or more' }),
+    ref: z.string(),
+  })
+  .strict();
 
+/** One task. Output is a complete `Task`: defaults fill what a hand-written plan leaves out. */
+export const TaskSchema = z
+  .object({
+    id: z.string().regex(TASK_ID, { message: 'task ids look like T1, T2, …' }),
+    title: z.string().regex(NOT_BLANK, { message: 'a task needs a title' }),
+    description: z.string().default(''),
+    dependsOn: z.array(z.string()).default(() => []),
+    acceptanceCriteria: z.array(z.string()).default(() => []),
+    effort: z.enum(EFFORTS).default('M'),
+    risk: z.enum(RISKS).default('medium'),
+    riskReason: z.string().default(''),
+    testStrategy: z.enum(TEST_STRATEGIES).default('test-after'),
+    strategyReason: z.string().default(''),
+    stream: z.string().regex(NOT_BLANK, { message: 'a stream needs a name, such as A' }).default('A'),
+    // Recomputed from the dependencies; kept only so a plan written by xplan reads back unchanged.
+    wave: z.number().int(WHOLE_NUMBER).nonnegative(WHOLE_NUMBER).default(0),
+    kind: z.enum(TASK_KINDS).default('feature'),
+    sources: z.array(TaskSourceSchema).default(() => []),
+    files: z.array(z.string()).default(() => []),
+  })
+  .strict();
+
+const lenient = z.unknown().optional();
+
+/** What a plan file may hold besides its tasks; everything derived is recomputed, so it is not checked. */
+export const PlanMetaSchema = z
+  .object({
+    schemaVersion: z.literal(1).optional(),
+    planId: z.string().optional(),
+    status: z.enum(['draft', 'approved']).optional(),
+    approval: z.object({ by: z.string(), at: z.string(), hash: z.string() }).optional(),
+    branching: z.enum(BRANCHINGS as [Plan['branching'], ...Plan['branching'][]]).optional(),
+    spec: z.object({ paths: z.array(z.string()), title: z.string() }).optional(),
+    streams: z.array(z.object({ id: z.string(), name: z.string(), tasks: z.array(z.string()) }).passthrough()).optional(),
+    summary: lenient,
+    mergeOrder: lenient,
+    branchPreview: lenient,
+    warnings: lenient,
+  })
+  .passthrough();
+
+export const PlanDocumentSchema = PlanMetaSchema.extend({ tasks: z.array(TaskSchema) });
+
+export type PlanDocumentMeta = Partial<Pick<Plan, 'schemaVersion' | 'planId' | 'status' | 'approval' | 'branching' | 'spec' | 'streams'>>;
+
+export type PlanValidation = { ok: true; tasks: Task[]; plan: PlanDocumentMeta } | { ok: false; errors: string[] };
+
+// The schema's output must be a Task, and a Task must be valid input: checked when compiling.
+const outputIsTask = (t: z.output<typeof TaskSchema>): Task => t;
+const taskIsInput = (t: Task): z.input<typeof TaskSchema> => t;
+void outputIsTask;
+void taskIsInput;
+
+/**
+ * Validates a parsed plan document (JSON or YAML). Errors read `path: message`, e.g.
+ * `tasks.3.effort: expected one of XS, S, M, L, XL (found "XXL")`.
+ */
 export function validatePlanDocument(input: unknown): PlanValidation {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return { ok: false, errors: ['(root): expected an object with a tasks list'] };
-  const doc = input as Record<string, unknown>;
-  if (doc.schemaVersion !== undefined && doc.schemaVersion !== 1) return { ok: false, errors: [`schemaVersion: expected 1, found ${JSON.stringify(doc.schemaVersion)}`] };
-  if (!Array.isArray(doc.tasks)) return { ok: false, errors: ['tasks: expected a list of tasks'] };
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, errors: [`(root): expected a plan (an object with a tasks list), found ${describe(input)}`] };
+  }
   const errors: string[] = [];
-  const tasks = doc.tasks.map((raw, i) => validateTask(raw, `tasks.${i}`, errors));
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, tasks: tasks as Task[] };
+  const meta = PlanMetaSchema.safeParse(input);
+  if (!meta.success) for (const issue of meta.error.issues) errors.push(...formatIssue(issue, input, []));
+
+  const rawTasks = (input as { tasks?: unknown }).tasks;
+  if (!Array.isArray(rawTasks)) {
+    errors.push(rawTasks === undefined ? 'tasks: required (a list of tasks)' : `tasks: expected a list of tasks, found ${describe(rawTasks)}`);
+    return { ok: false, errors };
+  }
+  const tasks = validateTasks(rawTasks, ['tasks'], errors);
+  if (errors.length > 0 || !meta.success) return { ok: false, errors };
+  return { ok: true, tasks, plan: pickMeta(meta.data) };
 }
 
-export function validateTask(raw: unknown, path: string, errors: string[]): Task | undefined {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    errors.push(`${path}: expected a task object`);
-    return undefined;
+/** Validates a list of tasks; errors are pushed as `<path>.<index>.<field>: message`. */
+export function validateTasks(rawTasks: unknown[], path: Array<string | number>, errors: string[]): Task[] {
+  const tasks: Task[] = [];
+  for (let i = 0; i < rawTasks.length; i++) {
+    const raw = rawTasks[i];
+    const fast = acceptTask(raw);
+    if (fast) {
+      tasks.push(fast);
+      continue;
+    }
+    const parsed = TaskSchema.safeParse(raw);
+    if (parsed.success) tasks.push(parsed.data);
+    else for (const issue of parsed.error.issues) errors.push(...formatIssue(issue, raw, [...path, i]));
   }
-  const t = raw as Record<string, unknown>;
-  const before = errors.length;
-  for (const key in t) if (!KNOWN_FIELDS.has(key)) errors.push(`${path}.${key}: unknown field`);
-  if (typeof t.id !== 'string' || !TASK_ID.test(t.id)) errors.push(`${path}.id: task ids look like T1, T2, … (found ${JSON.stringify(t.id)})`);
-  if (typeof t.title !== 'string' || t.title.trim() === '') errors.push(`${path}.title: a task needs a title`);
-  for (const key of STRING_FIELDS) if (t[key] !== undefined && typeof t[key] !== 'string') errors.push(`${path}.${key}: expected text`);
-  for (const key of STRING_LIST_FIELDS) {
-    const value = t[key];
-    if (value !== undefined && (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))) errors.push(`${path}.${key}: expected a list of text`);
+  return tasks;
+}
+
+function pickMeta(data: z.output<typeof PlanMetaSchema>): PlanDocumentMeta {
+  const meta: PlanDocumentMeta = {};
+  if (data.schemaVersion !== undefined) meta.schemaVersion = data.schemaVersion;
+  if (data.planId !== undefined) meta.planId = data.planId;
+  if (data.status !== undefined) meta.status = data.status;
+  if (data.approval !== undefined) meta.approval = data.approval;
+  if (data.branching !== undefined) meta.branching = data.branching;
+  if (data.spec !== undefined) meta.spec = data.spec;
+  if (data.streams !== undefined) meta.streams = data.streams.map((s) => ({ id: s.id, name: s.name, tasks: s.tasks }));
+  return meta;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The fast path: accepts a task only when TaskSchema would, and returns what TaskSchema would (same keys, same
+// order, same defaults). Anything else returns undefined and is left to zod.
+
+const TASK_KEYS = new Set(Object.keys(TaskSchema.shape));
+const EFFORT_SET = new Set<unknown>(EFFORTS);
+const RISK_SET = new Set<unknown>(RISKS);
+const STRATEGY_SET = new Set<unknown>(TEST_STRATEGIES);
+const KIND_SET = new Set<unknown>(TASK_KINDS);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function isStringList(value: unknown): value is string[] {
+  if (!Array.isArray(value)) return false;
+  for (let k = 0; k < value.length; k++) if (typeof value[k] !== 'string') return false;
+  return true;
+}
+
+function acceptSources(value: unknown): Task['sources'] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const out: Task['sources'] = new Array<Task['sources'][number]>(value.length);
+  for (let k = 0; k < value.length; k++) {
+    const s: unknown = value[k];
+    if (!isPlainObject(s)) return undefined;
+    let keys = 0;
+    for (const key in s) {
+      if (key !== 'file' && key !== 'line' && key !== 'ref') return undefined;
+      keys++;
+    }
+    const { file, line, ref } = s;
+    if (keys !== 3 || typeof file !== 'string' || typeof ref !== 'string' || typeof line !== 'number' || !Number.isInteger(line) || line <= 0) return undefined;
+    out[k] = { file, line, ref };
   }
-  for (const key of Object.keys(ENUMS) as Array<keyof typeof ENUMS>) {
-    if (t[key] !== undefined && !ENUM_SETS[key].has(t[key] as string)) errors.push(`${path}.${key}: expected one of ${ENUMS[key].join(', ')} (found ${JSON.stringify(t[key])})`);
-  }
-  if (t.wave !== undefined && !(Number.isInteger(t.wave) && (t.wave as number) >= 0)) errors.push(`${path}.wave: expected a whole number`);
-  if (t.sources !== undefined) {
-    const ok =
-      Array.isArray(t.sources) &&
-      t.sources.every((s) => typeof s === 'object' && s !== null && typeof s.file === 'string' && Number.isInteger(s.line) && s.line > 0 && typeof s.ref === 'string');
-    if (!ok) errors.push(`${path}.sources: expected a list of { file, line, ref }`);
-  }
-  if (errors.length > before) return undefined;
-  // Built field by field: spreading objects fresh from JSON.parse was the slowest step of checking a large plan.
-  const v = t as Partial<Task>;
+  return out;
+}
+
+function acceptTask(raw: unknown): Task | undefined {
+  if (!isPlainObject(raw)) return undefined;
+  for (const key in raw) if (!TASK_KEYS.has(key)) return undefined;
+  const { id, title, description = '', dependsOn = [], acceptanceCriteria = [], effort = 'M', risk = 'medium', riskReason = '' } = raw;
+  const { testStrategy = 'test-after', strategyReason = '', stream = 'A', wave = 0, kind = 'feature', files = [] } = raw;
+  if (typeof id !== 'string' || !TASK_ID.test(id)) return undefined;
+  if (typeof title !== 'string' || !NOT_BLANK.test(title)) return undefined;
+  if (typeof description !== 'string' || typeof riskReason !== 'string' || typeof strategyReason !== 'string') return undefined;
+  if (typeof stream !== 'string' || !NOT_BLANK.test(stream)) return undefined;
+  if (!isStringList(dependsOn) || !isStringList(acceptanceCriteria) || !isStringList(files)) return undefined;
+  if (!EFFORT_SET.has(effort) || !RISK_SET.has(risk) || !STRATEGY_SET.has(testStrategy) || !KIND_SET.has(kind)) return undefined;
+  if (typeof wave !== 'number' || !Number.isInteger(wave) || wave < 0) return undefined;
+  const sources = raw.sources === undefined ? [] : acceptSources(raw.sources);
+  if (!sources) return undefined;
   return {
-    id: v.id!,
-    title: v.title!,
-    description: v.description ?? DEFAULTS.description,
-    dependsOn: v.dependsOn ?? [],
-    acceptanceCriteria: v.acceptanceCriteria ?? [],
-    effort: v.effort ?? DEFAULTS.effort,
-    risk: v.risk ?? DEFAULTS.risk,
-    riskReason: v.riskReason ?? DEFAULTS.riskReason,
-    testStrategy: v.testStrategy ?? DEFAULTS.testStrategy,
-    strategyReason: v.strategyReason ?? DEFAULTS.strategyReason,
-    stream: v.stream ?? DEFAULTS.stream,
-    wave: v.wave ?? DEFAULTS.wave,
-    kind: v.kind ?? DEFAULTS.kind,
-    sources: v.sources ?? [],
-    files: v.files ?? [],
+    id,
+    title,
+    description,
+    dependsOn,
+    acceptanceCriteria,
+    effort: effort as Task['effort'],
+    risk: risk as Task['risk'],
+    riskReason,
+    testStrategy: testStrategy as Task['testStrategy'],
+    strategyReason,
+    stream,
+    wave,
+    kind: kind as Task['kind'],
+    sources,
+    files,
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Error messages: `path: what is wrong (found …)`, in words a plan author knows.
+
+const TYPE_WORDS: Record<string, string> = { string: 'text', number: 'a number', array: 'a list', object: 'an object', boolean: 'true or false' };
+/** Names people (and other tools) use for task fields. */
+const KEY_ALIASES: Record<string, string> = {
+  dependencies: 'dependsOn',
+  deps: 'dependsOn',
+  depends: 'dependsOn',
+  acceptance: 'acceptanceCriteria',
+  criteria: 'acceptanceCriteria',
+  details: 'description',
+  name: 'title',
+  estimate: 'effort',
+  size: 'effort',
+  strategy: 'testStrategy',
+  type: 'kind',
+};
+
+function formatIssue(issue: z.ZodIssue, input: unknown, prefix: Array<string | number>): string[] {
+  const segments = [...prefix, ...issue.path];
+  const path = segments.join('.') || '(root)';
+  const found = () => describe(valueAt(input, issue.path));
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const known = segments.length === prefix.length + 0 && prefix.length > 0 ? [...TASK_KEYS] : knownKeysAt(issue.path, prefix);
+      return issue.keys.map((key) => `${segments.length > 0 ? `${path}.` : ''}${key}: unknown key${suggestion(key, known)}`);
+    }
+    case 'invalid_enum_value':
+      return [`${path}: expected one of ${issue.options.join(', ')} (found ${found()})`];
+    case 'invalid_literal':
+      return [`${path}: expected ${JSON.stringify(issue.expected)} (found ${found()})`];
+    case 'invalid_type':
+      if (issue.received === 'undefined') return [`${path}: required`];
+      return [`${path}: expected ${TYPE_WORDS[issue.expected] ?? issue.expected} (found ${found()})`];
+    case 'invalid_string':
+      return [`${path}: ${issue.message} (found ${found()})`];
+    default:
+      return [`${path}: ${issue.message}`];
+  }
+}
+
+/** Keys allowed where an unknown key was found: a task, a source, or the top level. */
+function knownKeysAt(path: Array<string | number>, prefix: Array<string | number>): string[] {
+  if (prefix.length === 0 && path.length === 0) return Object.keys(PlanDocumentSchema.shape);
+  if (path.includes('sources')) return Object.keys(TaskSourceSchema.shape);
+  return [...TASK_KEYS];
+}
+
+function suggestion(key: string, known: string[]): string {
+  const alias = KEY_ALIASES[key.toLowerCase()];
+  if (alias && known.includes(alias)) return ` (did you mean ${alias}?)`;
+  const normal = (s: string) => s.toLowerCase().replace(/[-_\s]/g, '');
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of known) {
+    const distance = normal(candidate) === normal(key) ? 0 : editDistance(normal(candidate), normal(key));
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best ? ` (did you mean ${best}?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+function valueAt(input: unknown, path: Array<string | number>): unknown {
+  let value = input;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<string | number, unknown>)[key];
+  }
+  return value;
+}
+
+/** A short rendering of a value for an error message. */
+export function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : `a list of ${value.length}`;
+  if (value instanceof Date) return `the date ${value.toISOString().slice(0, 10)} (quote it to make it text)`;
+  if (typeof value === 'object' && value !== null) return 'an object';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 37)}…` : text;
 }

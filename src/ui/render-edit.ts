@@ -10,6 +10,14 @@ function planLine(plan: Plan): string {
   return `${s.tasks} tasks · ${s.streams} streams · ${s.waves} waves · critical path ${formatCriticalPath(plan)}`;
 }
 
+/** The plan in a few lines, shown above the edit menu after every change. */
+export function renderPlanBrief(plan: Plan, theme: Theme): string {
+  const lines = ['', theme.bold(`${plan.spec.title} · ${plan.status}`), `  ${planLine(plan)}`];
+  for (const t of plan.tasks) lines.push(`  ${theme.bold(t.id.padEnd(4))} ${t.title} ${theme.dim(`[${t.effort}, ${t.risk}, ${t.testStrategy}]${t.dependsOn.length > 0 ? ` ← ${t.dependsOn.join(', ')}` : ''}`)}`);
+  for (const w of plan.warnings) lines.push(`  ${theme.warn('!')} ${warningText(w)}`);
+  return lines.join('\n');
+}
+
 export function renderEdit(result: EditPlanResult, theme: Theme): string {
   const out = [`${theme.ok('✔')} ${result.message}.`, `  ${planLine(result.plan)}`];
   for (const w of result.plan.warnings) out.push(`  ${theme.warn('!')} ${warningText(w)}`);
