@@ -123,13 +123,14 @@ export function buildProgram(ctx: CliContext, version: string): Command {
   program
     .command('check')
     .description('validate the saved plan or a plan file (xplan or task-master tasks.json) and print DAG statistics')
-    .argument('[plan-file]', 'plan file (JSON or YAML); defaults to the saved plan')
+    .argument('[plan-file]', 'plan file (JSON or YAML); defaults to the plan saved in .xplan/state.json')
     .addOption(new Option('--from <format>', 'format of the plan file (detected when omitted)').choices(['xplan', 'taskmaster']))
-    .option('--tag <name>', 'task-master tag to read (default: master)')
+    .option('--tag <name>', 'task-master tag to read (default: master, else the only tag)')
+    .option('--subtasks', 'task-master: check subtasks as tasks of their own instead of folding them into their parent')
     .option('--json', 'print the result as JSON')
-    .action(async (file: string | undefined, opts: { from?: 'xplan' | 'taskmaster'; tag?: string }) => {
+    .action(async (file: string | undefined, opts: { from?: 'xplan' | 'taskmaster'; tag?: string; subtasks?: boolean }) => {
       const { check } = await import('../commands/check.js');
-      const result = await check({ cwd: ctx.cwd, ...(file ? { file } : {}), ...opts });
+      const result = await check({ cwd: ctx.cwd, file, from: opts.from, tag: opts.tag, subtasks: opts.subtasks });
       ctx.outcome = {
         json: result,
         render: async (theme) => (await import('../ui/render-check.js')).renderCheck(result, theme),

@@ -1,64 +1,116 @@
-/** `xplan check`: validate the saved plan or a plan file (xplan or task-master format) and describe its DAG. */
+/**
+ * `xplan check [plan-file]`: validates the saved plan, or a plan file (xplan JSON/YAML, or task-master's
+ * tasks.json), and describes its DAG. Returns the result; exit status and printing are the CLI's business
+ * (negative outcome when `ok` is false).
+ */
 import { readFile, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { analyzeDag, type DagIssue } from '../core/dag.js';
-import { EFFORT_HOURS } from '../core/effort.js';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { analyzeDag, type DagIssueCode, type DagNode } from '../core/dag.js';
+import { EFFORT_HOURS, type Effort } from '../core/effort.js';
 import { InputError } from '../core/errors.js';
-import type { Task } from '../core/plan.js';
-import { validatePlanDocument } from '../core/plan-schema.js';
-import { isTaskmasterDocument, readTaskmaster } from '../core/taskmaster.js';
+import type { PlanWarning, Task } from '../core/plan.js';
+import type { PlanValidation } from '../core/plan-schema.js';
+import type { TaskmasterLayout } from '../core/taskmaster.js';
 import { findProject } from '../adapters/project.js';
 import { displayPath } from '../adapters/spec-file.js';
-import { StateStore } from '../adapters/state-store.js';
-import { parseYamlText } from '../adapters/yaml-text.js';
 
 export type PlanFileFormat = 'xplan' | 'taskmaster';
 
 export interface CheckOptions {
   cwd: string;
+  /** A plan file; without it, the plan saved in .xplan/state.json. */
   file?: string;
+  /** Format of the file; detected when absent. */
   from?: PlanFileFormat;
+  /** task-master tag (tagged tasks.json); default master, else the only tag. */
   tag?: string;
+  /** task-master subtasks as tasks of their own instead of folded into their parent. */
+  subtasks?: boolean;
 }
 
 export interface CheckIssue {
-  code: DagIssue['code'] | 'INVALID_FIELD';
+  code: DagIssueCode | 'INVALID_FIELD';
   message: string;
   tasks: string[];
 }
 
+export interface CheckSource {
+  kind: 'state' | 'file';
+  /** The file as the user named it (relative to cwd when below it). */
+  path?: string;
+  format: PlanFileFormat;
+  /** The format was detected, not given with --from. */
+  detected: boolean;
+  /** task-master only: the layout of the file and the tag read. */
+  layout?: TaskmasterLayout;
+  tag?: string;
+  subtasks?: 'folded' | 'expanded';
+}
+
+export interface CheckStats {
+  tasks: number;
+  edges: number;
+  roots: number;
+  leaves: number;
+  waves: number;
+  maxWaveWidth: number;
+  criticalPath: string[];
+  criticalPathHours: number;
+  totalHours: number;
+  /** Tasks on or behind a cycle: no wave, not in the other figures. */
+  excluded: number;
+}
+
 export interface CheckResult {
   schemaVersion: 1;
-  source: { kind: 'state' | 'file'; path?: string; format: PlanFileFormat; tag?: string };
-  stats: {
-    tasks: number;
-    edges: number;
-    roots: number;
-    leaves: number;
-    waves: number;
-    maxWaveWidth: number;
-    criticalPath: string[];
-    criticalPathHours: number;
-    totalHours: number;
-  };
+  source: CheckSource;
+  stats: CheckStats;
+  /** Invalid fields first (`path: message`), then graph errors (cycles, dangling, self and repeated references). */
   errors: CheckIssue[];
+  warnings: PlanWarning[];
   ok: boolean;
 }
 
-export async function check(options: CheckOptions): Promise<CheckResult> {
-  const loaded = options.file ? await loadFile(options) : await loadSaved(options.cwd);
-  if (!loaded.tasks) return result(loaded.source, [], loaded.errors);
-  return result(loaded.source, loaded.tasks, []);
+/** Larger files are refused before reading: a plan of 20,000 tasks is about 8 MB. */
+export const MAX_PLAN_BYTES = 256 * 1024 * 1024;
+const WAVES_SHOWN = 5;
+
+interface Loaded {
+  source: CheckSource;
+  tasks: Task[];
+  /** When some fields are invalid: the graph as far as it can be read, to check it anyway. */
+  nodes?: DagNode[];
+  errors: CheckIssue[];
+  warnings: PlanWarning[];
+  /** Raw task entries of an xplan document, to compare their stated waves with the computed ones. */
+  rawTasks?: unknown[];
 }
 
-function result(source: CheckResult['source'], tasks: Task[], schemaErrors: CheckIssue[]): CheckResult {
-  const analysis = analyzeDag(tasks.map((t) => ({ id: t.id, dependsOn: t.dependsOn, hours: EFFORT_HOURS[t.effort] })));
-  const errors = [...schemaErrors, ...analysis.errors];
+export async function check(options: CheckOptions): Promise<CheckResult> {
+  const loaded = options.file !== undefined ? await loadFile(options) : await loadSaved(options);
+  const nodes: DagNode[] = loaded.nodes ?? loaded.tasks;
+  const analysis = loaded.nodes ? analyzeDag(loaded.nodes) : analyzeDag(loaded.tasks, hoursOfTask);
+  const warnings = loaded.warnings;
+  if (nodes.length === 0 && loaded.errors.length === 0) warnings.push({ code: 'EMPTY_PLAN', message: 'The plan has no tasks.', tasks: [] });
+  if (analysis.excluded.length > 0) {
+    const n = analysis.excluded.length;
+    warnings.push({
+      code: 'EXCLUDED',
+      message: `${n} task${n === 1 ? ' is' : 's are'} on or behind a cycle, so ${n === 1 ? 'it has' : 'they have'} no wave and ${n === 1 ? 'is' : 'are'} left out of the figures above`,
+      tasks: analysis.excluded,
+    });
+  }
+  if (loaded.rawTasks && !loaded.nodes) {
+    const stale = staleWaves(loaded.rawTasks, analysis.wave);
+    if (stale) warnings.push(stale);
+  }
+  const errors = [...loaded.errors, ...analysis.errors];
   return {
     schemaVersion: 1,
-    source,
+    source: loaded.source,
     stats: {
-      tasks: tasks.length,
+      tasks: nodes.length,
       edges: analysis.edgeCount,
       roots: analysis.roots.length,
       leaves: analysis.leaves.length,
@@ -67,59 +119,311 @@ function result(source: CheckResult['source'], tasks: Task[], schemaErrors: Chec
       criticalPath: analysis.criticalPath,
       criticalPathHours: analysis.criticalPathHours,
       totalHours: analysis.totalHours,
+      excluded: analysis.excluded.length,
     },
     errors,
+    warnings,
     ok: errors.length === 0,
   };
 }
 
-interface Loaded {
-  source: CheckResult['source'];
-  tasks?: Task[];
-  errors: CheckIssue[];
-}
+const hoursOfTask = (t: Task): number => EFFORT_HOURS[t.effort];
 
-async function loadSaved(cwd: string): Promise<Loaded> {
-  const project = findProject(cwd);
-  const state = project.inGitRepo ? await new StateStore(project.xplanDir).read() : undefined;
-  if (!state?.plan) throw new InputError('NO_PLAN', 'There is no saved plan to check in this repository', 'Run `xplan plan <spec.md>` first, or pass a plan file: xplan check plan.json');
-  return { source: { kind: 'state', format: 'xplan' }, tasks: state.plan.tasks, errors: [] };
+async function loadSaved(options: CheckOptions): Promise<Loaded> {
+  const project = findProject(options.cwd);
+  const hint = 'Run xplan plan <spec> first, or name a plan file: xplan check plan.json';
+  if (!project.inGitRepo) throw new InputError('NO_PLAN', 'Not inside a git repository, so there is no saved plan to check', hint);
+  // Loaded only here: the state store brings the state schema with it.
+  const [{ StateStore }, { validatePlanDocument }] = await Promise.all([import('../adapters/state-store.js'), import('../core/plan-schema.js')]);
+  const store = new StateStore(project.xplanDir);
+  const state = await store.read();
+  if (!state?.plan) throw new InputError('NO_PLAN', 'There is no saved plan to check in this repository', hint);
+  const source: CheckSource = { kind: 'state', path: displayPath(store.path, options.cwd), format: 'xplan', detected: false };
+  const warnings: PlanWarning[] = [];
+  if (options.from === 'taskmaster' || options.tag !== undefined || options.subtasks) {
+    warnings.push({ code: 'OPTION_IGNORED', message: '--from, --tag and --subtasks apply to a plan file; the saved plan is an xplan plan', tasks: [] });
+  }
+  return { ...fromXplanDocument(validatePlanDocument, state.plan, source), warnings };
 }
 
 async function loadFile(options: CheckOptions): Promise<Loaded> {
   const path = resolve(options.cwd, options.file!);
-  const shown = displayPath(path, options.cwd);
-  const info = await stat(path).catch(() => undefined);
-  if (!info) throw new InputError('PLAN_NOT_FOUND', `Plan file not found: ${shown}`, 'Check the path; xplan check reads xplan plan files (JSON or YAML) and task-master tasks.json.');
-  if (info.isDirectory()) throw new InputError('PLAN_IS_DIRECTORY', `${shown} is a directory, not a plan file`, `Pass the file inside it, e.g. xplan check ${shown.replace(/\/$/, '')}/tasks.json`);
-  const text = await readFile(path, 'utf8');
-  const doc = /\.ya?ml$/i.test(path) ? await parseYamlText(text, shown, 'PLAN_INVALID_YAML', 'Fix the YAML at that position.') : parseJson(text, shown);
-
-  const format: PlanFileFormat = options.from ?? (isTaskmasterDocument(doc) ? 'taskmaster' : 'xplan');
-  if (format === 'taskmaster') {
-    const read = readTaskmaster(doc, options.tag);
-    if (!read.ok) throw new InputError('PLAN_INVALID', `${shown} is not a task-master tasks file: ${read.error}`, 'Pass --from xplan for an xplan plan file.');
-    return { source: { kind: 'file', path: shown, format, ...(read.tag ? { tag: read.tag } : {}) }, tasks: read.tasks, errors: [] };
+  // As the user named it when it is not below cwd (`.`, `../plan.json`), else relative to cwd.
+  const relative = displayPath(path, options.cwd);
+  const shown = relative === path && !isAbsolute(options.file!) ? options.file! : relative;
+  // The modules load while the file is read (zod alone takes ≈ 20 ms to load).
+  const [text, { validatePlanDocument }, { convertTaskmaster, isTaskmasterDocument }] = await Promise.all([
+    readPlanFile(path, shown),
+    import('../core/plan-schema.js'),
+    import('../core/taskmaster.js'),
+  ]);
+  const yaml = /\.ya?ml$/i.test(path);
+  let doc: unknown;
+  if (yaml) {
+    const { parseYamlText } = await import('../adapters/yaml-text.js');
+    doc = await parseYamlText(text, shown, 'PLAN_INVALID_YAML', 'Fix the YAML at that line and column, then run xplan check again.');
+  } else {
+    doc = parseJson(text, shown);
   }
+
+  const detected = options.from === undefined;
+  const format: PlanFileFormat = options.from ?? (isTaskmasterDocument(doc) ? 'taskmaster' : 'xplan');
+  if (format === 'xplan') {
+    const loaded = fromXplanDocument(validatePlanDocument, doc, { kind: 'file', path: shown, format, detected });
+    if (options.tag !== undefined || options.subtasks) {
+      loaded.warnings.push({ code: 'OPTION_IGNORED', message: `--tag and --subtasks apply to task-master files; ${shown} is read as an xplan plan`, tasks: [] });
+    }
+    if (!detected && isTaskmasterDocument(doc)) {
+      loaded.warnings.push({ code: 'LOOKS_LIKE_TASKMASTER', message: `${shown} looks like a task-master tasks.json; drop --from xplan to read it as one`, tasks: [] });
+    }
+    return loaded;
+  }
+
+  const converted = convertTaskmaster(doc, { ...(options.tag !== undefined ? { tag: options.tag } : {}), subtasks: options.subtasks === true });
+  if (!converted.ok) {
+    if (converted.problem === 'no-tasks') {
+      throw new InputError('NOT_A_PLAN', `${shown} is not a task-master tasks file: ${converted.reason}`, 'xplan check reads xplan plans (JSON or YAML) and task-master tasks.json; pass --from xplan for an xplan plan.');
+    }
+    const hint = converted.tags.length > 0 ? `Choose a tag: ${converted.tags.map((t) => `--tag ${t}`).join(', ')}` : 'Leave out --tag.';
+    throw new InputError(options.tag === undefined ? 'TAG_REQUIRED' : 'UNKNOWN_TAG', `${shown}: ${converted.reason}`, hint);
+  }
+  const source: CheckSource = {
+    kind: 'file',
+    path: shown,
+    format,
+    detected,
+    layout: converted.layout,
+    ...(converted.tag !== undefined ? { tag: converted.tag } : {}),
+    subtasks: options.subtasks ? 'expanded' : 'folded',
+  };
+  return {
+    source,
+    tasks: converted.tasks,
+    errors: converted.errors.map((message) => ({ code: 'INVALID_FIELD', message, tasks: [] })),
+    warnings: converted.warnings.map((message) => ({ code: 'TASKMASTER', message, tasks: [] })),
+  };
+}
+
+function fromXplanDocument(validatePlanDocument: (doc: unknown) => PlanValidation, doc: unknown, source: CheckSource): Loaded {
   const validation = validatePlanDocument(doc);
-  const source = { kind: 'file' as const, path: shown, format };
-  if (!validation.ok) return { source, errors: validation.errors.map((message) => ({ code: 'INVALID_FIELD', message, tasks: [] })) };
-  return { source, tasks: validation.tasks, errors: [] };
+  const rawTasks = typeof doc === 'object' && doc !== null && Array.isArray((doc as { tasks?: unknown }).tasks) ? (doc as { tasks: unknown[] }).tasks : undefined;
+  if (validation.ok) return { source, tasks: validation.tasks, errors: [], warnings: [], ...(rawTasks ? { rawTasks } : {}) };
+  return {
+    source,
+    tasks: [],
+    // The fields are wrong, but the graph may still be readable: check it too, so every problem shows at once.
+    nodes: rawTasks ? readableNodes(rawTasks) : [],
+    errors: validation.errors.map((message) => ({ code: 'INVALID_FIELD', message, tasks: [] })),
+    warnings: [],
+  };
+}
+
+/** Ids and dependencies of the entries that have them, for a plan whose other fields are invalid. */
+function readableNodes(rawTasks: unknown[]): DagNode[] {
+  const nodes: DagNode[] = [];
+  for (const raw of rawTasks) {
+    if (typeof raw !== 'object' || raw === null) continue;
+    const t = raw as { id?: unknown; dependsOn?: unknown; effort?: unknown };
+    if (typeof t.id !== 'string') continue;
+    const dependsOn = Array.isArray(t.dependsOn) ? t.dependsOn.filter((d): d is string => typeof d === 'string') : [];
+    const hours = typeof t.effort === 'string' && t.effort in EFFORT_HOURS ? EFFORT_HOURS[t.effort as Effort] : EFFORT_HOURS.M;
+    nodes.push({ id: t.id, dependsOn, hours });
+  }
+  return nodes;
+}
+
+/** One warning for the tasks whose stated wave is not the one their dependencies give (waves are recomputed). */
+function staleWaves(rawTasks: unknown[], wave: Map<string, number>): PlanWarning | undefined {
+  const stale: string[] = [];
+  const examples: string[] = [];
+  for (const raw of rawTasks) {
+    const t = raw as { id: string; wave?: unknown };
+    if (typeof t.wave !== 'number' || t.wave === 0) continue;
+    const actual = wave.get(t.id);
+    if (actual === undefined || actual === t.wave) continue;
+    stale.push(t.id);
+    if (examples.length < WAVES_SHOWN) examples.push(`${t.id} says ${t.wave}, is ${actual}`);
+  }
+  if (stale.length === 0) return undefined;
+  return {
+    code: 'STALE_WAVES',
+    message: `${stale.length} task${stale.length === 1 ? ' states a wave' : 's state waves'} that ${stale.length === 1 ? 'does' : 'do'} not match ${stale.length === 1 ? 'its' : 'their'} dependencies (${examples.join('; ')}${stale.length > examples.length ? '; …' : ''}); xplan recomputes waves`,
+    tasks: stale,
+  };
+}
+
+async function readPlanFile(path: string, shown: string): Promise<string> {
+  const hint = 'xplan check reads xplan plans (JSON or YAML) and task-master tasks.json.';
+  let info;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new InputError('PLAN_NOT_FOUND', `Plan file not found: ${shown}`, `Check the path. ${hint}`);
+    if (code === 'EACCES') throw new InputError('PLAN_UNREADABLE', `Cannot read ${shown}: permission denied`, `Check the file's permissions (chmod u+r ${shown}).`);
+    throw error;
+  }
+  if (info.isDirectory()) {
+    // task-master keeps its file in .taskmaster/tasks/ (older versions: tasks/).
+    const inside = ['.taskmaster/tasks/tasks.json', 'tasks/tasks.json', 'tasks.json', 'plan.json'].find((name) => existsSync(join(path, name))) ?? 'plan.json';
+    throw new InputError('PLAN_IS_DIRECTORY', `${shown} is a directory, not a plan file`, `Name the file inside it: xplan check ${join(shown, inside)}`);
+  }
+  if (!info.isFile()) throw new InputError('PLAN_NOT_FILE', `${shown} is not a regular file`, hint);
+  if (info.size > MAX_PLAN_BYTES) {
+    throw new InputError('PLAN_TOO_LARGE', `${shown} is ${(info.size / 1024 / 1024).toFixed(0)} MB; plan files are limited to ${MAX_PLAN_BYTES / 1024 / 1024} MB`, 'Split the plan, or check the part you changed.');
+  }
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EACCES') throw new InputError('PLAN_UNREADABLE', `Cannot read ${shown}: permission denied`, `Check the file's permissions (chmod u+r ${shown}).`);
+    throw error;
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.trim() === '') throw new InputError('PLAN_EMPTY', `${shown} is empty`, `Write the plan first, or save one with: xplan plan --json > ${shown}`);
+  return text;
 }
 
 function parseJson(text: string, shown: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const message = (error as Error).message;
-    const position = /position (\d+)/.exec(message);
-    const where = position ? lineColumn(text, Number(position[1])) : '';
-    throw new InputError('PLAN_INVALID_JSON', `${shown}${where} is not valid JSON: ${message}`, 'Fix the JSON at that position.');
+    const located = locateJsonError(text);
+    const offset = located?.offset ?? Number(/position (\d+)/.exec((error as Error).message)?.[1] ?? NaN);
+    const where = Number.isNaN(offset) ? '' : `:${lineColumn(text, offset)}`;
+    const reason = located?.reason ?? (error as Error).message.replace(/, ".*" is not valid JSON$/s, '');
+    const hint = /\.json$/i.test(shown) ? 'Fix the JSON at that line and column, then run xplan check again.' : 'Fix the JSON there; a YAML plan needs a .yaml or .yml name.';
+    throw new InputError('PLAN_INVALID_JSON', `${shown}${where} is not valid JSON: ${reason}`, hint);
   }
 }
 
 function lineColumn(text: string, offset: number): string {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return `:${line}:${offset - before.lastIndexOf('\n')}`;
+  let line = 1;
+  let lineStart = 0;
+  for (let k = text.indexOf('\n'); k !== -1 && k < offset; k = text.indexOf('\n', k + 1)) {
+    line++;
+    lineStart = k + 1;
+  }
+  return `${line}:${offset - lineStart + 1}`;
+}
+
+/**
+ * Where JSON.parse gave up, and why, in words. Node's own message has no position for some errors (and quotes
+ * the text instead), so this small scanner finds it. It runs only after JSON.parse has failed.
+ */
+export function locateJsonError(text: string): { offset: number; reason: string } | undefined {
+  let i = 0;
+  const n = text.length;
+  class Stop {
+    constructor(readonly reason: string) {}
+  }
+  const char = () => (i < n ? text[i]! : '');
+  const describeChar = () => (i >= n ? 'the end of the file' : `${JSON.stringify(text[i])}`);
+  const space = () => {
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 32 || c === 9 || c === 10 || c === 13) i++;
+      else break;
+    }
+  };
+  const string = () => {
+    i++;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 34) {
+        i++;
+        return;
+      }
+      if (c === 92) {
+        const e = text[i + 1];
+        if (e === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) throw new Stop('a \\u escape needs four hex digits');
+          i += 6;
+        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
+        else throw new Stop(`invalid escape \\${e ?? ''} in a string`);
+        continue;
+      }
+      if (c < 32) throw new Stop(c === 10 ? 'a line break inside a string (write \\n, or close the quote)' : 'a control character inside a string');
+      i++;
+    }
+    throw new Stop('a string is not closed (missing ")');
+  };
+  const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+  const value = (depth: number): void => {
+    if (depth > 10_000) throw new Stop('nested too deeply');
+    space();
+    const c = char();
+    if (c === '{') {
+      i++;
+      space();
+      if (char() === '}') {
+        i++;
+        return;
+      }
+      for (;;) {
+        space();
+        if (char() !== '"') throw new Stop(char() === '}' ? 'a comma before } (trailing commas are not allowed in JSON)' : `expected a property name in double quotes, found ${describeChar()}`);
+        string();
+        space();
+        if (char() !== ':') throw new Stop(`expected : after the property name, found ${describeChar()}`);
+        i++;
+        value(depth + 1);
+        space();
+        if (char() === ',') {
+          i++;
+          continue;
+        }
+        if (char() === '}') {
+          i++;
+          return;
+        }
+        throw new Stop(`expected , or } after a property value, found ${describeChar()}`);
+      }
+    }
+    if (c === '[') {
+      i++;
+      space();
+      if (char() === ']') {
+        i++;
+        return;
+      }
+      for (;;) {
+        space();
+        if (char() === ']') throw new Stop('a comma before ] (trailing commas are not allowed in JSON)');
+        value(depth + 1);
+        space();
+        if (char() === ',') {
+          i++;
+          continue;
+        }
+        if (char() === ']') {
+          i++;
+          return;
+        }
+        throw new Stop(`expected , or ] after a list item, found ${describeChar()}`);
+      }
+    }
+    if (c === '"') return string();
+    for (const word of ['true', 'false', 'null']) {
+      if (text.startsWith(word, i)) {
+        i += word.length;
+        return;
+      }
+    }
+    NUMBER.lastIndex = i;
+    if ((c === '-' || (c >= '0' && c <= '9')) && NUMBER.test(text)) {
+      i = NUMBER.lastIndex;
+      return;
+    }
+    throw new Stop(i >= n ? 'the file ends before the JSON does' : `unexpected ${describeChar()}`);
+  };
+  try {
+    value(0);
+    space();
+    if (i < n) throw new Stop(`unexpected ${describeChar()} after the end of the JSON value`);
+    return undefined;
+  } catch (error) {
+    if (error instanceof Stop) return { offset: i, reason: error.reason };
+    return undefined; // a stack overflow on absurd nesting: fall back to JSON.parse's message
+  }
 }

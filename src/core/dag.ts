@@ -54,11 +54,48 @@ export const MAX_CYCLES_REPORTED = 20;
 /** A cycle message lists at most this many tasks; `tasks` always holds the whole cycle. */
 const CYCLE_IDS_SHOWN = 24;
 
-export function analyzeDag(nodes: DagNode[]): DagAnalysis {
-  const n = nodes.length;
+/**
+ * Checks the graph and computes its order, waves and critical path. `hoursOf` gives a node's weight when the nodes
+ * carry it some other way than `hours` (so callers can pass their tasks as they are).
+ */
+export function analyzeDag<T extends DagNode>(nodes: readonly T[], hoursOf?: (node: T) => number): DagAnalysis {
+  // Phases are separate functions: V8 optimises each quickly, which matters for a one-shot CLI run.
   const errors: DagIssue[] = [];
+  const ids = indexIds(nodes, errors);
+  const graph = buildEdges(nodes, ids, errors);
+  const outgoing = dependentsOf(graph);
+  const levels = runKahn(nodes, graph, outgoing, hoursOf);
+  const result = orderByWave(nodes, ids, graph, outgoing, levels);
+  if (result.excludedIdx.length > 0) errors.push(...findCycles(nodes, graph.depStart, graph.depList, levels.remaining, result.excludedIdx));
 
-  // Ids → first index. Later duplicates are left out of the graph: their edges would be ambiguous.
+  const criticalPath: string[] = [];
+  for (let i = result.end; i >= 0; i = levels.via[i]!) criticalPath.push(nodes[i]!.id);
+  criticalPath.reverse();
+  return {
+    ok: errors.length === 0,
+    errors,
+    order: result.order,
+    wave: result.wave,
+    waveCount: levels.waveCount,
+    maxWaveWidth: result.maxWaveWidth,
+    criticalPath,
+    criticalPathHours: result.end >= 0 ? levels.finish[result.end]! : 0,
+    totalHours: levels.totalHours,
+    edgeCount: graph.edgeCount,
+    roots: result.roots,
+    leaves: result.leaves,
+    excluded: result.excludedIdx.map((i) => nodes[i]!.id),
+  };
+}
+
+interface Ids {
+  index: Map<string, number>;
+  /** 1 for the first task of each id; later duplicates are left out of the graph (their edges are ambiguous). */
+  live: Uint8Array;
+}
+
+function indexIds(nodes: readonly DagNode[], errors: DagIssue[]): Ids {
+  const n = nodes.length;
   const index = new Map<string, number>();
   const live = new Uint8Array(n);
   let duplicates: Map<string, number[]> | undefined;
@@ -80,8 +117,22 @@ export function analyzeDag(nodes: DagNode[]): DagAnalysis {
       errors.push({ code: 'DUPLICATE_ID', message: `${id} is defined ${at.length} times (entries ${listing(at.map((i) => String(i + 1)))})`, tasks: [id] });
     }
   }
+  return { index, live };
+}
 
-  // Prerequisites as CSR: the dependencies of i are depList[depStart[i] .. depStart[i + 1]).
+interface Edges {
+  /** Prerequisites as CSR: the dependencies of i are depList[depStart[i] .. depStart[i + 1]). */
+  depStart: Int32Array;
+  depList: Int32Array;
+  dependentCount: Int32Array;
+  edgeCount: number;
+  /** Kahn's queue, seeded with the tasks that wait for nothing, in input order; `tail` is its length. */
+  queue: Int32Array;
+  tail: number;
+}
+
+function buildEdges(nodes: readonly DagNode[], { index, live }: Ids, errors: DagIssue[]): Edges {
+  const n = nodes.length;
   let capacity = 0;
   for (let i = 0; i < n; i++) if (live[i] === 1) capacity += nodes[i]!.dependsOn.length;
   const depStart = new Int32Array(n + 1);
@@ -90,97 +141,139 @@ export function analyzeDag(nodes: DagNode[]): DagAnalysis {
   // seenBy[j] === i: task i already listed j. Unknown ids get the same treatment through a map.
   const seenBy = new Int32Array(n).fill(-1);
   let danglingSeenBy: Map<string, number> | undefined;
+  const queue = new Int32Array(n);
+  let tail = 0;
   let e = 0;
   for (let i = 0; i < n; i++) {
     depStart[i] = e;
     if (live[i] === 0) continue;
-    const node = nodes[i]!;
-    const list = node.dependsOn;
+    const list = nodes[i]!.dependsOn;
     for (let k = 0; k < list.length; k++) {
       const dep = list[k]!;
       const j = index.get(dep);
       if (j === undefined) {
         danglingSeenBy ??= new Map();
+        const id = nodes[i]!.id;
         if (danglingSeenBy.get(dep) === i) {
-          errors.push({ code: 'DUPLICATE_DEP', message: `${node.id} lists ${dep} more than once`, tasks: [node.id] });
+          errors.push({ code: 'DUPLICATE_DEP', message: `${id} lists ${dep} more than once`, tasks: [id] });
         } else {
           danglingSeenBy.set(dep, i);
-          errors.push({ code: 'DANGLING_REF', message: `${node.id} depends on ${dep}, which does not exist`, tasks: [node.id] });
+          errors.push({ code: 'DANGLING_REF', message: `${id} depends on ${dep}, which does not exist`, tasks: [id] });
         }
         continue;
       }
       if (seenBy[j] === i) {
-        errors.push({ code: 'DUPLICATE_DEP', message: `${node.id} lists ${dep} more than once`, tasks: [node.id] });
+        const id = nodes[i]!.id;
+        errors.push({ code: 'DUPLICATE_DEP', message: `${id} lists ${dep} more than once`, tasks: [id] });
         continue;
       }
       seenBy[j] = i;
       if (j === i) {
-        errors.push({ code: 'SELF_REF', message: `${node.id} depends on itself`, tasks: [node.id] });
+        const id = nodes[i]!.id;
+        errors.push({ code: 'SELF_REF', message: `${id} depends on itself`, tasks: [id] });
         continue;
       }
       depList[e++] = j;
       dependentCount[j]!++;
     }
+    if (e === depStart[i]) queue[tail++] = i;
   }
   depStart[n] = e;
-  const edgeCount = e;
+  return { depStart, depList, dependentCount, edgeCount: e, queue, tail };
+}
 
-  // Dependents as CSR, for Kahn's algorithm and the leaves.
+interface Outgoing {
+  /** Dependents as CSR: the tasks waiting for j are outList[outStart[j] .. outStart[j + 1]). */
+  outStart: Int32Array;
+  outList: Int32Array;
+}
+
+function dependentsOf({ depStart, depList, dependentCount, edgeCount }: Edges): Outgoing {
+  const n = dependentCount.length;
   const outStart = new Int32Array(n + 1);
   for (let j = 0; j < n; j++) outStart[j + 1] = outStart[j]! + dependentCount[j]!;
   const outList = new Int32Array(edgeCount);
   const cursor = outStart.slice(0, n);
-  for (let i = 0; i < n; i++) for (let p = depStart[i]!; p < depStart[i + 1]!; p++) outList[cursor[depList[p]!]!++] = i;
+  for (let i = 0; i < n; i++) for (let p = depStart[i]!, end = depStart[i + 1]!; p < end; p++) outList[cursor[depList[p]!]!++] = i;
+  return { outStart, outList };
+}
 
-  // Kahn's algorithm. Every dependency is processed before its dependent, so the wave is final when a task leaves
-  // the queue, and so is its finish time on the longest path.
+interface Levels {
+  /** Dependencies not yet met; above 0 after the run for tasks on or behind a cycle. */
+  remaining: Int32Array;
+  waveOf: Int32Array;
+  finish: Float64Array;
+  /** The dependency on the longest path into each task, -1 for none. */
+  via: Int32Array;
+  waveCount: number;
+  totalHours: number;
+  /** How many tasks left the queue (queue[0 .. ordered) is a topological order). */
+  ordered: number;
+}
+
+/**
+ * Kahn's algorithm. Each task pushes its wave and its finish time on the longest path to its dependents; both are
+ * final when a task leaves the queue, because all its dependencies left before it.
+ */
+function runKahn<T extends DagNode>(nodes: readonly T[], edges: Edges, { outStart, outList }: Outgoing, hoursOf: ((node: T) => number) | undefined): Levels {
+  const { depStart, queue } = edges;
+  const n = nodes.length;
+  let tail = edges.tail;
   const remaining = new Int32Array(n);
-  const queue = new Int32Array(n);
-  let tail = 0;
-  for (let i = 0; i < n; i++) {
-    if (live[i] === 0) continue;
-    remaining[i] = depStart[i + 1]! - depStart[i]!;
-    if (remaining[i] === 0) queue[tail++] = i;
-  }
-  const waveOf = new Int32Array(n);
+  for (let i = 0; i < n; i++) remaining[i] = depStart[i + 1]! - depStart[i]!;
+  const waveOf = new Int32Array(n).fill(1);
+  const start = new Float64Array(n);
   const finish = new Float64Array(n);
   const via = new Int32Array(n).fill(-1);
   let waveCount = 0;
   let totalHours = 0;
   for (let head = 0; head < tail; head++) {
     const i = queue[head]!;
-    let wave = 1;
-    let start = 0;
-    for (let p = depStart[i]!; p < depStart[i + 1]!; p++) {
-      const d = depList[p]!;
-      if (waveOf[d]! >= wave) wave = waveOf[d]! + 1;
-      if (finish[d]! > start) {
-        start = finish[d]!;
-        via[i] = d;
-      }
-    }
-    waveOf[i] = wave;
-    if (wave > waveCount) waveCount = wave;
-    const hours = nodes[i]!.hours ?? 1;
-    finish[i] = start + hours;
+    const w = waveOf[i]!;
+    if (w > waveCount) waveCount = w;
+    const hours = hoursOf ? hoursOf(nodes[i]!) : (nodes[i]!.hours ?? 1);
+    const f = start[i]! + hours;
+    finish[i] = f;
     totalHours += hours;
-    for (let p = outStart[i]!; p < outStart[i + 1]!; p++) {
+    for (let p = outStart[i]!, end = outStart[i + 1]!; p < end; p++) {
       const k = outList[p]!;
+      if (waveOf[k]! <= w) waveOf[k] = w + 1;
+      // Ties keep the dependency that left the queue first.
+      if (via[k] === -1 || f > start[k]!) {
+        start[k] = f;
+        via[k] = i;
+      }
       if (--remaining[k]! === 0) queue[tail++] = k;
     }
   }
-  const orderedCount = tail;
+  return { remaining, waveOf, finish, via, waveCount, totalHours, ordered: tail };
+}
 
-  // Order by (wave, input position): a counting sort, so it stays linear.
+interface Ordered {
+  order: string[];
+  wave: Map<string, number>;
+  maxWaveWidth: number;
+  roots: string[];
+  leaves: string[];
+  excludedIdx: number[];
+  /** The task where the critical path ends: the first (in input order) with the latest finish; -1 when none. */
+  end: number;
+}
+
+/** Order by (wave, input position) with a counting sort, so it stays linear; roots, leaves and the excluded. */
+function orderByWave(nodes: readonly DagNode[], { index, live }: Ids, { depStart }: Edges, { outStart, outList }: Outgoing, levels: Levels): Ordered {
+  const { remaining, waveOf, finish, waveCount, ordered } = levels;
+  const n = nodes.length;
   const width = new Int32Array(waveCount + 2);
-  for (let h = 0; h < orderedCount; h++) width[waveOf[queue[h]!]!]!++;
+  for (let i = 0; i < n; i++) if (live[i] === 1 && remaining[i] === 0) width[waveOf[i]!]!++;
   let maxWaveWidth = 0;
   const slot = new Int32Array(waveCount + 2);
   for (let w = 1; w <= waveCount; w++) {
     if (width[w]! > maxWaveWidth) maxWaveWidth = width[w]!;
     slot[w + 1] = slot[w]! + width[w]!;
   }
-  const order: string[] = new Array<string>(orderedCount);
+  const cyclic = ordered < index.size;
+  const order: string[] = new Array<string>(ordered);
   const wave = new Map<string, number>();
   const roots: string[] = [];
   const leaves: string[] = [];
@@ -197,52 +290,34 @@ export function analyzeDag(nodes: DagNode[]): DagAnalysis {
     order[slot[w]!++] = id;
     wave.set(id, w);
     if (depStart[i + 1] === depStart[i]) roots.push(id);
-    let leaf = true;
-    for (let p = outStart[i]!; p < outStart[i + 1]!; p++) {
-      if (remaining[outList[p]!] === 0) {
-        leaf = false;
-        break;
+    let leaf = outStart[i + 1] === outStart[i];
+    if (!leaf && cyclic) {
+      // A task whose only dependents are on or behind a cycle is a leaf of the ordered part.
+      leaf = true;
+      for (let p = outStart[i]!; p < outStart[i + 1]!; p++) {
+        if (remaining[outList[p]!] === 0) {
+          leaf = false;
+          break;
+        }
       }
     }
     if (leaf) leaves.push(id);
     if (end < 0 || finish[i]! > finish[end]!) end = i;
   }
-
-  const criticalPath: string[] = [];
-  for (let i = end; i >= 0; i = via[i]!) criticalPath.push(nodes[i]!.id);
-  criticalPath.reverse();
-
-  if (excludedIdx.length > 0) errors.push(...findCycles(nodes, depStart, depList, remaining, excludedIdx));
-
-  return {
-    ok: errors.length === 0,
-    errors,
-    order,
-    wave,
-    waveCount,
-    maxWaveWidth,
-    criticalPath,
-    criticalPathHours: end >= 0 ? finish[end]! : 0,
-    totalHours,
-    edgeCount,
-    roots,
-    leaves,
-    excluded: excludedIdx.map((i) => nodes[i]!.id),
-  };
+  return { order, wave, maxWaveWidth, roots, leaves, excludedIdx, end };
 }
 
 /**
  * Cycles among the tasks Kahn's algorithm could not order (`remaining > 0`: on a cycle or behind one).
- * 1. Strongly connected components (Tarjan, iterative): every component with more than one task is a knot.
+ * 1. Strongly connected components (Tarjan, iterative): every component of more than one task is a knot.
  * 2. One cycle per knot, in input order of the knot's first task: the shortest cycle through that task (BFS).
  * 3. While fewer than MAX_CYCLES_REPORTED are reported, more distinct cycles through other tasks of knots that hold
- *    more than one cycle (more edges than tasks), within a work budget linear in the graph's size.
+ *    more than one cycle (more edges than tasks), within a work budget linear in the size of the graph.
  */
-function findCycles(nodes: DagNode[], depStart: Int32Array, depList: Int32Array, remaining: Int32Array, candidates: number[]): DagIssue[] {
+function findCycles(nodes: readonly DagNode[], depStart: Int32Array, depList: Int32Array, remaining: Int32Array, candidates: number[]): DagIssue[] {
   const n = nodes.length;
-  const inGraph = (i: number) => remaining[i]! > 0;
 
-  // 1. Tarjan's SCC, with explicit stacks.
+  // 1. Tarjan's strongly connected components, with explicit stacks (no recursion: deep graphs are fine).
   const indexOf = new Int32Array(n).fill(-1);
   const low = new Int32Array(n);
   const onStack = new Uint8Array(n);
@@ -251,24 +326,24 @@ function findCycles(nodes: DagNode[], depStart: Int32Array, depList: Int32Array,
   const callStack = new Int32Array(n);
   const edgeCursor = new Int32Array(n);
   let sccTop = 0;
+  let callTop = 0;
   let counter = 0;
   let components = 0;
+  const enter = (v: number): void => {
+    indexOf[v] = low[v] = counter++;
+    sccStack[sccTop++] = v;
+    onStack[v] = 1;
+    edgeCursor[v] = depStart[v]!;
+    callStack[callTop++] = v;
+  };
   for (const root of candidates) {
     if (indexOf[root] !== -1) continue;
-    let callTop = 0;
-    const enter = (v: number) => {
-      indexOf[v] = low[v] = counter++;
-      sccStack[sccTop++] = v;
-      onStack[v] = 1;
-      edgeCursor[v] = depStart[v]!;
-      callStack[callTop++] = v;
-    };
     enter(root);
     while (callTop > 0) {
       const v = callStack[callTop - 1]!;
       if (edgeCursor[v]! < depStart[v + 1]!) {
         const w = depList[edgeCursor[v]!++]!;
-        if (!inGraph(w)) continue;
+        if (remaining[w] === 0) continue; // ordered: neither on nor behind a cycle
         if (indexOf[w] === -1) enter(w);
         else if (onStack[w] === 1 && indexOf[w]! < low[v]!) low[v] = indexOf[w]!;
         continue;
@@ -293,8 +368,9 @@ function findCycles(nodes: DagNode[], depStart: Int32Array, depList: Int32Array,
   const size = new Int32Array(components);
   const edgesIn = new Int32Array(components);
   for (const v of candidates) {
-    size[component[v]!]!++;
-    for (let p = depStart[v]!; p < depStart[v + 1]!; p++) if (component[depList[p]!] === component[v]) edgesIn[component[v]!]!++;
+    const c = component[v]!;
+    size[c]!++;
+    for (let p = depStart[v]!; p < depStart[v + 1]!; p++) if (component[depList[p]!] === c) edgesIn[c]!++;
   }
 
   const issues: DagIssue[] = [];
@@ -305,7 +381,7 @@ function findCycles(nodes: DagNode[], depStart: Int32Array, depList: Int32Array,
   let searches = 0;
   let work = 0;
 
-  /** The shortest cycle through `s` inside its component, as indices in dependency order; counts its work. */
+  /** The shortest cycle through `s` inside its component, as indices in dependency order. */
   const shortestCycle = (s: number): number[] | undefined => {
     const c = component[s]!;
     const mark = searches++;
@@ -335,25 +411,25 @@ function findCycles(nodes: DagNode[], depStart: Int32Array, depList: Int32Array,
   };
 
   const report = (cycle: number[]): void => {
-    // Rotate so the task that comes first in the input leads: the same cycle always reads the same way.
+    // Rotated so the task that comes first in the input leads: a cycle always reads the same way.
     let lead = 0;
     for (let k = 1; k < cycle.length; k++) if (cycle[k]! < cycle[lead]!) lead = k;
     const ids = [...cycle.slice(lead), ...cycle.slice(0, lead)].map((i) => nodes[i]!.id);
     const key = ids.join('\u0000');
     if (reported.has(key)) return;
     reported.add(key);
-    const shown = ids.length > CYCLE_IDS_SHOWN ? [...ids.slice(0, CYCLE_IDS_SHOWN - 2), '…', ids[ids.length - 1]!] : ids;
-    const prefix = ids.length > CYCLE_IDS_SHOWN ? `cycle of ${ids.length} tasks` : 'cycle';
-    issues.push({ code: 'CYCLE', message: `${prefix}: ${[...shown, ids[0]!].join(' → ')}`, tasks: ids });
+    const long = ids.length > CYCLE_IDS_SHOWN;
+    const shown = long ? [...ids.slice(0, CYCLE_IDS_SHOWN - 2), '…', ids[ids.length - 1]!] : ids;
+    issues.push({ code: 'CYCLE', message: `${long ? `cycle of ${ids.length} tasks` : 'cycle'}: ${[...shown, ids[0]!].join(' → ')}`, tasks: ids });
   };
 
   // 2. One cycle per knot.
-  const firstOfComponent = new Uint8Array(components);
+  const seen = new Uint8Array(components);
   for (const v of candidates) {
     if (issues.length >= MAX_CYCLES_REPORTED) break;
     const c = component[v]!;
-    if (size[c]! < 2 || firstOfComponent[c] === 1) continue;
-    firstOfComponent[c] = 1;
+    if (size[c]! < 2 || seen[c] === 1) continue;
+    seen[c] = 1;
     const cycle = shortestCycle(v);
     if (cycle) report(cycle);
   }
@@ -372,8 +448,8 @@ function findCycles(nodes: DagNode[], depStart: Int32Array, depList: Int32Array,
 
 /**
  * The order to merge branches in: topological, ties broken by wave, then stream, then original position.
- * A binary heap keyed on (wave, stream, position) keeps it O((V + E) log V). Tasks on or behind a cycle, and tasks
- * waiting on a dependency listed twice that never clears, are left out, as in analyzeDag.
+ * A binary heap keyed on (wave, stream, position) keeps it O((V + E) log V). Tasks on or behind a cycle (or
+ * depending on themselves) never become ready and are left out, as in analyzeDag.
  */
 export function mergeOrder(tasks: Array<{ id: string; dependsOn: string[]; wave: number; stream: string }>): string[] {
   const n = tasks.length;

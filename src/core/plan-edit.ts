@@ -5,6 +5,7 @@
  */
 import { XplanError } from './errors.js';
 import type { Effort } from './effort.js';
+import { EFFORTS, RISKS, TASK_KINDS, TEST_STRATEGIES } from './plan-schema.js';
 import type { Risk, Task, TaskKind, TestStrategy } from './plan.js';
 
 export class PlanEditError extends XplanError {
@@ -19,10 +20,7 @@ export interface EditResult {
   message: string;
 }
 
-export const EFFORTS: readonly Effort[] = ['XS', 'S', 'M', 'L', 'XL'];
-export const RISKS: readonly Risk[] = ['low', 'medium', 'high'];
-export const STRATEGIES: readonly TestStrategy[] = ['test-first', 'test-after', 'test-parallel', 'none'];
-export const KINDS: readonly TaskKind[] = ['setup', 'foundation', 'feature', 'fix', 'test', 'integration', 'docs'];
+export { EFFORTS, RISKS, TASK_KINDS as KINDS, TEST_STRATEGIES as STRATEGIES } from './plan-schema.js';
 
 export interface TaskFields {
   title?: string;
@@ -73,8 +71,8 @@ function checkFields(fields: TaskFields): void {
   const enums: Array<[keyof TaskFields, readonly string[]]> = [
     ['effort', EFFORTS],
     ['risk', RISKS],
-    ['testStrategy', STRATEGIES],
-    ['kind', KINDS],
+    ['testStrategy', TEST_STRATEGIES],
+    ['kind', TASK_KINDS],
   ];
   for (const [key, allowed] of enums) {
     const value = fields[key];
