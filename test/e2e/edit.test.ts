@@ -148,3 +148,35 @@ describe('xplan approve', () => {
     expect(stateOf(repo).plan.status).toBe('draft');
   });
 });
+
+describe('confirmations on a terminal', () => {
+  const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+
+  function onTerminal(repo: string, args: string[], answer: string) {
+    const command = [process.execPath, join(REPO_ROOT, 'bin/xplan.js'), ...args].map((a) => `'${a}'`).join(' ');
+    return spawnSync('sh', ['-c', `(sleep 1.5; printf '${answer}'; sleep 0.3; printf '\\r'; sleep 1.5) | script -qfec "${command}" /dev/null`], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: repo, TERM: 'xterm', NO_COLOR: '1' },
+      timeout: 30_000,
+    });
+  }
+
+  it.skipIf(!hasScript)('approve asks about warnings and approves on yes', () => {
+    const repo = plannedRepo();
+    for (let i = 0; i < 12; i++) runXplan(['task', 'add', '--title', `Tiny ${i}`, '--effort', 'XS'], { cwd: repo });
+    const result = onTerminal(repo, ['approve'], 'y');
+    expect(result.stdout).toMatch(/Approve it anyway\?/);
+    expect(result.status).toBe(0);
+    expect(stateOf(repo).plan.status).toBe('approved');
+  });
+
+  it.skipIf(!hasScript)('task rm asks before removing a task others depend on, and keeps it on no', () => {
+    const repo = plannedRepo();
+    const before = stateText(repo);
+    const result = onTerminal(repo, ['task', 'rm', 'T1'], 'n');
+    expect(result.stdout).toMatch(/depend on T1\. Remove T1 anyway\?/);
+    expect(result.status).toBe(130);
+    expect(stateText(repo)).toBe(before);
+  });
+});
