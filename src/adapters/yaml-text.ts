@@ -8,6 +8,6 @@ export async function parseYamlText(text: string, shown: string, code: string, h
   } catch (error) {
     if (!(error instanceof YAMLParseError)) throw error;
     const where = error.linePos?.[0];
-    throw new InputError(code, `${shown}${where ? `:${where.line}:${where.col}` : ''} is not valid YAML: ${error.message.split('\n')[0]}`, hint);
+    throw new InputError(code, `${shown}${where ? `:${where.line}:${where.col}` : ''} is not valid YAML: ${error.message.split('\n')[0]!.replace(/[:\s]+$/, '')}`, hint);
   }
 }

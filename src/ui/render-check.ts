@@ -14,7 +14,7 @@ export function renderCheck(result: CheckResult, theme: Theme): string {
   const out = [
     `Checked ${describeSource(result.source)}`,
     '',
-    `Tasks          ${stats.tasks} · ${stats.edges} dependencies · ${stats.roots} roots · ${stats.leaves} leaves`,
+    `Tasks          ${count(stats.tasks, 'task')} · ${count(stats.edges, 'dependency', 'dependencies')} · ${count(stats.roots, 'root')} · ${count(stats.leaves, 'leaf', 'leaves')}`,
     `Waves          ${stats.waves} (widest: ${stats.maxWaveWidth} task${stats.maxWaveWidth === 1 ? '' : 's'})`,
     `Critical path  ${path.length > 0 ? path.join(' → ') : '—'} (${stats.criticalPath.length} task${stats.criticalPath.length === 1 ? '' : 's'}, ${formatHours(stats.criticalPathHours)} of ${formatHours(stats.totalHours)} in all)`,
   ];
@@ -45,4 +45,8 @@ function describeSource(source: CheckSource): string {
     `subtasks ${source.subtasks ?? 'folded'}`,
   ];
   return `${source.path} (task-master tasks.json: ${details.join(', ')})`;
+}
+
+function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }

@@ -336,7 +336,7 @@ describe('renderCheck', () => {
       [
         'Checked plan.json (xplan plan)',
         '',
-        'Tasks          4 · 4 dependencies · 1 roots · 1 leaves',
+        'Tasks          4 tasks · 4 dependencies · 1 root · 1 leaf',
         'Waves          3 (widest: 2 tasks)',
         'Critical path  T1 → T2 → T4 (3 tasks, 7h of 9h in all)',
         '',
