@@ -129,12 +129,13 @@ export function keywords(text: string): Set<string> {
 }
 
 /**
- * Which items share words with a text. Words that many items share say nothing about which one is meant;
- * skipping them keeps lookups cheap, so matching stays linear in the size of the spec.
+ * Which item a text is about, by the words they share, rarer words counting more (1 / how many items use them).
+ * Words used by a large share of many items are skipped: they cannot tell items apart, and skipping them keeps
+ * lookups cheap, so matching stays linear in the size of the spec.
  */
 class WordIndex<T> {
   private readonly postings = new Map<string, number[]>();
-  private readonly distinctive: number;
+  private readonly tooCommon: number;
 
   constructor(
     private readonly items: T[],
@@ -142,27 +143,33 @@ class WordIndex<T> {
   ) {
     items.forEach((item, i) => {
       for (const word of keywords(textOf(item))) {
-        if (!this.postings.has(word)) this.postings.set(word, []);
-        this.postings.get(word)!.push(i);
+        const list = this.postings.get(word);
+        if (list) list.push(i);
+        else this.postings.set(word, [i]);
       }
     });
-    this.distinctive = Math.max(5, Math.ceil(items.length / 10));
+    this.tooCommon = Math.max(50, Math.ceil(items.length / 10));
   }
 
-  /** The item sharing the most words (at least `min`); the earliest one on a tie. */
+  /** The item with the most weight of shared words, sharing at least `min` words; the earliest on a tie. */
   best(words: Set<string>, min: number): T | undefined {
-    const shared = new Map<number, number>();
+    const shared = new Map<number, { count: number; weight: number }>();
     for (const word of words) {
       const list = this.postings.get(word);
-      if (!list || list.length > this.distinctive) continue;
-      for (const i of list) shared.set(i, (shared.get(i) ?? 0) + 1);
+      if (!list || list.length > this.tooCommon) continue;
+      for (const i of list) {
+        const entry = shared.get(i) ?? { count: 0, weight: 0 };
+        entry.count++;
+        entry.weight += 1 / list.length;
+        shared.set(i, entry);
+      }
     }
     let best = -1;
-    let bestCount = min - 1;
-    for (const [i, count] of shared) {
-      if (count > bestCount || (count === bestCount && i < best)) {
+    let bestWeight = 0;
+    for (const [i, { count, weight }] of shared) {
+      if (count >= min && (weight > bestWeight || (weight === bestWeight && i < best))) {
         best = i;
-        bestCount = count;
+        bestWeight = weight;
       }
     }
     return best >= 0 ? this.items[best] : undefined;

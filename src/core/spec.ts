@@ -110,7 +110,7 @@ const SECTION_PATTERNS: Array<[SectionType, RegExp]> = [
   ['context', /^(\d+[.)]\s*)?(success metrics|metrics|kpis?|technology stack|tech stack|dependencies( to add)?|file structure|glossary|references|appendix|background|overview|summary|problem statement|goals|personas?|target users|timeline|team|stakeholders)\b/],
   ['questions', /\b(open questions?|unresolved|questions|unknowns|tbd|needs clarification)\b/],
   ['out-of-scope', /\b(out of scope|out-of-scope|non-goals?|not in scope|future (enhancements?|work|considerations)|won't do|later phases?)\b/],
-  ['acceptance', /\b(acceptance|success criteria|definition of done|done when|exit criteria|verification criteria)\b/],
+  ['acceptance', /\b(acceptance|success criteria|definition of done|done when|exit criteria|verification criteria|edge cases)\b/],
   ['risks', /\brisks?\b/],
   ['assumptions', /\bassumptions?\b/],
   ['nfr', /\b(non-functional|nonfunctional|nfrs?|quality attributes|performance requirements|security requirements)\b/],

@@ -225,3 +225,13 @@ describe('planSpecs: branching', () => {
     expect(plan.branching).toBe('single');
   });
 });
+
+describe('planSpecs: stories and the requirements that implement them', () => {
+  it('folds a spec-kit story into the requirement it describes instead of planning the work twice', () => {
+    const { plan, spec } = planFile('test/fixtures/specs/own/speckit-spec.md');
+    const story = spec.requirements.find((r) => r.kind === 'story' && /Share my calendar with my team/.test(r.text))!;
+    const fr1 = taskCovering(plan, 'FR-001');
+    expect(fr1.sources).toContainEqual({ file: 'test/fixtures/specs/own/speckit-spec.md', line: story.line, ref: 'story' });
+    expect(plan.tasks.filter((t) => t.sources.some((s) => s.line === story.line))).toHaveLength(fr1.testStrategy === 'test-parallel' || fr1.testStrategy === 'test-first' ? 2 : 1);
+  });
+});
