@@ -85,6 +85,13 @@ export async function readSpecFile(input: string, cwd: string): Promise<SpecFile
   };
 }
 
+/** Reads several specs in order; the first unusable one stops with its error, before anything is written. */
+export async function readSpecFiles(inputs: string[], cwd: string): Promise<SpecFile[]> {
+  const files: SpecFile[] = [];
+  for (const input of inputs) files.push(await readSpecFile(input, cwd));
+  return files;
+}
+
 function firstInvalidUtf8(buffer: Buffer): number {
   // Binary search for the longest valid prefix; in streaming mode a prefix cut inside a character is still valid.
   let low = 0;

@@ -4,7 +4,7 @@ import { assessSpecs, type Assessment } from '../core/assess.js';
 import { parseSpec } from '../core/spec.js';
 import { readConfig } from '../adapters/config-file.js';
 import { findProject } from '../adapters/project.js';
-import { readSpecFile, type SpecFile } from '../adapters/spec-file.js';
+import { readSpecFiles } from '../adapters/spec-file.js';
 import { StateStore } from '../adapters/state-store.js';
 
 export interface AssessOptions {
@@ -23,8 +23,7 @@ export async function assess(options: AssessOptions): Promise<AssessResult> {
   const project = findProject(options.cwd);
   // Everything that can be refused is checked before anything is written.
   const config = await readConfig(project.xplanDir, options.cwd);
-  const files: SpecFile[] = [];
-  for (const path of options.specs) files.push(await readSpecFile(path, options.cwd));
+  const files = await readSpecFiles(options.specs, options.cwd);
 
   const assessment = assessSpecs(
     files.map((f) => parseSpec(f.text, f.path)),

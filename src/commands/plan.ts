@@ -9,7 +9,7 @@ import { parseSpec } from '../core/spec.js';
 import type { State } from '../core/state.js';
 import { readConfig } from '../adapters/config-file.js';
 import { findProject } from '../adapters/project.js';
-import { readSpecFile, type SpecFile } from '../adapters/spec-file.js';
+import { readSpecFiles, type SpecFile } from '../adapters/spec-file.js';
 import { StateStore } from '../adapters/state-store.js';
 
 export interface PlanOptions {
@@ -41,8 +41,7 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
   if (paths.length === 0) {
     throw new UsageError('No spec given, and no spec saved by `xplan assess` in this repository', 'Run `xplan plan <spec.md>` (or `xplan assess <spec.md>` first).');
   }
-  const files: SpecFile[] = [];
-  for (const path of paths) files.push(await readSpecFile(path, options.cwd));
+  const files = await readSpecFiles(paths, options.cwd);
   const specs = files.map((f) => parseSpec(f.text, f.path));
 
   const saved = savedAssessmentFor(state, files, project.root);

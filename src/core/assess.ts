@@ -5,6 +5,7 @@
 import type { ThresholdRange, Thresholds } from './config.js';
 import { EFFORT_HOURS, effortFromWords, hoursFloorFromLength, hoursFromText } from './effort.js';
 import type { ParsedSpec, Requirement, SourceRef, SpecKind } from './spec.js';
+import { formatNumber } from './text.js';
 
 export type Verdict = 'single-agent' | 'multi-agent' | 'decomposition-required';
 export type Confidence = 'low' | 'medium' | 'high';
@@ -132,11 +133,11 @@ function estimateEffort(specs: ParsedSpec[]): { effortHours: number; effortEvide
     const floor = hoursFloorFromLength(spec.wordCount);
     effortHours += Math.max(listed, floor);
     if (fromText) {
-      items.push({ file: spec.file, line: 1, text: `${formatValue(listed)}h from ${spec.wordCount} words of unstructured text`, hours: listed });
+      items.push({ file: spec.file, line: 1, text: `${formatNumber(listed)}h from ${spec.wordCount} words of unstructured text`, hours: listed });
     } else if (floor > listed) {
-      items.push({ file: spec.file, line: 1, text: `${formatValue(floor)}h for ${spec.wordCount} words of spec (more than its requirements add up to: ${formatValue(listed)}h)`, hours: floor });
+      items.push({ file: spec.file, line: 1, text: `${formatNumber(floor)}h for ${spec.wordCount} words of spec (more than its requirements add up to: ${formatNumber(listed)}h)`, hours: floor });
     } else {
-      for (const r of spec.requirements) items.push({ file: r.file, line: r.line, text: `${formatValue(requirementHours(r))}h · ${r.text}`, hours: requirementHours(r) });
+      for (const r of spec.requirements) items.push({ file: r.file, line: r.line, text: `${formatNumber(requirementHours(r))}h · ${r.text}`, hours: requirementHours(r) });
     }
   }
   items.sort((x, y) => y.hours - x.hours);
@@ -146,7 +147,7 @@ function estimateEffort(specs: ParsedSpec[]): { effortHours: number; effortEvide
 function decideVerdict(drivers: Driver[]): { verdict: Verdict; reasons: string[] } {
   const size = drivers.filter((d) => SIZE_DRIVERS.includes(d.id));
   const effort = drivers.find((d) => d.id === 'effortHours')!;
-  const describe = (d: Driver, bound: number) => `${d.label.toLowerCase()} ${formatValue(d.value)} > ${formatValue(bound)}`;
+  const describe = (d: Driver, bound: number) => `${d.label.toLowerCase()} ${formatNumber(d.value)} > ${formatNumber(bound)}`;
 
   // One measure slightly over can be noise (a long glossary, a list of endpoints); effort, two measures, or one
   // measure at twice its bound are not.
@@ -262,8 +263,4 @@ function nextCommand(verdict: Verdict, paths: string[], split: SplitSuggestion[]
   if (verdict !== 'decomposition-required') return `xplan plan ${specArgs}`;
   if (split.length > 0) return `split the spec into one spec per section listed, then run xplan assess on each`;
   return `split the spec into smaller specs (one per epic), then run xplan assess on each`;
-}
-
-export function formatValue(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(1);
 }

@@ -7,6 +7,7 @@ import { analyzeDag, mergeOrder } from './dag.js';
 import { EFFORT_HOURS } from './effort.js';
 import { branchName, PLAN_SCHEMA_VERSION, type Branching, type Coverage, type Plan, type PlanWarning, type Stream, type Task } from './plan.js';
 import type { ParsedSpec, SourceRef } from './spec.js';
+import { groupBy } from './text.js';
 
 export interface DeriveSettings {
   /** The specs, to compute coverage; without them the previous coverage is kept. */
@@ -139,10 +140,5 @@ function decompositionWarnings(tasks: Task[], recommended: { min: number; max: n
 
 /** Groups of tiny tasks that share a stream and a wave: merging them cannot create a cycle. */
 function mergeSuggestions(tiny: Task[]): string[][] {
-  const groups = new Map<string, string[]>();
-  for (const t of tiny) {
-    const key = `${t.stream}\u0000${t.wave}`;
-    groups.set(key, [...(groups.get(key) ?? []), t.id]);
-  }
-  return [...groups.values()].filter((g) => g.length >= 2);
+  return [...groupBy(tiny, (t) => `${t.stream}\u0000${t.wave}`).values()].filter((g) => g.length >= 2).map((g) => g.map((t) => t.id));
 }

@@ -25,7 +25,7 @@ import {
   type TestStrategy,
 } from './plan.js';
 import type { AcceptanceCriterion, ParsedSpec, Requirement, SourceRef } from './spec.js';
-import { capitalise, truncate } from './text.js';
+import { capitalise, formatHours, groupBy, truncate } from './text.js';
 
 export interface PlanOptions {
   planId: string;
@@ -176,17 +176,6 @@ class WordIndex<T> {
   }
 }
 
-function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const group = groups.get(key);
-    if (group) group.push(item);
-    else groups.set(key, [item]);
-  }
-  return groups;
-}
-
 function overlap(a: Set<string>, b: Set<string>): number {
   let n = 0;
   for (const w of a) if (b.has(w)) n++;
@@ -268,10 +257,6 @@ export function planSpecs(specs: ParsedSpec[], assessment: Assessment, options: 
     });
   }
   return { plan, confirmations };
-}
-
-function formatHours(hours: number): string {
-  return `${Number.isInteger(hours) ? hours : hours.toFixed(1)}h`;
 }
 
 function wholeSpecUnit(specs: ParsedSpec[]): Unit {

@@ -1,8 +1,8 @@
 /** Human output of `xplan assess`. */
-import { formatValue, type Verdict } from '../core/assess.js';
+import type { Verdict } from '../core/assess.js';
 import type { SourceRef } from '../core/spec.js';
 import type { AssessResult } from '../commands/assess.js';
-import { truncate } from '../core/text.js';
+import { formatNumber, truncate } from '../core/text.js';
 import { renderTable } from './table.js';
 import type { Theme } from './theme.js';
 
@@ -24,9 +24,9 @@ export function renderAssess(result: AssessResult, theme: Theme): string {
 
   const rows = a.drivers.map((d) => [
     d.label,
-    formatValue(d.value),
-    `≤ ${formatValue(d.threshold.single)}`,
-    `≤ ${formatValue(d.threshold.multi)}`,
+    formatNumber(d.value),
+    `≤ ${formatNumber(d.threshold.single)}`,
+    `≤ ${formatNumber(d.threshold.multi)}`,
     d.affects === 'confidence' ? (d.level === 'single-agent' ? '—' : theme.warn('lower confidence')) : theme.level(d.level, SEVERITY[d.level]),
     lines(d.evidence, d.id === 'effortHours' ? d.evidence.length : d.value, manyFiles),
   ]);

@@ -5,10 +5,10 @@
 import { EFFORT_HOURS } from '../core/effort.js';
 import type { Branching, Plan, PlanWarning, Risk, Task, TaskSource } from '../core/plan.js';
 import { renderTable } from './table.js';
-import { truncate } from '../core/text.js';
+import { formatHours, truncate } from '../core/text.js';
 import type { Theme } from './theme.js';
 
-export { truncate };
+export { formatHours, truncate };
 
 const RISK_SEVERITY: Record<Risk, 0 | 1 | 2> = { low: 0, medium: 1, high: 2 };
 const TABLE_TITLE_MAX = 48;
@@ -29,10 +29,6 @@ export const BRANCHING_LABEL: Record<Branching, string> = {
 // ---------------------------------------------------------------------------------------------------------------
 
 /** `11h`, `2.5h`. */
-export function formatHours(hours: number): string {
-  return `${Number(hours.toFixed(1))}h`;
-}
-
 /** `T1 → T3 → T7 (11h)`. */
 export function formatCriticalPath(plan: Plan): string {
   const path = plan.summary.criticalPath;
