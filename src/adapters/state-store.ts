@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { XplanError } from '../core/errors.js';
 import { emptyState, validateState, type State } from '../core/state.js';
+import { isAlive } from './run-lock.js';
 import { ensureXplanDir } from './xplan-dir.js';
 
 export class StateCorruptError extends XplanError {
@@ -148,14 +149,5 @@ export class StateStore {
     } catch {
       return undefined; // vanished or half-written: the next attempt decides
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -21,8 +21,13 @@ async function main(argv: string[]): Promise<ExitCode> {
     process.stdout.write(`${version}\n`);
     return 0;
   }
+  // The agent supervisor is started once per agent: no argument parser, no output of its own.
+  if (argv[0] === '__agent' && argv[1]) {
+    const { superviseAgent } = await import('../adapters/agent-supervisor.js');
+    return (await superviseAgent(argv[1])) === 0 ? 0 : 1;
+  }
   const { buildProgram } = await import('./program.js');
-  const ctx: CliContext = { cwd: process.cwd(), env: process.env };
+  const ctx: CliContext = { cwd: process.cwd(), env: process.env, stdoutTheme: () => stdoutTheme(argv) };
   const json = argv.includes('--json');
   const debug = argv.includes('--debug') || isTruthy(process.env.XPLAN_DEBUG);
   const program = buildProgram(ctx, version);
@@ -35,6 +40,7 @@ async function main(argv: string[]): Promise<ExitCode> {
   const outcome = ctx.outcome;
   if (!outcome) return 0;
   if (json) {
+    if (outcome.streamed) return outcome.negative ? 1 : 0;
     process.stdout.write(`${JSON.stringify(outcome.json, null, 2)}\n`);
   } else {
     const theme = await stdoutTheme(argv);

@@ -14,12 +14,16 @@ export interface Outcome {
   json: unknown;
   render: (theme: Theme) => Promise<string>;
   negative: boolean;
+  /** With --json, the command already wrote its output as NDJSON lines. */
+  streamed?: boolean;
 }
 
 export interface CliContext {
   cwd: string;
   env: NodeJS.ProcessEnv;
   outcome?: Outcome;
+  /** The theme for stdout, for commands that print as they go. */
+  stdoutTheme: () => Promise<Theme>;
 }
 
 interface FieldFlags {
@@ -274,6 +278,86 @@ export function buildProgram(ctx: CliContext, version: string): Command {
         render: async (theme) => (await import('../ui/render-edit.js')).renderApprove(result, theme),
         negative: false,
       };
+    });
+
+  program
+    .command('run')
+    .description('run the approved plan: one Claude Code agent per task, each in its own worktree and branch')
+    .option('-c, --concurrency <n>', 'agents at once (default: run.concurrency in config)', positiveInteger)
+    .option('--dry-run', 'print the waves, branches, worktrees and prompts without starting anything')
+    .option('--only <ids>', 'run only these tasks (comma-separated; their dependencies must be included)', idList)
+    .option('--json', 'stream the run events as JSON lines')
+    .action(async (o: { concurrency?: number; dryRun?: boolean; only?: string[]; json?: boolean }) => {
+      const { run } = await import('../commands/run.js');
+      const { renderRunEvent } = await import('../ui/render-run.js');
+      const theme = await ctx.stdoutTheme();
+      const result = await run({
+        cwd: ctx.cwd,
+        env: ctx.env,
+        concurrency: o.concurrency,
+        dryRun: o.dryRun ?? false,
+        only: o.only,
+        onEvent: (event) => {
+          const line = o.json ? JSON.stringify(event) : renderRunEvent(event, theme);
+          if (line !== undefined) process.stdout.write(`${line}\n`);
+        },
+      });
+      if (result.kind === 'dry-run') {
+        ctx.outcome = { json: result, render: async (t) => (await import('../ui/render-run.js')).renderDryRun(result, t), negative: false };
+        return;
+      }
+      ctx.outcome = {
+        json: result.status,
+        render: async (t) => `\n${(await import('../ui/render-status.js')).renderStatus(result.status, t)}`,
+        negative: result.status.run.status !== 'completed',
+        streamed: true,
+      };
+    });
+
+  program
+    .command('status')
+    .description('where the run stands: progress, each task\'s state, agent, branch and usage, and what blocks what')
+    .option('--json', 'print the status as JSON (schemaVersion 1)')
+    .option('-w, --watch', 'refresh every second until the run ends')
+    .action(async (o: { json?: boolean; watch?: boolean }) => {
+      const { status } = await import('../commands/status.js');
+      const { renderStatus } = await import('../ui/render-status.js');
+      let result = await status({ cwd: ctx.cwd });
+      if (o.watch) {
+        const theme = await ctx.stdoutTheme();
+        let last = '';
+        while (!result.run.orphaned && ['running', 'waiting', 'paused'].includes(result.run.status)) {
+          const frame = o.json ? JSON.stringify(result) : renderStatus(result, theme);
+          // On a terminal the frame replaces the last one; elsewhere only changes are printed.
+          if (process.stdout.isTTY && !o.json) process.stdout.write(`\x1b[H\x1b[2J${frame}\n`);
+          else if (frame !== last) process.stdout.write(`${frame}\n`);
+          last = frame;
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          result = await status({ cwd: ctx.cwd });
+        }
+        if (process.stdout.isTTY && !o.json) process.stdout.write('\x1b[H\x1b[2J');
+      }
+      const final = result;
+      ctx.outcome = { json: final, render: async (t) => renderStatus(final, t), negative: false };
+    });
+
+  program
+    .command('logs')
+    .description("show an agent's transcript readably")
+    .argument('<task>', 'task id, e.g. T3')
+    .option('--attempt <n>', 'which attempt (default: the latest)', positiveInteger)
+    .option('-f, --follow', 'keep printing new output until the agent ends')
+    .option('--raw', 'print the stream-json lines as they are')
+    .action(async (taskId: string, o: { attempt?: number; follow?: boolean; raw?: boolean }) => {
+      const { logs } = await import('../commands/logs.js');
+      const { renderTranscriptLine } = await import('../ui/render-transcript.js');
+      const result = await logs({ cwd: ctx.cwd, taskId, attempt: o.attempt, follow: o.follow ?? false });
+      const theme = await ctx.stdoutTheme();
+      if (!o.raw) process.stdout.write(`${theme.dim(`${result.taskId} · attempt ${result.attempt} of ${result.attempts} · agent-${result.agent} · ${result.transcript}`)}\n`);
+      for await (const line of result.lines) {
+        const text = o.raw ? line : renderTranscriptLine(line, theme);
+        if (text !== undefined) process.stdout.write(`${text}\n`);
+      }
     });
 
   program

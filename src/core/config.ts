@@ -17,6 +17,20 @@ const thresholdRange = (single: number, multi: number) =>
 
 export const ENGINES = ['heuristic'] as const;
 
+export const DEFAULT_ALLOWED_TOOLS = [
+  'Read',
+  'Edit',
+  'Write',
+  'Glob',
+  'Grep',
+  'Bash(git add:*)',
+  'Bash(git commit:*)',
+  'Bash(git status:*)',
+  'Bash(git diff:*)',
+  'Bash(git log:*)',
+  'Bash(ls:*)',
+] as const;
+
 export const ConfigSchema = z
   .object({
     engine: z.enum(ENGINES).default('heuristic'),
@@ -53,6 +67,28 @@ export const ConfigSchema = z
       .object({
         // Agents running at once; the plan's parallelism figures assume it too.
         concurrency: z.number().int().min(1).max(64).default(3),
+        // Shell command run in each task's worktree after its agent ends; a task is completed only if it passes.
+        verify: z.string().trim().min(1).nullable().default(null),
+        verifyTimeoutMinutes: z.number().positive().default(20),
+        // Transient failures (429, 529/overloaded, connection errors) are retried this many times per task,
+        // waiting backoffSeconds, then twice as long each time.
+        retries: z.number().int().min(0).default(3),
+        backoffSeconds: z.number().min(0).default(30),
+        // How long a usage limit holds the run when Claude Code does not say when it resets.
+        usageLimitWaitMinutes: z.number().positive().default(60),
+      })
+      .strict()
+      .default({}),
+    claude: z
+      .object({
+        command: z.string().min(1).default('claude'),
+        model: z.string().min(1).nullable().default(null),
+        // acceptEdits lets agents edit files; allowedTools lets them stage, commit and run the verify command
+        // without prompts. --dangerously-skip-permissions is refused for root, so it is never the default.
+        permissionMode: z.enum(['acceptEdits', 'auto', 'bypassPermissions', 'default', 'dontAsk', 'plan']).default('acceptEdits'),
+        allowedTools: z.array(z.string().min(1)).default([...DEFAULT_ALLOWED_TOOLS]),
+        maxBudgetUsd: z.number().positive().nullable().default(null),
+        extraArgs: z.array(z.string()).default([]),
       })
       .strict()
       .default({}),
@@ -63,6 +99,8 @@ export type Config = z.infer<typeof ConfigSchema>;
 export type Thresholds = Config['assess']['thresholds'];
 export type ThresholdRange = Thresholds['requirements'];
 export type PlanSettings = Config['plan'];
+export type RunSettings = Config['run'];
+export type ClaudeSettings = Config['claude'];
 
 export type ConfigValidation = { ok: true; config: Config } | { ok: false; errors: string[] };
 

@@ -1,0 +1,92 @@
+/**
+ * `xplan __agent <dir>`: the small detached process that owns one agent. It starts Claude Code with the prompt on
+ * stdin, copies its stream to transcript.jsonl line by line, and writes exit.json when it ends. The orchestrator
+ * only watches these files, so an agent and its output outlive an orchestrator that crashes or is stopped.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream, openSync, closeSync, readSync, fstatSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { AgentExit, ResultEvent } from '../core/agent-result.js';
+import { AGENT_FILES, readJsonIfPresent, writeJsonAtomic } from './run-files.js';
+
+/** agent.json: what the supervisor runs. */
+export interface AgentSpec {
+  command: string;
+  args: string[];
+  cwd: string;
+}
+
+export interface AgentPids {
+  supervisor: number;
+  agent: number | undefined;
+  startedAt: string;
+}
+
+export async function superviseAgent(dir: string): Promise<number> {
+  const spec = await readJsonIfPresent<AgentSpec>(join(dir, AGENT_FILES.spec));
+  if (!spec) throw new Error(`${join(dir, AGENT_FILES.spec)} is missing`);
+  const startedAt = new Date().toISOString();
+  // Stopping the run signals the whole process group; the supervisor outlives the agent to record how it ended.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => {});
+
+  const stdin = openSync(join(dir, AGENT_FILES.prompt), 'r');
+  const stderr = openSync(join(dir, AGENT_FILES.stderr), 'a');
+  const child = spawn(spec.command, spec.args, { cwd: spec.cwd, stdio: [stdin, 'pipe', stderr], env: process.env });
+  closeSync(stdin);
+
+  const spawnError = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    child.once('spawn', () => resolve(undefined));
+    child.once('error', (error) => resolve(error));
+  });
+  await writeJsonAtomic(join(dir, AGENT_FILES.pid), { supervisor: process.pid, agent: child.pid, startedAt } satisfies AgentPids);
+  if (spawnError) {
+    closeSync(stderr);
+    await writeExit(dir, { exitCode: null, signal: null, spawnError: { code: spawnError.code ?? 'ERROR', message: spawnError.message }, startedAt, endedAt: new Date().toISOString(), lines: 0 });
+    return 1;
+  }
+
+  const transcript = createWriteStream(join(dir, AGENT_FILES.transcript), { flags: 'a' });
+  const seen: Pick<AgentExit, 'result' | 'apiError' | 'rateLimit'> = {};
+  let lines = 0;
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  for await (const line of createInterface({ input: child.stdout!, crlfDelay: Infinity })) {
+    if (line.length === 0) continue;
+    lines++;
+    note(line, seen);
+    if (!transcript.write(`${line}\n`)) await new Promise<void>((resolve) => transcript.once('drain', () => resolve()));
+  }
+  const { code, signal } = await closed;
+  await new Promise<void>((resolve, reject) => transcript.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  await writeExit(dir, { exitCode: code, signal, ...seen, stderrTail: tail(stderr, 2048), startedAt, endedAt: new Date().toISOString(), lines });
+  closeSync(stderr);
+  return 0;
+}
+
+/** Keeps what classifies the outcome: the result event, the last API error, the last rate-limit notice. */
+function note(line: string, seen: Pick<AgentExit, 'result' | 'apiError' | 'rateLimit'>): void {
+  // Only the few event kinds that matter are parsed; tool output lines can be megabytes long.
+  if (!line.startsWith('{"type":"result"') && !line.startsWith('{"type":"rate_limit_event"') && !(line.startsWith('{"type":"assistant"') && line.includes('"error":"'))) return;
+  let event: { type?: string; error?: string; rate_limit_info?: AgentExit['rateLimit'] };
+  try {
+    event = JSON.parse(line) as typeof event;
+  } catch {
+    return;
+  }
+  if (event.type === 'result') seen.result = event as ResultEvent;
+  else if (event.type === 'rate_limit_event') seen.rateLimit = event.rate_limit_info;
+  else if (event.type === 'assistant' && typeof event.error === 'string') seen.apiError = event.error;
+}
+
+function tail(fd: number, bytes: number): string | undefined {
+  const size = fstatSync(fd).size;
+  if (size === 0) return undefined;
+  const length = Math.min(size, bytes);
+  const buffer = Buffer.alloc(length);
+  readSync(fd, buffer, 0, length, size - length);
+  return buffer.toString('utf8');
+}
+
+async function writeExit(dir: string, exit: AgentExit): Promise<void> {
+  await writeJsonAtomic(join(dir, AGENT_FILES.exit), exit);
+}

@@ -1,0 +1,80 @@
+/** The git work of a run: the base commit, worktrees and branches, merges of dependency branches, commit counts. */
+import { execa } from 'execa';
+import { XplanError } from '../core/errors.js';
+import type { Commit } from '../core/run.js';
+
+async function git(cwd: string, args: string[]): Promise<string> {
+  const result = await execa('git', args, { cwd, reject: false, stdin: 'ignore' });
+  if (result.exitCode !== 0) {
+    throw new XplanError('GIT_FAILED', `git ${args.join(' ')} failed in ${cwd}: ${lastLine(String(result.stderr)) || `exit ${result.exitCode}`}`, {
+      hint: 'Fix the repository state it names, then run the command again.',
+    });
+  }
+  return String(result.stdout);
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').pop() ?? '';
+}
+
+export async function headCommit(repo: string): Promise<string | undefined> {
+  const result = await execa('git', ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { cwd: repo, reject: false, stdin: 'ignore' });
+  return result.exitCode === 0 ? String(result.stdout).trim() : undefined;
+}
+
+export async function currentBranch(repo: string): Promise<string | null> {
+  const result = await execa('git', ['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd: repo, reject: false, stdin: 'ignore' });
+  return result.exitCode === 0 ? String(result.stdout).trim() : null;
+}
+
+export async function isValidBranchName(repo: string, branch: string): Promise<boolean> {
+  const result = await execa('git', ['check-ref-format', '--branch', branch], { cwd: repo, reject: false, stdin: 'ignore' });
+  return result.exitCode === 0;
+}
+
+export async function branchHead(repo: string, branch: string): Promise<string> {
+  return (await git(repo, ['rev-parse', '--verify', `refs/heads/${branch}^{commit}`])).trim();
+}
+
+/** A new worktree at `path` on a new branch starting at `startPoint`. */
+export async function addWorktree(repo: string, path: string, branch: string, startPoint: string): Promise<void> {
+  await git(repo, ['worktree', 'add', '--quiet', '-b', branch, path, startPoint]);
+}
+
+/**
+ * Merges the given branches into the worktree's branch. On a conflict the merge is aborted, leaving the branch as it
+ * was, and the conflicting files are returned.
+ */
+export async function mergeBranches(worktree: string, branches: string[], message: string): Promise<{ ok: true } | { ok: false; files: string[] }> {
+  const result = await execa('git', ['-c', 'user.name=xplan', '-c', 'user.email=xplan@localhost', 'merge', '--no-ff', '--no-edit', '-m', message, ...branches], {
+    cwd: worktree,
+    reject: false,
+    stdin: 'ignore',
+  });
+  if (result.exitCode === 0) return { ok: true };
+  const conflicted = await execa('git', ['diff', '--name-only', '--diff-filter=U'], { cwd: worktree, reject: false, stdin: 'ignore' });
+  await execa('git', ['merge', '--abort'], { cwd: worktree, reject: false, stdin: 'ignore' });
+  const files = String(conflicted.stdout).split('\n').filter(Boolean);
+  return { ok: false, files: files.length > 0 ? files : [lastLine(String(result.stderr || result.stdout)) || 'merge failed'] };
+}
+
+/** Commits on the worktree's HEAD since `base`, oldest first. */
+export async function commitsSince(worktree: string, base: string): Promise<Commit[]> {
+  const out = await git(worktree, ['log', '--reverse', '--format=%H%x09%s', `${base}..HEAD`]);
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const tab = line.indexOf('\t');
+      return { sha: line.slice(0, tab), subject: line.slice(tab + 1) };
+    });
+}
+
+/** Files changed or added but not committed in the worktree. */
+export async function uncommittedFiles(worktree: string): Promise<string[]> {
+  const out = await git(worktree, ['status', '--porcelain=v1', '--untracked-files=all']);
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.slice(3));
+}

@@ -1,0 +1,68 @@
+/**
+ * Where a run keeps its files, and the append-only event log.
+ *   .xplan/runs/<run>/agent-<n>/       prompt.md, agent.json, pid.json, transcript.jsonl, stderr.log, exit.json
+ *   .xplan/worktrees/<run>/agent-<n>/  the agent's git worktree
+ *   .xplan/events.jsonl                every transition, one JSON object per line, never rewritten
+ */
+import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface RunEvent {
+  type: string;
+  at: string;
+  runId: string;
+  taskId?: string;
+  [field: string]: unknown;
+}
+
+export class RunFiles {
+  constructor(readonly xplanDir: string) {}
+
+  get eventsFile(): string {
+    return join(this.xplanDir, 'events.jsonl');
+  }
+
+  runDir(runId: string): string {
+    return join(this.xplanDir, 'runs', runId);
+  }
+
+  agentDir(runId: string, agent: number): string {
+    return join(this.runDir(runId), `agent-${agent}`);
+  }
+
+  worktree(runId: string, agent: number): string {
+    return join(this.xplanDir, 'worktrees', runId, `agent-${agent}`);
+  }
+
+  /** One write per event with O_APPEND, so concurrent writers never interleave within a line. */
+  async appendEvents(events: RunEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await appendFile(this.eventsFile, events.map((e) => `${JSON.stringify(e)}\n`).join(''), { flag: 'a' });
+  }
+}
+
+export const AGENT_FILES = {
+  prompt: 'prompt.md',
+  spec: 'agent.json',
+  pid: 'pid.json',
+  transcript: 'transcript.jsonl',
+  stderr: 'stderr.log',
+  exit: 'exit.json',
+  verify: 'verify.log',
+} as const;
+
+/** Written with a rename, so a reader sees the whole file or none of it. */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`);
+  await rename(temp, path);
+}
+
+export async function readJsonIfPresent<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,82 @@
+/** `xplan logs T3`: an agent's transcript, from the saved run, optionally followed while the agent works. */
+import { createReadStream, existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { InputError, UsageError } from '../core/errors.js';
+import type { RunState } from '../core/run.js';
+import { findProject } from '../adapters/project.js';
+import { AGENT_FILES, RunFiles } from '../adapters/run-files.js';
+import { StateStore } from '../adapters/state-store.js';
+
+export interface LogsOptions {
+  cwd: string;
+  taskId: string;
+  attempt?: number;
+  follow?: boolean;
+  pollMs?: number;
+}
+
+export interface LogsResult {
+  taskId: string;
+  attempt: number;
+  attempts: number;
+  agent: number;
+  transcript: string;
+  /** The transcript's lines, as written; with follow, new lines as they come until the agent ends. */
+  lines: AsyncIterable<string>;
+}
+
+export async function logs(options: LogsOptions): Promise<LogsResult> {
+  const project = findProject(options.cwd);
+  const state = project.inGitRepo ? await new StateStore(project.xplanDir).read() : undefined;
+  const run = state?.run as unknown as RunState | undefined;
+  if (!run) throw new InputError('NO_RUN', 'No run has started in this repository', 'Start one with `xplan run`.');
+  const entry = run.tasks[options.taskId];
+  if (!entry) {
+    throw new UsageError(`Task ${options.taskId} is not part of run ${run.id}`, `The run has ${Object.keys(run.tasks).join(', ')}.`);
+  }
+  if (entry.attempts.length === 0) throw new InputError('NO_ATTEMPT', `${options.taskId} has not started yet (${entry.state})`, 'See what it waits for with `xplan status`.');
+  const number = options.attempt ?? entry.attempts.length;
+  const attempt = entry.attempts[number - 1];
+  if (!attempt) throw new UsageError(`${options.taskId} has ${entry.attempts.length} attempt(s); there is no attempt ${number}`, `Use --attempt 1 to ${entry.attempts.length}.`);
+  const dir = new RunFiles(project.xplanDir).agentDir(run.id, attempt.agent);
+  const transcript = join(dir, AGENT_FILES.transcript);
+  return {
+    taskId: options.taskId,
+    attempt: number,
+    attempts: entry.attempts.length,
+    agent: attempt.agent,
+    transcript,
+    lines: options.follow ? follow(transcript, join(dir, AGENT_FILES.exit), options.pollMs ?? 200) : readLines(transcript),
+  };
+}
+
+async function* readLines(path: string, start = 0): AsyncGenerator<string> {
+  if (!existsSync(path)) return;
+  yield* createInterface({ input: createReadStream(path, { start }), crlfDelay: Infinity });
+}
+
+/** New complete lines as the file grows, until exit.json says the agent has ended and everything is read. */
+async function* follow(path: string, exitPath: string, pollMs: number): AsyncGenerator<string> {
+  let offset = 0;
+  let partial = '';
+  for (;;) {
+    const ended = existsSync(exitPath);
+    const size = existsSync(path) ? (await stat(path)).size : 0;
+    if (size > offset) {
+      for await (const chunk of createReadStream(path, { start: offset, end: size - 1, encoding: 'utf8' })) {
+        const text = partial + String(chunk);
+        const parts = text.split('\n');
+        partial = parts.pop() ?? '';
+        for (const line of parts) if (line) yield line;
+      }
+      offset = size;
+    }
+    if (ended && size === offset) {
+      if (partial) yield partial;
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}

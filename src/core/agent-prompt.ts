@@ -1,0 +1,74 @@
+/**
+ * The prompt an agent gets for its task, filled into templates/agent-prompt.md. Pure: the template and the spec
+ * texts come in as strings. The spec is included whole, never trimmed: the agent must see all of it.
+ */
+import type { Commit } from './run.js';
+import type { Task } from './plan.js';
+
+export interface DependencyStatus {
+  task: Pick<Task, 'id' | 'title'>;
+  state: string;
+  branch?: string;
+  commits?: Commit[];
+}
+
+export interface AgentPromptInput {
+  task: Task;
+  specTitle: string;
+  specs: Array<{ path: string; text: string }>;
+  dependencies: DependencyStatus[];
+  branch: string;
+  worktree: string;
+  verify: string | null;
+  /** Extra instructions for this attempt (a retry's context). */
+  context?: string;
+}
+
+const TEST_INSTRUCTIONS: Record<Task['testStrategy'], string> = {
+  'test-first': 'Write the tests for the acceptance criteria first and commit them; see them fail; then implement until they pass.',
+  'test-after': 'Implement, then add tests that cover every acceptance criterion, and make them pass.',
+  'test-parallel': 'Another task writes the main tests for this work in parallel. Keep to the interfaces the spec names, and add unit tests for your own code.',
+  none: 'No tests are planned for this task; check your work by running it.',
+};
+
+export function renderAgentPrompt(template: string, input: AgentPromptInput): string {
+  const { task } = input;
+  const values: Record<string, string> = {
+    taskId: task.id,
+    title: task.title,
+    specTitle: input.specTitle,
+    description: task.description || task.title,
+    acceptanceCriteria: bullets(task.acceptanceCriteria, 'None listed: the task is done when its description is.'),
+    testStrategy: task.testStrategy,
+    testInstructions: TEST_INSTRUCTIONS[task.testStrategy] + (task.strategyReason ? ` (${task.strategyReason})` : ''),
+    effort: task.effort,
+    risk: task.risk,
+    riskReason: task.riskReason ? ` (${task.riskReason})` : '',
+    stream: task.stream,
+    files: task.files.length > 0 ? task.files.map((f) => `\`${f}\``).join(', ') : 'not named by the spec',
+    dependencies: dependencyLines(input.dependencies),
+    worktree: input.worktree,
+    branch: input.branch,
+    verify: input.verify
+      ? `After your last commit xplan runs \`${input.verify}\` in this directory; the task counts as done only if it passes. Run it yourself before you finish.`
+      : 'No verify command is configured: check your work with the project\'s own tests before you finish.',
+    specs: input.specs.map((s) => (input.specs.length > 1 ? `### ${s.path}\n\n${s.text}` : s.text)).join('\n\n'),
+  };
+  // One pass over the template, so a spec containing `{{…}}` is never expanded.
+  const prompt = template.replace(/\{\{(\w+)\}\}/g, (whole, name: string) => values[name] ?? whole);
+  return input.context ? `${prompt.trimEnd()}\n\n## Notes for this attempt\n\n${input.context.trim()}\n` : prompt;
+}
+
+function bullets(items: string[], empty: string): string {
+  return items.length > 0 ? items.map((item) => `- ${item}`).join('\n') : empty;
+}
+
+function dependencyLines(deps: DependencyStatus[]): string {
+  if (deps.length === 0) return '- None: this task starts from the run\'s base commit.';
+  return deps
+    .map((d) => {
+      const commits = d.commits?.length ? `; commits ${d.commits.map((c) => c.sha.slice(0, 7)).join(', ')}` : '';
+      return `- ${d.task.id} ${d.task.title}: ${d.state}${d.branch ? ` on \`${d.branch}\`` : ''}${commits}`;
+    })
+    .join('\n');
+}

@@ -1,0 +1,137 @@
+/**
+ * What an agent's end means. Claude Code reports API failures inside its final `result` event, not through its
+ * exit code, so the event decides: success, a transient failure worth retrying, a usage limit to wait out, a fatal
+ * setup problem that makes every further agent pointless, or a failure of this task alone.
+ */
+import type { Failure, Usage } from './run.js';
+
+/** The final stream-json event of `claude -p --output-format stream-json`. */
+export interface ResultEvent {
+  type: 'result';
+  subtype: string;
+  is_error?: boolean;
+  api_error_status?: number | null;
+  result?: string;
+  session_id?: string;
+  num_turns?: number;
+  total_cost_usd?: number;
+  duration_ms?: number;
+  usage?: { input_tokens?: number; output_tokens?: number; cache_creation_input_tokens?: number; cache_read_input_tokens?: number };
+  permission_denials?: Array<{ tool_name?: string; tool_input?: Record<string, unknown> }>;
+}
+
+/** What the supervisor (`xplan __agent`) writes to exit.json when the agent process ends. */
+export interface AgentExit {
+  exitCode: number | null;
+  signal: string | null;
+  spawnError?: { code: string; message: string };
+  result?: ResultEvent;
+  /** The `error` of the last assistant event (`authentication_failed`, `rate_limit`…). */
+  apiError?: string;
+  /** The last `rate_limit_event` info, where Claude Code reports a subscription limit and its reset. */
+  rateLimit?: { status?: string; resetsAt?: number; rateLimitType?: string };
+  /** The end of the agent's stderr, for the reason of a crash. */
+  stderrTail?: string;
+  startedAt: string;
+  endedAt: string;
+  lines: number;
+}
+
+export type AgentOutcome =
+  | { kind: 'success'; usage: Usage; permissionDenials: string[] }
+  | { kind: 'transient'; reason: string; usage: Usage }
+  | { kind: 'usage-limit'; reason: string; resetAt: Date | undefined; usage: Usage }
+  | { kind: 'fatal'; reason: string; hint: string; usage: Usage }
+  | { kind: 'task-failure'; failure: Failure; reason: string; usage: Usage };
+
+const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504, 529]);
+const TRANSIENT_TEXT = /unable to connect|connection ?(refused|reset|error)|econnre(fused|set)|etimedout|socket hang up|request timed out|overloaded|rate.?limit/i;
+const AUTH_TEXT = /not logged in|please run \/login|invalid api key|authentication_error|failed to authenticate|oauth token (has )?expired/i;
+const BAD_FLAG_TEXT = /unknown option|unknown command|invalid (value|choice|argument)|option '.*' argument|error: option/i;
+
+export function usageOf(result: ResultEvent | undefined): Usage {
+  const u = result?.usage ?? {};
+  return {
+    inputTokens: (u.input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0),
+    outputTokens: u.output_tokens ?? 0,
+    costUsd: result?.total_cost_usd ?? 0,
+    turns: result?.num_turns ?? 0,
+  };
+}
+
+export function classifyAgentExit(exit: AgentExit, command: string, now: Date): AgentOutcome {
+  const usage = usageOf(exit.result);
+  if (exit.spawnError) {
+    if (exit.spawnError.code === 'ENOENT') {
+      return { kind: 'fatal', reason: `Claude Code was not found: \`${command}\` is not on PATH`, hint: 'Install it with `npm install -g @anthropic-ai/claude-code`, or set claude.command in .xplan/config.yaml.', usage };
+    }
+    return { kind: 'fatal', reason: `Claude Code could not be started (${exit.spawnError.message})`, hint: `Check that \`${command}\` runs; \`xplan doctor\` tests it.`, usage };
+  }
+  const result = exit.result;
+  if (!result) {
+    const stderr = lastLine(exit.stderrTail);
+    if (stderr && BAD_FLAG_TEXT.test(stderr)) {
+      return { kind: 'fatal', reason: `Claude Code refused its arguments: ${stderr}`, hint: 'Check claude.extraArgs, claude.model and claude.permissionMode in .xplan/config.yaml.', usage };
+    }
+    if (stderr && AUTH_TEXT.test(stderr)) return notAuthenticated(usage);
+    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode ?? '?'}`;
+    return { kind: 'task-failure', failure: 'crash', reason: `Claude Code ${how} before reporting a result${stderr ? `: ${stderr}` : ''}`, usage };
+  }
+  const text = (result.result ?? '').trim();
+  if (result.subtype === 'success' && !result.is_error) {
+    return { kind: 'success', usage, permissionDenials: (result.permission_denials ?? []).map(describeDenial) };
+  }
+  if (exit.apiError === 'authentication_failed' || result.api_error_status === 401 || AUTH_TEXT.test(text)) return notAuthenticated(usage);
+
+  const limit = usageLimit(exit, text, now);
+  if (limit) return { kind: 'usage-limit', reason: text || 'Claude usage limit reached', resetAt: limit.resetAt, usage };
+
+  const status = result.api_error_status ?? undefined;
+  if ((status !== undefined && TRANSIENT_STATUSES.has(status)) || exit.apiError === 'rate_limit' || exit.apiError === 'server_error' || TRANSIENT_TEXT.test(text)) {
+    return { kind: 'transient', reason: text || `API error ${status}`, usage };
+  }
+  if (result.subtype === 'error_max_turns') return { kind: 'task-failure', failure: 'max turns', reason: 'the agent reached its maximum number of turns', usage };
+  if (result.subtype === 'error_max_budget_usd') return { kind: 'task-failure', failure: 'budget', reason: 'the agent reached its budget (claude.maxBudgetUsd)', usage };
+  return { kind: 'task-failure', failure: 'agent error', reason: text || `Claude Code ended with ${result.subtype}`, usage };
+}
+
+function notAuthenticated(usage: Usage): AgentOutcome {
+  return {
+    kind: 'fatal',
+    reason: 'Claude Code is not logged in',
+    hint: 'Run `claude` and log in with /login (or set ANTHROPIC_API_KEY), then `xplan run` again.',
+    usage,
+  };
+}
+
+function describeDenial(denial: { tool_name?: string; tool_input?: Record<string, unknown> }): string {
+  const command = denial.tool_input?.command ?? denial.tool_input?.file_path;
+  return `${denial.tool_name ?? 'tool'}${typeof command === 'string' ? `(${command.slice(0, 80)})` : ''}`;
+}
+
+function lastLine(text: string | undefined): string | undefined {
+  const lines = (text ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines[lines.length - 1];
+}
+
+/**
+ * A subscription usage limit, and when it resets: from a rejected `rate_limit_event`, or from the result text
+ * (`Claude AI usage limit reached|1767225600`, `5-hour limit reached ∙ resets 3pm`).
+ */
+export function usageLimit(exit: Pick<AgentExit, 'rateLimit'>, text: string, now: Date): { resetAt: Date | undefined } | undefined {
+  if (exit.rateLimit?.status === 'rejected') {
+    return { resetAt: exit.rateLimit.resetsAt ? new Date(exit.rateLimit.resetsAt * 1000) : undefined };
+  }
+  const epoch = /usage limit reached\|(\d{9,})/i.exec(text);
+  if (epoch) return { resetAt: new Date(Number(epoch[1]) * 1000) };
+  if (!/(usage|session|weekly|hour) limit|limit reached/i.test(text)) return undefined;
+  const clock = /resets (?:at )?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?/i.exec(text);
+  if (!clock) return { resetAt: undefined };
+  let hours = Number(clock[1]) % 12;
+  if (clock[3]?.toLowerCase() === 'pm') hours += 12;
+  else if (!clock[3]) hours = Number(clock[1]);
+  const reset = new Date(now);
+  reset.setHours(hours, Number(clock[2] ?? 0), 0, 0);
+  if (reset.getTime() <= now.getTime()) reset.setDate(reset.getDate() + 1);
+  return { resetAt: reset };
+}

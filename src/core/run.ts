@@ -1,0 +1,289 @@
+/**
+ * Run state and its transitions: which task may start, what an agent's outcome does to its task, when a run is
+ * over. Pure: the orchestrator (commands/run.ts) does the git, process and file work and records the results here.
+ */
+import type { Branching, Plan, Task } from './plan.js';
+
+export const TASK_STATES = [
+  'waiting', // a dependency is not done yet
+  'ready',
+  'running',
+  'verifying',
+  'retrying', // a transient failure; dispatched again at retryAt
+  'completed',
+  'unverified', // completed, but no verify command is configured
+  'failed',
+  'blocked', // cannot start: its branch base could not be made (a merge conflict)
+  'skipped',
+  'interrupted',
+] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+/** Why a task failed; shown as `failed: <failure>`. */
+export type Failure = 'verify' | 'no commits' | 'agent error' | 'max turns' | 'budget' | 'crash' | 'transient' | 'conflict';
+
+export type RunStatus = 'running' | 'waiting' | 'paused' | 'completed' | 'failed' | 'stopped';
+export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ['running', 'waiting', 'paused'];
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  turns: number;
+}
+
+export interface Commit {
+  sha: string;
+  subject: string;
+}
+
+export interface Attempt {
+  /** Agent number, unique within the run; it names the branch, the worktree and the run directory. */
+  agent: number;
+  branch: string;
+  worktree: string;
+  sessionId: string;
+  /** The commit the task's work is counted from (the first attempt's start, for continued attempts). */
+  base: string;
+  startedAt: string;
+  endedAt?: string;
+  outcome?: string;
+  usage?: Usage;
+}
+
+export interface TaskRun {
+  state: TaskState;
+  failure?: Failure;
+  reason?: string;
+  attempts: Attempt[];
+  /** Transient failures so far; bounded by the retry limit. */
+  transientFailures: number;
+  retryAt?: string;
+  commits?: Commit[];
+  /** Files the agent left uncommitted in its worktree (kept there, not lost). */
+  uncommitted?: string[];
+  verified?: boolean;
+  endedAt?: string;
+}
+
+export interface RunState {
+  id: string;
+  status: RunStatus;
+  startedAt: string;
+  endedAt?: string;
+  /** The commit and branch the run started from. */
+  base: { commit: string; branch: string | null };
+  branching: Branching;
+  concurrency: number;
+  verify: string | null;
+  planHash: string;
+  nextAgent: number;
+  /** Until when a usage limit holds the run (status `waiting`). */
+  resumeAt?: string;
+  /** Why the run stopped early, with the fix. */
+  stop?: { message: string; hint?: string };
+  tasks: Record<string, TaskRun>;
+}
+
+export const DONE_STATES: ReadonlySet<TaskState> = new Set(['completed', 'unverified', 'skipped']);
+const FINAL_STATES: ReadonlySet<TaskState> = new Set(['completed', 'unverified', 'skipped', 'failed', 'blocked']);
+const BUSY_STATES: ReadonlySet<TaskState> = new Set(['running', 'verifying']);
+
+export function stateLabel(task: Pick<TaskRun, 'state' | 'failure'>): string {
+  if (task.state === 'unverified') return 'completed: unverified';
+  return task.failure && (task.state === 'failed' || task.state === 'blocked') ? `${task.state}: ${task.failure}` : task.state;
+}
+
+export function newRun(input: {
+  id: string;
+  now: string;
+  plan: Plan;
+  taskIds: string[];
+  base: RunState['base'];
+  concurrency: number;
+  verify: string | null;
+  planHash: string;
+}): RunState {
+  const tasks: Record<string, TaskRun> = {};
+  for (const id of input.taskIds) tasks[id] = { state: 'waiting', attempts: [], transientFailures: 0 };
+  const run: RunState = {
+    id: input.id,
+    status: 'running',
+    startedAt: input.now,
+    base: input.base,
+    branching: input.plan.branching,
+    // One branch means one agent at a time.
+    concurrency: input.plan.branching === 'single' ? 1 : input.concurrency,
+    verify: input.verify,
+    planHash: input.planHash,
+    nextAgent: 1,
+    tasks,
+  };
+  return releaseWaiting(run, input.plan);
+}
+
+/** Tasks whose dependencies are all done become ready. Dependencies outside the run count as done. */
+export function releaseWaiting(run: RunState, plan: Plan): RunState {
+  let tasks: Record<string, TaskRun> | undefined;
+  for (const task of plan.tasks) {
+    const entry = run.tasks[task.id];
+    if (entry?.state !== 'waiting') continue;
+    if (task.dependsOn.every((dep) => !run.tasks[dep] || DONE_STATES.has(run.tasks[dep].state))) {
+      tasks ??= { ...run.tasks };
+      tasks[task.id] = { ...entry, state: 'ready' };
+    }
+  }
+  return tasks ? { ...run, tasks } : run;
+}
+
+/** The tasks to start now, in plan order, within the free agent slots. */
+export function tasksToDispatch(run: RunState, plan: Plan, now: Date): Task[] {
+  if (run.status !== 'running') return [];
+  let free = run.concurrency - Object.values(run.tasks).filter((t) => BUSY_STATES.has(t.state)).length;
+  const picked: Task[] = [];
+  for (const task of plan.tasks) {
+    if (free <= 0) break;
+    const entry = run.tasks[task.id];
+    if (!entry) continue;
+    const due = entry.state === 'ready' || (entry.state === 'retrying' && entry.retryAt !== undefined && Date.parse(entry.retryAt) <= now.getTime());
+    if (!due) continue;
+    picked.push(task);
+    free--;
+  }
+  return picked;
+}
+
+/** When the next retry falls due, if any task is waiting for one. */
+export function nextRetryAt(run: RunState): number | undefined {
+  let next: number | undefined;
+  for (const entry of Object.values(run.tasks)) {
+    if (entry.state !== 'retrying' || !entry.retryAt) continue;
+    const at = Date.parse(entry.retryAt);
+    if (next === undefined || at < next) next = at;
+  }
+  return next;
+}
+
+export function withTask(run: RunState, id: string, change: (task: TaskRun) => TaskRun): RunState {
+  const current = run.tasks[id];
+  if (!current) throw new Error(`task ${id} is not part of run ${run.id}`);
+  return { ...run, tasks: { ...run.tasks, [id]: change(current) } };
+}
+
+export function startAttempt(run: RunState, id: string, attempt: Attempt): RunState {
+  const next = withTask(run, id, (task) => ({
+    ...task,
+    state: 'running',
+    failure: undefined,
+    reason: undefined,
+    retryAt: undefined,
+    attempts: [...task.attempts, attempt],
+  }));
+  return { ...next, nextAgent: Math.max(run.nextAgent, attempt.agent + 1) };
+}
+
+export function endAttempt(run: RunState, id: string, fields: { outcome: string; usage?: Usage; endedAt: string }): RunState {
+  return withTask(run, id, (task) => {
+    const attempts = task.attempts.slice();
+    const last = attempts.pop();
+    return last ? { ...task, attempts: [...attempts, { ...last, ...fields }] } : task;
+  });
+}
+
+/** What happened to a task after its agent ended: the orchestrator's verdict, applied to the run. */
+export type TaskVerdict =
+  | { kind: 'verifying' }
+  | { kind: 'completed'; verified: boolean; commits: Commit[]; uncommitted: string[]; now: string }
+  | { kind: 'failed'; failure: Failure; reason: string; commits?: Commit[]; uncommitted?: string[]; now: string }
+  | { kind: 'blocked'; failure: Failure; reason: string; now: string }
+  | { kind: 'retry'; reason: string; retryAt: string }
+  /** Not the task's fault (a usage limit, a fatal setup problem): it goes back to ready. */
+  | { kind: 'requeue'; reason: string };
+
+export function applyVerdict(run: RunState, plan: Plan, id: string, verdict: TaskVerdict): RunState {
+  const next = withTask(run, id, (task): TaskRun => {
+    switch (verdict.kind) {
+      case 'verifying':
+        return { ...task, state: 'verifying' };
+      case 'completed':
+        return {
+          ...task,
+          state: verdict.verified ? 'completed' : 'unverified',
+          verified: verdict.verified,
+          failure: undefined,
+          reason: verdict.uncommitted.length > 0 ? `${verdict.uncommitted.length} uncommitted file(s) left in the worktree` : undefined,
+          commits: verdict.commits,
+          uncommitted: verdict.uncommitted,
+          endedAt: verdict.now,
+        };
+      case 'failed':
+        return { ...task, state: 'failed', failure: verdict.failure, reason: verdict.reason, commits: verdict.commits ?? task.commits, uncommitted: verdict.uncommitted ?? task.uncommitted, endedAt: verdict.now };
+      case 'blocked':
+        return { ...task, state: 'blocked', failure: verdict.failure, reason: verdict.reason, endedAt: verdict.now };
+      case 'retry':
+        return { ...task, state: 'retrying', reason: verdict.reason, retryAt: verdict.retryAt, transientFailures: task.transientFailures + 1 };
+      case 'requeue':
+        return { ...task, state: 'ready', reason: verdict.reason };
+    }
+  });
+  return verdict.kind === 'completed' ? releaseWaiting(next, plan) : next;
+}
+
+/** Exponential backoff: base, 2×base, 4×base… */
+export function backoffMs(baseMs: number, failuresSoFar: number): number {
+  return baseMs * 2 ** failuresSoFar;
+}
+
+/** True when nothing is running and nothing can start any more: the run is over. */
+export function isSettled(run: RunState): boolean {
+  return Object.values(run.tasks).every((t) => FINAL_STATES.has(t.state) || t.state === 'waiting' || t.state === 'interrupted');
+}
+
+/** The status a settled run ends with. */
+export function finalStatus(run: RunState): RunStatus {
+  if (run.stop) return 'stopped';
+  return Object.values(run.tasks).every((t) => DONE_STATES.has(t.state)) ? 'completed' : 'failed';
+}
+
+export function countsByState(run: RunState): Partial<Record<TaskState, number>> {
+  const counts: Partial<Record<TaskState, number>> = {};
+  for (const task of Object.values(run.tasks)) counts[task.state] = (counts[task.state] ?? 0) + 1;
+  return counts;
+}
+
+export const ZERO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, costUsd: 0, turns: 0 };
+
+export function addUsage(a: Usage, b: Usage): Usage {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    costUsd: Math.round((a.costUsd + b.costUsd) * 1e6) / 1e6,
+    turns: a.turns + b.turns,
+  };
+}
+
+export function taskUsage(task: TaskRun): Usage {
+  return task.attempts.reduce((sum, attempt) => (attempt.usage ? addUsage(sum, attempt.usage) : sum), ZERO_USAGE);
+}
+
+export function runUsage(run: RunState): Usage {
+  return Object.values(run.tasks).reduce((sum, task) => addUsage(sum, taskUsage(task)), ZERO_USAGE);
+}
+
+/**
+ * For a task that cannot move, what holds it: the unfinished dependencies of a waiting task, or the task itself
+ * when it failed or is blocked.
+ */
+export function blockersOf(run: RunState, plan: Plan, id: string): string[] {
+  const entry = run.tasks[id];
+  if (!entry) return [];
+  if (entry.state === 'failed' || entry.state === 'blocked') return [id];
+  if (entry.state !== 'waiting') return [];
+  const task = plan.tasks.find((t) => t.id === id);
+  return (task?.dependsOn ?? []).filter((dep) => run.tasks[dep] && !DONE_STATES.has(run.tasks[dep].state));
+}
+
+/** Run ids sort by time and are valid in branch names: `20261123-114502`. */
+export function runIdFor(now: Date): string {
+  return now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}

@@ -1,0 +1,63 @@
+/** `xplan run` output: one line per event as the run goes, and the preview of `--dry-run`. */
+import type { RunEvent } from '../adapters/run-files.js';
+import type { RunResult } from '../commands/run.js';
+import { formatNumber } from '../core/text.js';
+import type { Theme } from './theme.js';
+
+type DryRun = Extract<RunResult, { kind: 'dry-run' }>;
+
+export function renderRunEvent(e: RunEvent, theme: Theme): string | undefined {
+  const task = e.taskId ? theme.bold(e.taskId) : '';
+  switch (e.type) {
+    case 'run.started':
+      return `${theme.bold(`Run ${e.runId}`)} · ${(e.tasks as string[]).length} tasks · ${e.concurrency} at a time · ${e.branching} branching · base ${String((e.base as { commit: string }).commit).slice(0, 7)}${e.verify ? ` · verify \`${e.verify}\`` : theme.warn(' · no verify command: tasks end unverified')}`;
+    case 'task.dispatched':
+      return `${theme.accent('▶')} ${task} agent-${e.agent}${Number(e.attempt) > 1 ? ` (attempt ${e.attempt})` : ''} on ${e.branch} ${theme.dim(`in ${e.worktree}`)}`;
+    case 'task.verifying':
+      return undefined;
+    case 'task.completed': {
+      const uncommitted = (e.uncommitted as string[]).length;
+      return `${theme.ok('✓')} ${task} ${e.verified ? 'completed' : theme.warn('completed: unverified')} · ${e.commits} commit${e.commits === 1 ? '' : 's'} on ${e.branch}${uncommitted ? theme.warn(` · ${uncommitted} uncommitted file(s) left`) : ''}`;
+    }
+    case 'task.failed':
+      return `${theme.error('✗')} ${task} ${theme.error(`failed: ${e.failure}`)} · ${e.reason}${e.log ? theme.dim(` (${e.log})`) : ''}`;
+    case 'task.blocked':
+      return `${theme.error('■')} ${task} ${theme.error('blocked')} · ${e.reason}`;
+    case 'task.retrying':
+      return `${theme.warn('↻')} ${task} ${e.reason} · retrying at ${clock(String(e.retryAt))} (attempt ${e.attempt})`;
+    case 'run.waiting':
+      return `${theme.warn('⏸')} usage limit reached (${e.reason}) · the run waits until ${clock(String(e.resumeAt))}`;
+    case 'run.resumed':
+      return `${theme.accent('▶')} run continues: ${e.reason}`;
+    case 'run.stopping':
+      return `${theme.error('■')} ${e.reason}: no more agents start${e.hint ? `\n  ${theme.dim('→')} ${e.hint}` : ''}`;
+    case 'run.ended':
+      return undefined; // the status summary follows
+    default:
+      return undefined;
+  }
+}
+
+function clock(iso: string): string {
+  return new Date(iso).toLocaleTimeString();
+}
+
+export function renderDryRun(result: DryRun, theme: Theme): string {
+  const lines = [
+    theme.bold(`Dry run: ${result.tasks.length} tasks, ${result.concurrency} at a time, ${result.branching} branching (run id like ${result.runId})`),
+  ];
+  if (!result.approved) lines.push(theme.warn('The plan is not approved yet: `xplan approve` before `xplan run`.'));
+  let wave = 0;
+  for (const task of result.tasks) {
+    if (task.wave !== wave) {
+      wave = task.wave;
+      lines.push('', theme.bold(`Wave ${wave}`));
+    }
+    lines.push(`  ${theme.bold(task.id)} ${task.title}${task.dependsOn.length ? theme.dim(` (after ${task.dependsOn.join(', ')})`) : ''}`);
+    lines.push(`     agent-${task.agent} · branch ${task.branch}`, `     worktree ${task.worktree}`);
+  }
+  for (const task of result.tasks) {
+    lines.push('', theme.bold(`── Prompt of ${task.id} (${formatNumber(task.prompt.length)} characters) ──`), task.prompt.trimEnd());
+  }
+  return lines.join('\n');
+}

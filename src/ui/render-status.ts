@@ -1,0 +1,65 @@
+/** `xplan status`: progress, the task table, blockers with the next command, usage. */
+import type { StatusResult, TaskStatus } from '../commands/status.js';
+import { formatNumber, truncate } from '../core/text.js';
+import { renderTable } from './table.js';
+import type { Theme } from './theme.js';
+
+const ORDER = ['completed', 'unverified', 'skipped', 'running', 'verifying', 'retrying', 'ready', 'waiting', 'interrupted', 'failed', 'blocked'] as const;
+
+export function renderStatus(status: StatusResult, theme: Theme): string {
+  const { run } = status;
+  const done = (status.counts.completed ?? 0) + (status.counts.unverified ?? 0) + (status.counts.skipped ?? 0);
+  const lines = [
+    `${theme.bold(`Run ${run.id}`)} · ${statusWord(run.status, theme)} · started ${new Date(run.startedAt).toLocaleString()}${run.endedAt ? ` · ended after ${duration(Date.parse(run.endedAt) - Date.parse(run.startedAt))}` : ''}`,
+    `${progressBar(done, status.total, theme)} ${done}/${status.total} done · ${ORDER.filter((s) => status.counts[s]).map((s) => `${status.counts[s]} ${s}`).join(' · ')}`,
+  ];
+  if (run.status === 'waiting' && run.resumeAt) lines.push(theme.warn(`Waiting for a usage limit to reset at ${new Date(run.resumeAt).toLocaleTimeString()}.`));
+  if (run.stop) lines.push(`${theme.error('■')} Stopped: ${run.stop.message}${run.stop.hint ? `\n  ${theme.dim('→')} ${run.stop.hint}` : ''}`);
+  if (run.orphaned) lines.push(theme.warn('No xplan process is driving this run (it was stopped or crashed): `xplan resume` continues it.'));
+  lines.push('');
+  const rows = status.tasks.map((t) => [
+    theme.bold(t.id),
+    stateCell(t, theme),
+    t.agent ? `agent-${t.agent}` : '—',
+    t.attempt > 1 ? String(t.attempt) : t.attempt === 1 ? '1' : '—',
+    t.durationMs !== null ? duration(t.durationMs) : '—',
+    t.usage.inputTokens + t.usage.outputTokens > 0 ? formatNumber(t.usage.inputTokens + t.usage.outputTokens) : '—',
+    t.usage.costUsd > 0 ? `$${t.usage.costUsd.toFixed(2)}` : '—',
+    truncate(t.reason ?? t.branch ?? t.title, 70),
+  ]);
+  lines.push(renderTable(['task', 'state', 'agent', 'try', 'time', 'tokens', 'cost', 'branch / reason'], rows, { styleHeader: theme.dim }));
+  if (status.blockers.length > 0) {
+    lines.push('', theme.bold('Blocked'));
+    for (const b of status.blockers) lines.push(`  ${b.task} ← ${b.waitingOn.join(', ')} ${theme.dim('→')} ${b.next}`);
+  }
+  const u = status.usage;
+  lines.push('', theme.dim(`Usage: ${formatNumber(u.inputTokens)} input + ${formatNumber(u.outputTokens)} output tokens · ${u.turns} turns · $${u.costUsd.toFixed(2)}`));
+  return lines.join('\n');
+}
+
+function stateCell(t: TaskStatus, theme: Theme): string {
+  if (t.state === 'completed' || t.state === 'skipped') return theme.ok(t.label);
+  if (t.state === 'unverified' || t.state === 'retrying' || t.state === 'interrupted') return theme.warn(t.label);
+  if (t.state === 'failed' || t.state === 'blocked') return theme.error(t.label);
+  if (t.state === 'running' || t.state === 'verifying') return theme.accent(t.label);
+  return t.label;
+}
+
+function statusWord(status: StatusResult['run']['status'], theme: Theme): string {
+  if (status === 'completed') return theme.ok(status);
+  if (status === 'failed' || status === 'stopped') return theme.error(status);
+  return theme.accent(status);
+}
+
+export function progressBar(done: number, total: number, theme: Theme, width = 24): string {
+  const filled = total === 0 ? width : Math.round((done / total) * width);
+  return `${theme.ok('█'.repeat(filled))}${theme.dim('░'.repeat(width - filled))}`;
+}
+
+export function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}

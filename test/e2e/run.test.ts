@@ -1,0 +1,152 @@
+/**
+ * `xplan run` end to end: the built binary drives the REAL `claude` binary, which talks to a scripted model server
+ * on loopback and really edits, stages and commits in the worktrees.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runXplan, runXplanAsync } from '../support/cli.js';
+import { commitSteps, startModelServer } from '../support/model-server.mjs';
+import { approvedRepo, claudeEnv, git, runConfig } from '../support/run-repo.js';
+
+interface Status {
+  run: { id: string; status: string; stop: { message: string; hint: string } | null; base: { commit: string } };
+  counts: Record<string, number>;
+  tasks: Array<{ id: string; state: string; label: string; agent: number; branch: string; worktree: string; attempt: number; reason: string | null; commits: number; uncommitted: string[]; usage: { inputTokens: number; outputTokens: number; costUsd: number; turns: number } }>;
+  blockers: Array<{ task: string; waitingOn: string[]; next: string }>;
+  usage: { inputTokens: number; turns: number };
+}
+
+function statusOf(repo: string): Status {
+  const result = runXplan(['status', '--json'], { cwd: repo });
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as Status;
+}
+
+function events(repo: string): Array<{ type: string; taskId?: string; [k: string]: unknown }> {
+  return readFileSync(join(repo, '.xplan/events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { type: string; taskId?: string });
+}
+
+let server: Awaited<ReturnType<typeof startModelServer>> | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+describe('xplan run with the real claude binary', () => {
+  it('runs a 3-task plan with one dependency at concurrency 2: every task completed, its commit on its own branch', async () => {
+    server = await startModelServer((c) => commitSteps(c));
+    const repo = approvedRepo(
+      [{ title: 'Write the hello file' }, { title: 'Write the world file' }, { title: 'Write the bang file', dependsOn: ['T1'] }],
+      runConfig({ verify: 'ls t*.txt', concurrency: 2 }),
+    );
+    const result = await runXplanAsync(['run'], { cwd: repo, env: claudeEnv(server.url) });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/✓ T1 completed · 1 commit on xplan\//);
+
+    const status = statusOf(repo);
+    expect(status.run.status).toBe('completed');
+    expect(status.counts).toEqual({ completed: 3 });
+    const branches = new Set<string>();
+    for (const task of status.tasks) {
+      expect(task.branch).toMatch(new RegExp(`^xplan/${status.run.id}/agent-${task.agent}-write-the-\\w+-file$`));
+      git(repo, ['check-ref-format', '--branch', task.branch]);
+      branches.add(task.branch);
+      // Exactly the agent's commit, with the task prefix, on top of the run base.
+      const log = git(repo, ['log', '--format=%s', `${status.run.base.commit}..${task.branch}`]);
+      expect(log).toBe(`[${task.id}] Add ${task.id.toLowerCase()}.txt`);
+      expect(git(repo, ['show', `${task.branch}:${task.id.toLowerCase()}.txt`])).toBe(`work of ${task.id}`);
+      expect(task.worktree).toContain(`.xplan/worktrees/${status.run.id}/agent-${task.agent}`);
+      expect(task.usage.turns).toBe(4);
+      expect(task.usage.inputTokens).toBeGreaterThan(0);
+    }
+    expect(branches.size).toBe(3);
+    expect(status.usage.turns).toBe(12);
+
+    // Dependency order, two at a time: T1 and T2 start together; T3 only after T1 completed.
+    const log = events(repo).map((e) => `${e.type}${e.taskId ? ` ${e.taskId}` : ''}`);
+    expect(log.slice(0, 3)).toEqual(['run.started', 'task.dispatched T1', 'task.dispatched T2']);
+    expect(log.indexOf('task.dispatched T3')).toBeGreaterThan(log.indexOf('task.completed T1'));
+    expect(log[log.length - 1]).toBe('run.ended');
+
+    // The agent was told the task, the rules and the whole spec.
+    const first = server.requests.find((r) => r.taskId === 'T3' && r.turn === 0)!;
+    expect(first.prompt).toContain('# Task T3: Write the bang file');
+    expect(first.prompt).toContain('Fix the missing greeting files');
+    expect(first.prompt).toContain('start with `[T3]`');
+    expect(first.prompt).toMatch(/T1 Write the hello file: completed on `xplan\//);
+    expect(first.prompt).toContain('`ls t*.txt`');
+
+    // logs renders what the agent did.
+    const logs = runXplan(['logs', 'T1'], { cwd: repo });
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toContain('→ Bash: git commit -m "[T1] Add t1.txt"');
+    expect(logs.stdout).toContain('✓ result: success · 4 turns');
+    const raw = runXplan(['logs', 'T1', '--raw'], { cwd: repo });
+    expect(raw.stdout.trim().split('\n').every((line) => JSON.parse(line))).toBeTruthy();
+  }, 120_000);
+
+  it('retries a 429 with backoff, and the task completes on the second attempt', async () => {
+    server = await startModelServer((c) => (c.attempt === 1 ? { status: 429 } : commitSteps(c)));
+    const repo = approvedRepo([{ title: 'Write the hello file' }], runConfig({ verify: 'ls t1.txt' }));
+    const result = await runXplanAsync(['run'], { cwd: repo, env: claudeEnv(server.url) });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/↻ T1 API Error: Request rejected \(429\)/);
+    const [task] = statusOf(repo).tasks;
+    expect(task).toMatchObject({ state: 'completed', attempt: 2, agent: 2, commits: 1 });
+    const types = events(repo).map((e) => e.type);
+    expect(types.filter((t) => t === 'task.retrying')).toHaveLength(1);
+  }, 120_000);
+
+  it('stops dispatching when Claude Code is not logged in, and says how to fix it', async () => {
+    server = await startModelServer((c) => commitSteps(c));
+    const repo = approvedRepo([{ title: 'Write the hello file' }, { title: 'Write the world file' }], runConfig({ concurrency: 1 }));
+    const result = await runXplanAsync(['run'], { cwd: repo, env: claudeEnv(server.url, { apiKey: false }) });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('Claude Code is not logged in: no more agents start');
+    expect(result.stdout).toContain('log in with /login');
+    const status = statusOf(repo);
+    expect(status.run.status).toBe('stopped');
+    expect(status.run.stop?.message).toBe('Claude Code is not logged in');
+    // Not the task's fault: it is ready to run again; the second task never started.
+    expect(status.tasks.map((t) => [t.id, t.state, t.attempt])).toEqual([
+      ['T1', 'ready', 1],
+      ['T2', 'ready', 0],
+    ]);
+  }, 120_000);
+
+  it('fails a task whose agent never commits, reports what it left behind, and keeps its dependent waiting', async () => {
+    server = await startModelServer((c) => (c.turn === 0 ? { tool: 'Write', input: { file_path: `${c.cwd}/draft.txt`, content: 'draft\n' } } : { text: 'I am done.' }));
+    const repo = approvedRepo([{ title: 'Write the hello file' }, { title: 'Write the world file', dependsOn: ['T1'] }], runConfig());
+    const result = await runXplanAsync(['run'], { cwd: repo, env: claudeEnv(server.url) });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('✗ T1 failed: no commits · the agent made no commits; 1 uncommitted file(s) left in .xplan/worktrees/');
+    const status = statusOf(repo);
+    expect(status.run.status).toBe('failed');
+    expect(status.tasks[0]).toMatchObject({ id: 'T1', label: 'failed: no commits', uncommitted: ['draft.txt'] });
+    expect(status.tasks[1]).toMatchObject({ id: 'T2', state: 'waiting', attempt: 0 });
+    expect(status.blockers).toContainEqual({ task: 'T2', waitingOn: ['T1'], next: expect.stringContaining('xplan retry T1') });
+    // The uncommitted work is still there.
+    expect(readFileSync(join(status.tasks[0]!.worktree, 'draft.txt'), 'utf8')).toBe('draft\n');
+  }, 120_000);
+
+  it('fails a task whose verify command fails, naming the command; without verify a task is completed: unverified', async () => {
+    server = await startModelServer((c) => commitSteps(c));
+    const repo = approvedRepo([{ title: 'Write the hello file' }], runConfig({ verify: 'echo "1 test failed" && exit 3' }));
+    const result = await runXplanAsync(['run'], { cwd: repo, env: claudeEnv(server.url) });
+    expect(result.code).toBe(1);
+    const [task] = statusOf(repo).tasks;
+    expect(task).toMatchObject({ label: 'failed: verify', commits: 1 });
+    expect(task!.reason).toBe('`echo "1 test failed" && exit 3` exited with 3: 1 test failed');
+    expect(existsSync(join(repo, `.xplan/runs/${statusOf(repo).run.id}/agent-1/verify.log`))).toBe(true);
+
+    const unverified = approvedRepo([{ title: 'Write the hello file' }], runConfig());
+    const second = await runXplanAsync(['run'], { cwd: unverified, env: claudeEnv(server.url) });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('no verify command: tasks end unverified');
+    expect(statusOf(unverified).tasks[0]).toMatchObject({ state: 'unverified', label: 'completed: unverified' });
+  }, 120_000);
+});
