@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runXplan, runXplanAsync } from '../support/cli.js';
+import { runXplan, runXplanAsync, writeFiles } from '../support/cli.js';
 import { commitSteps, startModelServer } from '../support/model-server.mjs';
 import { approvedRepo, claudeEnv, git, runConfig } from '../support/run-repo.js';
 
@@ -149,4 +149,85 @@ describe('xplan run with the real claude binary', () => {
     expect(second.stdout).toContain('no verify command: tasks end unverified');
     expect(statusOf(unverified).tasks[0]).toMatchObject({ state: 'unverified', label: 'completed: unverified' });
   }, 120_000);
+
+  it('stacked: a task with two dependencies starts from a merge of their branches; a conflict there blocks it, naming the files', async () => {
+    // T1 and T2 write different files in the clean case; in the conflicting case both write shared.txt.
+    const conflicting = new Set<string>();
+    server = await startModelServer((c) =>
+      commitSteps(c, conflicting.has(c.cwd!.split('/.xplan/')[0]!) && c.taskId !== 'T3' ? { file: 'shared.txt', content: `${c.taskId}\n` } : {}),
+    );
+    const tasks = [{ title: 'Write the hello file' }, { title: 'Write the world file' }, { title: 'Join them', dependsOn: ['T1', 'T2'] }];
+    const repo = approvedRepo(tasks, runConfig({ branching: 'stacked' }));
+    const result = await runXplanAsync(['run'], { cwd: repo, env: claudeEnv(server.url) });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const t3 = statusOf(repo).tasks[2]!;
+    // T3's branch holds the work of both dependencies and its own.
+    expect(git(repo, ['ls-tree', '--name-only', t3.branch]).split('\n')).toEqual(expect.arrayContaining(['t1.txt', 't2.txt', 't3.txt']));
+
+    const clash = approvedRepo(tasks, runConfig({ branching: 'stacked' }));
+    conflicting.add(clash);
+    const second = await runXplanAsync(['run'], { cwd: clash, env: claudeEnv(server.url) });
+    expect(second.code).toBe(1);
+    expect(second.stdout).toContain('■ T3 blocked · merging the branches of T1, T2 conflicts in shared.txt');
+    expect(statusOf(clash).tasks[2]).toMatchObject({ state: 'blocked', label: 'blocked: conflict' });
+  }, 120_000);
+
+  it('--only runs the named tasks, and refuses to leave out their dependencies', async () => {
+    server = await startModelServer((c) => commitSteps(c));
+    const repo = approvedRepo([{ title: 'Write the hello file' }, { title: 'Write the world file', dependsOn: ['T1'] }, { title: 'Write the bang file' }], runConfig());
+    const refused = runXplan(['run', '--only', 'T2'], { cwd: repo });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--only leaves out dependencies of the tasks it names: T1');
+    expect(refused.stderr).toContain('--only T2,T1');
+    const result = await runXplanAsync(['run', '--only', 'T3'], { cwd: repo, env: claudeEnv(server.url) });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(statusOf(repo).tasks.map((t) => [t.id, t.state])).toEqual([['T3', 'unverified']]);
+  }, 120_000);
 });
+
+describe('xplan run refuses what it cannot run, before starting anything', () => {
+  it('--dry-run prints waves, branches, worktrees and each prompt with the whole spec, and starts nothing', () => {
+    const repo = approvedRepo([{ title: 'Write the hello file' }, { title: 'Write the world file', dependsOn: ['T1'] }], runConfig({ verify: 'npm test' }));
+    const result = runXplan(['run', '--dry-run'], { cwd: repo });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/Dry run: 2 tasks, 2 at a time, feature branching \(run id like \d{8}-\d{6}\)/);
+    expect(result.stdout).toMatch(/Wave 1\n  T1 Write the hello file\n     agent-1 · branch xplan\/\d{8}-\d{6}\/agent-1-write-the-hello-file\n     worktree \.xplan\/worktrees\/\d{8}-\d{6}\/agent-1/);
+    expect(result.stdout).toContain('Wave 2\n  T2 Write the world file (after T1)');
+    expect(result.stdout).toContain('── Prompt of T2');
+    expect(result.stdout).toContain('Fix the missing greeting files');
+    expect(result.stdout).toContain('After your last commit xplan runs `npm test`');
+    const json = JSON.parse(runXplan(['run', '--dry-run', '--json'], { cwd: repo }).stdout) as { tasks: Array<{ prompt: string }> };
+    expect(json.tasks).toHaveLength(2);
+    expect(existsSync(join(repo, '.xplan/worktrees'))).toBe(false);
+    expect(existsSync(join(repo, '.xplan/events.jsonl'))).toBe(false);
+    expect(git(repo, ['branch', '--list', 'xplan/*'])).toBe('');
+  });
+
+  it('refuses a missing claude and a draft plan, changing nothing', () => {
+    const repo = approvedRepo([{ title: 'Write the hello file' }], runConfig());
+    const state = readFileSync(join(repo, '.xplan/state.json'), 'utf8');
+
+    writeFiles(repo, { '.xplan/config.yaml': runConfig().replace(/command: .*/, 'command: claude-not-installed') });
+    const notFound = runXplan(['run'], { cwd: repo });
+    expect(notFound.code).toBe(2);
+    expect(notFound.stderr).toContain('Claude Code was not found: `claude-not-installed` is not on PATH');
+    expect(notFound.stderr).toContain('npm install -g @anthropic-ai/claude-code');
+    expect(readFileSync(join(repo, '.xplan/state.json'), 'utf8')).toBe(state);
+
+    runXplan(['task', 'set', 'T1', '--title', 'Write the greeting file'], { cwd: repo });
+    const draft = runXplan(['run'], { cwd: repo });
+    expect(draft.code).toBe(2);
+    expect(draft.stderr).toContain('The plan is a draft: only an approved plan runs');
+    expect(draft.stderr).toContain('xplan approve');
+    expect(existsSync(join(repo, '.xplan/events.jsonl'))).toBe(false);
+  });
+
+  it('says when there is no run to show', () => {
+    const repo = approvedRepo([{ title: 'Write the hello file' }], runConfig());
+    const status = runXplan(['status'], { cwd: repo });
+    expect(status.code).toBe(2);
+    expect(status.stderr).toContain('No run has started in this repository');
+    expect(runXplan(['logs', 'T1'], { cwd: repo }).stderr).toContain('No run has started');
+  });
+});
+
