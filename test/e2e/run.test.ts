@@ -99,6 +99,28 @@ describe('xplan run with the real claude binary', () => {
     expect(task).toMatchObject({ state: 'completed', attempt: 2, agent: 2, commits: 1 });
     const types = events(repo).map((e) => e.type);
     expect(types.filter((t) => t === 'task.retrying')).toHaveLength(1);
+    // Each attempt keeps its own transcript.
+    expect(runXplan(['logs', 'T1', '--attempt', '1'], { cwd: repo }).stdout).toContain('✗ result: success (429)');
+    const followed = await runXplanAsync(['logs', 'T1', '--follow'], { cwd: repo, timeoutMs: 10_000 });
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toContain('✓ result: success · 4 turns');
+  }, 120_000);
+
+  it('waits out a usage limit until the reset time Claude Code reports, then goes on', async () => {
+    const reset = Math.floor(Date.now() / 1000) + 3;
+    server = await startModelServer((c) => (c.attempt === 1 ? { status: 429, message: `Claude AI usage limit reached|${reset}` } : commitSteps(c)));
+    const repo = approvedRepo([{ title: 'Write the hello file' }], runConfig());
+    const result = await runXplanAsync(['run'], { cwd: repo, env: claudeEnv(server.url) });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toContain('⏸ usage limit reached');
+    const log = events(repo);
+    const waiting = log.find((e) => e.type === 'run.waiting')!;
+    expect(waiting.resumeAt).toBe(new Date(reset * 1000).toISOString());
+    const resumed = log.find((e) => e.type === 'run.resumed')!;
+    expect(Date.parse(String(resumed.at))).toBeGreaterThanOrEqual(reset * 1000);
+    // A usage limit is not the task's failure: no retry is spent on it.
+    expect(statusOf(repo).tasks[0]).toMatchObject({ state: 'unverified', attempt: 2 });
+    expect(log.some((e) => e.type === 'task.retrying')).toBe(false);
   }, 120_000);
 
   it('stops dispatching when Claude Code is not logged in, and says how to fix it', async () => {
