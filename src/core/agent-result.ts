@@ -88,7 +88,7 @@ export function classifyAgentExit(exit: AgentExit, command: string, now: Date): 
 
   const status = result.api_error_status ?? undefined;
   if ((status !== undefined && TRANSIENT_STATUSES.has(status)) || exit.apiError === 'rate_limit' || exit.apiError === 'server_error' || TRANSIENT_TEXT.test(text)) {
-    return { kind: 'transient', reason: text || `API error ${status}`, usage };
+    return { kind: 'transient', reason: text || `API error ${status ?? exit.apiError}`, usage };
   }
   if (result.subtype === 'error_max_turns') return { kind: 'task-failure', failure: 'max turns', reason: 'the agent reached its maximum number of turns', usage };
   if (result.subtype === 'error_max_budget_usd') return { kind: 'task-failure', failure: 'budget', reason: 'the agent reached its budget (claude.maxBudgetUsd)', usage };
@@ -114,6 +114,8 @@ function lastLine(text: string | undefined): string | undefined {
   return lines[lines.length - 1];
 }
 
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
 /**
  * A subscription usage limit, and when it resets: from a rejected `rate_limit_event`, or from the result text
  * (`Claude AI usage limit reached|1767225600`, `5-hour limit reached ∙ resets 3pm`).
@@ -124,14 +126,20 @@ export function usageLimit(exit: Pick<AgentExit, 'rateLimit'>, text: string, now
   }
   const epoch = /usage limit reached\|(\d{9,})/i.exec(text);
   if (epoch) return { resetAt: new Date(Number(epoch[1]) * 1000) };
-  if (!/(usage|session|weekly|hour) limit|limit reached/i.test(text)) return undefined;
-  const clock = /resets (?:at )?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?/i.exec(text);
+  if (!/(usage|session|weekly|hour) limit|limit reached|hit your .*limit|out of (usage credits|extra usage)/i.test(text)) return undefined;
+  // "resets 3pm", "resets 9:30am", "resets 15:00", or for longer limits "resets Mar 5, 3pm".
+  const clock = /resets (?:at )?(?:([A-Z][a-z]{2}) (\d{1,2}),? )?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?/i.exec(text);
   if (!clock) return { resetAt: undefined };
-  let hours = Number(clock[1]) % 12;
-  if (clock[3]?.toLowerCase() === 'pm') hours += 12;
-  else if (!clock[3]) hours = Number(clock[1]);
+  const [, month, day, hour, minute, meridiem] = clock;
+  let hours = Number(hour);
+  if (meridiem) hours = (hours % 12) + (meridiem.toLowerCase() === 'pm' ? 12 : 0);
   const reset = new Date(now);
-  reset.setHours(hours, Number(clock[2] ?? 0), 0, 0);
-  if (reset.getTime() <= now.getTime()) reset.setDate(reset.getDate() + 1);
+  const monthIndex = month ? MONTHS.indexOf(month.toLowerCase()) : -1;
+  if (monthIndex >= 0) reset.setMonth(monthIndex, Number(day));
+  reset.setHours(hours, Number(minute ?? 0), 0, 0);
+  if (reset.getTime() <= now.getTime()) {
+    if (monthIndex >= 0) reset.setFullYear(reset.getFullYear() + 1);
+    else reset.setDate(reset.getDate() + 1);
+  }
   return { resetAt: reset };
 }
