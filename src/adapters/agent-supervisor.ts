@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, openSync, closeSync, readSync, fstatSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { AgentExit, ResultEvent } from '../core/agent-result.js';
@@ -15,6 +16,8 @@ export interface AgentSpec {
   command: string;
   args: string[];
   cwd: string;
+  /** The file given on stdin; prompt.md unless the agent continues an interrupted session. */
+  stdin?: string;
 }
 
 export interface AgentPids {
@@ -27,10 +30,17 @@ export async function superviseAgent(dir: string): Promise<number> {
   const spec = await readJsonIfPresent<AgentSpec>(join(dir, AGENT_FILES.spec));
   if (!spec) throw new Error(`${join(dir, AGENT_FILES.spec)} is missing`);
   const startedAt = new Date().toISOString();
-  // Stopping the run signals the whole process group; the supervisor outlives the agent to record how it ended.
+  // One supervisor per agent: if a restarted orchestrator starts a second one for the same agent, it leaves.
+  try {
+    await writeFile(join(dir, AGENT_FILES.pid), JSON.stringify({ supervisor: process.pid, agent: undefined, startedAt }), { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return 0;
+    throw error;
+  }
+  // Stopping an agent signals its whole process group; the supervisor outlives the agent to record how it ended.
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => {});
 
-  const stdin = openSync(join(dir, AGENT_FILES.prompt), 'r');
+  const stdin = openSync(join(dir, spec.stdin ?? AGENT_FILES.prompt), 'r');
   const stderr = openSync(join(dir, AGENT_FILES.stderr), 'a');
   const child = spawn(spec.command, spec.args, { cwd: spec.cwd, stdio: [stdin, 'pipe', stderr], env: process.env });
   closeSync(stdin);

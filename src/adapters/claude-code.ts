@@ -7,10 +7,11 @@ import type { ClaudeSettings } from '../core/config.js';
  * The arguments of one agent's `claude` process. The prompt goes on stdin, never in argv: a full spec can exceed the
  * argument size limit.
  */
-export function claudeArgs(settings: ClaudeSettings, options: { sessionId: string; verify: string | null }): string[] {
+export function claudeArgs(settings: ClaudeSettings, options: { sessionId: string; verify: string | null; resume?: boolean }): string[] {
   const tools = [...settings.allowedTools];
   if (options.verify) tools.push(`Bash(${options.verify}:*)`, `Bash(${options.verify})`);
-  const args = ['-p', '--output-format', 'stream-json', '--verbose', '--session-id', options.sessionId, '--permission-mode', settings.permissionMode];
+  const session = options.resume ? ['--resume', options.sessionId] : ['--session-id', options.sessionId];
+  const args = ['-p', '--output-format', 'stream-json', '--verbose', ...session, '--permission-mode', settings.permissionMode];
   if (settings.model) args.push('--model', settings.model);
   if (settings.maxBudgetUsd !== null) args.push('--max-budget-usd', String(settings.maxBudgetUsd));
   args.push(...settings.extraArgs);

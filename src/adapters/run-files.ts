@@ -7,13 +7,9 @@
 import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export interface RunEvent {
-  type: string;
-  at: string;
-  runId: string;
-  taskId?: string;
-  [field: string]: unknown;
-}
+import type { RunEvent } from '../core/run.js';
+
+export type { RunEvent };
 
 export class RunFiles {
   constructor(readonly xplanDir: string) {}

@@ -39,6 +39,12 @@ export async function runLockHolder(xplanDir: string): Promise<RunLockHolder | u
   return holder.host !== hostname() || isAlive(holder.pid) ? holder : undefined;
 }
 
+export function runLockedError(holder: RunLockHolder): XplanError {
+  return new XplanError('RUN_LOCKED', `Another xplan drives run ${holder.runId} in this repository (pid ${holder.pid} on ${holder.host}, since ${holder.since})`, {
+    hint: 'Follow it with `xplan status --watch`; stop it with `xplan pause`.',
+  });
+}
+
 export async function acquireRunLock(xplanDir: string, runId: string, now: Date): Promise<{ release: () => Promise<void> }> {
   await ensureXplanDir(xplanDir);
   const path = runLockPath(xplanDir);
@@ -51,11 +57,7 @@ export async function acquireRunLock(xplanDir: string, runId: string, now: Date)
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const holder = await runLockHolder(xplanDir);
-    if (holder) {
-      throw new XplanError('RUN_LOCKED', `Another xplan is running run ${holder.runId} in this repository (pid ${holder.pid} on ${holder.host}, since ${holder.since})`, {
-        hint: 'Follow it with `xplan status --watch`; stop it with `xplan pause`.',
-      });
-    }
+    if (holder) throw runLockedError(holder);
     await rm(path, { force: true }); // stale: its process is gone
   }
   throw new XplanError('RUN_LOCKED', `Could not take ${path}`, { hint: `Remove ${path} if no xplan is running.` });

@@ -77,7 +77,16 @@ export class StateStore {
    * Applies `change` to the current state and writes the result as the next revision.
    * With `expectedRevision`, refuses to write if someone else wrote since the caller read that revision.
    */
-  async update(change: (state: State) => State, options: { expectedRevision?: number } = {}): Promise<State> {
+  async update(
+    change: (state: State) => State,
+    options: {
+      expectedRevision?: number;
+      /** Runs under the lock before the write, with the state as it is on disk. */
+      beforeWrite?: (current: State) => Promise<void>;
+      /** Runs under the lock after the write. */
+      afterWrite?: (next: State) => Promise<void>;
+    } = {},
+  ): Promise<State> {
     await ensureXplanDir(this.xplanDir);
     await this.lock();
     try {
@@ -88,8 +97,10 @@ export class StateStore {
       }
       const { default: writeFileAtomic } = await import('write-file-atomic');
       const next: State = { ...change(structuredClone(base)), revision: base.revision + 1, updatedAt: this.now().toISOString() };
+      await options.beforeWrite?.(base);
       if (current) await writeFileAtomic(this.backupPath, current.text);
       await writeFileAtomic(this.path, `${JSON.stringify(next, null, 2)}\n`);
+      await options.afterWrite?.(next);
       return next;
     } finally {
       await rm(this.lockPath, { force: true });

@@ -39,14 +39,15 @@ async function main(argv: string[]): Promise<ExitCode> {
   }
   const outcome = ctx.outcome;
   if (!outcome) return 0;
+  const code: ExitCode = outcome.cancelled ? 130 : outcome.negative ? 1 : 0;
   if (json) {
-    if (outcome.streamed) return outcome.negative ? 1 : 0;
+    if (outcome.streamed) return code;
     process.stdout.write(`${JSON.stringify(outcome.json, null, 2)}\n`);
   } else {
     const theme = await stdoutTheme(argv);
     process.stdout.write(`${await outcome.render(theme)}\n`);
   }
-  return outcome.negative ? 1 : 0;
+  return code;
 }
 
 async function stdoutTheme(argv: string[]) {

@@ -16,6 +16,8 @@ export interface Outcome {
   negative: boolean;
   /** With --json, the command already wrote its output as NDJSON lines. */
   streamed?: boolean;
+  /** The user interrupted it (Ctrl-C). */
+  cancelled?: boolean;
 }
 
 export interface CliContext {
@@ -289,29 +291,101 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--json', 'stream the run events as JSON lines')
     .action(async (o: { concurrency?: number; dryRun?: boolean; only?: string[]; json?: boolean }) => {
       const { run } = await import('../commands/run.js');
-      const { renderRunEvent } = await import('../ui/render-run.js');
-      const theme = await ctx.stdoutTheme();
-      const result = await run({
-        cwd: ctx.cwd,
-        env: ctx.env,
-        concurrency: o.concurrency,
-        dryRun: o.dryRun ?? false,
-        only: o.only,
-        onEvent: (event) => {
-          const line = o.json ? JSON.stringify(event) : renderRunEvent(event, theme);
-          if (line !== undefined) process.stdout.write(`${line}\n`);
-        },
-      });
+      const options = await runOptions(o.json ?? false);
+      const result = await run({ ...options, concurrency: o.concurrency, dryRun: o.dryRun ?? false, only: o.only });
       if (result.kind === 'dry-run') {
         ctx.outcome = { json: result, render: async (t) => (await import('../ui/render-run.js')).renderDryRun(result, t), negative: false };
         return;
       }
-      ctx.outcome = {
-        json: result.status,
-        render: async (t) => `\n${(await import('../ui/render-status.js')).renderStatus(result.status, t)}`,
-        negative: result.status.run.status !== 'completed',
-        streamed: true,
-      };
+      ctx.outcome = runOutcome(result);
+    });
+
+  program
+    .command('resume')
+    .description('continue a paused or interrupted run; agents still working are adopted, not restarted')
+    .option('--json', 'stream the run events as JSON lines')
+    .action(async (o: { json?: boolean }) => {
+      const { resume } = await import('../commands/run.js');
+      const result = await resume(await runOptions(o.json ?? false));
+      if (result.kind === 'run') ctx.outcome = runOutcome(result);
+    });
+
+  /** Run events are printed as they happen: a line each for people, or JSON lines. */
+  async function runOptions(json: boolean) {
+    const { renderRunEvent } = await import('../ui/render-run.js');
+    const theme = await ctx.stdoutTheme();
+    return {
+      cwd: ctx.cwd,
+      env: ctx.env,
+      signals: true,
+      onEvent: (event: import('../core/run.js').RunEvent) => {
+        const line = json ? JSON.stringify(event) : renderRunEvent(event, theme);
+        if (line !== undefined) process.stdout.write(`${line}\n`);
+      },
+    };
+  }
+
+  function runOutcome(result: { status: import('../commands/status.js').StatusResult; interrupted: boolean }): Outcome {
+    return {
+      json: result.status,
+      render: async (t) => `\n${(await import('../ui/render-status.js')).renderStatus(result.status, t)}`,
+      negative: !['completed', 'paused'].includes(result.status.run.status),
+      cancelled: result.interrupted,
+      streamed: true,
+    };
+  }
+
+  const controlOutcome = (result: import('../commands/control.js').ControlResult): Outcome => ({
+    json: result,
+    render: async (t) => (await import('../ui/render-control.js')).renderControl(result, t),
+    negative: false,
+  });
+
+  program
+    .command('pause')
+    .description('stop dispatching; running agents finish their tasks (--now stops them too)')
+    .option('--now', 'stop running agents now (SIGTERM, then SIGKILL); their tasks become interrupted')
+    .option('--json', 'print the result as JSON')
+    .action(async (o: { now?: boolean }) => {
+      const { pause } = await import('../commands/control.js');
+      ctx.outcome = controlOutcome(await pause({ cwd: ctx.cwd, now: o.now ?? false }));
+    });
+
+  program
+    .command('retry')
+    .description('run a failed, blocked, interrupted or skipped task again, as a new attempt with a new agent and branch')
+    .argument('<task>', 'task id, e.g. T3')
+    .option('--context <text>', 'add this to the prompt of the new attempt')
+    .option('--context-file <file>', 'add this file to the prompt of the new attempt')
+    .option('--fresh', "start from the task's base, not from the last attempt's branch")
+    .option('--json', 'print the result as JSON')
+    .action(async (taskId: string, o: { context?: string; contextFile?: string; fresh?: boolean }) => {
+      if (o.context !== undefined && o.contextFile !== undefined) throw new UsageError('--context and --context-file cannot be used together', 'Put all of the context in one of them.');
+      const { retry } = await import('../commands/control.js');
+      ctx.outcome = controlOutcome(await retry({ cwd: ctx.cwd, taskId, context: o.context, contextFile: o.contextFile, fresh: o.fresh ?? false }));
+    });
+
+  program
+    .command('skip')
+    .description('skip a task; its dependents stay blocked unless --cascade skips them too')
+    .argument('<task>', 'task id, e.g. T3')
+    .option('--cascade', 'skip every task that depends on it too')
+    .option('--reason <text>', 'why, for the record')
+    .option('--json', 'print the result as JSON')
+    .action(async (taskId: string, o: { cascade?: boolean; reason?: string }) => {
+      const { skip } = await import('../commands/control.js');
+      ctx.outcome = controlOutcome(await skip({ cwd: ctx.cwd, taskId, cascade: o.cascade ?? false, reason: o.reason }));
+    });
+
+  program
+    .command('done')
+    .description('mark a task completed by hand (recorded with who and why); its dependents are released')
+    .argument('<task>', 'task id, e.g. T3')
+    .requiredOption('--reason <text>', 'why it counts as done')
+    .option('--json', 'print the result as JSON')
+    .action(async (taskId: string, o: { reason: string }) => {
+      const { done } = await import('../commands/control.js');
+      ctx.outcome = controlOutcome(await done({ cwd: ctx.cwd, taskId, reason: o.reason }));
     });
 
   program

@@ -62,7 +62,7 @@ export async function approve(options: ApproveOptions): Promise<ApproveResult> {
   return { plan: approved, alreadyApproved: false, notes };
 }
 
-async function gitUser(cwd: string): Promise<string> {
+export async function gitUser(cwd: string): Promise<string> {
   const [name, email] = await Promise.all([probe('git', ['config', 'user.name'], { cwd }), probe('git', ['config', 'user.email'], { cwd })]);
   const who = [name.exitCode === 0 ? name.stdout : '', email.exitCode === 0 && email.stdout ? `<${email.stdout}>` : ''].filter(Boolean).join(' ');
   return who || process.env.USER || 'unknown';

@@ -76,6 +76,21 @@ export const ConfigSchema = z
         backoffSeconds: z.number().min(0).default(30),
         // How long a usage limit holds the run when Claude Code does not say when it resets.
         usageLimitWaitMinutes: z.number().positive().default(60),
+        // Wall-clock limit per task by effort, and the longest silence (no transcript output) before an agent
+        // counts as stalled. Either stops the agent; the task is tried once more, then fails.
+        timeoutMinutes: z
+          .object({
+            XS: z.number().positive().default(20),
+            S: z.number().positive().default(40),
+            M: z.number().positive().default(90),
+            L: z.number().positive().default(180),
+            XL: z.number().positive().default(360),
+          })
+          .strict()
+          .default({}),
+        stallMinutes: z.number().positive().default(15),
+        // After SIGTERM, how long an agent has to exit before SIGKILL.
+        stopGraceSeconds: z.number().min(0).default(10),
       })
       .strict()
       .default({}),

@@ -20,9 +20,19 @@ export const TASK_STATES = [
 export type TaskState = (typeof TASK_STATES)[number];
 
 /** Why a task failed; shown as `failed: <failure>`. */
-export type Failure = 'verify' | 'no commits' | 'agent error' | 'max turns' | 'budget' | 'crash' | 'transient' | 'conflict';
+export type Failure = 'verify' | 'no commits' | 'agent error' | 'max turns' | 'budget' | 'crash' | 'transient' | 'conflict' | 'timeout' | 'stalled';
 
 export type RunStatus = 'running' | 'waiting' | 'paused' | 'completed' | 'failed' | 'stopped';
+
+/** One line of `.xplan/events.jsonl`. `id` is unique: `<run>:<state revision>:<n>`. */
+export interface RunEvent {
+  type: string;
+  at: string;
+  runId: string;
+  taskId?: string;
+  id?: string;
+  [field: string]: unknown;
+}
 export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ['running', 'waiting', 'paused'];
 
 export interface Usage {
@@ -49,6 +59,8 @@ export interface Attempt {
   endedAt?: string;
   outcome?: string;
   usage?: Usage;
+  /** Times this attempt was continued in place (`claude --resume`) after an interruption. */
+  resumes?: number;
 }
 
 export interface TaskRun {
@@ -64,6 +76,12 @@ export interface TaskRun {
   uncommitted?: string[];
   verified?: boolean;
   endedAt?: string;
+  /** Agents stopped for a timeout or stalled output; one such stop is retried, the next fails the task. */
+  stops?: number;
+  /** `xplan retry`: the next attempt's extra context, and whether it starts afresh instead of from the last branch. */
+  retryRequest?: { context?: string; fresh: boolean };
+  /** `xplan done`: completed by hand, by whom and why. */
+  forced?: { by: string; reason: string; at: string };
 }
 
 export interface RunState {
@@ -83,14 +101,20 @@ export interface RunState {
   /** Why the run stopped early, with the fix. */
   stop?: { message: string; hint?: string };
   tasks: Record<string, TaskRun>;
+  /** The events of the last state write, kept until they are surely in events.jsonl. */
+  outbox?: RunEvent[];
 }
 
-export const DONE_STATES: ReadonlySet<TaskState> = new Set(['completed', 'unverified', 'skipped']);
+/** States that release a task's dependents. A skipped task holds them: what they build on does not exist. */
+export const DONE_STATES: ReadonlySet<TaskState> = new Set(['completed', 'unverified']);
+export const BUSY: ReadonlySet<TaskState> = new Set(['running', 'verifying']);
+/** States a run can end with and still be complete. */
+const COMPLETE_STATES: ReadonlySet<TaskState> = new Set(['completed', 'unverified', 'skipped']);
 const FINAL_STATES: ReadonlySet<TaskState> = new Set(['completed', 'unverified', 'skipped', 'failed', 'blocked']);
-const BUSY_STATES: ReadonlySet<TaskState> = new Set(['running', 'verifying']);
 
-export function stateLabel(task: Pick<TaskRun, 'state' | 'failure'>): string {
+export function stateLabel(task: Pick<TaskRun, 'state' | 'failure' | 'forced'>): string {
   if (task.state === 'unverified') return 'completed: unverified';
+  if (task.state === 'completed' && task.forced) return 'completed: by hand';
   return task.failure && (task.state === 'failed' || task.state === 'blocked') ? `${task.state}: ${task.failure}` : task.state;
 }
 
@@ -139,13 +163,13 @@ export function releaseWaiting(run: RunState, plan: Plan): RunState {
 /** The tasks to start now, in plan order, within the free agent slots. */
 export function tasksToDispatch(run: RunState, plan: Plan, now: Date): Task[] {
   if (run.status !== 'running') return [];
-  let free = run.concurrency - Object.values(run.tasks).filter((t) => BUSY_STATES.has(t.state)).length;
+  let free = run.concurrency - Object.values(run.tasks).filter((t) => BUSY.has(t.state)).length;
   const picked: Task[] = [];
   for (const task of plan.tasks) {
     if (free <= 0) break;
     const entry = run.tasks[task.id];
     if (!entry) continue;
-    const due = entry.state === 'ready' || (entry.state === 'retrying' && entry.retryAt !== undefined && Date.parse(entry.retryAt) <= now.getTime());
+    const due = entry.state === 'ready' || entry.state === 'interrupted' || (entry.state === 'retrying' && entry.retryAt !== undefined && Date.parse(entry.retryAt) <= now.getTime());
     if (!due) continue;
     picked.push(task);
     free--;
@@ -177,6 +201,7 @@ export function startAttempt(run: RunState, id: string, attempt: Attempt): RunSt
     failure: undefined,
     reason: undefined,
     retryAt: undefined,
+    retryRequest: undefined,
     attempts: [...task.attempts, attempt],
   }));
   return { ...next, nextAgent: Math.max(run.nextAgent, attempt.agent + 1) };
@@ -198,7 +223,9 @@ export type TaskVerdict =
   | { kind: 'blocked'; failure: Failure; reason: string; now: string }
   | { kind: 'retry'; reason: string; retryAt: string }
   /** Not the task's fault (a usage limit, a fatal setup problem): it goes back to ready. */
-  | { kind: 'requeue'; reason: string };
+  | { kind: 'requeue'; reason: string }
+  /** Stopped for a timeout or stalled output, and tried once more. */
+  | { kind: 'stopped'; reason: string; retryAt: string };
 
 export function applyVerdict(run: RunState, plan: Plan, id: string, verdict: TaskVerdict): RunState {
   const next = withTask(run, id, (task): TaskRun => {
@@ -224,6 +251,8 @@ export function applyVerdict(run: RunState, plan: Plan, id: string, verdict: Tas
         return { ...task, state: 'retrying', reason: verdict.reason, retryAt: verdict.retryAt, transientFailures: task.transientFailures + 1 };
       case 'requeue':
         return { ...task, state: 'ready', reason: verdict.reason };
+      case 'stopped':
+        return { ...task, state: 'retrying', reason: verdict.reason, retryAt: verdict.retryAt, stops: (task.stops ?? 0) + 1 };
     }
   });
   return verdict.kind === 'completed' ? releaseWaiting(next, plan) : next;
@@ -236,13 +265,13 @@ export function backoffMs(baseMs: number, failuresSoFar: number): number {
 
 /** True when nothing is running and nothing can start any more: the run is over. */
 export function isSettled(run: RunState): boolean {
-  return Object.values(run.tasks).every((t) => FINAL_STATES.has(t.state) || t.state === 'waiting' || t.state === 'interrupted');
+  return Object.values(run.tasks).every((t) => FINAL_STATES.has(t.state) || t.state === 'waiting');
 }
 
 /** The status a settled run ends with. */
 export function finalStatus(run: RunState): RunStatus {
   if (run.stop) return 'stopped';
-  return Object.values(run.tasks).every((t) => DONE_STATES.has(t.state)) ? 'completed' : 'failed';
+  return Object.values(run.tasks).every((t) => COMPLETE_STATES.has(t.state)) ? 'completed' : 'failed';
 }
 
 export function countsByState(run: RunState): Partial<Record<TaskState, number>> {
@@ -277,7 +306,7 @@ export function runUsage(run: RunState): Usage {
 export function blockersOf(run: RunState, plan: Plan, id: string): string[] {
   const entry = run.tasks[id];
   if (!entry) return [];
-  if (entry.state === 'failed' || entry.state === 'blocked') return [id];
+  if (entry.state === 'failed' || entry.state === 'blocked' || entry.state === 'interrupted') return [id];
   if (entry.state !== 'waiting') return [];
   const task = plan.tasks.find((t) => t.id === id);
   return (task?.dependsOn ?? []).filter((dep) => run.tasks[dep] && !DONE_STATES.has(run.tasks[dep].state));

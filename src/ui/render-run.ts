@@ -31,6 +31,20 @@ export function renderRunEvent(e: RunEvent, theme: Theme): string | undefined {
       return `${theme.accent('▶')} run continues: ${e.reason}`;
     case 'run.stopping':
       return `${theme.error('■')} ${e.reason}: no more agents start${e.hint ? `\n  ${theme.dim('→')} ${e.hint}` : ''}`;
+    case 'run.paused':
+      return e.now
+        ? `${theme.warn('⏸')} paused by ${e.by}: agents stopped${(e.interrupted as string[]).length ? ` (${(e.interrupted as string[]).join(', ')} interrupted)` : ''}`
+        : `${theme.warn('⏸')} paused by ${e.by}: running agents finish their tasks, no new ones start${e.by === 'Ctrl-C' ? ' (Ctrl-C again stops them now)' : ''}`;
+    case 'task.resumed':
+      return `${theme.accent('▶')} ${task} agent-${e.agent} continues in its worktree (${e.session === 'resumed' ? 'claude --resume' : 'new session'})`;
+    case 'task.interrupted':
+      return `${theme.warn('⏸')} ${task} interrupted: ${e.reason}`;
+    case 'task.retry':
+      return `${theme.accent('↻')} ${task} will run again${e.fresh ? ' from a fresh branch' : ''}`;
+    case 'task.skipped':
+      return `${theme.dim('↷')} ${task} skipped: ${e.reason}`;
+    case 'task.done':
+      return `${theme.ok('✓')} ${task} completed by hand (${e.by}): ${e.reason}`;
     case 'run.ended':
       return undefined; // the status summary follows
     default:

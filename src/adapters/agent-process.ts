@@ -1,0 +1,62 @@
+/** Starting an agent's supervisor, finding it again, and stopping its whole process group. */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AgentPids } from './agent-supervisor.js';
+import { AGENT_FILES, readJsonIfPresent } from './run-files.js';
+
+const XPLAN_MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+
+/** Starts `xplan __agent <dir>` detached, as the leader of its own process group; returns its pid. */
+export function spawnSupervisor(dir: string, cwd: string, env: NodeJS.ProcessEnv): number | undefined {
+  const child = spawn(process.execPath, [XPLAN_MAIN, '__agent', dir], { cwd, detached: true, stdio: 'ignore', env });
+  child.on('error', () => {}); // a failed start shows as a dead pid without exit.json
+  child.unref();
+  return child.pid;
+}
+
+export function readPids(dir: string): Promise<AgentPids | undefined> {
+  return readJsonIfPresent<AgentPids>(join(dir, AGENT_FILES.pid)).catch(() => undefined);
+}
+
+/** Whether any process of the group led by `pgid` is alive. */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Stops an agent: SIGTERM to its process group, then SIGKILL to whatever is left after the grace period.
+ * Resolves when no process of the group is left.
+ */
+export async function stopGroup(pgid: number, graceMs: number): Promise<void> {
+  if (!groupAlive(pgid)) return;
+  signalGroup(pgid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (groupAlive(pgid) && Date.now() < deadline) await sleep(50);
+  if (!groupAlive(pgid)) return;
+  signalGroup(pgid, 'SIGKILL');
+  for (let i = 0; i < 100 && groupAlive(pgid); i++) await sleep(20);
+}
+
+/** Stops the agent whose files are in `dir`, if it is running. */
+export async function stopAgent(dir: string, graceMs: number): Promise<void> {
+  const pids = await readPids(dir);
+  if (pids) await stopGroup(pids.supervisor, graceMs);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

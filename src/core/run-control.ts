@@ -1,0 +1,154 @@
+/**
+ * Steering a run from outside its orchestrator: pause, resume, retry, skip, done. Each is a pure change of the run
+ * state, plus the agents that must be stopped and the events to record. They apply to a running run (another
+ * terminal) and to a stopped one alike.
+ */
+import { XplanError } from './errors.js';
+import type { Plan } from './plan.js';
+import {
+  ACTIVE_RUN_STATUSES,
+  BUSY,
+  DONE_STATES,
+  finalStatus,
+  isSettled,
+  releaseWaiting,
+  withTask,
+  type Attempt,
+  type RunState,
+  type TaskRun,
+} from './run.js';
+
+export interface ControlChange {
+  run: RunState;
+  /** Agents to stop: their tasks no longer want them. */
+  stop: Array<{ taskId: string; attempt: Attempt }>;
+  events: Array<{ type: string; taskId?: string } & Record<string, unknown>>;
+}
+
+export class ControlError extends XplanError {
+  constructor(message: string, hint?: string) {
+    super('RUN_CONTROL', message, { hint, exitCode: 2 });
+  }
+}
+
+const isActive = (run: RunState) => (ACTIVE_RUN_STATUSES as readonly string[]).includes(run.status);
+
+export function pauseRun(run: RunState, options: { now: boolean; by: string }): ControlChange {
+  if (!isActive(run)) throw new ControlError(`Run ${run.id} is ${run.status}: there is nothing to pause`, 'See it with `xplan status`.');
+  if (run.status === 'paused' && !options.now) throw new ControlError(`Run ${run.id} is already paused`, 'Continue it with `xplan resume`; stop its agents with `xplan pause --now`.');
+  let next: RunState = { ...run, status: 'paused' };
+  const stop: ControlChange['stop'] = [];
+  if (options.now) {
+    for (const [id, task] of Object.entries(run.tasks)) {
+      if (!BUSY.has(task.state)) continue;
+      const attempt = lastAttempt(task);
+      if (attempt) stop.push({ taskId: id, attempt });
+      next = withTask(next, id, (t) => ({ ...t, state: 'interrupted', reason: `stopped by ${options.by}` }));
+    }
+  }
+  return { run: next, stop, events: [{ type: 'run.paused', now: options.now, by: options.by, interrupted: stop.map((s) => s.taskId) }] };
+}
+
+export function resumeRun(run: RunState): ControlChange {
+  if (run.status === 'completed') throw new ControlError(`Run ${run.id} is completed: there is nothing to resume`, 'Start a new run with `xplan run`.');
+  if (run.status === 'failed') {
+    throw new ControlError(`Run ${run.id} ended with failed tasks`, 'Try them again with `xplan retry <task>` (then `xplan resume`), or skip them with `xplan skip <task>`.');
+  }
+  const waiting = run.status === 'waiting' && run.resumeAt !== undefined;
+  return { run: { ...run, status: waiting ? 'waiting' : 'running', stop: undefined, endedAt: undefined }, stop: [], events: [{ type: 'run.resumed', reason: 'xplan resume' }] };
+}
+
+export function retryTask(run: RunState, plan: Plan, id: string, options: { context?: string; fresh: boolean }): ControlChange {
+  const task = taskOf(run, id);
+  if (!['failed', 'blocked', 'interrupted', 'skipped', 'unverified'].includes(task.state)) {
+    throw new ControlError(`${id} is ${task.state}: only a failed, blocked, interrupted, skipped or unverified task can be retried`, 'See the task states with `xplan status`.');
+  }
+  let next = withTask(run, id, (t) => ({
+    ...t,
+    state: dependenciesDone(run, plan, id) ? 'ready' : 'waiting',
+    failure: undefined,
+    reason: undefined,
+    endedAt: undefined,
+    transientFailures: 0,
+    stops: 0,
+    retryRequest: { ...(options.context ? { context: options.context } : {}), fresh: options.fresh },
+  }));
+  next = reopen(next);
+  return { run: next, stop: [], events: [{ type: 'task.retry', taskId: id, fresh: options.fresh, context: options.context !== undefined }] };
+}
+
+export function skipTask(run: RunState, plan: Plan, id: string, options: { cascade: boolean; reason?: string }): ControlChange {
+  const task = taskOf(run, id);
+  if (DONE_STATES.has(task.state) || task.state === 'skipped') throw new ControlError(`${id} is ${task.state}: there is nothing to skip`);
+  const ids = [id, ...(options.cascade ? dependentsOf(plan, id).filter((d) => run.tasks[d] && !DONE_STATES.has(run.tasks[d].state) && run.tasks[d].state !== 'skipped') : [])];
+  let next = run;
+  const stop: ControlChange['stop'] = [];
+  for (const target of ids) {
+    const entry = next.tasks[target]!;
+    const attempt = lastAttempt(entry);
+    if (BUSY.has(entry.state) && attempt) stop.push({ taskId: target, attempt });
+    const reason = target === id ? options.reason ?? 'skipped by hand' : `skipped with ${id}`;
+    next = withTask(next, target, (t) => ({ ...t, state: 'skipped', failure: undefined, reason }));
+  }
+  return { run: settleIfIdle(next), stop, events: ids.map((t) => ({ type: 'task.skipped', taskId: t, reason: next.tasks[t]!.reason })) };
+}
+
+export function forceDone(run: RunState, plan: Plan, id: string, options: { reason: string; by: string; at: string }): ControlChange {
+  const task = taskOf(run, id);
+  if (task.state === 'completed') throw new ControlError(`${id} is already completed`);
+  const attempt = lastAttempt(task);
+  const stop = BUSY.has(task.state) && attempt ? [{ taskId: id, attempt }] : [];
+  let next = withTask(run, id, (t) => ({
+    ...t,
+    state: 'completed',
+    failure: undefined,
+    reason: `done by hand: ${options.reason}`,
+    forced: { by: options.by, reason: options.reason, at: options.at },
+    endedAt: options.at,
+  }));
+  next = releaseWaiting(next, plan);
+  // Released dependents need an orchestrator: a run that had ended is open again for `xplan resume`.
+  next = Object.values(next.tasks).some((t) => t.state === 'ready') ? reopen(next) : settleIfIdle(next);
+  return { run: next, stop, events: [{ type: 'task.done', taskId: id, by: options.by, reason: options.reason }] };
+}
+
+/** A run that had ended gets work again: it becomes paused, and `xplan resume` (or the live orchestrator) goes on. */
+function reopen(run: RunState): RunState {
+  return isActive(run) ? run : { ...run, status: 'paused', endedAt: undefined, stop: undefined };
+}
+
+/** An ended run whose last open task was settled by hand gets its final status again. */
+function settleIfIdle(run: RunState): RunState {
+  return !isActive(run) && isSettled(run) ? { ...run, status: finalStatus(run) } : run;
+}
+
+function taskOf(run: RunState, id: string): TaskRun {
+  const task = run.tasks[id];
+  if (!task) throw new ControlError(`Task ${id} is not part of run ${run.id}`, `The run has ${Object.keys(run.tasks).join(', ')}.`);
+  return task;
+}
+
+function lastAttempt(task: TaskRun): Attempt | undefined {
+  return task.attempts[task.attempts.length - 1];
+}
+
+function dependenciesDone(run: RunState, plan: Plan, id: string): boolean {
+  const deps = plan.tasks.find((t) => t.id === id)?.dependsOn ?? [];
+  return deps.every((dep) => !run.tasks[dep] || DONE_STATES.has(run.tasks[dep].state));
+}
+
+/** Every task that depends on `id`, directly or not. */
+export function dependentsOf(plan: Plan, id: string): string[] {
+  const found = new Set<string>();
+  const queue = [id];
+  while (queue.length > 0) {
+    const current = queue.shift()!;
+    for (const task of plan.tasks) {
+      if (task.dependsOn.includes(current) && !found.has(task.id)) {
+        found.add(task.id);
+        queue.push(task.id);
+      }
+    }
+  }
+  return [...found];
+}
