@@ -417,7 +417,7 @@ export class Orchestrator {
 
     const sessionId = randomUUID();
     const context = [
-      previous && !fresh ? `An earlier attempt at this task (agent-${previous.agent}) ended: ${entry.reason ?? previous.outcome ?? 'without finishing'}. Its commits are on your branch; continue from there.` : '',
+      previous && !fresh ? `An earlier attempt at this task (agent-${previous.agent}) ended: ${entry.retryRequest?.after ?? entry.reason ?? previous.outcome ?? 'without finishing'}. Its commits are on your branch; continue from there.` : '',
       entry.retryRequest?.context ?? '',
     ].filter(Boolean);
     const prompt = renderAgentPrompt(this.deps.template, {

@@ -71,7 +71,8 @@ export function retryTask(run: RunState, plan: Plan, id: string, options: { cont
     endedAt: undefined,
     transientFailures: 0,
     stops: 0,
-    retryRequest: { ...(options.context ? { context: options.context } : {}), fresh: options.fresh },
+    // How the last attempt ended goes into the next prompt.
+    retryRequest: { ...(options.context ? { context: options.context } : {}), fresh: options.fresh, ...(t.reason ? { after: t.reason } : {}) },
   }));
   next = reopen(next);
   return { run: next, stop: [], events: [{ type: 'task.retry', taskId: id, fresh: options.fresh, context: options.context !== undefined }] };

@@ -79,7 +79,7 @@ export interface TaskRun {
   /** Agents stopped for a timeout or stalled output; one such stop is retried, the next fails the task. */
   stops?: number;
   /** `xplan retry`: the next attempt's extra context, and whether it starts afresh instead of from the last branch. */
-  retryRequest?: { context?: string; fresh: boolean };
+  retryRequest?: { context?: string; fresh: boolean; after?: string };
   /** `xplan done`: completed by hand, by whom and why. */
   forced?: { by: string; reason: string; at: string };
 }

@@ -8,7 +8,10 @@
  *   { text: '…' }                                 a final answer (end_turn)
  *   { status: 429 | 529 | 401 | …, message? }     an API error
  *   { hang: true }                                never answers
+ * Any reply can carry `delayMs` to come that much later.
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 
 export async function startModelServer(script) {
@@ -33,7 +36,9 @@ export async function startModelServer(script) {
       if (context.turn === 0) attempts.set(context.taskId, (attempts.get(context.taskId) ?? 0) + 1);
       context.attempt = attempts.get(context.taskId) ?? 1;
       requests.push(context);
-      reply(res, request, script(context) ?? { text: 'Done.' });
+      const action = script(context) ?? { text: 'Done.' };
+      if (action.delayMs) setTimeout(() => reply(res, request, action), action.delayMs);
+      else reply(res, request, action);
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -116,12 +121,14 @@ function reply(res, request, action) {
 /**
  * The usual work of an agent, one step per turn: write a file, stage it, commit it with the task prefix, answer.
  * Each step is a separate command, as the default permissions allow `git add` and `git commit`, not compounds.
+ * The next step is read from the worktree itself, so a session continued after an interruption picks up where
+ * its work stands.
  */
 export function commitSteps(context, { file = `${context.taskId.toLowerCase()}.txt`, content = `work of ${context.taskId}\n` } = {}) {
-  const steps = [
-    { tool: 'Write', input: { file_path: `${context.cwd}/${file}`, content } },
-    { tool: 'Bash', input: { command: `git add ${file}`, description: 'Stage the work' } },
-    { tool: 'Bash', input: { command: `git commit -m "[${context.taskId}] Add ${file}"`, description: 'Commit the work' } },
-  ];
-  return steps[context.turn] ?? { text: `${context.taskId} is done.` };
+  const path = `${context.cwd}/${file}`;
+  if (!existsSync(path)) return { tool: 'Write', input: { file_path: path, content } };
+  const status = spawnSync('git', ['status', '--porcelain', '--', file], { cwd: context.cwd, encoding: 'utf8' }).stdout;
+  if (status.startsWith('??') || status.startsWith(' M')) return { tool: 'Bash', input: { command: `git add ${file}`, description: 'Stage the work' } };
+  if (status.startsWith('A') || status.startsWith('M')) return { tool: 'Bash', input: { command: `git commit -m "[${context.taskId}] Add ${file}"`, description: 'Commit the work' } };
+  return { text: `${context.taskId} is done.` };
 }

@@ -1,5 +1,6 @@
 /** Scratch repositories with an approved plan, and the environment that points the real `claude` at a model server. */
 import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, runXplan, tempDir, tempRepo, writeFiles } from './cli.js';
 
@@ -63,7 +64,7 @@ export function claudeEnv(serverUrl: string, options: { apiKey?: boolean } = {})
   };
 }
 
-export function runConfig(extra: { verify?: string; concurrency?: number; branching?: string } = {}): string {
+export function runConfig(extra: { verify?: string; concurrency?: number; branching?: string; run?: string[] } = {}): string {
   return [
     `plan:`,
     `  branching: ${extra.branching ?? 'feature'}`,
@@ -71,8 +72,40 @@ export function runConfig(extra: { verify?: string; concurrency?: number; branch
     `  concurrency: ${extra.concurrency ?? 2}`,
     `  verify: ${extra.verify ? JSON.stringify(extra.verify) : 'null'}`,
     `  backoffSeconds: 0.2`,
+    `  stopGraceSeconds: 2`,
+    ...(extra.run ?? []).map((line) => `  ${line}`),
     `claude:`,
     `  command: ${JSON.stringify(CLAUDE_BIN)}`,
     '',
   ].join('\n');
+}
+
+/** Waits until events.jsonl has an event matching `match`; returns it. */
+export async function waitForEvent(repo: string, match: (e: { type: string; taskId?: string }) => boolean, timeoutMs = 60_000): Promise<{ type: string; taskId?: string; [k: string]: unknown }> {
+  const path = join(repo, '.xplan/events.jsonl');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (existsSync(path)) {
+      const found = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; taskId?: string }).find(match);
+      if (found) return found;
+    }
+    if (Date.now() > deadline) throw new Error('timed out waiting for an event');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Processes whose command line or working directory is inside `dir`: agents, supervisors, verify commands. */
+export function processesUnder(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    if (Number(pid) === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      if (cmdline.includes(dir) || cwd.startsWith(dir)) found.push(`${pid} ${cmdline}`);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
 }
