@@ -72,3 +72,8 @@ const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trim
 console.log(line(['what', 'measured', 'target', '', 'note']));
 for (const r of rows) console.log(line(r));
 rmSync(work, { recursive: true, force: true });
+
+// The `xplan run` benchmarks (dispatch latency, makespan, orchestrator RSS), with a fake agent: bench/run-bench.mjs.
+console.log('');
+const { runBenchmarks } = await import('./run-bench.mjs');
+await runBenchmarks();

@@ -6,7 +6,7 @@
  * supervisor, so killing the orchestrator at any moment loses nothing, and a new one adopts the agents still alive.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, watch as fsWatch, type FSWatcher } from 'node:fs';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -72,6 +72,8 @@ interface LiveAgent {
   lastOutputAt: number;
   /** Why the orchestrator is stopping it, if it is. */
   stopping?: 'timeout' | 'stalled';
+  /** Wakes the loop when exit.json appears; polling is the fallback. */
+  watcher: FSWatcher | undefined;
 }
 
 export class Orchestrator {
@@ -87,6 +89,9 @@ export class Orchestrator {
   private lastHealthCheck = 0;
   /** Ctrl-C count: the first pauses, the second stops the agents. */
   private interrupts = 0;
+  /** Agent numbers handed out in this process, so parallel dispatches never share one. */
+  private reservedAgent = 0;
+  private wake: (() => void) | undefined;
 
   constructor(private readonly deps: OrchestratorDeps) {
     this.tasksById = new Map(deps.plan.tasks.map((t) => [t.id, t]));
@@ -149,7 +154,16 @@ export class Orchestrator {
 
   private watch(taskId: string, attempt: Attempt, dir: string, pid: number | undefined): void {
     const now = Date.now();
-    this.live.set(taskId, { taskId, attempt, dir, pid, since: now, transcriptSize: 0, lastOutputAt: now });
+    let watcher: FSWatcher | undefined;
+    try {
+      watcher = fsWatch(dir, (_event, file) => {
+        if (file === AGENT_FILES.exit) this.wake?.();
+      });
+      watcher.on('error', () => {}); // polling still finds the end
+    } catch {
+      watcher = undefined;
+    }
+    this.live.set(taskId, { taskId, attempt, dir, pid, since: now, transcriptSize: 0, lastOutputAt: now, watcher });
   }
 
   /** Ctrl-C: the first pauses (agents finish), the second stops the agents now. */
@@ -188,9 +202,8 @@ export class Orchestrator {
         await this.commit((r) => ({ ...r, status: 'running', resumeAt: undefined }), [{ type: 'run.resumed', reason: 'usage limit reset' }]);
       }
       if (!this.run.stop) {
-        for (const task of tasksToDispatch(this.run, this.deps.plan, this.deps.now())) {
-          if (!this.live.has(task.id)) await this.dispatch(task);
-        }
+        // A round's agents start together: worktrees and supervisors in parallel, state writes in turn.
+        await Promise.all(tasksToDispatch(this.run, this.deps.plan, this.deps.now()).filter((t) => !this.live.has(t.id)).map((t) => this.dispatch(t)));
       }
       const idle = this.live.size === 0 && this.settling.size === 0;
       if (idle && (this.run.status === 'paused' || this.run.stop || isSettled(this.run))) break;
@@ -218,8 +231,15 @@ export class Orchestrator {
     const now = this.deps.now().getTime();
     const wakeups = [now + this.deps.pollMs, nextRetryAt(this.run), this.run.resumeAt ? Date.parse(this.run.resumeAt) : undefined];
     const until = Math.min(...wakeups.filter((t): t is number => t !== undefined));
-    // Settling agents wake the loop too, so their dependents start at once.
-    await Promise.race([new Promise((resolve) => setTimeout(resolve, Math.max(0, until - now))), ...this.settling]);
+    // An agent's exit.json and a settled agent wake the loop too, so dependents start at once.
+    await Promise.race([
+      new Promise<void>((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, Math.max(0, until - now));
+      }),
+      ...this.settling,
+    ]);
+    this.wake = undefined;
   }
 
   /** Finds agents that ended and settles each in the background. */
@@ -240,6 +260,7 @@ export class Orchestrator {
         };
       }
       this.live.delete(taskId);
+      agent.watcher?.close();
       const settled: Promise<void> = this.settle(taskId, agent, exit)
         .catch((error: unknown) => this.settleFailed(taskId, agent, error))
         .finally(() => this.settling.delete(settled));
@@ -400,8 +421,9 @@ export class Orchestrator {
     if (entry.state === 'interrupted' && previous && existsSync(previous.worktree)) return this.continueInPlace(task, previous);
     const { files, project } = this.deps;
     const run = this.run;
-    let agent = run.nextAgent;
+    let agent = Math.max(run.nextAgent, this.reservedAgent);
     while (existsSync(files.agentDir(run.id, agent)) || existsSync(files.worktree(run.id, agent))) agent++;
+    this.reservedAgent = agent + 1;
     const dir = files.agentDir(run.id, agent);
     await mkdir(dir, { recursive: true });
 
