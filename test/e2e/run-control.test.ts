@@ -210,6 +210,18 @@ describe('agents that hang', () => {
   }, 120_000);
 });
 
+describe('agents that run too long', () => {
+  it('an agent past its wall-clock limit (by effort) is stopped, tried once more, then failed', async () => {
+    server = await startModelServer(() => ({ hang: true }));
+    const repo = approvedRepo([{ title: 'Write the hello file' }], runConfig({ run: ['timeoutMinutes: { XS: 0.04 }', 'stallMinutes: 10'] }));
+    const result = await runXplanAsync(['run'], { cwd: repo, env: claudeEnv(server.url) });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('↻ T1 the agent ran past its 0.04 min limit; trying once more');
+    expect(statusOf(repo).tasks[0]).toMatchObject({ label: 'failed: timeout', attempt: 2, reason: 'the agent ran past its 0.04 min limit, twice' });
+    expect(processesUnder(repo)).toEqual([]);
+  }, 120_000);
+});
+
 describe('other terminals while the run writes', () => {
   it('status and skip from other processes during a run are safe: every command answers, nothing is lost', async () => {
     server = await startModelServer((c) => ({ ...commitSteps(c), delayMs: 100 }));
