@@ -78,3 +78,27 @@ export async function uncommittedFiles(worktree: string): Promise<string[]> {
     .filter(Boolean)
     .map((line) => line.slice(3));
 }
+
+/** Branches under a prefix, e.g. `xplan/20261123-114502/`. */
+export async function branchesUnder(repo: string, prefix: string): Promise<string[]> {
+  const out = await git(repo, ['for-each-ref', '--format=%(refname:short)', `refs/heads/${prefix}`]);
+  return out.split('\n').filter(Boolean);
+}
+
+/** Commits on `branch` that `base` does not have. */
+export async function unmergedCount(repo: string, branch: string, base: string): Promise<number> {
+  return Number((await git(repo, ['rev-list', '--count', `${base}..${branch}`])).trim());
+}
+
+export async function removeWorktree(repo: string, path: string): Promise<void> {
+  await git(repo, ['worktree', 'remove', path]);
+}
+
+export async function deleteBranch(repo: string, branch: string): Promise<void> {
+  // -D: the caller has checked that every commit of the branch is in the base.
+  await git(repo, ['branch', '-D', branch]);
+}
+
+export async function pruneWorktrees(repo: string): Promise<void> {
+  await git(repo, ['worktree', 'prune']);
+}

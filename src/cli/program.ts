@@ -435,6 +435,19 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     });
 
   program
+    .command('clean')
+    .description('remove worktrees of finished runs; branches go only when merged, unmerged work always stays')
+    .option('--run <id>', 'clean only this run')
+    .option('--older-than <age>', 'only runs older than this, e.g. 14d, 12h')
+    .option('--dry-run', 'say what would go without removing anything')
+    .option('--json', 'print the result as JSON')
+    .action(async (o: { run?: string; olderThan?: string; dryRun?: boolean }) => {
+      const { clean } = await import('../commands/clean.js');
+      const result = await clean({ cwd: ctx.cwd, run: o.run, olderThan: o.olderThan, dryRun: o.dryRun ?? false });
+      ctx.outcome = { json: result, render: async (t) => (await import('../ui/render-clean.js')).renderClean(result, t), negative: false };
+    });
+
+  program
     .command('init')
     .description('write .xplan/config.yaml with every setting and its default')
     .option('--force', 'replace an existing config.yaml')

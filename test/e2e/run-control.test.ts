@@ -68,6 +68,7 @@ describe('pause and resume', () => {
     expect(statusOf(repo).run.status).toBe('paused');
     expect(states(repo)).toEqual({ T1: 'unverified', T2: 'unverified', T3: 'ready' });
     expect(processesUnder(repo)).toEqual([]);
+    expect(runXplan(['clean'], { cwd: repo }).stdout).toContain(`Left run ${statusOf(repo).run.id} alone: the run is paused.`);
 
     const resumed = await runXplanAsync(['resume'], { cwd: repo, env });
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
