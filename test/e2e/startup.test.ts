@@ -36,3 +36,11 @@ describe('lazy start-up', () => {
     for (const heavy of ['execa', 'simple-git', '@inquirer', 'ora']) expect(modules.filter((m) => m.includes(heavy)), heavy).toEqual([]);
   });
 });
+
+describe('a reader that stops early', () => {
+  it('`xplan --help | head -1` ends quietly, without a stack trace', () => {
+    const result = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" --help | head -1`], { cwd: REPO_ROOT, env: { PATH: process.env.PATH, NO_COLOR: '1' }, encoding: 'utf8' });
+    expect(result.stdout).toBe('Usage: xplan [options] [command]\n');
+    expect(result.stderr).toBe('');
+  });
+});
