@@ -274,7 +274,8 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .action(async (o: { yes?: boolean }) => {
       const { approve } = await import('../commands/approve.js');
       const { terminalConfirm } = await import('../adapters/prompts.js');
-      const result = await approve({ cwd: ctx.cwd, yes: o.yes ?? false, confirm: terminalConfirm() });
+      const { beadsOnApproval } = await import('../commands/export-beads.js');
+      const result = await approve({ cwd: ctx.cwd, yes: o.yes ?? false, confirm: terminalConfirm(), hooks: [beadsOnApproval(ctx.env)] });
       ctx.outcome = {
         json: result.plan,
         render: async (theme) => (await import('../ui/render-edit.js')).renderApprove(result, theme),
@@ -432,6 +433,20 @@ export function buildProgram(ctx: CliContext, version: string): Command {
         const text = o.raw ? line : renderTranscriptLine(line, theme);
         if (text !== undefined) process.stdout.write(`${text}\n`);
       }
+    });
+
+  program
+    .command('export')
+    .description('export the approved plan to beads (bd): an epic, child issues and dependencies')
+    .addArgument(new Argument('<target>', 'where to export').choices(['beads']))
+    .option('--dry-run', 'say what would be created, updated and linked, changing nothing')
+    .option('--jsonl <file>', 'write import-ready JSONL to this file instead of calling bd')
+    .option('--sync', "also set each issue's status from the run")
+    .option('--json', 'print the result as JSON')
+    .action(async (_target: string, o: { dryRun?: boolean; jsonl?: string; sync?: boolean }) => {
+      const { exportBeads } = await import('../commands/export-beads.js');
+      const result = await exportBeads({ cwd: ctx.cwd, env: ctx.env, dryRun: o.dryRun ?? false, jsonl: o.jsonl, sync: o.sync ?? false });
+      ctx.outcome = { json: result, render: async (t) => (await import('../ui/render-export.js')).renderExport(result, t), negative: false };
     });
 
   program

@@ -16,6 +16,7 @@ import { runLockHolder } from '../adapters/run-lock.js';
 import { RunFiles } from '../adapters/run-files.js';
 import { StateStore } from '../adapters/state-store.js';
 import { gitUser } from './approve.js';
+import { BeadsSync } from './beads-sync.js';
 
 export interface ControlResult {
   run: { id: string; status: RunState['status'] };
@@ -40,7 +41,7 @@ async function control(cwd: string, change: Change, describe: (run: RunState, st
   const files = new RunFiles(project.xplanDir);
   const by = await gitUser(project.root);
   let applied: ControlChange | undefined;
-  const { run } = await new RunJournal(store, files, now).commit(
+  const { run, events } = await new RunJournal(store, files, now).commit(
     (current) => {
       applied = change(current, plan, by, now().toISOString());
       return applied.run;
@@ -50,6 +51,9 @@ async function control(cwd: string, change: Change, describe: (run: RunState, st
   const grace = config.run.stopGraceSeconds * 1000;
   await Promise.all((applied?.stop ?? []).map((s) => stopAgent(files.agentDir(run.id, s.attempt.agent), grace)));
   const stopped = (applied?.stop ?? []).map((s) => s.taskId);
+  const beads = await BeadsSync.open(project.root, state, files, process.env);
+  for (const event of events) beads?.onEvent(event);
+  await beads?.drain();
   const driven = (await runLockHolder(project.xplanDir))?.runId === run.id;
   const active = ['running', 'waiting', 'paused'].includes(run.status);
   const next = driven ? undefined : active ? 'Continue the run with `xplan resume`.' : undefined;

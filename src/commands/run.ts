@@ -24,6 +24,7 @@ import { RunFiles } from '../adapters/run-files.js';
 import { readSpecFiles, type SpecFile } from '../adapters/spec-file.js';
 import { StateStore } from '../adapters/state-store.js';
 import { planHash } from './approve.js';
+import { BeadsSync } from './beads-sync.js';
 import { Orchestrator } from './orchestrator.js';
 import { statusOf, type StatusResult } from './status.js';
 
@@ -134,7 +135,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const runId = await freshRunId(files, now());
   const lock = await acquireRunLock(project.xplanDir, runId, now());
   try {
-    const orchestrator = orchestratorFor(setup, options, now);
+    const { orchestrator, beads } = await orchestratorFor(setup, options, now);
     const runState = newRun({
       id: runId,
       now: now().toISOString(),
@@ -148,7 +149,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     await orchestrator.begin(runState, [
       { type: 'run.started', base: runState.base, branching: runState.branching, concurrency: runState.concurrency, tasks: Object.keys(runState.tasks), verify: runState.verify, pid: process.pid },
     ]);
-    return await drive(orchestrator, options, plan);
+    return await drive(orchestrator, options, plan, beads);
   } finally {
     await lock.release();
   }
@@ -170,16 +171,17 @@ export async function resume(options: Omit<RunOptions, 'dryRun' | 'only' | 'conc
   requireClaude(config, options.env, project.root);
   const lock = await acquireRunLock(project.xplanDir, current.id, now());
   try {
-    const orchestrator = orchestratorFor(setup, options, now);
+    const { orchestrator, beads } = await orchestratorFor(setup, options, now);
     await orchestrator.adopt(change);
-    return await drive(orchestrator, options, plan);
+    return await drive(orchestrator, options, plan, beads);
   } finally {
     await lock.release();
   }
 }
 
-function orchestratorFor(setup: RunSetup, options: Pick<RunOptions, 'env' | 'onEvent' | 'pollMs'>, now: () => Date): Orchestrator {
-  return new Orchestrator({
+async function orchestratorFor(setup: RunSetup, options: Pick<RunOptions, 'env' | 'onEvent' | 'pollMs'>, now: () => Date): Promise<{ orchestrator: Orchestrator; beads: BeadsSync | undefined }> {
+  const beads = await BeadsSync.open(setup.project.root, setup.state, setup.files, options.env, options.onEvent);
+  const orchestrator = new Orchestrator({
     project: setup.project,
     config: setup.config,
     plan: setup.plan,
@@ -191,16 +193,21 @@ function orchestratorFor(setup: RunSetup, options: Pick<RunOptions, 'env' | 'onE
     env: options.env,
     now,
     pollMs: options.pollMs ?? 50,
-    onEvent: options.onEvent,
+    onEvent: (event) => {
+      options.onEvent?.(event);
+      beads?.onEvent(event);
+    },
   });
+  return { orchestrator, beads };
 }
 
 /** Drives the run to its end; Ctrl-C pauses it, a second Ctrl-C stops its agents. */
-async function drive(orchestrator: Orchestrator, options: Pick<RunOptions, 'signals'>, plan: Plan): Promise<RunResult> {
+async function drive(orchestrator: Orchestrator, options: Pick<RunOptions, 'signals'>, plan: Plan, beads: BeadsSync | undefined): Promise<RunResult> {
   const onInterrupt = () => orchestrator.interrupt();
   if (options.signals) process.on('SIGINT', onInterrupt);
   try {
     const finished = await orchestrator.drive();
+    await beads?.drain();
     return { kind: 'run', status: statusOf(plan, finished), interrupted: orchestrator.wasInterrupted };
   } finally {
     process.off('SIGINT', onInterrupt);

@@ -94,6 +94,8 @@ export const ConfigSchema = z
       })
       .strict()
       .default({}),
+    // auto: `xplan approve` exports the plan to beads when bd is on PATH.
+    beads: z.enum(['auto', 'off']).default('off'),
     claude: z
       .object({
         command: z.string().min(1).default('claude'),

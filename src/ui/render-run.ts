@@ -45,6 +45,8 @@ export function renderRunEvent(e: RunEvent, theme: Theme): string | undefined {
       return `${theme.dim('↷')} ${task} skipped: ${e.reason}`;
     case 'task.done':
       return `${theme.ok('✓')} ${task} completed by hand (${e.by}): ${e.reason}`;
+    case 'beads.failed':
+      return `${theme.warn('!')} ${task} beads issue ${e.issue} not set to ${e.status}: ${e.error} (the run goes on; \`xplan export beads --sync\` repairs it)`;
     case 'run.ended':
       return undefined; // the status summary follows
     default:

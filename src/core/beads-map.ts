@@ -1,0 +1,171 @@
+/**
+ * How a plan becomes beads issues (DESIGN §9): one epic per spec, each task a child issue, each plan dependency a
+ * `blocks` edge from the dependent to its prerequisite. A single-task plan becomes a single issue. Pure: the bd
+ * adapter and the JSONL writer both work from what this returns.
+ */
+import { EFFORT_HOURS } from './effort.js';
+import type { Plan, Task } from './plan.js';
+import type { RunState, TaskRun } from './run.js';
+import { stateLabel } from './run.js';
+
+export type BeadsStatus = 'open' | 'in_progress' | 'blocked' | 'deferred' | 'closed';
+
+export interface BeadsIssue {
+  /** The xplan key: `epic:<spec path>` or the task id. */
+  key: string;
+  title: string;
+  type: 'epic' | 'task';
+  priority: number;
+  description: string;
+  design: string;
+  acceptance: string;
+  labels: string[];
+  estimateMinutes?: number;
+  externalRef: string;
+  metadata: Record<string, string>;
+  /** Key of the epic this issue is a child of. */
+  parent?: string;
+}
+
+export interface BeadsGraph {
+  issues: BeadsIssue[];
+  /** `from` depends on `to` (`bd dep add from to`). */
+  dependencies: Array<{ from: string; to: string }>;
+}
+
+export function externalRef(plan: Plan, key: string): string {
+  return `xplan:${plan.planId}:${key}`;
+}
+
+export function beadsGraph(plan: Plan): BeadsGraph {
+  const critical = new Set(plan.summary.criticalPath);
+  const task = (t: Task, parent: string | undefined): BeadsIssue => ({
+    key: t.id,
+    title: `${t.id} ${t.title}`,
+    type: 'task',
+    // bd priorities: 0 is the most urgent. The critical path and risky tasks come first.
+    priority: critical.has(t.id) || t.risk === 'high' ? 1 : t.risk === 'medium' ? 2 : 3,
+    description: t.description || t.title,
+    design: [
+      `Test strategy: ${t.testStrategy}${t.strategyReason ? ` (${t.strategyReason})` : ''}`,
+      `Stream: ${t.stream} · wave ${t.wave}`,
+      `Effort: ${t.effort} (about ${EFFORT_HOURS[t.effort]} h)`,
+      `Risk: ${t.risk}${t.riskReason ? ` (${t.riskReason})` : ''}`,
+      ...(t.files.length > 0 ? [`Files: ${t.files.join(', ')}`] : []),
+    ].join('\n'),
+    acceptance: t.acceptanceCriteria.map((a) => `- ${a}`).join('\n'),
+    labels: ['xplan', `stream:${t.stream}`, `effort:${t.effort}`, `risk:${t.risk}`, `strategy:${t.testStrategy}`],
+    estimateMinutes: Math.round(EFFORT_HOURS[t.effort] * 60),
+    externalRef: externalRef(plan, t.id),
+    metadata: { xplanPlan: plan.planId, xplanTask: t.id },
+    ...(parent ? { parent } : {}),
+  });
+  const dependencies = plan.tasks.flatMap((t) => t.dependsOn.map((dep) => ({ from: t.id, to: dep })));
+  if (plan.tasks.length === 1) return { issues: [task(plan.tasks[0]!, undefined)], dependencies };
+
+  // A task belongs to the spec its first source line comes from.
+  const specOf = (t: Task) => t.sources[0]?.file ?? plan.spec.paths[0] ?? 'spec';
+  const specs = [...new Set([...plan.spec.paths, ...plan.tasks.map(specOf)])].filter((path) => plan.tasks.some((t) => specOf(t) === path));
+  const epics: BeadsIssue[] = specs.map((path) => ({
+    key: `epic:${path}`,
+    title: specs.length === 1 ? plan.spec.title : `${plan.spec.title}: ${path}`,
+    type: 'epic',
+    priority: 1,
+    description: `The approved xplan plan ${plan.planId} for ${path}: ${plan.tasks.filter((t) => specOf(t) === path).length} tasks.`,
+    design: `Branching: ${plan.branching}. Merge order: ${plan.mergeOrder.join(', ')}.`,
+    acceptance: 'Every child issue is closed.',
+    labels: ['xplan', 'epic'],
+    externalRef: externalRef(plan, `epic:${path}`),
+    metadata: { xplanPlan: plan.planId, xplanSpec: path },
+  }));
+  return { issues: [...epics, ...plan.tasks.map((t) => task(t, `epic:${specOf(t)}`))], dependencies };
+}
+
+/** What a task's run state means in beads: status, assignee, and the note or close reason that explains it. */
+export function beadsStatusOf(run: RunState, taskId: string): { status: BeadsStatus; assignee?: string; reason?: string } | undefined {
+  const task: TaskRun | undefined = run.tasks[taskId];
+  if (!task) return undefined;
+  const attempt = task.attempts[task.attempts.length - 1];
+  switch (task.state) {
+    case 'running':
+    case 'verifying':
+    case 'retrying':
+      return { status: 'in_progress', ...(attempt ? { assignee: `agent-${attempt.agent}` } : {}) };
+    case 'completed':
+    case 'unverified':
+      return {
+        status: 'closed',
+        reason: task.forced ? `Done by hand (${task.forced.by}): ${task.forced.reason}` : `${stateLabel(task)} on branch ${attempt?.branch ?? '?'}${task.state === 'completed' ? ', verify passed' : ', no verify command'}`,
+      };
+    case 'failed':
+    case 'blocked':
+    case 'interrupted':
+      return { status: 'blocked', reason: `${stateLabel(task)}: ${task.reason ?? ''}`.trim() };
+    case 'skipped':
+      return { status: 'deferred', reason: task.reason ?? 'skipped' };
+    default:
+      return { status: 'open' };
+  }
+}
+
+/** A line of import-ready JSONL (`bd import`): every issue with its priority, status, timestamps and edges. */
+export function beadsJsonl(plan: Plan, graph: BeadsGraph, options: { prefix: string; at: string; actor: string }): string {
+  const ids = beadsIds(graph, options.prefix, plan.planId);
+  const edge = (from: string, to: string, type: string) => ({ issue_id: ids.get(from)!, depends_on_id: ids.get(to)!, type, created_at: options.at, created_by: options.actor });
+  return graph.issues
+    .map((issue) => {
+      const dependencies = [
+        ...(issue.parent ? [edge(issue.key, issue.parent, 'parent-child')] : []),
+        ...graph.dependencies.filter((d) => d.from === issue.key).map((d) => edge(d.from, d.to, 'blocks')),
+      ];
+      return JSON.stringify({
+        _type: 'issue',
+        id: ids.get(issue.key),
+        title: issue.title,
+        description: issue.description,
+        design: issue.design,
+        acceptance_criteria: issue.acceptance,
+        status: 'open',
+        priority: issue.priority,
+        issue_type: issue.type,
+        ...(issue.estimateMinutes !== undefined ? { estimated_minutes: issue.estimateMinutes } : {}),
+        external_ref: issue.externalRef,
+        metadata: issue.metadata,
+        labels: issue.labels,
+        created_at: options.at,
+        created_by: options.actor,
+        updated_at: options.at,
+        dependencies,
+      });
+    })
+    .join('\n')
+    .concat('\n');
+}
+
+/** Stable ids for JSONL: `<prefix>-<hash of the plan id>` for the epic, `.N` for its children. */
+function beadsIds(graph: BeadsGraph, prefix: string, planId: string): Map<string, string> {
+  const ids = new Map<string, string>();
+  const children = new Map<string, number>();
+  let epicNumber = 0;
+  const base = `${prefix}-${shortHash(planId)}`;
+  for (const issue of graph.issues) {
+    if (issue.type === 'epic') ids.set(issue.key, ++epicNumber === 1 ? base : `${base}${epicNumber}`);
+  }
+  for (const issue of graph.issues) {
+    if (issue.type === 'epic') continue;
+    if (!issue.parent) {
+      ids.set(issue.key, base);
+      continue;
+    }
+    const n = (children.get(issue.parent) ?? 0) + 1;
+    children.set(issue.parent, n);
+    ids.set(issue.key, `${ids.get(issue.parent)}.${n}`);
+  }
+  return ids;
+}
+
+function shortHash(text: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
+  return h.toString(36).slice(0, 4).padStart(4, '0');
+}
