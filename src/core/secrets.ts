@@ -1,0 +1,137 @@
+/**
+ * Finds credentials in text: cloud keys, service tokens, JWTs, private key blocks, passwords in assignments and
+ * URLs, and high-entropy values assigned to secret-looking names. A finding names its kind and line, never its
+ * value. `redactSecrets` replaces each value with `<REDACTED:kind>`. Pure and linear: one pass per pattern.
+ */
+
+export interface SecretFinding {
+  kind: string;
+  /** 1-based line of the value. */
+  line: number;
+  /** Offsets of the value in the text: what redaction replaces. */
+  start: number;
+  end: number;
+}
+
+interface Pattern {
+  kind: string;
+  regex: RegExp;
+  /** The capture group holding the value; 0 for the whole match. */
+  group?: number;
+  /** Extra check on the value, for patterns that look like ordinary text. */
+  accept?: (value: string) => boolean;
+}
+
+const PATTERNS: Pattern[] = [
+  { kind: 'private-key', regex: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g },
+  { kind: 'aws-access-key', regex: /\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b/g, accept: notExample },
+  { kind: 'aws-secret-key', regex: /aws_?secret_?(?:access_?)?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi, group: 1, accept: notExample },
+  { kind: 'google-api-key', regex: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g },
+  { kind: 'github-token', regex: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b/g },
+  { kind: 'gitlab-token', regex: /\bglpat-[A-Za-z0-9_-]{20,}(?![A-Za-z0-9_-])/g },
+  { kind: 'slack-token', regex: /\b(?:xox[abposr]-[A-Za-z0-9-]{10,}|xapp-\d-[A-Za-z0-9-]{10,})(?![A-Za-z0-9-])/g },
+  { kind: 'slack-webhook', regex: /https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9]+\/B[A-Za-z0-9]+\/[A-Za-z0-9]+/g },
+  { kind: 'stripe-key', regex: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b/g, accept: hasDigitAndLetter },
+  { kind: 'anthropic-key', regex: /\bsk-ant-(?:api|admin|oat)\d{2}-[A-Za-z0-9_-]{20,}(?![A-Za-z0-9_-])/g },
+  { kind: 'openai-key', regex: /\bsk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|[A-Za-z0-9]{32,})(?![A-Za-z0-9_-])/g, accept: hasDigitAndLetter },
+  { kind: 'npm-token', regex: /\bnpm_[A-Za-z0-9]{36}\b/g },
+  { kind: 'jwt', regex: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
+  // scheme://user:password@host: the password only.
+  { kind: 'url-password', regex: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:@/'"]+:([^\s@/'"]+)@[^\s/'"]/gi, group: 1, accept: notPlaceholder },
+  { kind: 'bearer-token', regex: /\bBearer\s+([A-Za-z0-9._~+/-]{20,}=*)/g, group: 1, accept: (v) => entropy(v) >= 3.5 },
+  // name = value, name: value, "name": "value"
+  {
+    kind: 'password',
+    regex: /\b[A-Za-z0-9_-]*(?:password|passwd|pwd|passphrase)\b["']?\s*[:=]\s*["']?([^\s"',;`)]{6,})/gi,
+    group: 1,
+    accept: notPlaceholder,
+  },
+  {
+    kind: 'secret-assignment',
+    regex: /\b[A-Za-z0-9_-]*(?:secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?key|credentials?)\b["']?\s*[:=]\s*["']?([A-Za-z0-9+/=_.~-]{16,})/gi,
+    group: 1,
+    // A hex digest is a secret when the name says so (`AUTH_TOKEN=9f8e…`); a UUID is an identifier.
+    accept: (v) => notPlaceholder(v) && notExample(v) && !isUuid(v) && entropy(v) >= 3.5 && hasDigitAndLetter(v),
+  },
+];
+
+// The `d` flag gives the offsets of the captured value, so only the value is redacted.
+for (const pattern of PATTERNS) pattern.regex = new RegExp(pattern.regex.source, `${pattern.regex.flags}d`);
+
+export function scanSecrets(text: string): SecretFinding[] {
+  const found: SecretFinding[] = [];
+  for (const pattern of PATTERNS) {
+    pattern.regex.lastIndex = 0;
+    for (let m = pattern.regex.exec(text); m; m = pattern.regex.exec(text)) {
+      const value = m[pattern.group ?? 0];
+      if (value === undefined || (pattern.accept && !pattern.accept(value))) continue;
+      const start = pattern.group ? m.indices![pattern.group]![0] : m.index;
+      const end = start + value.length;
+      // A value already found by a more specific pattern is not reported twice.
+      if (found.some((f) => start < f.end && end > f.start)) continue;
+      found.push({ kind: pattern.kind, line: 0, start, end });
+    }
+  }
+  found.sort((a, b) => a.start - b.start);
+  let line = 1;
+  let offset = 0;
+  for (const finding of found) {
+    for (; offset < finding.start; offset++) if (text.charCodeAt(offset) === 10) line++;
+    finding.line = line;
+  }
+  return found;
+}
+
+/** The text with every secret value replaced by `<REDACTED:kind>`. */
+export function redactSecrets(text: string): string {
+  if (!mayHoldSecret(text)) return text;
+  const findings = scanSecrets(text);
+  if (findings.length === 0) return text;
+  let out = '';
+  let at = 0;
+  for (const f of findings) {
+    out += `${text.slice(at, f.start)}<REDACTED:${f.kind}>`;
+    at = f.end;
+  }
+  return out + text.slice(at);
+}
+
+/** Findings as people read them: `line 12: github-token`, never the value. */
+export function describeFindings(findings: SecretFinding[], file?: string): string[] {
+  return findings.map((f) => `${file ? `${file}:` : 'line '}${f.line}: ${f.kind}`);
+}
+
+/** A cheap first look, so lines without anything key-like skip the full scan. */
+function mayHoldSecret(text: string): boolean {
+  return /[:=]|-----BEGIN|AKIA|ASIA|AIza|gh[pousr]_|github_pat_|glpat-|xox|sk[-_]|rk_|npm_|eyJ|Bearer|hooks\.slack/i.test(text);
+}
+
+function notExample(value: string): boolean {
+  return !/EXAMPLE/i.test(value);
+}
+
+const PLACEHOLDER = /^(?:\$\{?[A-Za-z_]|<[^>]*>?|\{\{|%[A-Za-z_(]|\*{3,}|x{3,}|\.{3}|your[-_]|my[-_]?(?:password|secret|token)|example|changeme$|placeholder|redacted|dummy|fake|test[-_]?(?:password|secret|token)|null$|none$|undefined$|true$|false$|process\.env|os\.environ|env\.|getenv|secrets\.|config\.|settings\.|REDACTED)/i;
+
+function notPlaceholder(value: string): boolean {
+  return !PLACEHOLDER.test(value) && !/^(?:password|secret|token|pass|pwd)$/i.test(value);
+}
+
+function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
+function hasDigitAndLetter(value: string): boolean {
+  return /\d/.test(value) && /[A-Za-z]/.test(value);
+}
+
+/** Shannon entropy in bits per character. */
+export function entropy(value: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of value) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) {
+    const p = n / value.length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { describeFindings, redactSecrets, scanSecrets } from '../../src/core/secrets.js';
+import { LOOK_ALIKES, SECRETS } from '../fixtures/secrets/corpus.js';
+
+describe('secret scanner on the labelled corpus', () => {
+  it('finds at least 95 % of the secrets and flags at most 5 % of the look-alikes', () => {
+    const missed = SECRETS.filter((s) => !scanSecrets(s.text).some((f) => f.kind === s.kind));
+    const flagged = LOOK_ALIKES.filter((s) => scanSecrets(s.text).length > 0);
+    const detection = (SECRETS.length - missed.length) / SECRETS.length;
+    const falsePositives = flagged.length / LOOK_ALIKES.length;
+    console.log(
+      `secret scanner: detection ${(detection * 100).toFixed(1)} % (${SECRETS.length - missed.length}/${SECRETS.length}), ` +
+        `false positives ${(falsePositives * 100).toFixed(1)} % (${flagged.length}/${LOOK_ALIKES.length})` +
+        `${missed.length ? `\n  missed: ${missed.map((m) => `${m.kind}: ${m.text.slice(0, 50)}`).join('\n  missed: ')}` : ''}` +
+        `${flagged.length ? `\n  flagged: ${flagged.map((f) => `${scanSecrets(f.text).map((x) => x.kind).join(',')}: ${f.text.slice(0, 60)}`).join('\n  flagged: ')}` : ''}`,
+    );
+    expect(SECRETS.length).toBeGreaterThanOrEqual(60);
+    expect(LOOK_ALIKES.length).toBeGreaterThanOrEqual(60);
+    expect(detection).toBeGreaterThanOrEqual(0.95);
+    expect(falsePositives).toBeLessThanOrEqual(0.05);
+  });
+
+  it('redaction leaves no secret value behind, and keeps the rest of the line', () => {
+    for (const secret of SECRETS) {
+      const redacted = redactSecrets(secret.text);
+      expect(redacted, secret.text).toContain('<REDACTED:');
+      for (const f of scanSecrets(secret.text)) expect(redacted).not.toContain(secret.text.slice(f.start, f.end));
+    }
+    expect(redactSecrets('DATABASE_URL=postgres://app:Tr0ub4dor-3x@db:5432/app')).toBe('DATABASE_URL=postgres://app:<REDACTED:url-password>@db:5432/app');
+    expect(redactSecrets('nothing to see here')).toBe('nothing to see here');
+  });
+
+  it('names kind and line, never the value', () => {
+    const text = 'intro\nGITHUB_TOKEN=ghp_4fJk9Lm2Nq8Rs6Tv1Wx3Yz5Ab7Cd9Ef0Gh2Ij\n\npassword: Correct-Horse-Battery-9\n';
+    expect(describeFindings(scanSecrets(text), 'spec.md')).toEqual(['spec.md:2: github-token', 'spec.md:4: password']);
+  });
+
+  it('redacts inside JSON lines without breaking them', () => {
+    const line = JSON.stringify({ type: 'user', message: { content: [{ type: 'tool_result', content: 'token ghp_4fJk9Lm2Nq8Rs6Tv1Wx3Yz5Ab7Cd9Ef0Gh2Ij\n-----BEGIN PRIVATE KEY-----\nMIGHAgEA\n-----END PRIVATE KEY-----' }] } });
+    const redacted = redactSecrets(line);
+    expect(() => JSON.parse(redacted)).not.toThrow();
+    expect(redacted).toContain('<REDACTED:github-token>');
+    expect(redacted).toContain('<REDACTED:private-key>');
+  });
+});
