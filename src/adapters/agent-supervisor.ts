@@ -4,11 +4,12 @@
  * only watches these files, so an agent and its output outlive an orchestrator that crashes or is stopped.
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream, openSync, closeSync, readSync, fstatSync } from 'node:fs';
+import { appendFileSync, createWriteStream, openSync, closeSync, readSync, fstatSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { AgentExit, ResultEvent } from '../core/agent-result.js';
+import { redactJsonLine, redactSecrets } from '../core/secrets.js';
 import { AGENT_FILES, readJsonIfPresent, writeJsonAtomic } from './run-files.js';
 
 /** agent.json: what the supervisor runs. */
@@ -41,9 +42,15 @@ export async function superviseAgent(dir: string): Promise<number> {
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => {});
 
   const stdin = openSync(join(dir, spec.stdin ?? AGENT_FILES.prompt), 'r');
-  const stderr = openSync(join(dir, AGENT_FILES.stderr), 'a');
-  const child = spawn(spec.command, spec.args, { cwd: spec.cwd, stdio: [stdin, 'pipe', stderr], env: process.env });
+  const stderr = openSync(join(dir, AGENT_FILES.stderr), 'a+'); // read back for the tail in exit.json
+  const child = spawn(spec.command, spec.args, { cwd: spec.cwd, stdio: [stdin, 'pipe', 'pipe'], env: process.env });
   closeSync(stdin);
+  // stderr is redacted too, line by line, before it reaches the disk.
+  const stderrDone = child.stderr
+    ? (async () => {
+        for await (const line of createInterface({ input: child.stderr!, crlfDelay: Infinity })) appendFileSync(stderr, `${redactSecrets(line)}\n`);
+      })()
+    : Promise.resolve();
 
   const spawnError = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
     child.once('spawn', () => resolve(undefined));
@@ -64,9 +71,10 @@ export async function superviseAgent(dir: string): Promise<number> {
     if (line.length === 0) continue;
     lines++;
     note(line, seen);
-    if (!transcript.write(`${line}\n`)) await new Promise<void>((resolve) => transcript.once('drain', () => resolve()));
+    if (!transcript.write(`${redactJsonLine(line)}\n`)) await new Promise<void>((resolve) => transcript.once('drain', () => resolve()));
   }
   const { code, signal } = await closed;
+  await stderrDone;
   await new Promise<void>((resolve, reject) => transcript.end((error?: Error | null) => (error ? reject(error) : resolve())));
   await writeExit(dir, { exitCode: code, signal, ...seen, stderrTail: tail(stderr, 2048), startedAt, endedAt: new Date().toISOString(), lines });
   closeSync(stderr);

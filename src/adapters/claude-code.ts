@@ -9,7 +9,8 @@ import type { ClaudeSettings } from '../core/config.js';
  */
 export function claudeArgs(settings: ClaudeSettings, options: { sessionId: string; verify: string | null; resume?: boolean }): string[] {
   const tools = [...settings.allowedTools];
-  if (options.verify) tools.push(`Bash(${options.verify}:*)`, `Bash(${options.verify})`);
+  // A plain command can be allowed by prefix; Claude Code cannot express a rule for one with shell operators or quotes.
+  if (options.verify && /^[\w@./:=+-]+(?: [\w@./:=+-]+)*$/.test(options.verify)) tools.push(`Bash(${options.verify}:*)`);
   const session = options.resume ? ['--resume', options.sessionId] : ['--session-id', options.sessionId];
   const args = ['-p', '--output-format', 'stream-json', '--verbose', ...session, '--permission-mode', settings.permissionMode];
   if (settings.model) args.push('--model', settings.model);

@@ -8,6 +8,7 @@ import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { RunEvent } from '../core/run.js';
+import { redactDeep } from '../core/secrets.js';
 
 export type { RunEvent };
 
@@ -33,7 +34,7 @@ export class RunFiles {
   /** One write per event with O_APPEND, so concurrent writers never interleave within a line. */
   async appendEvents(events: RunEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await appendFile(this.eventsFile, events.map((e) => `${JSON.stringify(e)}\n`).join(''), { flag: 'a' });
+    await appendFile(this.eventsFile, events.map((e) => `${JSON.stringify(redactDeep(e))}\n`).join(''), { flag: 'a' });
   }
 }
 
@@ -50,7 +51,7 @@ export const AGENT_FILES = {
 /** Written with a rename, so a reader sees the whole file or none of it. */
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`);
+  await writeFile(temp, `${JSON.stringify(redactDeep(value), null, 2)}\n`);
   await rename(temp, path);
 }
 

@@ -8,6 +8,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { XplanError } from '../core/errors.js';
+import { redactDeep } from '../core/secrets.js';
 import { emptyState, validateState, type State } from '../core/state.js';
 import { isAlive } from './run-lock.js';
 import { ensureXplanDir } from './xplan-dir.js';
@@ -99,7 +100,8 @@ export class StateStore {
       const next: State = { ...change(structuredClone(base)), revision: base.revision + 1, updatedAt: this.now().toISOString() };
       await options.beforeWrite?.(base);
       if (current) await writeFileAtomic(this.backupPath, current.text);
-      await writeFileAtomic(this.path, `${JSON.stringify(next, null, 2)}\n`);
+      // Reasons and notes can quote an agent's output: no detected secret reaches the state file.
+      await writeFileAtomic(this.path, `${JSON.stringify(redactDeep(next), null, 2)}\n`);
       await options.afterWrite?.(next);
       return next;
     } finally {

@@ -84,16 +84,44 @@ async function reportError(error: unknown, ctx: ErrorContext): Promise<ExitCode>
 }
 
 async function printError(error: XplanError, ctx: ErrorContext, original: unknown = error): Promise<ExitCode> {
+  await logError(error, original);
+  // An error can quote a config value or a bd message: secrets in it are redacted before anyone sees it.
+  const { redactSecrets } = await import('../core/secrets.js');
+  const message = redactSecrets(error.message);
+  const hint = error.hint === undefined ? undefined : redactSecrets(error.hint);
   if (ctx.json) {
-    process.stderr.write(`${JSON.stringify({ error: { code: error.code, message: error.message, hint: error.hint ?? null } })}\n`);
+    process.stderr.write(`${JSON.stringify({ error: { code: error.code, message, hint: hint ?? null } })}\n`);
     return error.exitCode;
   }
   const { colorEnabled, loadTheme } = await import('../ui/theme.js');
   const theme = await loadTheme(colorEnabled({ env: process.env, isTTY: process.stderr.isTTY === true, noColorFlag: ctx.argv.includes('--no-color'), json: false }));
-  if (ctx.debug && original instanceof Error && original.stack) process.stderr.write(`${theme.dim(original.stack)}\n`);
-  process.stderr.write(`${theme.error('✖')} ${error.message}\n`);
-  if (error.hint) process.stderr.write(`  ${theme.dim('→')} ${error.hint}\n`);
+  if (ctx.debug && original instanceof Error && original.stack) process.stderr.write(`${theme.dim(redactSecrets(original.stack))}\n`);
+  process.stderr.write(`${theme.error('✖')} ${message}\n`);
+  if (hint) process.stderr.write(`  ${theme.dim('→')} ${hint}\n`);
   return error.exitCode;
+}
+
+/**
+ * Failures (and xplan's own bugs) go to the project's log too, when it has an .xplan directory. Bad input does not:
+ * a refused input changes nothing on disk. Logging never fails a command.
+ */
+async function logError(error: XplanError, original: unknown): Promise<void> {
+  if (error.code !== 'INTERNAL' && error.exitCode !== 1) return;
+  try {
+    const { findProject } = await import('../adapters/project.js');
+    const { existsSync } = await import('node:fs');
+    const project = findProject(process.cwd());
+    if (!existsSync(project.xplanDir)) return;
+    const { Logger } = await import('../adapters/logger.js');
+    const { join } = await import('node:path');
+    new Logger(join(project.xplanDir, 'logs'), { maxBytes: 1_048_576, keep: 3, fileLevel: 'info' }).error(error.message, {
+      code: error.code,
+      hint: error.hint,
+      ...(original instanceof Error && original !== error ? { stack: original.stack } : {}),
+    });
+  } catch {
+    // the error itself is what matters
+  }
 }
 
 function isCommanderError(error: unknown): error is Error & { code: string } {

@@ -55,7 +55,9 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .description('Assess a finished spec, plan it as a task DAG, and run it with Claude Code agents in git worktrees.')
     .version(version, '-V, --version', 'print the version')
     .option('--no-color', 'no colours in the output (also NO_COLOR=1)')
-    .option('--debug', 'print stack traces for errors (also XPLAN_DEBUG=1)')
+    .option('--debug', 'print stack traces for errors and log everything (also XPLAN_DEBUG=1)')
+    .option('--verbose', 'show more of what xplan does on stderr, and log it')
+    .option('--quiet', 'show only errors on stderr')
     .showSuggestionAfterError()
     .showHelpAfterError(false)
     .exitOverride()
@@ -315,10 +317,12 @@ export function buildProgram(ctx: CliContext, version: string): Command {
   async function runOptions(json: boolean) {
     const { renderRunEvent } = await import('../ui/render-run.js');
     const theme = await ctx.stdoutTheme();
+    const { levelsFrom } = await import('../adapters/logger.js');
     return {
       cwd: ctx.cwd,
       env: ctx.env,
       signals: true,
+      log: { ...levelsFrom(process.argv, ctx.env), stderr: (line: string) => process.stderr.write(`${line}\n`) },
       onEvent: (event: import('../core/run.js').RunEvent) => {
         const line = json ? JSON.stringify(event) : renderRunEvent(event, theme);
         if (line !== undefined) process.stdout.write(`${line}\n`);

@@ -15,6 +15,7 @@ import { renderAgentPrompt, type DependencyStatus } from '../core/agent-prompt.j
 import type { Config } from '../core/config.js';
 import { branchName, type Plan, type Task } from '../core/plan.js';
 import { pauseRun, type ControlChange } from '../core/run-control.js';
+import { redactSecrets } from '../core/secrets.js';
 import {
   applyVerdict,
   backoffMs,
@@ -400,11 +401,11 @@ export class Orchestrator {
       this.verifying.set(taskId, child);
       const result = await child.finally(() => this.verifying.delete(taskId));
       const output = String(result.all ?? '');
-      await writeFile(join(agent.dir, AGENT_FILES.verify), output);
+      await writeFile(join(agent.dir, AGENT_FILES.verify), redactSecrets(output));
       if (result.exitCode !== 0 || result.timedOut) {
         const why = result.timedOut ? `timed out after ${minutes} min` : `exited with ${result.exitCode ?? result.signal}`;
         const last = output.trim().split('\n').pop()?.trim();
-        const reason = `\`${command}\` ${why}${last ? `: ${last.slice(0, 200)}` : ''}`;
+        const reason = redactSecrets(`\`${command}\` ${why}${last ? `: ${last.slice(0, 200)}` : ''}`);
         return this.settleCommit(taskId, agent, (r) => applyVerdict(r, plan, taskId, { kind: 'failed', failure: 'verify', reason, commits, uncommitted, now: this.at() }), [
           { type: 'task.failed', taskId, failure: 'verify', reason, log: relative(project.root, join(agent.dir, AGENT_FILES.verify)) },
         ]);
@@ -452,7 +453,8 @@ export class Orchestrator {
       verify: run.verify,
       ...(context.length > 0 ? { context: context.join('\n\n') } : {}),
     });
-    await writeFile(join(dir, AGENT_FILES.prompt), prompt);
+    // The prompt is what the agent reads; with `secrets: warn` it may quote the spec's secrets, so only its owner reads it.
+    await writeFile(join(dir, AGENT_FILES.prompt), prompt, { mode: 0o600 });
     await this.writeAgentSpec(dir, placement.worktree, sessionId, false);
     const attempt: Attempt = { agent, branch: placement.branch, worktree: placement.worktree, sessionId, base: placement.base, startedAt: this.at() };
     // Recorded before the agent starts, so a crash right after starting it cannot lose it.

@@ -13,6 +13,7 @@ import { InputError, UsageError, XplanError } from '../core/errors.js';
 import { branchName, type Plan, type Task } from '../core/plan.js';
 import { ACTIVE_RUN_STATUSES, newRun, runIdFor, type RunEvent, type RunState } from '../core/run.js';
 import { resumeRun } from '../core/run-control.js';
+import { describeFindings, redactSecrets, scanSecrets } from '../core/secrets.js';
 import type { State } from '../core/state.js';
 import { findExecutable } from '../adapters/claude-code.js';
 import { readConfig } from '../adapters/config-file.js';
@@ -25,6 +26,7 @@ import { readSpecFiles, type SpecFile } from '../adapters/spec-file.js';
 import { StateStore } from '../adapters/state-store.js';
 import { planHash } from './approve.js';
 import { BeadsSync } from './beads-sync.js';
+import { Logger, type LoggerOptions } from '../adapters/logger.js';
 import { Orchestrator } from './orchestrator.js';
 import { statusOf, type StatusResult } from './status.js';
 
@@ -41,6 +43,8 @@ export interface RunOptions {
   pollMs?: number;
   /** Take over Ctrl-C: the first pauses the run, the second stops its agents. */
   signals?: boolean;
+  /** Log levels and where human log lines go (the CLI's stderr). */
+  log?: Pick<LoggerOptions, 'fileLevel' | 'stderrLevel' | 'stderr'>;
 }
 
 export interface DryRunTask {
@@ -55,7 +59,7 @@ export interface DryRunTask {
 }
 
 export type RunResult =
-  | { kind: 'dry-run'; runId: string; branching: Plan['branching']; concurrency: number; approved: boolean; tasks: DryRunTask[] }
+  | { kind: 'dry-run'; runId: string; branching: Plan['branching']; concurrency: number; approved: boolean; tasks: DryRunTask[]; secrets: string[]; secretsPolicy: Config['secrets'] }
   | { kind: 'run'; status: StatusResult; interrupted: boolean };
 
 const PROMPT_TEMPLATE = new URL('../../templates/agent-prompt.md', import.meta.url);
@@ -69,7 +73,17 @@ interface RunSetup {
   state: State;
   plan: Plan;
   specs: SpecFile[];
+  /** Secrets found in the specs, as `file:line: kind`. */
+  secrets: string[];
   template: string;
+}
+
+function refuseSecrets(setup: RunSetup): void {
+  const { secrets, config } = setup;
+  if (secrets.length === 0 || config.secrets !== 'block') return;
+  throw new XplanError('SECRETS_FOUND', `The spec holds ${secrets.length} secret(s), so no agent gets it: ${secrets.slice(0, 5).join(', ')}${secrets.length > 5 ? ', …' : ''}`, {
+    hint: 'Remove them from the spec, or set `secrets: redact` in .xplan/config.yaml to send it with each value replaced.',
+  });
 }
 
 async function loadSetup(cwd: string): Promise<RunSetup> {
@@ -84,7 +98,10 @@ async function loadSetup(cwd: string): Promise<RunSetup> {
     plan.spec.paths.map((p) => join(project.root, p)),
     project.root,
   );
-  return { project, config, store, files: new RunFiles(project.xplanDir), state, plan, specs, template: await readFile(PROMPT_TEMPLATE, 'utf8') };
+  const secrets = specs.flatMap((spec) => describeFindings(scanSecrets(spec.text), spec.path));
+  // With `redact`, agents get the spec with every secret value replaced.
+  const sent = config.secrets === 'redact' ? specs.map((spec) => ({ ...spec, text: redactSecrets(spec.text) })) : specs;
+  return { project, config, store, files: new RunFiles(project.xplanDir), state, plan, specs: sent, secrets, template: await readFile(PROMPT_TEMPLATE, 'utf8') };
 }
 
 export async function run(options: RunOptions): Promise<RunResult> {
@@ -120,7 +137,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
       });
       return { id: task.id, title: task.title, wave: task.wave, dependsOn: task.dependsOn, agent, branch, worktree: relative(project.root, worktree), prompt };
     });
-    return { kind: 'dry-run', runId, branching: plan.branching, concurrency: plan.branching === 'single' ? 1 : concurrency, approved, tasks };
+    return { kind: 'dry-run', runId, branching: plan.branching, concurrency: plan.branching === 'single' ? 1 : concurrency, approved, tasks, secrets: setup.secrets, secretsPolicy: config.secrets };
   }
 
   if (!approved) {
@@ -128,6 +145,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
       hint: 'Review it with `xplan show`, then `xplan approve`. `xplan run --dry-run` previews a draft.',
     });
   }
+  refuseSecrets(setup);
   const baseCommit = await headCommit(project.root);
   if (!baseCommit) throw new InputError('NO_COMMITS', 'The repository has no commit yet, so there is nothing to branch from', 'Commit something first (git commit --allow-empty -m init).');
   requireClaude(config, options.env, project.root);
@@ -148,6 +166,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     });
     await orchestrator.begin(runState, [
       { type: 'run.started', base: runState.base, branching: runState.branching, concurrency: runState.concurrency, tasks: Object.keys(runState.tasks), verify: runState.verify, pid: process.pid },
+      ...(setup.secrets.length > 0 ? [{ type: 'secrets.found', policy: config.secrets, findings: setup.secrets }] : []),
     ]);
     return await drive(orchestrator, options, plan, beads);
   } finally {
@@ -168,6 +187,7 @@ export async function resume(options: Omit<RunOptions, 'dryRun' | 'only' | 'conc
     throw new XplanError('PLAN_CHANGED', `The plan changed since run ${current.id} started`, { hint: 'Start a new run with `xplan run` after approving the plan.' });
   }
   const change = resumeRun(current);
+  refuseSecrets(setup);
   requireClaude(config, options.env, project.root);
   const lock = await acquireRunLock(project.xplanDir, current.id, now());
   try {
@@ -179,8 +199,11 @@ export async function resume(options: Omit<RunOptions, 'dryRun' | 'only' | 'conc
   }
 }
 
-async function orchestratorFor(setup: RunSetup, options: Pick<RunOptions, 'env' | 'onEvent' | 'pollMs'>, now: () => Date): Promise<{ orchestrator: Orchestrator; beads: BeadsSync | undefined }> {
-  const beads = await BeadsSync.open(setup.project.root, setup.state, setup.files, options.env, options.onEvent);
+async function orchestratorFor(setup: RunSetup, options: Pick<RunOptions, 'env' | 'onEvent' | 'pollMs' | 'log'>, now: () => Date): Promise<{ orchestrator: Orchestrator; beads: BeadsSync | undefined }> {
+  const logger = new Logger(join(setup.project.xplanDir, 'logs'), { ...setup.config.log, fileLevel: 'info', ...options.log });
+  const beads = await BeadsSync.open(setup.project.root, setup.state, setup.files, options.env, (failure) =>
+    logger.warn(`beads issue ${String(failure.issue)} of ${failure.taskId} was not set to ${String(failure.status)}: ${String(failure.error)}; \`xplan export beads --sync\` repairs it`, failure),
+  );
   const orchestrator = new Orchestrator({
     project: setup.project,
     config: setup.config,
@@ -194,6 +217,7 @@ async function orchestratorFor(setup: RunSetup, options: Pick<RunOptions, 'env' 
     now,
     pollMs: options.pollMs ?? 50,
     onEvent: (event) => {
+      logger.info(event.type, event);
       options.onEvent?.(event);
       beads?.onEvent(event);
     },

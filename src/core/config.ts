@@ -94,6 +94,17 @@ export const ConfigSchema = z
       })
       .strict()
       .default({}),
+    // xplan's own log, .xplan/logs/xplan.log: rotated past maxBytes, keeping `keep` older files.
+    log: z
+      .object({
+        maxBytes: z.number().int().min(1024).default(1_048_576),
+        keep: z.number().int().min(0).max(100).default(3),
+      })
+      .strict()
+      .default({}),
+    // What to do with credentials found in a spec before it goes to an agent: warn (send it, and say where they
+    // are), redact (send it with each value replaced by <REDACTED:kind>), or block (refuse to run).
+    secrets: z.enum(['warn', 'redact', 'block']).default('warn'),
     // auto: `xplan approve` exports the plan to beads when bd is on PATH.
     beads: z.enum(['auto', 'off']).default('off'),
     claude: z

@@ -37,12 +37,12 @@ const PATTERNS: Pattern[] = [
   { kind: 'npm-token', regex: /\bnpm_[A-Za-z0-9]{36}\b/g },
   { kind: 'jwt', regex: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
   // scheme://user:password@host: the password only.
-  { kind: 'url-password', regex: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:@/'"]+:([^\s@/'"]+)@[^\s/'"]/gi, group: 1, accept: notPlaceholder },
+  { kind: 'url-password', regex: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:@/'"\\]+:([^\s@/'"\\]+)@[^\s/'"\\]/gi, group: 1, accept: notPlaceholder },
   { kind: 'bearer-token', regex: /\bBearer\s+([A-Za-z0-9._~+/-]{20,}=*)/g, group: 1, accept: (v) => entropy(v) >= 3.5 },
   // name = value, name: value, "name": "value"
   {
     kind: 'password',
-    regex: /\b[A-Za-z0-9_-]*(?:password|passwd|pwd|passphrase)\b["']?\s*[:=]\s*["']?([^\s"',;`)]{6,})/gi,
+    regex: /\b[A-Za-z0-9_-]*(?:password|passwd|pwd|passphrase)\b["']?\s*[:=]\s*["']?([^\s"',;`)\\]{6,})/gi,
     group: 1,
     accept: notPlaceholder,
   },
@@ -94,6 +94,28 @@ export function redactSecrets(text: string): string {
     at = f.end;
   }
   return out + text.slice(at);
+}
+
+/** A JSON value with every string in it redacted: the structure, and so the JSON, stays intact. */
+export function redactDeep<T>(value: T): T {
+  if (typeof value === 'string') return redactSecrets(value) as T;
+  if (Array.isArray(value)) return value.map((item) => redactDeep(item)) as T;
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = redactDeep(item);
+    return out as T;
+  }
+  return value;
+}
+
+/** A line of JSON (a transcript event) redacted inside its strings; other text redacted as text. */
+export function redactJsonLine(line: string): string {
+  if (!mayHoldSecret(line)) return line;
+  try {
+    return JSON.stringify(redactDeep(JSON.parse(line)));
+  } catch {
+    return redactSecrets(line);
+  }
 }
 
 /** Findings as people read them: `line 12: github-token`, never the value. */

@@ -45,6 +45,8 @@ export function renderRunEvent(e: RunEvent, theme: Theme): string | undefined {
       return `${theme.dim('↷')} ${task} skipped: ${e.reason}`;
     case 'task.done':
       return `${theme.ok('✓')} ${task} completed by hand (${e.by}): ${e.reason}`;
+    case 'secrets.found':
+      return `${theme.warn('!')} the spec holds ${(e.findings as string[]).length} secret(s) (${(e.findings as string[]).join(', ')}); ${e.policy === 'redact' ? 'agents get them as <REDACTED:kind>' : 'agents see them (secrets: warn); set `secrets: redact` or `block` in .xplan/config.yaml to change that'}`;
     case 'beads.failed':
       return `${theme.warn('!')} ${task} beads issue ${e.issue} not set to ${e.status}: ${e.error} (the run goes on; \`xplan export beads --sync\` repairs it)`;
     case 'run.ended':
@@ -63,6 +65,9 @@ export function renderDryRun(result: DryRun, theme: Theme): string {
     theme.bold(`Dry run: ${result.tasks.length} tasks, ${result.concurrency} at a time, ${result.branching} branching (run id like ${result.runId})`),
   ];
   if (!result.approved) lines.push(theme.warn('The plan is not approved yet: `xplan approve` before `xplan run`.'));
+  if (result.secrets.length > 0) {
+    lines.push(theme.warn(`The spec holds ${result.secrets.length} secret(s): ${result.secrets.join(', ')}. ${result.secretsPolicy === 'redact' ? 'The prompts below carry them redacted.' : result.secretsPolicy === 'block' ? '`xplan run` will refuse to start (secrets: block).' : 'Agents will see them (secrets: warn).'}`));
+  }
   let wave = 0;
   for (const task of result.tasks) {
     if (task.wave !== wave) {

@@ -1,0 +1,82 @@
+/** Secrets never reach xplan's files: an agent (the real claude) prints one, and every file under .xplan/ is searched. */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { runXplan, runXplanAsync, writeFiles } from '../support/cli.js';
+import { commitSteps, startModelServer } from '../support/model-server.mjs';
+import { approvedRepo, claudeEnv, git, runConfig } from '../support/run-repo.js';
+
+const TOKEN = 'ghp_Zq8Wm3Xn5Yp7Rs2Tv4Ux6Vz9Ab1Cd3Ef5Gh7';
+const DB_PASSWORD = 'Tr0ub4dor-3x-9q';
+
+/** Every file under dir, worktrees excluded (they hold the user's own files), with the paths that contain `needle`. */
+function filesContaining(dir: string, needle: string): string[] {
+  const hits: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const path = join(d, name);
+      if (path.includes('/.xplan/worktrees')) continue;
+      if (statSync(path).isDirectory()) walk(path);
+      else if (readFileSync(path).includes(needle)) hits.push(path);
+    }
+  };
+  walk(dir);
+  return hits;
+}
+
+let server: Awaited<ReturnType<typeof startModelServer>> | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+it('an agent that prints a secret: no file under .xplan/ holds it, the transcript holds <REDACTED:kind>', async () => {
+  server = await startModelServer((c) => {
+    if (c.turn === 0) return { tool: 'Bash', input: { command: `echo "GITHUB_TOKEN=${TOKEN}"`, description: 'Show the token' } };
+    const step = commitSteps(c);
+    return step.text ? { text: `I found the token ${TOKEN} and the database URL postgres://app:${DB_PASSWORD}@db/app.` } : step;
+  });
+  // The agent also fails verify with the secret in its output, so it lands in a reason and verify.log.
+  // (The command itself only holds it base64-encoded: the agent is told the command, and that is not a leak.)
+  const repo = approvedRepo([{ title: 'Write the hello file' }], runConfig({ verify: `echo "password: $(echo ${Buffer.from(DB_PASSWORD).toString('base64')} | base64 -d)" && exit 1` }));
+  git(repo, ['commit', '-q', '--allow-empty', '-m', 'base']);
+  const result = await runXplanAsync(['run'], { cwd: repo, env: claudeEnv(server.url) });
+  expect(result.code, result.stdout + result.stderr).toBe(1);
+  expect(result.stdout + result.stderr).not.toContain(TOKEN);
+  expect(filesContaining(join(repo, '.xplan'), TOKEN)).toEqual([]);
+  expect(filesContaining(join(repo, '.xplan'), DB_PASSWORD)).toEqual([]);
+  const run = JSON.parse(runXplan(['status', '--json'], { cwd: repo }).stdout) as { run: { id: string }; tasks: Array<{ label: string; reason: string }> };
+  expect(run.tasks[0]).toMatchObject({ label: 'failed: verify' });
+  expect(run.tasks[0]!.reason).toContain('password: <REDACTED:password>');
+  const transcript = readFileSync(join(repo, `.xplan/runs/${run.run.id}/agent-1/transcript.jsonl`), 'utf8');
+  expect(transcript).toContain('<REDACTED:github-token>');
+  expect(transcript).toContain('<REDACTED:url-password>');
+  for (const line of transcript.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+  expect(runXplan(['logs', 'T1'], { cwd: repo }).stdout).toContain('GITHUB_TOKEN=<REDACTED:github-token>');
+  expect(readFileSync(join(repo, '.xplan/logs/xplan.log'), 'utf8')).toContain('"msg":"run.started"');
+}, 120_000);
+
+it('a spec with a secret: warn says where, redact sends it redacted, block refuses to run', async () => {
+  server = await startModelServer((c) => commitSteps(c));
+  const spec = `# Greeting files\n\nFix the missing greeting files. Deploy with GITHUB_TOKEN=${TOKEN}.\n`;
+  const repo = approvedRepo([{ title: 'Write the hello file' }], runConfig());
+  writeFiles(repo, { 'spec.md': spec });
+  // The plan's spec hash changed, but its tasks did not: still approved.
+  const warn = runXplan(['run', '--dry-run'], { cwd: repo });
+  expect(warn.stdout).toContain('The spec holds 1 secret(s): spec.md:3: github-token. Agents will see them (secrets: warn).');
+
+  writeFiles(repo, { '.xplan/config.yaml': `${runConfig()}secrets: block\n` });
+  const block = runXplan(['run'], { cwd: repo, env: claudeEnv(server.url) });
+  expect(block.code).toBe(2);
+  expect(block.stderr).toContain('The spec holds 1 secret(s), so no agent gets it: spec.md:3: github-token');
+  expect(block.stderr).not.toContain(TOKEN);
+
+  writeFiles(repo, { '.xplan/config.yaml': `${runConfig()}secrets: redact\n` });
+  const redact = await runXplanAsync(['run'], { cwd: repo, env: claudeEnv(server.url) });
+  expect(redact.code, redact.stdout + redact.stderr).toBe(0);
+  expect(redact.stdout).toContain('agents get them as <REDACTED:kind>');
+  const prompt = server.requests.find((r) => r.turn === 0)!.prompt;
+  expect(prompt).toContain('Deploy with GITHUB_TOKEN=<REDACTED:github-token>.');
+  expect(prompt).not.toContain(TOKEN);
+  expect(filesContaining(join(repo, '.xplan'), TOKEN)).toEqual([]);
+}, 120_000);
