@@ -4,7 +4,7 @@
  * the caller read (compare-and-swap). The previous good state is kept as `state.json.bak`. A corrupt state file is
  * never overwritten.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { XplanError } from '../core/errors.js';
@@ -151,6 +151,11 @@ export class StateStore {
         await rm(this.lockPath, { force: true }); // stale: its process is gone
         continue;
       }
+      // A writer killed between creating the lock and writing its holder leaves it empty: stale after a moment.
+      if (!holder && (await lockAgeMs(this.lockPath)) > 1000) {
+        await rm(this.lockPath, { force: true });
+        continue;
+      }
       if (Date.now() > deadline) throw new StateLockedError(this.lockPath, holder ?? { pid: 0, host: 'unknown', since: 'unknown' });
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -162,5 +167,13 @@ export class StateStore {
     } catch {
       return undefined; // vanished or half-written: the next attempt decides
     }
+  }
+}
+
+async function lockAgeMs(path: string): Promise<number> {
+  try {
+    return Date.now() - (await stat(path)).mtimeMs;
+  } catch {
+    return 0;
   }
 }

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, readdirSync, utimesSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +25,16 @@ describe('StateStore', () => {
     await store.update((s) => s);
     expect(JSON.parse(readFileSync(store.backupPath, 'utf8')).revision).toBe(1);
     expect(readdirSync(dir).sort()).toEqual(['.gitignore', 'state.json', 'state.json.bak']);
+  });
+
+  it('reclaims an empty lock left by a writer killed before it wrote its name', async () => {
+    const dir = xplanDir();
+    const store = new StateStore(dir, { lockTimeoutMs: 4000 });
+    await store.update((s) => s);
+    writeFileSync(join(dir, 'state.lock'), '');
+    utimesSync(join(dir, 'state.lock'), new Date(Date.now() - 5000), new Date(Date.now() - 5000));
+    expect((await store.update((s) => s)).revision).toBe(2);
+    expect(existsSync(join(dir, 'state.lock'))).toBe(false);
   });
 
   it('refuses a write based on a stale revision (compare-and-swap)', async () => {
