@@ -353,7 +353,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--json', 'print the result as JSON')
     .action(async (o: { now?: boolean }) => {
       const { pause } = await import('../commands/control.js');
-      ctx.outcome = controlOutcome(await pause({ cwd: ctx.cwd, now: o.now ?? false }));
+      ctx.outcome = controlOutcome(await pause({ cwd: ctx.cwd, env: ctx.env, now: o.now ?? false }));
     });
 
   program
@@ -367,7 +367,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .action(async (taskId: string, o: { context?: string; contextFile?: string; fresh?: boolean }) => {
       if (o.context !== undefined && o.contextFile !== undefined) throw new UsageError('--context and --context-file cannot be used together', 'Put all of the context in one of them.');
       const { retry } = await import('../commands/control.js');
-      ctx.outcome = controlOutcome(await retry({ cwd: ctx.cwd, taskId, context: o.context, contextFile: o.contextFile, fresh: o.fresh ?? false }));
+      ctx.outcome = controlOutcome(await retry({ cwd: ctx.cwd, env: ctx.env, taskId, context: o.context, contextFile: o.contextFile, fresh: o.fresh ?? false }));
     });
 
   program
@@ -379,7 +379,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--json', 'print the result as JSON')
     .action(async (taskId: string, o: { cascade?: boolean; reason?: string }) => {
       const { skip } = await import('../commands/control.js');
-      ctx.outcome = controlOutcome(await skip({ cwd: ctx.cwd, taskId, cascade: o.cascade ?? false, reason: o.reason }));
+      ctx.outcome = controlOutcome(await skip({ cwd: ctx.cwd, env: ctx.env, taskId, cascade: o.cascade ?? false, reason: o.reason }));
     });
 
   program
@@ -390,7 +390,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--json', 'print the result as JSON')
     .action(async (taskId: string, o: { reason: string }) => {
       const { done } = await import('../commands/control.js');
-      ctx.outcome = controlOutcome(await done({ cwd: ctx.cwd, taskId, reason: o.reason }));
+      ctx.outcome = controlOutcome(await done({ cwd: ctx.cwd, env: ctx.env, taskId, reason: o.reason }));
     });
 
   program

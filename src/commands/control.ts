@@ -31,7 +31,7 @@ export interface ControlResult {
 
 type Change = (run: RunState, plan: Plan, by: string, at: string) => ControlChange;
 
-async function control(cwd: string, change: Change, describe: (run: RunState, stopped: string[]) => string, now: () => Date = () => new Date()): Promise<ControlResult> {
+async function control(cwd: string, env: NodeJS.ProcessEnv, change: Change, describe: (run: RunState, stopped: string[]) => string, now: () => Date = () => new Date()): Promise<ControlResult> {
   const project = findProject(cwd);
   const store = new StateStore(project.xplanDir);
   const state = project.inGitRepo ? await store.read() : undefined;
@@ -51,7 +51,7 @@ async function control(cwd: string, change: Change, describe: (run: RunState, st
   const grace = config.run.stopGraceSeconds * 1000;
   await Promise.all((applied?.stop ?? []).map((s) => stopAgent(files.agentDir(run.id, s.attempt.agent), grace)));
   const stopped = (applied?.stop ?? []).map((s) => s.taskId);
-  const beads = await BeadsSync.open(project.root, state, files, process.env);
+  const beads = await BeadsSync.open(project.root, state, files, env);
   for (const event of events) beads?.onEvent(event);
   await beads?.drain();
   const driven = (await runLockHolder(project.xplanDir))?.runId === run.id;
@@ -60,9 +60,10 @@ async function control(cwd: string, change: Change, describe: (run: RunState, st
   return { run: { id: run.id, status: run.status }, message: describe(run, stopped), stopped, driven, ...(next ? { next } : {}) };
 }
 
-export function pause(options: { cwd: string; now: boolean }): Promise<ControlResult> {
+export function pause(options: { cwd: string; env: NodeJS.ProcessEnv; now: boolean }): Promise<ControlResult> {
   return control(
     options.cwd,
+    options.env,
     (run, _plan, by) => pauseRun(run, { now: options.now, by: options.now ? `xplan pause --now (${by})` : `xplan pause (${by})` }),
     (run, stopped) =>
       options.now
@@ -71,18 +72,20 @@ export function pause(options: { cwd: string; now: boolean }): Promise<ControlRe
   );
 }
 
-export async function retry(options: { cwd: string; taskId: string; context?: string; contextFile?: string; fresh: boolean }): Promise<ControlResult> {
+export async function retry(options: { cwd: string; env: NodeJS.ProcessEnv; taskId: string; context?: string; contextFile?: string; fresh: boolean }): Promise<ControlResult> {
   const context = options.contextFile ? await readContextFile(options.cwd, options.contextFile) : options.context;
   return control(
     options.cwd,
+    options.env,
     (run, plan) => retryTask(run, plan, options.taskId, { ...(context ? { context } : {}), fresh: options.fresh }),
     (run) => `${options.taskId} will run again as a new attempt${options.fresh ? ' from a fresh branch' : ' continuing from its last branch'}${context ? ', with your context added to its prompt' : ''} (${run.tasks[options.taskId]!.state}).`,
   );
 }
 
-export function skip(options: { cwd: string; taskId: string; cascade: boolean; reason?: string }): Promise<ControlResult> {
+export function skip(options: { cwd: string; env: NodeJS.ProcessEnv; taskId: string; cascade: boolean; reason?: string }): Promise<ControlResult> {
   return control(
     options.cwd,
+    options.env,
     (run, plan) => skipTask(run, plan, options.taskId, { cascade: options.cascade, ...(options.reason ? { reason: options.reason } : {}) }),
     (run, stopped) => {
       const skipped = Object.entries(run.tasks).filter(([, t]) => t.state === 'skipped').map(([id]) => id);
@@ -91,9 +94,10 @@ export function skip(options: { cwd: string; taskId: string; cascade: boolean; r
   );
 }
 
-export function done(options: { cwd: string; taskId: string; reason: string }): Promise<ControlResult> {
+export function done(options: { cwd: string; env: NodeJS.ProcessEnv; taskId: string; reason: string }): Promise<ControlResult> {
   return control(
     options.cwd,
+    options.env,
     (run, plan, by, at) => forceDone(run, plan, options.taskId, { reason: options.reason, by, at }),
     (_run, stopped) => `${options.taskId} is completed by hand${stopped.length ? ' (its agent was stopped)' : ''}; its dependents are released.`,
   );

@@ -47,8 +47,6 @@ export function renderRunEvent(e: RunEvent, theme: Theme): string | undefined {
       return `${theme.ok('✓')} ${task} completed by hand (${e.by}): ${e.reason}`;
     case 'secrets.found':
       return `${theme.warn('!')} the spec holds ${(e.findings as string[]).length} secret(s) (${(e.findings as string[]).join(', ')}); ${e.policy === 'redact' ? 'agents get them as <REDACTED:kind>' : 'agents see them (secrets: warn); set `secrets: redact` or `block` in .xplan/config.yaml to change that'}`;
-    case 'beads.failed':
-      return `${theme.warn('!')} ${task} beads issue ${e.issue} not set to ${e.status}: ${e.error} (the run goes on; \`xplan export beads --sync\` repairs it)`;
     case 'run.ended':
       return undefined; // the status summary follows
     default:
