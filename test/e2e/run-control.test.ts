@@ -223,6 +223,22 @@ describe('agents that run too long', () => {
   }, 120_000);
 });
 
+describe('status --watch', () => {
+  it('follows a run from another terminal until it ends, printing each change', async () => {
+    server = await startModelServer((c) => ({ ...commitSteps(c), ...(c.turn === 0 ? { delayMs: 1200 } : {}) }));
+    const repo = approvedRepo(three.slice(0, 2), runConfig({ concurrency: 1 }));
+    const orchestrator = startXplan(['run'], { cwd: repo, env: claudeEnv(server.url) });
+    await waitForEvent(repo, (e) => e.type === 'task.dispatched');
+    const watch = await runXplanAsync(['status', '--watch'], { cwd: repo, timeoutMs: 60_000 });
+    expect((await orchestrator.done).code).toBe(0);
+    expect(watch.code, watch.stderr).toBe(0);
+    // Frames while it ran, then the final state.
+    expect(watch.stdout).toContain('· running ·');
+    expect(watch.stdout).toMatch(/0\/2 done · 1 running · 1 ready/);
+    expect(watch.stdout.trimEnd()).toMatch(/· completed ·[\s\S]*2\/2 done · 2 unverified[\s\S]*Usage: [^\n]+$/);
+  }, 120_000);
+});
+
 describe('other terminals while the run writes', () => {
   it('status and skip from other processes during a run are safe: every command answers, nothing is lost', async () => {
     server = await startModelServer((c) => ({ ...commitSteps(c), delayMs: 100 }));
