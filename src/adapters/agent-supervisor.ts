@@ -4,13 +4,13 @@
  * only watches these files, so an agent and its output outlive an orchestrator that crashes or is stopped.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, createWriteStream, openSync, closeSync, readSync, fstatSync } from 'node:fs';
+import { appendFileSync, createWriteStream, openSync, closeSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { AgentExit, ResultEvent } from '../core/agent-result.js';
 import { redactJsonLine, redactSecrets } from '../core/secrets.js';
-import { AGENT_FILES, readJsonIfPresent, writeJsonAtomic } from './run-files.js';
+import { AGENT_FILES, readJsonIfPresent, readTail, writeJsonAtomic } from './run-files.js';
 
 /** agent.json: what the supervisor runs. */
 export interface AgentSpec {
@@ -42,7 +42,7 @@ export async function superviseAgent(dir: string): Promise<number> {
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => {});
 
   const stdin = openSync(join(dir, spec.stdin ?? AGENT_FILES.prompt), 'r');
-  const stderr = openSync(join(dir, AGENT_FILES.stderr), 'a+'); // read back for the tail in exit.json
+  const stderr = openSync(join(dir, AGENT_FILES.stderr), 'a');
   const child = spawn(spec.command, spec.args, { cwd: spec.cwd, stdio: [stdin, 'pipe', 'pipe'], env: process.env });
   closeSync(stdin);
   // stderr is redacted too, line by line, before it reaches the disk.
@@ -76,8 +76,9 @@ export async function superviseAgent(dir: string): Promise<number> {
   const { code, signal } = await closed;
   await stderrDone;
   await new Promise<void>((resolve, reject) => transcript.end((error?: Error | null) => (error ? reject(error) : resolve())));
-  await writeExit(dir, { exitCode: code, signal, ...seen, stderrTail: tail(stderr, 2048), startedAt, endedAt: new Date().toISOString(), lines });
   closeSync(stderr);
+  const stderrTail = (await readTail(join(dir, AGENT_FILES.stderr), 2048)) || undefined;
+  await writeExit(dir, { exitCode: code, signal, ...seen, stderrTail, startedAt, endedAt: new Date().toISOString(), lines });
   return 0;
 }
 
@@ -94,15 +95,6 @@ function note(line: string, seen: Pick<AgentExit, 'result' | 'apiError' | 'rateL
   if (event.type === 'result') seen.result = event as ResultEvent;
   else if (event.type === 'rate_limit_event') seen.rateLimit = event.rate_limit_info;
   else if (event.type === 'assistant' && typeof event.error === 'string') seen.apiError = event.error;
-}
-
-function tail(fd: number, bytes: number): string | undefined {
-  const size = fstatSync(fd).size;
-  if (size === 0) return undefined;
-  const length = Math.min(size, bytes);
-  const buffer = Buffer.alloc(length);
-  readSync(fd, buffer, 0, length, size - length);
-  return buffer.toString('utf8');
 }
 
 async function writeExit(dir: string, exit: AgentExit): Promise<void> {

@@ -4,7 +4,7 @@
  *   .xplan/worktrees/<run>/agent-<n>/  the agent's git worktree
  *   .xplan/events.jsonl                every transition, one JSON object per line, never rewritten
  */
-import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, open, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { RunEvent } from '../core/run.js';
@@ -61,5 +61,25 @@ export async function readJsonIfPresent<T>(path: string): Promise<T | undefined>
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
+  }
+}
+
+/** The last `bytes` of a file, or '' when there is none. */
+export async function readTail(path: string, bytes: number): Promise<string> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, bytes);
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, size - length);
+    return buffer.toString('utf8');
+  } finally {
+    await handle.close();
   }
 }

@@ -4,10 +4,9 @@
  * between the two, the next writer finds them in the outbox and appends what is missing. So no event is lost, and
  * state.json is always whole.
  */
-import { open } from 'node:fs/promises';
 import type { State } from '../core/state.js';
 import type { RunEvent, RunState } from '../core/run.js';
-import type { RunFiles } from './run-files.js';
+import { readTail, type RunFiles } from './run-files.js';
 import type { StateStore } from './state-store.js';
 
 export type EventDraft = { type: string; taskId?: string } & Record<string, unknown>;
@@ -36,18 +35,18 @@ export class RunJournal {
     let written: RunEvent[] = [];
     const state = await this.store.update(
       (current) => {
-        const run = change(current.run ? runOf(current) : undefined);
+        const run = change(current.run);
         const at = this.now().toISOString();
         const drafts = typeof events === 'function' ? events(run) : events;
         written = drafts.map((e, i) => ({ ...e, at, runId: run.id, id: `${run.id}:${current.revision + 1}:${i}` }));
-        return { ...current, run: { ...run, outbox: written } as unknown as State['run'] };
+        return { ...current, run: { ...run, outbox: written } };
       },
       {
-        beforeWrite: async (current) => this.flush(current.run ? runOf(current).outbox : undefined),
+        beforeWrite: async (current) => this.flush(current.run?.outbox),
         afterWrite: async () => this.files.appendEvents(written),
       },
     );
-    return { run: runOf(state), events: written };
+    return { run: state.run!, events: written };
   }
 
   /** Appends the outbox events that did not reach events.jsonl (the writer crashed between the two writes). */
@@ -56,28 +55,5 @@ export class RunJournal {
     const tail = await readTail(this.files.eventsFile, 256 * 1024);
     const missing = outbox.filter((e) => !e.id || !tail.includes(`"id":"${e.id}"`));
     await this.files.appendEvents(missing);
-  }
-}
-
-export function runOf(state: State): RunState {
-  return state.run as unknown as RunState;
-}
-
-async function readTail(path: string, bytes: number): Promise<string> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw error;
-  }
-  try {
-    const { size } = await handle.stat();
-    const length = Math.min(size, bytes);
-    const buffer = Buffer.alloc(length);
-    await handle.read(buffer, 0, length, size - length);
-    return buffer.toString('utf8');
-  } finally {
-    await handle.close();
   }
 }

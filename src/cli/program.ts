@@ -401,11 +401,12 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .action(async (o: { json?: boolean; watch?: boolean }) => {
       const { status } = await import('../commands/status.js');
       const { renderStatus } = await import('../ui/render-status.js');
+      const { isActiveRun } = await import('../core/run.js');
       let result = await status({ cwd: ctx.cwd });
       if (o.watch) {
         const theme = await ctx.stdoutTheme();
         let last = '';
-        while (!result.run.orphaned && ['running', 'waiting', 'paused'].includes(result.run.status)) {
+        while (!result.run.orphaned && isActiveRun(result.run)) {
           const frame = o.json ? JSON.stringify(result) : renderStatus(result, theme);
           // On a terminal the frame replaces the last one; elsewhere only changes are printed.
           if (process.stdout.isTTY && !o.json) process.stdout.write(`\x1b[H\x1b[2J${frame}\n`);

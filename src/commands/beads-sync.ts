@@ -4,7 +4,7 @@
  * closed with the given reason. bd calls are queued one at a time and retried; a bd failure is recorded and never
  * stops the run (`xplan export beads --sync` repairs any drift).
  */
-import type { BeadsStatus } from '../core/beads-map.js';
+import { completedReason, doneReason, type BeadsChange } from '../core/beads-map.js';
 import type { RunEvent } from '../core/run.js';
 import type { State } from '../core/state.js';
 import { BeadsCli } from '../adapters/beads.js';
@@ -45,7 +45,7 @@ export class BeadsSync {
     return this.queue;
   }
 
-  private async apply(event: RunEvent, id: string, change: { status: BeadsStatus; assignee?: string; reason?: string }): Promise<void> {
+  private async apply(event: RunEvent, id: string, change: BeadsChange): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await applyStatus(this.bd, id, change);
@@ -72,13 +72,14 @@ export class BeadsSync {
   }
 }
 
-function statusFor(e: RunEvent): { status: BeadsStatus; assignee?: string; reason?: string } | undefined {
+/** What beads shows after a run event, for the events that change a task. */
+function statusFor(e: RunEvent): BeadsChange | undefined {
   switch (e.type) {
     case 'task.dispatched':
     case 'task.resumed':
       return { status: 'in_progress', assignee: `agent-${e.agent}` };
     case 'task.completed':
-      return { status: 'closed', reason: `${e.verified ? 'Completed' : 'Completed, unverified'} on branch ${e.branch}${e.verified ? ' (verify passed)' : ' (no verify command)'}` };
+      return { status: 'closed', reason: completedReason(String(e.branch), e.verified === true) };
     case 'task.failed':
       return { status: 'blocked', reason: `failed: ${e.failure}: ${e.reason}` };
     case 'task.blocked':
@@ -86,7 +87,7 @@ function statusFor(e: RunEvent): { status: BeadsStatus; assignee?: string; reaso
     case 'task.skipped':
       return { status: 'deferred', reason: `skipped: ${e.reason}` };
     case 'task.done':
-      return { status: 'closed', reason: `Done by hand (${e.by}): ${e.reason}` };
+      return { status: 'closed', reason: doneReason(String(e.by), String(e.reason)) };
     default:
       return undefined;
   }

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readdir, rmdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { InputError, UsageError } from '../core/errors.js';
-import { ACTIVE_RUN_STATUSES, type RunState } from '../core/run.js';
+import { isActiveRun } from '../core/run.js';
 import { branchesUnder, currentBranch, deleteBranch, headCommit, pruneWorktrees, removeWorktree, uncommittedFiles, unmergedCount } from '../adapters/git.js';
 import { findProject } from '../adapters/project.js';
 import { StateStore } from '../adapters/state-store.js';
@@ -42,8 +42,8 @@ export async function clean(options: CleanOptions): Promise<CleanResult> {
   const maxAgeMs = options.olderThan !== undefined ? parseAge(options.olderThan) : undefined;
 
   const state = await new StateStore(project.xplanDir).read();
-  const active = state?.run as unknown as RunState | undefined;
-  const activeId = active && (ACTIVE_RUN_STATUSES as readonly string[]).includes(active.status) ? active.id : undefined;
+  const active = state?.run;
+  const activeId = isActiveRun(active) ? active!.id : undefined;
   const worktreesDir = join(project.xplanDir, 'worktrees');
   const ids = existsSync(worktreesDir) ? (await readdir(worktreesDir)).sort() : [];
   if (options.run !== undefined && !ids.includes(options.run)) {

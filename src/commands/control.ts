@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { forceDone, pauseRun, retryTask, skipTask, type ControlChange } from '../core/run-control.js';
-import type { RunState } from '../core/run.js';
+import { isActiveRun, type RunState } from '../core/run.js';
 import { stopAgent } from '../adapters/agent-process.js';
 import { readConfig } from '../adapters/config-file.js';
 import { findProject } from '../adapters/project.js';
@@ -55,7 +55,7 @@ async function control(cwd: string, env: NodeJS.ProcessEnv, change: Change, desc
   for (const event of events) beads?.onEvent(event);
   await beads?.drain();
   const driven = (await runLockHolder(project.xplanDir))?.runId === run.id;
-  const active = ['running', 'waiting', 'paused'].includes(run.status);
+  const active = isActiveRun(run);
   const next = driven ? undefined : active ? 'Continue the run with `xplan resume`.' : undefined;
   return { run: { id: run.id, status: run.status }, message: describe(run, stopped), stopped, driven, ...(next ? { next } : {}) };
 }

@@ -10,7 +10,7 @@ import { derivePlan } from '../core/plan-derive.js';
 import { PlanEditError, removeTask, type EditResult } from '../core/plan-edit.js';
 import { parseSpec, type ParsedSpec } from '../core/spec.js';
 import type { State } from '../core/state.js';
-import { ACTIVE_RUN_STATUSES } from '../core/run.js';
+import { isActiveRun } from '../core/run.js';
 import { readConfig } from '../adapters/config-file.js';
 import { findProject, type Project } from '../adapters/project.js';
 import { readSpecFile } from '../adapters/spec-file.js';
@@ -30,7 +30,7 @@ export async function loadPlanForEdit(cwd: string): Promise<{ project: Project; 
   const store = new StateStore(project.xplanDir);
   const state = await store.read();
   if (!state?.plan) throw new InputError('NO_PLAN', 'There is no saved plan in this repository', 'Run `xplan plan <spec.md>` to create one.');
-  if (state.run && (ACTIVE_RUN_STATUSES as readonly string[]).includes(state.run.status)) {
+  if (state.run && isActiveRun(state.run)) {
     throw new XplanError('RUN_IN_PROGRESS', `Run ${state.run.id} is ${state.run.status}: the plan cannot change while agents work from it`, {
       hint: 'Cancel the run and re-plan: stop it with `xplan pause --now`, then edit or run `xplan plan` again.',
     });

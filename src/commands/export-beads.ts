@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
-import { beadsGraph, beadsJsonl, beadsStatusOf, type BeadsIssue } from '../core/beads-map.js';
+import { beadsGraph, beadsJsonl, beadsStatusOf, type BeadsChange, type BeadsIssue } from '../core/beads-map.js';
 import { InputError, XplanError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import type { RunState } from '../core/run.js';
@@ -131,7 +131,7 @@ export async function exportBeads(options: ExportOptions): Promise<ExportResult>
     counts.dependenciesRemoved++;
   }
 
-  const run = state.run as unknown as RunState | undefined;
+  const run = state.run;
   if (options.sync && run && run.planHash === planHash(plan.tasks)) {
     for (const taskId of Object.keys(run.tasks)) {
       const id = mapping[taskId];
@@ -150,7 +150,7 @@ export async function exportBeads(options: ExportOptions): Promise<ExportResult>
   return { mode: 'bd', dryRun: dry, tool: bd.command, version: bd.version, actions, counts, mapping };
 }
 
-export async function applyStatus(bd: BeadsCli, id: string, want: NonNullable<ReturnType<typeof beadsStatusOf>>): Promise<void> {
+export async function applyStatus(bd: BeadsCli, id: string, want: BeadsChange): Promise<void> {
   if (want.status === 'closed') await bd.close(id, want.reason ?? 'completed');
   else await bd.setStatus(id, want.status, { ...(want.assignee ? { assignee: want.assignee } : {}), ...(want.reason ? { notes: want.reason } : {}) });
 }

@@ -30,7 +30,7 @@ export interface LogsResult {
 export async function logs(options: LogsOptions): Promise<LogsResult> {
   const project = findProject(options.cwd);
   const state = project.inGitRepo ? await new StateStore(project.xplanDir).read() : undefined;
-  const run = state?.run as unknown as RunState | undefined;
+  const run = state?.run;
   if (!run) throw new InputError('NO_RUN', 'No run has started in this repository', 'Start one with `xplan run`.');
   const entry = run.tasks[options.taskId];
   if (!entry) {

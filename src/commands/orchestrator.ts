@@ -24,6 +24,7 @@ import {
   endAttempt,
   finalStatus,
   isSettled,
+  lastAttempt,
   nextRetryAt,
   startAttempt,
   stateLabel,
@@ -41,7 +42,7 @@ import { addWorktree, branchHead, commitsSince, isValidBranchName, mergeBranches
 import type { Project } from '../adapters/project.js';
 import { isAlive } from '../adapters/run-lock.js';
 import { AGENT_FILES, readJsonIfPresent, writeJsonAtomic, type RunFiles } from '../adapters/run-files.js';
-import { runOf, type EventDraft, type RunJournal } from '../adapters/run-journal.js';
+import type { EventDraft, RunJournal } from '../adapters/run-journal.js';
 import type { StateStore } from '../adapters/state-store.js';
 
 export interface OrchestratorDeps {
@@ -136,7 +137,7 @@ export class Orchestrator {
     await this.commit(() => change.run, change.events);
     for (const [taskId, entry] of Object.entries(this.run.tasks)) {
       if (!BUSY.has(entry.state)) continue;
-      const attempt = entry.attempts[entry.attempts.length - 1];
+      const attempt = lastAttempt(entry);
       if (!attempt) continue;
       const dir = this.deps.files.agentDir(this.run.id, attempt.agent);
       const pids = await readPids(dir);
@@ -224,7 +225,7 @@ export class Orchestrator {
     if (ino === this.stateInode) return;
     const state = await this.deps.store.read();
     if (!state?.run) return;
-    this.run = runOf(state);
+    this.run = state.run;
     this.stateInode = ino;
   }
 
@@ -298,7 +299,7 @@ export class Orchestrator {
     return this.commit(
       (r) => {
         const entry = r.tasks[taskId];
-        applied = entry !== undefined && BUSY.has(entry.state) && entry.attempts[entry.attempts.length - 1]?.agent === agent.attempt.agent;
+        applied = entry !== undefined && BUSY.has(entry.state) && lastAttempt(entry)?.agent === agent.attempt.agent;
         return applied ? change(r) : r;
       },
       () => (applied ? events : []),
@@ -418,7 +419,7 @@ export class Orchestrator {
 
   private async dispatch(task: Task): Promise<void> {
     const entry = this.run.tasks[task.id]!;
-    const previous = entry.attempts[entry.attempts.length - 1];
+    const previous = lastAttempt(entry);
     if (entry.state === 'interrupted' && previous && existsSync(previous.worktree)) return this.continueInPlace(task, previous);
     const { files, project } = this.deps;
     const run = this.run;
@@ -516,7 +517,7 @@ export class Orchestrator {
       await addWorktree(project.root, worktree, branch, await branchHead(project.root, previous.branch));
       return { branch, worktree, base: previous.base };
     }
-    const depBranches = run.branching === 'stacked' ? task.dependsOn.map((dep) => lastAttempt(run, dep)?.branch).filter((b): b is string => b !== undefined) : [];
+    const depBranches = run.branching === 'stacked' ? task.dependsOn.map((dep) => lastAttempt(run.tasks[dep])?.branch).filter((b): b is string => b !== undefined) : [];
     if (depBranches.length === 0) {
       await addWorktree(project.root, worktree, branch, run.base.commit);
       return { branch, worktree, base: run.base.commit };
@@ -534,12 +535,8 @@ export class Orchestrator {
       const entry = this.run.tasks[dep];
       const depTask = this.tasksById.get(dep) ?? { id: dep, title: dep };
       if (!entry) return { task: depTask, state: 'done before this run' };
-      return { task: depTask, state: DONE_STATES.has(entry.state) ? stateLabel(entry) : entry.state, branch: lastAttempt(this.run, dep)?.branch, commits: entry.commits };
+      return { task: depTask, state: DONE_STATES.has(entry.state) ? stateLabel(entry) : entry.state, branch: lastAttempt(this.run.tasks[dep])?.branch, commits: entry.commits };
     });
   }
 }
 
-function lastAttempt(run: RunState, taskId: string): Attempt | undefined {
-  const attempts = run.tasks[taskId]?.attempts ?? [];
-  return attempts[attempts.length - 1];
-}

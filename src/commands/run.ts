@@ -11,7 +11,7 @@ import { renderAgentPrompt } from '../core/agent-prompt.js';
 import type { Config } from '../core/config.js';
 import { InputError, UsageError, XplanError } from '../core/errors.js';
 import { branchName, type Plan, type Task } from '../core/plan.js';
-import { ACTIVE_RUN_STATUSES, newRun, runIdFor, type RunEvent, type RunState } from '../core/run.js';
+import { isActiveRun, newRun, runIdFor, type RunEvent } from '../core/run.js';
 import { resumeRun } from '../core/run-control.js';
 import { describeFindings, redactSecrets, scanSecrets } from '../core/secrets.js';
 import type { State } from '../core/state.js';
@@ -108,7 +108,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const now = options.now ?? (() => new Date());
   const setup = await loadSetup(options.cwd);
   const { project, config, state, plan, files } = setup;
-  if (state.run && (ACTIVE_RUN_STATUSES as readonly string[]).includes(state.run.status)) {
+  if (state.run && isActiveRun(state.run)) {
     const holder = await runLockHolder(project.xplanDir);
     if (holder) throw runLockedError(holder);
     throw new XplanError('RUN_IN_PROGRESS', `Run ${state.run.id} is ${state.run.status}, and no xplan process drives it any more`, {
@@ -179,7 +179,7 @@ export async function resume(options: Omit<RunOptions, 'dryRun' | 'only' | 'conc
   const now = options.now ?? (() => new Date());
   const setup = await loadSetup(options.cwd);
   const { project, config, state, plan } = setup;
-  const current = state.run as unknown as RunState | undefined;
+  const current = state.run;
   if (!current) throw new InputError('NO_RUN', 'No run has started in this repository', 'Start one with `xplan run`.');
   const holder = await runLockHolder(project.xplanDir);
   if (holder) throw runLockedError(holder);

@@ -1,7 +1,7 @@
 /** `xplan status`: where the run stands, task by task, with what blocks it and the command that moves it on. */
 import { InputError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
-import { ACTIVE_RUN_STATUSES, blockersOf, countsByState, runUsage, stateLabel, taskUsage, type RunState, type TaskState, type Usage } from '../core/run.js';
+import { blockersOf, isActiveRun, lastAttempt, countsByState, runUsage, stateLabel, taskUsage, type RunState, type TaskState, type Usage } from '../core/run.js';
 import { findProject } from '../adapters/project.js';
 import { runLockHolder } from '../adapters/run-lock.js';
 import { StateStore } from '../adapters/state-store.js';
@@ -59,8 +59,8 @@ export async function status(options: { cwd: string; now?: () => Date }): Promis
   const project = findProject(options.cwd);
   const state = project.inGitRepo ? await new StateStore(project.xplanDir).read() : undefined;
   if (!state?.run || !state.plan) throw new InputError('NO_RUN', 'No run has started in this repository', 'Start one with `xplan run` (preview it with `xplan run --dry-run`).');
-  const result = statusOf(state.plan, state.run as unknown as RunState, options.now?.() ?? new Date());
-  if ((ACTIVE_RUN_STATUSES as readonly string[]).includes(result.run.status)) result.run.orphaned = (await runLockHolder(project.xplanDir))?.runId !== result.run.id;
+  const result = statusOf(state.plan, state.run, options.now?.() ?? new Date());
+  if (isActiveRun(result.run)) result.run.orphaned = (await runLockHolder(project.xplanDir))?.runId !== result.run.id;
   return result;
 }
 
@@ -69,7 +69,7 @@ export function statusOf(plan: Plan, run: RunState, now: Date = new Date()): Sta
   for (const task of plan.tasks) {
     const entry = run.tasks[task.id];
     if (!entry) continue;
-    const last = entry.attempts[entry.attempts.length - 1];
+    const last = lastAttempt(entry);
     const first = entry.attempts[0];
     const end = entry.endedAt ?? (entry.state === 'running' || entry.state === 'verifying' ? now.toISOString() : last?.endedAt);
     tasks.push({

@@ -6,7 +6,7 @@
 import { EFFORT_HOURS } from './effort.js';
 import type { Plan, Task } from './plan.js';
 import type { RunState, TaskRun } from './run.js';
-import { stateLabel } from './run.js';
+import { lastAttempt, stateLabel } from './run.js';
 
 export type BeadsStatus = 'open' | 'in_progress' | 'blocked' | 'deferred' | 'closed';
 
@@ -81,11 +81,24 @@ export function beadsGraph(plan: Plan): BeadsGraph {
   return { issues: [...epics, ...plan.tasks.map((t) => task(t, `epic:${specOf(t)}`))], dependencies };
 }
 
-/** What a task's run state means in beads: status, assignee, and the note or close reason that explains it. */
-export function beadsStatusOf(run: RunState, taskId: string): { status: BeadsStatus; assignee?: string; reason?: string } | undefined {
+/** What beads shows for a task: its status, its assignee, and the note or close reason that explains it. */
+export type BeadsChange = { status: BeadsStatus; assignee?: string; reason?: string };
+
+/** The close reason of a task completed by its agent. */
+export function completedReason(branch: string, verified: boolean): string {
+  return `${verified ? 'Completed' : 'Completed, unverified'} on branch ${branch}${verified ? ' (verify passed)' : ' (no verify command)'}`;
+}
+
+/** The close reason of a task completed by hand (`xplan done`). */
+export function doneReason(by: string, reason: string): string {
+  return `Done by hand (${by}): ${reason}`;
+}
+
+/** The same from a task's state in the saved run, for `xplan export beads --sync`. */
+export function beadsStatusOf(run: RunState, taskId: string): BeadsChange | undefined {
   const task: TaskRun | undefined = run.tasks[taskId];
   if (!task) return undefined;
-  const attempt = task.attempts[task.attempts.length - 1];
+  const attempt = lastAttempt(task);
   switch (task.state) {
     case 'running':
     case 'verifying':
@@ -93,16 +106,13 @@ export function beadsStatusOf(run: RunState, taskId: string): { status: BeadsSta
       return { status: 'in_progress', ...(attempt ? { assignee: `agent-${attempt.agent}` } : {}) };
     case 'completed':
     case 'unverified':
-      return {
-        status: 'closed',
-        reason: task.forced ? `Done by hand (${task.forced.by}): ${task.forced.reason}` : `${stateLabel(task)} on branch ${attempt?.branch ?? '?'}${task.state === 'completed' ? ', verify passed' : ', no verify command'}`,
-      };
+      return { status: 'closed', reason: task.forced ? doneReason(task.forced.by, task.forced.reason) : completedReason(attempt?.branch ?? '?', task.state === 'completed') };
     case 'failed':
     case 'blocked':
     case 'interrupted':
       return { status: 'blocked', reason: `${stateLabel(task)}: ${task.reason ?? ''}`.trim() };
     case 'skipped':
-      return { status: 'deferred', reason: task.reason ?? 'skipped' };
+      return { status: 'deferred', reason: `skipped: ${task.reason ?? 'by hand'}` };
     default:
       return { status: 'open' };
   }

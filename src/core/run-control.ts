@@ -6,11 +6,12 @@
 import { XplanError } from './errors.js';
 import type { Plan } from './plan.js';
 import {
-  ACTIVE_RUN_STATUSES,
   BUSY,
   DONE_STATES,
   finalStatus,
+  isActiveRun,
   isSettled,
+  lastAttempt,
   releaseWaiting,
   withTask,
   type Attempt,
@@ -31,10 +32,8 @@ export class ControlError extends XplanError {
   }
 }
 
-const isActive = (run: RunState) => (ACTIVE_RUN_STATUSES as readonly string[]).includes(run.status);
-
 export function pauseRun(run: RunState, options: { now: boolean; by: string }): ControlChange {
-  if (!isActive(run)) throw new ControlError(`Run ${run.id} is ${run.status}: there is nothing to pause`, 'See it with `xplan status`.');
+  if (!isActiveRun(run)) throw new ControlError(`Run ${run.id} is ${run.status}: there is nothing to pause`, 'See it with `xplan status`.');
   if (run.status === 'paused' && !options.now) throw new ControlError(`Run ${run.id} is already paused`, 'Continue it with `xplan resume`; stop its agents with `xplan pause --now`.');
   let next: RunState = { ...run, status: 'paused' };
   const stop: ControlChange['stop'] = [];
@@ -115,22 +114,18 @@ export function forceDone(run: RunState, plan: Plan, id: string, options: { reas
 
 /** A run that had ended gets work again: it becomes paused, and `xplan resume` (or the live orchestrator) goes on. */
 function reopen(run: RunState): RunState {
-  return isActive(run) ? run : { ...run, status: 'paused', endedAt: undefined, stop: undefined };
+  return isActiveRun(run) ? run : { ...run, status: 'paused', endedAt: undefined, stop: undefined };
 }
 
 /** An ended run whose last open task was settled by hand gets its final status again. */
 function settleIfIdle(run: RunState): RunState {
-  return !isActive(run) && isSettled(run) ? { ...run, status: finalStatus(run) } : run;
+  return !isActiveRun(run) && isSettled(run) ? { ...run, status: finalStatus(run) } : run;
 }
 
 function taskOf(run: RunState, id: string): TaskRun {
   const task = run.tasks[id];
   if (!task) throw new ControlError(`Task ${id} is not part of run ${run.id}`, `The run has ${Object.keys(run.tasks).join(', ')}.`);
   return task;
-}
-
-function lastAttempt(task: TaskRun): Attempt | undefined {
-  return task.attempts[task.attempts.length - 1];
 }
 
 function dependenciesDone(run: RunState, plan: Plan, id: string): boolean {

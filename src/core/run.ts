@@ -33,7 +33,12 @@ export interface RunEvent {
   id?: string;
   [field: string]: unknown;
 }
-export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ['running', 'waiting', 'paused'];
+const ACTIVE_RUN_STATUSES: readonly string[] = ['running', 'waiting', 'paused'];
+
+/** A run that is going or can go on: the plan must not change under it, and it holds its worktrees. */
+export function isActiveRun(run: { status: string } | undefined): boolean {
+  return run !== undefined && ACTIVE_RUN_STATUSES.includes(run.status);
+}
 
 export interface Usage {
   inputTokens: number;
@@ -186,6 +191,10 @@ export function nextRetryAt(run: RunState): number | undefined {
     if (next === undefined || at < next) next = at;
   }
   return next;
+}
+
+export function lastAttempt(task: TaskRun | undefined): Attempt | undefined {
+  return task?.attempts[task.attempts.length - 1];
 }
 
 export function withTask(run: RunState, id: string, change: (task: TaskRun) => TaskRun): RunState {

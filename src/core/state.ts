@@ -5,6 +5,7 @@
 import { z } from 'zod/v3';
 import type { Assessment } from './assess.js';
 import type { Plan } from './plan.js';
+import type { RunState } from './run.js';
 
 export const STATE_SCHEMA_VERSION = 1;
 
@@ -22,7 +23,7 @@ export const StateSchema = z
     specs: z.array(SpecRefSchema).default([]),
     assessment: z.custom<Assessment>((value) => typeof value === 'object' && value !== null && 'verdict' in value).optional(),
     // The current run, kept by `xplan run`; while it is active the plan must not change.
-    run: z.object({ id: z.string(), status: z.string() }).passthrough().optional(),
+    run: z.custom<RunState>((value) => typeof value === 'object' && value !== null && typeof (value as RunState).id === 'string' && typeof (value as RunState).status === 'string').optional(),
     plan: z.custom<Plan>((value) => typeof value === 'object' && value !== null && Array.isArray((value as Plan).tasks)).optional(),
   })
   .passthrough();
