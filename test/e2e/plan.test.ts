@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, runXplan, tempDir, tempRepo, writeFiles } from '../support/cli.js';
@@ -8,6 +8,14 @@ interface Expectation {
   file: string;
   verdict: string;
 }
+/** A scratch repository that sees the project's examples and fixtures, so planning them saves no state here. */
+function workspace(): string {
+  const dir = tempRepo();
+  for (const name of ['examples', 'test']) symlinkSync(join(REPO_ROOT, name), join(dir, name));
+  return dir;
+}
+const WORK = workspace();
+
 const expectations = JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/specs/expected.json'), 'utf8')) as Expectation[];
 
 function repoWith(spec: string, name = 'spec.md'): string {
@@ -26,7 +34,7 @@ function planJson(args: string[], cwd: string) {
 describe('xplan plan on every spec fixture', () => {
   for (const { file, verdict } of expectations) {
     it(`${file}: acyclic, covered, a sensible number of tasks`, () => {
-      const plan = planJson(['--max-tasks', '200', file], REPO_ROOT);
+      const plan = planJson(['--max-tasks', '200', file], WORK);
       const ids = new Set(plan.tasks.map((t: { id: string }) => t.id));
       const wave = new Map(plan.tasks.map((t: { id: string; wave: number }) => [t.id, t.wave]));
       for (const t of plan.tasks) {
@@ -63,7 +71,7 @@ describe('xplan plan', () => {
   });
 
   it('follows the JSON contract', () => {
-    const plan = planJson(['examples/specs/bookmarks-api.md'], REPO_ROOT);
+    const plan = planJson(['examples/specs/bookmarks-api.md'], WORK);
     expect(plan).toMatchObject({
       schemaVersion: 1,
       planId: expect.stringMatching(/^p-[0-9a-f]{10}$/),
@@ -88,13 +96,13 @@ describe('xplan plan', () => {
   });
 
   it('is deterministic: the same spec gives the same plan', () => {
-    const a = runXplan(['plan', '--json', 'examples/specs/bookmarks-api.md'], { cwd: REPO_ROOT }).stdout;
-    const b = runXplan(['plan', '--json', 'examples/specs/bookmarks-api.md'], { cwd: REPO_ROOT }).stdout;
+    const a = runXplan(['plan', '--json', 'examples/specs/bookmarks-api.md'], { cwd: WORK }).stdout;
+    const b = runXplan(['plan', '--json', 'examples/specs/bookmarks-api.md'], { cwd: WORK }).stdout;
     expect(a).toBe(b);
   });
 
   it('previews branch names that git accepts', () => {
-    const plan = planJson(['examples/specs/bookmarks-api.md'], REPO_ROOT);
+    const plan = planJson(['examples/specs/bookmarks-api.md'], WORK);
     for (const { branch } of plan.branchPreview) {
       const name = branch.replace('<run>', '20261123-101500');
       const check = spawnSync('git', ['check-ref-format', '--branch', name], { encoding: 'utf8' });
@@ -104,11 +112,11 @@ describe('xplan plan', () => {
 
   it('renders each format', () => {
     const spec = 'examples/specs/bookmarks-api.md';
-    const table = runXplan(['plan', spec], { cwd: REPO_ROOT }).stdout;
+    const table = runXplan(['plan', spec], { cwd: WORK }).stdout;
     expect(table).toMatch(/T1/);
-    expect(runXplan(['plan', '--format', 'tree', spec], { cwd: REPO_ROOT }).stdout).toMatch(/Wave 1/);
-    expect(runXplan(['plan', '--format', 'mermaid', spec], { cwd: REPO_ROOT }).stdout).toMatch(/^flowchart TD/);
-    const md = runXplan(['plan', '--format', 'md', spec], { cwd: REPO_ROOT }).stdout;
+    expect(runXplan(['plan', '--format', 'tree', spec], { cwd: WORK }).stdout).toMatch(/Wave 1/);
+    expect(runXplan(['plan', '--format', 'mermaid', spec], { cwd: WORK }).stdout).toMatch(/^flowchart TD/);
+    const md = runXplan(['plan', '--format', 'md', spec], { cwd: WORK }).stdout;
     expect(md).toMatch(/## Purpose[\s\S]*## Progress[\s\S]*## Outcomes & Retrospective/);
     expect(md).not.toContain('Not saved');
   });
@@ -127,10 +135,10 @@ describe('xplan plan', () => {
   });
 
   it('rejects bad option values with usage errors', () => {
-    const bad = runXplan(['plan', '--max-tasks', 'lots', 'examples/specs/bookmarks-api.md'], { cwd: REPO_ROOT });
+    const bad = runXplan(['plan', '--max-tasks', 'lots', 'examples/specs/bookmarks-api.md'], { cwd: WORK });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--max-tasks.*expected a whole number/);
-    const branching = runXplan(['plan', '--branching', 'diagonal', 'examples/specs/bookmarks-api.md'], { cwd: REPO_ROOT });
+    const branching = runXplan(['plan', '--branching', 'diagonal', 'examples/specs/bookmarks-api.md'], { cwd: WORK });
     expect(branching.code).toBe(2);
     expect(branching.stderr).toMatch(/Allowed choices are single, feature, stacked/);
   });
