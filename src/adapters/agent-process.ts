@@ -1,9 +1,11 @@
-/** Starting an agent's supervisor, finding it again, and stopping its whole process group. */
+/** Agents as processes: starting an agent's supervisor, finding it again, and stopping its whole process group. */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AgentPids } from './agent-supervisor.js';
-import { AGENT_FILES, readJsonIfPresent } from './run-files.js';
+import type { AgentPids, Agents } from '../run/ports.js';
+import { readJsonIfPresent } from './atomic-file.js';
+import { groupAlive, isAlive } from './processes.js';
+import { AGENT_FILES } from './run-files.js';
 
 const XPLAN_MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
@@ -19,16 +21,6 @@ export function readPids(dir: string): Promise<AgentPids | undefined> {
   return readJsonIfPresent<AgentPids>(join(dir, AGENT_FILES.pid)).catch(() => undefined);
 }
 
-/** Whether any process of the group led by `pgid` is alive. */
-export function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pgid, signal);
@@ -38,7 +30,7 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 }
 
 /**
- * Stops an agent: SIGTERM to its process group, then SIGKILL to whatever is left after the grace period.
+ * Stops a process group: SIGTERM, then SIGKILL to whatever is left after the grace period.
  * Resolves when no process of the group is left.
  */
 export async function stopGroup(pgid: number, graceMs: number): Promise<void> {
@@ -55,6 +47,16 @@ export async function stopGroup(pgid: number, graceMs: number): Promise<void> {
 export async function stopAgent(dir: string, graceMs: number): Promise<void> {
   const pids = await readPids(dir);
   if (pids) await stopGroup(pids.supervisor, graceMs);
+}
+
+/** The Agents port: each agent a detached `xplan __agent` supervisor leading its own process group. */
+export function processAgents(env: NodeJS.ProcessEnv): Agents {
+  return {
+    spawn: (dir, cwd) => spawnSupervisor(dir, cwd, env),
+    alive: isAlive,
+    stop: stopGroup,
+    pids: readPids,
+  };
 }
 
 function sleep(ms: number): Promise<void> {

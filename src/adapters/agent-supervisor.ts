@@ -9,8 +9,10 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { AgentExit, ResultEvent } from '../core/agent-result.js';
+import type { AgentPids } from '../run/ports.js';
 import { redactJsonLine, redactSecrets } from '../core/secrets.js';
-import { AGENT_FILES, readJsonIfPresent, readTail, writeJsonAtomic } from './run-files.js';
+import { readJsonIfPresent, writeJsonAtomic } from './atomic-file.js';
+import { AGENT_FILES, readTail } from './run-files.js';
 
 /** agent.json: what the supervisor runs. */
 export interface AgentSpec {
@@ -21,11 +23,6 @@ export interface AgentSpec {
   stdin?: string;
 }
 
-export interface AgentPids {
-  supervisor: number;
-  agent: number | undefined;
-  startedAt: string;
-}
 
 export async function superviseAgent(dir: string): Promise<number> {
   const spec = await readJsonIfPresent<AgentSpec>(join(dir, AGENT_FILES.spec));

@@ -5,7 +5,7 @@
  */
 import { execa } from 'execa';
 import { XplanError } from '../core/errors.js';
-import type { BeadsStatus } from '../core/beads-map.js';
+import type { BeadsChange, BeadsStatus } from '../core/beads-map.js';
 import { findExecutable } from './claude-code.js';
 
 export interface BdIssue {
@@ -139,4 +139,10 @@ function list(value: unknown): BdIssue[] {
 
 function first(value: unknown): BdIssue | undefined {
   return list(value)[0];
+}
+
+/** Brings one issue to the status a run event asks for. */
+export async function applyStatus(bd: BeadsCli, id: string, want: BeadsChange): Promise<void> {
+  if (want.status === 'closed') await bd.close(id, want.reason ?? 'completed');
+  else await bd.setStatus(id, want.status, { ...(want.assignee ? { assignee: want.assignee } : {}), ...(want.reason ? { notes: want.reason } : {}) });
 }

@@ -2,6 +2,7 @@
 import { execa } from 'execa';
 import { XplanError } from '../core/errors.js';
 import type { Commit } from '../core/run.js';
+import type { Vcs } from '../run/ports.js';
 
 async function git(cwd: string, args: string[]): Promise<string> {
   const result = await execa('git', args, { cwd, reject: false, stdin: 'ignore' });
@@ -102,3 +103,16 @@ export async function deleteBranch(repo: string, branch: string): Promise<void> 
 export async function pruneWorktrees(repo: string): Promise<void> {
   await git(repo, ['worktree', 'prune']);
 }
+
+/** `Name <email>` from git's config, for approvals and hand-made decisions. */
+export async function gitUser(cwd: string): Promise<string> {
+  const read = async (key: string) => {
+    const result = await execa('git', ['config', '--', key], { cwd, reject: false, stdin: 'ignore' });
+    return result.exitCode === 0 ? String(result.stdout).trim() : '';
+  };
+  const [name, email] = await Promise.all([read('user.name'), read('user.email')]);
+  return [name, email ? `<${email}>` : ''].filter(Boolean).join(' ') || process.env.USER || 'unknown';
+}
+
+/** The Vcs port, on real git. */
+export const gitVcs: Vcs = { headCommit, currentBranch, isValidBranchName, branchHead, addWorktree, mergeBranches, commitsSince, uncommittedFiles };

@@ -74,10 +74,10 @@ export class Logger {
 }
 
 /** The log level flags: --debug (or XPLAN_DEBUG) and --verbose log everything; --quiet shows only errors. */
-export function levelsFrom(argv: string[], env: NodeJS.ProcessEnv): Pick<LoggerOptions, 'fileLevel' | 'stderrLevel'> {
-  const debug = argv.includes('--debug') || (env.XPLAN_DEBUG !== undefined && env.XPLAN_DEBUG !== '' && env.XPLAN_DEBUG !== '0');
+export function levelsFrom(flags: { debug?: boolean; verbose?: boolean; quiet?: boolean }, env: NodeJS.ProcessEnv): Pick<LoggerOptions, 'fileLevel' | 'stderrLevel'> {
+  const debug = flags.debug === true || (env.XPLAN_DEBUG !== undefined && env.XPLAN_DEBUG !== '' && env.XPLAN_DEBUG !== '0');
   if (debug) return { fileLevel: 'debug', stderrLevel: 'debug' };
-  if (argv.includes('--verbose')) return { fileLevel: 'debug', stderrLevel: 'info' };
-  if (argv.includes('--quiet')) return { fileLevel: 'info', stderrLevel: 'error' };
+  if (flags.verbose) return { fileLevel: 'debug', stderrLevel: 'info' };
+  if (flags.quiet) return { fileLevel: 'info', stderrLevel: 'error' };
   return { fileLevel: 'info', stderrLevel: 'warn' };
 }

@@ -4,7 +4,7 @@
  *   .xplan/worktrees/<run>/agent-<n>/  the agent's git worktree
  *   .xplan/events.jsonl                every transition, one JSON object per line, never rewritten
  */
-import { appendFile, open, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { RunEvent } from '../core/run.js';
@@ -47,22 +47,6 @@ export const AGENT_FILES = {
   exit: 'exit.json',
   verify: 'verify.log',
 } as const;
-
-/** Written with a rename, so a reader sees the whole file or none of it. */
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(redactDeep(value), null, 2)}\n`);
-  await rename(temp, path);
-}
-
-export async function readJsonIfPresent<T>(path: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
 
 /** The last `bytes` of a file, or '' when there is none. */
 export async function readTail(path: string, bytes: number): Promise<string> {

@@ -5,11 +5,9 @@
  * state.json is always whole.
  */
 import type { State } from '../core/state.js';
-import type { RunEvent, RunState } from '../core/run.js';
+import type { EventDraft, RunEvent, RunState } from '../core/run.js';
 import { readTail, type RunFiles } from './run-files.js';
 import type { StateStore } from './state-store.js';
-
-export type EventDraft = { type: string; taskId?: string } & Record<string, unknown>;
 
 export class RunJournal {
   constructor(

@@ -4,13 +4,13 @@
  * the caller read (compare-and-swap). The previous good state is kept as `state.json.bak`. A corrupt state file is
  * never overwritten.
  */
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { XplanError } from '../core/errors.js';
 import { redactDeep } from '../core/secrets.js';
 import { emptyState, validateState, type State } from '../core/state.js';
-import { isAlive } from './run-lock.js';
+import { writeTextAtomic } from './atomic-file.js';
+import { acquirePidLock, type LockHolder } from './pid-lock.js';
 import { ensureXplanDir } from './xplan-dir.js';
 
 export class StateCorruptError extends XplanError {
@@ -37,12 +37,6 @@ export class StateLockedError extends XplanError {
       hint: `Wait for that process to finish; if it is gone, remove ${path}.`,
     });
   }
-}
-
-interface LockHolder {
-  pid: number;
-  host: string;
-  since: string;
 }
 
 export interface StateStoreOptions {
@@ -96,12 +90,11 @@ export class StateStore {
       if (options.expectedRevision !== undefined && base.revision !== options.expectedRevision) {
         throw new StateConflictError(options.expectedRevision, base.revision);
       }
-      const { default: writeFileAtomic } = await import('write-file-atomic');
       const next: State = { ...change(structuredClone(base)), revision: base.revision + 1, updatedAt: this.now().toISOString() };
       await options.beforeWrite?.(base);
-      if (current) await writeFileAtomic(this.backupPath, current.text);
+      if (current) await writeTextAtomic(this.backupPath, current.text);
       // Reasons and notes can quote an agent's output: no detected secret reaches the state file.
-      await writeFileAtomic(this.path, `${JSON.stringify(redactDeep(next), null, 2)}\n`);
+      await writeTextAtomic(this.path, `${JSON.stringify(redactDeep(next), null, 2)}\n`);
       await options.afterWrite?.(next);
       return next;
     } finally {
@@ -137,43 +130,9 @@ export class StateStore {
   }
 
   private async lock(): Promise<void> {
-    const deadline = Date.now() + this.lockTimeoutMs;
-    const me: LockHolder = { pid: process.pid, host: hostname(), since: this.now().toISOString() };
-    for (;;) {
-      try {
-        await writeFile(this.lockPath, JSON.stringify(me), { flag: 'wx' });
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      const holder = await this.lockHolder();
-      if (holder && holder.host === me.host && !isAlive(holder.pid)) {
-        await rm(this.lockPath, { force: true }); // stale: its process is gone
-        continue;
-      }
-      // A writer killed between creating the lock and writing its holder leaves it empty: stale after a moment.
-      if (!holder && (await lockAgeMs(this.lockPath)) > 1000) {
-        await rm(this.lockPath, { force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new StateLockedError(this.lockPath, holder ?? { pid: 0, host: 'unknown', since: 'unknown' });
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
-  private async lockHolder(): Promise<LockHolder | undefined> {
-    try {
-      return JSON.parse(await readFile(this.lockPath, 'utf8')) as LockHolder;
-    } catch {
-      return undefined; // vanished or half-written: the next attempt decides
-    }
-  }
-}
-
-async function lockAgeMs(path: string): Promise<number> {
-  try {
-    return Date.now() - (await stat(path)).mtimeMs;
-  } catch {
-    return 0;
+    await acquirePidLock<LockHolder>(this.lockPath, { since: this.now().toISOString() }, {
+      waitMs: this.lockTimeoutMs,
+      held: (holder) => new StateLockedError(this.lockPath, holder ?? { pid: 0, host: 'unknown', since: 'unknown' }),
+    });
   }
 }

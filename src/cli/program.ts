@@ -7,6 +7,8 @@ import type { Branching, Task } from '../core/plan.js';
 import type { EditResult, TaskFields } from '../core/plan-edit.js';
 import type { PlanFormat } from '../ui/render-plan-output.js';
 import { UsageError } from '../core/errors.js';
+import type { ControlResult } from '../core/run-control.js';
+import type { StatusResult } from '../core/run-status.js';
 import type { Theme } from '../ui/theme.js';
 
 /** What a command produced: the JSON document, a way to render it for people, and whether the outcome is negative. */
@@ -68,6 +70,15 @@ export function buildProgram(ctx: CliContext, version: string): Command {
       '\nExit codes: 0 ok · 1 ran, outcome negative · 2 usage, config or input error · 130 cancelled\nStart with: xplan assess spec.md',
     );
 
+  /** The flags every command shares, as commander parsed them. */
+  const globalFlags = () => program.opts<{ color: boolean; debug?: boolean; verbose?: boolean; quiet?: boolean }>();
+  /** The repository the command works on, opened once per command; loaded only by commands that need it. */
+  const workspace = async () => (await import('../workspace.js')).Workspace.open(ctx.cwd, ctx.env);
+  /** A command's result: printed as JSON with --json, else rendered by its (lazily loaded) renderer. */
+  const present = <R>(result: R, renderer: () => Promise<(result: R, theme: Theme) => string | Promise<string>>, extra: Partial<Omit<Outcome, 'render'>> = {}) => {
+    ctx.outcome = { json: result, negative: false, ...extra, render: async (theme) => (await renderer())(result, theme) };
+  };
+
   program
     .command('assess')
     .description('tell whether a spec fits one agent, needs several, or must be split — and why')
@@ -77,12 +88,8 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--no-save', 'do not save the assessment into .xplan/state.json')
     .action(async (specs: string[], opts: { json?: boolean; save: boolean }) => {
       const { assess } = await import('../commands/assess.js');
-      const result = await assess({ cwd: ctx.cwd, specs, save: opts.save });
-      ctx.outcome = {
-        json: result.assessment,
-        render: async (theme) => (await import('../ui/render-assess.js')).renderAssess(result, theme),
-        negative: false,
-      };
+      const result = await assess({ specs, save: opts.save }, await workspace());
+      present(result, async () => (await import('../ui/render-assess.js')).renderAssess, { json: result.assessment });
     });
 
   program
@@ -104,13 +111,10 @@ export function buildProgram(ctx: CliContext, version: string): Command {
       }
       const { plan } = await import('../commands/plan.js');
       const { terminalConfirm } = await import('../adapters/prompts.js');
-      const result = await plan({ cwd: ctx.cwd, specs, maxTasks: opts.maxTasks, branching: opts.branching, yes: opts.yes ?? false, confirm: terminalConfirm() });
+      const result = await plan({ specs, maxTasks: opts.maxTasks, branching: opts.branching, yes: opts.yes ?? false, confirm: terminalConfirm() }, await workspace());
       const footer = result.saved ? `Saved as a draft to ${result.saved.path} (revision ${result.saved.revision}).` : `Not saved: ${result.notSavedReason}.`;
-      ctx.outcome = {
-        json: result.plan,
-        render: async (theme) => (await import('../ui/render-plan-output.js')).renderPlanAs(result.plan, opts.format, theme, footer),
-        negative: false,
-      };
+      const { renderPlanAs } = await import('../ui/render-plan-output.js');
+      present(result.plan, async () => (p, theme) => renderPlanAs(p, opts.format, theme, footer));
     });
 
   program
@@ -120,12 +124,9 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .addOption(new Option('--format <format>', 'human output format').choices(['table', 'tree', 'mermaid', 'md']).default('table'))
     .action(async (opts: { format: PlanFormat }) => {
       const { show } = await import('../commands/show.js');
-      const result = await show({ cwd: ctx.cwd });
-      ctx.outcome = {
-        json: result.plan,
-        render: async (theme) => (await import('../ui/render-plan-output.js')).renderPlanAs(result.plan, opts.format, theme),
-        negative: false,
-      };
+      const { plan } = await show(await workspace());
+      const { renderPlanAs } = await import('../ui/render-plan-output.js');
+      present(plan, async () => (p, theme) => renderPlanAs(p, opts.format, theme));
     });
 
   program
@@ -139,22 +140,15 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .action(async (file: string | undefined, opts: { from?: 'xplan' | 'taskmaster'; tag?: string; subtasks?: boolean }) => {
       const { check } = await import('../commands/check.js');
       const result = await check({ cwd: ctx.cwd, file, from: opts.from, tag: opts.tag, subtasks: opts.subtasks });
-      ctx.outcome = {
-        json: result,
-        render: async (theme) => (await import('../ui/render-check.js')).renderCheck(result, theme),
-        negative: !result.ok,
-      };
+      present(result, async () => (await import('../ui/render-check.js')).renderCheck, { negative: !result.ok });
     });
 
   const editSavedPlan = async (inEditor: boolean) => {
     if (inEditor) {
       const { editInEditor } = await import('../commands/edit-in-editor.js');
-      const result = await editInEditor({ cwd: ctx.cwd, env: ctx.env });
-      ctx.outcome = {
-        json: result.plan,
-        render: async (theme) => (result.changed ? (await import('../ui/render-edit.js')).renderEdit(result, theme) : 'No changes.'),
-        negative: false,
-      };
+      const result = await editInEditor(await workspace());
+      const { renderEdit } = await import('../ui/render-edit.js');
+      present(result, async () => (r, theme) => (r.changed ? renderEdit(r, theme) : 'No changes.'), { json: result.plan });
       return;
     }
     if (!process.stdin.isTTY || !process.stderr.isTTY) {
@@ -164,23 +158,15 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     const { terminalPrompts } = await import('../adapters/prompts.js');
     const { renderPlanBrief } = await import('../ui/render-edit.js');
     const { loadTheme, colorEnabled } = await import('../ui/theme.js');
-    const theme = await loadTheme(colorEnabled({ env: ctx.env, isTTY: true, noColorFlag: process.argv.includes('--no-color'), json: false }));
-    const result = await editMenu(ctx.cwd, await terminalPrompts(), (plan) => renderPlanBrief(plan, theme));
-    ctx.outcome = {
-      json: result.plan,
-      render: async () => (result.saved ? `Saved ${result.changes.length} change${result.changes.length === 1 ? '' : 's'}: ${result.changes.join('; ')}.` : 'Nothing saved.'),
-      negative: false,
-    };
+    const theme = await loadTheme(colorEnabled({ env: ctx.env, isTTY: true, noColorFlag: !globalFlags().color, json: false }));
+    const result = await editMenu(await workspace(), await terminalPrompts(), (plan) => renderPlanBrief(plan, theme));
+    present(result, async () => (r) => (r.saved ? `Saved ${r.changes.length} change${r.changes.length === 1 ? '' : 's'}: ${r.changes.join('; ')}.` : 'Nothing saved.'), { json: result.plan });
   };
 
   const edited = async (edit: (tasks: Task[]) => EditResult) => {
     const { editPlan } = await import('../commands/edit-plan.js');
-    const result = await editPlan(ctx.cwd, (plan) => edit(plan.tasks));
-    ctx.outcome = {
-      json: result.plan,
-      render: async (theme) => (await import('../ui/render-edit.js')).renderEdit(result, theme),
-      negative: false,
-    };
+    const result = await editPlan((plan) => edit(plan.tasks), await workspace());
+    present(result, async () => (await import('../ui/render-edit.js')).renderEdit, { json: result.plan });
   };
   const fieldOptions = (cmd: Command) =>
     cmd
@@ -225,14 +211,10 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--force', 'remove it even if other tasks depend on it')
     .option('--json', 'print the plan as JSON')
     .action(async (id: string, o: { force?: boolean }) => {
-      const { removeTaskAsking } = await import('../commands/edit-plan.js');
+      const { removeTask } = await import('../commands/edit-plan.js');
       const { terminalConfirm } = await import('../adapters/prompts.js');
-      const result = await removeTaskAsking(ctx.cwd, id, o.force ?? false, terminalConfirm());
-      ctx.outcome = {
-        json: result.plan,
-        render: async (theme) => (await import('../ui/render-edit.js')).renderEdit(result, theme),
-        negative: false,
-      };
+      const result = await removeTask({ id, force: o.force ?? false, confirm: terminalConfirm() }, await workspace());
+      present(result, async () => (await import('../ui/render-edit.js')).renderEdit, { json: result.plan });
     });
   fieldOptions(
     task
@@ -277,12 +259,8 @@ export function buildProgram(ctx: CliContext, version: string): Command {
       const { approve } = await import('../commands/approve.js');
       const { terminalConfirm } = await import('../adapters/prompts.js');
       const { beadsOnApproval } = await import('../commands/export-beads.js');
-      const result = await approve({ cwd: ctx.cwd, yes: o.yes ?? false, confirm: terminalConfirm(), hooks: [beadsOnApproval(ctx.env)] });
-      ctx.outcome = {
-        json: result.plan,
-        render: async (theme) => (await import('../ui/render-edit.js')).renderApprove(result, theme),
-        negative: false,
-      };
+      const result = await approve({ yes: o.yes ?? false, confirm: terminalConfirm(), hooks: [beadsOnApproval()] }, await workspace());
+      present(result, async () => (await import('../ui/render-edit.js')).renderApprove, { json: result.plan });
     });
 
   program
@@ -295,12 +273,9 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .action(async (o: { concurrency?: number; dryRun?: boolean; only?: string[]; json?: boolean }) => {
       const { run } = await import('../commands/run.js');
       const options = await runOptions(o.json ?? false);
-      const result = await run({ ...options, concurrency: o.concurrency, dryRun: o.dryRun ?? false, only: o.only });
-      if (result.kind === 'dry-run') {
-        ctx.outcome = { json: result, render: async (t) => (await import('../ui/render-run.js')).renderDryRun(result, t), negative: false };
-        return;
-      }
-      ctx.outcome = runOutcome(result);
+      const result = await run({ ...options, concurrency: o.concurrency, dryRun: o.dryRun ?? false, only: o.only }, await workspace());
+      if (result.kind === 'dry-run') present(result, async () => (await import('../ui/render-run.js')).renderDryRun);
+      else presentRun(result);
     });
 
   program
@@ -308,9 +283,9 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .description('continue a paused or interrupted run; agents still working are adopted, not restarted')
     .option('--json', 'stream the run events as JSON lines')
     .action(async (o: { json?: boolean }) => {
-      const { resume } = await import('../commands/run.js');
-      const result = await resume(await runOptions(o.json ?? false));
-      if (result.kind === 'run') ctx.outcome = runOutcome(result);
+      const { resume } = await import('../commands/resume.js');
+      const result = await resume(await runOptions(o.json ?? false), await workspace());
+      if (result.kind === 'run') presentRun(result);
     });
 
   /** Run events are printed as they happen: a line each for people, or JSON lines. */
@@ -319,10 +294,8 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     const theme = await ctx.stdoutTheme();
     const { levelsFrom } = await import('../adapters/logger.js');
     return {
-      cwd: ctx.cwd,
-      env: ctx.env,
       signals: true,
-      log: { ...levelsFrom(process.argv, ctx.env), stderr: (line: string) => process.stderr.write(`${line}\n`) },
+      log: { ...levelsFrom(globalFlags(), ctx.env), stderr: (line: string) => process.stderr.write(`${line}\n`) },
       onEvent: (event: import('../core/run.js').RunEvent) => {
         const line = json ? JSON.stringify(event) : renderRunEvent(event, theme);
         if (line !== undefined) process.stdout.write(`${line}\n`);
@@ -330,21 +303,20 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     };
   }
 
-  function runOutcome(result: { status: import('../commands/status.js').StatusResult; interrupted: boolean }): Outcome {
-    return {
-      json: result.status,
-      render: async (t) => `\n${(await import('../ui/render-status.js')).renderStatus(result.status, t)}`,
+  /** The end of a run: the status, after the events that were printed as they happened. */
+  function presentRun(result: { status: StatusResult; interrupted: boolean }) {
+    const renderer = async () => {
+      const { renderStatus } = await import('../ui/render-status.js');
+      return (status: StatusResult, t: Theme) => `\n${renderStatus(status, t)}`;
+    };
+    present(result.status, renderer, {
       negative: !['completed', 'paused'].includes(result.status.run.status),
       cancelled: result.interrupted,
       streamed: true,
-    };
+    });
   }
 
-  const controlOutcome = (result: import('../commands/control.js').ControlResult): Outcome => ({
-    json: result,
-    render: async (t) => (await import('../ui/render-control.js')).renderControl(result, t),
-    negative: false,
-  });
+  const presentControl = (result: ControlResult) => present(result, async () => (await import('../ui/render-control.js')).renderControl);
 
   program
     .command('pause')
@@ -352,8 +324,8 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--now', 'stop running agents now (SIGTERM, then SIGKILL); their tasks become interrupted')
     .option('--json', 'print the result as JSON')
     .action(async (o: { now?: boolean }) => {
-      const { pause } = await import('../commands/control.js');
-      ctx.outcome = controlOutcome(await pause({ cwd: ctx.cwd, env: ctx.env, now: o.now ?? false }));
+      const { pause } = await import('../commands/pause.js');
+      presentControl(await pause({ now: o.now ?? false }, await workspace()));
     });
 
   program
@@ -366,8 +338,8 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--json', 'print the result as JSON')
     .action(async (taskId: string, o: { context?: string; contextFile?: string; fresh?: boolean }) => {
       if (o.context !== undefined && o.contextFile !== undefined) throw new UsageError('--context and --context-file cannot be used together', 'Put all of the context in one of them.');
-      const { retry } = await import('../commands/control.js');
-      ctx.outcome = controlOutcome(await retry({ cwd: ctx.cwd, env: ctx.env, taskId, context: o.context, contextFile: o.contextFile, fresh: o.fresh ?? false }));
+      const { retry } = await import('../commands/retry.js');
+      presentControl(await retry({ taskId, context: o.context, contextFile: o.contextFile, fresh: o.fresh ?? false }, await workspace()));
     });
 
   program
@@ -378,8 +350,8 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--reason <text>', 'why, for the record')
     .option('--json', 'print the result as JSON')
     .action(async (taskId: string, o: { cascade?: boolean; reason?: string }) => {
-      const { skip } = await import('../commands/control.js');
-      ctx.outcome = controlOutcome(await skip({ cwd: ctx.cwd, env: ctx.env, taskId, cascade: o.cascade ?? false, reason: o.reason }));
+      const { skip } = await import('../commands/skip.js');
+      presentControl(await skip({ taskId, cascade: o.cascade ?? false, reason: o.reason }, await workspace()));
     });
 
   program
@@ -389,8 +361,8 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .requiredOption('--reason <text>', 'why it counts as done')
     .option('--json', 'print the result as JSON')
     .action(async (taskId: string, o: { reason: string }) => {
-      const { done } = await import('../commands/control.js');
-      ctx.outcome = controlOutcome(await done({ cwd: ctx.cwd, env: ctx.env, taskId, reason: o.reason }));
+      const { done } = await import('../commands/done.js');
+      presentControl(await done({ taskId, reason: o.reason }, await workspace()));
     });
 
   program
@@ -402,7 +374,8 @@ export function buildProgram(ctx: CliContext, version: string): Command {
       const { status } = await import('../commands/status.js');
       const { renderStatus } = await import('../ui/render-status.js');
       const { isActiveRun } = await import('../core/run.js');
-      let result = await status({ cwd: ctx.cwd });
+      const ws = await workspace();
+      let result = await status({}, ws);
       if (o.watch) {
         const theme = await ctx.stdoutTheme();
         let last = '';
@@ -413,12 +386,11 @@ export function buildProgram(ctx: CliContext, version: string): Command {
           else if (frame !== last) process.stdout.write(`${frame}\n`);
           last = frame;
           await new Promise((resolve) => setTimeout(resolve, 1000));
-          result = await status({ cwd: ctx.cwd });
+          result = await status({}, ws);
         }
         if (process.stdout.isTTY && !o.json) process.stdout.write('\x1b[H\x1b[2J');
       }
-      const final = result;
-      ctx.outcome = { json: final, render: async (t) => renderStatus(final, t), negative: false };
+      present(result, async () => renderStatus);
     });
 
   program
@@ -431,7 +403,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .action(async (taskId: string, o: { attempt?: number; follow?: boolean; raw?: boolean }) => {
       const { logs } = await import('../commands/logs.js');
       const { renderTranscriptLine } = await import('../ui/render-transcript.js');
-      const result = await logs({ cwd: ctx.cwd, taskId, attempt: o.attempt, follow: o.follow ?? false });
+      const result = await logs({ taskId, attempt: o.attempt, follow: o.follow ?? false }, await workspace());
       const theme = await ctx.stdoutTheme();
       if (!o.raw) process.stdout.write(`${theme.dim(`${result.taskId} · attempt ${result.attempt} of ${result.attempts} · agent-${result.agent} · ${result.transcript}`)}\n`);
       for await (const line of result.lines) {
@@ -450,8 +422,8 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--json', 'print the result as JSON')
     .action(async (_target: string, o: { dryRun?: boolean; jsonl?: string; sync?: boolean }) => {
       const { exportBeads } = await import('../commands/export-beads.js');
-      const result = await exportBeads({ cwd: ctx.cwd, env: ctx.env, dryRun: o.dryRun ?? false, jsonl: o.jsonl, sync: o.sync ?? false });
-      ctx.outcome = { json: result, render: async (t) => (await import('../ui/render-export.js')).renderExport(result, t), negative: false };
+      const result = await exportBeads({ dryRun: o.dryRun ?? false, jsonl: o.jsonl, sync: o.sync ?? false }, await workspace());
+      present(result, async () => (await import('../ui/render-export.js')).renderExport);
     });
 
   program
@@ -463,8 +435,8 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--json', 'print the result as JSON')
     .action(async (o: { run?: string; olderThan?: string; dryRun?: boolean }) => {
       const { clean } = await import('../commands/clean.js');
-      const result = await clean({ cwd: ctx.cwd, run: o.run, olderThan: o.olderThan, dryRun: o.dryRun ?? false });
-      ctx.outcome = { json: result, render: async (t) => (await import('../ui/render-clean.js')).renderClean(result, t), negative: false };
+      const result = await clean({ run: o.run, olderThan: o.olderThan, dryRun: o.dryRun ?? false }, await workspace());
+      present(result, async () => (await import('../ui/render-clean.js')).renderClean);
     });
 
   program
@@ -474,12 +446,8 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--print', 'print the starter config instead of writing it')
     .action(async (opts: { force?: boolean; print?: boolean }) => {
       const { init } = await import('../commands/init.js');
-      const result = await init({ cwd: ctx.cwd, force: opts.force ?? false, print: opts.print ?? false });
-      ctx.outcome = {
-        json: result,
-        render: async (theme) => (await import('../ui/render-doctor.js')).renderInit(result, theme),
-        negative: false,
-      };
+      const result = await init({ force: opts.force ?? false, print: opts.print ?? false }, await workspace());
+      present(result, async () => (await import('../ui/render-doctor.js')).renderInit);
     });
 
   program
@@ -489,11 +457,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .action(async () => {
       const { doctor } = await import('../commands/doctor.js');
       const result = await doctor({ cwd: ctx.cwd, env: ctx.env });
-      ctx.outcome = {
-        json: { schemaVersion: 1, ...result },
-        render: async (theme) => (await import('../ui/render-doctor.js')).renderDoctor(result, theme),
-        negative: !result.ok,
-      };
+      present(result, async () => (await import('../ui/render-doctor.js')).renderDoctor, { json: { schemaVersion: 1, ...result }, negative: !result.ok });
     });
 
   return program;

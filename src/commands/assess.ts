@@ -2,13 +2,10 @@
 import { relative } from 'node:path';
 import { assessSpecs, type Assessment } from '../core/assess.js';
 import { parseSpec } from '../core/spec.js';
-import { readConfig } from '../adapters/config-file.js';
-import { findProject } from '../adapters/project.js';
 import { readSpecFiles } from '../adapters/spec-file.js';
-import { StateStore } from '../adapters/state-store.js';
+import type { Workspace } from '../workspace.js';
 
 export interface AssessOptions {
-  cwd: string;
   specs: string[];
   save: boolean;
 }
@@ -19,11 +16,11 @@ export interface AssessResult {
   notSavedReason?: string;
 }
 
-export async function assess(options: AssessOptions): Promise<AssessResult> {
-  const project = findProject(options.cwd);
+export async function assess(options: AssessOptions, ws: Workspace): Promise<AssessResult> {
+  const { project, store } = ws;
   // Everything that can be refused is checked before anything is written.
-  const config = await readConfig(project.xplanDir, options.cwd);
-  const files = await readSpecFiles(options.specs, options.cwd);
+  const config = await ws.config();
+  const files = await readSpecFiles(options.specs, ws.cwd);
 
   const assessment = assessSpecs(
     files.map((f) => parseSpec(f.text, f.path)),
@@ -33,11 +30,10 @@ export async function assess(options: AssessOptions): Promise<AssessResult> {
   if (!options.save) return { assessment, notSavedReason: '--no-save' };
   if (!project.inGitRepo) return { assessment, notSavedReason: 'not inside a git repository' };
 
-  const store = new StateStore(project.xplanDir);
   const state = await store.update((s) => ({
     ...s,
     specs: files.map((f) => ({ path: relative(project.root, f.absolutePath), sha256: f.sha256, bytes: f.bytes })),
     assessment,
   }));
-  return { assessment, saved: { path: relative(options.cwd, store.path) || store.path, revision: state.revision } };
+  return { assessment, saved: { path: relative(ws.cwd, store.path) || store.path, revision: state.revision } };
 }

@@ -9,11 +9,9 @@ import { join, relative } from 'node:path';
 import { InputError, UsageError } from '../core/errors.js';
 import { isActiveRun } from '../core/run.js';
 import { branchesUnder, currentBranch, deleteBranch, headCommit, pruneWorktrees, removeWorktree, uncommittedFiles, unmergedCount } from '../adapters/git.js';
-import { findProject } from '../adapters/project.js';
-import { StateStore } from '../adapters/state-store.js';
+import type { Workspace } from '../workspace.js';
 
 export interface CleanOptions {
-  cwd: string;
   run?: string;
   olderThan?: string;
   dryRun?: boolean;
@@ -36,12 +34,12 @@ export interface CleanResult {
   skipped: Array<{ id: string; reason: string }>;
 }
 
-export async function clean(options: CleanOptions): Promise<CleanResult> {
-  const project = findProject(options.cwd);
+export async function clean(options: CleanOptions, ws: Workspace): Promise<CleanResult> {
+  const { project } = ws;
   if (!project.inGitRepo) throw new InputError('NOT_A_REPOSITORY', 'Not inside a git repository', 'Run xplan clean inside the repository of the runs.');
   const maxAgeMs = options.olderThan !== undefined ? parseAge(options.olderThan) : undefined;
 
-  const state = await new StateStore(project.xplanDir).read();
+  const state = await ws.state();
   const active = state?.run;
   const activeId = isActiveRun(active) ? active!.id : undefined;
   const worktreesDir = join(project.xplanDir, 'worktrees');

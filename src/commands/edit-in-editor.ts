@@ -10,12 +10,8 @@ import { analyzeDag } from '../core/dag.js';
 import { CancelledError, UsageError } from '../core/errors.js';
 import type { Plan, Task } from '../core/plan.js';
 import { validatePlanDocument } from '../core/plan-schema.js';
-import { editPlan, loadPlanForEdit, type EditPlanResult } from './edit-plan.js';
-
-export interface EditorOptions {
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-}
+import type { EditPlanResult } from '../core/plan-edit.js';
+import type { Workspace } from '../workspace.js';
 
 export type EditorResult = ({ changed: true } & EditPlanResult) | { changed: false; plan: Plan };
 
@@ -27,10 +23,10 @@ const HELP = [
 ];
 const ERROR_MARK = '# xplan:';
 
-export async function editInEditor(options: EditorOptions): Promise<EditorResult> {
-  const editor = options.env.VISUAL || options.env.EDITOR;
+export async function editInEditor(ws: Workspace): Promise<EditorResult> {
+  const editor = ws.env.VISUAL || ws.env.EDITOR;
   if (!editor) throw new UsageError('No editor configured', 'Set $VISUAL or $EDITOR (e.g. export EDITOR=vim), or use `xplan task …` to edit from the command line.');
-  const { state, plan } = await loadPlanForEdit(options.cwd);
+  const { state, plan } = await ws.requireEditablePlan();
   const { stringify, parse } = await import('yaml');
   const original = [...HELP, '', stringify({ tasks: plan.tasks.map(editable) }, { lineWidth: 0 })].join('\n');
 
@@ -40,7 +36,7 @@ export async function editInEditor(options: EditorOptions): Promise<EditorResult
     let content = original;
     for (;;) {
       await writeFile(file, content);
-      const code = await runEditor(editor, file, options.env);
+      const code = await runEditor(editor, file, ws.env);
       if (code !== 0) throw new CancelledError(`The editor exited with code ${code}; nothing changed.`);
       const saved = await readFile(file, 'utf8');
       const body = withoutComments(saved);
@@ -50,7 +46,7 @@ export async function editInEditor(options: EditorOptions): Promise<EditorResult
       const read = readTasks(body, parse);
       if ('tasks' in read) {
         const { tasks } = read;
-        return { changed: true, ...(await editPlan(options.cwd, () => ({ tasks, message: 'Saved the plan edited in the editor' }), state.revision)) };
+        return { changed: true, ...(await ws.editPlan(() => ({ tasks, message: 'Saved the plan edited in the editor' }), state.revision)) };
       }
       const { errors } = read;
       // Reopen with the errors on top and the user's text below, so nothing they typed is lost.

@@ -5,14 +5,14 @@
 import { EFFORTS, KINDS, PlanEditError, RISKS, STRATEGIES, addDependency, addTask, dependentsOf, moveTask, removeDependency, removeTask, setTask, type EditResult, type TaskFields } from '../core/plan-edit.js';
 import type { Plan, Task } from '../core/plan.js';
 import type { Prompts } from '../adapters/prompts.js';
-import { startEdit } from './edit-plan.js';
+import type { Workspace } from '../workspace.js';
 
 export type MenuResult = { saved: true; plan: Plan; changes: string[] } | { saved: false; plan: Plan; changes: string[] };
 
 type Action = 'add' | 'delete' | 'edit' | 'deps' | 'move' | 'save' | 'discard';
 
-export async function editMenu(cwd: string, prompts: Prompts, describe: (plan: Plan) => string): Promise<MenuResult> {
-  const session = await startEdit(cwd);
+export async function editMenu(ws: Workspace, prompts: Prompts, describe: (plan: Plan) => string): Promise<MenuResult> {
+  const session = await ws.startPlanEdit();
   let plan = session.plan;
   const changes: string[] = [];
   const apply = (result: EditResult) => {

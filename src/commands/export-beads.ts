@@ -6,27 +6,17 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
-import { beadsGraph, beadsJsonl, beadsStatusOf, type BeadsChange, type BeadsIssue } from '../core/beads-map.js';
-import { InputError, XplanError } from '../core/errors.js';
-import type { Plan } from '../core/plan.js';
+import { beadsGraph, beadsJsonl, beadsStatusOf, type BeadsIssue, type BeadsMapping } from '../core/beads-map.js';
+import { XplanError } from '../core/errors.js';
+import { isApproved, planHash, type Plan } from '../core/plan.js';
 import type { RunState } from '../core/run.js';
 import type { State } from '../core/state.js';
-import { BeadsCli, type BdIssue } from '../adapters/beads.js';
-import { findProject } from '../adapters/project.js';
-import { StateStore } from '../adapters/state-store.js';
-import { planHash, type ApprovalHook } from './approve.js';
-import { readConfig } from '../adapters/config-file.js';
-
-export interface BeadsMapping {
-  planId: string;
-  tool: string;
-  /** xplan key (task id, `epic:<spec>`) → beads issue id. */
-  issues: Record<string, string>;
-}
+import { applyStatus, BeadsCli, type BdIssue } from '../adapters/beads.js';
+import type { Project } from '../adapters/project.js';
+import type { StateStore } from '../adapters/state-store.js';
+import type { ApprovalHook, Workspace } from '../workspace.js';
 
 export interface ExportOptions {
-  cwd: string;
-  env: NodeJS.ProcessEnv;
   dryRun?: boolean;
   jsonl?: string;
   sync?: boolean;
@@ -47,15 +37,15 @@ export interface ExportResult {
 
 export const DEFAULT_JSONL = '.xplan/beads-issues.jsonl';
 
-export async function exportBeads(options: ExportOptions): Promise<ExportResult> {
-  const { project, store, state, plan } = await loadApprovedPlan(options.cwd);
+export async function exportBeads(options: ExportOptions, ws: Workspace): Promise<ExportResult> {
+  const { project, store, state, plan } = await loadApprovedPlan(ws);
   const graph = beadsGraph(plan);
-  const bd = options.jsonl !== undefined ? undefined : await BeadsCli.detect(project.root, options.env);
+  const bd = options.jsonl !== undefined ? undefined : await BeadsCli.detect(project.root, ws.env);
   const counts = { created: 0, updated: 0, unchanged: 0, dependenciesAdded: 0, dependenciesRemoved: 0, statuses: 0 };
 
   if (!bd) {
-    const file = resolve(options.cwd, options.jsonl ?? resolve(project.root, DEFAULT_JSONL));
-    const shown = relative(options.cwd, file) || file;
+    const file = resolve(ws.cwd, options.jsonl ?? resolve(project.root, DEFAULT_JSONL));
+    const shown = relative(ws.cwd, file) || file;
     if (!options.dryRun) {
       await mkdir(dirname(file), { recursive: true });
       await writeFile(file, beadsJsonl(plan, graph, { prefix: 'xp', at: plan.approval!.at, actor: 'xplan' }));
@@ -150,11 +140,6 @@ export async function exportBeads(options: ExportOptions): Promise<ExportResult>
   return { mode: 'bd', dryRun: dry, tool: bd.command, version: bd.version, actions, counts, mapping };
 }
 
-export async function applyStatus(bd: BeadsCli, id: string, want: BeadsChange): Promise<void> {
-  if (want.status === 'closed') await bd.close(id, want.reason ?? 'completed');
-  else await bd.setStatus(id, want.status, { ...(want.assignee ? { assignee: want.assignee } : {}), ...(want.reason ? { notes: want.reason } : {}) });
-}
-
 /** The `bd update` flags that bring an existing issue in line with the plan; none when it already is. */
 function changedFields(issue: BeadsIssue, found: BdIssue): string[] {
   const have = found as BdIssue & { description?: string; design?: string; acceptance_criteria?: string; priority?: number; estimated_minutes?: number; labels?: string[] };
@@ -170,26 +155,21 @@ function changedFields(issue: BeadsIssue, found: BdIssue): string[] {
   return flags;
 }
 
-async function loadApprovedPlan(cwd: string): Promise<{ project: ReturnType<typeof findProject>; store: StateStore; state: State; plan: Plan }> {
-  const project = findProject(cwd);
-  const store = new StateStore(project.xplanDir);
-  const state = project.inGitRepo ? await store.read() : undefined;
-  const plan = state?.plan;
-  if (!state || !plan) throw new InputError('NO_PLAN', 'There is no saved plan in this repository', 'Run `xplan plan <spec.md>` to create one.');
-  if (plan.status !== 'approved' || plan.approval?.hash !== planHash(plan.tasks)) {
+async function loadApprovedPlan(ws: Workspace): Promise<{ project: Project; store: StateStore; state: State; plan: Plan }> {
+  const { state, plan } = await ws.requirePlan();
+  if (!isApproved(plan)) {
     throw new XplanError('PLAN_NOT_APPROVED', 'Only an approved plan is exported to beads', { hint: 'Review it with `xplan show`, then `xplan approve`.' });
   }
-  return { project, store, state, plan };
+  return { project: ws.project, store: ws.store, state, plan };
 }
 
 /** With `beads: auto`, approving a plan exports it when bd is on PATH; the line returned tells the user. */
-export function beadsOnApproval(env: NodeJS.ProcessEnv): ApprovalHook {
-  return async (_plan, cwd) => {
-    const project = findProject(cwd);
-    const config = await readConfig(project.xplanDir, cwd);
+export function beadsOnApproval(): ApprovalHook {
+  return async (_plan, ws) => {
+    const config = await ws.config();
     if (config.beads !== 'auto') return undefined;
-    if (!(await BeadsCli.detect(project.root, env))) return 'beads: auto, but bd is not on PATH: `xplan export beads` writes JSONL for `bd import`.';
-    const result = await exportBeads({ cwd, env });
+    if (!(await BeadsCli.detect(ws.root, ws.env))) return 'beads: auto, but bd is not on PATH: `xplan export beads` writes JSONL for `bd import`.';
+    const result = await exportBeads({}, ws);
     const c = result.counts;
     return `Exported to beads: ${c.created} created, ${c.updated} updated, ${c.dependenciesAdded} dependencies added.`;
   };

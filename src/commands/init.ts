@@ -4,11 +4,10 @@ import { join, relative } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { XplanError } from '../core/errors.js';
 import { CONFIG_FILE } from '../adapters/config-file.js';
-import { findProject } from '../adapters/project.js';
 import { ensureXplanDir } from '../adapters/xplan-dir.js';
+import type { Workspace } from '../workspace.js';
 
 export interface InitOptions {
-  cwd: string;
   force: boolean;
   /** Print the starter config instead of writing it. */
   print: boolean;
@@ -25,13 +24,13 @@ export async function configTemplate(): Promise<string> {
   return readFile(new URL('../../templates/config.yaml', import.meta.url), 'utf8');
 }
 
-export async function init(options: InitOptions): Promise<InitResult> {
-  const project = findProject(options.cwd);
+export async function init(options: InitOptions, ws: Workspace): Promise<InitResult> {
+  const { project } = ws;
   const template = await configTemplate();
   if (options.print) return { printed: template, overwritten: false, inGitRepo: project.inGitRepo };
 
   const path = join(project.xplanDir, CONFIG_FILE);
-  const shown = relative(options.cwd, path) || path;
+  const shown = relative(ws.cwd, path) || path;
   const exists = await access(path).then(
     () => true,
     () => false,

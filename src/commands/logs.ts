@@ -4,13 +4,10 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { InputError, UsageError } from '../core/errors.js';
-import type { RunState } from '../core/run.js';
-import { findProject } from '../adapters/project.js';
-import { AGENT_FILES, RunFiles } from '../adapters/run-files.js';
-import { StateStore } from '../adapters/state-store.js';
+import { AGENT_FILES } from '../adapters/run-files.js';
+import type { Workspace } from '../workspace.js';
 
 export interface LogsOptions {
-  cwd: string;
   taskId: string;
   attempt?: number;
   follow?: boolean;
@@ -27,11 +24,8 @@ export interface LogsResult {
   lines: AsyncIterable<string>;
 }
 
-export async function logs(options: LogsOptions): Promise<LogsResult> {
-  const project = findProject(options.cwd);
-  const state = project.inGitRepo ? await new StateStore(project.xplanDir).read() : undefined;
-  const run = state?.run;
-  if (!run) throw new InputError('NO_RUN', 'No run has started in this repository', 'Start one with `xplan run`.');
+export async function logs(options: LogsOptions, ws: Workspace): Promise<LogsResult> {
+  const { run } = await ws.requireRun();
   const entry = run.tasks[options.taskId];
   if (!entry) {
     throw new UsageError(`Task ${options.taskId} is not part of run ${run.id}`, `The run has ${Object.keys(run.tasks).join(', ')}.`);
@@ -40,7 +34,7 @@ export async function logs(options: LogsOptions): Promise<LogsResult> {
   const number = options.attempt ?? entry.attempts.length;
   const attempt = entry.attempts[number - 1];
   if (!attempt) throw new UsageError(`${options.taskId} has ${entry.attempts.length} attempt(s); there is no attempt ${number}`, `Use --attempt 1 to ${entry.attempts.length}.`);
-  const dir = new RunFiles(project.xplanDir).agentDir(run.id, attempt.agent);
+  const dir = ws.files.agentDir(run.id, attempt.agent);
   const transcript = join(dir, AGENT_FILES.transcript);
   return {
     taskId: options.taskId,

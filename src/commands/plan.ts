@@ -7,13 +7,10 @@ import type { Branching, Plan } from '../core/plan.js';
 import { planSpecs } from '../core/planner.js';
 import { parseSpec } from '../core/spec.js';
 import type { State } from '../core/state.js';
-import { readConfig } from '../adapters/config-file.js';
-import { findProject } from '../adapters/project.js';
 import { readSpecFiles, type SpecFile } from '../adapters/spec-file.js';
-import { StateStore } from '../adapters/state-store.js';
+import type { Workspace } from '../workspace.js';
 
 export interface PlanOptions {
-  cwd: string;
   specs: string[];
   maxTasks?: number;
   branching?: Branching;
@@ -31,17 +28,17 @@ export interface PlanResult {
   notSavedReason?: string;
 }
 
-export async function plan(options: PlanOptions): Promise<PlanResult> {
-  const project = findProject(options.cwd);
-  const config = await readConfig(project.xplanDir, options.cwd);
-  const store = project.inGitRepo ? new StateStore(project.xplanDir) : undefined;
-  const state = await store?.read();
+export async function plan(options: PlanOptions, ws: Workspace): Promise<PlanResult> {
+  const { project } = ws;
+  const config = await ws.config();
+  const store = project.inGitRepo ? ws.store : undefined;
+  const state = await ws.state();
 
-  const paths = options.specs.length > 0 ? options.specs : (state?.specs ?? []).map((s) => relative(options.cwd, join(project.root, s.path)));
+  const paths = options.specs.length > 0 ? options.specs : (state?.specs ?? []).map((s) => relative(ws.cwd, join(project.root, s.path)));
   if (paths.length === 0) {
     throw new UsageError('No spec given, and no spec saved by `xplan assess` in this repository', 'Run `xplan plan <spec.md>` (or `xplan assess <spec.md>` first).');
   }
-  const files = await readSpecFiles(paths, options.cwd);
+  const files = await readSpecFiles(paths, ws.cwd);
   const specs = files.map((f) => parseSpec(f.text, f.path));
 
   const saved = savedAssessmentFor(state, files, project.root);
@@ -82,7 +79,7 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
   return {
     plan: generated,
     reusedAssessment: saved !== undefined,
-    saved: { path: relative(options.cwd, store.path) || store.path, revision: next.revision },
+    saved: { path: relative(ws.cwd, store.path) || store.path, revision: next.revision },
   };
 }
 

@@ -8,6 +8,14 @@ import type { Plan, Task } from './plan.js';
 import type { RunState, TaskRun } from './run.js';
 import { lastAttempt, stateLabel } from './run.js';
 
+/** What an export leaves in the state: which beads issue each task (and spec epic) became. */
+export interface BeadsMapping {
+  planId: string;
+  tool: string;
+  /** xplan key (task id, `epic:<spec>`) → beads issue id. */
+  issues: Record<string, string>;
+}
+
 export type BeadsStatus = 'open' | 'in_progress' | 'blocked' | 'deferred' | 'closed';
 
 export interface BeadsIssue {

@@ -6,7 +6,7 @@
 import { XplanError } from './errors.js';
 import type { Effort } from './effort.js';
 import { EFFORTS, RISKS, TASK_KINDS, TEST_STRATEGIES } from './plan-schema.js';
-import type { Risk, Task, TaskKind, TestStrategy } from './plan.js';
+import type { Plan, Risk, Task, TaskKind, TestStrategy } from './plan.js';
 
 export class PlanEditError extends XplanError {
   constructor(code: string, message: string, hint?: string) {
@@ -167,4 +167,12 @@ export function moveTask(tasks: Task[], id: string, where: { before?: string; af
   const rest = tasks.filter((t) => t.id !== id);
   const at = rest.findIndex((t) => t.id === anchorId) + (where.after ? 1 : 0);
   return { tasks: [...rest.slice(0, at), task, ...rest.slice(at)], message: `Moved ${id} ${where.before ? 'before' : 'after'} ${anchorId}` };
+}
+
+/** A saved edit of the plan, as the edit commands report it. */
+export interface EditPlanResult {
+  plan: Plan;
+  message: string;
+  /** The plan was approved before this edit and is a draft again. */
+  approvalWithdrawn: boolean;
 }

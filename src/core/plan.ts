@@ -2,6 +2,7 @@
  * The plan: a DAG of tasks with everything a reviewer and an agent need. Types and small pure helpers only;
  * generation lives in planner.ts, graph checks in dag.ts.
  */
+import { createHash } from 'node:crypto';
 import type { Effort } from './effort.js';
 
 export const PLAN_SCHEMA_VERSION = 1;
@@ -113,4 +114,14 @@ export function slugify(text: string, maxLength = 40): string {
 
 export function branchName(runId: string, agent: number, title: string): string {
   return `xplan/${runId}/agent-${agent}-${slugify(title)}`;
+}
+
+/** The hash of what agents will be asked to do: the tasks, in order, with every field. */
+export function planHash(tasks: Task[]): string {
+  return createHash('sha256').update(JSON.stringify(tasks)).digest('hex');
+}
+
+/** Approved, and unchanged since: only such a plan runs or is exported. */
+export function isApproved(plan: Plan): boolean {
+  return plan.status === 'approved' && plan.approval?.hash === planHash(plan.tasks);
 }

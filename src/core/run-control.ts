@@ -26,6 +26,18 @@ export interface ControlChange {
   events: Array<{ type: string; taskId?: string } & Record<string, unknown>>;
 }
 
+/** What `pause`, `retry`, `skip`, `done` and `cancel` report. */
+export interface ControlResult {
+  run: { id: string; status: RunState['status'] };
+  /** What changed, in a sentence. */
+  message: string;
+  /** Tasks whose agents were stopped. */
+  stopped: string[];
+  /** Whether an orchestrator is driving the run (it picks the change up by itself). */
+  driven: boolean;
+  next?: string;
+}
+
 export class ControlError extends XplanError {
   constructor(message: string, hint?: string) {
     super('RUN_CONTROL', message, { hint, exitCode: 2 });

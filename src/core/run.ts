@@ -1,6 +1,7 @@
 /**
  * Run state and its transitions: which task may start, what an agent's outcome does to its task, when a run is
- * over. Pure: the orchestrator (commands/run.ts) does the git, process and file work and records the results here.
+ * over. Pure: the engine (src/run/) does the git, process and file work and records the results through these
+ * named changes, never by writing the state inline.
  */
 import type { Branching, Plan, Task } from './plan.js';
 
@@ -33,6 +34,9 @@ export interface RunEvent {
   id?: string;
   [field: string]: unknown;
 }
+/** An event as the engine drafts it; the journal adds `at`, `runId` and `id` when it is written. */
+export type EventDraft = { type: string; taskId?: string } & Record<string, unknown>;
+
 const ACTIVE_RUN_STATUSES: readonly string[] = ['running', 'waiting', 'paused'];
 
 /** A run that is going or can go on: the plan must not change under it, and it holds its worktrees. */
@@ -234,9 +238,18 @@ export type TaskVerdict =
   /** Not the task's fault (a usage limit, a fatal setup problem): it goes back to ready. */
   | { kind: 'requeue'; reason: string }
   /** Stopped for a timeout or stalled output, and tried once more. */
-  | { kind: 'stopped'; reason: string; retryAt: string };
+  | { kind: 'stopped'; reason: string; retryAt: string }
+  /** A fatal setup problem (not logged in, claude missing): the task goes back to ready and dispatching stops. */
+  | { kind: 'fatal'; reason: string; hint?: string }
+  /** A usage limit: the task goes back to ready and the run waits until the limit resets. */
+  | { kind: 'usage-limit'; reason: string; resumeAt: string };
 
 export function applyVerdict(run: RunState, plan: Plan, id: string, verdict: TaskVerdict): RunState {
+  if (verdict.kind === 'fatal') return { ...applyVerdict(run, plan, id, { kind: 'requeue', reason: verdict.reason }), stop: { message: verdict.reason, ...(verdict.hint ? { hint: verdict.hint } : {}) } };
+  if (verdict.kind === 'usage-limit') {
+    const next = applyVerdict(run, plan, id, { kind: 'requeue', reason: verdict.reason });
+    return { ...next, ...(run.status === 'running' ? { status: 'waiting' as const } : {}), resumeAt: verdict.resumeAt };
+  }
   const next = withTask(run, id, (task): TaskRun => {
     switch (verdict.kind) {
       case 'verifying':
@@ -265,6 +278,36 @@ export function applyVerdict(run: RunState, plan: Plan, id: string, verdict: Tas
     }
   });
   return verdict.kind === 'completed' ? releaseWaiting(next, plan) : next;
+}
+
+/** Agent numbers up to `agent` are taken, even if its attempt never started. */
+export function useAgentNumber(run: RunState, agent: number): RunState {
+  return { ...run, nextAgent: Math.max(run.nextAgent, agent + 1) };
+}
+
+/** A busy task whose agent ended while no engine watched it: it continues later, in place. */
+export function markInterrupted(run: RunState, id: string, reason: string): RunState {
+  return withTask(run, id, (t) => ({ ...t, state: 'interrupted', reason }));
+}
+
+/** An interrupted attempt starts again in its own worktree (`claude --resume`, or a fresh session there). */
+export function continueAttempt(run: RunState, id: string, attempt: Attempt): RunState {
+  return withTask(run, id, (t) => ({ ...t, state: 'running', reason: undefined, attempts: [...t.attempts.slice(0, -1), attempt] }));
+}
+
+/** The usage limit has reset: dispatching goes on. */
+export function resumeAfterLimit(run: RunState): RunState {
+  return { ...run, status: 'running', resumeAt: undefined };
+}
+
+/** Whether a waiting run's usage limit has reset by `now`. */
+export function limitHasReset(run: RunState, now: Date): boolean {
+  return run.status === 'waiting' && run.resumeAt !== undefined && Date.parse(run.resumeAt) <= now.getTime();
+}
+
+/** A settled run ends with the status its tasks earned. */
+export function endRun(run: RunState, at: string): RunState {
+  return { ...run, status: finalStatus(run), endedAt: at };
 }
 
 /** Exponential backoff: base, 2×base, 4×base… */

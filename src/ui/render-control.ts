@@ -1,5 +1,5 @@
 /** The answer of `xplan pause`, `retry`, `skip` and `done`. */
-import type { ControlResult } from '../commands/control.js';
+import type { ControlResult } from '../core/run-control.js';
 import type { Theme } from './theme.js';
 
 export function renderControl(result: ControlResult, theme: Theme): string {

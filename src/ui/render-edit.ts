@@ -1,6 +1,6 @@
 /** Human output of plan edits (`xplan task …`) and of `xplan approve`. */
 import type { ApproveResult } from '../commands/approve.js';
-import type { EditPlanResult } from '../commands/edit-plan.js';
+import type { EditPlanResult } from '../core/plan-edit.js';
 import type { Plan } from '../core/plan.js';
 import { formatCriticalPath, warningText } from './render-plan.js';
 import type { Theme } from './theme.js';

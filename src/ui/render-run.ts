@@ -1,6 +1,6 @@
 /** `xplan run` output: one line per event as the run goes, and the preview of `--dry-run`. */
 import type { RunEvent } from '../adapters/run-files.js';
-import type { RunResult } from '../commands/run.js';
+import type { RunResult } from '../core/run-result.js';
 import { formatNumber } from '../core/text.js';
 import type { Theme } from './theme.js';
 

@@ -1,5 +1,5 @@
 /** `xplan status`: progress, the task table, blockers with the next command, usage. */
-import type { StatusResult, TaskStatus } from '../commands/status.js';
+import type { StatusResult, TaskStatus } from '../core/run-status.js';
 import { formatNumber, truncate } from '../core/text.js';
 import { renderTable } from './table.js';
 import type { Theme } from './theme.js';

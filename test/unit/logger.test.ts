@@ -23,7 +23,7 @@ describe('xplan.log', () => {
   it('writes levels at or above its threshold, echoes the human side to stderr, and redacts both', () => {
     const dir = join(tempDir(), 'logs');
     const seen: string[] = [];
-    const logger = new Logger(dir, { maxBytes: 1 << 20, keep: 1, ...levelsFrom([], {}), stderr: (l) => seen.push(l) });
+    const logger = new Logger(dir, { maxBytes: 1 << 20, keep: 1, ...levelsFrom({}, {}), stderr: (l) => seen.push(l) });
     logger.debug('not written');
     logger.info('written', { token: 'ghp_4fJk9Lm2Nq8Rs6Tv1Wx3Yz5Ab7Cd9Ef0Gh2Ij' });
     logger.warn('bd failed with password: Correct-Horse-Battery-9');
@@ -36,9 +36,9 @@ describe('xplan.log', () => {
   });
 
   it('takes its levels from --debug, --verbose and --quiet', () => {
-    expect(levelsFrom(['--quiet'], {})).toEqual({ fileLevel: 'info', stderrLevel: 'error' });
-    expect(levelsFrom(['--verbose'], {})).toEqual({ fileLevel: 'debug', stderrLevel: 'info' });
-    expect(levelsFrom([], { XPLAN_DEBUG: '1' })).toEqual({ fileLevel: 'debug', stderrLevel: 'debug' });
-    expect(levelsFrom([], {})).toEqual({ fileLevel: 'info', stderrLevel: 'warn' });
+    expect(levelsFrom({ quiet: true }, {})).toEqual({ fileLevel: 'info', stderrLevel: 'error' });
+    expect(levelsFrom({ verbose: true }, {})).toEqual({ fileLevel: 'debug', stderrLevel: 'info' });
+    expect(levelsFrom({}, { XPLAN_DEBUG: '1' })).toEqual({ fileLevel: 'debug', stderrLevel: 'debug' });
+    expect(levelsFrom({}, {})).toEqual({ fileLevel: 'info', stderrLevel: 'warn' });
   });
 });

@@ -4,17 +4,17 @@
  * closed with the given reason. bd calls are queued one at a time and retried; a bd failure is recorded and never
  * stops the run (`xplan export beads --sync` repairs any drift).
  */
-import { completedReason, doneReason, type BeadsChange } from '../core/beads-map.js';
+import { completedReason, doneReason, type BeadsChange, type BeadsMapping } from '../core/beads-map.js';
 import type { RunEvent } from '../core/run.js';
 import type { State } from '../core/state.js';
-import { BeadsCli } from '../adapters/beads.js';
+import { applyStatus, BeadsCli } from '../adapters/beads.js';
 import type { RunFiles } from '../adapters/run-files.js';
-import type { BeadsMapping } from './export-beads.js';
-import { applyStatus } from './export-beads.js';
+import type { Beads } from './ports.js';
 
 const RETRIES = 3;
 
-export class BeadsSync {
+/** The Beads port on the bd CLI. */
+export class BeadsSync implements Beads {
   private queue: Promise<void> = Promise.resolve();
 
   private constructor(

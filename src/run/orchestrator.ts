@@ -1,51 +1,56 @@
 /**
  * The loop behind `xplan run` and `xplan resume`: dispatches ready tasks to agents, N at a time, watches their
- * exit.json files, decides how each task ended, and follows changes other xplan commands make to the run.
+ * exit.json files, settles how each task ended, and follows changes other xplan commands make to the run.
  *
- * The orchestrator never holds an agent's output and owns nothing an agent needs: each agent runs under a detached
- * supervisor, so killing the orchestrator at any moment loses nothing, and a new one adopts the agents still alive.
+ * The orchestrator never holds an agent's output and owns nothing an agent needs: each agent runs detached, so
+ * killing the orchestrator at any moment loses nothing, and a new one adopts the agents still alive. Everything it
+ * touches outside its own files goes through the ports; every change of the run is a named function of core/run.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, watch as fsWatch, type FSWatcher } from 'node:fs';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
 import { classifyAgentExit, type AgentExit } from '../core/agent-result.js';
 import { renderAgentPrompt, type DependencyStatus } from '../core/agent-prompt.js';
 import type { Config } from '../core/config.js';
-import { branchName, type Plan, type Task } from '../core/plan.js';
+import type { Plan, Task } from '../core/plan.js';
 import { pauseRun, type ControlChange } from '../core/run-control.js';
-import { redactSecrets } from '../core/secrets.js';
 import {
   applyVerdict,
-  backoffMs,
   BUSY,
+  continueAttempt,
   DONE_STATES,
   endAttempt,
-  finalStatus,
+  endRun,
   isSettled,
   lastAttempt,
+  limitHasReset,
+  markInterrupted,
   nextRetryAt,
+  resumeAfterLimit,
   startAttempt,
   stateLabel,
   tasksToDispatch,
-  withTask,
+  useAgentNumber,
   type Attempt,
+  type EventDraft,
   type Failure,
   type RunEvent,
   type RunState,
   type TaskVerdict,
 } from '../core/run.js';
-import { readPids, spawnSupervisor, stopGroup } from '../adapters/agent-process.js';
 import { claudeArgs } from '../adapters/claude-code.js';
-import { addWorktree, branchHead, commitsSince, isValidBranchName, mergeBranches, uncommittedFiles } from '../adapters/git.js';
+import { readJsonIfPresent, writeJsonAtomic } from '../adapters/atomic-file.js';
 import type { Project } from '../adapters/project.js';
-import { isAlive } from '../adapters/run-lock.js';
-import { AGENT_FILES, readJsonIfPresent, writeJsonAtomic, type RunFiles } from '../adapters/run-files.js';
-import type { EventDraft, RunJournal } from '../adapters/run-journal.js';
+import { AGENT_FILES, type RunFiles } from '../adapters/run-files.js';
+import type { RunJournal } from '../adapters/run-journal.js';
 import type { StateStore } from '../adapters/state-store.js';
+import { placeAttempt } from './placement.js';
+import type { RunPorts } from './ports.js';
+import { checkWork, settlementFor, type StopReason } from './settle.js';
 
 export interface OrchestratorDeps {
+  ports: RunPorts;
   project: Project;
   config: Config;
   plan: Plan;
@@ -54,8 +59,7 @@ export interface OrchestratorDeps {
   files: RunFiles;
   template: string;
   specs: Array<{ path: string; text: string }>;
-  env: NodeJS.ProcessEnv;
-  now: () => Date;
+  /** How often running agents are checked for their end, when no file event wakes the loop first. */
   pollMs: number;
   onEvent?: (event: RunEvent) => void;
 }
@@ -73,7 +77,7 @@ interface LiveAgent {
   transcriptSize: number;
   lastOutputAt: number;
   /** Why the orchestrator is stopping it, if it is. */
-  stopping?: 'timeout' | 'stalled';
+  stopping?: StopReason;
   /** Wakes the loop when exit.json appears; polling is the fallback. */
   watcher: FSWatcher | undefined;
 }
@@ -83,7 +87,8 @@ export class Orchestrator {
   private readonly live = new Map<string, LiveAgent>();
   /** Agents that ended and whose outcome is being settled (commits, verify). */
   private readonly settling = new Set<Promise<void>>();
-  private readonly verifying = new Map<string, ResultPromise>();
+  /** Verify commands running, to stop with the run. */
+  private readonly verifying = new Set<(graceMs: number) => Promise<void>>();
   private writes: Promise<unknown> = Promise.resolve();
   private readonly tasksById: Map<string, Task>;
   /** The state file as this process last wrote it; a different inode means another xplan wrote it since. */
@@ -103,8 +108,12 @@ export class Orchestrator {
     return this.run;
   }
 
+  private get ports(): RunPorts {
+    return this.deps.ports;
+  }
+
   private at(): string {
-    return this.deps.now().toISOString();
+    return this.ports.clock.now().toISOString();
   }
 
   /** Writes a change and its events through the journal, one write at a time. */
@@ -120,7 +129,10 @@ export class Orchestrator {
   private async adopted(run: RunState, events: RunEvent[]): Promise<void> {
     this.run = run;
     this.stateInode = (await stat(this.deps.store.path)).ino;
-    for (const e of events) this.deps.onEvent?.(e);
+    for (const e of events) {
+      this.deps.onEvent?.(e);
+      this.ports.beads?.onEvent(e);
+    }
   }
 
   async begin(run: RunState, events: EventDraft[]): Promise<void> {
@@ -140,22 +152,21 @@ export class Orchestrator {
       const attempt = lastAttempt(entry);
       if (!attempt) continue;
       const dir = this.deps.files.agentDir(this.run.id, attempt.agent);
-      const pids = await readPids(dir);
-      if (existsSync(join(dir, AGENT_FILES.exit)) || (pids && isAlive(pids.supervisor))) {
+      const pids = await this.ports.agents.pids(dir);
+      if (existsSync(join(dir, AGENT_FILES.exit)) || (pids && this.ports.agents.alive(pids.supervisor))) {
         this.watch(taskId, attempt, dir, pids?.supervisor);
       } else if (!pids && existsSync(join(dir, AGENT_FILES.spec))) {
         // Recorded, then the orchestrator died before the agent started: start it now.
-        this.watch(taskId, attempt, dir, spawnSupervisor(dir, attempt.worktree, this.deps.env));
+        this.watch(taskId, attempt, dir, this.ports.agents.spawn(dir, attempt.worktree));
       } else {
-        await this.commit((r) => withTask(r, taskId, (t) => ({ ...t, state: 'interrupted', reason: 'the agent ended while no xplan was watching it' })), [
-          { type: 'task.interrupted', taskId, reason: 'the agent ended while no xplan was watching it' },
-        ]);
+        const reason = 'the agent ended while no xplan was watching it';
+        await this.commit((r) => markInterrupted(r, taskId, reason), [{ type: 'task.interrupted', taskId, reason }]);
       }
     }
   }
 
   private watch(taskId: string, attempt: Attempt, dir: string, pid: number | undefined): void {
-    const now = Date.now();
+    const now = this.ports.clock.now().getTime();
     let watcher: FSWatcher | undefined;
     try {
       watcher = fsWatch(dir, (_event, file) => {
@@ -184,14 +195,19 @@ export class Orchestrator {
       .catch(() => {}); // the run had already ended: nothing to pause
   }
 
+  /** Waits for the issue tracker to catch up with every event. */
+  async drained(): Promise<void> {
+    await this.ports.beads?.drain();
+  }
+
   get wasInterrupted(): boolean {
     return this.interrupts > 0;
   }
 
   private async stopAll(): Promise<void> {
     const grace = this.deps.config.run.stopGraceSeconds * 1000;
-    for (const verify of this.verifying.values()) if (verify.pid) await stopGroup(verify.pid, grace);
-    await Promise.all([...this.live.values()].map((agent) => (agent.pid ? stopGroup(agent.pid, grace) : undefined)));
+    for (const stop of this.verifying) await stop(grace);
+    await Promise.all([...this.live.values()].map((agent) => (agent.pid ? this.ports.agents.stop(agent.pid, grace) : undefined)));
   }
 
   /** Runs until every task is settled, the run stops, or it is paused and its agents are done. */
@@ -200,12 +216,12 @@ export class Orchestrator {
       await this.followOthers();
       await this.reap();
       await this.checkHealth();
-      if (this.run.status === 'waiting' && this.run.resumeAt && Date.parse(this.run.resumeAt) <= this.deps.now().getTime()) {
-        await this.commit((r) => ({ ...r, status: 'running', resumeAt: undefined }), [{ type: 'run.resumed', reason: 'usage limit reset' }]);
+      if (limitHasReset(this.run, this.ports.clock.now())) {
+        await this.commit(resumeAfterLimit, [{ type: 'run.resumed', reason: 'usage limit reset' }]);
       }
       if (!this.run.stop) {
         // A round's agents start together: worktrees and supervisors in parallel, state writes in turn.
-        await Promise.all(tasksToDispatch(this.run, this.deps.plan, this.deps.now()).filter((t) => !this.live.has(t.id)).map((t) => this.dispatch(t)));
+        await Promise.all(tasksToDispatch(this.run, this.deps.plan, this.ports.clock.now()).filter((t) => !this.live.has(t.id)).map((t) => this.dispatch(t)));
       }
       const idle = this.live.size === 0 && this.settling.size === 0;
       if (idle && (this.run.status === 'paused' || this.run.stop || isSettled(this.run))) break;
@@ -213,8 +229,7 @@ export class Orchestrator {
     }
     await this.writes;
     if (this.run.status === 'paused') return this.run;
-    const status = finalStatus(this.run);
-    await this.commit((r) => ({ ...r, status, endedAt: this.at() }), (r) => [{ type: 'run.ended', status, stop: r.stop }]);
+    await this.commit((r) => endRun(r, this.at()), (r) => [{ type: 'run.ended', status: r.status, stop: r.stop }]);
     return this.run;
   }
 
@@ -230,14 +245,14 @@ export class Orchestrator {
   }
 
   private async sleep(): Promise<void> {
-    const now = this.deps.now().getTime();
+    const now = this.ports.clock.now().getTime();
     const wakeups = [now + this.deps.pollMs, nextRetryAt(this.run), this.run.resumeAt ? Date.parse(this.run.resumeAt) : undefined];
     const until = Math.min(...wakeups.filter((t): t is number => t !== undefined));
     // An agent's exit.json and a settled agent wake the loop too, so dependents start at once.
     await Promise.race([
+      this.ports.clock.sleep(Math.max(0, until - now)),
       new Promise<void>((resolve) => {
         this.wake = resolve;
-        setTimeout(resolve, Math.max(0, until - now));
       }),
       ...this.settling,
     ]);
@@ -250,7 +265,7 @@ export class Orchestrator {
       const exitPath = join(agent.dir, AGENT_FILES.exit);
       let exit = existsSync(exitPath) ? await readJsonIfPresent<AgentExit>(exitPath) : undefined;
       if (!exit) {
-        if (agent.pid === undefined || isAlive(agent.pid)) continue;
+        if (agent.pid === undefined || this.ports.agents.alive(agent.pid)) continue;
         // The supervisor is gone; it may have written exit.json just before it ended.
         exit = (await readJsonIfPresent<AgentExit>(exitPath)) ?? {
           exitCode: null,
@@ -272,7 +287,7 @@ export class Orchestrator {
 
   /** Stops agents past their wall-clock limit or silent for too long. Checked once a second. */
   private async checkHealth(): Promise<void> {
-    const now = Date.now();
+    const now = this.ports.clock.now().getTime();
     if (now - this.lastHealthCheck < 1000) return;
     this.lastHealthCheck = now;
     const { timeoutMinutes, stallMinutes, stopGraceSeconds } = this.deps.config.run;
@@ -286,13 +301,13 @@ export class Orchestrator {
       const effort = this.tasksById.get(agent.taskId)?.effort ?? 'M';
       if (now - agent.since > timeoutMinutes[effort] * 60_000) agent.stopping = 'timeout';
       else if (now - agent.lastOutputAt > stallMinutes * 60_000) agent.stopping = 'stalled';
-      if (agent.stopping) void stopGroup(agent.pid, stopGraceSeconds * 1000);
+      if (agent.stopping) void this.ports.agents.stop(agent.pid, stopGraceSeconds * 1000);
     }
   }
 
   /**
    * Applies an agent's outcome, unless its task was meanwhile taken out of its hands (paused now, skipped, done):
-   * then only the attempt's end is recorded.
+   * then nothing changes.
    */
   private settleCommit(taskId: string, agent: LiveAgent, change: (r: RunState) => RunState, events: EventDraft[]): Promise<void> {
     let applied = false;
@@ -308,56 +323,52 @@ export class Orchestrator {
 
   private async settle(taskId: string, agent: LiveAgent, exit: AgentExit): Promise<void> {
     const { config, plan } = this.deps;
-    const outcome = classifyAgentExit(exit, config.claude.command, this.deps.now());
+    const outcome = classifyAgentExit(exit, config.claude.command, this.ports.clock.now());
     const outcomeName = agent.stopping ?? (outcome.kind === 'task-failure' ? outcome.failure : outcome.kind);
     const ended = (r: RunState) => endAttempt(r, taskId, { outcome: outcomeName, usage: outcome.usage, endedAt: exit.endedAt });
     const entry = this.run.tasks[taskId]!;
     if (!BUSY.has(entry.state)) {
+      // Taken out of the agent's hands meanwhile: only the attempt's end is recorded.
       await this.commit((r) => (r.tasks[taskId] ? ended(r) : r));
       return;
     }
-    if (agent.stopping) {
-      const what = agent.stopping === 'timeout' ? `ran past its ${config.run.timeoutMinutes[this.tasksById.get(taskId)?.effort ?? 'M']} min limit` : `printed nothing for ${config.run.stallMinutes} min`;
-      if ((entry.stops ?? 0) < 1) {
-        const reason = `the agent ${what}; trying once more`;
-        return this.settleCommit(taskId, agent, (r) => applyVerdict(ended(r), plan, taskId, { kind: 'stopped', reason, retryAt: this.at() }), [
-          { type: 'task.retrying', taskId, agent: agent.attempt.agent, reason, retryAt: this.at(), attempt: entry.attempts.length + 1 },
-        ]);
-      }
-      return this.fail(taskId, agent, ended, { failure: agent.stopping, reason: `the agent ${what}, twice` });
-    }
-    switch (outcome.kind) {
-      case 'fatal':
-        return this.settleCommit(
-          taskId,
-          agent,
-          (r) => ({ ...applyVerdict(ended(r), plan, taskId, { kind: 'requeue', reason: outcome.reason }), stop: { message: outcome.reason, hint: outcome.hint } }),
-          [{ type: 'run.stopping', taskId, reason: outcome.reason, hint: outcome.hint }],
-        );
-      case 'usage-limit': {
-        const resumeAt = (outcome.resetAt ?? new Date(this.deps.now().getTime() + config.run.usageLimitWaitMinutes * 60_000)).toISOString();
-        return this.settleCommit(
-          taskId,
-          agent,
-          (r) => ({ ...applyVerdict(ended(r), plan, taskId, { kind: 'requeue', reason: outcome.reason }), ...(r.status === 'running' ? { status: 'waiting' as const } : {}), resumeAt }),
-          [{ type: 'run.waiting', taskId, reason: outcome.reason, resumeAt }],
-        );
-      }
-      case 'transient': {
-        if (entry.transientFailures >= config.run.retries) {
-          return this.fail(taskId, agent, ended, { failure: 'transient', reason: `${outcome.reason} (gave up after ${entry.transientFailures + 1} attempts)` });
-        }
-        const retryAt = new Date(this.deps.now().getTime() + backoffMs(config.run.backoffSeconds * 1000, entry.transientFailures)).toISOString();
-        return this.settleCommit(taskId, agent, (r) => applyVerdict(ended(r), plan, taskId, { kind: 'retry', reason: outcome.reason, retryAt }), [
-          { type: 'task.retrying', taskId, agent: agent.attempt.agent, reason: outcome.reason, retryAt, attempt: entry.attempts.length + 1 },
-        ]);
-      }
-      case 'task-failure':
-        return this.fail(taskId, agent, ended, { failure: outcome.failure, reason: outcome.reason });
-      case 'success':
+    const settlement = settlementFor(
+      { taskId, entry, agent: agent.attempt.agent, outcome, stopped: agent.stopping, effort: this.tasksById.get(taskId)?.effort ?? 'M', config, now: this.ports.clock.now() },
+      (verdict) => (r) => applyVerdict(ended(r), plan, taskId, verdict),
+    );
+    switch (settlement.kind) {
+      case 'change':
+        return this.settleCommit(taskId, agent, settlement.change, settlement.events);
+      case 'fail':
+        return this.fail(taskId, agent, ended, settlement);
+      case 'check-work': {
         await this.settleCommit(taskId, agent, (r) => applyVerdict(ended(r), plan, taskId, { kind: 'verifying' }), [{ type: 'task.verifying', taskId, agent: agent.attempt.agent }]);
         if (this.run.tasks[taskId]?.state !== 'verifying') return;
-        return this.verify(taskId, agent, outcome.permissionDenials);
+        const { attempt } = agent;
+        const verifyLogPath = join(agent.dir, AGENT_FILES.verify);
+        const check = await checkWork(
+          this.ports,
+          {
+            taskId,
+            agent: attempt.agent,
+            branch: attempt.branch,
+            worktree: attempt.worktree,
+            base: attempt.base,
+            root: this.deps.project.root,
+            verify: this.run.verify,
+            verifyTimeoutMinutes: config.run.verifyTimeoutMinutes,
+            verifyLogPath,
+            permissionDenials: settlement.permissionDenials,
+            now: () => this.ports.clock.now(),
+          },
+          (stop) => {
+            this.verifying.add(stop);
+            return () => this.verifying.delete(stop);
+          },
+        );
+        if (check.verifyLog !== undefined) await writeFile(verifyLogPath, check.verifyLog);
+        return this.settleCommit(taskId, agent, (r) => applyVerdict(r, plan, taskId, check.verdict), check.events);
+      }
     }
   }
 
@@ -372,56 +383,17 @@ export class Orchestrator {
   private async fail(taskId: string, agent: LiveAgent, ended: (r: RunState) => RunState, failure: { failure: Failure; reason: string }): Promise<void> {
     // What the agent did commit and what it left behind is reported, and stays in its worktree.
     const { worktree, base } = agent.attempt;
-    const commits = await commitsSince(worktree, base).catch(() => undefined);
-    const uncommitted = await uncommittedFiles(worktree).catch(() => undefined);
-    const verdict: TaskVerdict = { kind: 'failed', ...failure, commits, uncommitted, now: this.at() };
-    return this.settleCommit(taskId, agent, (r) => applyVerdict(ended(r), this.deps.plan, taskId, verdict), [{ type: 'task.failed', taskId, ...failure }]);
-  }
-
-  /** Completion users can trust: new commits on the branch, and the verify command passing in the worktree. */
-  private async verify(taskId: string, agent: LiveAgent, permissionDenials: string[]): Promise<void> {
-    const { worktree, base } = agent.attempt;
-    const commits = await commitsSince(worktree, base);
-    const uncommitted = await uncommittedFiles(worktree);
-    const { plan, project } = this.deps;
-    if (commits.length === 0) {
-      const notes = [
-        uncommitted.length > 0 ? `${uncommitted.length} uncommitted file(s) left in ${relative(project.root, worktree)}` : '',
-        permissionDenials.length > 0 ? `permission denied: ${permissionDenials.slice(0, 3).join(', ')}` : '',
-      ].filter(Boolean);
-      const reason = `the agent made no commits${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`;
-      return this.settleCommit(taskId, agent, (r) => applyVerdict(r, plan, taskId, { kind: 'failed', failure: 'no commits', reason, commits, uncommitted, now: this.at() }), [
-        { type: 'task.failed', taskId, failure: 'no commits', reason, uncommitted },
-      ]);
-    }
-    const command = this.run.verify;
-    if (command) {
-      const minutes = this.deps.config.run.verifyTimeoutMinutes;
-      // Its own process group, so stopping the run stops the whole test run it started.
-      const child = execa(command, { shell: true, cwd: worktree, reject: false, all: true, stdin: 'ignore', detached: true, timeout: minutes * 60_000, env: this.deps.env });
-      this.verifying.set(taskId, child);
-      const result = await child.finally(() => this.verifying.delete(taskId));
-      const output = String(result.all ?? '');
-      await writeFile(join(agent.dir, AGENT_FILES.verify), redactSecrets(output));
-      if (result.exitCode !== 0 || result.timedOut) {
-        const why = result.timedOut ? `timed out after ${minutes} min` : `exited with ${result.exitCode ?? result.signal}`;
-        const last = output.trim().split('\n').pop()?.trim();
-        const reason = redactSecrets(`\`${command}\` ${why}${last ? `: ${last.slice(0, 200)}` : ''}`);
-        return this.settleCommit(taskId, agent, (r) => applyVerdict(r, plan, taskId, { kind: 'failed', failure: 'verify', reason, commits, uncommitted, now: this.at() }), [
-          { type: 'task.failed', taskId, failure: 'verify', reason, log: relative(project.root, join(agent.dir, AGENT_FILES.verify)) },
-        ]);
-      }
-    }
-    return this.settleCommit(taskId, agent, (r) => applyVerdict(r, plan, taskId, { kind: 'completed', verified: command !== null, commits, uncommitted, now: this.at() }), [
-      { type: 'task.completed', taskId, agent: agent.attempt.agent, branch: agent.attempt.branch, verified: command !== null, commits: commits.length, uncommitted },
-    ]);
+    const commits = await this.ports.vcs.commitsSince(worktree, base).catch(() => undefined);
+    const uncommitted = await this.ports.vcs.uncommittedFiles(worktree).catch(() => undefined);
+    const verdict: TaskVerdict = { kind: 'failed', failure: failure.failure, reason: failure.reason, commits, uncommitted, now: this.at() };
+    return this.settleCommit(taskId, agent, (r) => applyVerdict(ended(r), this.deps.plan, taskId, verdict), [{ type: 'task.failed', taskId, failure: failure.failure, reason: failure.reason }]);
   }
 
   private async dispatch(task: Task): Promise<void> {
     const entry = this.run.tasks[task.id]!;
     const previous = lastAttempt(entry);
     if (entry.state === 'interrupted' && previous && existsSync(previous.worktree)) return this.continueInPlace(task, previous);
-    const { files, project } = this.deps;
+    const { files, project, plan } = this.deps;
     const run = this.run;
     let agent = Math.max(run.nextAgent, this.reservedAgent);
     while (existsSync(files.agentDir(run.id, agent)) || existsSync(files.worktree(run.id, agent))) agent++;
@@ -430,10 +402,15 @@ export class Orchestrator {
     await mkdir(dir, { recursive: true });
 
     const fresh = entry.retryRequest?.fresh === true;
-    const placement = await this.place(task, agent, fresh ? undefined : previous).catch((error: unknown) => ({ conflict: error instanceof Error ? error.message : String(error) }));
+    const placement = await placeAttempt(
+      { vcs: this.ports.vcs, root: project.root, run, plan, worktreeOf: (n) => files.worktree(run.id, n), exists: existsSync },
+      task,
+      agent,
+      fresh ? undefined : previous,
+    ).catch((error: unknown) => ({ conflict: error instanceof Error ? error.message : String(error) }));
     if ('conflict' in placement) {
       const reason = placement.conflict;
-      await this.commit((r) => applyVerdict({ ...r, nextAgent: Math.max(r.nextAgent, agent + 1) }, this.deps.plan, task.id, { kind: 'blocked', failure: 'conflict', reason, now: this.at() }), [
+      await this.commit((r) => applyVerdict(useAgentNumber(r, agent), plan, task.id, { kind: 'blocked', failure: 'conflict', reason, now: this.at() }), [
         { type: 'task.blocked', taskId: task.id, reason },
       ]);
       return;
@@ -446,7 +423,7 @@ export class Orchestrator {
     ].filter(Boolean);
     const prompt = renderAgentPrompt(this.deps.template, {
       task,
-      specTitle: this.deps.plan.spec.title,
+      specTitle: plan.spec.title,
       specs: this.deps.specs,
       dependencies: this.dependencyStatus(task),
       branch: placement.branch,
@@ -462,7 +439,7 @@ export class Orchestrator {
     await this.commit((r) => startAttempt(r, task.id, attempt), [
       { type: 'task.dispatched', taskId: task.id, agent, attempt: entry.attempts.length + 1, branch: placement.branch, worktree: relative(project.root, placement.worktree), sessionId },
     ]);
-    this.watch(task.id, attempt, dir, spawnSupervisor(dir, placement.worktree, this.deps.env));
+    this.watch(task.id, attempt, dir, this.ports.agents.spawn(dir, placement.worktree));
   }
 
   /** An interrupted agent continues its own session in its own worktree (`claude --resume`), or starts it afresh. */
@@ -482,11 +459,10 @@ export class Orchestrator {
     );
     await this.writeAgentSpec(dir, attempt.worktree, sessionId, sessionStarted);
     const resumed: Attempt = { ...attempt, sessionId, resumes, endedAt: undefined, outcome: undefined };
-    await this.commit(
-      (r) => withTask(r, task.id, (t) => ({ ...t, state: 'running', reason: undefined, attempts: [...t.attempts.slice(0, -1), resumed] })),
-      [{ type: 'task.resumed', taskId: task.id, agent: attempt.agent, session: sessionStarted ? 'resumed' : 'new', sessionId }],
-    );
-    this.watch(task.id, resumed, dir, spawnSupervisor(dir, attempt.worktree, this.deps.env));
+    await this.commit((r) => continueAttempt(r, task.id, resumed), [
+      { type: 'task.resumed', taskId: task.id, agent: attempt.agent, session: sessionStarted ? 'resumed' : 'new', sessionId },
+    ]);
+    this.watch(task.id, resumed, dir, this.ports.agents.spawn(dir, attempt.worktree));
   }
 
   private async writeAgentSpec(dir: string, cwd: string, sessionId: string, resume: boolean): Promise<void> {
@@ -498,38 +474,6 @@ export class Orchestrator {
     });
   }
 
-  /** The branch and worktree of a new attempt, and the commit its work is counted from. */
-  private async place(task: Task, agent: number, previous: Attempt | undefined): Promise<{ branch: string; worktree: string; base: string } | { conflict: string }> {
-    const { files, project, plan } = this.deps;
-    const run = this.run;
-    if (run.branching === 'single') {
-      // One branch and one worktree for the whole run; tasks take turns on it.
-      const worktree = files.worktree(run.id, 1);
-      const branch = branchName(run.id, 1, plan.spec.title);
-      if (!existsSync(worktree)) await addWorktree(project.root, worktree, branch, run.base.commit);
-      return { branch, worktree, base: previous?.base ?? (await branchHead(project.root, branch)) };
-    }
-    const branch = branchName(run.id, agent, task.title);
-    if (!(await isValidBranchName(project.root, branch))) throw new Error(`\`${branch}\` is not a valid branch name`);
-    const worktree = files.worktree(run.id, agent);
-    if (previous) {
-      // A new attempt continues from where the last one stopped; its work still counts from the task's start.
-      await addWorktree(project.root, worktree, branch, await branchHead(project.root, previous.branch));
-      return { branch, worktree, base: previous.base };
-    }
-    const depBranches = run.branching === 'stacked' ? task.dependsOn.map((dep) => lastAttempt(run.tasks[dep])?.branch).filter((b): b is string => b !== undefined) : [];
-    if (depBranches.length === 0) {
-      await addWorktree(project.root, worktree, branch, run.base.commit);
-      return { branch, worktree, base: run.base.commit };
-    }
-    await addWorktree(project.root, worktree, branch, await branchHead(project.root, depBranches[0]!));
-    if (depBranches.length > 1) {
-      const merged = await mergeBranches(worktree, depBranches.slice(1), `Merge the dependencies of ${task.id}`);
-      if (!merged.ok) return { conflict: `merging the branches of ${task.dependsOn.join(', ')} conflicts in ${merged.files.join(', ')}` };
-    }
-    return { branch, worktree, base: await branchHead(project.root, branch) };
-  }
-
   private dependencyStatus(task: Task): DependencyStatus[] {
     return task.dependsOn.map((dep) => {
       const entry = this.run.tasks[dep];
@@ -539,4 +483,3 @@ export class Orchestrator {
     });
   }
 }
-

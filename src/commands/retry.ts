@@ -1,0 +1,31 @@
+/** `xplan retry T3`: the task runs again as a new attempt, with a new agent and branch. */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { InputError } from '../core/errors.js';
+import { retryTask, type ControlResult } from '../core/run-control.js';
+import { applyControl } from '../run/control.js';
+import type { Workspace } from '../workspace.js';
+
+export interface RetryOptions {
+  taskId: string;
+  context?: string;
+  contextFile?: string;
+  fresh: boolean;
+}
+
+export async function retry(options: RetryOptions, ws: Workspace): Promise<ControlResult> {
+  const context = options.contextFile ? await readContextFile(ws.cwd, options.contextFile) : options.context;
+  return applyControl(
+    ws,
+    (run, plan) => retryTask(run, plan, options.taskId, { ...(context ? { context } : {}), fresh: options.fresh }),
+    (run) => `${options.taskId} will run again as a new attempt${options.fresh ? ' from a fresh branch' : ' continuing from its last branch'}${context ? ', with your context added to its prompt' : ''} (${run.tasks[options.taskId]!.state}).`,
+  );
+}
+
+async function readContextFile(cwd: string, path: string): Promise<string> {
+  try {
+    return await readFile(resolve(cwd, path), 'utf8');
+  } catch (error) {
+    throw new InputError('CONTEXT_FILE', `Cannot read the context file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'Pass a readable text file to --context-file.');
+  }
+}

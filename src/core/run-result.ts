@@ -1,0 +1,19 @@
+/** What `xplan run` and `xplan resume` return: a preview (`--dry-run`), or the run's status at its end. */
+import type { Config } from './config.js';
+import type { Branching } from './plan.js';
+import type { StatusResult } from './run-status.js';
+
+export interface DryRunTask {
+  id: string;
+  title: string;
+  wave: number;
+  dependsOn: string[];
+  agent: number;
+  branch: string;
+  worktree: string;
+  prompt: string;
+}
+
+export type RunResult =
+  | { kind: 'dry-run'; runId: string; branching: Branching; concurrency: number; approved: boolean; tasks: DryRunTask[]; secrets: string[]; secretsPolicy: Config['secrets'] }
+  | { kind: 'run'; status: StatusResult; interrupted: boolean };

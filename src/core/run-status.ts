@@ -1,0 +1,116 @@
+/**
+ * Where a run stands, task by task, with what blocks it and the command that moves it on: the document behind
+ * `xplan status` and the end of `xplan run`. Pure.
+ */
+import type { Plan } from './plan.js';
+import { blockersOf, lastAttempt, countsByState, runUsage, stateLabel, taskUsage, type RunState, type TaskState, type Usage } from './run.js';
+
+export interface TaskStatus {
+  id: string;
+  title: string;
+  state: TaskState;
+  /** The state as shown: `failed: verify`, `completed: unverified`. */
+  label: string;
+  agent: number | null;
+  branch: string | null;
+  worktree: string | null;
+  attempt: number;
+  reason: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  durationMs: number | null;
+  commits: number;
+  uncommitted: string[];
+  usage: Usage;
+}
+
+export interface Blocker {
+  task: string;
+  /** What holds it: itself (failed, blocked) or its unfinished dependencies. */
+  waitingOn: string[];
+  next: string;
+}
+
+export interface StatusResult {
+  schemaVersion: 1;
+  run: {
+    id: string;
+    status: RunState['status'];
+    startedAt: string;
+    endedAt: string | null;
+    base: RunState['base'];
+    branching: RunState['branching'];
+    concurrency: number;
+    verify: string | null;
+    resumeAt: string | null;
+    stop: RunState['stop'] | null;
+    /** True when the run is active but no xplan process drives it any more (it crashed or was killed). */
+    orphaned: boolean;
+  };
+  counts: Partial<Record<TaskState, number>>;
+  total: number;
+  tasks: TaskStatus[];
+  usage: Usage;
+  blockers: Blocker[];
+}
+
+export function statusOf(plan: Plan, run: RunState, now: Date = new Date()): StatusResult {
+  const tasks: TaskStatus[] = [];
+  for (const task of plan.tasks) {
+    const entry = run.tasks[task.id];
+    if (!entry) continue;
+    const last = lastAttempt(entry);
+    const first = entry.attempts[0];
+    const end = entry.endedAt ?? (entry.state === 'running' || entry.state === 'verifying' ? now.toISOString() : last?.endedAt);
+    tasks.push({
+      id: task.id,
+      title: task.title,
+      state: entry.state,
+      label: stateLabel(entry),
+      agent: last?.agent ?? null,
+      branch: last?.branch ?? null,
+      worktree: last?.worktree ?? null,
+      attempt: entry.attempts.length,
+      reason: entry.reason ?? null,
+      startedAt: first?.startedAt ?? null,
+      endedAt: entry.endedAt ?? null,
+      durationMs: first && end ? Math.max(0, Date.parse(end) - Date.parse(first.startedAt)) : null,
+      commits: entry.commits?.length ?? 0,
+      uncommitted: entry.uncommitted ?? [],
+      usage: taskUsage(entry),
+    });
+  }
+  const blockers: Blocker[] = [];
+  for (const task of tasks) {
+    const waitingOn = blockersOf(run, plan, task.id);
+    if (waitingOn.length === 0) continue;
+    blockers.push({ task: task.id, waitingOn, next: nextCommand(run, waitingOn) });
+  }
+  return {
+    schemaVersion: 1,
+    run: {
+      id: run.id,
+      status: run.status,
+      startedAt: run.startedAt,
+      endedAt: run.endedAt ?? null,
+      base: run.base,
+      branching: run.branching,
+      concurrency: run.concurrency,
+      verify: run.verify,
+      resumeAt: run.resumeAt ?? null,
+      stop: run.stop ?? null,
+      orphaned: false,
+    },
+    counts: countsByState(run),
+    total: tasks.length,
+    tasks,
+    usage: runUsage(run),
+    blockers,
+  };
+}
+
+function nextCommand(run: RunState, waitingOn: string[]): string {
+  const root = waitingOn.find((id) => run.tasks[id]?.state === 'failed' || run.tasks[id]?.state === 'blocked');
+  if (root) return `xplan logs ${root}, then xplan retry ${root} (or xplan skip ${root})`;
+  return `wait for ${waitingOn.join(', ')}`;
+}

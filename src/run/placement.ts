@@ -1,0 +1,54 @@
+/**
+ * Where a new attempt works: its branch, its worktree, and the commit its work is counted from, following the
+ * plan's branching (`single`: one branch for the run; `feature`: each task from the run base; `stacked`: from its
+ * dependencies' branches, merged).
+ */
+import { branchName, type Plan, type Task } from '../core/plan.js';
+import { lastAttempt, type Attempt, type RunState } from '../core/run.js';
+import type { Vcs } from './ports.js';
+
+export interface Placement {
+  branch: string;
+  worktree: string;
+  base: string;
+}
+
+export interface PlacementContext {
+  vcs: Vcs;
+  root: string;
+  run: RunState;
+  plan: Plan;
+  worktreeOf: (agent: number) => string;
+  exists: (path: string) => boolean;
+}
+
+/** Places a new attempt of `task` by agent `agent`; `previous` is the attempt it continues, if any. */
+export async function placeAttempt(ctx: PlacementContext, task: Task, agent: number, previous: Attempt | undefined): Promise<Placement | { conflict: string }> {
+  const { vcs, root, run, plan } = ctx;
+  if (run.branching === 'single') {
+    // One branch and one worktree for the whole run; tasks take turns on it.
+    const worktree = ctx.worktreeOf(1);
+    const branch = branchName(run.id, 1, plan.spec.title);
+    if (!ctx.exists(worktree)) await vcs.addWorktree(root, worktree, branch, run.base.commit);
+    return { branch, worktree, base: previous?.base ?? (await vcs.branchHead(root, branch)) };
+  }
+  const branch = branchName(run.id, agent, task.title);
+  if (!(await vcs.isValidBranchName(root, branch))) throw new Error(`\`${branch}\` is not a valid branch name`);
+  const worktree = ctx.worktreeOf(agent);
+  if (previous) {
+    // A new attempt continues from where the last one stopped; its work still counts from the task's start.
+    await vcs.addWorktree(root, worktree, branch, await vcs.branchHead(root, previous.branch));
+    return { branch, worktree, base: previous.base };
+  }
+  const depBranches = run.branching === 'stacked' ? task.dependsOn.map((dep) => lastAttempt(run.tasks[dep])?.branch).filter((b): b is string => b !== undefined) : [];
+  if (depBranches.length === 0) {
+    await vcs.addWorktree(root, worktree, branch, run.base.commit);
+    return { branch, worktree, base: run.base.commit };
+  }
+  await vcs.addWorktree(root, worktree, branch, await vcs.branchHead(root, depBranches[0]!));
+  if (depBranches.length > 1) {
+    const merged = await vcs.mergeBranches(worktree, depBranches.slice(1), `Merge the dependencies of ${task.id}`);
+    if (!merged.ok) return { conflict: `merging the branches of ${task.dependsOn.join(', ')} conflicts in ${merged.files.join(', ')}` };
+  }
+  return { branch, worktree, base: await vcs.branchHead(root, branch) };
+}

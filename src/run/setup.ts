@@ -1,0 +1,270 @@
+/**
+ * Starting and continuing a run: load and check what it needs from the workspace once, build the ports, hand the
+ * loop to the orchestrator, and turn its end into the status document. `previewRun` shows what a run would do.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { renderAgentPrompt } from '../core/agent-prompt.js';
+import type { Config } from '../core/config.js';
+import { InputError, UsageError, XplanError } from '../core/errors.js';
+import { branchName, isApproved, planHash, type Plan, type Task } from '../core/plan.js';
+import { resumeRun as resumeChange } from '../core/run-control.js';
+import { isActiveRun, newRun, runIdFor, type RunEvent } from '../core/run.js';
+import type { DryRunTask, RunResult } from '../core/run-result.js';
+import { statusOf } from '../core/run-status.js';
+import { describeFindings, redactSecrets, scanSecrets } from '../core/secrets.js';
+import type { State } from '../core/state.js';
+import { processAgents } from '../adapters/agent-process.js';
+import { findExecutable } from '../adapters/claude-code.js';
+import { gitVcs } from '../adapters/git.js';
+import { Logger, type LoggerOptions } from '../adapters/logger.js';
+import { RunJournal } from '../adapters/run-journal.js';
+import { acquireRunLock, runLockedError, runLockHolder } from '../adapters/run-lock.js';
+import { shellVerifier } from '../adapters/shell-verifier.js';
+import { readSpecFiles, type SpecFile } from '../adapters/spec-file.js';
+import { systemClock } from '../adapters/system-clock.js';
+import type { Workspace } from '../workspace.js';
+import { BeadsSync } from './beads-sync.js';
+import { Orchestrator } from './orchestrator.js';
+import type { RunPorts } from './ports.js';
+
+export interface EngineOptions {
+  /** Called for every event as it happens (the CLI prints them). */
+  onEvent?: (event: RunEvent) => void;
+  /** How often running agents are checked for their end. */
+  pollMs?: number;
+  /** Take over Ctrl-C: the first pauses the run, the second stops its agents. */
+  signals?: boolean;
+  /** Log levels and where human log lines go (the CLI's stderr). */
+  log?: Pick<LoggerOptions, 'fileLevel' | 'stderrLevel' | 'stderr'>;
+  /** Replaces the real ports (tests). */
+  ports?: Partial<RunPorts>;
+}
+
+export interface StartOptions extends EngineOptions {
+  concurrency?: number;
+  only?: string[];
+}
+
+const PROMPT_TEMPLATE = new URL('../../templates/agent-prompt.md', import.meta.url);
+
+/** What a run needs from the repository, loaded and checked once. */
+interface RunSetup {
+  ws: Workspace;
+  config: Config;
+  state: State;
+  plan: Plan;
+  specs: SpecFile[];
+  /** Secrets found in the specs, as `file:line: kind`. */
+  secrets: string[];
+  template: string;
+}
+
+async function loadSetup(ws: Workspace): Promise<RunSetup> {
+  ws.requireRepository();
+  const config = await ws.config();
+  const { state, plan } = await ws.requirePlan();
+  const specs = await readSpecFiles(
+    plan.spec.paths.map((p) => join(ws.root, p)),
+    ws.root,
+  );
+  const secrets = specs.flatMap((spec) => describeFindings(scanSecrets(spec.text), spec.path));
+  // With `redact`, agents get the spec with every secret value replaced.
+  const sent = config.secrets === 'redact' ? specs.map((spec) => ({ ...spec, text: redactSecrets(spec.text) })) : specs;
+  return { ws, config, state, plan, specs: sent, secrets, template: await readFile(PROMPT_TEMPLATE, 'utf8') };
+}
+
+function refuseSecrets(setup: RunSetup): void {
+  const { secrets, config } = setup;
+  if (secrets.length === 0 || config.secrets !== 'block') return;
+  throw new XplanError('SECRETS_FOUND', `The spec holds ${secrets.length} secret(s), so no agent gets it: ${secrets.slice(0, 5).join(', ')}${secrets.length > 5 ? ', …' : ''}`, {
+    hint: 'Remove them from the spec, or set `secrets: redact` in .xplan/config.yaml to send it with each value replaced.',
+  });
+}
+
+/** `xplan run --dry-run`: the waves, branches, worktrees and full prompts, starting nothing; works on a draft too. */
+export async function previewRun(options: Pick<StartOptions, 'concurrency' | 'only'>, ws: Workspace, now = new Date()): Promise<RunResult & { kind: 'dry-run' }> {
+  const setup = await loadSetup(ws);
+  const { config, plan } = setup;
+  const selected = selectTasks(plan, options.only);
+  const runId = runIdFor(now);
+  let agent = 0;
+  const tasks = [...selected].sort((a, b) => a.wave - b.wave).map((task): DryRunTask => {
+    agent++;
+    const branch = plan.branching === 'single' ? branchName(runId, 1, plan.spec.title) : branchName(runId, agent, task.title);
+    const worktree = ws.files.worktree(runId, plan.branching === 'single' ? 1 : agent);
+    const prompt = renderAgentPrompt(setup.template, {
+      task,
+      specTitle: plan.spec.title,
+      specs: setup.specs,
+      dependencies: task.dependsOn.map((dep) => ({ task: plan.tasks.find((t) => t.id === dep)!, state: 'not run yet' })),
+      branch,
+      worktree,
+      verify: config.run.verify,
+    });
+    return { id: task.id, title: task.title, wave: task.wave, dependsOn: task.dependsOn, agent, branch, worktree: relative(ws.root, worktree), prompt };
+  });
+  const concurrency = options.concurrency ?? config.run.concurrency;
+  return {
+    kind: 'dry-run',
+    runId,
+    branching: plan.branching,
+    concurrency: plan.branching === 'single' ? 1 : concurrency,
+    approved: isApproved(plan),
+    tasks,
+    secrets: setup.secrets,
+    secretsPolicy: config.secrets,
+  };
+}
+
+/** `xplan run`: a new run of the approved plan, driven to its end (or until paused). */
+export async function startRun(options: StartOptions, ws: Workspace): Promise<RunResult & { kind: 'run' }> {
+  const setup = await loadSetup(ws);
+  const { config, state, plan } = setup;
+  const ports = portsFor(setup, options);
+  if (state.run && isActiveRun(state.run)) {
+    const holder = await runLockHolder(ws.project.xplanDir);
+    if (holder) throw runLockedError(holder);
+    throw new XplanError('RUN_IN_PROGRESS', `Run ${state.run.id} is ${state.run.status}, and no xplan process drives it any more`, {
+      hint: 'Continue it with `xplan resume`.',
+    });
+  }
+  const selected = selectTasks(plan, options.only);
+  if (!isApproved(plan)) {
+    throw new XplanError('PLAN_NOT_APPROVED', plan.status === 'approved' ? 'The plan changed after it was approved' : 'The plan is a draft: only an approved plan runs', {
+      hint: 'Review it with `xplan show`, then `xplan approve`. `xplan run --dry-run` previews a draft.',
+    });
+  }
+  refuseSecrets(setup);
+  const baseCommit = await ports.vcs.headCommit(ws.root);
+  if (!baseCommit) throw new InputError('NO_COMMITS', 'The repository has no commit yet, so there is nothing to branch from', 'Commit something first (git commit --allow-empty -m init).');
+  if (!options.ports?.agents) requireClaude(config, ws);
+
+  const now = ports.clock.now();
+  const runId = freshRunId(ws, now);
+  const lock = await acquireRunLock(ws.project.xplanDir, runId, now);
+  try {
+    const orchestrator = await orchestratorFor(setup, options, ports);
+    const runState = newRun({
+      id: runId,
+      now: now.toISOString(),
+      plan,
+      taskIds: selected.map((t) => t.id),
+      base: { commit: baseCommit, branch: await ports.vcs.currentBranch(ws.root) },
+      concurrency: options.concurrency ?? config.run.concurrency,
+      verify: config.run.verify,
+      planHash: planHash(plan.tasks),
+    });
+    await orchestrator.begin(runState, [
+      { type: 'run.started', base: runState.base, branching: runState.branching, concurrency: runState.concurrency, tasks: Object.keys(runState.tasks), verify: runState.verify, pid: process.pid },
+      ...(setup.secrets.length > 0 ? [{ type: 'secrets.found', policy: config.secrets, findings: setup.secrets }] : []),
+    ]);
+    return await drive(orchestrator, options, plan, ports);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** `xplan resume`: continues a paused run, or one whose orchestrator crashed, adopting the agents still alive. */
+export async function resumeRun(options: EngineOptions, ws: Workspace): Promise<RunResult & { kind: 'run' }> {
+  const setup = await loadSetup(ws);
+  const { config, state, plan } = setup;
+  const current = state.run;
+  if (!current) throw new InputError('NO_RUN', 'No run has started in this repository', 'Start one with `xplan run`.');
+  const holder = await runLockHolder(ws.project.xplanDir);
+  if (holder) throw runLockedError(holder);
+  if (current.planHash !== planHash(plan.tasks)) {
+    throw new XplanError('PLAN_CHANGED', `The plan changed since run ${current.id} started`, { hint: 'Start a new run with `xplan run` after approving the plan.' });
+  }
+  const change = resumeChange(current);
+  refuseSecrets(setup);
+  if (!options.ports?.agents) requireClaude(config, ws);
+  const ports = portsFor(setup, options);
+  const lock = await acquireRunLock(ws.project.xplanDir, current.id, ports.clock.now());
+  try {
+    const orchestrator = await orchestratorFor(setup, options, ports);
+    await orchestrator.adopt(change);
+    return await drive(orchestrator, options, plan, ports);
+  } finally {
+    await lock.release();
+  }
+}
+
+function portsFor(setup: RunSetup, options: EngineOptions): RunPorts {
+  const env = setup.ws.env;
+  return {
+    vcs: options.ports?.vcs ?? gitVcs,
+    agents: options.ports?.agents ?? processAgents(env),
+    verifier: options.ports?.verifier ?? shellVerifier(env),
+    clock: options.ports?.clock ?? systemClock,
+    beads: options.ports?.beads,
+  };
+}
+
+async function orchestratorFor(setup: RunSetup, options: EngineOptions, ports: RunPorts): Promise<Orchestrator> {
+  const { ws } = setup;
+  const logger = new Logger(join(ws.project.xplanDir, 'logs'), { ...setup.config.log, fileLevel: 'info', ...options.log });
+  const beads =
+    ports.beads ??
+    (await BeadsSync.open(ws.root, setup.state, ws.files, ws.env, (failure) =>
+      logger.warn(`beads issue ${String(failure.issue)} of ${failure.taskId} was not set to ${String(failure.status)}: ${String(failure.error)}; \`xplan export beads --sync\` repairs it`, failure),
+    ));
+  return new Orchestrator({
+    ports: { ...ports, beads },
+    project: ws.project,
+    config: setup.config,
+    plan: setup.plan,
+    store: ws.store,
+    journal: new RunJournal(ws.store, ws.files, () => ports.clock.now()),
+    files: ws.files,
+    template: setup.template,
+    specs: setup.specs,
+    pollMs: options.pollMs ?? 50,
+    onEvent: (event) => {
+      logger.info(event.type, event);
+      options.onEvent?.(event);
+    },
+  });
+}
+
+/** Drives the run to its end; Ctrl-C pauses it, a second Ctrl-C stops its agents. */
+async function drive(orchestrator: Orchestrator, options: Pick<EngineOptions, 'signals'>, plan: Plan, ports: RunPorts): Promise<RunResult & { kind: 'run' }> {
+  const onInterrupt = () => orchestrator.interrupt();
+  if (options.signals) process.on('SIGINT', onInterrupt);
+  try {
+    const finished = await orchestrator.drive();
+    await orchestrator.drained();
+    return { kind: 'run', status: statusOf(plan, finished, ports.clock.now()), interrupted: orchestrator.wasInterrupted };
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+}
+
+function requireClaude(config: Config, ws: Workspace): void {
+  if (!findExecutable(config.claude.command, ws.env, ws.root)) {
+    throw new XplanError('CLAUDE_NOT_FOUND', `Claude Code was not found: \`${config.claude.command}\` is not on PATH`, {
+      hint: 'Install it with `npm install -g @anthropic-ai/claude-code`, or set claude.command in .xplan/config.yaml.',
+    });
+  }
+}
+
+function selectTasks(plan: Plan, only: string[] | undefined): Task[] {
+  if (!only || only.length === 0) return plan.tasks;
+  const ids = new Set(only);
+  const unknown = only.filter((id) => !plan.tasks.some((t) => t.id === id));
+  if (unknown.length > 0) throw new UsageError(`--only names tasks the plan does not have: ${unknown.join(', ')}`, 'See the task ids with `xplan show`.');
+  const missing = new Set<string>();
+  for (const task of plan.tasks) if (ids.has(task.id)) for (const dep of task.dependsOn) if (!ids.has(dep)) missing.add(dep);
+  if (missing.size > 0) {
+    throw new UsageError(`--only leaves out dependencies of the tasks it names: ${[...missing].join(', ')}`, `Add them: --only ${[...only, ...missing].join(',')}`);
+  }
+  return plan.tasks.filter((t) => ids.has(t.id));
+}
+
+function freshRunId(ws: Workspace, now: Date): string {
+  const stamp = runIdFor(now);
+  let id = stamp;
+  for (let n = 2; existsSync(ws.files.runDir(id)); n++) id = `${stamp}-${n}`;
+  return id;
+}

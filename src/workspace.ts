@@ -1,0 +1,152 @@
+/**
+ * A repository as xplan sees it, opened once per command: where it is, its config, its state store and run files,
+ * and the one error each for a missing plan, an unapproved plan or a missing run. It is also the one way a saved
+ * plan changes after generation (edit sessions). What only some commands need is imported when they need it.
+ */
+import { join } from 'node:path';
+import type { Config } from './core/config.js';
+import { InputError, XplanError } from './core/errors.js';
+import { isApproved, type Plan } from './core/plan.js';
+import type { EditPlanResult, EditResult } from './core/plan-edit.js';
+import { isActiveRun, type RunState } from './core/run.js';
+import type { ParsedSpec } from './core/spec.js';
+import type { State } from './core/state.js';
+import { readConfig } from './adapters/config-file.js';
+import { findProject, type Project } from './adapters/project.js';
+import { RunFiles } from './adapters/run-files.js';
+import { StateConflictError, StateStore } from './adapters/state-store.js';
+
+export interface EditSession {
+  plan: Plan;
+  /** Recomputes everything derived from a new task list, with the same checks as `xplan plan`. */
+  derive: (tasks: Plan['tasks']) => Plan;
+  /** Saves a derived plan, refused if the state changed since the session began. */
+  save: (next: Plan) => Promise<void>;
+}
+
+/** Runs after a plan is approved (exporting it to beads, for one); returns a line for the user, if any. */
+export type ApprovalHook = (plan: Plan, ws: Workspace) => Promise<string | undefined>;
+
+export class Workspace {
+  readonly project: Project;
+  readonly store: StateStore;
+  readonly files: RunFiles;
+  private configRead: Promise<Config> | undefined;
+
+  private constructor(
+    readonly cwd: string,
+    readonly env: NodeJS.ProcessEnv,
+  ) {
+    this.project = findProject(cwd);
+    this.store = new StateStore(this.project.xplanDir);
+    this.files = new RunFiles(this.project.xplanDir);
+  }
+
+  static open(cwd: string, env: NodeJS.ProcessEnv = process.env): Workspace {
+    return new Workspace(cwd, env);
+  }
+
+  get root(): string {
+    return this.project.root;
+  }
+
+  config(): Promise<Config> {
+    this.configRead ??= readConfig(this.project.xplanDir, this.cwd);
+    return this.configRead;
+  }
+
+  /** The saved state, read afresh; outside a git repository there is none. */
+  async state(): Promise<State | undefined> {
+    return this.project.inGitRepo ? this.store.read() : undefined;
+  }
+
+  requireRepository(): void {
+    if (!this.project.inGitRepo) throw new InputError('NOT_A_REPOSITORY', 'Not inside a git repository', 'Run xplan inside the repository the plan is for.');
+  }
+
+  async requirePlan(): Promise<{ state: State; plan: Plan }> {
+    if (!this.project.inGitRepo) throw new InputError('NO_PLAN', 'Not inside a git repository, so there is no saved plan', 'Run xplan inside the repository you planned.');
+    const state = await this.store.read();
+    if (!state?.plan) throw new InputError('NO_PLAN', 'There is no saved plan in this repository', 'Run `xplan plan <spec.md>` to create one.');
+    return { state, plan: state.plan };
+  }
+
+  /** The plan, refused while a run works from it. */
+  async requireEditablePlan(): Promise<{ state: State; plan: Plan }> {
+    const loaded = await this.requirePlan();
+    const run = loaded.state.run;
+    if (run && isActiveRun(run)) {
+      throw new XplanError('RUN_IN_PROGRESS', `Run ${run.id} is ${run.status}: the plan cannot change while agents work from it`, {
+        hint: 'Cancel the run and re-plan: stop it with `xplan pause --now`, then edit or run `xplan plan` again.',
+      });
+    }
+    return loaded;
+  }
+
+  async requireApprovedPlan(what = 'runs'): Promise<{ state: State; plan: Plan }> {
+    const loaded = await this.requirePlan();
+    if (!isApproved(loaded.plan)) {
+      throw new XplanError('PLAN_NOT_APPROVED', loaded.plan.status === 'approved' ? 'The plan changed after it was approved' : `The plan is a draft: only an approved plan ${what}`, {
+        hint: 'Review it with `xplan show`, then `xplan approve`.',
+      });
+    }
+    return loaded;
+  }
+
+  async requireRun(hint = 'Start one with `xplan run`.'): Promise<{ state: State; plan: Plan; run: RunState }> {
+    const state = await this.state();
+    if (!state?.run || !state.plan) throw new InputError('NO_RUN', 'No run has started in this repository', hint);
+    return { state, plan: state.plan, run: state.run };
+  }
+
+  /** Who is at the keyboard, from git's config. */
+  async user(): Promise<string> {
+    const { gitUser } = await import('./adapters/git.js');
+    return gitUser(this.root);
+  }
+
+  /** With `expectedRevision`, refuses to start if the state changed since the caller read that revision. */
+  async startPlanEdit(expectedRevision?: number): Promise<EditSession> {
+    const { state, plan } = await this.requireEditablePlan();
+    if (expectedRevision !== undefined && state.revision !== expectedRevision) throw new StateConflictError(expectedRevision, state.revision);
+    const config = await this.config();
+    const { derivePlan } = await import('./core/plan-derive.js');
+    const settings = {
+      ...(await this.parsedSpecs(state)),
+      previousCoverage: plan.summary.coverage,
+      concurrency: config.run.concurrency,
+      minHoursPerTask: config.plan.minHoursPerTask,
+      tinyTaskRatio: config.plan.tinyTaskRatio,
+    };
+    return {
+      plan,
+      derive: (tasks) => derivePlan({ planId: plan.planId, branching: plan.branching, spec: plan.spec, tasks, streams: plan.streams, warnings: plan.warnings }, settings),
+      save: async (next) => {
+        await this.store.update((s) => ({ ...s, plan: next }), { expectedRevision: state.revision });
+      },
+    };
+  }
+
+  /** Applies an edit to the saved plan, re-derives and re-checks it, and saves it as a draft. */
+  async editPlan(edit: (plan: Plan) => EditResult, expectedRevision?: number): Promise<EditPlanResult> {
+    const session = await this.startPlanEdit(expectedRevision);
+    const result = edit(session.plan);
+    const next = session.derive(result.tasks);
+    await session.save(next);
+    return { plan: next, message: result.message, approvalWithdrawn: session.plan.status === 'approved' };
+  }
+
+  /** The specs the plan came from, to recompute coverage; unreadable or changed specs keep the old figures. */
+  private async parsedSpecs(state: State): Promise<{ specs?: ParsedSpec[] }> {
+    try {
+      const { readSpecFile } = await import('./adapters/spec-file.js');
+      const { parseSpec } = await import('./core/spec.js');
+      const files = await Promise.all(state.specs.map((s) => readSpecFile(join(this.root, s.path), this.root)));
+      if (files.some((f, i) => f.sha256 !== state.specs[i]!.sha256)) return {};
+      const paths = state.plan?.spec.paths ?? [];
+      return { specs: files.map((f, i) => parseSpec(f.text, paths[i] ?? f.path)) };
+    } catch {
+      return {};
+    }
+  }
+}

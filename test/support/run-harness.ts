@@ -1,0 +1,79 @@
+/**
+ * The in-process tier of run tests: a real temp git repository with an approved plan saved in its state, and the
+ * run engine driven with fake agents, a fake verifier and a virtual clock. A run of several tasks takes well under
+ * a second, so dispatch order, retries, timeouts, pause and crash windows are checked here, not end to end.
+ */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { planHash, type Plan } from '../../src/core/plan.js';
+import type { RunEvent } from '../../src/core/run.js';
+import type { RunResult } from '../../src/core/run-result.js';
+import { resumeRun, startRun, type StartOptions } from '../../src/run/setup.js';
+import { Workspace } from '../../src/workspace.js';
+import { tempRepo } from './cli.js';
+import { FakeAgents, FakeClock, FakeVerifier, git, type AgentScript } from './fake-ports.js';
+import { plan as buildPlan } from './plan-builder.js';
+
+export interface Harness {
+  repo: string;
+  ws: Workspace;
+  plan: Plan;
+  clock: FakeClock;
+  agents: FakeAgents;
+  verifier: FakeVerifier;
+  events: RunEvent[];
+  start(options?: Partial<StartOptions>): Promise<RunResult & { kind: 'run' }>;
+  resume(): Promise<RunResult & { kind: 'run' }>;
+}
+
+export interface HarnessOptions {
+  /** Task id → the ids it depends on, in plan order. */
+  tasks: Record<string, string[]>;
+  branching?: Plan['branching'];
+  /** Extra `run:` settings for .xplan/config.yaml, as YAML lines. */
+  runConfig?: string[];
+  /** What each attempt does; by default it commits one file and succeeds. */
+  script?: (taskId: string, attempt: number) => AgentScript;
+  verify?: (cwd: string, call: number) => { exitCode?: number; output?: string };
+}
+
+export const commitsOwnFile = (taskId: string): AgentScript => ({ durationMs: 1000, commits: { [`${taskId.toLowerCase()}.txt`]: `${taskId}\n` } });
+
+export function harness(options: HarnessOptions): Harness {
+  const repo = tempRepo();
+  git(repo, ['config', 'user.name', 'Test User']);
+  git(repo, ['config', 'user.email', 'test@example.com']);
+  writeFileSync(join(repo, 'spec.md'), '# Test spec\n\nBuild the parts.\n');
+  git(repo, ['add', 'spec.md']);
+  git(repo, ['commit', '-q', '-m', 'init']);
+  mkdirSync(join(repo, '.xplan'), { recursive: true });
+  const settings = options.runConfig ?? [];
+  const defaults = ['verify: "npm test"', 'backoffSeconds: 1'].filter((line) => !settings.some((s) => s.split(':')[0] === line.split(':')[0]));
+  writeFileSync(join(repo, '.xplan/config.yaml'), ['run:', ...[...defaults, ...settings].map((l) => `  ${l}`), ''].join('\n'));
+  const draft = buildPlan(options.tasks, options.branching ?? 'feature');
+  const plan: Plan = { ...draft, approval: { by: 'Test User', at: '2026-12-01T09:00:00.000Z', hash: planHash(draft.tasks) } };
+  const state = { schemaVersion: 1, revision: 1, updatedAt: '2026-12-01T09:00:00.000Z', specs: [{ path: 'spec.md', sha256: 'x', bytes: 1 }], plan };
+  writeFileSync(join(repo, '.xplan/state.json'), JSON.stringify(state));
+  const ws = Workspace.open(repo, { PATH: process.env.PATH });
+  const clock = new FakeClock();
+  const agents = new FakeAgents(clock, options.script ?? commitsOwnFile);
+  const verifier = new FakeVerifier(options.verify);
+  const events: RunEvent[] = [];
+  const engine = { ports: { agents, verifier, clock }, pollMs: 250, onEvent: (e: RunEvent) => events.push(e), log: { stderr: () => {} } };
+  return {
+    repo,
+    ws,
+    plan,
+    clock,
+    agents,
+    verifier,
+    events,
+    start: (extra = {}) => startRun({ ...engine, ...extra }, ws),
+    resume: () => resumeRun(engine, ws),
+  };
+}
+
+/** The events of one type, in order. */
+export function eventsOf(events: RunEvent[], type: string): RunEvent[] {
+  return events.filter((e) => e.type === type);
+}
