@@ -114,5 +114,21 @@ export async function gitUser(cwd: string): Promise<string> {
   return [name, email ? `<${email}>` : ''].filter(Boolean).join(' ') || process.env.USER || 'unknown';
 }
 
+export async function head(worktree: string): Promise<string> {
+  return (await git(worktree, ['rev-parse', '--verify', 'HEAD^{commit}'])).trim();
+}
+
+export async function resetHard(worktree: string, commit: string): Promise<void> {
+  await git(worktree, ['reset', '--quiet', '--hard', commit]);
+}
+
+export async function changedFiles(repo: string, from: string, to: string): Promise<string[]> {
+  return (await git(repo, ['diff', '--name-only', from, to, '--'])).split('\n').filter(Boolean);
+}
+
+export async function diffStat(repo: string, from: string, to: string): Promise<string> {
+  return (await git(repo, ['diff', '--shortstat', from, to, '--'])).trim();
+}
+
 /** The Vcs port, on real git. */
-export const gitVcs: Vcs = { headCommit, currentBranch, isValidBranchName, branchHead, addWorktree, mergeBranches, commitsSince, uncommittedFiles };
+export const gitVcs: Vcs = { headCommit, currentBranch, isValidBranchName, branchHead, addWorktree, mergeBranches, commitsSince, uncommittedFiles, head, resetHard, changedFiles, diffStat };

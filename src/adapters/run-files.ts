@@ -31,6 +31,11 @@ export class RunFiles {
     return join(this.xplanDir, 'worktrees', runId, `agent-${agent}`);
   }
 
+  /** The run's integration worktree, where completed tasks are merged. */
+  integrationWorktree(runId: string): string {
+    return join(this.xplanDir, 'worktrees', runId, 'integration');
+  }
+
   /** One write per event with O_APPEND, so concurrent writers never interleave within a line. */
   async appendEvents(events: RunEvent[]): Promise<void> {
     if (events.length === 0) return;

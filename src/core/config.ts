@@ -70,6 +70,10 @@ export const ConfigSchema = z
         // Shell command run in each task's worktree after its agent ends; a task is completed only if it passes.
         verify: z.string().trim().min(1).nullable().default(null),
         verifyTimeoutMinutes: z.number().positive().default(20),
+        // Run on the integration branch after each merge; a failure undoes that merge. Unset: the same as verify.
+        integrationVerify: z.string().trim().min(1).nullable().optional(),
+        // Merge conflicts in one run after which dispatching pauses, with advice to re-plan for better isolation.
+        maxConflicts: z.number().int().min(1).default(3),
         // Transient failures (429, 529/overloaded, connection errors) are retried this many times per task,
         // waiting backoffSeconds, then twice as long each time.
         retries: z.number().int().min(0).default(3),

@@ -13,6 +13,7 @@ import {
   isSettled,
   lastAttempt,
   releaseWaiting,
+  releasesDependents,
   withTask,
   type Attempt,
   type RunState,
@@ -60,7 +61,22 @@ export function pauseRun(run: RunState, options: { now: boolean; by: string }): 
   return { run: next, stop, events: [{ type: 'run.paused', now: options.now, by: options.by, interrupted: stop.map((s) => s.taskId) }] };
 }
 
+/** `xplan cancel`: the run ends for good; its agents are stopped, its branches and worktrees kept, the plan unlocked. */
+export function cancelRun(run: RunState, options: { by: string; at: string }): ControlChange {
+  if (!isActiveRun(run)) throw new ControlError(`Run ${run.id} is ${run.status}: there is nothing to cancel`, 'Start a new run with `xplan run`, or re-plan with `xplan plan`.');
+  let next: RunState = { ...run, status: 'cancelled', endedAt: options.at };
+  const stop: ControlChange['stop'] = [];
+  for (const [id, task] of Object.entries(run.tasks)) {
+    if (!BUSY.has(task.state)) continue;
+    const attempt = lastAttempt(task);
+    if (attempt) stop.push({ taskId: id, attempt });
+    next = withTask(next, id, (t) => ({ ...t, state: 'interrupted', reason: `stopped by ${options.by}` }));
+  }
+  return { run: next, stop, events: [{ type: 'run.cancelled', by: options.by, interrupted: stop.map((s) => s.taskId) }] };
+}
+
 export function resumeRun(run: RunState): ControlChange {
+  if (run.status === 'cancelled') throw new ControlError(`Run ${run.id} was cancelled`, 'Start a new run with `xplan run`.');
   if (run.status === 'completed') throw new ControlError(`Run ${run.id} is completed: there is nothing to resume`, 'Start a new run with `xplan run`.');
   if (run.status === 'failed') {
     throw new ControlError(`Run ${run.id} ended with failed tasks`, 'Try them again with `xplan retry <task>` (then `xplan resume`), or skip them with `xplan skip <task>`.');
@@ -71,9 +87,12 @@ export function resumeRun(run: RunState): ControlChange {
 
 export function retryTask(run: RunState, plan: Plan, id: string, options: { context?: string; fresh: boolean }): ControlChange {
   const task = taskOf(run, id);
-  if (!['failed', 'blocked', 'interrupted', 'skipped', 'unverified'].includes(task.state)) {
-    throw new ControlError(`${id} is ${task.state}: only a failed, blocked, interrupted, skipped or unverified task can be retried`, 'See the task states with `xplan status`.');
+  if (!['failed', 'blocked', 'conflict', 'interrupted', 'skipped', 'unverified'].includes(task.state)) {
+    throw new ControlError(`${id} is ${task.state}: only a failed, blocked, conflicting, interrupted, skipped or unverified task can be retried`, 'See the task states with `xplan status`.');
   }
+  if (!isActiveRun(run) && run.status === 'cancelled') throw new ControlError(`Run ${run.id} was cancelled`, 'Start a new run with `xplan run`.');
+  // A conflicting task starts again from the integration head, where the work it clashed with now is.
+  const fresh = options.fresh || task.state === 'conflict';
   let next = withTask(run, id, (t) => ({
     ...t,
     state: dependenciesDone(run, plan, id) ? 'ready' : 'waiting',
@@ -83,10 +102,10 @@ export function retryTask(run: RunState, plan: Plan, id: string, options: { cont
     transientFailures: 0,
     stops: 0,
     // How the last attempt ended goes into the next prompt.
-    retryRequest: { ...(options.context ? { context: options.context } : {}), fresh: options.fresh, ...(t.reason ? { after: t.reason } : {}) },
+    retryRequest: { ...(options.context ? { context: options.context } : {}), fresh, ...(t.reason ? { after: t.reason } : {}) },
   }));
   next = reopen(next);
-  return { run: next, stop: [], events: [{ type: 'task.retry', taskId: id, fresh: options.fresh, context: options.context !== undefined }] };
+  return { run: next, stop: [], events: [{ type: 'task.retry', taskId: id, fresh, context: options.context !== undefined }] };
 }
 
 export function skipTask(run: RunState, plan: Plan, id: string, options: { cascade: boolean; reason?: string }): ControlChange {
@@ -142,7 +161,7 @@ function taskOf(run: RunState, id: string): TaskRun {
 
 function dependenciesDone(run: RunState, plan: Plan, id: string): boolean {
   const deps = plan.tasks.find((t) => t.id === id)?.dependsOn ?? [];
-  return deps.every((dep) => !run.tasks[dep] || DONE_STATES.has(run.tasks[dep].state));
+  return deps.every((dep) => !run.tasks[dep] || releasesDependents(run, run.tasks[dep]));
 }
 
 /** Every task that depends on `id`, directly or not. */

@@ -15,15 +15,16 @@ export const TASK_STATES = [
   'unverified', // completed, but no verify command is configured
   'failed',
   'blocked', // cannot start: its branch base could not be made (a merge conflict)
+  'conflict', // its branch conflicts with the integration branch; `xplan retry` runs it again from there
   'skipped',
   'interrupted',
 ] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 
 /** Why a task failed; shown as `failed: <failure>`. */
-export type Failure = 'verify' | 'no commits' | 'agent error' | 'max turns' | 'budget' | 'crash' | 'transient' | 'conflict' | 'timeout' | 'stalled';
+export type Failure = 'verify' | 'no commits' | 'agent error' | 'max turns' | 'budget' | 'crash' | 'transient' | 'conflict' | 'timeout' | 'stalled' | 'integration';
 
-export type RunStatus = 'running' | 'waiting' | 'paused' | 'completed' | 'failed' | 'stopped';
+export type RunStatus = 'running' | 'waiting' | 'paused' | 'completed' | 'failed' | 'stopped' | 'cancelled';
 
 /** One line of `.xplan/events.jsonl`. `id` is unique: `<run>:<state revision>:<n>`. */
 export interface RunEvent {
@@ -91,6 +92,32 @@ export interface TaskRun {
   retryRequest?: { context?: string; fresh: boolean; after?: string };
   /** `xplan done`: completed by hand, by whom and why. */
   forced?: { by: string; reason: string; at: string };
+  /** The task's way into the integration branch, once its work is completed. */
+  merge?: MergeRecord;
+  /** Why its branch could not be merged: the contested files and the merged tasks they clash with. */
+  conflict?: { files: string[]; with: string[]; at: string };
+}
+
+/**
+ * `queued`: waiting its turn in the merge queue; `merging`: being merged and verified (`before` is the integration
+ * head to return to if that is undone); `merged`: in the integration branch as `commit`.
+ */
+export interface MergeRecord {
+  state: 'queued' | 'merging' | 'merged';
+  before?: string;
+  commit?: string;
+  /** `3 files changed, 40 insertions(+), 2 deletions(-)` of the merge. */
+  diffStat?: string;
+  at?: string;
+}
+
+/** The run's integration branch: every completed task is merged into it, and dependents start from its head. */
+export interface Integration {
+  branch: string;
+  worktree: string;
+  head: string;
+  /** The verify command run on it after each merge; null for none. */
+  verify: string | null;
 }
 
 export interface RunState {
@@ -112,6 +139,12 @@ export interface RunState {
   tasks: Record<string, TaskRun>;
   /** The events of the last state write, kept until they are surely in events.jsonl. */
   outbox?: RunEvent[];
+  /** Absent in `single` branching, where the one branch is integrated by construction. */
+  integration?: Integration;
+  /** Why dispatching was paused by xplan itself (too many conflicts), with the advice. */
+  pauseReason?: string;
+  /** Merges that conflicted in this run. */
+  conflicts?: number;
 }
 
 /** States that release a task's dependents. A skipped task holds them: what they build on does not exist. */
@@ -119,7 +152,18 @@ export const DONE_STATES: ReadonlySet<TaskState> = new Set(['completed', 'unveri
 export const BUSY: ReadonlySet<TaskState> = new Set(['running', 'verifying']);
 /** States a run can end with and still be complete. */
 const COMPLETE_STATES: ReadonlySet<TaskState> = new Set(['completed', 'unverified', 'skipped']);
-const FINAL_STATES: ReadonlySet<TaskState> = new Set(['completed', 'unverified', 'skipped', 'failed', 'blocked']);
+const FINAL_STATES: ReadonlySet<TaskState> = new Set(['completed', 'unverified', 'skipped', 'failed', 'blocked', 'conflict']);
+
+/** Whether a task's dependents may start: its work is done and, where the run integrates, merged. */
+export function releasesDependents(run: RunState, task: TaskRun): boolean {
+  if (!DONE_STATES.has(task.state)) return false;
+  return !run.integration || task.forced !== undefined || task.merge?.state === 'merged';
+}
+
+/** Whether a completed task still waits to be merged. */
+export function awaitsMerge(run: RunState, task: TaskRun): boolean {
+  return run.integration !== undefined && DONE_STATES.has(task.state) && task.forced === undefined && task.merge?.state !== 'merged';
+}
 
 export function stateLabel(task: Pick<TaskRun, 'state' | 'failure' | 'forced'>): string {
   if (task.state === 'unverified') return 'completed: unverified';
@@ -136,6 +180,7 @@ export function newRun(input: {
   concurrency: number;
   verify: string | null;
   planHash: string;
+  integration?: Integration;
 }): RunState {
   const tasks: Record<string, TaskRun> = {};
   for (const id of input.taskIds) tasks[id] = { state: 'waiting', attempts: [], transientFailures: 0 };
@@ -151,6 +196,7 @@ export function newRun(input: {
     planHash: input.planHash,
     nextAgent: 1,
     tasks,
+    ...(input.integration ? { integration: input.integration } : {}),
   };
   return releaseWaiting(run, input.plan);
 }
@@ -161,7 +207,7 @@ export function releaseWaiting(run: RunState, plan: Plan): RunState {
   for (const task of plan.tasks) {
     const entry = run.tasks[task.id];
     if (entry?.state !== 'waiting') continue;
-    if (task.dependsOn.every((dep) => !run.tasks[dep] || DONE_STATES.has(run.tasks[dep].state))) {
+    if (task.dependsOn.every((dep) => !run.tasks[dep] || releasesDependents(run, run.tasks[dep]))) {
       tasks ??= { ...run.tasks };
       tasks[task.id] = { ...entry, state: 'ready' };
     }
@@ -264,6 +310,8 @@ export function applyVerdict(run: RunState, plan: Plan, id: string, verdict: Tas
           commits: verdict.commits,
           uncommitted: verdict.uncommitted,
           endedAt: verdict.now,
+          conflict: undefined,
+          ...(run.integration ? { merge: { state: 'queued' as const } } : {}),
         };
       case 'failed':
         return { ...task, state: 'failed', failure: verdict.failure, reason: verdict.reason, commits: verdict.commits ?? task.commits, uncommitted: verdict.uncommitted ?? task.uncommitted, endedAt: verdict.now };
@@ -305,6 +353,59 @@ export function limitHasReset(run: RunState, now: Date): boolean {
   return run.status === 'waiting' && run.resumeAt !== undefined && Date.parse(run.resumeAt) <= now.getTime();
 }
 
+/** The next completed task to merge, in the plan's merge order; none while a merge is under way. */
+export function nextToMerge(run: RunState, plan: Plan): string | undefined {
+  if (!run.integration) return undefined;
+  const tasks = Object.values(run.tasks);
+  if (tasks.some((t) => t.merge?.state === 'merging')) return undefined;
+  const order = plan.mergeOrder.length > 0 ? plan.mergeOrder : plan.tasks.map((t) => t.id);
+  return order.find((id) => {
+    const entry = run.tasks[id];
+    return entry !== undefined && DONE_STATES.has(entry.state) && entry.merge?.state === 'queued';
+  });
+}
+
+/** A merge begins: `before` is the integration head to return to if it is undone. */
+export function startMerge(run: RunState, id: string, before: string, at: string): RunState {
+  return withTask(run, id, (t) => ({ ...t, merge: { state: 'merging', before, at } }));
+}
+
+/** The merge landed and its verify passed: the integration head moves on and dependents may start. */
+export function mergeLanded(run: RunState, plan: Plan, id: string, landed: { commit: string; diffStat: string; at: string }): RunState {
+  const next = withTask(run, id, (t) => ({ ...t, merge: { state: 'merged', commit: landed.commit, diffStat: landed.diffStat, at: landed.at } }));
+  return releaseWaiting({ ...next, integration: { ...run.integration!, head: landed.commit } }, plan);
+}
+
+/** The branch conflicts with the integration branch: the merge was aborted; the task waits for `xplan retry`. */
+export function mergeConflicted(run: RunState, id: string, conflict: { files: string[]; with: string[]; at: string }): RunState {
+  const clash = conflict.with.length > 0 ? ` with ${conflict.with.join(', ')}` : '';
+  const next = withTask(run, id, (t) => ({
+    ...t,
+    state: 'conflict',
+    failure: 'conflict',
+    reason: `merging into the integration branch conflicts in ${conflict.files.join(', ')}${clash}`,
+    merge: undefined,
+    conflict,
+    endedAt: conflict.at,
+  }));
+  return { ...next, conflicts: (run.conflicts ?? 0) + 1 };
+}
+
+/** The integration verify failed after the merge, which was undone. */
+export function integrationFailed(run: RunState, id: string, reason: string, at: string): RunState {
+  return withTask(run, id, (t) => ({ ...t, state: 'failed', failure: 'integration', reason, merge: undefined, endedAt: at }));
+}
+
+/** A merge interrupted by a crash was undone: the task takes its turn again. */
+export function requeueMerge(run: RunState, id: string): RunState {
+  return withTask(run, id, (t) => ({ ...t, merge: { state: 'queued' } }));
+}
+
+/** Tasks whose merges conflicted in this run. */
+export function conflictCount(run: RunState): number {
+  return run.conflicts ?? 0;
+}
+
 /** A settled run ends with the status its tasks earned. */
 export function endRun(run: RunState, at: string): RunState {
   return { ...run, status: finalStatus(run), endedAt: at };
@@ -317,7 +418,7 @@ export function backoffMs(baseMs: number, failuresSoFar: number): number {
 
 /** True when nothing is running and nothing can start any more: the run is over. */
 export function isSettled(run: RunState): boolean {
-  return Object.values(run.tasks).every((t) => FINAL_STATES.has(t.state) || t.state === 'waiting');
+  return Object.values(run.tasks).every((t) => (FINAL_STATES.has(t.state) || t.state === 'waiting') && !awaitsMerge(run, t));
 }
 
 /** The status a settled run ends with. */
@@ -358,10 +459,10 @@ export function runUsage(run: RunState): Usage {
 export function blockersOf(run: RunState, plan: Plan, id: string): string[] {
   const entry = run.tasks[id];
   if (!entry) return [];
-  if (entry.state === 'failed' || entry.state === 'blocked' || entry.state === 'interrupted') return [id];
+  if (entry.state === 'failed' || entry.state === 'blocked' || entry.state === 'conflict' || entry.state === 'interrupted') return [id];
   if (entry.state !== 'waiting') return [];
   const task = plan.tasks.find((t) => t.id === id);
-  return (task?.dependsOn ?? []).filter((dep) => run.tasks[dep] && !DONE_STATES.has(run.tasks[dep].state));
+  return (task?.dependsOn ?? []).filter((dep) => run.tasks[dep] && !releasesDependents(run, run.tasks[dep]));
 }
 
 /** Run ids sort by time and are valid in branch names: `20261123-114502`. */

@@ -15,9 +15,17 @@ import { renderAgentPrompt, type DependencyStatus } from '../core/agent-prompt.j
 import type { Config } from '../core/config.js';
 import type { Plan, Task } from '../core/plan.js';
 import { pauseRun, type ControlChange } from '../core/run-control.js';
+import { appendConflict } from '../adapters/conflict-history.js';
 import {
   applyVerdict,
   BUSY,
+  conflictCount,
+  integrationFailed,
+  mergeConflicted,
+  mergeLanded,
+  nextToMerge,
+  requeueMerge,
+  startMerge,
   continueAttempt,
   DONE_STATES,
   endAttempt,
@@ -47,6 +55,7 @@ import type { RunJournal } from '../adapters/run-journal.js';
 import type { StateStore } from '../adapters/state-store.js';
 import { placeAttempt } from './placement.js';
 import type { RunPorts } from './ports.js';
+import { mergeTask } from './merge-queue.js';
 import { checkWork, settlementFor, type StopReason } from './settle.js';
 
 export interface OrchestratorDeps {
@@ -99,6 +108,8 @@ export class Orchestrator {
   /** Agent numbers handed out in this process, so parallel dispatches never share one. */
   private reservedAgent = 0;
   private wake: (() => void) | undefined;
+  /** The merge the queue is working on, if any: one at a time. */
+  private merging: string | undefined;
 
   constructor(private readonly deps: OrchestratorDeps) {
     this.tasksById = new Map(deps.plan.tasks.map((t) => [t.id, t]));
@@ -147,6 +158,7 @@ export class Orchestrator {
    */
   async adopt(change: ControlChange): Promise<void> {
     await this.commit(() => change.run, change.events);
+    await this.undoInterruptedMerge();
     for (const [taskId, entry] of Object.entries(this.run.tasks)) {
       if (!BUSY.has(entry.state)) continue;
       const attempt = lastAttempt(entry);
@@ -216,6 +228,7 @@ export class Orchestrator {
       await this.followOthers();
       await this.reap();
       await this.checkHealth();
+      this.mergeNext();
       if (limitHasReset(this.run, this.ports.clock.now())) {
         await this.commit(resumeAfterLimit, [{ type: 'run.resumed', reason: 'usage limit reset' }]);
       }
@@ -223,7 +236,8 @@ export class Orchestrator {
         // A round's agents start together: worktrees and supervisors in parallel, state writes in turn.
         await Promise.all(tasksToDispatch(this.run, this.deps.plan, this.ports.clock.now()).filter((t) => !this.live.has(t.id)).map((t) => this.dispatch(t)));
       }
-      const idle = this.live.size === 0 && this.settling.size === 0;
+      // Completed work is merged before the loop lets go, even of a paused run.
+      const idle = this.live.size === 0 && this.settling.size === 0 && (this.run.stop !== undefined || nextToMerge(this.run, this.deps.plan) === undefined);
       if (idle && (this.run.status === 'paused' || this.run.stop || isSettled(this.run))) break;
       await this.sleep();
     }
@@ -231,6 +245,97 @@ export class Orchestrator {
     if (this.run.status === 'paused') return this.run;
     await this.commit((r) => endRun(r, this.at()), (r) => [{ type: 'run.ended', status: r.status, stop: r.stop }]);
     return this.run;
+  }
+
+  /**
+   * A merge cut short by a crash is undone: the integration worktree goes back to the head recorded before it, and
+   * the task takes its turn in the queue again. Nothing is merged twice, and no half-merge stays.
+   */
+  private async undoInterruptedMerge(): Promise<void> {
+    const integration = this.run.integration;
+    if (!integration) return;
+    const merging = Object.entries(this.run.tasks).find(([, t]) => t.merge?.state === 'merging');
+    await this.ports.vcs.resetHard(integration.worktree, merging?.[1].merge?.before ?? integration.head);
+    if (merging) await this.commit((r) => requeueMerge(r, merging[0]), [{ type: 'task.merge-undone', taskId: merging[0], reason: 'the merge was cut short; it runs again' }]);
+  }
+
+  /** Starts the next merge in the queue in the background, when none is under way. */
+  private mergeNext(): void {
+    if (this.merging !== undefined) return;
+    const taskId = nextToMerge(this.run, this.deps.plan);
+    if (!taskId) return;
+    this.merging = taskId;
+    const merged: Promise<void> = this.merge(taskId)
+      .catch((error: unknown) => this.mergeFailed(taskId, error))
+      .finally(() => {
+        this.merging = undefined;
+        this.settling.delete(merged);
+      });
+    this.settling.add(merged);
+  }
+
+  private async merge(taskId: string): Promise<void> {
+    const integration = this.run.integration!;
+    const task = this.tasksById.get(taskId)!;
+    const attempt = lastAttempt(this.run.tasks[taskId])!;
+    await this.commit((r) => startMerge(r, taskId, integration.head, this.at()), [{ type: 'task.merging', taskId, branch: attempt.branch, into: integration.branch }]);
+    const merged = Object.entries(this.run.tasks)
+      .filter(([, t]) => t.merge?.state === 'merged')
+      .flatMap(([id, t]) => {
+        const last = lastAttempt(t);
+        return last ? [{ taskId: id, branch: last.branch, base: last.base }] : [];
+      });
+    const outcome = await mergeTask(
+      this.ports,
+      { root: this.deps.project.root, integration, taskId, title: task.title, branch: attempt.branch, merged, verifyTimeoutMinutes: this.deps.config.run.verifyTimeoutMinutes },
+      (stop) => {
+        this.verifying.add(stop);
+        return () => this.verifying.delete(stop);
+      },
+    );
+    const at = this.at();
+    switch (outcome.kind) {
+      case 'merged':
+        return this.commit((r) => mergeLanded(r, this.deps.plan, taskId, { commit: outcome.commit, diffStat: outcome.diffStat, at }), [
+          { type: 'task.merged', taskId, commit: outcome.commit, diffStat: outcome.diffStat },
+        ]);
+      case 'verify-failed': {
+        const log = join(this.deps.files.agentDir(this.run.id, attempt.agent), 'integration-verify.log');
+        await writeFile(log, outcome.output);
+        return this.commit((r) => integrationFailed(r, taskId, outcome.reason, at), [
+          { type: 'task.failed', taskId, failure: 'integration', reason: outcome.reason, log: relative(this.deps.project.root, log) },
+        ]);
+      }
+      case 'conflict': {
+        await appendConflict(this.deps.project.xplanDir, { run: this.run.id, tasks: [taskId, ...outcome.with], files: outcome.files, at });
+        await this.commit((r) => mergeConflicted(r, taskId, { files: outcome.files, with: outcome.with, at }), [{ type: 'task.conflict', taskId, files: outcome.files, with: outcome.with }]);
+        return this.pauseOnTooManyConflicts();
+      }
+    }
+  }
+
+  /** Past run.maxConflicts, parallel tasks keep clashing: dispatching pauses, and the hot files are named. */
+  private async pauseOnTooManyConflicts(): Promise<void> {
+    const limit = this.deps.config.run.maxConflicts;
+    if (conflictCount(this.run) < limit || this.run.status !== 'running') return;
+    const files = [...new Set(Object.values(this.run.tasks).flatMap((t) => t.conflict?.files ?? []))];
+    const reason = `${conflictCount(this.run)} merge conflicts in this run (run.maxConflicts: ${limit}), in ${files.join(', ')}: re-plan so that tasks touching these files do not run in parallel (\`xplan cancel\`, then \`xplan plan\`, which reads the conflict history), or go on with \`xplan resume\``;
+    let change: ControlChange | undefined;
+    await this.commit(
+      (r) => {
+        change = r.status === 'running' ? pauseRun(r, { now: false, by: 'xplan: too many merge conflicts' }) : undefined;
+        return change ? { ...change.run, pauseReason: reason } : r;
+      },
+      () => (change ? [...change.events, { type: 'run.conflicts', reason, files }] : []),
+    );
+  }
+
+  /** The merge itself broke (git refused): the task fails with the reason, and the integration head is restored. */
+  private async mergeFailed(taskId: string, error: unknown): Promise<void> {
+    const reason = `xplan could not merge the task's branch: ${error instanceof Error ? error.message : String(error)}`;
+    const integration = this.run.integration;
+    if (integration) await this.ports.vcs.resetHard(integration.worktree, integration.head).catch(() => {});
+    await this.commit((r) => integrationFailed(r, taskId, reason, this.at()), [{ type: 'task.failed', taskId, failure: 'integration', reason }]).catch(() => {});
   }
 
   /** Another xplan (pause, retry, skip, done) changed the state: take its version of the run. */
@@ -417,7 +522,9 @@ export class Orchestrator {
     }
 
     const sessionId = randomUUID();
+    const conflict = entry.conflict;
     const context = [
+      conflict ? this.conflictContext(conflict) : '',
       previous && !fresh ? `An earlier attempt at this task (agent-${previous.agent}) ended: ${entry.retryRequest?.after ?? entry.reason ?? previous.outcome ?? 'without finishing'}. Its commits are on your branch; continue from there.` : '',
       entry.retryRequest?.context ?? '',
     ].filter(Boolean);
@@ -472,6 +579,16 @@ export class Orchestrator {
       cwd,
       stdin: resume ? RESUME_PROMPT : AGENT_FILES.prompt,
     });
+  }
+
+  /** What a task that conflicted is told when it runs again from the integration head. */
+  private conflictContext(conflict: { files: string[]; with: string[] }): string {
+    const commits = conflict.with.flatMap((id) => (this.run.tasks[id]?.commits ?? []).map((c) => `${c.sha.slice(0, 8)} ${c.subject}`));
+    return [
+      `Your task's last attempt could not be merged into the integration branch: it conflicted in ${conflict.files.join(', ')}${conflict.with.length > 0 ? ` with the merged work of ${conflict.with.join(', ')}` : ''}.`,
+      'This attempt starts from the integration head, which holds that work. Build on it; do not undo it.',
+      ...(commits.length > 0 ? ['Their commits:', ...commits.map((c) => `- ${c}`)] : []),
+    ].join('\n');
   }
 
   private dependencyStatus(task: Task): DependencyStatus[] {

@@ -42,8 +42,10 @@ export async function placeAttempt(ctx: PlacementContext, task: Task, agent: num
   }
   const depBranches = run.branching === 'stacked' ? task.dependsOn.map((dep) => lastAttempt(run.tasks[dep])?.branch).filter((b): b is string => b !== undefined) : [];
   if (depBranches.length === 0) {
-    await vcs.addWorktree(root, worktree, branch, run.base.commit);
-    return { branch, worktree, base: run.base.commit };
+    // Every dependency is merged by now: starting from the integration head, the agent builds on their work.
+    const start = run.integration?.head ?? run.base.commit;
+    await vcs.addWorktree(root, worktree, branch, start);
+    return { branch, worktree, base: start };
   }
   await vcs.addWorktree(root, worktree, branch, await vcs.branchHead(root, depBranches[0]!));
   if (depBranches.length > 1) {

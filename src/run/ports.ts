@@ -18,6 +18,14 @@ export interface Vcs {
   /** Commits on the worktree's HEAD since `base`, oldest first. */
   commitsSince(worktree: string, base: string): Promise<Commit[]>;
   uncommittedFiles(worktree: string): Promise<string[]>;
+  /** The commit checked out in a worktree. */
+  head(worktree: string): Promise<string>;
+  /** Puts the worktree back at `commit`, ending any merge in progress. */
+  resetHard(worktree: string, commit: string): Promise<void>;
+  /** Files that differ between two commits. */
+  changedFiles(repo: string, from: string, to: string): Promise<string[]>;
+  /** `git diff --shortstat` between two commits. */
+  diffStat(repo: string, from: string, to: string): Promise<string>;
 }
 
 /** Pids an agent's supervisor records (pid.json). */

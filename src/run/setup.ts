@@ -10,7 +10,7 @@ import type { Config } from '../core/config.js';
 import { InputError, UsageError, XplanError } from '../core/errors.js';
 import { branchName, isApproved, planHash, type Plan, type Task } from '../core/plan.js';
 import { resumeRun as resumeChange } from '../core/run-control.js';
-import { isActiveRun, newRun, runIdFor, type RunEvent } from '../core/run.js';
+import { isActiveRun, newRun, runIdFor, type Integration, type RunEvent } from '../core/run.js';
 import type { DryRunTask, RunResult } from '../core/run-result.js';
 import { statusOf } from '../core/run-status.js';
 import { describeFindings, redactSecrets, scanSecrets } from '../core/secrets.js';
@@ -146,6 +146,7 @@ export async function startRun(options: StartOptions, ws: Workspace): Promise<Ru
   const lock = await acquireRunLock(ws.project.xplanDir, runId, now);
   try {
     const orchestrator = await orchestratorFor(setup, options, ports);
+    const integration = await createIntegration(setup, ports, runId, baseCommit);
     const runState = newRun({
       id: runId,
       now: now.toISOString(),
@@ -155,9 +156,10 @@ export async function startRun(options: StartOptions, ws: Workspace): Promise<Ru
       concurrency: options.concurrency ?? config.run.concurrency,
       verify: config.run.verify,
       planHash: planHash(plan.tasks),
+      ...(integration ? { integration } : {}),
     });
     await orchestrator.begin(runState, [
-      { type: 'run.started', base: runState.base, branching: runState.branching, concurrency: runState.concurrency, tasks: Object.keys(runState.tasks), verify: runState.verify, pid: process.pid },
+      { type: 'run.started', integration: integration?.branch, base: runState.base, branching: runState.branching, concurrency: runState.concurrency, tasks: Object.keys(runState.tasks), verify: runState.verify, pid: process.pid },
       ...(setup.secrets.length > 0 ? [{ type: 'secrets.found', policy: config.secrets, findings: setup.secrets }] : []),
     ]);
     return await drive(orchestrator, options, plan, ports);
@@ -189,6 +191,19 @@ export async function resumeRun(options: EngineOptions, ws: Workspace): Promise<
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * The run's integration branch and worktree, at the run's base. In `single` branching there is none: its one
+ * branch is integrated by construction.
+ */
+async function createIntegration(setup: RunSetup, ports: RunPorts, runId: string, base: string): Promise<Integration | undefined> {
+  if (setup.plan.branching === 'single') return undefined;
+  const branch = `xplan/${runId}/integration`;
+  const worktree = setup.ws.files.integrationWorktree(runId);
+  await ports.vcs.addWorktree(setup.ws.root, worktree, branch, base);
+  const { verify, integrationVerify } = setup.config.run;
+  return { branch, worktree, head: base, verify: integrationVerify === undefined ? verify : integrationVerify };
 }
 
 function portsFor(setup: RunSetup, options: EngineOptions): RunPorts {

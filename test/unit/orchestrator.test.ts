@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pause } from '../../src/commands/pause.js';
+import { retry } from '../../src/commands/retry.js';
 import { git } from '../support/fake-ports.js';
 import { commitsOwnFile, eventsOf, harness } from '../support/run-harness.js';
 
@@ -27,7 +28,9 @@ describe('run engine, in-process', () => {
     for (const task of status.tasks) {
       expect(git(h.repo, ['log', '--format=%s', '-1', task.branch!])).toBe(`[${task.id}] write ${task.id.toLowerCase()}.txt`);
     }
-    expect(h.verifier.calls).toHaveLength(4);
+    // Each task verified in its worktree, then again on the integration branch after its merge.
+    expect(h.verifier.calls.filter((c) => c.cwd.endsWith('/integration'))).toHaveLength(4);
+    expect(h.verifier.calls).toHaveLength(8);
   });
 
   it('retries a transient API error with backoff, then completes', async () => {
@@ -162,5 +165,109 @@ describe('run engine, in-process', () => {
     expect(status.tasks[0]).toMatchObject({ label: 'completed', agent: 1 });
     expect(h.agents.started[1]).toMatchObject({ resumed: true, dir: first.dir });
     expect(existsSync(join(first.dir, 'pid.json.1'))).toBe(true);
+  });
+});
+
+describe('integration: the merge queue, in-process', () => {
+  const integrationLog = (h: { repo: string }, branch: string) => git(h.repo, ['log', '--format=%s', branch]).split('\n');
+
+  it('merges each completed task into the integration branch; a dependent starts from the merged work of its dependencies', async () => {
+    const seen: Record<string, string[]> = {};
+    const h = harness({
+      tasks: { T1: [], T2: [], T3: ['T1', 'T2'], T4: [] },
+      script: (id) => {
+        return { ...commitsOwnFile(id), durationMs: 1000 };
+      },
+    });
+    const spawn = h.agents.spawn.bind(h.agents);
+    h.agents.spawn = (dir, cwd) => {
+      seen[cwd] = git(cwd, ['ls-files']).split('\n');
+      return spawn(dir, cwd);
+    };
+    const { status } = await h.start();
+    expect(status.run.status).toBe('completed');
+    const t3 = status.tasks.find((t) => t.id === 'T3')!;
+    expect(seen[t3.worktree!]).toEqual(expect.arrayContaining(['t1.txt', 't2.txt']));
+    const state = JSON.parse(readFileSync(join(h.repo, '.xplan/state.json'), 'utf8'));
+    const integration = state.run.integration;
+    expect(integration.branch).toBe(`xplan/${status.run.id}/integration`);
+    const subjects = integrationLog(h, integration.branch);
+    for (const id of ['T1', 'T2', 'T3', 'T4']) {
+      expect(subjects).toContain(`[${id}] write ${id.toLowerCase()}.txt`);
+      expect(subjects.filter((s) => s.startsWith(`[${id}] Merge`))).toHaveLength(1);
+    }
+    expect(git(h.repo, ['rev-parse', integration.branch])).toBe(integration.head);
+    expect(state.run.tasks.T3.merge).toMatchObject({ state: 'merged', diffStat: expect.stringContaining('1 file changed') });
+  });
+
+  it('a conflict aborts the merge, marks the task conflict with the files and the task it clashes with, and records it; retry runs it from the integration head', async () => {
+    const h = harness({
+      tasks: { T1: [], T2: [], T3: ['T2'] },
+      runConfig: ['concurrency: 2'],
+      script: (id, attempt) => ({ durationMs: id === 'T1' ? 1000 : 3000, commits: id === 'T3' ? { 't3.txt': 'x' } : { 'shared.txt': `${id} attempt ${attempt}\n` } }),
+    });
+    const first = await h.start();
+    const t2 = first.status.tasks.find((t) => t.id === 'T2')!;
+    expect(t2.state).toBe('conflict');
+    expect(t2.reason).toBe('merging into the integration branch conflicts in shared.txt with T1');
+    expect(first.status.tasks.find((t) => t.id === 'T3')!.state).toBe('waiting');
+    const history = readFileSync(join(h.repo, '.xplan/history/conflicts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(history).toEqual([expect.objectContaining({ run: first.status.run.id, tasks: ['T2', 'T1'], files: ['shared.txt'] })]);
+    const state = JSON.parse(readFileSync(join(h.repo, '.xplan/state.json'), 'utf8'));
+    expect(git(state.run.integration.worktree, ['status', '--porcelain'])).toBe('');
+
+    await retry({ taskId: 'T2', fresh: false }, h.ws);
+    const second = await h.resume();
+    expect(second.status.tasks.map((t) => t.label)).toEqual(['completed', 'completed', 'completed']);
+    const retried = h.agents.started.filter((a) => a.taskId === 'T2')[1]!;
+    const prompt = readFileSync(join(retried.dir, 'prompt.md'), 'utf8');
+    expect(prompt).toContain('conflicted in shared.txt with the merged work of T1');
+    expect(prompt).toContain('[T1] write shared.txt');
+  });
+
+  it('a failing integration verify undoes the merge: failed: integration, the head unchanged, the output kept', async () => {
+    const h = harness({ tasks: { T1: [] }, verify: (cwd) => (cwd.endsWith('/integration') ? { exitCode: 1, output: 'integration broke' } : {}) });
+    const { status } = await h.start();
+    expect(status.tasks[0]).toMatchObject({ label: 'failed: integration' });
+    const state = JSON.parse(readFileSync(join(h.repo, '.xplan/state.json'), 'utf8'));
+    expect(git(state.run.integration.worktree, ['rev-parse', 'HEAD'])).toBe(state.run.base.commit);
+    const failed = eventsOf(h.events, 'task.failed')[0]!;
+    expect(readFileSync(join(h.repo, String(failed.log)), 'utf8')).toBe('integration broke');
+  });
+
+  it('pauses dispatching past run.maxConflicts, naming the hot files', async () => {
+    const h = harness({
+      tasks: { T1: [], T2: [], T3: [], T4: ['T3'] },
+      runConfig: ['concurrency: 2', 'maxConflicts: 1'],
+      script: (id) => (id === 'T3' ? { ...commitsOwnFile(id), durationMs: 5000 } : { durationMs: id === 'T1' ? 1000 : 2000, commits: { 'db.ts': `${id}\n` } }),
+    });
+    const { status } = await h.start();
+    expect(status.run.status).toBe('paused');
+    expect(eventsOf(h.events, 'run.conflicts')[0]).toMatchObject({ files: ['db.ts'] });
+    // T3 was running and finished; T4 never started.
+    expect(h.agents.tasksInOrder().sort()).toEqual(['T1', 'T2', 'T3']);
+    expect(status.tasks.find((t) => t.id === 'T3')!.label).toBe('completed');
+  });
+
+  it('a crash during the integration verify is undone on resume: nothing merged twice, no half-merge left', async () => {
+    let crash = true;
+    const h = harness({ tasks: { T1: [] } });
+    const run = h.verifier.run.bind(h.verifier);
+    h.verifier.run = (command, cwd, timeoutMs) => {
+      if (cwd.endsWith('/integration') && crash) return { result: Promise.reject(new Error('killed during the integration verify')), stop: async () => {} };
+      return run(command, cwd, timeoutMs);
+    };
+    const sleep = h.clock.sleep.bind(h.clock);
+    h.clock.sleep = (ms) => (eventsOf(h.events, 'task.merging').length > 0 && crash ? Promise.reject(new Error('killed')) : sleep(ms));
+    await expect(h.start()).rejects.toThrow('killed');
+    const before = JSON.parse(readFileSync(join(h.repo, '.xplan/state.json'), 'utf8'));
+    expect(before.run.tasks.T1.merge.state).toBe('merging');
+    crash = false;
+    h.clock.sleep = sleep;
+    const { status } = await h.resume();
+    expect(status.tasks[0]!.label).toBe('completed');
+    const subjects = integrationLog(h, before.run.integration.branch);
+    expect(subjects.filter((s) => s.startsWith('[T1] Merge'))).toHaveLength(1);
+    expect(eventsOf(h.events, 'task.merge-undone')).toHaveLength(1);
   });
 });

@@ -1,0 +1,52 @@
+/**
+ * The merge queue's one step: merge a completed task's branch into the run's integration branch and verify the
+ * result there. A conflict is aborted (the files, and the merged tasks whose work they clash with, are named); a
+ * failing verify undoes the merge. The caller records the step before it starts, so a crash mid-merge is undone
+ * on resume and never merges twice.
+ */
+import type { Integration } from '../core/run.js';
+import { redactSecrets } from '../core/secrets.js';
+import type { RunPorts } from './ports.js';
+
+export type MergeOutcome =
+  | { kind: 'merged'; commit: string; diffStat: string }
+  | { kind: 'conflict'; files: string[]; with: string[] }
+  | { kind: 'verify-failed'; reason: string; output: string };
+
+export interface MergeInput {
+  root: string;
+  integration: Integration;
+  taskId: string;
+  title: string;
+  branch: string;
+  /** Tasks already merged, to name the ones a conflict clashes with. */
+  merged: Array<{ taskId: string; branch: string; base: string }>;
+  verifyTimeoutMinutes: number;
+}
+
+export async function mergeTask(ports: Pick<RunPorts, 'vcs' | 'verifier'>, input: MergeInput, onVerify: (stop: (graceMs: number) => Promise<void>) => () => void): Promise<MergeOutcome> {
+  const { vcs } = ports;
+  const { worktree, head: before, verify } = input.integration;
+  const result = await vcs.mergeBranches(worktree, [input.branch], `[${input.taskId}] Merge ${input.title}`);
+  if (!result.ok) {
+    const clashing: string[] = [];
+    for (const other of input.merged) {
+      const touched = await vcs.changedFiles(input.root, other.base, other.branch).catch(() => []);
+      if (touched.some((file) => result.files.includes(file))) clashing.push(other.taskId);
+    }
+    return { kind: 'conflict', files: result.files, with: clashing };
+  }
+  const commit = await vcs.head(worktree);
+  if (verify) {
+    const running = ports.verifier.run(verify, worktree, input.verifyTimeoutMinutes * 60_000);
+    const done = onVerify(running.stop);
+    const outcome = await running.result.finally(done);
+    if (outcome.exitCode !== 0 || outcome.timedOut) {
+      await vcs.resetHard(worktree, before);
+      const why = outcome.timedOut ? `timed out after ${input.verifyTimeoutMinutes} min` : `exited with ${outcome.exitCode ?? outcome.signal}`;
+      const last = outcome.output.trim().split('\n').pop()?.trim();
+      return { kind: 'verify-failed', reason: redactSecrets(`after merging into the integration branch, \`${verify}\` ${why}${last ? `: ${last.slice(0, 200)}` : ''}`), output: redactSecrets(outcome.output) };
+    }
+  }
+  return { kind: 'merged', commit, diffStat: await vcs.diffStat(input.root, before, commit) };
+}
