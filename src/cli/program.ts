@@ -450,7 +450,9 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--json', 'print the result as JSON')
     .action(async (_target: string, o: { dryRun?: boolean; jsonl?: string; sync?: boolean }) => {
       const { exportBeads } = await import('../commands/export-beads.js');
-      const result = await exportBeads({ cwd: ctx.cwd, env: ctx.env, dryRun: o.dryRun ?? false, jsonl: o.jsonl, sync: o.sync ?? false });
+      const { startSpinner, countingProgress } = await import('../ui/spinner.js');
+      const spinner = await startSpinner('exporting to beads', { silent: process.argv.includes('--json') || process.argv.includes('--quiet') });
+      const result = await exportBeads({ cwd: ctx.cwd, env: ctx.env, dryRun: o.dryRun ?? false, jsonl: o.jsonl, sync: o.sync ?? false, onProgress: countingProgress(spinner, 'beads:') }).finally(() => spinner.stop());
       ctx.outcome = { json: result, render: async (t) => (await import('../ui/render-export.js')).renderExport(result, t), negative: false };
     });
 
