@@ -428,14 +428,16 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--attempt <n>', 'which attempt (default: the latest)', positiveInteger)
     .option('-f, --follow', 'keep printing new output until the agent ends')
     .option('--raw', 'print the stream-json lines as they are')
-    .action(async (taskId: string, o: { attempt?: number; follow?: boolean; raw?: boolean }) => {
+    .option('--json', 'print one JSON document per transcript line (schemaVersion 1)')
+    .action(async (taskId: string, o: { attempt?: number; follow?: boolean; raw?: boolean; json?: boolean }) => {
       const { logs } = await import('../commands/logs.js');
       const { renderTranscriptLine } = await import('../ui/render-transcript.js');
+      const { transcriptJsonLine } = await import('../ui/render-logs-json.js');
       const result = await logs({ cwd: ctx.cwd, taskId, attempt: o.attempt, follow: o.follow ?? false });
       const theme = await ctx.stdoutTheme();
-      if (!o.raw) process.stdout.write(`${theme.dim(`${result.taskId} · attempt ${result.attempt} of ${result.attempts} · agent-${result.agent} · ${result.transcript}`)}\n`);
+      if (!o.raw && !o.json) process.stdout.write(`${theme.dim(`${result.taskId} · attempt ${result.attempt} of ${result.attempts} · agent-${result.agent} · ${result.transcript}`)}\n`);
       for await (const line of result.lines) {
-        const text = o.raw ? line : renderTranscriptLine(line, theme);
+        const text = o.json ? transcriptJsonLine(result, line) : o.raw ? line : renderTranscriptLine(line, theme);
         if (text !== undefined) process.stdout.write(`${text}\n`);
       }
     });

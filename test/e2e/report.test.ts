@@ -1,6 +1,6 @@
 /** `xplan report`, `runs`, `completion`, `help` and the JSON contract, through the built binary on a real repository. */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { saveRunSummary } from '../../src/adapters/run-history.js';
@@ -127,6 +127,20 @@ describe('the JSON contract, completion and help', () => {
     const again = runXplan(['init', '--json'], { cwd: repo });
     expect(again.code).toBe(2);
     expect(JSON.parse(again.stderr)).toMatchObject({ schemaVersion: 1, error: { code: 'CONFIG_EXISTS' } });
+  });
+
+  it('logs --json prints one document per transcript line, with whose line it is', () => {
+    const repo = repoWithRun();
+    const dir = join(repo, '.xplan/runs', RUN, 'agent-6');
+    mkdirSync(dir, { recursive: true });
+    const toolUse = { type: 'assistant', message: { content: [{ type: 'tool_use', name: 'Bash', input: { command: 'npm test' } }] } };
+    writeFileSync(join(dir, 'transcript.jsonl'), `${JSON.stringify(toolUse)}\nnot json\n`);
+    const result = runXplan(['logs', 'T5', '--json'], { cwd: repo });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
+      { schemaVersion: 1, taskId: 'T5', attempt: 1, agent: 6, event: toolUse },
+      { schemaVersion: 1, taskId: 'T5', attempt: 1, agent: 6, text: 'not json' },
+    ]);
   });
 
   it('xplan help <command> prints that help on stdout and exits 0; an unknown one is a usage error', () => {
