@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { saveRunSummary } from '../../src/adapters/run-history.js';
+import { readRunState, saveRunSummary } from '../../src/adapters/run-history.js';
 import type { Plan } from '../../src/core/plan.js';
 import type { RunState } from '../../src/core/run.js';
 import { REPO_ROOT, runXplan, tempRepo } from '../support/cli.js';
@@ -111,6 +111,12 @@ describe('xplan runs and --run', () => {
     const saved = runXplan(['report', '--run', '20261120-090000', '--json', '--out', '-'], { cwd: repo });
     expect(saved.code, saved.stderr).toBe(0);
     expect(JSON.parse(saved.stdout).report.run).toMatchObject({ id: '20261120-090000', status: 'completed' });
+
+    // What status and logs read for --run: the state with that run and its plan in place of the current one.
+    const selected = await readRunState(join(repo, '.xplan'), '20261120-090000');
+    expect(selected?.run).toMatchObject({ id: '20261120-090000', status: 'completed' });
+    expect(selected?.plan?.planId).toBe(plan.planId);
+    expect((await readRunState(join(repo, '.xplan')))?.run?.id).toBe(RUN);
 
     const eventsOnly = runXplan(['report', '--run', '20261101-080000'], { cwd: repo });
     expect(eventsOnly.code).toBe(2);
