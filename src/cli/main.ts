@@ -42,7 +42,7 @@ async function main(argv: string[]): Promise<ExitCode> {
   const code: ExitCode = outcome.cancelled ? 130 : outcome.negative ? 1 : 0;
   if (json) {
     if (outcome.streamed) return code;
-    process.stdout.write(`${JSON.stringify(outcome.json, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(withSchemaVersion(outcome.json), null, 2)}\n`);
   } else {
     const theme = await stdoutTheme(argv);
     process.stdout.write(`${await outcome.render(theme)}\n`);
@@ -90,7 +90,7 @@ async function printError(error: XplanError, ctx: ErrorContext, original: unknow
   const message = redactSecrets(error.message);
   const hint = error.hint === undefined ? undefined : redactSecrets(error.hint);
   if (ctx.json) {
-    process.stderr.write(`${JSON.stringify({ error: { code: error.code, message, hint: hint ?? null } })}\n`);
+    process.stderr.write(`${JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, error: { code: error.code, message, hint: hint ?? null } })}\n`);
     return error.exitCode;
   }
   const { colorEnabled, loadTheme } = await import('../ui/theme.js');
@@ -122,6 +122,14 @@ async function logError(error: XplanError, original: unknown): Promise<void> {
   } catch {
     // the error itself is what matters
   }
+}
+
+const JSON_SCHEMA_VERSION = 1;
+
+/** Every JSON document xplan prints says which version of the contract it follows. */
+function withSchemaVersion(json: unknown): unknown {
+  if (json === null || typeof json !== 'object' || Array.isArray(json) || 'schemaVersion' in json) return json;
+  return { schemaVersion: JSON_SCHEMA_VERSION, ...json };
 }
 
 function isCommanderError(error: unknown): error is Error & { code: string } {

@@ -400,14 +400,16 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--attempt <n>', 'which attempt (default: the latest)', positiveInteger)
     .option('-f, --follow', 'keep printing new output until the agent ends')
     .option('--raw', 'print the stream-json lines as they are')
-    .action(async (taskId: string, o: { attempt?: number; follow?: boolean; raw?: boolean }) => {
+    .option('--json', 'print one JSON document per transcript line (schemaVersion 1)')
+    .action(async (taskId: string, o: { attempt?: number; follow?: boolean; raw?: boolean; json?: boolean }) => {
       const { logs } = await import('../commands/logs.js');
       const { renderTranscriptLine } = await import('../ui/render-transcript.js');
+      const { transcriptJsonLine } = await import('../ui/render-logs-json.js');
       const result = await logs({ taskId, attempt: o.attempt, follow: o.follow ?? false }, await workspace());
       const theme = await ctx.stdoutTheme();
-      if (!o.raw) process.stdout.write(`${theme.dim(`${result.taskId} · attempt ${result.attempt} of ${result.attempts} · agent-${result.agent} · ${result.transcript}`)}\n`);
+      if (!o.raw && !o.json) process.stdout.write(`${theme.dim(`${result.taskId} · attempt ${result.attempt} of ${result.attempts} · agent-${result.agent} · ${result.transcript}`)}\n`);
       for await (const line of result.lines) {
-        const text = o.raw ? line : renderTranscriptLine(line, theme);
+        const text = o.json ? transcriptJsonLine(result, line) : o.raw ? line : renderTranscriptLine(line, theme);
         if (text !== undefined) process.stdout.write(`${text}\n`);
       }
     });
@@ -420,9 +422,11 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--jsonl <file>', 'write import-ready JSONL to this file instead of calling bd')
     .option('--sync', "also set each issue's status from the run")
     .option('--json', 'print the result as JSON')
-    .action(async (_target: string, o: { dryRun?: boolean; jsonl?: string; sync?: boolean }) => {
+    .action(async (_target: string, o: { dryRun?: boolean; jsonl?: string; sync?: boolean; json?: boolean }) => {
       const { exportBeads } = await import('../commands/export-beads.js');
-      const result = await exportBeads({ dryRun: o.dryRun ?? false, jsonl: o.jsonl, sync: o.sync ?? false }, await workspace());
+      const { startSpinner, countingProgress } = await import('../ui/spinner.js');
+      const spinner = await startSpinner('exporting to beads', { silent: o.json === true || globalFlags().quiet === true });
+      const result = await exportBeads({ dryRun: o.dryRun ?? false, jsonl: o.jsonl, sync: o.sync ?? false, onProgress: countingProgress(spinner, 'beads:') }, await workspace()).finally(() => spinner.stop());
       present(result, async () => (await import('../ui/render-export.js')).renderExport);
     });
 
@@ -459,6 +463,101 @@ export function buildProgram(ctx: CliContext, version: string): Command {
       const result = await doctor({ cwd: ctx.cwd, env: ctx.env });
       present(result, async () => (await import('../ui/render-doctor.js')).renderDoctor, { json: { schemaVersion: 1, ...result }, negative: !result.ok });
     });
+
+  // Run history, reports, the live dashboard, shell completion and `help <command>`.
+  {
+    const portNumber = (value: string): number => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535 (0: any free port)');
+      return n;
+    };
+    program.commands.find((c) => c.name() === 'init')?.option('--json', 'print the result as JSON');
+
+    program
+      .command('runs')
+      .description('list the runs of this repository, newest first, and what is kept of each')
+      .option('--json', 'print the runs as JSON (schemaVersion 1)')
+      .action(async () => {
+        const { runs } = await import('../commands/runs.js');
+        const result = await runs({ cwd: ctx.cwd });
+        ctx.outcome = { json: result, render: async (t) => (await import('../ui/render-runs.js')).renderRuns(result, t), negative: false };
+      });
+
+    program
+      .command('report')
+      .description('write a run report to share: one self-contained HTML page (or Markdown) with the DAG, a timeline, outcomes and usage')
+      .option('--run <id>', 'which run (default: the current one; `xplan runs` lists them)')
+      .option('-o, --out <file>', 'where to write it (default: .xplan/runs/<run>/report.<format>; - prints it)')
+      .addOption(new Option('--format <format>', 'page format').choices(['html', 'md']).default('html'))
+      .option('--json', 'print where it went and the report model as JSON (schemaVersion 1)')
+      .action(async (o: { run?: string; out?: string; format: 'html' | 'md' }) => {
+        const { report } = await import('../commands/report.js');
+        const { renderReportHtml } = await import('../ui/render-report-html.js');
+        const { renderReportMarkdown } = await import('../ui/render-report-md.js');
+        const result = await report({ cwd: ctx.cwd, run: o.run, out: o.out, format: o.format, render: (model, format) => (format === 'md' ? renderReportMarkdown(model) : renderReportHtml(model)) });
+        ctx.outcome = { json: result, render: async (t) => (await import('../ui/render-runs.js')).renderReportWritten(result, t), negative: false };
+      });
+
+    program
+      .command('dashboard')
+      .description('follow the current run live in a browser: a read-only page on 127.0.0.1 behind a private link')
+      .option('-p, --port <n>', 'port to listen on (default: a free one)', portNumber)
+      .action(async (o: { port?: number }) => {
+        const { dashboard } = await import('../commands/dashboard.js');
+        const { renderDashboardBody, renderDashboardPage } = await import('../ui/render-report-html.js');
+        const { renderDashboardListening } = await import('../ui/render-runs.js');
+        const theme = await ctx.stdoutTheme();
+        const controller = new AbortController();
+        const stop = () => controller.abort();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        try {
+          const result = await dashboard({
+            cwd: ctx.cwd,
+            port: o.port,
+            signal: controller.signal,
+            render: { body: renderDashboardBody, page: renderDashboardPage },
+            onListening: (url) => process.stdout.write(`${renderDashboardListening(url, theme)}\n`),
+          });
+          ctx.outcome = { json: { schemaVersion: 1, ...result }, render: async () => 'Dashboard stopped.', negative: false };
+        } finally {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+        }
+      });
+
+    program
+      .command('completion')
+      .description('print a shell completion script, e.g. eval "$(xplan completion bash)" in ~/.bashrc')
+      .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
+      .action(async (shell: 'bash' | 'zsh' | 'fish') => {
+        const { commandSpec } = await import('./command-spec.js');
+        const { renderCompletion } = await import('../ui/render-completion.js');
+        const script = renderCompletion(shell, commandSpec(program));
+        ctx.outcome = { json: { schemaVersion: 1, shell, script }, render: async () => script.trimEnd(), negative: false };
+      });
+
+    // `xplan help task add` shows that subcommand's help on stdout and exits 0, like `xplan task add --help`.
+    program.helpCommand(false);
+    program
+      .command('help')
+      .description('show the help of a command')
+      .argument('[command...]', 'the command, e.g. status or task add')
+      .action(async (path: string[]) => {
+        let target: Command = program;
+        for (const name of path) {
+          const next = target.commands.find((c) => c.name() === name || c.aliases().includes(name));
+          if (!next) throw new UsageError(`There is no command \`${['xplan', ...path.slice(0, path.indexOf(name)), name].join(' ')}\``, `Run \`xplan help${target === program ? '' : ` ${target.name()}`}\` for the list.`);
+          target = next;
+        }
+        let text = '';
+        const output = target.configureOutput();
+        target.configureOutput({ ...output, writeOut: (chunk: string) => void (text += chunk) });
+        target.outputHelp();
+        target.configureOutput(output);
+        ctx.outcome = { json: { schemaVersion: 1, command: path.join(' '), help: text }, render: async () => text.trimEnd(), negative: false };
+      });
+  }
 
   return program;
 }

@@ -20,6 +20,8 @@ export interface ExportOptions {
   dryRun?: boolean;
   jsonl?: string;
   sync?: boolean;
+  /** Called as each bd call is made: issues, then dependencies, then statuses. */
+  onProgress?: (done: number, total: number, what: string) => void;
 }
 
 export interface ExportResult {
@@ -71,7 +73,9 @@ export async function exportBeads(options: ExportOptions, ws: Workspace): Promis
   const dry = options.dryRun ?? false;
 
   // Epics first, so children can name their parent.
+  let step = 0;
   for (const issue of graph.issues) {
+    options.onProgress?.(++step, graph.issues.length, `issue ${issue.key}`);
     const found = (mapping[issue.key] && byId.get(mapping[issue.key]!)) || byRef.get(issue.externalRef);
     if (found) {
       mapping[issue.key] = found.id;
@@ -106,8 +110,11 @@ export async function exportBeads(options: ExportOptions, ws: Workspace): Promis
       if ((dep.type ?? dep.dependency_type) === 'blocks' && to && ours.has(to)) current.add(`${dep.issue_id ?? issue.id} ${to}`);
     }
   }
+  const toAdd = [...wanted].filter((pair) => !current.has(pair));
+  step = 0;
   for (const pair of wanted) {
     if (current.has(pair)) continue;
+    options.onProgress?.(++step, toAdd.length, 'dependencies');
     const [from, to] = pair.split(' ') as [string, string];
     actions.push(`dep add ${from} ${to}`);
     if (!dry) await bd.addDependency(from, to);

@@ -254,7 +254,7 @@ describe('bad input gets a clear error and changes nothing', () => {
     const result = runXplan(['assess', '--json', 'missing.md'], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(JSON.parse(result.stderr)).toEqual({ error: { code: 'SPEC_NOT_FOUND', message: 'Spec not found: missing.md', hint: expect.stringContaining('Check the path') } });
+    expect(JSON.parse(result.stderr)).toEqual({ schemaVersion: 1, error: { code: 'SPEC_NOT_FOUND', message: 'Spec not found: missing.md', hint: expect.stringContaining('Check the path') } });
   });
 
   it('shows the stack trace only with --debug or XPLAN_DEBUG', () => {

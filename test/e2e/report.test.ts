@@ -1,0 +1,202 @@
+/** `xplan report`, `runs`, `completion`, `help` and the JSON contract, through the built binary on a real repository. */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readRunState, saveRunSummary } from '../../src/adapters/run-history.js';
+import type { Plan } from '../../src/core/plan.js';
+import type { RunState } from '../../src/core/run.js';
+import { REPO_ROOT, runXplan, tempRepo } from '../support/cli.js';
+
+const FIXTURE = join(REPO_ROOT, 'test/fixtures/runs/bookmarks');
+const RUN = '20261123-114502';
+
+/** A repository whose .xplan holds the fixture run. */
+function repoWithRun(): string {
+  const repo = tempRepo();
+  mkdirSync(join(repo, '.xplan'));
+  for (const file of ['state.json', 'events.jsonl']) copyFileSync(join(FIXTURE, file), join(repo, '.xplan', file));
+  return repo;
+}
+
+function fixtureState(): { run: RunState; plan: Plan } {
+  return JSON.parse(readFileSync(join(FIXTURE, 'state.json'), 'utf8')) as { run: RunState; plan: Plan };
+}
+
+describe('xplan report', () => {
+  it('writes a self-contained HTML page next to the run, with every task and no outside reference', () => {
+    const repo = repoWithRun();
+    const result = runXplan(['report'], { cwd: repo });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`Wrote .xplan/runs/${RUN}/report.html`);
+    const html = readFileSync(join(repo, '.xplan/runs', RUN, 'report.html'), 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain("default-src 'none'");
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    expect(html).not.toContain('<script');
+    for (const id of ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8']) expect(html).toContain(`data-task="${id}"`);
+    expect(html.match(/class="bar v-/g)).toHaveLength(7);
+    expect(html).toContain('API-equivalent');
+  });
+
+  it('escapes what agents and specs wrote', () => {
+    const repo = repoWithRun();
+    const statePath = join(repo, '.xplan/state.json');
+    const state = JSON.parse(readFileSync(statePath, 'utf8'));
+    state.run.tasks.T5.reason = '<img src=x onerror=alert(1)> & "quotes"';
+    state.plan.tasks[0].title = '</title><script>alert(1)</script>';
+    writeJson(statePath, state);
+    const result = runXplan(['report', '--out', '-'], { cwd: repo });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).not.toContain('<img src=x');
+    expect(result.stdout).not.toContain('<script>alert');
+    expect(result.stdout).toContain('&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot;');
+  });
+
+  it('writes Markdown with --format md, and the model with --json', () => {
+    const repo = repoWithRun();
+    const md = runXplan(['report', '--format', 'md', '--out', 'out/run.md'], { cwd: repo });
+    expect(md.code, md.stderr).toBe(0);
+    const text = readFileSync(join(repo, 'out/run.md'), 'utf8');
+    expect(text).toContain(`# Run ${RUN} — failed`);
+    expect(text).toContain('| T5 | failed: verify | `npm test` exited with 1');
+    expect(text).toContain('```mermaid');
+    expect(text).toContain('API-equivalent');
+
+    const json = runXplan(['report', '--json', '--out', 'r.html'], { cwd: repo });
+    expect(json.code, json.stderr).toBe(0);
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed).toMatchObject({ schemaVersion: 1, format: 'html', path: 'r.html', report: { schemaVersion: 1, run: { id: RUN, status: 'failed' }, progress: { done: 4, total: 8 } } });
+  });
+
+  it('refuses an unknown run or a directory as --out, writing nothing', () => {
+    const repo = repoWithRun();
+    const unknown = runXplan(['report', '--run', 'nope', '--json'], { cwd: repo });
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.stderr)).toEqual({ schemaVersion: 1, error: { code: 'RUN_NOT_FOUND', message: 'There is no run nope', hint: `Known runs: ${RUN} (see \`xplan runs\`).` } });
+    mkdirSync(join(repo, 'reports'));
+    const dir = runXplan(['report', '--out', 'reports'], { cwd: repo });
+    expect(dir.code).toBe(2);
+    expect(dir.stderr).toContain('reports is a directory');
+    expect(readdirSync(join(repo, 'reports'))).toEqual([]);
+    expect(existsSync(join(repo, '.xplan/runs'))).toBe(false);
+  });
+
+  it('says so when no run has started', () => {
+    const repo = tempRepo();
+    const result = runXplan(['report'], { cwd: repo });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('No run has started in this repository');
+  });
+});
+
+describe('xplan runs and --run', () => {
+  it('lists the current run, saved runs and runs known only from events; report --run reads a saved one', async () => {
+    const repo = repoWithRun();
+    const { run, plan } = fixtureState();
+    const older: RunState = { ...run, id: '20261120-090000', status: 'completed', startedAt: '2026-11-20T09:00:00.000Z', endedAt: '2026-11-20T09:30:00.000Z' };
+    const path = await saveRunSummary(join(repo, '.xplan'), older, plan);
+    expect(path).toBe(join(repo, '.xplan/runs/20261120-090000/run.json'));
+    spawnSync('sh', ['-c', `printf '%s\\n' '{"type":"run.started","at":"2026-11-01T08:00:00.000Z","runId":"20261101-080000","tasks":["T1"]}' '{"type":"run.ended","at":"2026-11-01T08:10:00.000Z","runId":"20261101-080000","status":"completed"}' >> .xplan/events.jsonl`], { cwd: repo });
+
+    const list = runXplan(['runs', '--json'], { cwd: repo });
+    expect(list.code, list.stderr).toBe(0);
+    const parsed = JSON.parse(list.stdout);
+    expect(parsed.schemaVersion).toBe(1);
+    expect(parsed.runs.map((r: { id: string; source: string; current: boolean }) => `${r.id} ${r.source}${r.current ? ' current' : ''}`)).toEqual([`${RUN} state current`, '20261120-090000 saved', '20261101-080000 events']);
+    const human = runXplan(['runs'], { cwd: repo });
+    expect(human.stdout).toMatch(new RegExp(`${RUN} \\(current\\)\\s+failed`));
+    expect(human.stdout).toContain('events only');
+
+    const saved = runXplan(['report', '--run', '20261120-090000', '--json', '--out', '-'], { cwd: repo });
+    expect(saved.code, saved.stderr).toBe(0);
+    expect(JSON.parse(saved.stdout).report.run).toMatchObject({ id: '20261120-090000', status: 'completed' });
+
+    // What status and logs read for --run: the state with that run and its plan in place of the current one.
+    const selected = await readRunState(join(repo, '.xplan'), '20261120-090000');
+    expect(selected?.run).toMatchObject({ id: '20261120-090000', status: 'completed' });
+    expect(selected?.plan?.planId).toBe(plan.planId);
+    expect((await readRunState(join(repo, '.xplan')))?.run?.id).toBe(RUN);
+
+    const eventsOnly = runXplan(['report', '--run', '20261101-080000'], { cwd: repo });
+    expect(eventsOnly.code).toBe(2);
+    expect(eventsOnly.stderr).toContain('ended before xplan kept run summaries');
+  });
+});
+
+describe('the JSON contract, completion and help', () => {
+  it('puts schemaVersion on JSON that lacked it: init, and errors', () => {
+    const repo = tempRepo();
+    const init = runXplan(['init', '--json'], { cwd: repo });
+    expect(init.code, init.stderr).toBe(0);
+    expect(JSON.parse(init.stdout)).toMatchObject({ schemaVersion: 1, configPath: '.xplan/config.yaml', overwritten: false });
+    const again = runXplan(['init', '--json'], { cwd: repo });
+    expect(again.code).toBe(2);
+    expect(JSON.parse(again.stderr)).toMatchObject({ schemaVersion: 1, error: { code: 'CONFIG_EXISTS' } });
+  });
+
+  it('logs --json prints one document per transcript line, with whose line it is', () => {
+    const repo = repoWithRun();
+    const dir = join(repo, '.xplan/runs', RUN, 'agent-6');
+    mkdirSync(dir, { recursive: true });
+    const toolUse = { type: 'assistant', message: { content: [{ type: 'tool_use', name: 'Bash', input: { command: 'npm test' } }] } };
+    writeFileSync(join(dir, 'transcript.jsonl'), `${JSON.stringify(toolUse)}\nnot json\n`);
+    const result = runXplan(['logs', 'T5', '--json'], { cwd: repo });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
+      { schemaVersion: 1, taskId: 'T5', attempt: 1, agent: 6, event: toolUse },
+      { schemaVersion: 1, taskId: 'T5', attempt: 1, agent: 6, text: 'not json' },
+    ]);
+  });
+
+  it('xplan help <command> prints that help on stdout and exits 0; an unknown one is a usage error', () => {
+    const repo = tempRepo();
+    const help = runXplan(['help', 'task', 'add'], { cwd: repo });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: xplan task add [options]');
+    const root = runXplan(['help'], { cwd: repo });
+    expect(root.code).toBe(0);
+    expect(root.stdout).toContain('Exit codes:');
+    const unknown = runXplan(['help', 'nope'], { cwd: repo });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('There is no command `xplan nope`');
+  });
+
+  it('bash completion completes commands, subcommands, options and their values', () => {
+    const repo = tempRepo();
+    const script = runXplan(['completion', 'bash'], { cwd: repo });
+    expect(script.code, script.stderr).toBe(0);
+    const complete = (words: string[]) => {
+      const line = words.map((w) => `'${w}'`).join(' ');
+      const result = spawnSync('bash', ['--norc', '-c', `${script.stdout}\nCOMP_WORDS=(${line}); COMP_CWORD=${words.length - 1}; _xplan; printf '%s\\n' "\${COMPREPLY[@]}"`], { cwd: repo, encoding: 'utf8' });
+      expect(result.status, result.stderr).toBe(0);
+      return result.stdout.trim().split('\n').filter(Boolean).sort();
+    };
+    expect(complete(['xplan', 'st'])).toEqual(['status']);
+    expect(complete(['xplan', 're'])).toEqual(['report', 'resume', 'retry']);
+    expect(complete(['xplan', 'task', ''])).toEqual(['add', 'dep', 'move', 'rm', 'set']);
+    expect(complete(['xplan', 'report', '--f'])).toEqual(['--format']);
+    expect(complete(['xplan', 'report', '--format', ''])).toEqual(['html', 'md']);
+    expect(complete(['xplan', 'plan', 'spec.md', '--format', 'm'])).toEqual(['md', 'mermaid']);
+    expect(complete(['xplan', 'completion', ''])).toEqual(['bash', 'fish', 'zsh']);
+    expect(complete(['xplan', 'task', 'add', '--ef'])).toEqual(['--effort']);
+  });
+
+  it('zsh and fish scripts cover the same commands', () => {
+    const repo = tempRepo();
+    const zsh = runXplan(['completion', 'zsh'], { cwd: repo });
+    expect(zsh.stdout).toMatch(/^#compdef xplan/);
+    expect(zsh.stdout).toContain('bashcompinit');
+    const fish = runXplan(['completion', 'fish'], { cwd: repo });
+    expect(fish.code).toBe(0);
+    expect(fish.stdout).toContain("complete -c xplan -n '__fish_use_subcommand' -a 'dashboard'");
+    expect(fish.stdout).toContain("complete -c xplan -n '__fish_seen_subcommand_from report' -l format -x -a 'html md'");
+    expect(fish.stdout).toContain("complete -c xplan -n '__fish_seen_subcommand_from task; and not __fish_seen_subcommand_from add rm set dep move' -a 'add'");
+    const bad = runXplan(['completion', 'tcsh'], { cwd: repo });
+    expect(bad.code).toBe(2);
+  });
+});
+
+function writeJson(path: string, value: unknown): void {
+  spawnSync('node', ['-e', `require('fs').writeFileSync(${JSON.stringify(path)}, process.argv[1])`, JSON.stringify(value, null, 2)]);
+}

@@ -1,0 +1,191 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { lastToolCall } from '../../src/core/agent-activity.js';
+import type { Plan } from '../../src/core/plan.js';
+import { startAttempt, type RunEvent, type RunState } from '../../src/core/run.js';
+import { buildReportModel, REPORT_EVENT_LIMIT } from '../../src/core/run-report.js';
+import { listRuns, runsFromEvents, savedRunOf } from '../../src/core/run-history.js';
+import { REPO_ROOT } from '../support/cli.js';
+
+const FIXTURE = join(REPO_ROOT, 'test/fixtures/runs/bookmarks');
+
+function fixture(): { run: RunState; plan: Plan; events: RunEvent[] } {
+  const state = JSON.parse(readFileSync(join(FIXTURE, 'state.json'), 'utf8')) as { run: RunState; plan: Plan };
+  const events = readFileSync(join(FIXTURE, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RunEvent);
+  return { run: state.run, plan: state.plan, events };
+}
+
+const END = new Date('2026-11-23T14:00:00.000Z');
+
+describe('buildReportModel', () => {
+  it('gives every task its state, attempts and verify result, in plan order', () => {
+    const { run, plan, events } = fixture();
+    const model = buildReportModel({ run, plan, events, now: END });
+    expect(model.schemaVersion).toBe(1);
+    expect(model.tasks.map((t) => `${t.id}:${t.label}:${t.attempts.length}:${t.verify}`)).toEqual([
+      'T1:completed:1:passed',
+      'T2:completed:1:passed',
+      'T3:completed:2:passed',
+      'T4:completed:2:passed',
+      'T5:failed: verify:1:failed',
+      'T6:waiting:0:not run',
+      'T7:waiting:0:not run',
+      'T8:waiting:0:not run',
+    ]);
+    expect(model.progress).toMatchObject({ done: 4, total: 8, percent: 50 });
+    expect(model.waves).toEqual([['T1'], ['T2', 'T3', 'T4', 'T5'], ['T6'], ['T7'], ['T8']]);
+    expect(model.edges).toContainEqual({ from: 'T5', to: 'T6' });
+    expect(model.tasks.find((t) => t.id === 'T5')!.verifyLog).toBe('.xplan/runs/20261123-114502/agent-6/verify.log');
+  });
+
+  it('says how each attempt ended, from the events, and the last one from the state', () => {
+    const { run, plan, events } = fixture();
+    const { timeline } = buildReportModel({ run, plan, events, now: END });
+    expect(timeline.attempts.map((a) => `${a.task}#${a.number} agent-${a.agent} ${a.verdict} (${a.verdictText})`)).toEqual([
+      'T1#1 agent-1 completed (completed)',
+      'T2#1 agent-2 completed (completed)',
+      'T3#1 agent-3 retried (retried: API error 429 (rate limited))',
+      'T3#2 agent-5 completed (completed)',
+      'T4#1 agent-4 failed (failed: verify)',
+      'T4#2 agent-7 completed (completed)',
+      'T5#1 agent-6 failed (failed: verify)',
+    ]);
+    expect(timeline.attempts.find((a) => a.agent === 1)!.durationMs).toBe(41 * 60_000);
+  });
+
+  it('sums usage and retries over attempts, and sets actual against estimated effort', () => {
+    const { run, plan, events } = fixture();
+    const model = buildReportModel({ run, plan, events, now: END });
+    const attemptCost = Object.values(run.tasks).flatMap((t) => t.attempts).reduce((sum, a) => sum + (a.usage?.costUsd ?? 0), 0);
+    expect(model.usage.costUsd).toBeCloseTo(attemptCost, 6);
+    expect(model.usage).toMatchObject({ retries: 2, transientFailures: 1 });
+    const t1 = model.tasks[0]!;
+    expect(t1).toMatchObject({ effort: 'S', estimatedHours: 1, actualHours: 0.68, effortRatio: 0.68 });
+    // Finished tasks only: T1 S, T2 S, T3 XL, T4 L = 14h estimated.
+    expect(model.scope.finished).toMatchObject({ tasks: 4, estimatedHours: 14 });
+    expect(model.scope.finished.ratio).toBeCloseTo(model.scope.finished.actualHours / 14, 2);
+    expect(model.tasks.find((t) => t.id === 'T5')!.effortRatio).toBeNull();
+  });
+
+  it('names the failed task as the blocker of everything waiting behind it, with the command', () => {
+    const { run, plan, events } = fixture();
+    const model = buildReportModel({ run, plan, events, now: END });
+    expect(model.blockers).toEqual([
+      { task: 'T5', label: 'failed: verify', reason: expect.stringContaining('timed out'), holds: ['T6', 'T7', 'T8'], next: 'xplan logs T5, then xplan retry T5 (or xplan skip T5 --cascade)' },
+    ]);
+  });
+
+  it('points a skipped task that still holds work at retry or done, and an interrupted one at resume', () => {
+    const { run, plan, events } = fixture();
+    run.tasks.T5 = { ...run.tasks.T5!, state: 'skipped', failure: undefined, reason: 'skipped by hand' };
+    run.tasks.T4 = { ...run.tasks.T4!, state: 'interrupted' };
+    run.status = 'paused';
+    const model = buildReportModel({ run, plan, events, now: END });
+    expect(model.blockers.map((b) => `${b.task}: ${b.next}`)).toEqual([
+      'T4: xplan resume (continues T4 in its worktree)',
+      'T5: xplan retry T5, or xplan done T5 --reason "…" to release T6, T7, T8, or xplan skip T6 --cascade',
+    ]);
+  });
+
+  it('shows running agents with their elapsed time and last tool call', () => {
+    const { run, plan, events } = fixture();
+    const live = startAttempt({ ...run, status: 'running', endedAt: undefined }, 'T6', {
+      agent: 8, branch: 'xplan/r/agent-8-ui', worktree: 'w', sessionId: 's', base: 'b', startedAt: '2026-11-23T13:50:00.000Z',
+    });
+    const model = buildReportModel({ run: live, plan, events, now: END, activity: { 8: { name: 'Bash', detail: 'npm test' } } });
+    expect(model.running).toHaveLength(1);
+    expect(model.running[0]).toMatchObject({ task: 'T6', agent: 8, durationMs: 10 * 60_000, verdict: 'running', lastTool: { name: 'Bash', detail: 'npm test' } });
+    expect(model.run.endedAt).toBeNull();
+    expect(model.timeline.end).toBe(END.toISOString());
+  });
+
+  it('reads merge state of any shape without trusting it, and leaves it out when the run has none', () => {
+    const { run, plan, events } = fixture();
+    expect(buildReportModel({ run, plan, events, now: END }).merge).toBeNull();
+    const withMerge = run as RunState & Record<string, unknown>;
+    withMerge.integration = { branch: `xplan/${run.id}/integration`, head: 'abc123def4567890' };
+    (run.tasks.T1 as unknown as Record<string, unknown>).merge = 'merged';
+    (run.tasks.T2 as unknown as Record<string, unknown>).merge = { status: 'queued' };
+    (run.tasks.T3 as unknown as Record<string, unknown>).merge = { state: 'conflict', files: ['src/db.ts', 7], with: ['T2'] };
+    (run.tasks.T4 as unknown as Record<string, unknown>).merge = 42;
+    const model = buildReportModel({ run, plan, events, now: END });
+    expect(model.merge).toEqual({
+      branch: `xplan/${run.id}/integration`,
+      head: 'abc123def4567890',
+      counts: { merged: 1, queued: 1, conflict: 1 },
+      conflicts: [{ task: 'T3', files: ['src/db.ts'], with: ['T2'] }],
+    });
+    expect(model.tasks.find((t) => t.id === 'T4')!.merge).toBeNull();
+  });
+
+  it('keeps tasks the plan no longer has, and says the plan changed', () => {
+    const { run, plan, events } = fixture();
+    const edited: Plan = { ...plan, status: 'draft', approval: undefined, tasks: plan.tasks.filter((t) => t.id !== 'T8') };
+    const model = buildReportModel({ run, plan: edited, events, now: END });
+    const orphan = model.tasks.find((t) => t.id === 'T8')!;
+    expect(orphan).toMatchObject({ inPlan: false, inRun: true, wave: 5, title: '(no longer in the plan)' });
+    expect(model.plan!.matchesRun).toBe(false);
+    expect(model.warnings).toEqual([expect.stringContaining('changed after this run started'), 'T8 is in the run but no longer in the plan.']);
+  });
+
+  it('renders without a plan, ignores other runs\' events, and keeps only the newest events of a long run', () => {
+    const { run, events } = fixture();
+    const other = events.map((e) => ({ ...e, runId: 'other' }));
+    const many = Array.from({ length: REPORT_EVENT_LIMIT + 20 }, (_, i) => ({ type: 'task.retry', at: run.startedAt, runId: run.id, taskId: 'T6', id: `x${i}` }));
+    const model = buildReportModel({ run, events: [...other, ...events, ...many], now: END });
+    expect(model.plan).toBeNull();
+    expect(model.events).toHaveLength(REPORT_EVENT_LIMIT);
+    expect(model.eventsOmitted).toBe(events.length + 20);
+    expect(model.events.every((e) => e.runId === run.id)).toBe(true);
+    expect(model.tasks.map((t) => t.id)).toEqual(['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8']);
+  });
+});
+
+describe('lastToolCall', () => {
+  const line = (content: unknown[]) => JSON.stringify({ type: 'assistant', message: { content } });
+  it('finds the newest tool call and skips a cut first line and torn lines', () => {
+    const tail = [
+      '"tool_use","name":"Cut"}]}}',
+      line([{ type: 'tool_use', name: 'Read', input: { file_path: 'src/app.ts' } }]),
+      JSON.stringify({ type: 'user', message: { content: [{ type: 'tool_result', content: 'ok' }] } }),
+      line([{ type: 'text', text: 'Running the tests' }, { type: 'tool_use', name: 'Bash', input: { command: 'npm   test\n -- --run' } }]),
+      '{"type":"assistant","message":{"content":[{"type":"tool_use"',
+    ].join('\n');
+    expect(lastToolCall(tail)).toEqual({ name: 'Bash', detail: 'npm test -- --run' });
+    expect(lastToolCall(line([{ type: 'tool_use', name: 'Grep', input: { pattern: 'TODO' } }]), { complete: true })).toEqual({ name: 'Grep', detail: 'TODO' });
+    expect(lastToolCall('')).toBeUndefined();
+  });
+});
+
+describe('run history', () => {
+  it('lists runs from the state, saved summaries and events, newest first, each once', () => {
+    const { run, plan, events } = fixture();
+    const older = { ...run, id: '20261120-090000', startedAt: '2026-11-20T09:00:00.000Z', endedAt: '2026-11-20T10:00:00.000Z', status: 'completed' as const };
+    const oldest: RunEvent[] = [
+      { type: 'run.started', at: '2026-11-01T08:00:00.000Z', runId: '20261101-080000', tasks: ['T1', 'T2'] },
+      { type: 'task.completed', at: '2026-11-01T08:20:00.000Z', runId: '20261101-080000', taskId: 'T1' },
+      { type: 'task.failed', at: '2026-11-01T08:30:00.000Z', runId: '20261101-080000', taskId: 'T2' },
+      { type: 'run.ended', at: '2026-11-01T08:31:00.000Z', runId: '20261101-080000', status: 'failed' },
+    ];
+    const list = listRuns({ current: run, saved: [savedRunOf(older, plan, END)], events: [...oldest, ...events], runDirs: [run.id, older.id, 'stray'] });
+    expect(list.runs.map((r) => `${r.id} ${r.status} ${r.source} ${r.tasks.done}/${r.tasks.total} failed ${r.tasks.failed}${r.current ? ' current' : ''}`)).toEqual([
+      '20261123-114502 failed state 4/8 failed 1 current',
+      '20261120-090000 completed saved 4/8 failed 1',
+      '20261101-080000 failed events 1/2 failed 1',
+      'stray unknown events 0/0 failed 0',
+    ]);
+  });
+
+  it('reads a run from its events alone', () => {
+    const { events } = fixture();
+    expect(runsFromEvents(events)).toEqual([expect.objectContaining({ id: '20261123-114502', status: 'failed', startedAt: '2026-11-23T11:45:02.000Z', tasks: { total: 8, done: 4, failed: 1 } })]);
+  });
+
+  it('saves a summary without the outbox', () => {
+    const { run, plan } = fixture();
+    const saved = savedRunOf({ ...run, outbox: [{ type: 'x', at: '', runId: run.id }] }, plan, END);
+    expect(saved).toMatchObject({ schemaVersion: 1, savedAt: END.toISOString(), run: { id: run.id }, plan: { planId: plan.planId } });
+    expect('outbox' in saved.run).toBe(false);
+  });
+});
