@@ -3,6 +3,7 @@
  * over. Pure: the orchestrator (commands/run.ts) does the git, process and file work and records the results here.
  */
 import type { Branching, Plan, Task } from './plan.js';
+import type { Reservation } from './reservations.js';
 
 export const TASK_STATES = [
   'waiting', // a dependency is not done yet
@@ -106,6 +107,8 @@ export interface RunState {
   /** Why the run stopped early, with the fix. */
   stop?: { message: string; hint?: string };
   tasks: Record<string, TaskRun>;
+  /** Files held by running tasks (core/reservations.ts); rebuilt from the running tasks on resume. */
+  reservations?: Reservation[];
   /** The events of the last state write, kept until they are surely in events.jsonl. */
   outbox?: RunEvent[];
 }
