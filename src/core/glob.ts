@@ -50,11 +50,37 @@ export function normalizePath(path: string): string {
 
 /** True when the pattern has no wildcard: it names one file. */
 export function isLiteralPattern(pattern: string): boolean {
-  return !/[*?[{\\]/.test(pattern);
+  return facts(pattern).literal;
 }
+
+const known = new Map<string, { normalized: string; literal: boolean }>();
+
+/** The normalized form of a pattern and whether it names one file, remembered: clash checks ask again and again. */
+function facts(pattern: string): { normalized: string; literal: boolean } {
+  let found = known.get(pattern);
+  if (!found) {
+    const normalized = normalizePattern(pattern);
+    found = { normalized, literal: !/[*?[{\\]/.test(normalized) };
+    if (known.size > 10_000) known.clear();
+    known.set(pattern, found);
+  }
+  return found;
+}
+
+const compiled = new Map<string, Token[][]>();
 
 /** The alternatives a pattern stands for, each as tokens. Throws GlobError for an unusable pattern. */
 function compile(pattern: string): Token[][] {
+  let tokens = compiled.get(pattern);
+  if (!tokens) {
+    tokens = compileUncached(pattern);
+    if (compiled.size > 10_000) compiled.clear();
+    compiled.set(pattern, tokens);
+  }
+  return tokens;
+}
+
+function compileUncached(pattern: string): Token[][] {
   const normalized = normalizePattern(pattern);
   if (normalized === '') throw new GlobError(pattern, 'it is empty');
   if (normalized.split('/').includes('..')) throw new GlobError(pattern, '`..` points outside the repository');
@@ -220,22 +246,49 @@ export function globToRegExpSource(pattern: string): string {
 
 const cache = new Map<string, RegExp>();
 
-/** Does the repository-relative path match the pattern? */
-export function matchesGlob(path: string, pattern: string): boolean {
+function regexFor(pattern: string): RegExp {
   let re = cache.get(pattern);
   if (!re) {
     re = new RegExp(globToRegExpSource(pattern));
-    if (cache.size > 1000) cache.clear();
+    if (cache.size > 10_000) cache.clear();
     cache.set(pattern, re);
   }
-  return re.test(normalizePath(path));
+  return re;
+}
+
+/** Does the repository-relative path match the pattern? */
+export function matchesGlob(path: string, pattern: string): boolean {
+  return regexFor(pattern).test(normalizePath(path));
 }
 
 /** Can some path match both patterns? Exact, not a guess: it searches for a path both accept. */
 export function globsOverlap(a: string, b: string): boolean {
+  const left0 = facts(a);
+  const right0 = facts(b);
+  if (left0.literal && right0.literal) return left0.normalized === right0.normalized;
+  if (left0.literal) return regexFor(b).test(left0.normalized);
+  if (right0.literal) return regexFor(a).test(right0.normalized);
   const left = compile(a);
   const right = compile(b);
-  return left.some((x) => right.some((y) => tokensOverlap(x, y)));
+  return left.some((x) => right.some((y) => literalEndsAgree(x, y) && tokensOverlap(x, y)));
+}
+
+/** Cheap refusal before the search: the fixed text before the first and after the last wildcard must agree. */
+function literalEndsAgree(a: Token[], b: Token[]): boolean {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.kind !== 'char' || y.kind !== 'char') break;
+    if (x.char !== y.char) return false;
+  }
+  for (let i = 1; i <= n; i++) {
+    const x = a[a.length - i]!;
+    const y = b[b.length - i]!;
+    if (x.kind !== 'char' || y.kind !== 'char') break;
+    if (x.char !== y.char) return false;
+  }
+  return true;
 }
 
 const isRun = (t: Token | undefined): t is Extract<Token, { kind: 'star' | 'any' }> => t?.kind === 'star' || t?.kind === 'any';
