@@ -1,4 +1,8 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readConflictHistory } from '../../src/adapters/conflict-history.js';
 import { InputError } from '../../src/core/errors.js';
 import {
   admit,
@@ -154,5 +158,15 @@ describe('guard file and prompt brief', () => {
 
   it('tells a task its own files and the others', () => {
     expect(reservationBrief(table, 'T1')).toEqual({ own: ['src/shared.ts'], heldByOthers: [{ taskId: 'T2', patterns: ['src/**/*.css'] }] });
+  });
+});
+
+describe('readConflictHistory', () => {
+  it('reads the history file, and treats a missing one as empty', async () => {
+    const xplanDir = mkdtempSync(join(tmpdir(), 'xplan-history-'));
+    expect(await readConflictHistory(xplanDir)).toMatchObject({ records: [], skippedLines: [] });
+    mkdirSync(join(xplanDir, 'history'));
+    writeFileSync(join(xplanDir, 'history', 'conflicts.jsonl'), `${JSON.stringify({ run: 'r', tasks: ['T1', 'T2'], files: ['src/shared.ts'], at: AT })}\n{broken\n`);
+    expect(await readConflictHistory(xplanDir)).toMatchObject({ records: [{ tasks: ['T1', 'T2'], files: ['src/shared.ts'] }], skippedLines: [2] });
   });
 });
