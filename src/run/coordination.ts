@@ -26,7 +26,6 @@ export interface CoordinatedTask {
 
 export interface CoordinatedAttempt {
   agent: number;
-  worktree: string;
 }
 
 export type ReserveOutcome =
@@ -52,8 +51,10 @@ export interface Coordination {
   readonly mode: 'native' | 'agent-mail';
   /** The reservations now held; the engine keeps it as `run.reservations`. */
   readonly table: ReservationTable;
-  /** At dispatch, before the agent starts (its worktree exists). */
+  /** At dispatch, before the worktree is made: a task that must wait gets nothing made for it. */
   reserve(task: CoordinatedTask, attempt: CoordinatedAttempt): Promise<ReserveOutcome>;
+  /** Once the granted attempt's worktree exists, before its agent starts: installs the commit guard(s). */
+  prepareWorktree(taskId: string, worktree: string): Promise<void>;
   /** While the agent runs, every few minutes. */
   renew(taskId: string): Promise<void>;
   /** When the attempt ends, whatever the outcome, and when the task is stopped. */
@@ -63,7 +64,7 @@ export interface Coordination {
    * On resume: nothing held before the crash is trusted; reservations are rebuilt from the tasks running now, and
    * (agent mail) the agents of attempts that ended meanwhile give up what the server still holds for them.
    */
-  recover(running: ReadonlyArray<{ task: CoordinatedTask; attempt: CoordinatedAttempt }>, endedAgents?: readonly number[]): Promise<void>;
+  recover(running: ReadonlyArray<{ task: CoordinatedTask; attempt: CoordinatedAttempt & { worktree: string } }>, endedAgents?: readonly number[]): Promise<void>;
   /** Extra environment for the attempt's agent process. */
   agentEnv(taskId: string): Record<string, string>;
 }
@@ -107,8 +108,15 @@ export class NativeCoordination implements Coordination {
     if (holder) return { granted: false, waitFor: holder.taskId, file: holder.file };
     this.current = reserve(this.current, { taskId: task.id, agent: attempt.agent, since: this.setup.now() }, task.patterns);
     await this.persist();
-    await this.guard(task.id, attempt.worktree);
     return { granted: true };
+  }
+
+  async prepareWorktree(taskId: string, worktree: string): Promise<void> {
+    try {
+      await installCommitGuard({ worktree, runId: this.setup.runId, taskId, reservationsFile: this.reservationsFile });
+    } catch (error) {
+      this.setup.report({ message: `could not install the commit guard for ${taskId} in ${worktree}: ${errorText(error)}`, hint: 'Its reservations still hold for scheduling; only its commits go unchecked.' });
+    }
   }
 
   async renew(): Promise<void> {}
@@ -122,13 +130,13 @@ export class NativeCoordination implements Coordination {
 
   async notify(): Promise<void> {}
 
-  async recover(running: ReadonlyArray<{ task: CoordinatedTask; attempt: CoordinatedAttempt }>): Promise<void> {
+  async recover(running: ReadonlyArray<{ task: CoordinatedTask; attempt: CoordinatedAttempt & { worktree: string } }>): Promise<void> {
     this.current = recomputeTable(
       running.map(({ task, attempt }) => ({ taskId: task.id, agent: attempt.agent, patterns: task.patterns })),
       this.setup.now(),
     );
     await this.persist();
-    for (const { task, attempt } of running) await this.guard(task.id, attempt.worktree);
+    for (const { task, attempt } of running) await this.prepareWorktree(task.id, attempt.worktree);
   }
 
   agentEnv(): Record<string, string> {
@@ -142,14 +150,6 @@ export class NativeCoordination implements Coordination {
     return write.catch((error: unknown) => {
       this.setup.report({ message: `could not write ${this.reservationsFile}: ${errorText(error)}`, hint: 'Commit guards let every commit through until it is written again.' });
     });
-  }
-
-  private async guard(taskId: string, worktree: string): Promise<void> {
-    try {
-      await installCommitGuard({ worktree, runId: this.setup.runId, taskId, reservationsFile: this.reservationsFile });
-    } catch (error) {
-      this.setup.report({ message: `could not install the commit guard for ${taskId} in ${worktree}: ${errorText(error)}`, hint: 'Its reservations still hold for scheduling; only its commits go unchecked.' });
-    }
   }
 }
 
@@ -201,8 +201,15 @@ export class AgentMailCoordination implements Coordination {
         return holderTask ? { granted: false, waitFor: holderTask, file: conflict.path } : { granted: false, waitFor: holderName, file: conflict.path, outside: true };
       }
     }
-    if (this.settings.installGuard && !agent.guarded) agent.guarded = this.check(await this.client.installPrecommitGuard(this.projectKey!, attempt.worktree));
     return local;
+  }
+
+  async prepareWorktree(taskId: string, worktree: string): Promise<void> {
+    // The native guard first: the server's installer then finds the worktree's own hooks directory and chains to it.
+    await this.native.prepareWorktree(taskId, worktree);
+    const agent = this.agents.get(taskId);
+    if (!agent || !this.settings.installGuard || agent.guarded || this.quiet()) return;
+    agent.guarded = this.check(await this.client.installPrecommitGuard(this.projectKey!, worktree));
   }
 
   async renew(taskId: string): Promise<void> {
@@ -241,7 +248,7 @@ export class AgentMailCoordination implements Coordination {
     );
   }
 
-  async recover(running: ReadonlyArray<{ task: CoordinatedTask; attempt: CoordinatedAttempt }>, endedAgents: readonly number[] = []): Promise<void> {
+  async recover(running: ReadonlyArray<{ task: CoordinatedTask; attempt: CoordinatedAttempt & { worktree: string } }>, endedAgents: readonly number[] = []): Promise<void> {
     await this.native.recover(running);
     const kept = new Set(this.native.table.map((r) => r.taskId));
     // The server may still hold leases from before the crash: give them all back, then take again what is kept.
@@ -253,9 +260,12 @@ export class AgentMailCoordination implements Coordination {
       const agent = await this.register(task, attempt.agent);
       if (!agent) continue;
       await this.releaseOnServer(agent);
-      if (!kept.has(task.id) || task.patterns.length === 0) continue;
-      const result = await this.client.reservePaths(this.projectKey!, agent.identity, [...task.patterns], { reason: threadOf(task), ttlSeconds: this.settings.ttlSeconds, exclusive: true });
-      if (this.check(result)) agent.reserved = true;
+      if (kept.has(task.id) && task.patterns.length > 0) {
+        const result = await this.client.reservePaths(this.projectKey!, agent.identity, [...task.patterns], { reason: threadOf(task), ttlSeconds: this.settings.ttlSeconds, exclusive: true });
+        if (this.check(result)) agent.reserved = true;
+      }
+      // A resumed agent is started again with agentEnv: the server's guard must be known to be there.
+      await this.prepareWorktree(task.id, attempt.worktree);
     }
   }
 

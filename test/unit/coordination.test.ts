@@ -58,11 +58,13 @@ describe('native coordination', () => {
   it('makes a task wait for the running task that holds its file, guards commits, and lets it in once released', async () => {
     const { setup: s, runDir, problems } = setup();
     const coordination = createCoordination(defaultConfig(), s);
-    const [w1, w2, w3] = [worktree(), worktree(), worktree()];
+    const [w1, w3] = [worktree(), worktree()];
 
-    expect(await coordination.reserve(T1, { agent: 1, worktree: w1 })).toEqual({ granted: true });
-    expect(await coordination.reserve(T2, { agent: 2, worktree: w2 })).toEqual({ granted: false, waitFor: 'T1', file: 'src/shared.ts' });
-    expect(await coordination.reserve(T3, { agent: 3, worktree: w3 })).toEqual({ granted: true });
+    expect(await coordination.reserve(T1, { agent: 1 })).toEqual({ granted: true });
+    await coordination.prepareWorktree('T1', w1);
+    expect(await coordination.reserve(T2, { agent: 2 })).toEqual({ granted: false, waitFor: 'T1', file: 'src/shared.ts' });
+    expect(await coordination.reserve(T3, { agent: 3 })).toEqual({ granted: true });
+    await coordination.prepareWorktree('T3', w3);
     expect(coordination.table.map((r) => r.taskId)).toEqual(['T1', 'T3']);
 
     // T3's agent strays into T1's file: its commit is refused; T1 commits its own file.
@@ -72,7 +74,7 @@ describe('native coordination', () => {
     expect(commit(w1, ['src/shared.ts']).code).toBe(0);
 
     await coordination.release('T1');
-    expect(await coordination.reserve(T2, { agent: 4, worktree: worktree() })).toEqual({ granted: true });
+    expect(await coordination.reserve(T2, { agent: 4 })).toEqual({ granted: true });
     const file = JSON.parse(readFileSync(join(runDir, 'reservations.json'), 'utf8'));
     expect(file.reservations.map((r: { taskId: string; agent: number }) => [r.taskId, r.agent])).toEqual([
       ['T3', 3],
@@ -85,7 +87,7 @@ describe('native coordination', () => {
   it('admits a parallel dispatch round one at a time', async () => {
     const { setup: s } = setup();
     const coordination = createCoordination(defaultConfig(), s);
-    const outcomes = await Promise.all([coordination.reserve(T1, { agent: 1, worktree: worktree() }), coordination.reserve(T2, { agent: 2, worktree: worktree() })]);
+    const outcomes = await Promise.all([coordination.reserve(T1, { agent: 1 }), coordination.reserve(T2, { agent: 2 })]);
     expect(outcomes).toEqual([{ granted: true }, { granted: false, waitFor: 'T1', file: 'src/shared.ts' }]);
   });
 
@@ -93,8 +95,11 @@ describe('native coordination', () => {
     const { setup: s, runDir } = setup();
     const before = createCoordination(defaultConfig(), s);
     const [w1, w3] = [worktree(), worktree()];
-    await before.reserve(T1, { agent: 1, worktree: w1 });
-    await before.reserve(T3, { agent: 3, worktree: w3 });
+    await before.reserve(T1, { agent: 1 });
+    await before.prepareWorktree('T1', w1);
+    await before.reserve(T3, { agent: 3 });
+    await before.prepareWorktree('T3', w3);
+    expect(commit(w3, ['src/shared.ts']).code).not.toBe(0);
 
     // xplan dies; T1's agent ended meanwhile. The next xplan knows only the state's running tasks.
     const after = createCoordination(defaultConfig(), setup(runDir).setup);
@@ -107,7 +112,8 @@ describe('native coordination', () => {
   it('reports a commit guard it cannot install, and still grants the reservation', async () => {
     const { setup: s, problems } = setup();
     const coordination = createCoordination(defaultConfig(), s);
-    expect(await coordination.reserve(T1, { agent: 1, worktree: tempDir('not-a-worktree-') })).toEqual({ granted: true });
+    expect(await coordination.reserve(T1, { agent: 1 })).toEqual({ granted: true });
+    await coordination.prepareWorktree('T1', tempDir('not-a-worktree-'));
     expect(problems[0]?.message).toMatch(/could not install the commit guard for T1/);
   });
 });
@@ -139,7 +145,8 @@ describe('agent mail coordination', () => {
   it('registers, reserves with the beads id, starts the thread, renews, completes and releases, in that order', async () => {
     const { server, coordination, problems } = await mailSetup({ token: 'tok', guardEnabled: true });
     const w1 = worktree();
-    expect(await coordination.reserve(T1, { agent: 1, worktree: w1 })).toEqual({ granted: true });
+    expect(await coordination.reserve(T1, { agent: 1 })).toEqual({ granted: true });
+    await coordination.prepareWorktree('T1', w1);
     await coordination.notify('T1', { kind: 'started' });
     await coordination.renew('T1');
     await coordination.notify('T1', { kind: 'completed', summary: 'Two commits; verify passed.' });
@@ -174,7 +181,7 @@ describe('agent mail coordination', () => {
 
   it('posts a blocked task at high importance in its thread', async () => {
     const { server, coordination } = await mailSetup();
-    await coordination.reserve(T3, { agent: 3, worktree: worktree() });
+    await coordination.reserve(T3, { agent: 3 });
     await coordination.notify('T3', { kind: 'blocked', reason: 'failed: verify — 2 tests fail' });
     expect(server.messages.at(-1)).toMatchObject({ thread_id: 'bd-a1.3', subject: '[bd-a1.3] T3 blocked: Feature B', importance: 'high', from: `xp-${RUN}-3` });
   });
@@ -187,7 +194,7 @@ describe('agent mail coordination', () => {
     if (!other.ok) throw new Error(other.failure.message);
     await client.reservePaths(repo, other.value, ['src/*.ts'], { reason: 'hotfix' });
 
-    expect(await coordination.reserve(T1, { agent: 1, worktree: worktree() })).toEqual({ granted: false, waitFor: 'human-editor', file: 'src/shared.ts', outside: true });
+    expect(await coordination.reserve(T1, { agent: 1 })).toEqual({ granted: false, waitFor: 'human-editor', file: 'src/shared.ts', outside: true });
     expect(coordination.table).toEqual([]);
     expect(server.reservations().map((r) => r.agent)).toEqual(['human-editor']);
     expect(server.calls.map((c) => c.tool).slice(-2)).toEqual(['file_reservation_paths', 'release_file_reservations']);
@@ -195,19 +202,19 @@ describe('agent mail coordination', () => {
 
   it('names the holding task when it knows it, and the holding agent when it does not', async () => {
     const { coordination, config, setup: s, client } = await mailSetup();
-    await coordination.reserve(T1, { agent: 1, worktree: worktree() });
+    await coordination.reserve(T1, { agent: 1 });
     // A coordinator that never registered the holder (here: a second one, without recover) knows only its name.
-    expect(await coordination.reserve(T2, { agent: 2, worktree: worktree() })).toEqual({ granted: false, waitFor: 'T1', file: 'src/shared.ts' });
+    expect(await coordination.reserve(T2, { agent: 2 })).toEqual({ granted: false, waitFor: 'T1', file: 'src/shared.ts' });
     const fresh = createCoordination(config, s, client);
-    expect(await fresh.reserve(T2, { agent: 2, worktree: worktree() })).toEqual({ granted: false, waitFor: `xp-${RUN}-1`, file: 'src/shared.ts', outside: true });
+    expect(await fresh.reserve(T2, { agent: 2 })).toEqual({ granted: false, waitFor: `xp-${RUN}-1`, file: 'src/shared.ts', outside: true });
   });
 
   it('goes on with native reservations when the server is down, and reports why', async () => {
     const { server, coordination, problems } = await mailSetup();
     await server.close();
-    const w1 = worktree();
-    expect(await coordination.reserve(T1, { agent: 1, worktree: w1 })).toEqual({ granted: true });
-    expect(await coordination.reserve(T2, { agent: 2, worktree: worktree() })).toEqual({ granted: false, waitFor: 'T1', file: 'src/shared.ts' });
+    expect(await coordination.reserve(T1, { agent: 1 })).toEqual({ granted: true });
+    await coordination.prepareWorktree('T1', worktree());
+    expect(await coordination.reserve(T2, { agent: 2 })).toEqual({ granted: false, waitFor: 'T1', file: 'src/shared.ts' });
     await coordination.notify('T1', { kind: 'started' });
     await coordination.renew('T1');
     await coordination.release('T1');
@@ -220,7 +227,8 @@ describe('agent mail coordination', () => {
   it('retries a busy server, and reports a refused guard without losing the reservation', async () => {
     const { server, coordination, problems } = await mailSetup();
     server.failNext('file_reservation_paths', { text: 'RESOURCE_BUSY: archive lock held' });
-    expect(await coordination.reserve(T1, { agent: 1, worktree: worktree() })).toEqual({ granted: true });
+    expect(await coordination.reserve(T1, { agent: 1 })).toEqual({ granted: true });
+    await coordination.prepareWorktree('T1', worktree());
     expect(server.calls.filter((c) => c.tool === 'file_reservation_paths')).toHaveLength(2);
     expect(server.reservations().map((r) => [r.agent, r.path_pattern, r.reason])).toEqual([[`xp-${RUN}-1`, 'src/shared.ts', 'bd-a1.1']]);
     expect(problems.map((p) => p.failure?.tool)).toEqual(['install_precommit_guard']);
@@ -228,17 +236,21 @@ describe('agent mail coordination', () => {
   });
 
   it('on resume gives back what ended attempts still hold on the server and re-takes the running ones', async () => {
-    const { server, config, setup: s, client, coordination } = await mailSetup();
+    const { server, config, setup: s, client, coordination, problems } = await mailSetup({ guardEnabled: true });
     const w1 = worktree();
     const w3 = worktree();
-    await coordination.reserve(T1, { agent: 1, worktree: w1 });
-    await coordination.reserve(T3, { agent: 3, worktree: w3 });
+    await coordination.reserve(T1, { agent: 1 });
+    await coordination.prepareWorktree('T1', w1);
+    await coordination.reserve(T3, { agent: 3 });
+    await coordination.prepareWorktree('T3', w3);
     expect(server.reservations()).toHaveLength(2);
 
     const resumed = createCoordination(config, s, client);
     await resumed.recover([{ task: T3, attempt: { agent: 3, worktree: w3 } }], [1]);
     expect(server.reservations().map((r) => [r.agent, r.path_pattern])).toEqual([[`xp-${RUN}-3`, 'src/b.ts']]);
     expect(resumed.table.map((r) => r.taskId)).toEqual(['T3']);
-    expect(await resumed.reserve(T2, { agent: 4, worktree: worktree() })).toEqual({ granted: true });
+    expect(resumed.agentEnv('T3')).toEqual({ AGENT_NAME: `xp-${RUN}-3`, WORKTREES_ENABLED: '1' });
+    expect(await resumed.reserve(T2, { agent: 4 })).toEqual({ granted: true });
+    expect(problems).toEqual([]);
   });
 });
