@@ -4,36 +4,25 @@
  */
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ConflictRecord } from '../core/conflict-history.js';
+import { parseConflictHistory, type ConflictRecord } from '../core/reservations.js';
 
-export function conflictHistoryPath(xplanDir: string): string {
-  return join(xplanDir, 'history', 'conflicts.jsonl');
+export const CONFLICT_HISTORY_FILE = join('history', 'conflicts.jsonl');
+
+/** No file is an empty history. Unreadable lines are skipped; their numbers come back for the log. */
+export async function readConflictHistory(xplanDir: string): Promise<{ records: ConflictRecord[]; skippedLines: number[]; path: string }> {
+  const path = join(xplanDir, CONFLICT_HISTORY_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], skippedLines: [], path };
+    throw error;
+  }
+  return { ...parseConflictHistory(text), path };
 }
 
 export async function appendConflict(xplanDir: string, record: ConflictRecord): Promise<void> {
-  const path = conflictHistoryPath(xplanDir);
+  const path = join(xplanDir, CONFLICT_HISTORY_FILE);
   await mkdir(dirname(path), { recursive: true });
   await appendFile(path, `${JSON.stringify(record)}\n`);
-}
-
-/** Every record; lines that do not parse (a hand edit, a torn write) are left out. */
-export async function readConflicts(xplanDir: string): Promise<ConflictRecord[]> {
-  let text: string;
-  try {
-    text = await readFile(conflictHistoryPath(xplanDir), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  const records: ConflictRecord[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const record = JSON.parse(line) as ConflictRecord;
-      if (typeof record.run === 'string' && Array.isArray(record.files)) records.push(record);
-    } catch {
-      // skipped: one bad line must not hide the rest of the history
-    }
-  }
-  return records;
 }

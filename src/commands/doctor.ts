@@ -1,4 +1,5 @@
 /** `xplan doctor`: is this machine ready for each xplan step, and what fixes what is missing. */
+import { AgentMailClient, describeFailure } from '../adapters/agent-mail.js';
 import { readConfig } from '../adapters/config-file.js';
 import { findProject } from '../adapters/project.js';
 import { probe } from '../adapters/system.js';
@@ -49,7 +50,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
     bd.found
       ? { name: bd.name, neededFor: 'export beads (optional)', required: false, status: 'ok', version: bd.version }
       : missing('bd', 'export beads (optional)', false, 'brew install beads, or npm install -g @beads/bd; without it xplan writes JSONL for `bd import`.'),
-    await configCheck(options.cwd),
+    ...(await configChecks(options.cwd)),
   ];
   return { checks, ok: checks.every((c) => !c.required || c.status === 'ok') };
 }
@@ -83,14 +84,26 @@ async function probeBeads(run: (command: string, args: string[]) => ReturnType<t
   return { found: false, name: 'bd' };
 }
 
-async function configCheck(cwd: string): Promise<DoctorCheck> {
+async function configChecks(cwd: string): Promise<DoctorCheck[]> {
   const project = findProject(cwd);
   const base = { name: 'config', neededFor: 'every command in this repository', required: true };
+  let config;
   try {
-    await readConfig(project.xplanDir, cwd);
-    return { ...base, status: 'ok', detail: project.inGitRepo ? 'valid' : 'valid (not inside a git repository: assess results are not saved)' };
+    config = await readConfig(project.xplanDir, cwd);
   } catch (error) {
     if (!(error instanceof XplanError)) throw error;
-    return { ...base, status: 'invalid', detail: error.message.replace(/\s*\n\s*/g, ' '), fix: error.hint };
+    return [{ ...base, status: 'invalid', detail: error.message.replace(/\s*\n\s*/g, ' '), fix: error.hint }];
   }
+  const checks: DoctorCheck[] = [{ ...base, status: 'ok', detail: project.inGitRepo ? 'valid' : 'valid (not inside a git repository: assess results are not saved)' }];
+  if (config.coordination === 'agent-mail') checks.push(await agentMailCheck(config.agentMail.url, config.agentMail.token));
+  return checks;
+}
+
+/** Configured agent mail is optional: without it a run coordinates natively. */
+async function agentMailCheck(url: string, token: string | null): Promise<DoctorCheck> {
+  const base = { name: 'agent-mail', neededFor: 'run (coordination: agent-mail)', required: false };
+  const alive = await new AgentMailClient({ url, ...(token ? { token } : {}), attempts: 1, timeoutMs: 3000 }).liveness();
+  if (alive.ok) return { ...base, status: 'ok', detail: `alive at ${url}` };
+  const { message, hint } = describeFailure(alive.failure);
+  return { ...base, status: alive.failure.kind === 'unreachable' ? 'missing' : 'invalid', detail: message, fix: hint };
 }

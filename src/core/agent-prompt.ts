@@ -22,6 +22,8 @@ export interface AgentPromptInput {
   verify: string | null;
   /** Extra instructions for this attempt (a retry's context). */
   context?: string;
+  /** The files reserved for this task and for the other running tasks (core/reservations.ts `reservationBrief`). */
+  reservations?: { own: string[]; heldByOthers: Array<{ taskId: string; patterns: string[] }> };
 }
 
 const TEST_INSTRUCTIONS: Record<Task['testStrategy'], string> = {
@@ -52,11 +54,23 @@ export function renderAgentPrompt(template: string, input: AgentPromptInput): st
     verify: input.verify
       ? `After your last commit xplan runs \`${input.verify}\` in this directory; the task counts as done only if it passes. Run it yourself before you finish.`
       : 'No verify command is configured: check your work with the project\'s own tests before you finish.',
+    reservations: input.reservations ? reservationSection(input.reservations) : '',
     specs: input.specs.map((s) => (input.specs.length > 1 ? `### ${s.path}\n\n${s.text}` : s.text)).join('\n\n'),
   };
   // One pass over the template, so a spec containing `{{…}}` is never expanded.
   const prompt = template.replace(/\{\{(\w+)\}\}/g, (whole, name: string) => values[name] ?? whole);
   return input.context ? `${prompt.trimEnd()}\n\n## Notes for this attempt\n\n${input.context.trim()}\n` : prompt;
+}
+
+function reservationSection(reservations: NonNullable<AgentPromptInput['reservations']>): string {
+  const own = reservations.own.length > 0 ? reservations.own.map((p) => `\`${p}\``).join(', ') : 'none predicted';
+  const lines = ['', '', '## Files', '', `- Reserved for you: ${own}. Other files nobody holds are yours to change too.`];
+  if (reservations.heldByOthers.length > 0) {
+    lines.push('- Reserved by other running tasks (do not change them; a commit that stages one is refused):');
+    for (const other of reservations.heldByOthers) lines.push(`  - ${other.taskId}: ${other.patterns.map((p) => `\`${p}\``).join(', ')}`);
+    lines.push('  If your task needs one of them changed, leave it, and say what change it needs in your final paragraph.');
+  }
+  return lines.join('\n');
 }
 
 function bullets(items: string[], empty: string): string {

@@ -111,6 +111,22 @@ export const ConfigSchema = z
     secrets: z.enum(['warn', 'redact', 'block']).default('warn'),
     // auto: `xplan approve` exports the plan to beads when bd is on PATH.
     beads: z.enum(['auto', 'off']).default('off'),
+    // How parallel agents keep off each other's files: native (reservations in the run state and a pre-commit
+    // hook in each agent worktree) or agent-mail (the same, plus reservations and a thread per task on an
+    // mcp_agent_mail server; when the server fails, the run goes on with native reservations).
+    coordination: z.enum(['native', 'agent-mail']).default('native'),
+    agentMail: z
+      .object({
+        url: z.string().url().default('http://127.0.0.1:8765/api/'),
+        // The server's HTTP_BEARER_TOKEN, when it sets one.
+        token: z.string().min(1).nullable().default(null),
+        // Also install the server's own pre-commit guard in each agent worktree (needs WORKTREES_ENABLED=1 there).
+        installGuard: z.boolean().default(true),
+        // Reservation lease, renewed while the agent runs.
+        ttlSeconds: z.number().int().min(60).default(3600),
+      })
+      .strict()
+      .default({}),
     claude: z
       .object({
         command: z.string().min(1).default('claude'),
@@ -133,6 +149,7 @@ export type ThresholdRange = Thresholds['requirements'];
 export type PlanSettings = Config['plan'];
 export type RunSettings = Config['run'];
 export type ClaudeSettings = Config['claude'];
+export type AgentMailSettings = Config['agentMail'];
 
 export type ConfigValidation = { ok: true; config: Config } | { ok: false; errors: string[] };
 

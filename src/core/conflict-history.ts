@@ -3,16 +3,9 @@
  * parallel. Each such pair gets an edge (the later task in plan order depends on the earlier) and a warning with
  * the reason. Pure.
  */
+import { matchesGlob } from './glob.js';
 import type { PlanWarning, Task } from './plan.js';
-
-/** One line of `.xplan/history/conflicts.jsonl`. */
-export interface ConflictRecord {
-  run: string;
-  /** The task whose merge conflicted, then the merged tasks it clashed with. */
-  tasks: string[];
-  files: string[];
-  at: string;
-}
+import type { ConflictRecord } from './reservations.js';
 
 /** Hot file → the runs it conflicted in, in order. */
 export function hotFiles(history: readonly ConflictRecord[]): Map<string, string[]> {
@@ -27,24 +20,8 @@ export function hotFiles(history: readonly ConflictRecord[]): Map<string, string
   return hot;
 }
 
-/** `*` within a path segment, `**` across segments, `?` one character; anything else literal. */
-export function globToRegExp(glob: string): RegExp {
-  let source = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*' && glob[i + 1] === '*') {
-      source += '.*';
-      i++;
-      if (glob[i + 1] === '/') i++;
-    } else if (c === '*') source += '[^/]*';
-    else if (c === '?') source += '[^/]';
-    else source += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`);
-}
-
 function touches(task: Task, file: string): boolean {
-  return task.files.some((pattern) => pattern === file || globToRegExp(pattern).test(file));
+  return task.files.some((pattern) => matchesGlob(file, pattern));
 }
 
 /**

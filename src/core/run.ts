@@ -4,6 +4,7 @@
  * named changes, never by writing the state inline.
  */
 import type { Branching, Plan, Task } from './plan.js';
+import type { Reservation } from './reservations.js';
 
 export const TASK_STATES = [
   'waiting', // a dependency is not done yet
@@ -137,6 +138,8 @@ export interface RunState {
   /** Why the run stopped early, with the fix. */
   stop?: { message: string; hint?: string };
   tasks: Record<string, TaskRun>;
+  /** Files held by running tasks (core/reservations.ts); rebuilt from the running tasks on resume. */
+  reservations?: Reservation[];
   /** The events of the last state write, kept until they are surely in events.jsonl. */
   outbox?: RunEvent[];
   /** Absent in `single` branching, where the one branch is integrated by construction. */

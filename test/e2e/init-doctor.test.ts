@@ -2,7 +2,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { runXplan, tempDir, tempRepo, writeFiles } from '../support/cli.js';
+import { startAgentMailServer } from '../support/agent-mail-server.mjs';
+import { runXplan, runXplanAsync, tempDir, tempRepo, writeFiles } from '../support/cli.js';
 
 /** A PATH holding only the given fake programs, so doctor sees exactly what the test installs. */
 function shimPath(programs: Record<string, string>): string {
@@ -101,6 +102,31 @@ describe('xplan doctor', () => {
     const result = runXplan(['doctor'], { cwd: repo, env: { PATH: path } });
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/✖\s+config.*invalid: .*engine:/);
+  });
+
+  it('checks the agent mail server when coordination is agent-mail, as an optional piece', async () => {
+    const server = await startAgentMailServer({ token: 't' });
+    const path = shimPath({ git: 'echo "git version 2.39.5"', claude: 'echo "2.1.197 (Claude Code)"' });
+    try {
+      const repo = tempRepo();
+      writeFiles(repo, { '.xplan/config.yaml': `coordination: agent-mail\nagentMail:\n  url: ${server.url}\n  token: t\n` });
+      const alive = await runXplanAsync(['doctor', '--json'], { cwd: repo, env: { PATH: path } });
+      expect(JSON.parse(alive.stdout).checks.find((c: { name: string }) => c.name === 'agent-mail')).toMatchObject({ status: 'ok', required: false, detail: `alive at ${server.url}` });
+
+      await server.close();
+      const down = await runXplanAsync(['doctor'], { cwd: repo, env: { PATH: path } });
+      expect(down.code).toBe(0); // a run still coordinates natively
+      expect(down.stdout).toMatch(/!\s+agent-mail.*missing: agent mail liveness failed: .*ECONNREFUSED/);
+      expect(down.stdout).toContain('agent-mail: Start the mcp_agent_mail server, or fix agentMail.url in .xplan/config.yaml.');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('does not look for agent mail under native coordination', () => {
+    const path = shimPath({ git: 'echo "git version 2.39.5"', claude: 'echo "2.1.197 (Claude Code)"' });
+    const result = runXplan(['doctor', '--json'], { cwd: tempRepo(), env: { PATH: path } });
+    expect(JSON.parse(result.stdout).checks.map((c: { name: string }) => c.name)).not.toContain('agent-mail');
   });
 });
 
