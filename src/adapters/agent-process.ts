@@ -52,7 +52,7 @@ export async function stopAgent(dir: string, graceMs: number): Promise<void> {
 /** The Agents port: each agent a detached `xplan __agent` supervisor leading its own process group. */
 export function processAgents(env: NodeJS.ProcessEnv): Agents {
   return {
-    spawn: (dir, cwd) => spawnSupervisor(dir, cwd, env),
+    spawn: (dir, cwd, extra) => spawnSupervisor(dir, cwd, extra ? { ...env, ...extra } : env),
     alive: isAlive,
     stop: stopGroup,
     pids: readPids,

@@ -218,8 +218,11 @@ export function releaseWaiting(run: RunState, plan: Plan): RunState {
   return tasks ? { ...run, tasks } : run;
 }
 
-/** The tasks to start now, in plan order, within the free agent slots. */
-export function tasksToDispatch(run: RunState, plan: Plan, now: Date): Task[] {
+/**
+ * The tasks to start now, in plan order, within the free agent slots. `held` names the tasks whose files a running
+ * task holds: they wait like a task waits for a dependency, and leave their slot to the next.
+ */
+export function tasksToDispatch(run: RunState, plan: Plan, now: Date, held: (id: string) => boolean = () => false): Task[] {
   if (run.status !== 'running') return [];
   let free = run.concurrency - Object.values(run.tasks).filter((t) => BUSY.has(t.state)).length;
   const picked: Task[] = [];
@@ -228,7 +231,7 @@ export function tasksToDispatch(run: RunState, plan: Plan, now: Date): Task[] {
     const entry = run.tasks[task.id];
     if (!entry) continue;
     const due = entry.state === 'ready' || entry.state === 'interrupted' || (entry.state === 'retrying' && entry.retryAt !== undefined && Date.parse(entry.retryAt) <= now.getTime());
-    if (!due) continue;
+    if (!due || held(task.id)) continue;
     picked.push(task);
     free--;
   }
@@ -329,6 +332,16 @@ export function applyVerdict(run: RunState, plan: Plan, id: string, verdict: Tas
     }
   });
   return verdict.kind === 'completed' ? releaseWaiting(next, plan) : next;
+}
+
+/** The reservations held now, kept with the run so `status` can say who holds what. */
+export function withReservations(run: RunState, reservations: Reservation[]): RunState {
+  return { ...run, reservations };
+}
+
+/** A ready task waits for files another running task holds: the reason is shown until it starts. */
+export function waitForFiles(run: RunState, id: string, reason: string | undefined): RunState {
+  return withTask(run, id, (t) => ({ ...t, reason }));
 }
 
 /** Agent numbers up to `agent` are taken, even if its attempt never started. */

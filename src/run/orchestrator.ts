@@ -18,6 +18,7 @@ import { pauseRun, type ControlChange } from '../core/run-control.js';
 import { appendConflict } from '../adapters/conflict-history.js';
 import {
   applyVerdict,
+  awaitsMerge,
   BUSY,
   conflictCount,
   integrationFailed,
@@ -40,6 +41,8 @@ import {
   stateLabel,
   tasksToDispatch,
   useAgentNumber,
+  waitForFiles,
+  withReservations,
   type Attempt,
   type EventDraft,
   type Failure,
@@ -53,7 +56,9 @@ import type { Project } from '../adapters/project.js';
 import { AGENT_FILES, type RunFiles } from '../adapters/run-files.js';
 import type { RunJournal } from '../adapters/run-journal.js';
 import type { StateStore } from '../adapters/state-store.js';
+import { reservationBrief, waitingOn } from '../core/reservations.js';
 import { placeAttempt } from './placement.js';
+import type { Coordination } from './coordination.js';
 import type { RunPorts } from './ports.js';
 import { mergeTask } from './merge-queue.js';
 import { checkWork, settlementFor, type StopReason } from './settle.js';
@@ -70,6 +75,10 @@ export interface OrchestratorDeps {
   specs: Array<{ path: string; text: string }>;
   /** How often running agents are checked for their end, when no file event wakes the loop first. */
   pollMs: number;
+  /** Each task's predicted files (its reservations); tasks without an entry reserve nothing. */
+  predicted: Map<string, string[]>;
+  /** The beads issue of each task, where the plan was exported. */
+  beadsIds?: Record<string, string>;
   onEvent?: (event: RunEvent) => void;
 }
 
@@ -110,6 +119,7 @@ export class Orchestrator {
   private wake: (() => void) | undefined;
   /** The merge the queue is working on, if any: one at a time. */
   private merging: string | undefined;
+  private lastRenewal = 0;
 
   constructor(private readonly deps: OrchestratorDeps) {
     this.tasksById = new Map(deps.plan.tasks.map((t) => [t.id, t]));
@@ -129,8 +139,10 @@ export class Orchestrator {
 
   /** Writes a change and its events through the journal, one write at a time. */
   private commit(change: (run: RunState) => RunState, events: EventDraft[] | ((run: RunState) => EventDraft[]) = []): Promise<void> {
+    const coordination = this.ports.coordination;
+    const withTable = coordination ? (r: RunState) => withReservations(change(r), coordination.table) : change;
     const write = this.writes.then(async () => {
-      const result = await this.deps.journal.commit(change, events);
+      const result = await this.deps.journal.commit(withTable, events);
       await this.adopted(result.run, result.events);
     });
     this.writes = write.catch(() => {});
@@ -143,6 +155,7 @@ export class Orchestrator {
     for (const e of events) {
       this.deps.onEvent?.(e);
       this.ports.beads?.onEvent(e);
+      this.notifyCoordination(e);
     }
   }
 
@@ -159,6 +172,7 @@ export class Orchestrator {
   async adopt(change: ControlChange): Promise<void> {
     await this.commit(() => change.run, change.events);
     await this.undoInterruptedMerge();
+    await this.recoverReservations();
     for (const [taskId, entry] of Object.entries(this.run.tasks)) {
       if (!BUSY.has(entry.state)) continue;
       const attempt = lastAttempt(entry);
@@ -169,7 +183,7 @@ export class Orchestrator {
         this.watch(taskId, attempt, dir, pids?.supervisor);
       } else if (!pids && existsSync(join(dir, AGENT_FILES.spec))) {
         // Recorded, then the orchestrator died before the agent started: start it now.
-        this.watch(taskId, attempt, dir, this.ports.agents.spawn(dir, attempt.worktree));
+        this.watch(taskId, attempt, dir, this.ports.agents.spawn(dir, attempt.worktree, this.ports.coordination?.agentEnv(taskId)));
       } else {
         const reason = 'the agent ended while no xplan was watching it';
         await this.commit((r) => markInterrupted(r, taskId, reason), [{ type: 'task.interrupted', taskId, reason }]);
@@ -234,7 +248,9 @@ export class Orchestrator {
       }
       if (!this.run.stop) {
         // A round's agents start together: worktrees and supervisors in parallel, state writes in turn.
-        await Promise.all(tasksToDispatch(this.run, this.deps.plan, this.ports.clock.now()).filter((t) => !this.live.has(t.id)).map((t) => this.dispatch(t)));
+        const held = (id: string) => this.heldBy(id) !== undefined;
+        await Promise.all(tasksToDispatch(this.run, this.deps.plan, this.ports.clock.now(), held).filter((t) => !this.live.has(t.id)).map((t) => this.dispatch(t)));
+        await this.noteWaitingForFiles();
       }
       // Completed work is merged before the loop lets go, even of a paused run.
       const idle = this.live.size === 0 && this.settling.size === 0 && (this.run.stop !== undefined || nextToMerge(this.run, this.deps.plan) === undefined);
@@ -267,6 +283,7 @@ export class Orchestrator {
     this.merging = taskId;
     const merged: Promise<void> = this.merge(taskId)
       .catch((error: unknown) => this.mergeFailed(taskId, error))
+      .then(() => this.releaseFiles(taskId))
       .finally(() => {
         this.merging = undefined;
         this.settling.delete(merged);
@@ -385,16 +402,78 @@ export class Orchestrator {
       agent.watcher?.close();
       const settled: Promise<void> = this.settle(taskId, agent, exit)
         .catch((error: unknown) => this.settleFailed(taskId, agent, error))
+        .then(() => this.releaseFiles(taskId))
         .finally(() => this.settling.delete(settled));
       this.settling.add(settled);
     }
   }
 
-  /** Stops agents past their wall-clock limit or silent for too long. Checked once a second. */
+  /**
+   * A task's files are released once its work is in the integration branch (or will not be): a task that waited
+   * for them then starts from a head that has it, instead of clashing with it at merge time.
+   */
+  private async releaseFiles(taskId: string): Promise<void> {
+    const entry = this.run.tasks[taskId];
+    if (!this.ports.coordination || (entry && (BUSY.has(entry.state) || awaitsMerge(this.run, entry)))) return;
+    await this.ports.coordination.release(taskId);
+  }
+
+  /** Which running task holds a file this ready task would reserve, if any. */
+  private heldBy(taskId: string): { taskId: string; file: string } | undefined {
+    const coordination = this.ports.coordination;
+    const patterns = this.deps.predicted.get(taskId);
+    if (!coordination || !patterns || patterns.length === 0) return undefined;
+    return waitingOn(coordination.table, taskId, patterns);
+  }
+
+  /** Ready tasks held by another task's files say so (status shows it); the reason goes once it no longer holds. */
+  private async noteWaitingForFiles(): Promise<void> {
+    for (const [taskId, entry] of Object.entries(this.run.tasks)) {
+      if (entry.state !== 'ready') continue;
+      const holder = this.heldBy(taskId);
+      const reason = holder ? `waits for ${holder.taskId}, which holds ${holder.file}` : undefined;
+      const shown = entry.reason?.startsWith('waits for ') ? entry.reason : undefined;
+      if (reason !== shown) await this.commit((r) => waitForFiles(r, taskId, reason), reason ? [{ type: 'task.waiting', taskId, heldBy: holder!.taskId, file: holder!.file }] : []);
+    }
+  }
+
+  /** On resume nothing held before is trusted: reservations are rebuilt from the tasks that run now. */
+  private async recoverReservations(): Promise<void> {
+    const coordination = this.ports.coordination;
+    if (!coordination) return;
+    const running = Object.entries(this.run.tasks).flatMap(([taskId, entry]) => {
+      const attempt = lastAttempt(entry);
+      return BUSY.has(entry.state) && attempt ? [{ task: this.coordinated(taskId), attempt: { agent: attempt.agent, worktree: attempt.worktree } }] : [];
+    });
+    const ended = Object.values(this.run.tasks).flatMap((entry) => (BUSY.has(entry.state) ? [] : entry.attempts.map((a) => a.agent)));
+    await coordination.recover(running, ended);
+    await this.commit((r) => r);
+  }
+
+  private coordinated(taskId: string): Parameters<Coordination['reserve']>[0] {
+    const beadsId = this.deps.beadsIds?.[taskId];
+    return { id: taskId, title: this.tasksById.get(taskId)?.title ?? taskId, patterns: this.deps.predicted.get(taskId) ?? [], ...(beadsId ? { beadsId } : {}) };
+  }
+
+  /** The tracker of the coordination (agent mail) hears how each task went. */
+  private notifyCoordination(event: RunEvent): void {
+    const coordination = this.ports.coordination;
+    if (!coordination || !event.taskId) return;
+    if (event.type === 'task.completed') void coordination.notify(event.taskId, { kind: 'completed', summary: `${String(event.commits)} commit(s) on ${String(event.branch)}` });
+    else if (event.type === 'task.failed' || event.type === 'task.blocked' || event.type === 'task.conflict') {
+      void coordination.notify(event.taskId, { kind: 'blocked', reason: String(event.reason ?? event.type) });
+    }
+  }
+
+  /** Stops agents past their wall-clock limit or silent for too long, and renews their reservations. Checked once a second. */
   private async checkHealth(): Promise<void> {
     const now = this.ports.clock.now().getTime();
     if (now - this.lastHealthCheck < 1000) return;
     this.lastHealthCheck = now;
+    if (this.ports.coordination && now - this.lastRenewal > 60_000) {
+      this.lastRenewal = now;
+      for (const taskId of this.live.keys()) await this.ports.coordination.renew(taskId);
+    }
     const { timeoutMinutes, stallMinutes, stopGraceSeconds } = this.deps.config.run;
     for (const agent of this.live.values()) {
       if (agent.stopping || agent.pid === undefined) continue;
@@ -502,7 +581,11 @@ export class Orchestrator {
     const run = this.run;
     let agent = Math.max(run.nextAgent, this.reservedAgent);
     while (existsSync(files.agentDir(run.id, agent)) || existsSync(files.worktree(run.id, agent))) agent++;
+    // Taken before the first await, so parallel dispatches never share a number.
     this.reservedAgent = agent + 1;
+    const coordination = this.ports.coordination;
+    // A task whose files another running task holds gets nothing made for it: it waits for the next round.
+    if (coordination && !(await coordination.reserve(this.coordinated(task.id), { agent })).granted) return;
     const dir = files.agentDir(run.id, agent);
     await mkdir(dir, { recursive: true });
 
@@ -514,6 +597,7 @@ export class Orchestrator {
       fresh ? undefined : previous,
     ).catch((error: unknown) => ({ conflict: error instanceof Error ? error.message : String(error) }));
     if ('conflict' in placement) {
+      await coordination?.release(task.id);
       const reason = placement.conflict;
       await this.commit((r) => applyVerdict(useAgentNumber(r, agent), plan, task.id, { kind: 'blocked', failure: 'conflict', reason, now: this.at() }), [
         { type: 'task.blocked', taskId: task.id, reason },
@@ -537,7 +621,9 @@ export class Orchestrator {
       worktree: placement.worktree,
       verify: run.verify,
       ...(context.length > 0 ? { context: context.join('\n\n') } : {}),
+      ...(coordination ? { reservations: reservationBrief(coordination.table, task.id) } : {}),
     });
+    await coordination?.prepareWorktree(task.id, placement.worktree);
     // The prompt is what the agent reads; with `secrets: warn` it may quote the spec's secrets, so only its owner reads it.
     await writeFile(join(dir, AGENT_FILES.prompt), prompt, { mode: 0o600 });
     await this.writeAgentSpec(dir, placement.worktree, sessionId, false);
@@ -546,7 +632,8 @@ export class Orchestrator {
     await this.commit((r) => startAttempt(r, task.id, attempt), [
       { type: 'task.dispatched', taskId: task.id, agent, attempt: entry.attempts.length + 1, branch: placement.branch, worktree: relative(project.root, placement.worktree), sessionId },
     ]);
-    this.watch(task.id, attempt, dir, this.ports.agents.spawn(dir, placement.worktree));
+    this.watch(task.id, attempt, dir, this.ports.agents.spawn(dir, placement.worktree, coordination?.agentEnv(task.id)));
+    void coordination?.notify(task.id, { kind: 'started' });
   }
 
   /** An interrupted agent continues its own session in its own worktree (`claude --resume`), or starts it afresh. */
@@ -569,7 +656,9 @@ export class Orchestrator {
     await this.commit((r) => continueAttempt(r, task.id, resumed), [
       { type: 'task.resumed', taskId: task.id, agent: attempt.agent, session: sessionStarted ? 'resumed' : 'new', sessionId },
     ]);
-    this.watch(task.id, resumed, dir, this.ports.agents.spawn(dir, attempt.worktree));
+    const coordination = this.ports.coordination;
+    if (coordination) await coordination.reserve(this.coordinated(task.id), { agent: attempt.agent });
+    this.watch(task.id, resumed, dir, this.ports.agents.spawn(dir, attempt.worktree, coordination?.agentEnv(task.id)));
   }
 
   private async writeAgentSpec(dir: string, cwd: string, sessionId: string, resume: boolean): Promise<void> {

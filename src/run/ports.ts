@@ -4,6 +4,7 @@
  * behaviour is checked in-process in seconds.
  */
 import type { Commit, RunEvent } from '../core/run.js';
+import type { Coordination } from './coordination.js';
 
 /** The git work of a run. */
 export interface Vcs {
@@ -40,8 +41,8 @@ export interface AgentPids {
  * prompt.md) and it writes transcript.jsonl and exit.json there, so it outlives an engine that crashes.
  */
 export interface Agents {
-  /** Starts the agent described in `dir`, working in `cwd`; returns its supervisor's pid. */
-  spawn(dir: string, cwd: string): number | undefined;
+  /** Starts the agent described in `dir`, working in `cwd`, with `env` added; returns its supervisor's pid. */
+  spawn(dir: string, cwd: string, env?: Record<string, string>): number | undefined;
   alive(pid: number): boolean;
   /** Stops the process group led by `pid`: SIGTERM, then SIGKILL after `graceMs`. */
   stop(pid: number, graceMs: number): Promise<void>;
@@ -79,4 +80,6 @@ export interface RunPorts {
   verifier: Verifier;
   clock: Clock;
   beads?: Beads | undefined;
+  /** File reservations between parallel agents (native, or through agent mail). */
+  coordination?: Coordination | undefined;
 }

@@ -14,7 +14,11 @@ import { isActiveRun, newRun, runIdFor, type Integration, type RunEvent } from '
 import type { DryRunTask, RunResult } from '../core/run-result.js';
 import { statusOf } from '../core/run-status.js';
 import { describeFindings, redactSecrets, scanSecrets } from '../core/secrets.js';
+import type { BeadsMapping } from '../core/beads-map.js';
+import { predictedFiles } from '../core/reservations.js';
+import { parseSpec } from '../core/spec.js';
 import type { State } from '../core/state.js';
+import { readConflictHistory } from '../adapters/conflict-history.js';
 import { processAgents } from '../adapters/agent-process.js';
 import { findExecutable } from '../adapters/claude-code.js';
 import { gitVcs } from '../adapters/git.js';
@@ -26,6 +30,7 @@ import { readSpecFiles, type SpecFile } from '../adapters/spec-file.js';
 import { systemClock } from '../adapters/system-clock.js';
 import type { Workspace } from '../workspace.js';
 import { BeadsSync } from './beads-sync.js';
+import { createCoordination } from './coordination.js';
 import { Orchestrator } from './orchestrator.js';
 import type { RunPorts } from './ports.js';
 
@@ -145,7 +150,7 @@ export async function startRun(options: StartOptions, ws: Workspace): Promise<Ru
   const runId = freshRunId(ws, now);
   const lock = await acquireRunLock(ws.project.xplanDir, runId, now);
   try {
-    const orchestrator = await orchestratorFor(setup, options, ports);
+    const orchestrator = await orchestratorFor(setup, options, ports, runId);
     const integration = await createIntegration(setup, ports, runId, baseCommit);
     const runState = newRun({
       id: runId,
@@ -185,7 +190,7 @@ export async function resumeRun(options: EngineOptions, ws: Workspace): Promise<
   const ports = portsFor(setup, options);
   const lock = await acquireRunLock(ws.project.xplanDir, current.id, ports.clock.now());
   try {
-    const orchestrator = await orchestratorFor(setup, options, ports);
+    const orchestrator = await orchestratorFor(setup, options, ports, current.id);
     await orchestrator.adopt(change);
     return await drive(orchestrator, options, plan, ports);
   } finally {
@@ -217,16 +222,34 @@ function portsFor(setup: RunSetup, options: EngineOptions): RunPorts {
   };
 }
 
-async function orchestratorFor(setup: RunSetup, options: EngineOptions, ports: RunPorts): Promise<Orchestrator> {
-  const { ws } = setup;
+async function orchestratorFor(setup: RunSetup, options: EngineOptions, ports: RunPorts, runId: string): Promise<Orchestrator> {
+  const { ws, plan, config } = setup;
   const logger = new Logger(join(ws.project.xplanDir, 'logs'), { ...setup.config.log, fileLevel: 'info', ...options.log });
+  // Each task reserves the files it is predicted to touch: its own, those the spec names for it, and the hot ones.
+  const history = await readConflictHistory(ws.project.xplanDir);
+  if (history.skippedLines.length > 0) logger.warn(`${history.path}: lines ${history.skippedLines.join(', ')} are not conflict records and were skipped`);
+  const specs = setup.specs.map((s) => parseSpec(s.text, s.path));
+  const predicted = new Map(plan.tasks.map((t) => [t.id, predictedFiles(t, { specs, history: history.records })]));
+  const coordination =
+    ports.coordination ??
+    createCoordination(config, {
+      runId,
+      repoRoot: ws.root,
+      runDir: ws.files.runDir(runId),
+      now: () => ports.clock.now().toISOString(),
+      report: (problem) => logger.warn(problem.message, { hint: problem.hint, failure: problem.failure }),
+      ...(config.claude.model ? { model: config.claude.model } : {}),
+    });
+  const mapping = (setup.state as State & { beads?: BeadsMapping }).beads;
   const beads =
     ports.beads ??
     (await BeadsSync.open(ws.root, setup.state, ws.files, ws.env, (failure) =>
       logger.warn(`beads issue ${String(failure.issue)} of ${failure.taskId} was not set to ${String(failure.status)}: ${String(failure.error)}; \`xplan export beads --sync\` repairs it`, failure),
     ));
   return new Orchestrator({
-    ports: { ...ports, beads },
+    ports: { ...ports, beads, coordination },
+    predicted,
+    ...(mapping?.planId === plan.planId ? { beadsIds: mapping.issues } : {}),
     project: ws.project,
     config: setup.config,
     plan: setup.plan,

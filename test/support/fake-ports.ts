@@ -3,8 +3,8 @@
  * their worktree (real git commits, real transcript and exit files), and a scripted verifier. Git stays real.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { AgentExit, ResultEvent } from '../../src/core/agent-result.js';
 import type { AgentPids, Agents, Clock, Verifier, VerifyResult } from '../../src/run/ports.js';
 
@@ -64,6 +64,9 @@ export interface FakeAgentRecord {
   stopped?: boolean;
   /** `claude --resume`: the agent continues an earlier session. */
   resumed: boolean;
+  /** What git said when a commit was refused. */
+  refused?: string;
+  env?: Record<string, string>;
 }
 
 /** Agents as in-process scripts. The task comes from the prompt's `[Tn]` commit prefix. */
@@ -77,13 +80,13 @@ export class FakeAgents implements Agents {
     private readonly script: (taskId: string, attempt: number) => AgentScript,
   ) {}
 
-  spawn(dir: string, cwd: string): number {
+  spawn(dir: string, cwd: string, env?: Record<string, string>): number {
     const spec = JSON.parse(readFileSync(join(dir, 'agent.json'), 'utf8')) as { args: string[]; stdin: string };
     const prompt = readFileSync(join(dir, spec.stdin), 'utf8');
     const taskId = /\[(T\d+)\]/.exec(prompt)?.[1] ?? '?';
     const attempt = this.started.filter((a) => a.taskId === taskId).length + 1;
     const pid = this.nextPid++;
-    const record: FakeAgentRecord = { taskId, pid, dir, cwd, startedAt: this.clock.now().getTime(), resumed: spec.args.includes('--resume') };
+    const record: FakeAgentRecord = { taskId, pid, dir, cwd, startedAt: this.clock.now().getTime(), resumed: spec.args.includes('--resume'), ...(env ? { env } : {}) };
     this.started.push(record);
     this.live.add(pid);
     const startedAt = this.clock.now().toISOString();
@@ -94,9 +97,15 @@ export class FakeAgents implements Agents {
     this.clock.after(behaviour.durationMs ?? 1000, () => {
       if (!this.live.has(pid)) return;
       for (const [file, content] of Object.entries(behaviour.commits ?? {})) {
+        mkdirSync(dirname(join(cwd, file)), { recursive: true });
         writeFileSync(join(cwd, file), content);
         git(cwd, ['add', '--', file]);
-        git(cwd, ['commit', '-q', '-m', `[${taskId}] write ${file}`]);
+        try {
+          git(cwd, ['commit', '-q', '-m', `[${taskId}] write ${file}`]);
+        } catch (error) {
+          // A refused commit (the commit guard) is what a real agent would see too; its file stays staged.
+          record.refused = String((error as { stderr?: string }).stderr ?? error);
+        }
       }
       for (const [file, content] of Object.entries(behaviour.leaves ?? {})) writeFileSync(join(cwd, file), content);
       this.finish(record, { exitCode: 0, signal: null, result: resultEvent(behaviour.result ?? 'success', this.clock.now()), startedAt, endedAt: this.clock.now().toISOString(), lines: 2 });

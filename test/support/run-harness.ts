@@ -35,6 +35,8 @@ export interface HarnessOptions {
   /** What each attempt does; by default it commits one file and succeeds. */
   script?: (taskId: string, attempt: number) => AgentScript;
   verify?: (cwd: string, call: number) => { exitCode?: number; output?: string };
+  /** Task id → its predicted files. */
+  files?: Record<string, string[]>;
 }
 
 export const commitsOwnFile = (taskId: string): AgentScript => ({ durationMs: 1000, commits: { [`${taskId.toLowerCase()}.txt`]: `${taskId}\n` } });
@@ -50,7 +52,8 @@ export function harness(options: HarnessOptions): Harness {
   const settings = options.runConfig ?? [];
   const defaults = ['verify: "npm test"', 'backoffSeconds: 1'].filter((line) => !settings.some((s) => s.split(':')[0] === line.split(':')[0]));
   writeFileSync(join(repo, '.xplan/config.yaml'), ['run:', ...[...defaults, ...settings].map((l) => `  ${l}`), ''].join('\n'));
-  const draft = buildPlan(options.tasks, options.branching ?? 'feature');
+  const built = buildPlan(options.tasks, options.branching ?? 'feature');
+  const draft = { ...built, tasks: built.tasks.map((t) => ({ ...t, files: options.files?.[t.id] ?? [] })) };
   const plan: Plan = { ...draft, approval: { by: 'Test User', at: '2026-12-01T09:00:00.000Z', hash: planHash(draft.tasks) } };
   const state = { schemaVersion: 1, revision: 1, updatedAt: '2026-12-01T09:00:00.000Z', specs: [{ path: 'spec.md', sha256: 'x', bytes: 1 }], plan };
   writeFileSync(join(repo, '.xplan/state.json'), JSON.stringify(state));

@@ -271,3 +271,61 @@ describe('integration: the merge queue, in-process', () => {
     expect(eventsOf(h.events, 'task.merge-undone')).toHaveLength(1);
   });
 });
+
+describe('coordination: file reservations between parallel agents, in-process', () => {
+  it('a task whose predicted files a running task holds waits for it, and status says which task and file hold it', async () => {
+    const reasons: string[] = [];
+    const h = harness({
+      tasks: { T1: [], T2: [] },
+      runConfig: ['concurrency: 2'],
+      files: { T1: ['src/shared.ts'], T2: ['src/*.ts'] },
+      script: (id) => ({ durationMs: 2000, commits: { 'src/shared.ts': `${id}\n` } }),
+    });
+    const { status } = await h.start({
+      onEvent: (e) => {
+        h.events.push(e);
+        if (e.type === 'task.waiting') reasons.push(`${e.taskId} ${String(e.heldBy)} ${String(e.file)}`);
+      },
+    });
+    expect(reasons).toEqual(['T2 T1 src/shared.ts']);
+    const [first, second] = h.agents.started;
+    expect(second!.startedAt).toBeGreaterThanOrEqual(first!.endedAt!);
+    expect(status.tasks.map((t) => t.label)).toEqual(['completed', 'completed']);
+    const prompt = readFileSync(join(first!.dir, 'prompt.md'), 'utf8');
+    expect(prompt).toContain('src/shared.ts');
+    const state = JSON.parse(readFileSync(join(h.repo, '.xplan/state.json'), 'utf8'));
+    expect(state.run.reservations).toEqual([]); // nothing held once the run ends
+  });
+
+  it("the commit guard refuses an agent's commit of a file another running task holds, saying which", async () => {
+    const h = harness({
+      tasks: { T1: [], T2: [] },
+      runConfig: ['concurrency: 2'],
+      files: { T1: ['src/shared.ts'], T2: ['src/other.ts'] },
+      script: (id) => (id === 'T1' ? { durationMs: 5000, commits: { 'src/shared.ts': 'T1\n' } } : { durationMs: 1000, commits: { 'src/shared.ts': 'T2\n' } }),
+    });
+    const { status } = await h.start();
+    const t2 = h.agents.started.find((a) => a.taskId === 'T2')!;
+    expect(t2.refused).toContain('src/shared.ts');
+    expect(t2.refused).toContain('T1');
+    expect(status.tasks.map((t) => t.label)).toEqual(['completed', 'failed: no commits']);
+  });
+
+  it('a crash leaves no reservation behind: resume rebuilds them from the running tasks only', async () => {
+    const h = harness({ tasks: { T1: [], T2: [] }, runConfig: ['concurrency: 2'], files: { T1: ['a.ts'], T2: ['b.ts'] }, script: (id) => ({ durationMs: id === 'T1' ? 1000 : 6000, commits: { [id === 'T1' ? 'a.ts' : 'b.ts']: id } }) });
+    let turns = 0;
+    const sleep = h.clock.sleep.bind(h.clock);
+    h.clock.sleep = (ms) => (h.agents.started.length === 2 && ++turns > 3 ? Promise.reject(new Error('killed')) : sleep(ms));
+    await expect(h.start()).rejects.toThrow('killed');
+    const crashed = JSON.parse(readFileSync(join(h.repo, '.xplan/state.json'), 'utf8'));
+    expect(crashed.run.reservations.map((r: { taskId: string }) => r.taskId).sort()).toEqual(['T1', 'T2']);
+    h.clock.sleep = sleep;
+    h.clock.advance(2000); // T1 ends while nothing watches
+    const reserved: string[][] = [];
+    const { status } = await h.resume();
+    expect(status.tasks.map((t) => t.label)).toEqual(['completed', 'completed']);
+    const after = JSON.parse(readFileSync(join(h.repo, '.xplan/state.json'), 'utf8'));
+    expect(after.run.reservations).toEqual([]);
+    expect(reserved).toEqual([]);
+  });
+});
