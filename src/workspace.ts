@@ -77,7 +77,7 @@ export class Workspace {
     const run = loaded.state.run;
     if (run && isActiveRun(run)) {
       throw new XplanError('RUN_IN_PROGRESS', `Run ${run.id} is ${run.status}: the plan cannot change while agents work from it`, {
-        hint: 'Cancel the run and re-plan: stop it with `xplan pause --now`, then edit or run `xplan plan` again.',
+        hint: 'Finish it with `xplan resume`, or end it for good with `xplan cancel` (its branches and worktrees are kept), then edit the plan.',
       });
     }
     return loaded;
@@ -93,8 +93,12 @@ export class Workspace {
     return loaded;
   }
 
-  async requireRun(hint = 'Start one with `xplan run`.'): Promise<{ state: State; plan: Plan; run: RunState }> {
-    const state = await this.state();
+  /** The current run, or with `runId` an earlier one (see `xplan runs`). */
+  async requireRun(options: { runId?: string | undefined; hint?: string } = {}): Promise<{ state: State; plan: Plan; run: RunState }> {
+    const hint = options.hint ?? 'Start one with `xplan run`.';
+    if (!this.project.inGitRepo) throw new InputError('NO_RUN', 'No run has started in this repository', hint);
+    const { readRunState } = await import('./adapters/run-history.js');
+    const state = await readRunState(this.project.xplanDir, options.runId);
     if (!state?.run || !state.plan) throw new InputError('NO_RUN', 'No run has started in this repository', hint);
     return { state, plan: state.plan, run: state.run };
   }

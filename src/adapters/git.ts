@@ -132,3 +132,58 @@ export async function diffStat(repo: string, from: string, to: string): Promise<
 
 /** The Vcs port, on real git. */
 export const gitVcs: Vcs = { headCommit, currentBranch, isValidBranchName, branchHead, addWorktree, mergeBranches, commitsSince, uncommittedFiles, head, resetHard, changedFiles, diffStat };
+
+/** Whether `ancestor` is in the history of `descendant`. */
+export async function isAncestor(repo: string, ancestor: string, descendant: string): Promise<boolean> {
+  const result = await execa('git', ['merge-base', '--is-ancestor', '--end-of-options', ancestor, descendant], { cwd: repo, reject: false, stdin: 'ignore' });
+  return result.exitCode === 0;
+}
+
+/** Commits in `to` that `from` lacks. */
+export async function countBetween(repo: string, from: string, to: string): Promise<number> {
+  return Number((await git(repo, ['rev-list', '--count', `${from}..${to}`, '--'])).trim());
+}
+
+/**
+ * The merge of two commits computed without touching any worktree (`git merge-tree --write-tree`): its tree, or the
+ * files that conflict.
+ */
+export async function mergeTree(repo: string, ours: string, theirs: string): Promise<{ ok: true; tree: string } | { ok: false; files: string[] }> {
+  const result = await execa('git', ['merge-tree', '--write-tree', '--name-only', '--no-messages', ours, theirs], { cwd: repo, reject: false, stdin: 'ignore' });
+  const lines = String(result.stdout).split('\n').filter(Boolean);
+  if (result.exitCode === 0) return { ok: true, tree: lines[0]! };
+  if (result.exitCode === 1) return { ok: false, files: lines.slice(1) };
+  throw new XplanError('GIT_FAILED', `git merge-tree failed in ${repo}: ${lastLine(String(result.stderr)) || `exit ${result.exitCode}`}`, { hint: 'git 2.38 or newer is needed (`xplan doctor`).' });
+}
+
+/** A merge commit of `tree` with the given parents, made without a worktree. */
+export async function commitTree(repo: string, tree: string, parents: string[], message: string): Promise<string> {
+  return (await git(repo, ['-c', 'user.name=xplan', '-c', 'user.email=xplan@localhost', 'commit-tree', tree, ...parents.flatMap((p) => ['-p', p]), '-m', message])).trim();
+}
+
+/** Moves a branch to `commit`, only if it still points at `expected`. */
+export async function updateBranch(repo: string, branch: string, commit: string, expected: string): Promise<void> {
+  await git(repo, ['update-ref', '-m', 'xplan merge', `refs/heads/${branch}`, commit, expected]);
+}
+
+/** The worktree that has `branch` checked out, if any. */
+export async function worktreeOf(repo: string, branch: string): Promise<string | undefined> {
+  const out = await git(repo, ['worktree', 'list', '--porcelain']);
+  let path: string | undefined;
+  for (const line of out.split('\n')) {
+    if (line.startsWith('worktree ')) path = line.slice('worktree '.length);
+    else if (line === `branch refs/heads/${branch}`) return path;
+  }
+  return undefined;
+}
+
+/** Tracked files with changes in a worktree (untracked files do not block a merge). */
+export async function trackedChanges(worktree: string): Promise<string[]> {
+  const out = await git(worktree, ['status', '--porcelain=v1', '--untracked-files=no']);
+  return out.split('\n').filter(Boolean).map((line) => line.slice(3));
+}
+
+/** Fast-forwards or merges `commit` into the branch checked out in `worktree`. */
+export async function mergeInWorktree(worktree: string, commit: string, message: string): Promise<void> {
+  await git(worktree, ['-c', 'user.name=xplan', '-c', 'user.email=xplan@localhost', 'merge', '--no-edit', '-m', message, commit]);
+}

@@ -101,9 +101,10 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--max-tasks <n>', 'consolidate the plan to at most n tasks', positiveInteger)
     .addOption(new Option('--branching <mode>', 'how a run branches').choices(['single', 'feature', 'stacked']))
     .option('-y, --yes', 'accept confirmations (large plans, unusual settings) without asking')
+    .option('--force', 'replace an approved or hand-edited plan without asking')
     .option('--edit', 'edit the saved plan in an interactive menu instead of generating one')
     .option('--editor', 'with --edit: edit the plan as YAML in $VISUAL / $EDITOR')
-    .action(async (specs: string[], opts: { format: PlanFormat; maxTasks?: number; branching?: Branching; yes?: boolean; edit?: boolean; editor?: boolean }) => {
+    .action(async (specs: string[], opts: { format: PlanFormat; maxTasks?: number; branching?: Branching; yes?: boolean; force?: boolean; edit?: boolean; editor?: boolean }) => {
       if (opts.edit || opts.editor) {
         if (specs.length > 0) throw new UsageError('--edit changes the saved plan; it takes no spec', 'Run `xplan plan <spec>` to generate a new plan, or `xplan plan --edit` alone.');
         await editSavedPlan(opts.editor ?? false);
@@ -111,7 +112,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
       }
       const { plan } = await import('../commands/plan.js');
       const { terminalConfirm } = await import('../adapters/prompts.js');
-      const result = await plan({ specs, maxTasks: opts.maxTasks, branching: opts.branching, yes: opts.yes ?? false, confirm: terminalConfirm() }, await workspace());
+      const result = await plan({ specs, maxTasks: opts.maxTasks, branching: opts.branching, yes: opts.yes ?? false, force: opts.force ?? false, confirm: terminalConfirm() }, await workspace());
       const footer = result.saved ? `Saved as a draft to ${result.saved.path} (revision ${result.saved.revision}).` : `Not saved: ${result.notSavedReason}.`;
       const { renderPlanAs } = await import('../ui/render-plan-output.js');
       present(result.plan, async () => (p, theme) => renderPlanAs(p, opts.format, theme, footer));
@@ -297,7 +298,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
       signals: true,
       log: { ...levelsFrom(globalFlags(), ctx.env), stderr: (line: string) => process.stderr.write(`${line}\n`) },
       onEvent: (event: import('../core/run.js').RunEvent) => {
-        const line = json ? JSON.stringify(event) : renderRunEvent(event, theme);
+        const line = json ? JSON.stringify({ schemaVersion: 1, ...event }) : renderRunEvent(event, theme);
         if (line !== undefined) process.stdout.write(`${line}\n`);
       },
     };
@@ -326,6 +327,29 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .action(async (o: { now?: boolean }) => {
       const { pause } = await import('../commands/pause.js');
       presentControl(await pause({ now: o.now ?? false }, await workspace()));
+    });
+
+  program
+    .command('cancel')
+    .description('end the run for good: stop its agents, keep every branch and worktree, and unlock the plan')
+    .option('--now', 'stop the agents at once, without the grace period')
+    .option('--json', 'print the result as JSON')
+    .action(async (o: { now?: boolean }) => {
+      const { cancel } = await import('../commands/cancel.js');
+      presentControl(await cancel({ now: o.now ?? false }, await workspace()));
+    });
+
+  program
+    .command('merge')
+    .description("land the run's integration branch on the branch the run started from (never pushes)")
+    .option('--into <branch>', 'land it on this branch instead')
+    .option('--partial', 'land the merged part of a run that has not completed')
+    .option('--dry-run', 'say what would land, and any conflict, changing nothing')
+    .option('--json', 'print the result as JSON')
+    .action(async (o: { into?: string; partial?: boolean; dryRun?: boolean }) => {
+      const { merge } = await import('../commands/merge.js');
+      const result = await merge({ into: o.into, partial: o.partial ?? false, dryRun: o.dryRun ?? false }, await workspace());
+      present(result, async () => (await import('../ui/render-merge.js')).renderMerge, { negative: result.how === 'conflict' });
     });
 
   program
@@ -370,12 +394,13 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .description('where the run stands: progress, each task\'s state, agent, branch and usage, and what blocks what')
     .option('--json', 'print the status as JSON (schemaVersion 1)')
     .option('-w, --watch', 'refresh every second until the run ends')
-    .action(async (o: { json?: boolean; watch?: boolean }) => {
+    .option('--run <id>', 'a run other than the current one (see xplan runs)')
+    .action(async (o: { json?: boolean; watch?: boolean; run?: string }) => {
       const { status } = await import('../commands/status.js');
       const { renderStatus } = await import('../ui/render-status.js');
       const { isActiveRun } = await import('../core/run.js');
       const ws = await workspace();
-      let result = await status({}, ws);
+      let result = await status({ run: o.run }, ws);
       if (o.watch) {
         const theme = await ctx.stdoutTheme();
         let last = '';
@@ -386,7 +411,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
           else if (frame !== last) process.stdout.write(`${frame}\n`);
           last = frame;
           await new Promise((resolve) => setTimeout(resolve, 1000));
-          result = await status({}, ws);
+          result = await status({ run: o.run }, ws);
         }
         if (process.stdout.isTTY && !o.json) process.stdout.write('\x1b[H\x1b[2J');
       }
@@ -401,11 +426,12 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('-f, --follow', 'keep printing new output until the agent ends')
     .option('--raw', 'print the stream-json lines as they are')
     .option('--json', 'print one JSON document per transcript line (schemaVersion 1)')
-    .action(async (taskId: string, o: { attempt?: number; follow?: boolean; raw?: boolean; json?: boolean }) => {
+    .option('--run <id>', 'a run other than the current one (see xplan runs)')
+    .action(async (taskId: string, o: { attempt?: number; follow?: boolean; raw?: boolean; json?: boolean; run?: string }) => {
       const { logs } = await import('../commands/logs.js');
       const { renderTranscriptLine } = await import('../ui/render-transcript.js');
       const { transcriptJsonLine } = await import('../ui/render-logs-json.js');
-      const result = await logs({ taskId, attempt: o.attempt, follow: o.follow ?? false }, await workspace());
+      const result = await logs({ taskId, attempt: o.attempt, follow: o.follow ?? false, run: o.run }, await workspace());
       const theme = await ctx.stdoutTheme();
       if (!o.raw && !o.json) process.stdout.write(`${theme.dim(`${result.taskId} · attempt ${result.attempt} of ${result.attempts} · agent-${result.agent} · ${result.transcript}`)}\n`);
       for await (const line of result.lines) {

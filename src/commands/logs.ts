@@ -8,6 +8,8 @@ import { AGENT_FILES } from '../adapters/run-files.js';
 import type { Workspace } from '../workspace.js';
 
 export interface LogsOptions {
+  /** A run other than the current one. */
+  run?: string | undefined;
   taskId: string;
   attempt?: number;
   follow?: boolean;
@@ -25,7 +27,7 @@ export interface LogsResult {
 }
 
 export async function logs(options: LogsOptions, ws: Workspace): Promise<LogsResult> {
-  const { run } = await ws.requireRun();
+  const { run } = await ws.requireRun({ runId: options.run });
   const entry = run.tasks[options.taskId];
   if (!entry) {
     throw new UsageError(`Task ${options.taskId} is not part of run ${run.id}`, `The run has ${Object.keys(run.tasks).join(', ')}.`);

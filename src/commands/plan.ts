@@ -3,9 +3,13 @@ import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { assessSpecs, type Assessment } from '../core/assess.js';
 import { CancelledError, UsageError, XplanError } from '../core/errors.js';
-import type { Branching, Plan } from '../core/plan.js';
+import { planHash, type Branching, type Plan } from '../core/plan.js';
+import { serializeHotTasks } from '../core/conflict-history.js';
+import { derivePlan } from '../core/plan-derive.js';
+import { isActiveRun } from '../core/run.js';
+import { readConflictHistory } from '../adapters/conflict-history.js';
 import { planSpecs } from '../core/planner.js';
-import { parseSpec } from '../core/spec.js';
+import { parseSpec, type ParsedSpec } from '../core/spec.js';
 import type { State } from '../core/state.js';
 import { readSpecFiles, type SpecFile } from '../adapters/spec-file.js';
 import type { Workspace } from '../workspace.js';
@@ -16,6 +20,8 @@ export interface PlanOptions {
   branching?: Branching;
   /** Accept every confirmation. */
   yes: boolean;
+  /** Replace an approved or hand-edited plan without asking. */
+  force?: boolean;
   /** Asks the user; undefined when nobody can answer (no terminal). */
   confirm?: (message: string) => Promise<boolean>;
 }
@@ -33,6 +39,11 @@ export async function plan(options: PlanOptions, ws: Workspace): Promise<PlanRes
   const config = await ws.config();
   const store = project.inGitRepo ? ws.store : undefined;
   const state = await ws.state();
+  if (state?.run && isActiveRun(state.run)) {
+    throw new XplanError('RUN_IN_PROGRESS', `Run ${state.run.id} is ${state.run.status}: a new plan cannot replace the one its agents work from`, {
+      hint: 'Finish it with `xplan resume`, or end it for good with `xplan cancel` (its branches and worktrees are kept), then plan again.',
+    });
+  }
 
   const paths = options.specs.length > 0 ? options.specs : (state?.specs ?? []).map((s) => relative(ws.cwd, join(project.root, s.path)));
   if (paths.length === 0) {
@@ -69,15 +80,18 @@ export async function plan(options: PlanOptions, ws: Workspace): Promise<PlanRes
     }
   }
 
-  if (!store) return { plan: generated, reusedAssessment: saved !== undefined, notSavedReason: 'not inside a git repository' };
+  const planned = await learnFromConflicts(generated, ws, { specs, ...settings });
+  await confirmReplacing(state?.plan, planned, options);
+
+  if (!store) return { plan: planned, reusedAssessment: saved !== undefined, notSavedReason: 'not inside a git repository' };
   const next = await store.update((s) => ({
     ...s,
     specs: files.map((f) => ({ path: relative(project.root, f.absolutePath), sha256: f.sha256, bytes: f.bytes })),
     assessment,
-    plan: generated,
+    plan: planned,
   }));
   return {
-    plan: generated,
+    plan: planned,
     reusedAssessment: saved !== undefined,
     saved: { path: relative(ws.cwd, store.path) || store.path, revision: next.revision },
   };
@@ -88,4 +102,28 @@ function savedAssessmentFor(state: State | undefined, files: SpecFile[], root: s
   if (!state?.assessment || state.specs.length !== files.length) return undefined;
   const same = files.every((f, i) => state.specs[i]!.sha256 === f.sha256 && state.specs[i]!.path === relative(root, f.absolutePath));
   return same ? state.assessment : undefined;
+}
+
+/**
+ * Tasks predicted to touch files that conflicted in earlier runs do not run in parallel: each such pair gets an
+ * edge and a warning with the reason (`.xplan/history/conflicts.jsonl`).
+ */
+async function learnFromConflicts(plan: Plan, ws: Workspace, settings: { specs: ParsedSpec[]; concurrency: number; minHoursPerTask: number; tinyTaskRatio: number }): Promise<Plan> {
+  if (!ws.project.inGitRepo) return plan;
+  const { records } = await readConflictHistory(ws.project.xplanDir);
+  const learned = serializeHotTasks(plan.tasks, records);
+  if (learned.warnings.length === 0) return plan;
+  return derivePlan({ planId: plan.planId, branching: plan.branching, spec: plan.spec, tasks: learned.tasks, streams: plan.streams, warnings: [...plan.warnings, ...learned.warnings] }, settings);
+}
+
+/** An approved plan, or one edited by hand, is replaced only when the user says so (or with --force/--yes). */
+async function confirmReplacing(saved: Plan | undefined, next: Plan, options: Pick<PlanOptions, 'yes' | 'force' | 'confirm'>): Promise<void> {
+  if (!saved || options.yes || options.force) return;
+  const edited = saved.planId === next.planId && planHash(saved.tasks) !== planHash(next.tasks);
+  if (saved.status !== 'approved' && !edited) return;
+  const what = saved.status === 'approved' ? 'the approved plan' : 'the plan you edited';
+  if (!options.confirm) {
+    throw new XplanError('CONFIRMATION_REQUIRED', `Not saved: this would replace ${what}`, { exitCode: 1, hint: 'Keep it (`xplan show`), or replace it with `xplan plan --force`.' });
+  }
+  if (!(await options.confirm(`This replaces ${what}. Go on?`))) throw new CancelledError('Plan not saved.');
 }

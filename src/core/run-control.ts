@@ -82,7 +82,7 @@ export function resumeRun(run: RunState): ControlChange {
     throw new ControlError(`Run ${run.id} ended with failed tasks`, 'Try them again with `xplan retry <task>` (then `xplan resume`), or skip them with `xplan skip <task>`.');
   }
   const waiting = run.status === 'waiting' && run.resumeAt !== undefined;
-  return { run: { ...run, status: waiting ? 'waiting' : 'running', stop: undefined, endedAt: undefined }, stop: [], events: [{ type: 'run.resumed', reason: 'xplan resume' }] };
+  return { run: { ...run, status: waiting ? 'waiting' : 'running', stop: undefined, endedAt: undefined, pauseReason: undefined }, stop: [], events: [{ type: 'run.resumed', reason: 'xplan resume' }] };
 }
 
 export function retryTask(run: RunState, plan: Plan, id: string, options: { context?: string; fresh: boolean }): ControlChange {

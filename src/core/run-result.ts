@@ -17,3 +17,19 @@ export interface DryRunTask {
 export type RunResult =
   | { kind: 'dry-run'; runId: string; branching: Branching; concurrency: number; approved: boolean; tasks: DryRunTask[]; secrets: string[]; secretsPolicy: Config['secrets'] }
   | { kind: 'run'; status: StatusResult; interrupted: boolean };
+
+/** What `xplan merge` landed, or would land with --dry-run. */
+export interface MergeResult {
+  schemaVersion: 1;
+  run: string;
+  from: string;
+  into: string;
+  dryRun: boolean;
+  /** `fast-forward`, `merge` (one merge commit), `up-to-date`, or `conflict` (dry run only). */
+  how: 'fast-forward' | 'merge' | 'up-to-date' | 'conflict';
+  commits: number;
+  diffStat: string;
+  tasks: string[];
+  conflicts: string[];
+  commit?: string;
+}

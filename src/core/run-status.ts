@@ -22,6 +22,10 @@ export interface TaskStatus {
   commits: number;
   uncommitted: string[];
   usage: Usage;
+  /** Where its work stands against the integration branch: queued, merging, merged, conflict; null before then. */
+  merge: 'queued' | 'merging' | 'merged' | 'conflict' | null;
+  /** The merge's size, once merged. */
+  diffStat: string | null;
 }
 
 export interface Blocker {
@@ -44,6 +48,8 @@ export interface StatusResult {
     verify: string | null;
     resumeAt: string | null;
     stop: RunState['stop'] | null;
+    /** Why xplan paused dispatching itself (too many merge conflicts), with the advice. */
+    pauseReason: string | null;
     /** True when the run is active but no xplan process drives it any more (it crashed or was killed). */
     orphaned: boolean;
   };
@@ -52,6 +58,9 @@ export interface StatusResult {
   tasks: TaskStatus[];
   usage: Usage;
   blockers: Blocker[];
+  integration: { branch: string; head: string; landed: RunState['landed'] | null } | null;
+  /** The command that moves the run on, if one does. */
+  next: string | null;
 }
 
 export function statusOf(plan: Plan, run: RunState, now: Date = new Date()): StatusResult {
@@ -78,6 +87,8 @@ export function statusOf(plan: Plan, run: RunState, now: Date = new Date()): Sta
       commits: entry.commits?.length ?? 0,
       uncommitted: entry.uncommitted ?? [],
       usage: taskUsage(entry),
+      merge: entry.state === 'conflict' ? 'conflict' : (entry.merge?.state ?? null),
+      diffStat: entry.merge?.diffStat ?? null,
     });
   }
   const blockers: Blocker[] = [];
@@ -99,6 +110,7 @@ export function statusOf(plan: Plan, run: RunState, now: Date = new Date()): Sta
       verify: run.verify,
       resumeAt: run.resumeAt ?? null,
       stop: run.stop ?? null,
+      pauseReason: run.pauseReason ?? null,
       orphaned: false,
     },
     counts: countsByState(run),
@@ -106,10 +118,26 @@ export function statusOf(plan: Plan, run: RunState, now: Date = new Date()): Sta
     tasks,
     usage: runUsage(run),
     blockers,
+    integration: run.integration ? { branch: run.integration.branch, head: run.integration.head, landed: run.landed ?? null } : null,
+    next: nextStep(run, blockers),
   };
 }
 
+/** What to do next with the run as a whole. */
+function nextStep(run: RunState, blockers: Blocker[]): string | null {
+  if (run.status === 'paused' || run.status === 'waiting' || run.status === 'running') {
+    if (run.pauseReason && run.status === 'paused') return 'xplan cancel, then xplan plan (it reads the conflict history); or xplan resume';
+    return run.status === 'paused' ? 'xplan resume' : null;
+  }
+  if (run.status === 'completed' && run.integration && !run.landed) return `xplan merge (lands ${run.integration.branch} on ${run.base.branch ?? 'a branch you name with --into'})`;
+  const stuck = blockers.find((b) => b.waitingOn.includes(b.task));
+  if (stuck) return stuck.next;
+  return null;
+}
+
 function nextCommand(run: RunState, waitingOn: string[]): string {
+  const conflict = waitingOn.find((id) => run.tasks[id]?.state === 'conflict');
+  if (conflict) return `xplan retry ${conflict} (it runs again from the integration head), or xplan skip ${conflict}`;
   const root = waitingOn.find((id) => run.tasks[id]?.state === 'failed' || run.tasks[id]?.state === 'blocked');
   if (root) return `xplan logs ${root}, then xplan retry ${root} (or xplan skip ${root})`;
   return `wait for ${waitingOn.join(', ')}`;

@@ -148,6 +148,8 @@ export interface RunState {
   pauseReason?: string;
   /** Merges that conflicted in this run. */
   conflicts?: number;
+  /** `xplan merge`: where the integration branch landed. */
+  landed?: { into: string; commit: string; at: string; tasks: string[] };
 }
 
 /** States that release a task's dependents. A skipped task holds them: what they build on does not exist. */

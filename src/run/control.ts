@@ -13,7 +13,13 @@ import { BeadsSync } from './beads-sync.js';
 
 export type Change = (run: RunState, plan: Plan, by: string, at: string) => ControlChange;
 
-export async function applyControl(ws: Workspace, change: Change, describe: (run: RunState, stopped: string[]) => string, now: () => Date = () => new Date()): Promise<ControlResult> {
+export async function applyControl(
+  ws: Workspace,
+  change: Change,
+  describe: (run: RunState, stopped: string[]) => string,
+  options: { graceSeconds?: number | undefined; now?: () => Date } = {},
+): Promise<ControlResult> {
+  const now = options.now ?? (() => new Date());
   const { state, plan } = await ws.requireRun();
   const config = await ws.config();
   const by = await ws.user();
@@ -25,7 +31,7 @@ export async function applyControl(ws: Workspace, change: Change, describe: (run
     },
     () => applied?.events ?? [],
   );
-  const grace = config.run.stopGraceSeconds * 1000;
+  const grace = (options.graceSeconds ?? config.run.stopGraceSeconds) * 1000;
   await Promise.all((applied?.stop ?? []).map((s) => stopAgent(ws.files.agentDir(run.id, s.attempt.agent), grace)));
   const stopped = (applied?.stop ?? []).map((s) => s.taskId);
   const beads = await BeadsSync.open(ws.root, state, ws.files, ws.env);

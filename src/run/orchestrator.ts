@@ -16,6 +16,7 @@ import type { Config } from '../core/config.js';
 import type { Plan, Task } from '../core/plan.js';
 import { pauseRun, type ControlChange } from '../core/run-control.js';
 import { appendConflict } from '../adapters/conflict-history.js';
+import { saveRunSummary } from '../adapters/run-history.js';
 import {
   applyVerdict,
   awaitsMerge,
@@ -31,6 +32,7 @@ import {
   DONE_STATES,
   endAttempt,
   endRun,
+  isActiveRun,
   isSettled,
   lastAttempt,
   limitHasReset,
@@ -253,13 +255,15 @@ export class Orchestrator {
         await this.noteWaitingForFiles();
       }
       // Completed work is merged before the loop lets go, even of a paused run.
-      const idle = this.live.size === 0 && this.settling.size === 0 && (this.run.stop !== undefined || nextToMerge(this.run, this.deps.plan) === undefined);
-      if (idle && (this.run.status === 'paused' || this.run.stop || isSettled(this.run))) break;
+      const mergesLeft = isActiveRun(this.run) && this.run.stop === undefined && nextToMerge(this.run, this.deps.plan) !== undefined;
+      const idle = this.live.size === 0 && this.settling.size === 0 && !mergesLeft;
+      if (idle && (this.run.status === 'paused' || this.run.status === 'cancelled' || this.run.stop || isSettled(this.run))) break;
       await this.sleep();
     }
     await this.writes;
-    if (this.run.status === 'paused') return this.run;
+    if (this.run.status === 'paused' || this.run.status === 'cancelled') return this.run;
     await this.commit((r) => endRun(r, this.at()), (r) => [{ type: 'run.ended', status: r.status, stop: r.stop }]);
+    await saveRunSummary(this.deps.project.xplanDir, this.run, this.deps.plan);
     return this.run;
   }
 
@@ -277,7 +281,7 @@ export class Orchestrator {
 
   /** Starts the next merge in the queue in the background, when none is under way. */
   private mergeNext(): void {
-    if (this.merging !== undefined) return;
+    if (this.merging !== undefined || !isActiveRun(this.run)) return;
     const taskId = nextToMerge(this.run, this.deps.plan);
     if (!taskId) return;
     this.merging = taskId;

@@ -19,6 +19,7 @@ import { predictedFiles } from '../core/reservations.js';
 import { parseSpec } from '../core/spec.js';
 import type { State } from '../core/state.js';
 import { readConflictHistory } from '../adapters/conflict-history.js';
+import { runSummaryPath, saveRunSummary } from '../adapters/run-history.js';
 import { processAgents } from '../adapters/agent-process.js';
 import { findExecutable } from '../adapters/claude-code.js';
 import { gitVcs } from '../adapters/git.js';
@@ -147,6 +148,8 @@ export async function startRun(options: StartOptions, ws: Workspace): Promise<Ru
   if (!options.ports?.agents) requireClaude(config, ws);
 
   const now = ports.clock.now();
+  // The run this one replaces in the state stays listed by `xplan runs`, however it ended.
+  if (state.run && !existsSync(runSummaryPath(ws.project.xplanDir, state.run.id))) await saveRunSummary(ws.project.xplanDir, state.run, plan);
   const runId = freshRunId(ws, now);
   const lock = await acquireRunLock(ws.project.xplanDir, runId, now);
   try {

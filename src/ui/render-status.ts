@@ -4,7 +4,7 @@ import { formatNumber, truncate } from '../core/text.js';
 import { renderTable } from './table.js';
 import type { Theme } from './theme.js';
 
-const ORDER = ['completed', 'unverified', 'skipped', 'running', 'verifying', 'retrying', 'ready', 'waiting', 'interrupted', 'failed', 'blocked'] as const;
+const ORDER = ['completed', 'unverified', 'skipped', 'running', 'verifying', 'retrying', 'ready', 'waiting', 'interrupted', 'failed', 'blocked', 'conflict'] as const;
 
 export function renderStatus(status: StatusResult, theme: Theme): string {
   const { run } = status;
@@ -15,6 +15,7 @@ export function renderStatus(status: StatusResult, theme: Theme): string {
   ];
   if (run.status === 'waiting' && run.resumeAt) lines.push(theme.warn(`Waiting for a usage limit to reset at ${new Date(run.resumeAt).toLocaleTimeString()}.`));
   if (run.stop) lines.push(`${theme.error('■')} Stopped: ${run.stop.message}${run.stop.hint ? `\n  ${theme.dim('→')} ${run.stop.hint}` : ''}`);
+  if (run.status === 'paused' && run.pauseReason) lines.push(theme.warn(`Paused by xplan: ${run.pauseReason}`));
   if (run.orphaned) lines.push(theme.warn('No xplan process is driving this run (it was stopped or crashed): `xplan resume` continues it.'));
   lines.push('');
   const rows = status.tasks.map((t) => [
@@ -25,13 +26,21 @@ export function renderStatus(status: StatusResult, theme: Theme): string {
     t.durationMs !== null ? duration(t.durationMs) : '—',
     t.usage.inputTokens + t.usage.outputTokens > 0 ? formatNumber(t.usage.inputTokens + t.usage.outputTokens) : '—',
     t.usage.costUsd > 0 ? `$${t.usage.costUsd.toFixed(2)}` : '—',
+    ...(status.integration ? [t.merge ?? '—'] : []),
     truncate(t.reason ?? t.branch ?? t.title, 70),
   ]);
-  lines.push(renderTable(['task', 'state', 'agent', 'try', 'time', 'tokens', 'cost', 'branch / reason'], rows, { styleHeader: theme.dim }));
+  const header = ['task', 'state', 'agent', 'try', 'time', 'tokens', 'cost', ...(status.integration ? ['merge'] : []), 'branch / reason'];
+  lines.push(renderTable(header, rows, { styleHeader: theme.dim }));
+  if (status.integration) {
+    const merged = status.tasks.filter((t) => t.merge === 'merged').length;
+    const landed = status.integration.landed;
+    lines.push('', `Integration: ${status.integration.branch} · ${merged}/${status.total} merged${landed ? ` · landed on ${landed.into} (${landed.commit.slice(0, 8)})` : ''}`);
+  }
   if (status.blockers.length > 0) {
     lines.push('', theme.bold('Blocked'));
     for (const b of status.blockers) lines.push(`  ${b.task} ← ${b.waitingOn.join(', ')} ${theme.dim('→')} ${b.next}`);
   }
+  if (status.next) lines.push('', `${theme.bold('Next:')} ${status.next}`);
   const u = status.usage;
   lines.push('', theme.dim(`Usage: ${formatNumber(u.inputTokens)} input + ${formatNumber(u.outputTokens)} output tokens · ${u.turns} turns · $${u.costUsd.toFixed(2)}`));
   return lines.join('\n');
