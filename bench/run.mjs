@@ -26,15 +26,32 @@ function time(args, runs) {
   return samples[Math.floor(samples.length / 2)];
 }
 
-function timeNode(runs) {
+function timeNode(runs, args = ['-e', '0']) {
   const samples = [];
   for (let i = 0; i < runs; i++) {
     const start = process.hrtime.bigint();
-    spawnSync(process.execPath, ['-e', '0']);
+    spawnSync(process.execPath, args);
     samples.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   samples.sort((a, b) => a - b);
   return samples[Math.floor(samples.length / 2)];
+}
+
+/**
+ * xplan against a bare `node` doing the least the same job needs, as a ratio. The two alternate, run by run, so a
+ * busy machine slows both alike; the figure is the median of the per-pair ratios.
+ */
+function timeAgainstNode(args, nodeArgs, runs) {
+  const ratios = [];
+  const own = [];
+  for (let i = 0; i < runs; i++) {
+    const base = timeNode(1, nodeArgs);
+    const mine = time(args, 1);
+    own.push(mine);
+    ratios.push(mine / base);
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return { ms: median(own), ratio: median(ratios) };
 }
 
 const rows = [];
@@ -42,6 +59,12 @@ function report(what, measured, target, note = '') {
   const ok = target === undefined ? '' : measured <= target ? 'ok' : 'OVER';
   rows.push([what, `${measured.toFixed(0)} ms`, target === undefined ? '—' : `≤ ${target} ms`, ok, note]);
 }
+function reportRatio(what, { ms, ratio }, floor, note = '') {
+  rows.push([what, `${ratio.toFixed(2)}× (${ms.toFixed(0)} ms)`, `≤ ${floor}×`, ratio <= floor ? 'ok' : 'OVER', note]);
+}
+
+// `node bench/run.mjs --cli` measures the commands only, without the run benchmarks (which take minutes).
+const cliOnly = process.argv.includes('--cli');
 
 const nodeBaseline = timeNode(15);
 report('node -e 0 (baseline)', nodeBaseline, undefined, 'reference: ≈ 85 ms on a typical machine');
@@ -67,6 +90,16 @@ const largePlan = join(work, 'plan-20k.json');
 generateLargePlanFile(largePlan);
 report('check, 20,000 tasks / 30,000 edges', time(['check', largePlan], 5), 300, 'task-master validate-dependencies ≈ 25 s');
 
+const { generateTaskmasterFile } = await import('./taskmaster-20k.mjs');
+const tasksJson = join(work, 'tasks.json');
+generateTaskmasterFile(tasksJson);
+reportRatio(
+  'check, task-master tasks.json, 20,000 tasks',
+  timeAgainstNode(['check', tasksJson], ['-e', `JSON.parse(require('node:fs').readFileSync(${JSON.stringify(tasksJson)}, 'utf8'))`], 7),
+  1.6,
+  'against bare node reading and parsing the same file',
+);
+
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length), ['what', 'measured', 'target', '', 'note'][i].length));
 const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
 console.log(line(['what', 'measured', 'target', '', 'note']));
@@ -74,6 +107,8 @@ for (const r of rows) console.log(line(r));
 rmSync(work, { recursive: true, force: true });
 
 // The `xplan run` benchmarks (dispatch latency, makespan, orchestrator RSS), with a fake agent: bench/run-bench.mjs.
-console.log('');
-const { runBenchmarks } = await import('./run-bench.mjs');
-await runBenchmarks();
+if (!cliOnly) {
+  console.log('');
+  const { runBenchmarks } = await import('./run-bench.mjs');
+  await runBenchmarks();
+}

@@ -3,8 +3,8 @@
  * tasks.json), and describes its DAG. Returns the result; exit status and printing are the CLI's business
  * (negative outcome when `ok` is false).
  */
-import { readFile, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { analyzeDag, type DagIssueCode, type DagNode } from '../core/dag.js';
 import { EFFORT_HOURS, type Effort } from '../core/effort.js';
@@ -79,7 +79,10 @@ const WAVES_SHOWN = 5;
 interface Loaded {
   source: CheckSource;
   tasks: Task[];
-  /** When some fields are invalid: the graph as far as it can be read, to check it anyway. */
+  /**
+   * The graph alone, when there are no whole tasks to read: a task-master file (only ids, dependencies and hours
+   * are needed), or a plan with invalid fields (the graph as far as it can be read, to check it anyway).
+   */
   nodes?: DagNode[];
   errors: CheckIssue[];
   warnings: PlanWarning[];
@@ -151,12 +154,7 @@ async function loadFile(options: CheckOptions): Promise<Loaded> {
   // As the user named it when it is not below cwd (`.`, `../plan.json`), else relative to cwd.
   const relative = displayPath(path, options.cwd);
   const shown = relative === path && !isAbsolute(options.file!) ? options.file! : relative;
-  // The modules load while the file is read (zod alone takes ≈ 20 ms to load).
-  const [text, { validatePlanDocument }, { convertTaskmaster, isTaskmasterDocument }] = await Promise.all([
-    readPlanFile(path, shown),
-    import('../core/plan-schema.js'),
-    import('../core/taskmaster.js'),
-  ]);
+  const [text, { readTaskmasterGraph, isTaskmasterDocument }] = await Promise.all([readPlanFile(path, shown), import('../core/taskmaster.js')]);
   const yaml = /\.ya?ml$/i.test(path);
   let doc: unknown;
   if (yaml) {
@@ -169,6 +167,8 @@ async function loadFile(options: CheckOptions): Promise<Loaded> {
   const detected = options.from === undefined;
   const format: PlanFileFormat = options.from ?? (isTaskmasterDocument(doc) ? 'taskmaster' : 'xplan');
   if (format === 'xplan') {
+    // The schema (and zod, ≈ 20 ms to load) only for xplan plans: a task-master file needs neither.
+    const { validatePlanDocument } = await import('../core/plan-schema.js');
     const loaded = fromXplanDocument(validatePlanDocument, doc, { kind: 'file', path: shown, format, detected });
     if (options.tag !== undefined || options.subtasks) {
       loaded.warnings.push({ code: 'OPTION_IGNORED', message: `--tag and --subtasks apply to task-master files; ${shown} is read as an xplan plan`, tasks: [] });
@@ -179,7 +179,7 @@ async function loadFile(options: CheckOptions): Promise<Loaded> {
     return loaded;
   }
 
-  const converted = convertTaskmaster(doc, { ...(options.tag !== undefined ? { tag: options.tag } : {}), subtasks: options.subtasks === true });
+  const converted = readTaskmasterGraph(doc, { ...(options.tag !== undefined ? { tag: options.tag } : {}), subtasks: options.subtasks === true });
   if (!converted.ok) {
     if (converted.problem === 'no-tasks') {
       throw new InputError('NOT_A_PLAN', `${shown} is not a task-master tasks file: ${converted.reason}`, 'xplan check reads xplan plans (JSON or YAML) and task-master tasks.json; pass --from xplan for an xplan plan.');
@@ -198,7 +198,8 @@ async function loadFile(options: CheckOptions): Promise<Loaded> {
   };
   return {
     source,
-    tasks: converted.tasks,
+    tasks: [],
+    nodes: converted.nodes,
     errors: converted.errors.map((message) => ({ code: 'INVALID_FIELD', message, tasks: [] })),
     warnings: converted.warnings.map((message) => ({ code: 'TASKMASTER', message, tasks: [] })),
   };
@@ -274,7 +275,8 @@ async function readPlanFile(path: string, shown: string): Promise<string> {
   }
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // In one piece: the promise API decodes chunk by chunk into a string JSON.parse must then flatten again.
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EACCES') throw new InputError('PLAN_UNREADABLE', `Cannot read ${shown}: permission denied`, `Check the file's permissions (chmod u+r ${shown}).`);
     throw error;
