@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeDag } from '../../src/core/dag.js';
 import type { Task } from '../../src/core/plan.js';
-import { convertTaskmaster, isTaskmasterDocument, type TaskmasterConversion } from '../../src/core/taskmaster.js';
+import { EFFORT_HOURS } from '../../src/core/effort.js';
+import { convertTaskmaster, isTaskmasterDocument, readTaskmasterGraph, type TaskmasterConversion } from '../../src/core/taskmaster.js';
 import { REPO_ROOT } from '../support/cli.js';
 
 const load = (name: string): unknown => JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/taskmaster', name), 'utf8'));
@@ -247,5 +248,30 @@ describe('convertTaskmaster: fields it cannot read', () => {
     const out = converted({ tasks: [{ id: 7 }] });
     expect(out.tasks[0]!.title).toBe('Task 7');
     expect(out.warnings).toEqual(['T7 has no title']);
+  });
+});
+
+describe('readTaskmasterGraph: the graph check needs, the same as a conversion', () => {
+  const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
+  const docs: Array<[string, unknown]> = [
+    ['tagged fixture', load('tagged-tasks.json')],
+    ['legacy fixture with a cycle', load('legacy-cycle.json')],
+    ['missing subtasks', { tasks: [{ id: 3, title: 'API', dependencies: ['4.1'], subtasks: [{ id: 1, title: 'routes', dependencies: [9] }] }, { id: 4, title: 'Auth' }] }],
+    ['a subtask number naming a task', { tasks: [{ id: 1, title: 'base' }, { id: 2, title: 'x', subtasks: [{ id: 1, title: 'y', dependencies: [] }, { id: 2, title: 'z', dependencies: [3, 1] }] }, { id: 3, title: 'w' }] }],
+    ['fields it cannot read', { master: { tasks: [{ id: 'abc' }, 'x', { id: 2, dependencies: 'T1' }, { id: 3, dependencies: [null, 2, '2', 2] }, { id: 4, subtasks: [{ id: 'x' }, { id: 1, dependencies: {} }] }] } }],
+    ['long texts (effort L and XL)', { tasks: [{ id: 1, title: 'a', description: words(150), details: words(100) }, { id: 2, title: 'b', details: words(600), dependencies: [1] }, { id: 3, title: 'c', subtasks: [{ id: 1, title: 's', description: words(250) }, { id: 2, title: 't', details: 42, dependencies: [1] }] }] }],
+    ['many subtasks, dotted references, repeated subtask numbers', { tasks: [{ id: 1, title: 'a', subtasks: Array.from({ length: 9 }, (_, k) => ({ id: k % 8, title: `s${k}`, dependencies: k ? [k - 1, '2.1'] : [] })) }, { id: 2, title: 'b', dependencies: ['1.3', '2.1'], subtasks: [{ id: 1, title: 'x', dependencies: ['1.1'] }] }] }],
+  ];
+
+  it.each(docs.flatMap(([name, doc]) => [false, true].map((subtasks) => ({ name, doc, subtasks }))))('$name (subtasks expanded: $subtasks)', ({ doc, subtasks }) => {
+    const full = convertTaskmaster(doc, { subtasks });
+    const graph = readTaskmasterGraph(doc, { subtasks });
+    if (!full.ok || !graph.ok) throw new Error('expected both to read the document');
+    expect(graph.nodes).toEqual(full.tasks.map((t) => ({ id: t.id, dependsOn: t.dependsOn, hours: EFFORT_HOURS[t.effort] })));
+    expect([graph.errors, graph.warnings, graph.layout, graph.tag, graph.tags]).toEqual([full.errors, full.warnings, full.layout, full.tag, full.tags]);
+  });
+
+  it('refuses a missing tag as a conversion does', () => {
+    expect(readTaskmasterGraph({ a: { tasks: [] }, b: { tasks: [] } })).toEqual(convertTaskmaster({ a: { tasks: [] }, b: { tasks: [] } }));
   });
 });
