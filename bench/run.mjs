@@ -83,7 +83,12 @@ const perKbSmall = (assessSmall - nodeBaseline) / 100;
 const perKbLarge = (assessLarge - nodeBaseline) / (5 * 1024);
 report('assess, 5 MB spec', assessLarge, undefined, `per KB after start-up: ${perKbLarge.toFixed(3)} ms vs ${perKbSmall.toFixed(3)} ms at 100 KB (linear if not larger)`);
 
-report('plan, 100 KB spec', time(['plan', '--json', '--yes', small], 7), 300);
+const planSmall = time(['plan', '--json', '--yes', small], 7);
+report('plan, 100 KB spec', planSmall, 300);
+const planLarge = time(['plan', '--json', '--yes', large], 3);
+const planPerKbSmall = (planSmall - nodeBaseline) / 100;
+const planPerKbLarge = (planLarge - nodeBaseline) / (5 * 1024);
+report('plan, 5 MB spec', planLarge, undefined, `per KB after start-up: ${planPerKbLarge.toFixed(3)} ms vs ${planPerKbSmall.toFixed(3)} ms at 100 KB (linear if not larger); consolidates 8,000 tasks to the limit`);
 
 const { generateLargePlanFile } = await import('./check-20k.mjs');
 const largePlan = join(work, 'plan-20k.json');
