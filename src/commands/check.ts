@@ -12,7 +12,6 @@ import { InputError } from '../core/errors.js';
 import type { PlanWarning, Task } from '../core/plan.js';
 import type { PlanValidation } from '../core/plan-schema.js';
 import type { TaskmasterLayout } from '../core/taskmaster.js';
-import { findProject } from '../adapters/project.js';
 import { displayPath } from '../adapters/spec-file.js';
 
 export type PlanFileFormat = 'xplan' | 'taskmaster';
@@ -133,6 +132,7 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
 const hoursOfTask = (t: Task): number => EFFORT_HOURS[t.effort];
 
 async function loadSaved(options: CheckOptions): Promise<Loaded> {
+  const { findProject } = await import('../adapters/project.js');
   const project = findProject(options.cwd);
   const hint = 'Run xplan plan <spec> first, or name a plan file: xplan check plan.json';
   if (!project.inGitRepo) throw new InputError('NO_PLAN', 'Not inside a git repository, so there is no saved plan to check', hint);
