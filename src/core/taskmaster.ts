@@ -25,7 +25,7 @@
  *   dependency inherits the parent's (existing) dependencies; the parent depends on all its subtasks and keeps
  *   what is left of its work: effort XS, kind integration.
  */
-import type { DagNode } from './dag.js';
+import type { DagNode, IndexedGraph } from './dag.js';
 import { EFFORT_HOURS, type Effort } from './effort.js';
 import type { Risk, Task, TaskKind } from './plan.js';
 
@@ -171,13 +171,17 @@ interface Parent {
   raw: TmTask;
   /** Position in the list, for error paths. */
   index: number;
-  id: string;
-  /** `T${id}`. */
+  /** The task-master id. */
+  number: number;
+  /** `T${number}`. */
   selfId: string;
   subtasks: Array<{ raw: TmSubtask; index: number; id: string; newId: string }>;
   /** Subtask number → its entry in `subtasks`, for the usual subtask reference (a sibling's number). */
   subtaskByNumber?: Map<number, Parent['subtasks'][number]>;
 }
+
+/** Shared by every task in graph mode, which collects no texts. */
+const NO_TEXTS: string[] = [];
 
 /** Shared by the tasks without subtasks (most of them), so that none allocates a list of its own. */
 const NO_SUBTASKS: Parent['subtasks'] = [];
@@ -198,7 +202,6 @@ interface Walk {
   at: PathOf;
   errors: string[];
   warnings: string[];
-  topIds: Set<string>;
   /** Top-level task number → its xplan id, so that the usual reference (a number) costs one lookup. */
   idOfNumber: Map<number, string>;
   /** "3.2" → its own task id when expanded, "" when folded. */
@@ -211,7 +214,7 @@ interface Walk {
  * the walk itself.
  */
 function walkList(list: unknown[], expand: boolean, at: PathOf, full: boolean): { tasks: Array<Task | DagNode>; errors: string[]; warnings: string[] } {
-  const walk: Walk = { expand, full, at, errors: [], warnings: [], topIds: new Set(), idOfNumber: new Map(), subtaskIds: new Map() };
+  const walk: Walk = { expand, full, at, errors: [], warnings: [], idOfNumber: new Map(), subtaskIds: new Map() };
   // Pass 1: every id, so that pass 2 can resolve any reference.
   const { parents, highest } = indexTasks(list, walk);
   indexSubtasks(parents, highest + 1, walk);
@@ -237,12 +240,10 @@ function indexTasks(list: unknown[], walk: Walk): { parents: Parent[]; highest: 
       continue;
     }
     const n = Number(raw.id);
-    const id = String(n);
-    const selfId = `T${id}`;
-    walk.topIds.add(id);
+    const selfId = `T${n}`;
     if (!walk.idOfNumber.has(n)) walk.idOfNumber.set(n, selfId);
     if (n > highest) highest = n;
-    parents.push({ raw, index: i, id, selfId, subtasks: NO_SUBTASKS });
+    parents.push({ raw, index: i, number: n, selfId, subtasks: NO_SUBTASKS });
   }
   return { parents, highest };
 }
@@ -266,7 +267,7 @@ function indexSubtasks(parents: Parent[], next: number, walk: Walk): void {
         walk.errors.push(`${walk.at(parent.index, 'subtasks', k, 'id')}: expected a whole number such as 1 (found ${shown(s.id)})`);
         continue;
       }
-      const id = `${parent.id}.${Number(s.id)}`;
+      const id = `${parent.number}.${Number(s.id)}`;
       const newId = walk.expand ? `T${next++}` : '';
       walk.subtaskIds.set(id, newId);
       if (parent.subtasks === NO_SUBTASKS) {
@@ -284,16 +285,16 @@ function indexSubtasks(parents: Parent[], next: number, walk: Walk): void {
  * A reference as written → the xplan id it names. `siblingOf`: the parent, when the reference is a subtask's
  * (a bare number is then a sibling subtask). Folded, a subtask reference names its parent task.
  */
-function resolve(dep: unknown, siblingOf: string | undefined, { topIds, subtaskIds, expand }: Walk): Resolved | undefined {
+function resolve(dep: unknown, siblingOf: string | undefined, { idOfNumber, subtaskIds, expand }: Walk): Resolved | undefined {
   const ref = typeof dep === 'number' && Number.isInteger(dep) && dep >= 0 ? String(dep) : typeof dep === 'string' ? dep.trim() : undefined;
   if (ref === undefined) return undefined;
   if (NUMERIC_ID.test(ref)) {
     const n = String(Number(ref));
-    if (siblingOf === undefined) return { id: `T${n}`, exists: topIds.has(n) };
+    if (siblingOf === undefined) return { id: `T${n}`, exists: idOfNumber.has(Number(n)) };
     const key = `${siblingOf}.${n}`;
     if (subtaskIds.has(key)) return { id: expand ? subtaskIds.get(key)! : `T${siblingOf}`, exists: true };
     // task-master is not consistent here: some of its commands read a subtask's number as a top-level task.
-    if (topIds.has(n) && n !== siblingOf) return { id: `T${n}`, exists: true, note: `there is no subtask ${key}, so ${n} is read as task ${n}` };
+    if (idOfNumber.has(Number(n)) && n !== siblingOf) return { id: `T${n}`, exists: true, note: `there is no subtask ${key}, so ${n} is read as task ${n}` };
     return { id: `T${key}`, exists: false };
   }
   const dotted = DOTTED_ID.exec(ref);
@@ -356,9 +357,9 @@ function readTask(parent: Parent, walk: Walk, subtaskTasks: Array<Task | DagNode
   const inheritable = expand && parent.subtasks.length > 0 ? [] : undefined;
   const dependsOn = topDependencies(parent, selfId, walk, inheritable);
 
-  const acceptance = full && text(raw.testStrategy) ? [text(raw.testStrategy)] : [];
-  const folded: string[] = [];
-  const sized: unknown[] = [raw.description, raw.details];
+  // Graph mode gathers no texts: the shared empty list is never written to.
+  const acceptance = !full ? NO_TEXTS : text(raw.testStrategy) ? [text(raw.testStrategy)] : [];
+  const folded = full ? [] : NO_TEXTS;
   for (const sub of parent.subtasks) {
     const resolved = subtaskDependencies(parent, sub, walk);
     if (!expand) {
@@ -367,7 +368,6 @@ function readTask(parent: Parent, walk: Walk, subtaskTasks: Array<Task | DagNode
         acceptance.push(`Subtask ${sub.id}: ${title}`);
         folded.push(`- ${sub.id} ${title}${text(sub.raw.description) ? `: ${text(sub.raw.description)}` : ''}`);
       }
-      sized.push(sub.raw.description, sub.raw.details);
       for (const { dep, r } of resolved) {
         if (r.id === selfId || !imply(dependsOn, selfId, r.id)) continue;
         walk.warnings.push(r.exists ? `${selfId} depends on ${r.id} because its subtask ${sub.id} depends on ${String(dep)}` : `subtask ${sub.id} depends on ${String(dep)}, which does not exist; kept as ${selfId} depending on ${r.id}`);
@@ -380,13 +380,13 @@ function readTask(parent: Parent, walk: Walk, subtaskTasks: Array<Task | DagNode
 
   const count = parent.subtasks.length;
   const split = expand && count > 0;
-  const words = split ? 0 : wordsBeyond(sized, LONG_WORDS);
+  const words = split ? 0 : taskWordsBeyond(parent, LONG_WORDS);
   const effort: Effort = split ? 'XS' : words > VERY_LONG_WORDS || count >= 8 ? 'XL' : words > LONG_WORDS || count >= 4 ? 'L' : 'M';
   if (text(raw.title) === '') walk.warnings.push(`${selfId} has no title`);
   if (!full) return { id: selfId, dependsOn, hours: EFFORT_HOURS[effort] };
   const task = build({
     id: selfId,
-    title: text(raw.title) || `Task ${parent.id}`,
+    title: text(raw.title) || `Task ${parent.number}`,
     description: [
       text(raw.description),
       text(raw.details),
@@ -417,7 +417,7 @@ function subtaskDependencies(parent: Parent, sub: Parent['subtasks'][number], wa
     // The usual case, a sibling's number: folded, it names the task itself, which adds nothing.
     const sibling = typeof dep === 'number' ? parent.subtaskByNumber?.get(dep) : undefined;
     if (sibling !== undefined && !walk.expand) continue;
-    const r = sibling !== undefined ? { id: sibling.newId, exists: true } : resolve(dep, parent.id, walk);
+    const r = sibling !== undefined ? { id: sibling.newId, exists: true } : resolve(dep, String(parent.number), walk);
     if (!r) walk.errors.push(`${depsPath()}: ${shown(dep)} is not a subtask number or an id such as "3.2"`);
     else {
       resolved.push({ dep, r });
@@ -515,16 +515,28 @@ function status(value: unknown): string {
 }
 
 /**
- * Words in these texts (the string ones), counted only when they could exceed `limit`: n characters hold at most
- * (n + 1) / 2 words, so short texts, the usual case, are not scanned. Below the limit it returns 0.
+ * Words in these texts (strings and numbers), counted only when they could exceed `limit`: n characters hold at
+ * most (n + 1) / 2 words, so short texts, the usual case, are not scanned. Below the limit it returns 0.
  */
 function wordsBeyond(texts: unknown[], limit: number): number {
   let chars = 0;
-  for (const t of texts) if (typeof t === 'string' || typeof t === 'number') chars += String(t).length + 1;
+  for (const t of texts) chars += textLength(t);
   if (chars <= 2 * limit) return 0;
   let words = 0;
   for (const t of texts) words += wordCount(text(t));
   return words;
+}
+
+/** wordsBeyond of a task's description and details, with its subtasks' when they are folded into it. */
+function taskWordsBeyond({ raw, subtasks }: Parent, limit: number): number {
+  let chars = textLength(raw.description) + textLength(raw.details);
+  for (const sub of subtasks) chars += textLength(sub.raw.description) + textLength(sub.raw.details);
+  if (chars <= 2 * limit) return 0;
+  return wordsBeyond([raw.description, raw.details, ...subtasks.flatMap((sub) => [sub.raw.description, sub.raw.details])], limit);
+}
+
+function textLength(value: unknown): number {
+  return typeof value === 'string' ? value.length + 1 : typeof value === 'number' ? String(value).length + 1 : 0;
 }
 
 function wordCount(s: string): number {
@@ -540,4 +552,126 @@ function wordCount(s: string): number {
 
 function shown(value: unknown): string {
   return value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value));
+}
+
+/**
+ * The usual tasks.json read into flat arrays (whole-number ids, numeric dependencies on tasks that exist,
+ * subtasks folded that wait only on their siblings). Nothing is allocated per task on the JS heap while the parsed
+ * document is alive, so the caller can let go of the document before the graph is analysed (`indexedGraphOf`,
+ * which makes no id but those reported): the collector then finds the document dead instead of copying it. Undefined when the file needs `readTaskmasterGraph`
+ * (anything unusual, any error, subtasks expanded); the result is the same either way.
+ */
+export interface CompactTaskmasterGraph {
+  layout: TaskmasterLayout;
+  tag?: string;
+  tags: string[];
+  numbers: Float64Array;
+  /** Dependencies as CSR: task i depends on depIndex[depStart[i] .. depStart[i + 1]). */
+  depStart: Int32Array;
+  depIndex: Int32Array;
+  hours: Float64Array;
+  untitled: Uint8Array;
+}
+
+const NO_RAW_SUBTASKS: TmSubtask[] = [];
+
+/** Subtask lists longer than this go the general way (each subtask dependency is checked by a scan). */
+const COMPACT_MAX_SUBTASKS = 64;
+
+export function compactTaskmasterGraph(doc: unknown, options: TaskmasterOptions = {}): CompactTaskmasterGraph | undefined {
+  if (options.subtasks) return undefined;
+  const picked = pickList(doc, options.tag);
+  if (!picked.ok) return undefined;
+  const { list } = picked;
+  const n = list.length;
+  let max = -1;
+  let edges = 0;
+  for (let i = 0; i < n; i++) {
+    const raw = list[i];
+    if (!isRecord(raw) || !isWholeNumber(raw.id)) return undefined;
+    if (raw.id > max) max = raw.id;
+    const deps = raw.dependencies;
+    if (deps === undefined || deps === null) continue;
+    if (!Array.isArray(deps)) return undefined;
+    edges += deps.length;
+  }
+  // A lookup table by id: ids are numbered from 1, so it stays about the size of the list.
+  if (max > 4 * n + 1024) return undefined;
+  const indexOf = new Int32Array(max + 1).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const id = (list[i] as { id: number }).id;
+    if (indexOf[id] !== -1) return undefined; // a repeated id: the general reader reports it
+    indexOf[id] = i;
+  }
+  const numbers = new Float64Array(n);
+  const depStart = new Int32Array(n + 1);
+  const depIndex = new Int32Array(edges);
+  const hours = new Float64Array(n);
+  const untitled = new Uint8Array(n);
+  let e = 0;
+  for (let i = 0; i < n; i++) {
+    const raw = list[i] as TmTask & { id: number };
+    numbers[i] = raw.id;
+    depStart[i] = e;
+    const deps = raw.dependencies as unknown[] | undefined | null;
+    if (deps) {
+      for (let k = 0; k < deps.length; k++) {
+        const dep = deps[k];
+        if (!isWholeNumber(dep) || dep > max || indexOf[dep] === -1) return undefined;
+        depIndex[e++] = indexOf[dep]!;
+      }
+    }
+    const subtasks = compactSubtaskCount(raw.subtasks);
+    if (subtasks < 0) return undefined;
+    if (typeof raw.title === 'string' ? raw.title.trim() === '' : typeof raw.title !== 'number') untitled[i] = 1;
+    const words = compactWordsBeyond(raw, LONG_WORDS);
+    const effort: Effort = words > VERY_LONG_WORDS || subtasks >= 8 ? 'XL' : words > LONG_WORDS || subtasks >= 4 ? 'L' : 'M';
+    hours[i] = EFFORT_HOURS[effort];
+  }
+  depStart[n] = e;
+  return { layout: picked.layout, ...(picked.tag !== undefined ? { tag: picked.tag } : {}), tags: picked.tags, numbers, depStart, depIndex, hours, untitled };
+}
+
+/** The graph for `analyzeIndexedDag`, and the warnings `readTaskmasterGraph` gives for the same file. */
+export function indexedGraphOf(compact: CompactTaskmasterGraph): { graph: IndexedGraph; warnings: string[] } {
+  const { numbers, depStart, depIndex, hours, untitled } = compact;
+  const idOf = (i: number) => `T${numbers[i]!}`;
+  const warnings: string[] = [];
+  for (let i = 0; i < untitled.length; i++) if (untitled[i] === 1) warnings.push(`${idOf(i)} has no title`);
+  return { graph: { count: numbers.length, idOf, depStart, depList: depIndex, hours }, warnings };
+}
+
+function isWholeNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+/** How many subtasks, when every one has a whole-number id and waits only on siblings that exist; else -1. */
+function compactSubtaskCount(subtasks: unknown): number {
+  if (subtasks === undefined || subtasks === null) return 0;
+  if (!Array.isArray(subtasks) || subtasks.length > COMPACT_MAX_SUBTASKS) return -1;
+  for (const s of subtasks as unknown[]) if (!isRecord(s) || !isWholeNumber(s.id)) return -1;
+  for (const s of subtasks as Array<{ dependencies?: unknown }>) {
+    const deps = s.dependencies;
+    if (deps === undefined || deps === null) continue;
+    if (!Array.isArray(deps)) return -1;
+    for (const dep of deps as unknown[]) {
+      if (!isWholeNumber(dep)) return -1;
+      // Folded, a sibling's number names the task itself and adds nothing.
+      let sibling = false;
+      for (const other of subtasks as Array<{ id: number }>) if (other.id === dep) sibling = true;
+      if (!sibling) return -1;
+    }
+  }
+  return subtasks.length;
+}
+
+/** wordsBeyond of a task and its folded subtasks, without building a list first. */
+function compactWordsBeyond(raw: TmTask, limit: number): number {
+  let chars = textLength(raw.description) + textLength(raw.details);
+  const subtasks = Array.isArray(raw.subtasks) ? (raw.subtasks as TmSubtask[]) : NO_RAW_SUBTASKS;
+  for (const s of subtasks) chars += textLength(s.description) + textLength(s.details);
+  if (chars <= 2 * limit) return 0;
+  let words = wordCount(text(raw.description)) + wordCount(text(raw.details));
+  for (const s of subtasks) words += wordCount(text(s.description)) + wordCount(text(s.details));
+  return words;
 }
