@@ -5,6 +5,7 @@ import { parseSpec } from '../core/spec.js';
 import { readConfig } from '../adapters/config-file.js';
 import { findProject } from '../adapters/project.js';
 import { readSpecFiles } from '../adapters/spec-file.js';
+import { refuseTaskmasterAsSpec } from '../adapters/foreign-plan.js';
 import { StateStore } from '../adapters/state-store.js';
 
 export interface AssessOptions {
@@ -24,6 +25,7 @@ export async function assess(options: AssessOptions): Promise<AssessResult> {
   // Everything that can be refused is checked before anything is written.
   const config = await readConfig(project.xplanDir, options.cwd);
   const files = await readSpecFiles(options.specs, options.cwd);
+  refuseTaskmasterAsSpec(files);
 
   const assessment = assessSpecs(
     files.map((f) => parseSpec(f.text, f.path)),

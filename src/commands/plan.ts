@@ -10,6 +10,7 @@ import type { State } from '../core/state.js';
 import { readConfig } from '../adapters/config-file.js';
 import { findProject } from '../adapters/project.js';
 import { readSpecFiles, type SpecFile } from '../adapters/spec-file.js';
+import { refuseTaskmasterAsSpec } from '../adapters/foreign-plan.js';
 import { StateStore } from '../adapters/state-store.js';
 
 export interface PlanOptions {
@@ -42,6 +43,7 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
     throw new UsageError('No spec given, and no spec saved by `xplan assess` in this repository', 'Run `xplan plan <spec.md>` (or `xplan assess <spec.md>` first).');
   }
   const files = await readSpecFiles(paths, options.cwd);
+  refuseTaskmasterAsSpec(files);
   const specs = files.map((f) => parseSpec(f.text, f.path));
 
   const saved = savedAssessmentFor(state, files, project.root);

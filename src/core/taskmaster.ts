@@ -675,3 +675,44 @@ function compactWordsBeyond(raw: TmTask, limit: number): number {
   for (const s of subtasks) words += wordCount(text(s.description)) + wordCount(text(s.details));
   return words;
 }
+
+/** A task as task-master writes it in tasks.json. */
+export interface TaskmasterTaskOut {
+  id: number;
+  title: string;
+  description: string;
+  details: string;
+  testStrategy: string;
+  status: 'pending';
+  dependencies: number[];
+  priority: 'high' | 'medium' | 'low';
+  subtasks: [];
+}
+
+const PRIORITY_BY_RISK: Record<Risk, TaskmasterTaskOut['priority']> = { high: 'high', medium: 'medium', low: 'low' };
+
+/**
+ * A plan as task-master's tagged tasks.json (`{ "master": { "tasks": [...], "metadata": {...} } }`): `T3` → id 3,
+ * dependencies likewise, so reading it back with `--from taskmaster` gives the same ids and edges. The description's
+ * first paragraph is the description, the rest the details; the acceptance criteria become the test strategy. The
+ * priority is the one the task came with from task-master (its risk reason names it), else its risk.
+ */
+export function toTaskmaster(plan: { spec: { title: string }; tasks: Task[] }): { master: { tasks: TaskmasterTaskOut[]; metadata: { description: string } } } {
+  const number = (id: string) => Number(/^T(\d+)$/.exec(id)?.[1] ?? NaN);
+  const tasks = plan.tasks.map((t): TaskmasterTaskOut => {
+    const [description = '', ...details] = t.description.split(/\n\s*\n/);
+    const original = /^task-master priority (high|medium|low)$/.exec(t.riskReason)?.[1] as TaskmasterTaskOut['priority'] | undefined;
+    return {
+      id: number(t.id),
+      title: t.title,
+      description: description.trim(),
+      details: details.join('\n\n').trim(),
+      testStrategy: t.acceptanceCriteria.join('\n'),
+      status: 'pending',
+      dependencies: t.dependsOn.map(number).filter((n) => !Number.isNaN(n)),
+      priority: original ?? PRIORITY_BY_RISK[t.risk],
+      subtasks: [],
+    };
+  });
+  return { master: { tasks, metadata: { description: plan.spec.title } } };
+}
