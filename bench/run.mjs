@@ -18,7 +18,7 @@ function time(args, runs) {
   const samples = [];
   for (let i = 0; i < runs; i++) {
     const start = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const result = spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: '1' } });
     samples.push(Number(process.hrtime.bigint() - start) / 1e6);
     if (result.status !== 0) throw new Error(`xplan ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
   }
@@ -26,15 +26,32 @@ function time(args, runs) {
   return samples[Math.floor(samples.length / 2)];
 }
 
-function timeNode(runs) {
+function timeNode(runs, args = ['-e', '0']) {
   const samples = [];
   for (let i = 0; i < runs; i++) {
     const start = process.hrtime.bigint();
-    spawnSync(process.execPath, ['-e', '0']);
+    spawnSync(process.execPath, args);
     samples.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   samples.sort((a, b) => a - b);
   return samples[Math.floor(samples.length / 2)];
+}
+
+/**
+ * xplan against a bare `node` doing the least the same job needs, as a ratio. The two alternate, run by run, so a
+ * busy machine slows both alike; the figure is the median of the per-pair ratios.
+ */
+function timeAgainstNode(args, nodeArgs, runs) {
+  const ratios = [];
+  const own = [];
+  for (let i = 0; i < runs; i++) {
+    const base = timeNode(1, nodeArgs);
+    const mine = time(args, 1);
+    own.push(mine);
+    ratios.push(mine / base);
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return { ms: median(own), ratio: median(ratios) };
 }
 
 const rows = [];
@@ -42,6 +59,12 @@ function report(what, measured, target, note = '') {
   const ok = target === undefined ? '' : measured <= target ? 'ok' : 'OVER';
   rows.push([what, `${measured.toFixed(0)} ms`, target === undefined ? '—' : `≤ ${target} ms`, ok, note]);
 }
+function reportRatio(what, { ms, ratio }, floor, note = '') {
+  rows.push([what, `${ratio.toFixed(2)}× (${ms.toFixed(0)} ms)`, `≤ ${floor}×`, ratio <= floor ? 'ok' : 'OVER', note]);
+}
+
+// `node bench/run.mjs --cli` measures the commands only, without the run benchmarks (which take minutes).
+const cliOnly = process.argv.includes('--cli');
 
 const nodeBaseline = timeNode(15);
 report('node -e 0 (baseline)', nodeBaseline, undefined, 'reference: ≈ 85 ms on a typical machine');
@@ -60,12 +83,27 @@ const perKbSmall = (assessSmall - nodeBaseline) / 100;
 const perKbLarge = (assessLarge - nodeBaseline) / (5 * 1024);
 report('assess, 5 MB spec', assessLarge, undefined, `per KB after start-up: ${perKbLarge.toFixed(3)} ms vs ${perKbSmall.toFixed(3)} ms at 100 KB (linear if not larger)`);
 
-report('plan, 100 KB spec', time(['plan', '--json', '--yes', small], 7), 300);
+const planSmall = time(['plan', '--json', '--yes', small], 7);
+report('plan, 100 KB spec', planSmall, 300);
+const planLarge = time(['plan', '--json', '--yes', large], 3);
+const planPerKbSmall = (planSmall - nodeBaseline) / 100;
+const planPerKbLarge = (planLarge - nodeBaseline) / (5 * 1024);
+report('plan, 5 MB spec', planLarge, undefined, `per KB after start-up: ${planPerKbLarge.toFixed(3)} ms vs ${planPerKbSmall.toFixed(3)} ms at 100 KB (linear if not larger); consolidates 8,000 tasks to the limit`);
 
 const { generateLargePlanFile } = await import('./check-20k.mjs');
 const largePlan = join(work, 'plan-20k.json');
 generateLargePlanFile(largePlan);
 report('check, 20,000 tasks / 30,000 edges', time(['check', largePlan], 5), 300, 'task-master validate-dependencies ≈ 25 s');
+
+const { generateTaskmasterFile } = await import('./taskmaster-20k.mjs');
+const tasksJson = join(work, 'tasks.json');
+generateTaskmasterFile(tasksJson);
+reportRatio(
+  'check, task-master tasks.json, 20,000 tasks',
+  timeAgainstNode(['check', tasksJson], ['-e', `JSON.parse(require('node:fs').readFileSync(${JSON.stringify(tasksJson)}, 'utf8'))`], 7),
+  1.6,
+  'against bare node reading and parsing the same file',
+);
 
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length), ['what', 'measured', 'target', '', 'note'][i].length));
 const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
@@ -74,6 +112,8 @@ for (const r of rows) console.log(line(r));
 rmSync(work, { recursive: true, force: true });
 
 // The `xplan run` benchmarks (dispatch latency, makespan, orchestrator RSS), with a fake agent: bench/run-bench.mjs.
-console.log('');
-const { runBenchmarks } = await import('./run-bench.mjs');
-await runBenchmarks();
+if (!cliOnly) {
+  console.log('');
+  const { runBenchmarks } = await import('./run-bench.mjs');
+  await runBenchmarks();
+}

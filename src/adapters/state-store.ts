@@ -1,10 +1,11 @@
 /**
  * The only writer of `.xplan/state.json`.
  * Writes are atomic (temp file, fsync, rename), serialised by a short lock file, and checked against the revision
- * the caller read (compare-and-swap). The previous good state is kept as `state.json.bak`. A corrupt state file is
+ * the caller read (compare-and-swap). The previous good state is kept as `state.json.bak`: the old file itself,
+ * hard-linked there before the new one replaces it, so a write costs one file, not two. A corrupt state file is
  * never overwritten.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { copyFile, link, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { XplanError } from '../core/errors.js';
 import { redactDeep } from '../core/secrets.js';
@@ -92,7 +93,7 @@ export class StateStore {
       }
       const next: State = { ...change(structuredClone(base)), revision: base.revision + 1, updatedAt: this.now().toISOString() };
       await options.beforeWrite?.(base);
-      if (current) await writeTextAtomic(this.backupPath, current.text);
+      if (current) await this.keepAsBackup();
       // Reasons and notes can quote an agent's output: no detected secret reaches the state file.
       await writeTextAtomic(this.path, `${JSON.stringify(redactDeep(next), null, 2)}\n`);
       await options.afterWrite?.(next);
@@ -102,7 +103,24 @@ export class StateStore {
     }
   }
 
-  private async readRaw(): Promise<{ state: State; text: string } | undefined> {
+  /**
+   * The current file becomes state.json.bak without being rewritten: a second name for it (hard link), moved over
+   * the old backup in one rename. state.json itself never goes missing, so a reader never finds no state. Where
+   * the file system has no hard links, it is copied.
+   */
+  private async keepAsBackup(): Promise<void> {
+    const staging = `${this.backupPath}.${process.pid}.tmp`;
+    await rm(staging, { force: true });
+    try {
+      await link(this.path, staging);
+    } catch (error) {
+      if (!NO_HARD_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+      await copyFile(this.path, staging);
+    }
+    await rename(staging, this.backupPath);
+  }
+
+  private async readRaw(): Promise<{ state: State } | undefined> {
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
@@ -118,7 +136,7 @@ export class StateStore {
     }
     const validation = validateState(parsed);
     if (!validation.ok) throw new StateCorruptError(this.path, validation.reason, await this.goodBackup());
-    return { state: validation.state, text };
+    return { state: validation.state };
   }
 
   private async goodBackup(): Promise<string | undefined> {
@@ -136,3 +154,6 @@ export class StateStore {
     });
   }
 }
+
+/** Errors of a file system without hard links (some network and FAT file systems). */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);

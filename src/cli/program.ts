@@ -104,7 +104,20 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--force', 'replace an approved or hand-edited plan without asking')
     .option('--edit', 'edit the saved plan in an interactive menu instead of generating one')
     .option('--editor', 'with --edit: edit the plan as YAML in $VISUAL / $EDITOR')
-    .action(async (specs: string[], opts: { format: PlanFormat; maxTasks?: number; branching?: Branching; yes?: boolean; force?: boolean; edit?: boolean; editor?: boolean }) => {
+    .addOption(new Option('--from <format>', 'make the plan from a task-master tasks.json or a spec-kit tasks.md instead of a spec').choices(['taskmaster', 'speckit']))
+    .option('--tag <name>', 'with --from taskmaster: the tag to read (default: master, else the only tag)')
+    .option('--subtasks', 'with --from taskmaster: subtasks become tasks of their own instead of folding into their parent')
+    .action(async (specs: string[], opts: { format: PlanFormat; maxTasks?: number; branching?: Branching; yes?: boolean; force?: boolean; edit?: boolean; editor?: boolean; from?: 'taskmaster' | 'speckit'; tag?: string; subtasks?: boolean }) => {
+      if (opts.from) {
+        if (specs.length !== 1) throw new UsageError(`--from ${opts.from} reads one file`, `Run \`xplan plan --from ${opts.from} ${opts.from === 'taskmaster' ? '.taskmaster/tasks/tasks.json' : 'specs/001-feature/tasks.md'}\`.`);
+        const { importPlan } = await import('../commands/import-plan.js');
+        const result = await importPlan({ from: opts.from, file: specs[0]!, tag: opts.tag, subtasks: opts.subtasks, branching: opts.branching }, await workspace());
+        const footer = [...result.notes.map((n) => `note: ${n}`), result.saved ? `Saved as a draft to ${result.saved.path} (revision ${result.saved.revision}).` : `Not saved: ${result.notSavedReason}.`].join('\n');
+        const { renderPlanAs } = await import('../ui/render-plan-output.js');
+        present(result.plan, async () => (p, theme) => renderPlanAs(p, opts.format, theme, footer));
+        return;
+      }
+      if (opts.tag !== undefined || opts.subtasks) throw new UsageError('--tag and --subtasks go with --from taskmaster', 'Add --from taskmaster and the tasks.json to read.');
       if (opts.edit || opts.editor) {
         if (specs.length > 0) throw new UsageError('--edit changes the saved plan; it takes no spec', 'Run `xplan plan <spec>` to generate a new plan, or `xplan plan --edit` alone.');
         await editSavedPlan(opts.editor ?? false);
@@ -122,7 +135,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .command('show')
     .description('print the saved plan')
     .option('--json', 'print the plan as JSON (schemaVersion 1)')
-    .addOption(new Option('--format <format>', 'human output format').choices(['table', 'tree', 'mermaid', 'md']).default('table'))
+    .addOption(new Option('--format <format>', 'output format; taskmaster writes a task-master tasks.json').choices(['table', 'tree', 'mermaid', 'md', 'taskmaster']).default('table'))
     .action(async (opts: { format: PlanFormat }) => {
       const { show } = await import('../commands/show.js');
       const { plan } = await show(await workspace());

@@ -3,6 +3,7 @@ import { relative } from 'node:path';
 import { assessSpecs, type Assessment } from '../core/assess.js';
 import { parseSpec } from '../core/spec.js';
 import { readSpecFiles } from '../adapters/spec-file.js';
+import { refuseTaskmasterAsSpec } from '../adapters/foreign-plan.js';
 import type { Workspace } from '../workspace.js';
 
 export interface AssessOptions {
@@ -21,6 +22,7 @@ export async function assess(options: AssessOptions, ws: Workspace): Promise<Ass
   // Everything that can be refused is checked before anything is written.
   const config = await ws.config();
   const files = await readSpecFiles(options.specs, ws.cwd);
+  refuseTaskmasterAsSpec(files);
 
   const assessment = assessSpecs(
     files.map((f) => parseSpec(f.text, f.path)),

@@ -3,16 +3,15 @@
  * tasks.json), and describes its DAG. Returns the result; exit status and printing are the CLI's business
  * (negative outcome when `ok` is false).
  */
-import { readFile, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { analyzeDag, type DagIssueCode, type DagNode } from '../core/dag.js';
+import { analyzeDag, analyzeIndexedDag, type DagFigures, type DagIssueCode, type DagNode, type IndexedGraph } from '../core/dag.js';
 import { EFFORT_HOURS, type Effort } from '../core/effort.js';
 import { InputError } from '../core/errors.js';
 import type { PlanWarning, Task } from '../core/plan.js';
 import type { PlanValidation } from '../core/plan-schema.js';
 import type { TaskmasterLayout } from '../core/taskmaster.js';
-import { findProject } from '../adapters/project.js';
 import { displayPath } from '../adapters/spec-file.js';
 
 export type PlanFileFormat = 'xplan' | 'taskmaster';
@@ -79,8 +78,13 @@ const WAVES_SHOWN = 5;
 interface Loaded {
   source: CheckSource;
   tasks: Task[];
-  /** When some fields are invalid: the graph as far as it can be read, to check it anyway. */
+  /**
+   * The graph alone, when there are no whole tasks to read: a task-master file (only ids, dependencies and hours
+   * are needed), or a plan with invalid fields (the graph as far as it can be read, to check it anyway).
+   */
   nodes?: DagNode[];
+  /** A task-master file read flat (the usual case): the graph by positions, with no node objects at all. */
+  indexed?: IndexedGraph;
   errors: CheckIssue[];
   warnings: PlanWarning[];
   /** Raw task entries of an xplan document, to compare their stated waves with the computed ones. */
@@ -89,10 +93,18 @@ interface Loaded {
 
 export async function check(options: CheckOptions): Promise<CheckResult> {
   const loaded = options.file !== undefined ? await loadFile(options) : await loadSaved(options);
-  const nodes: DagNode[] = loaded.nodes ?? loaded.tasks;
-  const analysis = loaded.nodes ? analyzeDag(loaded.nodes) : analyzeDag(loaded.tasks, hoursOfTask);
+  const taskCount = loaded.indexed?.count ?? (loaded.nodes ?? loaded.tasks).length;
+  let analysis: DagFigures;
+  let stale: PlanWarning | undefined;
+  if (loaded.indexed) analysis = analyzeIndexedDag(loaded.indexed);
+  else if (loaded.nodes) analysis = analyzeDag(loaded.nodes);
+  else {
+    const full = analyzeDag(loaded.tasks, hoursOfTask);
+    analysis = full;
+    if (loaded.rawTasks) stale = staleWaves(loaded.rawTasks, full.wave);
+  }
   const warnings = loaded.warnings;
-  if (nodes.length === 0 && loaded.errors.length === 0) warnings.push({ code: 'EMPTY_PLAN', message: 'The plan has no tasks.', tasks: [] });
+  if (taskCount === 0 && loaded.errors.length === 0) warnings.push({ code: 'EMPTY_PLAN', message: 'The plan has no tasks.', tasks: [] });
   if (analysis.excluded.length > 0) {
     const n = analysis.excluded.length;
     warnings.push({
@@ -101,19 +113,16 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
       tasks: analysis.excluded,
     });
   }
-  if (loaded.rawTasks && !loaded.nodes) {
-    const stale = staleWaves(loaded.rawTasks, analysis.wave);
-    if (stale) warnings.push(stale);
-  }
+  if (stale) warnings.push(stale);
   const errors = [...loaded.errors, ...analysis.errors];
   return {
     schemaVersion: 1,
     source: loaded.source,
     stats: {
-      tasks: nodes.length,
+      tasks: taskCount,
       edges: analysis.edgeCount,
-      roots: analysis.roots.length,
-      leaves: analysis.leaves.length,
+      roots: analysis.rootCount,
+      leaves: analysis.leafCount,
       waves: analysis.waveCount,
       maxWaveWidth: analysis.maxWaveWidth,
       criticalPath: analysis.criticalPath,
@@ -130,6 +139,7 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
 const hoursOfTask = (t: Task): number => EFFORT_HOURS[t.effort];
 
 async function loadSaved(options: CheckOptions): Promise<Loaded> {
+  const { findProject } = await import('../adapters/project.js');
   const project = findProject(options.cwd);
   const hint = 'Run xplan plan <spec> first, or name a plan file: xplan check plan.json';
   if (!project.inGitRepo) throw new InputError('NO_PLAN', 'Not inside a git repository, so there is no saved plan to check', hint);
@@ -151,12 +161,7 @@ async function loadFile(options: CheckOptions): Promise<Loaded> {
   // As the user named it when it is not below cwd (`.`, `../plan.json`), else relative to cwd.
   const relative = displayPath(path, options.cwd);
   const shown = relative === path && !isAbsolute(options.file!) ? options.file! : relative;
-  // The modules load while the file is read (zod alone takes ≈ 20 ms to load).
-  const [text, { validatePlanDocument }, { convertTaskmaster, isTaskmasterDocument }] = await Promise.all([
-    readPlanFile(path, shown),
-    import('../core/plan-schema.js'),
-    import('../core/taskmaster.js'),
-  ]);
+  const [text, { compactTaskmasterGraph, indexedGraphOf, readTaskmasterGraph, isTaskmasterDocument }] = await Promise.all([readPlanFile(path, shown), import('../core/taskmaster.js')]);
   const yaml = /\.ya?ml$/i.test(path);
   let doc: unknown;
   if (yaml) {
@@ -169,6 +174,8 @@ async function loadFile(options: CheckOptions): Promise<Loaded> {
   const detected = options.from === undefined;
   const format: PlanFileFormat = options.from ?? (isTaskmasterDocument(doc) ? 'taskmaster' : 'xplan');
   if (format === 'xplan') {
+    // The schema (and zod, ≈ 20 ms to load) only for xplan plans: a task-master file needs neither.
+    const { validatePlanDocument } = await import('../core/plan-schema.js');
     const loaded = fromXplanDocument(validatePlanDocument, doc, { kind: 'file', path: shown, format, detected });
     if (options.tag !== undefined || options.subtasks) {
       loaded.warnings.push({ code: 'OPTION_IGNORED', message: `--tag and --subtasks apply to task-master files; ${shown} is read as an xplan plan`, tasks: [] });
@@ -179,7 +186,21 @@ async function loadFile(options: CheckOptions): Promise<Loaded> {
     return loaded;
   }
 
-  const converted = convertTaskmaster(doc, { ...(options.tag !== undefined ? { tag: options.tag } : {}), subtasks: options.subtasks === true });
+  const readOptions = { ...(options.tag !== undefined ? { tag: options.tag } : {}), subtasks: options.subtasks === true };
+  const compact = compactTaskmasterGraph(doc, readOptions);
+  if (compact) {
+    // The parsed file is not needed any more: dropped now, the collector need not copy it while the graph is analysed.
+    doc = undefined;
+    const { graph, warnings } = indexedGraphOf(compact);
+    return {
+      source: taskmasterSource(shown, compact, detected, options),
+      tasks: [],
+      indexed: graph,
+      errors: [],
+      warnings: warnings.map((message) => ({ code: 'TASKMASTER', message, tasks: [] })),
+    };
+  }
+  const converted = readTaskmasterGraph(doc, readOptions);
   if (!converted.ok) {
     if (converted.problem === 'no-tasks') {
       throw new InputError('NOT_A_PLAN', `${shown} is not a task-master tasks file: ${converted.reason}`, 'xplan check reads xplan plans (JSON or YAML) and task-master tasks.json; pass --from xplan for an xplan plan.');
@@ -187,20 +208,24 @@ async function loadFile(options: CheckOptions): Promise<Loaded> {
     const hint = converted.tags.length > 0 ? `Choose a tag: ${converted.tags.map((t) => `--tag ${t}`).join(', ')}` : 'Leave out --tag.';
     throw new InputError(options.tag === undefined ? 'TAG_REQUIRED' : 'UNKNOWN_TAG', `${shown}: ${converted.reason}`, hint);
   }
-  const source: CheckSource = {
-    kind: 'file',
-    path: shown,
-    format,
-    detected,
-    layout: converted.layout,
-    ...(converted.tag !== undefined ? { tag: converted.tag } : {}),
-    subtasks: options.subtasks ? 'expanded' : 'folded',
-  };
   return {
-    source,
-    tasks: converted.tasks,
+    source: taskmasterSource(shown, converted, detected, options),
+    tasks: [],
+    nodes: converted.nodes,
     errors: converted.errors.map((message) => ({ code: 'INVALID_FIELD', message, tasks: [] })),
     warnings: converted.warnings.map((message) => ({ code: 'TASKMASTER', message, tasks: [] })),
+  };
+}
+
+function taskmasterSource(shown: string, read: { layout: TaskmasterLayout; tag?: string }, detected: boolean, options: CheckOptions): CheckSource {
+  return {
+    kind: 'file',
+    path: shown,
+    format: 'taskmaster',
+    detected,
+    layout: read.layout,
+    ...(read.tag !== undefined ? { tag: read.tag } : {}),
+    subtasks: options.subtasks ? 'expanded' : 'folded',
   };
 }
 
@@ -274,7 +299,8 @@ async function readPlanFile(path: string, shown: string): Promise<string> {
   }
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // In one piece: the promise API decodes chunk by chunk into a string JSON.parse must then flatten again.
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EACCES') throw new InputError('PLAN_UNREADABLE', `Cannot read ${shown}: permission denied`, `Check the file's permissions (chmod u+r ${shown}).`);
     throw error;

@@ -12,6 +12,7 @@ import { planSpecs } from '../core/planner.js';
 import { parseSpec, type ParsedSpec } from '../core/spec.js';
 import type { State } from '../core/state.js';
 import { readSpecFiles, type SpecFile } from '../adapters/spec-file.js';
+import { refuseTaskmasterAsSpec } from '../adapters/foreign-plan.js';
 import type { Workspace } from '../workspace.js';
 
 export interface PlanOptions {
@@ -50,6 +51,7 @@ export async function plan(options: PlanOptions, ws: Workspace): Promise<PlanRes
     throw new UsageError('No spec given, and no spec saved by `xplan assess` in this repository', 'Run `xplan plan <spec.md>` (or `xplan assess <spec.md>` first).');
   }
   const files = await readSpecFiles(paths, ws.cwd);
+  refuseTaskmasterAsSpec(files);
   const specs = files.map((f) => parseSpec(f.text, f.path));
 
   const saved = savedAssessmentFor(state, files, project.root);

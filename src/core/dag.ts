@@ -22,16 +22,10 @@ export interface DagIssue {
   tasks: string[];
 }
 
-export interface DagAnalysis {
+/** What a check reports of a graph: the figures, without the order and waves of every task. */
+export interface DagFigures {
   ok: boolean;
   errors: DagIssue[];
-  /**
-   * Topological order of the acyclic part: wave 1 first, then wave 2, …; within a wave, input order. Tasks on or
-   * behind a cycle are left out (see `excluded`).
-   */
-  order: string[];
-  /** 1-based level: 1 + the highest wave among a task's dependencies. */
-  wave: Map<string, number>;
   waveCount: number;
   maxWaveWidth: number;
   /** The longest path by hours, first task (a root) first. */
@@ -41,12 +35,38 @@ export interface DagAnalysis {
   totalHours: number;
   /** Dependencies that resolve to another task (dangling, self and repeated references not counted). */
   edgeCount: number;
+  /** How many of `roots` and `leaves` there are. */
+  rootCount: number;
+  leafCount: number;
+  /** Tasks left out of the order: on a cycle or depending on one, in input order. */
+  excluded: string[];
+}
+
+export interface DagAnalysis extends DagFigures {
+  /**
+   * Topological order of the acyclic part: wave 1 first, then wave 2, …; within a wave, input order. Tasks on or
+   * behind a cycle are left out (see `excluded`).
+   */
+  order: string[];
+  /** 1-based level: 1 + the highest wave among a task's dependencies. */
+  wave: Map<string, number>;
   /** Ordered tasks with no dependencies, in input order. */
   roots: string[];
   /** Ordered tasks no ordered task depends on, in input order. */
   leaves: string[];
-  /** Tasks left out of the order: on a cycle or depending on one, in input order. */
-  excluded: string[];
+}
+
+/**
+ * A graph whose references are already resolved to positions, as a reader that knows its ids can build it without
+ * a string per task: task i depends on depList[depStart[i] .. depStart[i + 1]) (repeats and i itself allowed, and
+ * reported). Ids are made only for what is reported.
+ */
+export interface IndexedGraph {
+  count: number;
+  idOf: (i: number) => string;
+  depStart: Int32Array;
+  depList: Int32Array;
+  hours: Float64Array;
 }
 
 /** At most this many cycles are reported; a graph can hold exponentially many. */
@@ -63,29 +83,75 @@ export function analyzeDag<T extends DagNode>(nodes: readonly T[], hoursOf?: (no
   const errors: DagIssue[] = [];
   const ids = indexIds(nodes, errors);
   const graph = buildEdges(nodes, ids, errors);
+  const hours = new Float64Array(nodes.length);
+  for (let i = 0; i < nodes.length; i++) hours[i] = hoursOf ? hoursOf(nodes[i]!) : (nodes[i]!.hours ?? 1);
+  const idOf = (i: number) => nodes[i]!.id;
   const outgoing = dependentsOf(graph);
-  const levels = runKahn(nodes, graph, outgoing, hoursOf);
-  const result = orderByWave(nodes, ids, graph, outgoing, levels);
-  if (result.excludedIdx.length > 0) errors.push(...findCycles(nodes, graph.depStart, graph.depList, levels.remaining, result.excludedIdx));
+  const levels = runKahn(graph, outgoing, hours);
+  const result = orderByWave(idOf, ids.live, graph, outgoing, levels, true);
+  return { ...figures(idOf, graph, levels, result, errors), order: result.order, wave: result.wave, roots: result.roots, leaves: result.leaves };
+}
 
+/** The figures of a graph given by positions; the same as analyzeDag gives for the same tasks. */
+export function analyzeIndexedDag(graph: IndexedGraph): DagFigures {
+  const errors: DagIssue[] = [];
+  const edges = checkIndexedEdges(graph, errors);
+  const outgoing = dependentsOf(edges);
+  const levels = runKahn(edges, outgoing, graph.hours);
+  const live = new Uint8Array(graph.count).fill(1);
+  const result = orderByWave(graph.idOf, live, edges, outgoing, levels, false);
+  return figures(graph.idOf, edges, levels, result, errors);
+}
+
+function figures(idOf: (i: number) => string, graph: Edges, levels: Levels, result: Ordered, errors: DagIssue[]): DagFigures {
+  if (result.excludedIdx.length > 0) errors.push(...findCycles(idOf, graph.depStart, graph.depList, levels.remaining, result.excludedIdx));
   const criticalPath: string[] = [];
-  for (let i = result.end; i >= 0; i = levels.via[i]!) criticalPath.push(nodes[i]!.id);
+  for (let i = result.end; i >= 0; i = levels.via[i]!) criticalPath.push(idOf(i));
   criticalPath.reverse();
   return {
     ok: errors.length === 0,
     errors,
-    order: result.order,
-    wave: result.wave,
     waveCount: levels.waveCount,
     maxWaveWidth: result.maxWaveWidth,
     criticalPath,
     criticalPathHours: result.end >= 0 ? levels.finish[result.end]! : 0,
     totalHours: levels.totalHours,
     edgeCount: graph.edgeCount,
-    roots: result.roots,
-    leaves: result.leaves,
-    excluded: result.excludedIdx.map((i) => nodes[i]!.id),
+    rootCount: result.rootCount,
+    leafCount: result.leafCount,
+    excluded: result.excludedIdx.map(idOf),
   };
+}
+
+/** buildEdges for references already resolved: self and repeated references are reported the same way. */
+function checkIndexedEdges({ count: n, idOf, depStart: given, depList: listed }: IndexedGraph, errors: DagIssue[]): Edges {
+  const depStart = new Int32Array(n + 1);
+  const depList = new Int32Array(listed.length);
+  const dependentCount = new Int32Array(n);
+  const seenBy = new Int32Array(n).fill(-1);
+  const queue = new Int32Array(n);
+  let tail = 0;
+  let e = 0;
+  for (let i = 0; i < n; i++) {
+    depStart[i] = e;
+    for (let p = given[i]!; p < given[i + 1]!; p++) {
+      const j = listed[p]!;
+      if (seenBy[j] === i) {
+        errors.push({ code: 'DUPLICATE_DEP', message: `${idOf(i)} lists ${idOf(j)} more than once`, tasks: [idOf(i)] });
+        continue;
+      }
+      seenBy[j] = i;
+      if (j === i) {
+        errors.push({ code: 'SELF_REF', message: `${idOf(i)} depends on itself`, tasks: [idOf(i)] });
+        continue;
+      }
+      depList[e++] = j;
+      dependentCount[j]!++;
+    }
+    if (e === depStart[i]) queue[tail++] = i;
+  }
+  depStart[n] = e;
+  return { depStart, depList, dependentCount, edgeCount: e, queue, tail };
 }
 
 interface Ids {
@@ -215,9 +281,9 @@ interface Levels {
  * Kahn's algorithm. Each task pushes its wave and its finish time on the longest path to its dependents; both are
  * final when a task leaves the queue, because all its dependencies left before it.
  */
-function runKahn<T extends DagNode>(nodes: readonly T[], edges: Edges, { outStart, outList }: Outgoing, hoursOf: ((node: T) => number) | undefined): Levels {
+function runKahn(edges: Edges, { outStart, outList }: Outgoing, hoursOf: Float64Array): Levels {
   const { depStart, queue } = edges;
-  const n = nodes.length;
+  const n = hoursOf.length;
   let tail = edges.tail;
   const remaining = new Int32Array(n);
   for (let i = 0; i < n; i++) remaining[i] = depStart[i + 1]! - depStart[i]!;
@@ -231,7 +297,7 @@ function runKahn<T extends DagNode>(nodes: readonly T[], edges: Edges, { outStar
     const i = queue[head]!;
     const w = waveOf[i]!;
     if (w > waveCount) waveCount = w;
-    const hours = hoursOf ? hoursOf(nodes[i]!) : (nodes[i]!.hours ?? 1);
+    const hours = hoursOf[i]!;
     const f = start[i]! + hours;
     finish[i] = f;
     totalHours += hours;
@@ -255,15 +321,22 @@ interface Ordered {
   maxWaveWidth: number;
   roots: string[];
   leaves: string[];
+  rootCount: number;
+  leafCount: number;
   excludedIdx: number[];
   /** The task where the critical path ends: the first (in input order) with the latest finish; -1 when none. */
   end: number;
 }
 
-/** Order by (wave, input position) with a counting sort, so it stays linear; roots, leaves and the excluded. */
-function orderByWave(nodes: readonly DagNode[], { index, live }: Ids, { depStart }: Edges, { outStart, outList }: Outgoing, levels: Levels): Ordered {
+/**
+ * Order by (wave, input position) with a counting sort, so it stays linear; roots, leaves and the excluded. Unless
+ * `named`, only counted: no id is made for the ordered tasks.
+ */
+function orderByWave(idOf: (i: number) => string, live: Uint8Array, { depStart }: Edges, { outStart, outList }: Outgoing, levels: Levels, named: boolean): Ordered {
   const { remaining, waveOf, finish, waveCount, ordered } = levels;
-  const n = nodes.length;
+  const n = live.length;
+  let liveCount = 0;
+  for (let i = 0; i < n; i++) liveCount += live[i]!;
   const width = new Int32Array(waveCount + 2);
   for (let i = 0; i < n; i++) if (live[i] === 1 && remaining[i] === 0) width[waveOf[i]!]!++;
   let maxWaveWidth = 0;
@@ -272,12 +345,14 @@ function orderByWave(nodes: readonly DagNode[], { index, live }: Ids, { depStart
     if (width[w]! > maxWaveWidth) maxWaveWidth = width[w]!;
     slot[w + 1] = slot[w]! + width[w]!;
   }
-  const cyclic = ordered < index.size;
-  const order: string[] = new Array<string>(ordered);
+  const cyclic = ordered < liveCount;
+  const order: string[] = named ? new Array<string>(ordered) : [];
   const wave = new Map<string, number>();
   const roots: string[] = [];
   const leaves: string[] = [];
   const excludedIdx: number[] = [];
+  let rootCount = 0;
+  let leafCount = 0;
   let end = -1;
   for (let i = 0; i < n; i++) {
     if (live[i] === 0) continue;
@@ -285,11 +360,16 @@ function orderByWave(nodes: readonly DagNode[], { index, live }: Ids, { depStart
       excludedIdx.push(i);
       continue;
     }
-    const id = nodes[i]!.id;
+    const id = named ? idOf(i) : '';
     const w = waveOf[i]!;
-    order[slot[w]!++] = id;
-    wave.set(id, w);
-    if (depStart[i + 1] === depStart[i]) roots.push(id);
+    if (named) {
+      order[slot[w]!++] = id;
+      wave.set(id, w);
+    }
+    if (depStart[i + 1] === depStart[i]) {
+      rootCount++;
+      if (named) roots.push(id);
+    }
     let leaf = outStart[i + 1] === outStart[i];
     if (!leaf && cyclic) {
       // A task whose only dependents are on or behind a cycle is a leaf of the ordered part.
@@ -301,10 +381,13 @@ function orderByWave(nodes: readonly DagNode[], { index, live }: Ids, { depStart
         }
       }
     }
-    if (leaf) leaves.push(id);
+    if (leaf) {
+      leafCount++;
+      if (named) leaves.push(id);
+    }
     if (end < 0 || finish[i]! > finish[end]!) end = i;
   }
-  return { order, wave, maxWaveWidth, roots, leaves, excludedIdx, end };
+  return { order, wave, maxWaveWidth, roots, leaves, rootCount, leafCount, excludedIdx, end };
 }
 
 /**
@@ -314,8 +397,8 @@ function orderByWave(nodes: readonly DagNode[], { index, live }: Ids, { depStart
  * 3. While fewer than MAX_CYCLES_REPORTED are reported, more distinct cycles through other tasks of knots that hold
  *    more than one cycle (more edges than tasks), within a work budget linear in the size of the graph.
  */
-function findCycles(nodes: readonly DagNode[], depStart: Int32Array, depList: Int32Array, remaining: Int32Array, candidates: number[]): DagIssue[] {
-  const n = nodes.length;
+function findCycles(idOf: (i: number) => string, depStart: Int32Array, depList: Int32Array, remaining: Int32Array, candidates: number[]): DagIssue[] {
+  const n = remaining.length;
 
   // 1. Tarjan's strongly connected components, with explicit stacks (no recursion: deep graphs are fine).
   const indexOf = new Int32Array(n).fill(-1);
@@ -414,7 +497,7 @@ function findCycles(nodes: readonly DagNode[], depStart: Int32Array, depList: In
     // Rotated so the task that comes first in the input leads: a cycle always reads the same way.
     let lead = 0;
     for (let k = 1; k < cycle.length; k++) if (cycle[k]! < cycle[lead]!) lead = k;
-    const ids = [...cycle.slice(lead), ...cycle.slice(0, lead)].map((i) => nodes[i]!.id);
+    const ids = [...cycle.slice(lead), ...cycle.slice(0, lead)].map(idOf);
     const key = ids.join('\u0000');
     if (reported.has(key)) return;
     reported.add(key);

@@ -26,6 +26,7 @@ import {
 } from './plan.js';
 import type { AcceptanceCriterion, ParsedSpec, Requirement, SourceRef } from './spec.js';
 import { capitalise, formatHours, groupBy, truncate } from './text.js';
+import { MinHeap } from './min-heap.js';
 
 export interface PlanOptions {
   planId: string;
@@ -585,32 +586,21 @@ function consolidate(drafts: Draft[], max: number, warnings: PlanWarning[]): Dra
 
   // Tasks of one wave have no path between them, so merging them cannot create a cycle, and the merged task
   // keeps that wave: waves are computed once. Merge the smallest pair of one layer first; across layers only
-  // when no such pair is left.
+  // when no such pair is left. Each group is a heap of its clusters and the groups sit in a heap by their
+  // smallest pair, so a plan of thousands of tasks consolidates in n log n.
   const waves = analyzeDag(current.map((d) => ({ id: String(d.key), dependsOn: [...d.deps].map((x) => String(x.key)) }))).wave;
-  const groupsBy = (keyOf: (d: Draft) => string) =>
-    [...groupBy(current, keyOf).values()].filter((g) => g.length > 1).map((g) => g.map((d) => [d]));
-  const hoursOf = (cluster: Draft[]) => cluster.reduce((sum, d) => sum + d.hours, 0);
-  let count = current.length;
-  const merged: Draft[][] = [];
   const waveOf = (d: Draft) => String(waves.get(String(d.key)));
+  let count = current.length;
+  let clusters: Draft[][] = [];
   for (const keyOf of [(d: Draft) => `${waveOf(d)}\u0000${d.layer}`, waveOf]) {
-    const groups = groupsBy(keyOf);
-    for (const g of groups) g.sort((x, y) => hoursOf(x) - hoursOf(y));
-    while (count > max) {
-      let best: Draft[][] | undefined;
-      for (const g of groups) if (g.length > 1 && (!best || hoursOf(g[0]!) + hoursOf(g[1]!) < hoursOf(best[0]!) + hoursOf(best[1]!))) best = g;
-      if (!best) break;
-      const [a, b] = best.splice(0, 2) as [Draft[], Draft[]];
-      const cluster = [...a, ...b];
-      best.push(cluster);
-      best.sort((x, y) => hoursOf(x) - hoursOf(y));
-      count--;
-      merged.push(cluster);
-    }
+    if (count <= max) break;
     // The second pass regroups across layers: start it from the clusters formed so far.
-    if (count > max) current = rebuild(current, merged.splice(0));
+    if (clusters.length > 0) current = rebuild(current, clusters);
+    const pass = mergeSmallestPairs([...groupBy(current, keyOf).values()].filter((g) => g.length > 1), count - max);
+    count -= pass.merges;
+    clusters = pass.clusters;
   }
-  current = rebuild(current, merged);
+  current = rebuild(current, clusters);
 
   if (current.length > max) {
     warnings.push({ code: 'MAX_TASKS_NOT_REACHED', message: `Could not consolidate below ${current.length} tasks (limit ${max}) without merging dependent tasks`, tasks: [] });
@@ -618,6 +608,63 @@ function consolidate(drafts: Draft[], max: number, warnings: PlanWarning[]): Dra
     warnings.push({ code: 'CONSOLIDATED', message: `Consolidated ${drafts.length} tasks into ${current.length} to respect the limit of ${max}`, tasks: [] });
   }
   return current;
+}
+
+/** Drafts merged so far: a tree, so that a merge costs no copy; flattened once at the end. */
+interface Cluster {
+  hours: number;
+  /** Order of creation: ties on hours go to the older cluster, and a group's first draft comes first. */
+  seq: number;
+  draft?: Draft;
+  parts?: [Cluster, Cluster];
+}
+
+/**
+ * Up to `wanted` merges, each of the pair of clusters with the fewest hours in one group (on a tie, the group
+ * listed first). Returns the clusters of more than one draft, members in merge order.
+ */
+function mergeSmallestPairs(groups: Draft[][], wanted: number): { merges: number; clusters: Draft[][] } {
+  let seq = 0;
+  const byHours = (x: Cluster, y: Cluster) => x.hours - y.hours || x.seq - y.seq;
+  const heaps = groups.map((g) => {
+    const heap = new MinHeap<Cluster>(byHours);
+    for (const draft of g) heap.push({ hours: draft.hours, seq: seq++, draft });
+    return heap;
+  });
+  // Entries go stale when their group merges again; `version` tells.
+  const version = heaps.map(() => 0);
+  const pairs = new MinHeap<{ hours: number; group: number; version: number }>((x, y) => x.hours - y.hours || x.group - y.group);
+  const offer = (group: number) => {
+    const heap = heaps[group]!;
+    if (heap.size > 1) pairs.push({ hours: heap.peek()!.hours + heap.peekSecond()!.hours, group, version: version[group]! });
+  };
+  heaps.forEach((_, group) => offer(group));
+  let merges = 0;
+  while (merges < wanted && pairs.size > 0) {
+    const best = pairs.pop()!;
+    if (best.version !== version[best.group]) continue;
+    const heap = heaps[best.group]!;
+    const a = heap.pop()!;
+    const b = heap.pop()!;
+    heap.push({ hours: a.hours + b.hours, seq: seq++, parts: [a, b] });
+    version[best.group]!++;
+    offer(best.group);
+    merges++;
+  }
+  const clusters: Draft[][] = [];
+  for (const heap of heaps) for (const c of heap.values()) if (c.parts) clusters.push(membersOf(c));
+  return { merges, clusters };
+}
+
+function membersOf(root: Cluster): Draft[] {
+  const members: Draft[] = [];
+  const stack = [root];
+  while (stack.length > 0) {
+    const c = stack.pop()!;
+    if (c.draft) members.push(c.draft);
+    else stack.push(c.parts![1], c.parts![0]);
+  }
+  return members;
 }
 
 /**

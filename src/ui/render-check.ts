@@ -1,6 +1,6 @@
 /** Human output of `xplan check`: what was checked, the DAG statistics, every error, the verdict. */
 import type { CheckResult, CheckSource } from '../commands/check.js';
-import { formatHours } from './render-plan.js';
+import { formatHours } from '../core/text.js';
 import type { Theme } from './theme.js';
 
 /** Errors listed before "… N more"; --json always lists them all. */

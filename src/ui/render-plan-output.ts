@@ -2,7 +2,7 @@
 import type { Plan } from '../core/plan.js';
 import type { Theme } from './theme.js';
 
-export const PLAN_FORMATS = ['table', 'tree', 'mermaid', 'md'] as const;
+export const PLAN_FORMATS = ['table', 'tree', 'mermaid', 'md', 'taskmaster'] as const;
 export type PlanFormat = (typeof PLAN_FORMATS)[number];
 
 export async function renderPlanAs(plan: Plan, format: PlanFormat, theme: Theme, footer?: string): Promise<string> {
@@ -11,6 +11,8 @@ export async function renderPlanAs(plan: Plan, format: PlanFormat, theme: Theme,
       return (await import('./render-mermaid.js')).renderMermaid(plan);
     case 'md':
       return (await import('./render-execplan.js')).renderExecPlan(plan);
+    case 'taskmaster':
+      return JSON.stringify((await import('../core/taskmaster.js')).toTaskmaster(plan), null, 2);
     case 'tree':
     case 'table': {
       const { renderPlanTable, renderPlanTree } = await import('./render-plan.js');

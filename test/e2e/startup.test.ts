@@ -30,6 +30,14 @@ describe('lazy start-up', () => {
     for (const heavy of HEAVY) expect(modules.filter((m) => m.includes(heavy)), heavy).toEqual([]);
   });
 
+  it('xplan check of a task-master file loads neither the plan schema, the state store nor a YAML parser', () => {
+    const modules = loadedModules(['check', 'test/fixtures/taskmaster/tagged-tasks.json']);
+    expect(modules.some((m) => m.includes('/dist/commands/check.js'))).toBe(true);
+    for (const heavy of ['zod', 'yaml', 'plan-schema', 'state-store', '/dist/adapters/project.js', 'render-plan.js', 'execa', 'chalk']) {
+      expect(modules.filter((m) => m.includes(heavy)), heavy).toEqual([]);
+    }
+  });
+
   it('xplan assess loads neither git, prompts nor process helpers', () => {
     const modules = loadedModules(['assess', '--no-save', 'examples/specs/bookmarks-api.md']);
     expect(modules.some((m) => m.includes('/dist/commands/assess.js'))).toBe(true);

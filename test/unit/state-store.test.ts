@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync, existsSync, readdirSync, utimesSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +25,20 @@ describe('StateStore', () => {
     await store.update((s) => s);
     expect(JSON.parse(readFileSync(store.backupPath, 'utf8')).revision).toBe(1);
     expect(readdirSync(dir).sort()).toEqual(['.gitignore', 'state.json', 'state.json.bak']);
+  });
+
+  it('moves the old state file to state.json.bak instead of writing it again', async () => {
+    const store = new StateStore(xplanDir());
+    await store.update((s) => s);
+    const before = statSync(store.path);
+    const text = readFileSync(store.path, 'utf8');
+    await store.update((s) => s);
+    // The backup is the very file that was state.json (same inode, untouched), and state.json is a new one.
+    expect(statSync(store.backupPath).ino).toBe(before.ino);
+    expect(statSync(store.backupPath).nlink).toBe(1);
+    expect(readFileSync(store.backupPath, 'utf8')).toBe(text);
+    expect(statSync(store.path).ino).not.toBe(before.ino);
+    expect(JSON.parse(readFileSync(store.path, 'utf8')).revision).toBe(2);
   });
 
   it('reclaims an empty lock left by a writer killed before it wrote its name', async () => {

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzeDag } from '../../src/core/dag.js';
+import { analyzeDag, analyzeIndexedDag } from '../../src/core/dag.js';
 import type { Task } from '../../src/core/plan.js';
-import { convertTaskmaster, isTaskmasterDocument, type TaskmasterConversion } from '../../src/core/taskmaster.js';
+import { EFFORT_HOURS } from '../../src/core/effort.js';
+import { compactTaskmasterGraph, convertTaskmaster, indexedGraphOf, isTaskmasterDocument, readTaskmasterGraph, type TaskmasterConversion } from '../../src/core/taskmaster.js';
 import { REPO_ROOT } from '../support/cli.js';
 
 const load = (name: string): unknown => JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/taskmaster', name), 'utf8'));
@@ -247,5 +248,99 @@ describe('convertTaskmaster: fields it cannot read', () => {
     const out = converted({ tasks: [{ id: 7 }] });
     expect(out.tasks[0]!.title).toBe('Task 7');
     expect(out.warnings).toEqual(['T7 has no title']);
+  });
+});
+
+describe('readTaskmasterGraph: the graph check needs, the same as a conversion', () => {
+  const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
+  const docs: Array<[string, unknown]> = [
+    ['tagged fixture', load('tagged-tasks.json')],
+    ['legacy fixture with a cycle', load('legacy-cycle.json')],
+    ['missing subtasks', { tasks: [{ id: 3, title: 'API', dependencies: ['4.1'], subtasks: [{ id: 1, title: 'routes', dependencies: [9] }] }, { id: 4, title: 'Auth' }] }],
+    ['a subtask number naming a task', { tasks: [{ id: 1, title: 'base' }, { id: 2, title: 'x', subtasks: [{ id: 1, title: 'y', dependencies: [] }, { id: 2, title: 'z', dependencies: [3, 1] }] }, { id: 3, title: 'w' }] }],
+    ['fields it cannot read', { master: { tasks: [{ id: 'abc' }, 'x', { id: 2, dependencies: 'T1' }, { id: 3, dependencies: [null, 2, '2', 2] }, { id: 4, subtasks: [{ id: 'x' }, { id: 1, dependencies: {} }] }] } }],
+    ['long texts (effort L and XL)', { tasks: [{ id: 1, title: 'a', description: words(150), details: words(100) }, { id: 2, title: 'b', details: words(600), dependencies: [1] }, { id: 3, title: 'c', subtasks: [{ id: 1, title: 's', description: words(250) }, { id: 2, title: 't', details: 42, dependencies: [1] }] }] }],
+    ['many subtasks, dotted references, repeated subtask numbers', { tasks: [{ id: 1, title: 'a', subtasks: Array.from({ length: 9 }, (_, k) => ({ id: k % 8, title: `s${k}`, dependencies: k ? [k - 1, '2.1'] : [] })) }, { id: 2, title: 'b', dependencies: ['1.3', '2.1'], subtasks: [{ id: 1, title: 'x', dependencies: ['1.1'] }] }] }],
+  ];
+
+  it.each(docs.flatMap(([name, doc]) => [false, true].map((subtasks) => ({ name, doc, subtasks }))))('$name (subtasks expanded: $subtasks)', ({ doc, subtasks }) => {
+    const full = convertTaskmaster(doc, { subtasks });
+    const graph = readTaskmasterGraph(doc, { subtasks });
+    if (!full.ok || !graph.ok) throw new Error('expected both to read the document');
+    expect(graph.nodes).toEqual(full.tasks.map((t) => ({ id: t.id, dependsOn: t.dependsOn, hours: EFFORT_HOURS[t.effort] })));
+    expect([graph.errors, graph.warnings, graph.layout, graph.tag, graph.tags]).toEqual([full.errors, full.warnings, full.layout, full.tag, full.tags]);
+  });
+
+  it('refuses a missing tag as a conversion does', () => {
+    expect(readTaskmasterGraph({ a: { tasks: [] }, b: { tasks: [] } })).toEqual(convertTaskmaster({ a: { tasks: [] }, b: { tasks: [] } }));
+  });
+});
+
+describe('compactTaskmasterGraph: the usual file read flat, the same graph as the general reader', () => {
+  const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
+  const usual = {
+    master: {
+      tasks: [
+        { id: 1, title: 'Setup', description: 'a', details: 'b', dependencies: [], subtasks: [] },
+        { id: 2, title: '', description: words(150), details: words(100), dependencies: [1] },
+        { id: 3, title: 'API', dependencies: [1, 2, 2, 3], subtasks: [{ id: 1, title: 'x', dependencies: [] }, { id: 2, title: 'y', dependencies: [1] }, { id: 3, title: 'z', dependencies: [1, 2] }, { id: 4, title: 'w' }] },
+        { id: 5, title: 42, details: words(600), dependencies: [3] },
+      ],
+      metadata: {},
+    },
+    other: { tasks: [] },
+  };
+
+  /** What check reports of a document, read flat and read the general way. */
+  const both = (doc: unknown) => {
+    const compact = compactTaskmasterGraph(doc);
+    if (!compact) throw new Error('expected the compact reader to take this document');
+    const general = readTaskmasterGraph(doc);
+    if (!general.ok) throw new Error(general.reason);
+    const { order: _o, wave: _w, roots, leaves, ...figures } = analyzeDag(general.nodes);
+    const indexed = indexedGraphOf(compact);
+    return {
+      flat: { figures: analyzeIndexedDag(indexed.graph), warnings: indexed.warnings, layout: compact.layout, tag: compact.tag, tags: compact.tags },
+      general: { figures: { ...figures, rootCount: roots.length, leafCount: leaves.length }, warnings: general.warnings, layout: general.layout, tag: general.tag, tags: general.tags },
+    };
+  };
+
+  it('reads the usual file flat: the same figures, errors and warnings (repeats, self references and cycles kept)', () => {
+    const { flat, general } = both(usual);
+    expect(flat).toEqual(general);
+    expect(flat.figures.errors.map((e) => e.code)).toEqual(['DUPLICATE_DEP', 'SELF_REF']);
+    expect(flat.figures.totalHours).toBe(2 + 4 + 4 + 8);
+    expect(flat.warnings).toEqual(['T2 has no title']);
+  });
+
+  it('reports a cycle read flat as the general reader does', () => {
+    const { flat, general } = both({ tasks: [{ id: 1, title: 'a', dependencies: [3] }, { id: 2, title: 'b', dependencies: [1] }, { id: 3, title: 'c', dependencies: [2] }, { id: 4, title: 'd', dependencies: [3] }, { id: 5, title: 'e' }] });
+    expect(flat).toEqual(general);
+    expect(flat.figures.excluded).toEqual(['T1', 'T2', 'T3', 'T4']);
+  });
+
+  it('reads the tagged fixture flat as the general reader does, once its one cross-task subtask reference is gone', () => {
+    const doc = load('tagged-tasks.json') as { master: { tasks: Array<{ subtasks?: Array<{ dependencies: unknown[] }> }> } };
+    expect(compactTaskmasterGraph(doc)).toBeUndefined(); // "5.2" from a subtask of another task
+    for (const t of doc.master.tasks) for (const s of t.subtasks ?? []) s.dependencies = s.dependencies.filter((d) => typeof d === 'number');
+    const { flat, general } = both(doc);
+    expect(flat).toEqual(general);
+    expect(flat.figures.rootCount).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['a missing task', { tasks: [{ id: 1, dependencies: [9] }] }],
+    ['a repeated id', { tasks: [{ id: 1 }, { id: 1 }] }],
+    ['a string dependency', { tasks: [{ id: 1 }, { id: 2, dependencies: ['1'] }] }],
+    ['a subtask reference', { tasks: [{ id: 1, subtasks: [{ id: 1 }] }, { id: 2, dependencies: [1], subtasks: [{ id: 1, dependencies: [3] }] }] }],
+    ['an entry that is not a task', { tasks: [{ id: 1 }, 'x'] }],
+    ['sparse ids', { tasks: [{ id: 1 }, { id: 1_000_000 }] }],
+  ])('leaves %s to the general reader', (_name, doc) => {
+    expect(compactTaskmasterGraph(doc)).toBeUndefined();
+  });
+
+  it('leaves expanded subtasks and a missing tag to the general reader', () => {
+    expect(compactTaskmasterGraph(usual, { subtasks: true })).toBeUndefined();
+    expect(compactTaskmasterGraph(usual, { tag: 'nope' })).toBeUndefined();
   });
 });
