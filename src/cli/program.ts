@@ -283,11 +283,13 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('-c, --concurrency <n>', 'agents at once (default: run.concurrency in config)', positiveInteger)
     .option('--dry-run', 'print the waves, branches, worktrees and prompts without starting anything')
     .option('--only <ids>', 'run only these tasks (comma-separated; their dependencies must be included)', idList)
+    .option('-y, --yes', 'run again over a completed run without asking')
     .option('--json', 'stream the run events as JSON lines')
-    .action(async (o: { concurrency?: number; dryRun?: boolean; only?: string[]; json?: boolean }) => {
+    .action(async (o: { concurrency?: number; dryRun?: boolean; only?: string[]; yes?: boolean; json?: boolean }) => {
       const { run } = await import('../commands/run.js');
+      const { terminalConfirm } = await import('../adapters/prompts.js');
       const options = await runOptions(o.json ?? false);
-      const result = await run({ ...options, concurrency: o.concurrency, dryRun: o.dryRun ?? false, only: o.only }, await workspace());
+      const result = await run({ ...options, concurrency: o.concurrency, dryRun: o.dryRun ?? false, only: o.only, yes: o.yes ?? false, confirm: terminalConfirm() }, await workspace());
       if (result.kind === 'dry-run') present(result, async () => (await import('../ui/render-run.js')).renderDryRun);
       else presentRun(result);
     });
@@ -499,7 +501,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--json', 'print the checks as JSON')
     .action(async () => {
       const { doctor } = await import('../commands/doctor.js');
-      const result = await doctor({ cwd: ctx.cwd, env: ctx.env });
+      const result = await doctor({}, await workspace());
       present(result, async () => (await import('../ui/render-doctor.js')).renderDoctor, { json: { schemaVersion: 1, ...result }, negative: !result.ok });
     });
 
@@ -518,7 +520,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
       .option('--json', 'print the runs as JSON (schemaVersion 1)')
       .action(async () => {
         const { runs } = await import('../commands/runs.js');
-        const result = await runs({ cwd: ctx.cwd });
+        const result = await runs(await workspace());
         ctx.outcome = { json: result, render: async (t) => (await import('../ui/render-runs.js')).renderRuns(result, t), negative: false };
       });
 
@@ -533,7 +535,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
         const { report } = await import('../commands/report.js');
         const { renderReportHtml } = await import('../ui/render-report-html.js');
         const { renderReportMarkdown } = await import('../ui/render-report-md.js');
-        const result = await report({ cwd: ctx.cwd, run: o.run, out: o.out, format: o.format, render: (model, format) => (format === 'md' ? renderReportMarkdown(model) : renderReportHtml(model)) });
+        const result = await report({ run: o.run, out: o.out, format: o.format, render: (model, format) => (format === 'md' ? renderReportMarkdown(model) : renderReportHtml(model)) }, await workspace());
         ctx.outcome = { json: result, render: async (t) => (await import('../ui/render-runs.js')).renderReportWritten(result, t), negative: false };
       });
 
@@ -551,13 +553,15 @@ export function buildProgram(ctx: CliContext, version: string): Command {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
         try {
-          const result = await dashboard({
-            cwd: ctx.cwd,
-            port: o.port,
-            signal: controller.signal,
-            render: { body: renderDashboardBody, page: renderDashboardPage },
-            onListening: (url) => process.stdout.write(`${renderDashboardListening(url, theme)}\n`),
-          });
+          const result = await dashboard(
+            {
+              port: o.port,
+              signal: controller.signal,
+              render: { body: renderDashboardBody, page: renderDashboardPage },
+              onListening: (url) => process.stdout.write(`${renderDashboardListening(url, theme)}\n`),
+            },
+            await workspace(),
+          );
           ctx.outcome = { json: { schemaVersion: 1, ...result }, render: async () => 'Dashboard stopped.', negative: false };
         } finally {
           process.off('SIGINT', stop);

@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
 import { buildReportModel, type ReportModel } from '../core/run-report.js';
 import { startDashboardServer, type Frame } from '../adapters/dashboard-server.js';
-import { findProject } from '../adapters/project.js';
 import { RunWatcher } from '../adapters/run-watch.js';
+import type { Workspace } from '../workspace.js';
 
 export interface DashboardRenderer {
   /** The page's changing part, for a run or while none has started. */
@@ -18,7 +18,6 @@ export interface DashboardRenderer {
 }
 
 export interface DashboardOptions {
-  cwd: string;
   port?: number;
   signal: AbortSignal;
   render: DashboardRenderer;
@@ -35,8 +34,8 @@ export interface DashboardResult {
   updates: number;
 }
 
-export async function dashboard(options: DashboardOptions): Promise<DashboardResult> {
-  const project = findProject(options.cwd);
+export async function dashboard(options: DashboardOptions, ws: Workspace): Promise<DashboardResult> {
+  const { project } = ws;
   if (!project.inGitRepo) throw new InputError('NOT_A_REPOSITORY', 'Not inside a git repository', 'Run xplan dashboard inside the repository of the run.');
   const now = options.now ?? (() => new Date());
   const watcher = new RunWatcher(project.xplanDir);

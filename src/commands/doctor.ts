@@ -1,7 +1,6 @@
 /** `xplan doctor`: is this machine ready for each xplan step, and what fixes what is missing. */
 import { AgentMailClient, describeFailure } from '../adapters/agent-mail.js';
-import { readConfig } from '../adapters/config-file.js';
-import { findProject } from '../adapters/project.js';
+import type { Workspace } from '../workspace.js';
 import { probe } from '../adapters/system.js';
 import { XplanError } from '../core/errors.js';
 import { parseVersion, versionAtLeast } from '../core/version.js';
@@ -25,8 +24,6 @@ export interface DoctorResult {
 }
 
 export interface DoctorOptions {
-  cwd: string;
-  env?: NodeJS.ProcessEnv;
   nodeVersion?: string;
 }
 
@@ -34,8 +31,8 @@ const MIN_NODE = [20, 0, 0];
 // `git merge-tree --write-tree` (merging several dependency branches without a checkout) arrived in 2.38.
 const MIN_GIT = [2, 38, 0];
 
-export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
-  const run = (command: string, args: string[]) => probe(command, args, { cwd: options.cwd, env: options.env });
+export async function doctor(options: DoctorOptions, ws: Workspace): Promise<DoctorResult> {
+  const run = (command: string, args: string[]) => probe(command, args, { cwd: ws.cwd, env: ws.env });
   const [git, claude, bd] = await Promise.all([run('git', ['--version']), run('claude', ['--version']), probeBeads(run)]);
 
   const nodeVersion = options.nodeVersion ?? process.versions.node;
@@ -50,7 +47,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
     bd.found
       ? { name: bd.name, neededFor: 'export beads (optional)', required: false, status: 'ok', version: bd.version }
       : missing('bd', 'export beads (optional)', false, 'brew install beads, or npm install -g @beads/bd; without it xplan writes JSONL for `bd import`.'),
-    ...(await configChecks(options.cwd)),
+    ...(await configChecks(ws)),
   ];
   return { checks, ok: checks.every((c) => !c.required || c.status === 'ok') };
 }
@@ -84,12 +81,12 @@ async function probeBeads(run: (command: string, args: string[]) => ReturnType<t
   return { found: false, name: 'bd' };
 }
 
-async function configChecks(cwd: string): Promise<DoctorCheck[]> {
-  const project = findProject(cwd);
+async function configChecks(ws: Workspace): Promise<DoctorCheck[]> {
+  const { project } = ws;
   const base = { name: 'config', neededFor: 'every command in this repository', required: true };
   let config;
   try {
-    config = await readConfig(project.xplanDir, cwd);
+    config = await ws.config();
   } catch (error) {
     if (!(error instanceof XplanError)) throw error;
     return [{ ...base, status: 'invalid', detail: error.message.replace(/\s*\n\s*/g, ' '), fix: error.hint }];

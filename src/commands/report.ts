@@ -7,14 +7,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { buildReportModel, type ReportModel } from '../core/run-report.js';
-import { findProject } from '../adapters/project.js';
 import { loadReportInput } from '../adapters/run-history.js';
 import { RunFiles } from '../adapters/run-files.js';
+import type { Workspace } from '../workspace.js';
 
 export type ReportFormat = 'html' | 'md';
 
 export interface ReportOptions {
-  cwd: string;
   run?: string;
   /** A file path, or `-` for the result to carry the text instead. */
   out?: string;
@@ -34,19 +33,19 @@ export interface ReportResult {
   report: ReportModel;
 }
 
-export async function report(options: ReportOptions): Promise<ReportResult> {
-  const project = findProject(options.cwd);
+export async function report(options: ReportOptions, ws: Workspace): Promise<ReportResult> {
+  const { project } = ws;
   if (!project.inGitRepo) throw new InputError('NOT_A_REPOSITORY', 'Not inside a git repository', 'Run xplan report inside the repository of the run.');
   const input = await loadReportInput(project.xplanDir, options.run, (options.now ?? (() => new Date()))());
   const model = buildReportModel(input);
   const text = options.render(model, options.format);
   if (options.out === '-') return { schemaVersion: 1, format: options.format, path: null, bytes: Buffer.byteLength(text), text, report: model };
 
-  const file = options.out !== undefined ? resolve(options.cwd, options.out) : join(new RunFiles(project.xplanDir).runDir(model.run.id), `report.${options.format}`);
+  const file = options.out !== undefined ? resolve(ws.cwd, options.out) : join(new RunFiles(project.xplanDir).runDir(model.run.id), `report.${options.format}`);
   if (existsSync(file) && statSync(file).isDirectory()) {
     throw new InputError('OUT_IS_A_DIRECTORY', `${options.out} is a directory`, `Name a file, e.g. --out ${join(options.out ?? '.', `run-${model.run.id}.${options.format}`)}.`);
   }
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, text);
-  return { schemaVersion: 1, format: options.format, path: relative(options.cwd, file) || file, bytes: Buffer.byteLength(text), text: null, report: model };
+  return { schemaVersion: 1, format: options.format, path: relative(ws.cwd, file) || file, bytes: Buffer.byteLength(text), text: null, report: model };
 }

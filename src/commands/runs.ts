@@ -1,16 +1,16 @@
 /** `xplan runs`: every run this repository knows of, newest first, and where its details are kept. */
 import { InputError } from '../core/errors.js';
 import type { RunList } from '../core/run-history.js';
-import { findProject } from '../adapters/project.js';
 import { listKnownRuns } from '../adapters/run-history.js';
+import type { Workspace } from '../workspace.js';
 
 export interface RunsResult extends RunList {
   /** Saved run summaries that could not be read, by path. */
   unreadable: string[];
 }
 
-export async function runs(options: { cwd: string }): Promise<RunsResult> {
-  const project = findProject(options.cwd);
+export async function runs(ws: Workspace): Promise<RunsResult> {
+  const { project } = ws;
   if (!project.inGitRepo) throw new InputError('NOT_A_REPOSITORY', 'Not inside a git repository', 'Run xplan runs inside the repository of the runs.');
   return listKnownRuns(project.xplanDir);
 }

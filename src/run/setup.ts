@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { renderAgentPrompt } from '../core/agent-prompt.js';
 import type { Config } from '../core/config.js';
-import { InputError, UsageError, XplanError } from '../core/errors.js';
+import { CancelledError, InputError, UsageError, XplanError } from '../core/errors.js';
 import { branchName, isApproved, planHash, type Plan, type Task } from '../core/plan.js';
 import { resumeRun as resumeChange } from '../core/run-control.js';
 import { isActiveRun, newRun, runIdFor, type Integration, type RunEvent } from '../core/run.js';
@@ -51,6 +51,10 @@ export interface EngineOptions {
 export interface StartOptions extends EngineOptions {
   concurrency?: number;
   only?: string[];
+  /** Start again over a completed run without asking. */
+  yes?: boolean;
+  /** Asks the user; undefined when nobody can answer (no terminal). */
+  confirm?: (message: string) => Promise<boolean>;
 }
 
 const PROMPT_TEMPLATE = new URL('../../templates/agent-prompt.md', import.meta.url);
@@ -143,6 +147,11 @@ export async function startRun(options: StartOptions, ws: Workspace): Promise<Ru
     });
   }
   refuseSecrets(setup);
+  if (state.run?.status === 'completed' && !options.yes) {
+    const question = `Run ${state.run.id} already completed this plan${state.run.landed ? ` and landed on ${state.run.landed.into}` : ''}. Run it again from the start?`;
+    if (!options.confirm) throw new XplanError('CONFIRMATION_REQUIRED', `Not started: run ${state.run.id} already completed this plan`, { exitCode: 1, hint: 'See it with `xplan status`; run it again with `xplan run --yes`.' });
+    if (!(await options.confirm(question))) throw new CancelledError('Not started.');
+  }
   const baseCommit = await ports.vcs.headCommit(ws.root);
   if (!baseCommit) throw new InputError('NO_COMMITS', 'The repository has no commit yet, so there is nothing to branch from', 'Commit something first (git commit --allow-empty -m init).');
   if (!options.ports?.agents) requireClaude(config, ws);
