@@ -3,18 +3,14 @@ import { analyzeDag } from '../core/dag.js';
 import { CancelledError, XplanError } from '../core/errors.js';
 import { planHash, type Plan } from '../core/plan.js';
 import type { ApprovalHook, Workspace } from '../workspace.js';
+import type { ApproveResult } from '../core/results.js';
+export type { ApproveResult };
 
 export interface ApproveOptions {
   yes: boolean;
   confirm?: (message: string) => Promise<boolean>;
   now?: () => Date;
   hooks?: ApprovalHook[];
-}
-
-export interface ApproveResult {
-  plan: Plan;
-  alreadyApproved: boolean;
-  notes: string[];
 }
 
 export async function approve(options: ApproveOptions, ws: Workspace): Promise<ApproveResult> {

@@ -13,8 +13,8 @@ import type { PlanWarning, Task } from '../core/plan.js';
 import type { PlanValidation } from '../core/plan-schema.js';
 import type { TaskmasterLayout } from '../core/taskmaster.js';
 import { displayPath } from '../adapters/spec-file.js';
-
-export type PlanFileFormat = 'xplan' | 'taskmaster';
+import type { PlanFileFormat, CheckIssue, CheckSource, CheckStats, CheckResult } from '../core/results.js';
+export type { PlanFileFormat, CheckIssue, CheckSource, CheckStats, CheckResult };
 
 export interface CheckOptions {
   cwd: string;
@@ -26,49 +26,6 @@ export interface CheckOptions {
   tag?: string;
   /** task-master subtasks as tasks of their own instead of folded into their parent. */
   subtasks?: boolean;
-}
-
-export interface CheckIssue {
-  code: DagIssueCode | 'INVALID_FIELD';
-  message: string;
-  tasks: string[];
-}
-
-export interface CheckSource {
-  kind: 'state' | 'file';
-  /** The file as the user named it (relative to cwd when below it). */
-  path?: string;
-  format: PlanFileFormat;
-  /** The format was detected, not given with --from. */
-  detected: boolean;
-  /** task-master only: the layout of the file and the tag read. */
-  layout?: TaskmasterLayout;
-  tag?: string;
-  subtasks?: 'folded' | 'expanded';
-}
-
-export interface CheckStats {
-  tasks: number;
-  edges: number;
-  roots: number;
-  leaves: number;
-  waves: number;
-  maxWaveWidth: number;
-  criticalPath: string[];
-  criticalPathHours: number;
-  totalHours: number;
-  /** Tasks on or behind a cycle: no wave, not in the other figures. */
-  excluded: number;
-}
-
-export interface CheckResult {
-  schemaVersion: 1;
-  source: CheckSource;
-  stats: CheckStats;
-  /** Invalid fields first (`path: message`), then graph errors (cycles, dangling, self and repeated references). */
-  errors: CheckIssue[];
-  warnings: PlanWarning[];
-  ok: boolean;
 }
 
 /** Larger files are refused before reading: a plan of 20,000 tasks is about 8 MB. */

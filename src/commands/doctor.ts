@@ -4,24 +4,8 @@ import type { Workspace } from '../workspace.js';
 import { probe } from '../adapters/system.js';
 import { XplanError } from '../core/errors.js';
 import { parseVersion, versionAtLeast } from '../core/version.js';
-
-export type CheckStatus = 'ok' | 'missing' | 'outdated' | 'invalid';
-
-export interface DoctorCheck {
-  name: string;
-  /** Which xplan step needs it. */
-  neededFor: string;
-  required: boolean;
-  status: CheckStatus;
-  version?: string;
-  detail?: string;
-  fix?: string;
-}
-
-export interface DoctorResult {
-  checks: DoctorCheck[];
-  ok: boolean;
-}
+import type { CheckStatus, DoctorCheck, DoctorResult } from '../core/results.js';
+export type { CheckStatus, DoctorCheck, DoctorResult };
 
 export interface DoctorOptions {
   nodeVersion?: string;

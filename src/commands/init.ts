@@ -6,18 +6,13 @@ import { XplanError } from '../core/errors.js';
 import { CONFIG_FILE } from '../adapters/config-file.js';
 import { ensureXplanDir } from '../adapters/xplan-dir.js';
 import type { Workspace } from '../workspace.js';
+import type { InitResult } from '../core/results.js';
+export type { InitResult };
 
 export interface InitOptions {
   force: boolean;
   /** Print the starter config instead of writing it. */
   print: boolean;
-}
-
-export interface InitResult {
-  configPath?: string;
-  printed?: string;
-  overwritten: boolean;
-  inGitRepo: boolean;
 }
 
 export async function configTemplate(): Promise<string> {

@@ -1,5 +1,5 @@
 /** Human output of `xplan check`: what was checked, the DAG statistics, every error, the verdict. */
-import type { CheckResult, CheckSource } from '../commands/check.js';
+import type { CheckResult, CheckSource } from '../core/results.js';
 import { formatHours } from '../core/text.js';
 import type { Theme } from './theme.js';
 

@@ -1,6 +1,5 @@
 /** Human output of `xplan doctor` and `xplan init`. */
-import type { DoctorResult } from '../commands/doctor.js';
-import type { InitResult } from '../commands/init.js';
+import type { DoctorResult, InitResult } from '../core/results.js';
 import { renderTable } from './table.js';
 import type { Theme } from './theme.js';
 

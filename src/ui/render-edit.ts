@@ -1,5 +1,5 @@
 /** Human output of plan edits (`xplan task …`) and of `xplan approve`. */
-import type { ApproveResult } from '../commands/approve.js';
+import type { ApproveResult } from '../core/results.js';
 import type { EditPlanResult } from '../core/plan-edit.js';
 import type { Plan } from '../core/plan.js';
 import { formatCriticalPath, warningText } from './render-plan.js';
