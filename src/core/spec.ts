@@ -239,382 +239,498 @@ function isMarkdownName(file: string): boolean {
   return /\.(md|markdown|mdx)$/i.test(file);
 }
 
+/** One line of the spec, classified once; the handlers below decide what it means in its section. */
+type SpecLine =
+  | { kind: 'fence' }
+  | { kind: 'blank' }
+  | { kind: 'markup'; taskmaster: boolean }
+  | { kind: 'heading'; level: number; text: string }
+  | { kind: 'text'; trimmed: string; item?: ListItem; row?: TableRow };
+
+interface ListItem {
+  indent: number;
+  checkbox: boolean;
+  text: string;
+}
+
+interface TableRow {
+  /** The text the row stands for as an item. */
+  text: string;
+  /** A separator (`|---|---|`) or header row (the one followed by a separator): not an item. */
+  separator: boolean;
+  header: boolean;
+}
+
+/** Classifies one line by its shape alone; `next` is the following line (a table header is known by it). */
+function classifyLine(raw: string, next: string | undefined): SpecLine {
+  if (FENCE.test(raw)) return { kind: 'fence' };
+  const trimmed = raw.trim();
+  if (trimmed === '' || HORIZONTAL_RULE.test(trimmed)) return { kind: 'blank' };
+  if (TASKMASTER_TAG.test(trimmed)) return { kind: 'markup', taskmaster: true };
+  if (MARKUP_TAG.test(trimmed)) return { kind: 'markup', taskmaster: false };
+  const heading = HEADING.exec(raw);
+  if (heading) return { kind: 'heading', level: heading[1]!.length, text: plain(heading[2]!) };
+  const line: SpecLine = { kind: 'text', trimmed };
+  const item = LIST_ITEM.exec(raw);
+  if (item) {
+    line.item = { indent: item[1]!.replace(/\t/g, '    ').length, checkbox: item[2] !== undefined, text: item[3]! };
+    return line;
+  }
+  const row = TABLE_ROW.exec(raw);
+  if (row) {
+    line.row = {
+      text: row[1]!.split('|')[0]!.trim(),
+      separator: TABLE_SEPARATOR.test(raw),
+      header: TABLE_SEPARATOR.test(next ?? ''),
+    };
+  }
+  return line;
+}
+
+interface HeadingFrame {
+  level: number;
+  text: string;
+  type: SectionType;
+  isRequirement: boolean;
+}
+
+/** Everything the single pass over the lines carries from one line to the next. */
+interface ParseState {
+  spec: ParsedSpec;
+  /** Headings enclosing the current line; a heading's section type is its own or inherited from an ancestor. */
+  stack: HeadingFrame[];
+  sectionType: SectionType;
+  inFence: boolean;
+  listBaseIndent: number;
+  /** Ids named by the heading or bold label a group of criteria sits under. */
+  groupRefs: string[];
+  /** A paragraph line right after a list item continues that item. */
+  inListItem: boolean;
+  /** After an inline "Acceptance criteria:" label, until the next heading. */
+  acceptanceBlock: boolean;
+  /** After a "Mitigation:" label in a risk section. */
+  mitigationBlock: boolean;
+  /** A risk sub-heading, counted unless its body states the risk. */
+  pendingRiskHeading?: SpecItem;
+  listedComponents: Component[];
+  /** The requirement whose details are being read. */
+  current?: Requirement;
+  /** The current requirement was opened by a heading (its list items are details). */
+  currentByHeading: boolean;
+  currentHeadingLevel: number;
+  definedIds: Set<string>;
+  requirementIndex: Map<Requirement, number>;
+  questionLines: Set<number>;
+  componentsSeen: Set<string>;
+  integrationsSeen: Set<string>;
+  filesSeen: Set<string>;
+  kindScore: Record<SpecKind, number>;
+  sawSpecKitMarker: boolean;
+  sawTaskmasterTag: boolean;
+  firstTextLine: string;
+}
+
+function newParseState(file: string, lineCount: number): ParseState {
+  return {
+    spec: {
+      file,
+      title: '',
+      kind: 'prd',
+      format: isMarkdownName(file) ? 'markdown' : 'text',
+      lineCount,
+      wordCount: 0,
+      headings: [],
+      requirements: [],
+      acceptance: [],
+      risks: [],
+      assumptions: [],
+      outOfScope: [],
+      openQuestions: [],
+      components: [],
+      integrations: [],
+      files: [],
+    },
+    stack: [],
+    sectionType: 'other',
+    inFence: false,
+    listBaseIndent: -1,
+    groupRefs: [],
+    inListItem: false,
+    acceptanceBlock: false,
+    mitigationBlock: false,
+    listedComponents: [],
+    currentByHeading: false,
+    currentHeadingLevel: 0,
+    definedIds: new Set(),
+    requirementIndex: new Map(),
+    questionLines: new Set(),
+    componentsSeen: new Set(),
+    integrationsSeen: new Set(),
+    filesSeen: new Set(),
+    kindScore: { prd: 0, 'technical-spec': 0, 'debug-investigation': 0 },
+    sawSpecKitMarker: false,
+    sawTaskmasterTag: false,
+    firstTextLine: '',
+  };
+}
+
 /** Parses one spec. `file` is only used to label sources. */
 export function parseSpec(text: string, file: string): ParsedSpec {
   const lines = text.split(/\r?\n/);
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-
-  const spec: ParsedSpec = {
-    file,
-    title: '',
-    kind: 'prd',
-    format: isMarkdownName(file) ? 'markdown' : 'text',
-    lineCount: lines.length,
-    wordCount: 0,
-    headings: [],
-    requirements: [],
-    acceptance: [],
-    risks: [],
-    assumptions: [],
-    outOfScope: [],
-    openQuestions: [],
-    components: [],
-    integrations: [],
-    files: [],
-  };
-
-  const ref = (line: number, text: string): SourceRef => ({ file, line, text: plain(text) });
-
-  // Heading stack: the section type of a heading is its own, or inherited from the nearest classified ancestor.
-  const stack: Array<{ level: number; text: string; type: SectionType; isRequirement: boolean }> = [];
-  let sectionType: SectionType = 'other';
-  let inFence = false;
-  let listBaseIndent = -1;
-  let groupRefs: string[] = []; // ids named by the heading or bold label a group of criteria sits under
-  let inListItem = false; // a paragraph line right after a list item continues that item
-  let acceptanceBlock = false; // after an inline "Acceptance criteria:" label, until the next heading
-  let mitigationBlock = false; // after a "Mitigation:" label in a risk section
-  let pendingRiskHeading: SpecItem | undefined; // a risk sub-heading, counted unless its body states the risk
-  const listedComponents: Component[] = [];
-  let current: Requirement | undefined; // requirement whose details we are reading
-  let currentByHeading = false; // current requirement was opened by a heading (its list items are details)
-  let currentHeadingLevel = 0;
-  const definedIds = new Set<string>();
-  const requirementIndex = new Map<Requirement, number>();
-  const questionLines = new Set<number>();
-  const componentsSeen = new Set<string>();
-  const integrationsSeen = new Set<string>();
-  const filesSeen = new Set<string>();
-  const kindScore: Record<SpecKind, number> = { prd: 0, 'technical-spec': 0, 'debug-investigation': 0 };
-  let sawSpecKitMarker = false;
-  let sawTaskmasterTag = false;
-  let firstTextLine = '';
-
-  const sectionPath = (): string[] => stack.map((h) => plain(h.text));
-
-  const closeCurrent = (): void => {
-    current = undefined;
-    currentByHeading = false;
-  };
-
-  const addRequirement = (
-    kind: RequirementKind,
-    line: number,
-    text: string,
-    opts: { id?: string; byHeading?: boolean; headingLevel?: number; priority?: string } = {},
-  ): Requirement | undefined => {
-    if (opts.id) {
-      if (definedIds.has(opts.id)) return undefined;
-      definedIds.add(opts.id);
-    }
-    const req: Requirement = {
-      ...ref(line, text),
-      kind,
-      section: sectionPath(),
-      words: countWords(text),
-      endLine: line,
-      acceptance: [],
-    };
-    if (opts.id) req.id = opts.id;
-    if (opts.priority) req.priority = opts.priority.toUpperCase();
-    if (sectionType === 'roadmap') req.fromRoadmap = true;
-    requirementIndex.set(req, spec.requirements.length);
-    spec.requirements.push(req);
-    current = req;
-    currentByHeading = opts.byHeading ?? false;
-    currentHeadingLevel = opts.headingLevel ?? 0;
-    return req;
-  };
-
-  const addAcceptance = (line: number, text: string, id?: string): void => {
-    const criterion: AcceptanceCriterion = { ...ref(line, text), refs: [...new Set([...idsIn(text), ...groupRefs])] };
-    if (id) criterion.id = id;
-    const index = spec.acceptance.length;
-    if (current) {
-      criterion.owner = requirementIndex.get(current)!;
-      current.acceptance.push(index);
-      current.endLine = line;
-    }
-    spec.acceptance.push(criterion);
-  };
-
-  const addQuestion = (line: number, text: string): void => {
-    if (questionLines.has(line)) return;
-    questionLines.add(line);
-    spec.openQuestions.push(ref(line, text));
-  };
-
-  const addListedComponent = (line: number, text: string): void => {
-    const name = plain(text).split(/\s*[:(—–]\s*|\s+-\s+/)[0]!.replace(/[.*]+$/, '').trim();
-    if (!name || name.length > 60 || listedComponents.some((c) => c.name.toLowerCase() === name.toLowerCase())) return;
-    listedComponents.push({ name, category: 'service', evidence: ref(line, text) });
-  };
-
-  const scanVocabulary = (line: number, raw: string): void => {
-    COMPONENT_PATTERN.lastIndex = 0;
-    for (let m = COMPONENT_PATTERN.exec(raw); m; m = COMPONENT_PATTERN.exec(raw)) {
-      const word = m[1]!.toLowerCase();
-      // "CLI"/"SPA" are acronyms: a lowercase "spa" or "cli" in prose is not a component.
-      if ((word === 'cli' || word === 'spa') && m[1] !== m[1]!.toUpperCase()) continue;
-      const category = COMPONENT_WORDS[word]!;
-      if (componentsSeen.has(category)) continue;
-      componentsSeen.add(category);
-      spec.components.push({ name: COMPONENT_NAMES[category] ?? category, category, evidence: ref(line, raw) });
-    }
-    NAMED_SERVICE.lastIndex = 0;
-    for (let m = NAMED_SERVICE.exec(raw); m; m = NAMED_SERVICE.exec(raw)) {
-      const word = m[1]!.toLowerCase();
-      if (GENERIC_SERVICE_WORDS.has(word)) continue;
-      const key = `service:${word}`;
-      if (componentsSeen.has(key)) continue;
-      componentsSeen.add(key);
-      spec.components.push({ name: `${word} service`, category: 'service', evidence: ref(line, raw) });
-    }
-    INTEGRATION_PATTERN.lastIndex = 0;
-    for (let m = INTEGRATION_PATTERN.exec(raw); m; m = INTEGRATION_PATTERN.exec(raw)) {
-      const name = INTEGRATION_CANONICAL.get(m[1]!.toLowerCase()) ?? m[1]!;
-      if (integrationsSeen.has(name)) continue;
-      integrationsSeen.add(name);
-      spec.integrations.push({ name, evidence: ref(line, raw) });
-    }
-    ENDPOINT.lastIndex = 0;
-    for (let m = ENDPOINT.exec(raw); m; m = ENDPOINT.exec(raw)) {
-      const name = `${m[1]} ${m[2]!.replace(/[.,;:]+$/, '')}`;
-      if (integrationsSeen.has(name)) continue;
-      integrationsSeen.add(name);
-      spec.integrations.push({ name, evidence: ref(line, raw) });
-    }
-    FILE_PATH.lastIndex = 0;
-    for (let m = FILE_PATH.exec(raw); m; m = FILE_PATH.exec(raw)) {
-      const path = m[1]!;
-      if (filesSeen.has(path) || /^https?:/.test(path)) continue;
-      filesSeen.add(path);
-      spec.files.push({ file, line, text: path });
-    }
-  };
+  const state = newParseState(file, lines.length);
+  const { spec } = state;
 
   for (let i = 0; i < lines.length; i++) {
+    const line = classifyLine(lines[i]!, lines[i + 1]);
+    if (line.kind === 'fence') {
+      state.inFence = !state.inFence;
+      continue;
+    }
+    if (state.inFence) continue;
     const lineNo = i + 1;
-    const raw = lines[i]!;
-
-    if (FENCE.test(raw)) {
-      inFence = !inFence;
+    if (line.kind === 'blank') {
+      state.inListItem = false;
       continue;
     }
-    if (inFence) continue;
-
-    const trimmed = raw.trim();
-    if (trimmed === '' || HORIZONTAL_RULE.test(trimmed)) {
-      inListItem = false;
-      continue;
-    }
-    spec.wordCount += countWords(trimmed);
-
-    if (TASKMASTER_TAG.test(trimmed) || MARKUP_TAG.test(trimmed)) {
-      sawTaskmasterTag ||= TASKMASTER_TAG.test(trimmed);
-      continue;
-    }
-
-    const heading = HEADING.exec(raw);
-    if (heading) {
-      const level = heading[1]!.length;
-      const text = plain(heading[2]!);
-      spec.headings.push({ level, text, line: lineNo });
-      // "# Overview" is a section name, not a title: the first sentence under it names the work better.
-      if (spec.headings.length === 1 && level === 1 && !GENERIC_TITLE.test(text)) spec.title = text.replace(/^(feature specification|prd|spec)\s*:\s*/i, '') || text;
-      if (/^feature specification\b/i.test(text)) sawSpecKitMarker = true;
-      for (const kind of Object.keys(KIND_HEADINGS) as SpecKind[]) if (KIND_HEADINGS[kind].test(text)) kindScore[kind]++;
-
-      while (stack.length > 0 && stack[stack.length - 1]!.level >= level) stack.pop();
-      const parentType = stack.length > 0 ? stack[stack.length - 1]!.type : 'other';
-      // The document's title heading names the whole spec ("… Requirements Document"), not a section.
-      const isTitle = spec.headings.length === 1 && level === 1;
-      const ownType = isTitle ? 'other' : ENCLOSING_SECTIONS.has(parentType) ? parentType : classifySection(text);
-      const headingIsRequirementLike = WORK_SECTIONS.has(parentType);
-      acceptanceBlock = false;
-      mitigationBlock = false;
-      listBaseIndent = -1;
-      groupRefs = idsIn(text);
-      if (pendingRiskHeading) spec.risks.push(pendingRiskHeading);
-      pendingRiskHeading = undefined;
-
-      // A heading closes the requirement it does not sit inside.
-      if (current && (!currentByHeading || level <= currentHeadingLevel)) closeCurrent();
-
-      const idCandidate = REQ_ID_AT_START.exec(text);
-      const idMatch = idCandidate && !NOT_REQUIREMENT_IDS.test(idCandidate[1]!) ? idCandidate : null;
-      const storyMatch = SPECKIT_STORY.exec(text);
-      let type: SectionType = ownType === 'other' ? parentType : ownType;
-      let isRequirement = false;
-      if (idMatch && !/^(SC|AC)-/.test(idMatch[1]!) && ownType !== 'questions' && ownType !== 'out-of-scope') {
-        // "### US-1: Basic Loop", "### FR-3 Export" define requirements wherever they appear.
-        const id = idMatch[1]!;
-        addRequirement(id.startsWith('US') ? 'story' : id.startsWith('NFR') ? 'non-functional' : 'functional', lineNo, text, {
-          id,
-          byHeading: true,
-          headingLevel: level,
-        });
-        isRequirement = true;
-        type = parentType === 'other' ? 'requirements' : parentType;
-      } else if (storyMatch) {
-        sawSpecKitMarker ||= storyMatch[2] !== undefined;
-        addRequirement('story', lineNo, text, { byHeading: true, headingLevel: level, priority: storyMatch[2] });
-        isRequirement = true;
-        type = 'stories';
-      } else if (headingIsRequirementLike && ownType === 'other') {
-        // A sub-heading under "Core Features" is a feature; its bullets are its details.
-        const parentIsRequirement = stack.length > 0 && stack[stack.length - 1]!.isRequirement;
-        if (!parentIsRequirement) {
-          addRequirement(parentType === 'nfr' ? 'non-functional' : parentType === 'stories' ? 'story' : 'feature', lineNo, text, {
-            byHeading: true,
-            headingLevel: level,
-          });
-          isRequirement = true;
-        }
-        type = parentType;
-      } else if (parentType === 'risks' && ownType === 'risks' && !/\brisks?\b/i.test(text)) {
-        pendingRiskHeading = ref(lineNo, text);
-      } else if (parentType === 'components') {
-        // "### Module: Parser" under "## Module Definitions": the heading is the component, its bullets details.
-        addListedComponent(lineNo, text.replace(/^(module|component|service)\s*:\s*/i, ''));
-        type = 'other';
-      }
-      stack.push({ level, text, type, isRequirement });
-      sectionType = type;
-      // What is out of scope is not built; the title names the whole system, not one of its parts.
-      if (type !== 'out-of-scope' && !isTitle) scanVocabulary(lineNo, raw);
-      continue;
-    }
-
-    if (sectionType !== 'out-of-scope') scanVocabulary(lineNo, raw);
-    if (!firstTextLine) firstTextLine = firstSentence(plain(trimmed));
-
-    // Markers of unresolved questions count wherever they are.
-    if (UNKNOWN_MARKER.test(raw) && sectionType !== 'out-of-scope' && sectionType !== 'questions') addQuestion(lineNo, trimmed);
-
-    if (BOLD_LABEL.test(trimmed)) groupRefs = idsIn(trimmed);
-    if (INLINE_ACCEPTANCE_LABEL.test(trimmed)) {
-      acceptanceBlock = true;
-      listBaseIndent = -1;
-      continue;
-    }
-    const item0 = LIST_ITEM.exec(raw);
-    const inlineRisk = INLINE_RISK.exec(trimmed);
-    if (inlineRisk) {
-      spec.risks.push(ref(lineNo, inlineRisk[1]!));
-      pendingRiskHeading = undefined;
-      mitigationBlock = false;
-      continue;
-    }
-    // A nested "- Mitigation: …" belongs to its risk; only a label of its own starts a block of mitigations.
-    if (sectionType === 'risks' && MITIGATION_LABEL.test(trimmed) && !(item0 && item0[1]!.length > Math.max(listBaseIndent, 0))) {
-      mitigationBlock = true;
-      continue;
-    }
-
-    const item = LIST_ITEM.exec(raw);
-    const continuesItem: boolean = !item && inListItem;
-    inListItem = item !== null || continuesItem;
-    const row = item ? undefined : TABLE_ROW.exec(raw);
-    if (row && TABLE_SEPARATOR.test(raw)) continue;
-    // Table rows act as items; the header row (followed by a separator) does not.
-    const isTableHeader = row !== undefined && row !== null && TABLE_SEPARATOR.test(lines[i + 1] ?? '');
-    const itemText = item ? item[3]! : row && !isTableHeader ? row[1]!.split('|')[0]!.trim() : undefined;
-    const indent = item ? item[1]!.replace(/\t/g, '    ').length : 0;
-    const checkbox = item ? item[2] !== undefined : false;
-    if (item && listBaseIndent < 0) listBaseIndent = indent;
-    const topLevel = itemText !== undefined && (!item || indent <= listBaseIndent);
-
-    const startId = itemText !== undefined ? REQ_ID_AT_START.exec(itemText.trim()) : REQ_ID_AT_START.exec(trimmed);
-    const id = startId && !NOT_REQUIREMENT_IDS.test(startId[1]!) ? startId[1] : undefined;
-    const gwt = GIVEN_WHEN_THEN.test(trimmed);
-
-    switch (sectionType) {
-      case 'questions':
-        if (itemText !== undefined ? topLevel : !continuesItem) addQuestion(lineNo, itemText ?? trimmed);
-        continue;
-      case 'out-of-scope':
-        if (itemText !== undefined && topLevel) spec.outOfScope.push(ref(lineNo, itemText));
-        continue;
-      case 'assumptions':
-        if (itemText !== undefined && topLevel) spec.assumptions.push(ref(lineNo, itemText));
-        continue;
-      case 'risks':
-        if (itemText !== undefined && topLevel && !mitigationBlock && !pendingRiskHeading) spec.risks.push(ref(lineNo, itemText));
-        continue;
-      case 'components':
-        if (itemText !== undefined && topLevel) addListedComponent(lineNo, itemText);
-        continue;
-      default:
-        break;
-    }
-
-    // A line starting with an id already defined mentions it (a milestone, a repeat); it is not new work.
-    if (id && definedIds.has(id) && !(sectionType === 'acceptance' || acceptanceBlock || checkbox || gwt)) continue;
-    // Ids written at the start of a line define items wherever they are.
-    if (id && !definedIds.has(id)) {
-      if (/^(SC|AC)-/.test(id)) {
-        definedIds.add(id);
-        const owner = current;
-        current = undefined; // success criteria are spec-wide unless they name requirements
-        addAcceptance(lineNo, itemText ?? trimmed, id);
-        current = owner;
-      } else {
-        addRequirement(
-          id.startsWith('US') ? 'story' : id.startsWith('NFR') || sectionType === 'nfr' ? 'non-functional' : 'functional',
-          lineNo,
-          itemText ?? trimmed,
-          { id },
-        );
-      }
-      continue;
-    }
-
-    if (sectionType === 'acceptance' || acceptanceBlock || checkbox || gwt) {
-      if (itemText !== undefined || gwt) {
-        const owner = current;
-        // In a spec-wide acceptance section, criteria belong to the requirements they name, not the last one read.
-        if (sectionType === 'acceptance' && !acceptanceBlock && !(current && currentByHeading)) current = undefined;
-        addAcceptance(lineNo, itemText ?? trimmed);
-        current = owner;
-        continue;
-      }
-    }
-
-    if (STORY.test(trimmed) && !(current && currentByHeading && current.kind === 'story')) {
-      if (current && currentByHeading) {
-        current.words += countWords(trimmed);
-        current.endLine = lineNo;
-      } else {
-        addRequirement('story', lineNo, itemText ?? trimmed);
-      }
-      continue;
-    }
-
-    if (WORK_SECTIONS.has(sectionType) && itemText !== undefined && topLevel && !(current && currentByHeading)) {
-      addRequirement(sectionType === 'nfr' ? 'non-functional' : sectionType === 'stories' ? 'story' : 'functional', lineNo, itemText);
-      continue;
-    }
-
-    if (current) {
-      current.words += countWords(trimmed);
-      current.endLine = lineNo;
-    }
+    spec.wordCount += countWords(lines[i]!.trim());
+    if (line.kind === 'markup') state.sawTaskmasterTag ||= line.taskmaster;
+    else if (line.kind === 'heading') handleHeading(state, lineNo, lines[i]!, line);
+    else handleText(state, lineNo, lines[i]!, line);
   }
 
-  if (pendingRiskHeading) spec.risks.push(pendingRiskHeading);
+  if (state.pendingRiskHeading) spec.risks.push(state.pendingRiskHeading);
   spec.requirements = preferMoreDetailedScope(spec.requirements, spec.acceptance);
   // A spec that lists its components says more than the words it happens to use.
-  if (listedComponents.length > 0) {
-    spec.components = [...listedComponents, ...spec.components.filter((c) => c.category === 'service' && !listedComponents.some((l) => l.name.toLowerCase().includes(c.name.split(' ')[0]!)))];
+  const listed = state.listedComponents;
+  if (listed.length > 0) {
+    spec.components = [...listed, ...spec.components.filter((c) => c.category === 'service' && !listed.some((l) => l.name.toLowerCase().includes(c.name.split(' ')[0]!)))];
   }
 
   linkAcceptance(spec.requirements, spec.acceptance);
 
-  spec.format = sawSpecKitMarker ? 'spec-kit' : sawTaskmasterTag ? 'taskmaster' : spec.headings.length === 0 && !isMarkdownName(file) ? 'text' : spec.format;
-  spec.kind = detectKind(kindScore, spec, text);
-  if (!spec.title) spec.title = firstTextLine || file;
+  spec.format = state.sawSpecKitMarker ? 'spec-kit' : state.sawTaskmasterTag ? 'taskmaster' : spec.headings.length === 0 && !isMarkdownName(file) ? 'text' : spec.format;
+  spec.kind = detectKind(state.kindScore, spec, text);
+  if (!spec.title) spec.title = state.firstTextLine || file;
   return spec;
+}
+
+function ref(state: ParseState, line: number, text: string): SourceRef {
+  return { file: state.spec.file, line, text: plain(text) };
+}
+
+function closeCurrent(state: ParseState): void {
+  state.current = undefined;
+  state.currentByHeading = false;
+}
+
+function addRequirement(
+  state: ParseState,
+  kind: RequirementKind,
+  line: number,
+  text: string,
+  opts: { id?: string; byHeading?: boolean; headingLevel?: number; priority?: string } = {},
+): Requirement | undefined {
+  if (opts.id) {
+    if (state.definedIds.has(opts.id)) return undefined;
+    state.definedIds.add(opts.id);
+  }
+  const req: Requirement = {
+    ...ref(state, line, text),
+    kind,
+    section: state.stack.map((h) => plain(h.text)),
+    words: countWords(text),
+    endLine: line,
+    acceptance: [],
+  };
+  if (opts.id) req.id = opts.id;
+  if (opts.priority) req.priority = opts.priority.toUpperCase();
+  if (state.sectionType === 'roadmap') req.fromRoadmap = true;
+  state.requirementIndex.set(req, state.spec.requirements.length);
+  state.spec.requirements.push(req);
+  state.current = req;
+  state.currentByHeading = opts.byHeading ?? false;
+  state.currentHeadingLevel = opts.headingLevel ?? 0;
+  return req;
+}
+
+/** A criterion; it belongs to `owner` (by default the requirement being read), if any. */
+function addAcceptance(state: ParseState, line: number, text: string, opts: { id?: string; owner?: Requirement | null } = {}): void {
+  const criterion: AcceptanceCriterion = { ...ref(state, line, text), refs: [...new Set([...idsIn(text), ...state.groupRefs])] };
+  if (opts.id) criterion.id = opts.id;
+  const index = state.spec.acceptance.length;
+  const owner = opts.owner === undefined ? state.current : (opts.owner ?? undefined);
+  if (owner) {
+    criterion.owner = state.requirementIndex.get(owner)!;
+    owner.acceptance.push(index);
+    owner.endLine = line;
+  }
+  state.spec.acceptance.push(criterion);
+}
+
+function addQuestion(state: ParseState, line: number, text: string): void {
+  if (state.questionLines.has(line)) return;
+  state.questionLines.add(line);
+  state.spec.openQuestions.push(ref(state, line, text));
+}
+
+function addListedComponent(state: ParseState, line: number, text: string): void {
+  const name = plain(text).split(/\s*[:(—–]\s*|\s+-\s+/)[0]!.replace(/[.*]+$/, '').trim();
+  if (!name || name.length > 60 || state.listedComponents.some((c) => c.name.toLowerCase() === name.toLowerCase())) return;
+  state.listedComponents.push({ name, category: 'service', evidence: ref(state, line, text) });
+}
+
+/** Components, integrations, endpoints and file paths a line names. */
+function scanVocabulary(state: ParseState, line: number, raw: string): void {
+  const { spec } = state;
+  COMPONENT_PATTERN.lastIndex = 0;
+  for (let m = COMPONENT_PATTERN.exec(raw); m; m = COMPONENT_PATTERN.exec(raw)) {
+    const word = m[1]!.toLowerCase();
+    // "CLI"/"SPA" are acronyms: a lowercase "spa" or "cli" in prose is not a component.
+    if ((word === 'cli' || word === 'spa') && m[1] !== m[1]!.toUpperCase()) continue;
+    const category = COMPONENT_WORDS[word]!;
+    if (state.componentsSeen.has(category)) continue;
+    state.componentsSeen.add(category);
+    spec.components.push({ name: COMPONENT_NAMES[category] ?? category, category, evidence: ref(state, line, raw) });
+  }
+  NAMED_SERVICE.lastIndex = 0;
+  for (let m = NAMED_SERVICE.exec(raw); m; m = NAMED_SERVICE.exec(raw)) {
+    const word = m[1]!.toLowerCase();
+    if (GENERIC_SERVICE_WORDS.has(word)) continue;
+    const key = `service:${word}`;
+    if (state.componentsSeen.has(key)) continue;
+    state.componentsSeen.add(key);
+    spec.components.push({ name: `${word} service`, category: 'service', evidence: ref(state, line, raw) });
+  }
+  INTEGRATION_PATTERN.lastIndex = 0;
+  for (let m = INTEGRATION_PATTERN.exec(raw); m; m = INTEGRATION_PATTERN.exec(raw)) {
+    const name = INTEGRATION_CANONICAL.get(m[1]!.toLowerCase()) ?? m[1]!;
+    if (state.integrationsSeen.has(name)) continue;
+    state.integrationsSeen.add(name);
+    spec.integrations.push({ name, evidence: ref(state, line, raw) });
+  }
+  ENDPOINT.lastIndex = 0;
+  for (let m = ENDPOINT.exec(raw); m; m = ENDPOINT.exec(raw)) {
+    const name = `${m[1]} ${m[2]!.replace(/[.,;:]+$/, '')}`;
+    if (state.integrationsSeen.has(name)) continue;
+    state.integrationsSeen.add(name);
+    spec.integrations.push({ name, evidence: ref(state, line, raw) });
+  }
+  FILE_PATH.lastIndex = 0;
+  for (let m = FILE_PATH.exec(raw); m; m = FILE_PATH.exec(raw)) {
+    const path = m[1]!;
+    if (state.filesSeen.has(path) || /^https?:/.test(path)) continue;
+    state.filesSeen.add(path);
+    spec.files.push({ file: spec.file, line, text: path });
+  }
+}
+
+function handleHeading(state: ParseState, lineNo: number, raw: string, line: Extract<SpecLine, { kind: 'heading' }>): void {
+  const { spec, stack } = state;
+  const { level, text } = line;
+  spec.headings.push({ level, text, line: lineNo });
+  // "# Overview" is a section name, not a title: the first sentence under it names the work better.
+  if (spec.headings.length === 1 && level === 1 && !GENERIC_TITLE.test(text)) spec.title = text.replace(/^(feature specification|prd|spec)\s*:\s*/i, '') || text;
+  if (/^feature specification\b/i.test(text)) state.sawSpecKitMarker = true;
+  for (const kind of Object.keys(KIND_HEADINGS) as SpecKind[]) if (KIND_HEADINGS[kind].test(text)) state.kindScore[kind]++;
+
+  while (stack.length > 0 && stack[stack.length - 1]!.level >= level) stack.pop();
+  const parentType = stack.length > 0 ? stack[stack.length - 1]!.type : 'other';
+  // The document's title heading names the whole spec ("… Requirements Document"), not a section.
+  const isTitle = spec.headings.length === 1 && level === 1;
+  const ownType = isTitle ? 'other' : ENCLOSING_SECTIONS.has(parentType) ? parentType : classifySection(text);
+  const headingIsRequirementLike = WORK_SECTIONS.has(parentType);
+  state.acceptanceBlock = false;
+  state.mitigationBlock = false;
+  state.listBaseIndent = -1;
+  state.groupRefs = idsIn(text);
+  if (state.pendingRiskHeading) spec.risks.push(state.pendingRiskHeading);
+  state.pendingRiskHeading = undefined;
+
+  // A heading closes the requirement it does not sit inside.
+  if (state.current && (!state.currentByHeading || level <= state.currentHeadingLevel)) closeCurrent(state);
+
+  const idCandidate = REQ_ID_AT_START.exec(text);
+  const idMatch = idCandidate && !NOT_REQUIREMENT_IDS.test(idCandidate[1]!) ? idCandidate : null;
+  const storyMatch = SPECKIT_STORY.exec(text);
+  let type: SectionType = ownType === 'other' ? parentType : ownType;
+  let isRequirement = false;
+  if (idMatch && !/^(SC|AC)-/.test(idMatch[1]!) && ownType !== 'questions' && ownType !== 'out-of-scope') {
+    // "### US-1: Basic Loop", "### FR-3 Export" define requirements wherever they appear.
+    const id = idMatch[1]!;
+    addRequirement(state, id.startsWith('US') ? 'story' : id.startsWith('NFR') ? 'non-functional' : 'functional', lineNo, text, {
+      id,
+      byHeading: true,
+      headingLevel: level,
+    });
+    isRequirement = true;
+    type = parentType === 'other' ? 'requirements' : parentType;
+  } else if (storyMatch) {
+    state.sawSpecKitMarker ||= storyMatch[2] !== undefined;
+    addRequirement(state, 'story', lineNo, text, { byHeading: true, headingLevel: level, priority: storyMatch[2] });
+    isRequirement = true;
+    type = 'stories';
+  } else if (headingIsRequirementLike && ownType === 'other') {
+    // A sub-heading under "Core Features" is a feature; its bullets are its details.
+    const parentIsRequirement = stack.length > 0 && stack[stack.length - 1]!.isRequirement;
+    if (!parentIsRequirement) {
+      addRequirement(state, parentType === 'nfr' ? 'non-functional' : parentType === 'stories' ? 'story' : 'feature', lineNo, text, {
+        byHeading: true,
+        headingLevel: level,
+      });
+      isRequirement = true;
+    }
+    type = parentType;
+  } else if (parentType === 'risks' && ownType === 'risks' && !/\brisks?\b/i.test(text)) {
+    state.pendingRiskHeading = ref(state, lineNo, text);
+  } else if (parentType === 'components') {
+    // "### Module: Parser" under "## Module Definitions": the heading is the component, its bullets details.
+    addListedComponent(state, lineNo, text.replace(/^(module|component|service)\s*:\s*/i, ''));
+    type = 'other';
+  }
+  stack.push({ level, text, type, isRequirement });
+  state.sectionType = type;
+  // What is out of scope is not built; the title names the whole system, not one of its parts.
+  if (type !== 'out-of-scope' && !isTitle) scanVocabulary(state, lineNo, raw);
+}
+
+/** A text line as the handlers of one section see it. */
+interface TextLine {
+  lineNo: number;
+  raw: string;
+  trimmed: string;
+  item?: ListItem;
+  /** The item's text (list item, or table row), if the line is an item. */
+  itemText?: string;
+  /** A paragraph line continuing the list item above it. */
+  continuesItem: boolean;
+  /** Not nested below the first list item of the block. */
+  topLevel: boolean;
+}
+
+function handleText(state: ParseState, lineNo: number, raw: string, line: Extract<SpecLine, { kind: 'text' }>): void {
+  const { trimmed } = line;
+  if (state.sectionType !== 'out-of-scope') scanVocabulary(state, lineNo, raw);
+  if (!state.firstTextLine) state.firstTextLine = firstSentence(plain(trimmed));
+
+  // Markers of unresolved questions count wherever they are.
+  if (UNKNOWN_MARKER.test(raw) && state.sectionType !== 'out-of-scope' && state.sectionType !== 'questions') addQuestion(state, lineNo, trimmed);
+
+  if (BOLD_LABEL.test(trimmed)) state.groupRefs = idsIn(trimmed);
+  if (INLINE_ACCEPTANCE_LABEL.test(trimmed)) {
+    state.acceptanceBlock = true;
+    state.listBaseIndent = -1;
+    return;
+  }
+  const inlineRisk = INLINE_RISK.exec(trimmed);
+  if (inlineRisk) {
+    state.spec.risks.push(ref(state, lineNo, inlineRisk[1]!));
+    state.pendingRiskHeading = undefined;
+    state.mitigationBlock = false;
+    return;
+  }
+  const { item, row } = line;
+  // A nested "- Mitigation: …" belongs to its risk; only a label of its own starts a block of mitigations.
+  if (state.sectionType === 'risks' && MITIGATION_LABEL.test(trimmed) && !(item && item.indent > Math.max(state.listBaseIndent, 0))) {
+    state.mitigationBlock = true;
+    return;
+  }
+
+  const continuesItem = !item && state.inListItem;
+  state.inListItem = item !== undefined || continuesItem;
+  if (row?.separator) return;
+  // Table rows act as items; the header row does not.
+  const itemText = item ? item.text : row && !row.header ? row.text : undefined;
+  if (item && state.listBaseIndent < 0) state.listBaseIndent = item.indent;
+  const topLevel = itemText !== undefined && (!item || item.indent <= state.listBaseIndent);
+  SECTION_HANDLERS[state.sectionType](state, { lineNo, raw, trimmed, item, itemText, continuesItem, topLevel });
+}
+
+type SectionHandler = (state: ParseState, line: TextLine) => void;
+
+/** Sections that list things other than work: each top-level item is one entry. */
+const SECTION_HANDLERS: Record<SectionType, SectionHandler> = {
+  questions: (state, l) => {
+    if (l.itemText !== undefined ? l.topLevel : !l.continuesItem) addQuestion(state, l.lineNo, l.itemText ?? l.trimmed);
+  },
+  'out-of-scope': (state, l) => {
+    if (l.itemText !== undefined && l.topLevel) state.spec.outOfScope.push(ref(state, l.lineNo, l.itemText));
+  },
+  assumptions: (state, l) => {
+    if (l.itemText !== undefined && l.topLevel) state.spec.assumptions.push(ref(state, l.lineNo, l.itemText));
+  },
+  risks: (state, l) => {
+    if (l.itemText !== undefined && l.topLevel && !state.mitigationBlock && !state.pendingRiskHeading) state.spec.risks.push(ref(state, l.lineNo, l.itemText));
+  },
+  components: (state, l) => {
+    if (l.itemText !== undefined && l.topLevel) addListedComponent(state, l.lineNo, l.itemText);
+  },
+  requirements: handleWorkLine,
+  nfr: handleWorkLine,
+  stories: handleWorkLine,
+  acceptance: handleWorkLine,
+  roadmap: handleWorkLine,
+  context: handleWorkLine,
+  other: handleWorkLine,
+};
+
+/** Lines that may define requirements, stories and criteria, or add detail to the requirement being read. */
+function handleWorkLine(state: ParseState, l: TextLine): void {
+  const { sectionType } = state;
+  const { lineNo, trimmed, item, itemText } = l;
+  const startId = itemText !== undefined ? REQ_ID_AT_START.exec(itemText.trim()) : REQ_ID_AT_START.exec(trimmed);
+  const id = startId && !NOT_REQUIREMENT_IDS.test(startId[1]!) ? startId[1] : undefined;
+  const gwt = GIVEN_WHEN_THEN.test(trimmed);
+  const checkbox = item?.checkbox ?? false;
+  const isCriterion = sectionType === 'acceptance' || state.acceptanceBlock || checkbox || gwt;
+
+  // A line starting with an id already defined mentions it (a milestone, a repeat); it is not new work.
+  if (id && state.definedIds.has(id) && !isCriterion) return;
+  // Ids written at the start of a line define items wherever they are.
+  if (id && !state.definedIds.has(id)) {
+    if (/^(SC|AC)-/.test(id)) {
+      state.definedIds.add(id);
+      // Success criteria are spec-wide unless they name requirements.
+      addAcceptance(state, lineNo, itemText ?? trimmed, { id, owner: null });
+    } else {
+      addRequirement(
+        state,
+        id.startsWith('US') ? 'story' : id.startsWith('NFR') || sectionType === 'nfr' ? 'non-functional' : 'functional',
+        lineNo,
+        itemText ?? trimmed,
+        { id },
+      );
+    }
+    return;
+  }
+
+  if (isCriterion && (itemText !== undefined || gwt)) {
+    // In a spec-wide acceptance section, criteria belong to the requirements they name, not the last one read.
+    const specWide = sectionType === 'acceptance' && !state.acceptanceBlock && !(state.current && state.currentByHeading);
+    addAcceptance(state, lineNo, itemText ?? trimmed, specWide ? { owner: null } : {});
+    return;
+  }
+
+  const current = state.current;
+  if (STORY.test(trimmed) && !(current && state.currentByHeading && current.kind === 'story')) {
+    if (current && state.currentByHeading) {
+      current.words += countWords(trimmed);
+      current.endLine = lineNo;
+    } else {
+      addRequirement(state, 'story', lineNo, itemText ?? trimmed);
+    }
+    return;
+  }
+
+  if (WORK_SECTIONS.has(sectionType) && itemText !== undefined && l.topLevel && !(current && state.currentByHeading)) {
+    addRequirement(state, sectionType === 'nfr' ? 'non-functional' : sectionType === 'stories' ? 'story' : 'functional', lineNo, itemText);
+    return;
+  }
+
+  if (current) {
+    current.words += countWords(trimmed);
+    current.endLine = lineNo;
+  }
 }
 
 /**
