@@ -107,9 +107,9 @@ type SectionType =
 // Order matters: the first match wins ("Acceptance criteria for requirements" is acceptance).
 const SECTION_PATTERNS: Array<[SectionType, RegExp]> = [
   // Sections that explain rather than ask for work, wherever they sit.
-  ['context', /^(\d+[.)]\s*)?(success metrics|metrics|kpis?|technology stack|tech stack|dependencies( to add)?|file structure|glossary|references|appendix|background|overview|summary|problem statement|goals|personas?|target users|timeline|team|stakeholders)\b/],
+  ['context', /^(\d+[.)]\s*)?(success metrics|metrics|kpis?|technology stack|tech stack|dependencies( to add)?|file structure|glossary|references|appendix|background|overview|summary|problem statement|goals|personas?|target users|timeline|team|stakeholders|examples?( output| usage| session)?|sample (output|session|usage)|example (output|usage|session|response|request))\b/],
   ['questions', /\b(open questions?|unresolved|questions|unknowns|tbd|needs clarification)\b/],
-  ['out-of-scope', /\b(out of scope|out-of-scope|non-goals?|not in scope|future (enhancements?|work|considerations)|won't do|later phases?)\b/],
+  ['out-of-scope', /\b(out of scope|out-of-scope|non-goals?|not in scope|future (enhancements?|work|considerations|phases?|scope)|won't do|later phases?|post-mvp|nice to haves?|stretch goals?|deferred)\b/],
   ['acceptance', /\b(acceptance|success criteria|definition of done|done when|exit criteria|verification criteria|edge cases)\b/],
   ['risks', /\brisks?\b/],
   ['assumptions', /\bassumptions?\b/],
@@ -135,14 +135,25 @@ const FENCE = /^\s*(```|~~~)/;
 const LIST_ITEM = /^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(?:\[([ xX])\]\s+)?(.*)$/;
 const TABLE_ROW = /^\s*\|(.*)\|\s*$/;
 const TABLE_SEPARATOR = /^\s*\|?[\s:|-]+\|?\s*$/;
-const REQ_ID_AT_START = /^(?:\*\*|__)?\[?((?:FR|NFR|US|UC|REQ|SC|AC)-\d{1,4}|[A-Z]{2,4}-\d{1,4})\]?(?:\*\*|__)?\s*[:.)—–-]?/;
+const REQ_ID_AT_START = /^(?:\*\*|__)?\[?((?:FR|NFR|US|UC|REQ|SC|AC)-\d+|[A-Z]{2,4}-\d+)\]?(?:\*\*|__)?\s*[:.)—–-]?/;
 // Standards and algorithms look like ids: SHA-256, ISO-8601, UTF-8, RFC-7231.
 const NOT_REQUIREMENT_IDS = /^(SHA|ISO|UTF|RFC|MD|AES|RSA|TLS|SSL|HTTP|IPV|PEP|CVE|WCAG|ES|ECMA|UTC|GMT|P|PR|COVID|IEEE|ANSI|ASCII|X)-\d+$/;
-const REQ_ID_ANYWHERE = /\b(?:FR|NFR|US|UC|REQ|SC|AC)-\d{1,4}\b/g;
+const REQ_ID_ANYWHERE = /\b(?:FR|NFR|US|UC|REQ|SC|AC)-\d+\b/g;
 const STORY = /\bas an? [^,.;]{2,80}?,?\s+I (?:want|need|can|would like|should be able)\b/i;
+const STORY_LABEL = /^(?:\*\*|__)?user story(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*/i;
 const SPECKIT_STORY = /^user story\s+(\d+)\b.*?(?:\(priority:\s*(p\d)\))?$/i;
 const GIVEN_WHEN_THEN = /\bgiven\b.*\bwhen\b.*\bthen\b/i;
 const INLINE_ACCEPTANCE_LABEL = /^(?:\*\*|__)?(acceptance (criteria|scenarios|tests?)|success criteria|done when)(?:\*\*|__)?\s*:?\s*(?:\*\*|__)?\s*:?\s*$/i;
+// "- Acceptance: exporting an empty store writes []": one criterion on the line itself.
+const INLINE_ACCEPTANCE = /^(?:\*\*|__)?(?:acceptance(?: criteri(?:on|a))?|done when|AC)(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(\S.*)$/i;
+// "### Requirement 3" (Kiro), "### Feature 2: Export": a requirement named by its number, wherever it appears.
+const NUMBERED_REQUIREMENT_HEADING = /^(requirement|feature|capability)\s+#?\d+(?:\.\d+)*\b\s*[:.—–-]?\s*(.*)$/i;
+// "Example:", "**Example output:**", "For example:": what follows illustrates, it is not work.
+const EXAMPLE_LABEL = /^(?:\*\*|__|\*|_)?(?:for )?(?:examples?|e\.g\.|sample)(?: (?:output|usage|session|run|response|request|input))?(?:\*\*|__|\*|_)?\s*:?\s*(?:\*\*|__|\*|_)?\s*$/i;
+// "Author: …", "Status: Draft": document metadata, neither work nor vocabulary.
+const METADATA_LINE = /^(?:[-*+]\s+)?(?:\*\*|__)?(authors?|owners?|date|version|status|last updated|created|updated|reviewers?|approvers?|contributors?)(?:\*\*|__)?\s*:/i;
+// An item marked for later is not work now: "(out of scope)", "(post-MVP)", "[future]", "Phase 2:".
+const LATER_MARKER = /\((?:out of scope|out-of-scope|later|future|post[- ]mvp|not in (?:the )?mvp|v2|phase [2-9]|deferred|nice to have|optional)\b[^)]*\)|\[(?:later|future|post[- ]mvp|v2|deferred)\]|^(?:\*\*|__)?(?:later|future|post[- ]mvp|deferred|phase [2-9])(?:\*\*|__)?\s*:/i;
 const INLINE_RISK = /^(?:[-*+]\s+)?(?:\*\*|__)?risk(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+)$/i;
 const BOLD_LABEL = /^(\*\*|__)[^*_]+\1:?$/;
 const MITIGATION_LABEL = /^(?:[-*+]\s+)?(?:\*\*|__)?mitigations?\b/i;
@@ -169,6 +180,8 @@ const COMPONENT_WORDS: Record<string, ComponentCategory> = {
   worker: 'worker', workers: 'worker', cron: 'worker', 'background job': 'worker', 'background jobs': 'worker',
   scheduler: 'worker',
 };
+// Frameworks whose names are also verbs or adjectives: only capitalised ("React", "Express") are they components.
+const PROPER_NAME_COMPONENTS = new Set(['react', 'express', 'vue', 'angular', 'svelte', 'fastify']);
 const COMPONENT_NAMES: Partial<Record<ComponentCategory, string>> = {
   'web-ui': 'web UI', mobile: 'mobile app', api: 'API server', database: 'database', cache: 'cache',
   queue: 'message queue', cli: 'CLI', worker: 'background worker',
@@ -192,7 +205,17 @@ const INTEGRATION_WORDS = [
   'Anthropic', 'Claude Code', 'webhook', 'webhooks', 'Salesforce', 'HubSpot', 'Zapier', 'Shopify', 'Sentry',
   'Datadog', 'PagerDuty', 'email', 'e-mail', 'SMS', 'push notifications', 'Elastic Transcoder', 'MediaConvert', 'Mux', 'Cloudflare', 'Vercel', 'Heroku',
 ];
-const INTEGRATION_PATTERN = new RegExp(`\\b(${INTEGRATION_WORDS.map(escapeRegExp).join('|')})\\b`, 'gi');
+// Plain nouns match in any case; product names only as they are written ("a linear checklist" is not Linear), and
+// never inside a longer token ("openai-codex", "github.com/x").
+const GENERIC_INTEGRATION_WORDS = new Set(['webhook', 'webhooks', 'email', 'e-mail', 'SMS', 'push notifications']);
+const integrationPattern = (words: string[], flags: string) =>
+  new RegExp(`(?<![\\w@/.-])(${words.map(escapeRegExp).join('|')})(?![\\w@/-]|\\.\\w)`, flags);
+const BRAND_PATTERN = integrationPattern(INTEGRATION_WORDS.filter((w) => !GENERIC_INTEGRATION_WORDS.has(w)), 'g');
+const GENERIC_INTEGRATION_PATTERN = integrationPattern([...GENERIC_INTEGRATION_WORDS], 'gi');
+// Product names that are also English words: at the start of a sentence they are more likely the word.
+/** Nothing but list markers, emphasis or an earlier sentence before this point of a line. */
+const SENTENCE_START = /(?:^|[.!?:]\s)[\s\-*+#>_\d.)]*$/;
+const WORDLIKE_BRANDS = new Set(['Linear', 'Segment', 'Slack', 'Sentry', 'Mux', 'Discord', 'Amplitude']);
 const INTEGRATION_CANONICAL = new Map(INTEGRATION_WORDS.map((w) => [w.toLowerCase(), w.replace(/s$/, '')]));
 const ENDPOINT = /\b(GET|POST|PUT|PATCH|DELETE)\s+(\/[\w\-/:{}.]*)/g;
 const FILE_PATH = /`([\w.@-]+(?:\/[\w.@\-[\]]+)+\.[A-Za-z]{1,6}|[\w.-]+\.(?:ts|tsx|js|jsx|mjs|py|go|rs|java|rb|sql|css|scss|html|json|ya?ml|toml|sh))`/g;
@@ -254,8 +277,7 @@ interface ListItem {
 }
 
 interface TableRow {
-  /** The text the row stands for as an item. */
-  text: string;
+  cells: string[];
   /** A separator (`|---|---|`) or header row (the one followed by a separator): not an item. */
   separator: boolean;
   header: boolean;
@@ -279,7 +301,7 @@ function classifyLine(raw: string, next: string | undefined): SpecLine {
   const row = TABLE_ROW.exec(raw);
   if (row) {
     line.row = {
-      text: row[1]!.split('|')[0]!.trim(),
+      cells: row[1]!.split('|').map((cell) => plain(cell)),
       separator: TABLE_SEPARATOR.test(raw),
       header: TABLE_SEPARATOR.test(next ?? ''),
     };
@@ -310,6 +332,14 @@ interface ParseState {
   acceptanceBlock: boolean;
   /** After a "Mitigation:" label in a risk section. */
   mitigationBlock: boolean;
+  /** After an "Example:" label: the list that follows illustrates, it asks for nothing. */
+  exampleBlock: boolean;
+  /** Column names of the table being read (from its header row). */
+  tableColumns: string[];
+  /** A requirement whose heading is only its number ("Requirement 3"): its user story names it. */
+  unnamedRequirement?: Requirement;
+  /** Requirements opened by a plain heading: without anything under them they are not work. */
+  headingOnly: Set<Requirement>;
   /** A risk sub-heading, counted unless its body states the risk. */
   pendingRiskHeading?: SpecItem;
   listedComponents: Component[];
@@ -358,6 +388,9 @@ function newParseState(file: string, lineCount: number): ParseState {
     inListItem: false,
     acceptanceBlock: false,
     mitigationBlock: false,
+    exampleBlock: false,
+    tableColumns: [],
+    headingOnly: new Set(),
     listedComponents: [],
     currentByHeading: false,
     currentHeadingLevel: 0,
@@ -400,6 +433,9 @@ export function parseSpec(text: string, file: string): ParsedSpec {
   }
 
   if (state.pendingRiskHeading) spec.risks.push(state.pendingRiskHeading);
+  // A heading with nothing under it names a topic, not work.
+  const empty = (r: Requirement) => state.headingOnly.has(r) && r.endLine === r.line && r.acceptance.length === 0;
+  if (spec.requirements.some(empty)) spec.requirements = keepRequirements(spec.requirements, spec.acceptance, spec.requirements.filter((r) => !empty(r)));
   spec.requirements = preferMoreDetailedScope(spec.requirements, spec.acceptance);
   // A spec that lists its components says more than the words it happens to use.
   const listed = state.listedComponents;
@@ -486,8 +522,9 @@ function scanVocabulary(state: ParseState, line: number, raw: string): void {
   COMPONENT_PATTERN.lastIndex = 0;
   for (let m = COMPONENT_PATTERN.exec(raw); m; m = COMPONENT_PATTERN.exec(raw)) {
     const word = m[1]!.toLowerCase();
-    // "CLI"/"SPA" are acronyms: a lowercase "spa" or "cli" in prose is not a component.
+    // "CLI"/"SPA" are acronyms: a lowercase "spa" or "cli" in prose is not a component; nor is "react" or "express".
     if ((word === 'cli' || word === 'spa') && m[1] !== m[1]!.toUpperCase()) continue;
+    if (PROPER_NAME_COMPONENTS.has(word) && m[1]![0] !== m[1]![0]!.toUpperCase()) continue;
     const category = COMPONENT_WORDS[word]!;
     if (state.componentsSeen.has(category)) continue;
     state.componentsSeen.add(category);
@@ -502,12 +539,15 @@ function scanVocabulary(state: ParseState, line: number, raw: string): void {
     state.componentsSeen.add(key);
     spec.components.push({ name: `${word} service`, category: 'service', evidence: ref(state, line, raw) });
   }
-  INTEGRATION_PATTERN.lastIndex = 0;
-  for (let m = INTEGRATION_PATTERN.exec(raw); m; m = INTEGRATION_PATTERN.exec(raw)) {
-    const name = INTEGRATION_CANONICAL.get(m[1]!.toLowerCase()) ?? m[1]!;
-    if (state.integrationsSeen.has(name)) continue;
-    state.integrationsSeen.add(name);
-    spec.integrations.push({ name, evidence: ref(state, line, raw) });
+  for (const pattern of [BRAND_PATTERN, GENERIC_INTEGRATION_PATTERN]) {
+    pattern.lastIndex = 0;
+    for (let m = pattern.exec(raw); m; m = pattern.exec(raw)) {
+      if (WORDLIKE_BRANDS.has(m[1]!) && SENTENCE_START.test(raw.slice(0, m.index))) continue;
+      const name = INTEGRATION_CANONICAL.get(m[1]!.toLowerCase()) ?? m[1]!;
+      if (state.integrationsSeen.has(name)) continue;
+      state.integrationsSeen.add(name);
+      spec.integrations.push({ name, evidence: ref(state, line, raw) });
+    }
   }
   ENDPOINT.lastIndex = 0;
   for (let m = ENDPOINT.exec(raw); m; m = ENDPOINT.exec(raw)) {
@@ -542,6 +582,9 @@ function handleHeading(state: ParseState, lineNo: number, raw: string, line: Ext
   const headingIsRequirementLike = WORK_SECTIONS.has(parentType);
   state.acceptanceBlock = false;
   state.mitigationBlock = false;
+  state.exampleBlock = false;
+  state.tableColumns = [];
+  state.unnamedRequirement = undefined;
   state.listBaseIndent = -1;
   state.groupRefs = idsIn(text);
   if (state.pendingRiskHeading) spec.risks.push(state.pendingRiskHeading);
@@ -553,6 +596,7 @@ function handleHeading(state: ParseState, lineNo: number, raw: string, line: Ext
   const idCandidate = REQ_ID_AT_START.exec(text);
   const idMatch = idCandidate && !NOT_REQUIREMENT_IDS.test(idCandidate[1]!) ? idCandidate : null;
   const storyMatch = SPECKIT_STORY.exec(text);
+  const numbered = NUMBERED_REQUIREMENT_HEADING.exec(text);
   let type: SectionType = ownType === 'other' ? parentType : ownType;
   let isRequirement = false;
   if (idMatch && !/^(SC|AC)-/.test(idMatch[1]!) && ownType !== 'questions' && ownType !== 'out-of-scope') {
@@ -565,6 +609,12 @@ function handleHeading(state: ParseState, lineNo: number, raw: string, line: Ext
     });
     isRequirement = true;
     type = parentType === 'other' ? 'requirements' : parentType;
+  } else if (numbered && ownType !== 'questions' && ownType !== 'out-of-scope' && parentType !== 'out-of-scope') {
+    // Kiro's "### Requirement 3": its user story and "#### Acceptance Criteria" below it belong to it.
+    const req = addRequirement(state, 'functional', lineNo, text, { byHeading: true, headingLevel: level });
+    if (req && !numbered[2]) state.unnamedRequirement = req;
+    isRequirement = true;
+    type = parentType === 'other' ? 'requirements' : parentType;
   } else if (storyMatch) {
     state.sawSpecKitMarker ||= storyMatch[2] !== undefined;
     addRequirement(state, 'story', lineNo, text, { byHeading: true, headingLevel: level, priority: storyMatch[2] });
@@ -574,10 +624,11 @@ function handleHeading(state: ParseState, lineNo: number, raw: string, line: Ext
     // A sub-heading under "Core Features" is a feature; its bullets are its details.
     const parentIsRequirement = stack.length > 0 && stack[stack.length - 1]!.isRequirement;
     if (!parentIsRequirement) {
-      addRequirement(state, parentType === 'nfr' ? 'non-functional' : parentType === 'stories' ? 'story' : 'feature', lineNo, text, {
+      const req = addRequirement(state, parentType === 'nfr' ? 'non-functional' : parentType === 'stories' ? 'story' : 'feature', lineNo, text, {
         byHeading: true,
         headingLevel: level,
       });
+      if (req) state.headingOnly.add(req);
       isRequirement = true;
     }
     type = parentType;
@@ -606,10 +657,48 @@ interface TextLine {
   continuesItem: boolean;
   /** Not nested below the first list item of the block. */
   topLevel: boolean;
+  /** A priority column's value, for a table row. */
+  priority?: string;
+}
+
+// Columns that describe a row rather than say what it asks for.
+const BOOKKEEPING_COLUMN = /^(#|no\.?|status|owners?|assignee|effort|estimate|size|points|moscow|mitigations?|notes?|comments?)$/;
+const PRIORITY_COLUMN = /^(priority|prio)$/;
+const ID_ONLY = /^\[?(?:[A-Z]{2,4}-\d+)\]?$/;
+
+/** A table row as one item: its id cell, then its other cells, without the bookkeeping columns. */
+function rowText(cells: string[], columns: string[]): { text: string; priority?: string } {
+  const kept: string[] = [];
+  let priority: string | undefined;
+  cells.forEach((cell, i) => {
+    const column = columns[i] ?? '';
+    if (!cell || /^[-–—]$/.test(cell)) return;
+    if (PRIORITY_COLUMN.test(column)) priority = /^p\d$/i.test(cell) ? cell : undefined;
+    else if (!BOOKKEEPING_COLUMN.test(column)) kept.push(cell);
+  });
+  const text = kept.length > 1 && ID_ONLY.test(kept[0]!) ? `${kept[0]}: ${kept.slice(1).join(' — ')}` : kept.join(' — ');
+  return priority ? { text, priority } : { text };
 }
 
 function handleText(state: ParseState, lineNo: number, raw: string, line: Extract<SpecLine, { kind: 'text' }>): void {
-  const { trimmed } = line;
+  const { trimmed, item, row } = line;
+  if (METADATA_LINE.test(trimmed) && !state.current) return;
+  if (row?.header) {
+    state.tableColumns = row.cells.map((c) => c.toLowerCase());
+    return;
+  }
+  if (EXAMPLE_LABEL.test(trimmed)) {
+    state.exampleBlock = true;
+    return;
+  }
+  if (state.exampleBlock) {
+    // The example is the list (or table) right after its label; the next paragraph ends it.
+    if (item || row || state.inListItem) {
+      state.inListItem = item !== undefined || state.inListItem;
+      return;
+    }
+    state.exampleBlock = false;
+  }
   if (state.sectionType !== 'out-of-scope') scanVocabulary(state, lineNo, raw);
   if (!state.firstTextLine) state.firstTextLine = firstSentence(plain(trimmed));
 
@@ -629,7 +718,6 @@ function handleText(state: ParseState, lineNo: number, raw: string, line: Extrac
     state.mitigationBlock = false;
     return;
   }
-  const { item, row } = line;
   // A nested "- Mitigation: …" belongs to its risk; only a label of its own starts a block of mitigations.
   if (state.sectionType === 'risks' && MITIGATION_LABEL.test(trimmed) && !(item && item.indent > Math.max(state.listBaseIndent, 0))) {
     state.mitigationBlock = true;
@@ -639,11 +727,12 @@ function handleText(state: ParseState, lineNo: number, raw: string, line: Extrac
   const continuesItem = !item && state.inListItem;
   state.inListItem = item !== undefined || continuesItem;
   if (row?.separator) return;
-  // Table rows act as items; the header row does not.
-  const itemText = item ? item.text : row && !row.header ? row.text : undefined;
+  // Table rows act as items, with the text of their cells.
+  const cells = row ? rowText(row.cells, state.tableColumns) : undefined;
+  const itemText = item ? item.text : cells?.text;
   if (item && state.listBaseIndent < 0) state.listBaseIndent = item.indent;
   const topLevel = itemText !== undefined && (!item || item.indent <= state.listBaseIndent);
-  SECTION_HANDLERS[state.sectionType](state, { lineNo, raw, trimmed, item, itemText, continuesItem, topLevel });
+  SECTION_HANDLERS[state.sectionType](state, { lineNo, raw, trimmed, item, itemText, continuesItem, topLevel, priority: cells?.priority });
 }
 
 type SectionHandler = (state: ParseState, line: TextLine) => void;
@@ -683,6 +772,18 @@ function handleWorkLine(state: ParseState, l: TextLine): void {
   const gwt = GIVEN_WHEN_THEN.test(trimmed);
   const checkbox = item?.checkbox ?? false;
   const isCriterion = sectionType === 'acceptance' || state.acceptanceBlock || checkbox || gwt;
+  const text = itemText ?? trimmed;
+
+  const inlineAcceptance = INLINE_ACCEPTANCE.exec(text);
+  if (inlineAcceptance) {
+    addAcceptance(state, lineNo, inlineAcceptance[1]!);
+    return;
+  }
+  // "- Bulk export (post-MVP)": written down, but for later.
+  if (LATER_MARKER.test(text) && (itemText !== undefined ? l.topLevel : !l.continuesItem) && !isCriterion) {
+    state.spec.outOfScope.push(ref(state, lineNo, text));
+    return;
+  }
 
   // A line starting with an id already defined mentions it (a milestone, a repeat); it is not new work.
   if (id && state.definedIds.has(id) && !isCriterion) return;
@@ -698,7 +799,7 @@ function handleWorkLine(state: ParseState, l: TextLine): void {
         id.startsWith('US') ? 'story' : id.startsWith('NFR') || sectionType === 'nfr' ? 'non-functional' : 'functional',
         lineNo,
         itemText ?? trimmed,
-        { id },
+        { id, priority: l.priority },
       );
     }
     return;
@@ -716,6 +817,10 @@ function handleWorkLine(state: ParseState, l: TextLine): void {
     if (current && state.currentByHeading) {
       current.words += countWords(trimmed);
       current.endLine = lineNo;
+      if (current === state.unnamedRequirement) {
+        current.text = plain(trimmed.replace(STORY_LABEL, ''));
+        state.unnamedRequirement = undefined;
+      }
     } else {
       addRequirement(state, 'story', lineNo, itemText ?? trimmed);
     }
@@ -723,7 +828,7 @@ function handleWorkLine(state: ParseState, l: TextLine): void {
   }
 
   if (WORK_SECTIONS.has(sectionType) && itemText !== undefined && l.topLevel && !(current && state.currentByHeading)) {
-    addRequirement(state, sectionType === 'nfr' ? 'non-functional' : sectionType === 'stories' ? 'story' : 'functional', lineNo, itemText);
+    addRequirement(state, sectionType === 'nfr' ? 'non-functional' : sectionType === 'stories' ? 'story' : 'functional', lineNo, itemText, { priority: l.priority });
     return;
   }
 
@@ -767,7 +872,11 @@ function preferMoreDetailedScope(requirements: Requirement[], acceptance: Accept
   const dropRoadmap = listed >= roadmap;
   const kept = requirements.filter((r) => !isPlainWork(r) || Boolean(r.fromRoadmap) !== dropRoadmap);
   if (kept.length === requirements.length) return kept;
-  // Re-point acceptance owners at the surviving requirements.
+  return keepRequirements(requirements, acceptance, kept);
+}
+
+/** `kept`, a subset of `requirements` in order, with the acceptance owners re-pointed at it. */
+function keepRequirements(requirements: Requirement[], acceptance: AcceptanceCriterion[], kept: Requirement[]): Requirement[] {
   const newIndex = new Map<Requirement, number>(kept.map((r, i) => [r, i]));
   for (const criterion of acceptance) {
     if (criterion.owner === undefined) continue;
