@@ -70,6 +70,20 @@ export interface Integration {
   evidence: SourceRef;
 }
 
+/** One end of a dependency the spec states: a requirement id, a story priority, or a spec line (with its text). */
+export interface DependencyRef {
+  id?: string;
+  priority?: string;
+  line?: number;
+  text?: string;
+}
+
+/** "FR-4 depends on FR-2", "(depends on P1)", or one step of a "Logical Dependency Chain". */
+export interface DependencyStatement extends SourceRef {
+  from: DependencyRef;
+  on: DependencyRef[];
+}
+
 export interface ParsedSpec {
   file: string;
   title: string;
@@ -88,9 +102,12 @@ export interface ParsedSpec {
   integrations: Integration[];
   /** File paths the spec names (for predicting the files a task touches). */
   files: SourceRef[];
+  /** Dependencies the spec states in its own words. */
+  dependencies: DependencyStatement[];
 }
 
 type SectionType =
+  | 'chain'
   | 'requirements'
   | 'nfr'
   | 'stories'
@@ -106,6 +123,8 @@ type SectionType =
 
 // Order matters: the first match wins ("Acceptance criteria for requirements" is acceptance).
 const SECTION_PATTERNS: Array<[SectionType, RegExp]> = [
+  // The spec's own build order: each step depends on the one before, or on the steps it names.
+  ['chain', /\b(dependency chain|build order|implementation order|order of (implementation|work)|logical order)\b/],
   // Sections that explain rather than ask for work, wherever they sit.
   ['context', /^(\d+[.)]\s*)?(success metrics|metrics|kpis?|technology stack|tech stack|dependencies( to add)?|file structure|glossary|references|appendix|background|overview|summary|problem statement|goals|personas?|target users|timeline|team|stakeholders|examples?( output| usage| session)?|sample (output|session|usage)|example (output|usage|session|response|request))\b/],
   ['questions', /\b(open questions?|unresolved|questions|unknowns|tbd|needs clarification)\b/],
@@ -121,7 +140,7 @@ const SECTION_PATTERNS: Array<[SectionType, RegExp]> = [
 ];
 
 // Sections whose sub-headings are part of them whatever their titles say ("### Feature Prioritization" under Risks).
-const ENCLOSING_SECTIONS = new Set<SectionType>(['risks', 'out-of-scope', 'questions', 'assumptions', 'acceptance', 'context']);
+const ENCLOSING_SECTIONS = new Set<SectionType>(['chain', 'risks', 'out-of-scope', 'questions', 'assumptions', 'acceptance', 'context']);
 const WORK_SECTIONS = new Set<SectionType>(['requirements', 'nfr', 'stories', 'roadmap']);
 
 function classifySection(text: string): SectionType {
@@ -140,6 +159,12 @@ const REQ_ID_AT_START = /^(?:\*\*|__)?\[?((?:FR|NFR|US|UC|REQ|SC|AC)-\d+|[A-Z]{2
 const NOT_REQUIREMENT_IDS = /^(SHA|ISO|UTF|RFC|MD|AES|RSA|TLS|SSL|HTTP|IPV|PEP|CVE|WCAG|ES|ECMA|UTC|GMT|P|PR|COVID|IEEE|ANSI|ASCII|X)-\d+$/;
 const REQ_ID_ANYWHERE = /\b(?:FR|NFR|US|UC|REQ|SC|AC)-\d+\b/g;
 const STORY = /\bas an? [^,.;]{2,80}?,?\s+I (?:want|need|can|would like|should be able)\b/i;
+// "depends on FR-2", "requires US-1 and US-3", "(depends on P1)", "after User Story 2".
+const DEPENDS_ON = /\b(?:depends on|dependent on|requires|builds on|built on|blocked by|after)\s+([^.;]{1,80})/gi;
+const PRIORITY_REF = /\bP\d\b/g;
+const STORY_NUMBER_REF = /\buser stor(?:y|ies)\s+(\d+)(?:\s*(?:,|and|&)\s*(\d+))*/gi;
+// "(depends on 3 & 4)" in a numbered chain: step numbers.
+const STEP_NUMBERS = /\bdepends on\s+((?:(?:steps?\s+)?\d+\s*(?:,|&|and)?\s*)+)/i;
 const STORY_LABEL = /^(?:\*\*|__)?user story(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*/i;
 const SPECKIT_STORY = /^user story\s+(\d+)\b.*?(?:\(priority:\s*(p\d)\))?$/i;
 const GIVEN_WHEN_THEN = /\bgiven\b.*\bwhen\b.*\bthen\b/i;
@@ -340,6 +365,11 @@ interface ParseState {
   unnamedRequirement?: Requirement;
   /** Requirements opened by a plain heading: without anything under them they are not work. */
   headingOnly: Set<Requirement>;
+  /** spec-kit "User Story 2" headings: their number and line, for "depends on User Story 2". */
+  storyLines: Map<string, number>;
+  /** Steps of a dependency chain section by their number, and the last step read. */
+  chainSteps: Map<string, DependencyRef>;
+  lastChainStep?: DependencyRef;
   /** A risk sub-heading, counted unless its body states the risk. */
   pendingRiskHeading?: SpecItem;
   listedComponents: Component[];
@@ -379,6 +409,7 @@ function newParseState(file: string, lineCount: number): ParseState {
       components: [],
       integrations: [],
       files: [],
+      dependencies: [],
     },
     stack: [],
     sectionType: 'other',
@@ -391,6 +422,8 @@ function newParseState(file: string, lineCount: number): ParseState {
     exampleBlock: false,
     tableColumns: [],
     headingOnly: new Set(),
+    storyLines: new Map(),
+    chainSteps: new Map(),
     listedComponents: [],
     currentByHeading: false,
     currentHeadingLevel: 0,
@@ -617,6 +650,7 @@ function handleHeading(state: ParseState, lineNo: number, raw: string, line: Ext
     type = parentType === 'other' ? 'requirements' : parentType;
   } else if (storyMatch) {
     state.sawSpecKitMarker ||= storyMatch[2] !== undefined;
+    state.storyLines.set(storyMatch[1]!, lineNo);
     addRequirement(state, 'story', lineNo, text, { byHeading: true, headingLevel: level, priority: storyMatch[2] });
     isRequirement = true;
     type = 'stories';
@@ -639,6 +673,7 @@ function handleHeading(state: ParseState, lineNo: number, raw: string, line: Ext
     addListedComponent(state, lineNo, text.replace(/^(module|component|service)\s*:\s*/i, ''));
     type = 'other';
   }
+  if (isRequirement) noteDependency(state, lineNo, text);
   stack.push({ level, text, type, isRequirement });
   state.sectionType = type;
   // What is out of scope is not built; the title names the whole system, not one of its parts.
@@ -754,6 +789,16 @@ const SECTION_HANDLERS: Record<SectionType, SectionHandler> = {
   components: (state, l) => {
     if (l.itemText !== undefined && l.topLevel) addListedComponent(state, l.lineNo, l.itemText);
   },
+  chain: (state, l) => {
+    if (l.itemText === undefined || !l.topLevel) return;
+    const step: DependencyRef = { line: l.lineNo, text: plain(l.itemText) };
+    const number = /^\s*(\d{1,3})[.)]/.exec(l.raw)?.[1] ?? String(state.chainSteps.size + 1);
+    const named = STEP_NUMBERS.exec(l.itemText)?.[1]?.match(/\d+/g) ?? [];
+    const on = named.length > 0 ? named.map((n) => state.chainSteps.get(n)).filter((x): x is DependencyRef => x !== undefined) : state.lastChainStep ? [state.lastChainStep] : [];
+    if (on.length > 0) state.spec.dependencies.push({ ...ref(state, l.lineNo, l.itemText), from: step, on });
+    state.chainSteps.set(number, step);
+    state.lastChainStep = step;
+  },
   requirements: handleWorkLine,
   nfr: handleWorkLine,
   stories: handleWorkLine,
@@ -763,8 +808,34 @@ const SECTION_HANDLERS: Record<SectionType, SectionHandler> = {
   other: handleWorkLine,
 };
 
+/** A dependency the line states for the requirement being read, if it names what it depends on. */
+function noteDependency(state: ParseState, lineNo: number, text: string): void {
+  const subject = state.current;
+  if (!subject) return;
+  DEPENDS_ON.lastIndex = 0;
+  const on: DependencyRef[] = [];
+  for (let m = DEPENDS_ON.exec(text); m; m = DEPENDS_ON.exec(text)) {
+    const target = m[1]!;
+    for (const id of idsIn(target)) if (id !== subject.id) on.push({ id });
+    for (const priority of target.match(PRIORITY_REF) ?? []) if (priority !== subject.priority) on.push({ priority });
+    STORY_NUMBER_REF.lastIndex = 0;
+    for (let s = STORY_NUMBER_REF.exec(target); s; s = STORY_NUMBER_REF.exec(target)) {
+      for (const n of s[0].match(/\d+/g) ?? []) {
+        const line = state.storyLines.get(n);
+        if (line !== undefined && line !== subject.line) on.push({ line });
+      }
+    }
+  }
+  if (on.length > 0) state.spec.dependencies.push({ ...ref(state, lineNo, text), from: subject.id ? { id: subject.id } : { line: subject.line }, on });
+}
+
 /** Lines that may define requirements, stories and criteria, or add detail to the requirement being read. */
 function handleWorkLine(state: ParseState, l: TextLine): void {
+  handleWorkItem(state, l);
+  noteDependency(state, l.lineNo, l.itemText ?? l.trimmed);
+}
+
+function handleWorkItem(state: ParseState, l: TextLine): void {
   const { sectionType } = state;
   const { lineNo, trimmed, item, itemText } = l;
   const startId = itemText !== undefined ? REQ_ID_AT_START.exec(itemText.trim()) : REQ_ID_AT_START.exec(trimmed);

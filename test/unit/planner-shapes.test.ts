@@ -1,0 +1,125 @@
+/** The heuristic planner on spec shapes where word matching used to stand in for meaning. */
+import { describe, expect, it } from 'vitest';
+import { assessSpecs } from '../../src/core/assess.js';
+import { defaultConfig } from '../../src/core/config.js';
+import type { Plan, Task } from '../../src/core/plan.js';
+import { planSpecs, shortTitle, titleFrom } from '../../src/core/planner.js';
+import { parseSpec } from '../../src/core/spec.js';
+
+const md = (...lines: string[]): string => `${lines.join('\n')}\n`;
+const config = defaultConfig();
+
+/** The full planner (not the one-task fast path) on an inline spec. */
+function plan(text: string): Plan {
+  const spec = parseSpec(text, 'spec.md');
+  const assessment = { ...assessSpecs([spec], config.assess.thresholds), verdict: 'multi-agent' as const, confidence: 'medium' as const };
+  return planSpecs([spec], assessment, { planId: 'p', branching: 'feature', maxTasks: 60, concurrency: 3, minHoursPerTask: 1.5, tinyTaskRatio: 0.3 }).plan;
+}
+const covering = (p: Plan, line: number): Task[] => p.tasks.filter((t) => t.kind !== 'test' && t.sources.some((s) => s.line === line));
+const only = (p: Plan, line: number): Task => {
+  const tasks = covering(p, line);
+  expect(tasks, `tasks covering line ${line}`).toHaveLength(1);
+  return tasks[0]!;
+};
+
+describe('titles', () => {
+  it.each([
+    ['FR-12345: The installer MUST verify the download checksum', 'The installer: verify the download checksum'],
+    ['As a developer, I want to export my bookmarks to JSON, so that I can back them up.', 'Export my bookmarks to JSON'],
+    ['US-001: New user — Install with one command', 'New user — Install with one command'],
+    ['**', 'Fallback title'],
+  ])('%s → %s', (text, title) => {
+    expect(titleFrom(text, 'Fallback title')).toBe(title);
+  });
+
+  it('cuts a long title at a natural break, with no ellipsis', () => {
+    const title = shortTitle('Import bookmarks from a browser export file exported by Chrome, Firefox or Safari, including folders and tags', 72);
+    expect(title).toBe('Import bookmarks from a browser export file exported by Chrome, Firefox');
+    expect(title.length).toBeLessThanOrEqual(72);
+  });
+
+  it('never gives a task of a table-row spec an empty or cut-off title', () => {
+    const p = plan(
+      md(
+        '# Installer',
+        '## Functional requirements',
+        '| ID | Requirement | Priority |',
+        '|---|---|---|',
+        '| FR-001 | Download the release archive for the current platform and architecture from the project’s GitHub releases page, verifying its signature | P1 |',
+        '| FR-002 | Install the binary into ~/.local/bin and print how to add it to PATH | P1 |',
+        '| FR-003 | Uninstall removes the binary and its cache | P2 |',
+      ),
+    );
+    for (const t of p.tasks) {
+      expect(t.title.trim()).not.toBe('');
+      expect(t.title).not.toMatch(/…|\.\.\.$/);
+    }
+    expect(only(p, 5).title).toBe('Download the release archive for the current platform');
+  });
+});
+
+describe('stories and the requirements that implement them', () => {
+  it('makes a story and the requirement it names one task', () => {
+    const p = plan(
+      md(
+        '# Bookmarks',
+        '## User stories',
+        '- US-1: As a reader, I want to save a page for later (FR-1)', //                  3
+        '- US-2: As a reader, I want to tag saved pages, so that I can find them (FR-2)', // 4
+        '## Requirements',
+        '- FR-1: Saving a URL stores its title and the time it was saved', //               6
+        '- FR-2: Tags are free text, several per bookmark, editable after saving', //       7
+      ),
+    );
+    expect(only(p, 3)).toBe(only(p, 6));
+    expect(only(p, 4)).toBe(only(p, 7));
+  });
+});
+
+describe('dependencies the spec states', () => {
+  it('turns "depends on FR-…" and "(depends on P1)" into edges', () => {
+    const p = plan(
+      md(
+        '# Shop',
+        '## User Story 1 - Browse the catalogue (Priority: P1)', //                       2
+        'Shoppers list products by category and open a product page with its photos and price.',
+        '## User Story 2 - Checkout (Priority: P2)', //                                   4
+        'Shoppers pay for the basket with a card and get a receipt; this depends on P1.',
+        '## Requirements',
+        '- FR-1: Prices are stored in cents with their currency code', //                 7
+        '- FR-2: Refund a paid order from the admin screen; depends on FR-3', //          8
+        '- FR-3: Orders keep their payment reference and status history', //              9
+      ),
+    );
+    expect(only(p, 4).dependsOn).toContain(only(p, 2).id);
+    expect(only(p, 8).dependsOn).toContain(only(p, 9).id);
+  });
+
+  it('follows a "Logical Dependency Chain" section, with its numbered "(depends on 3 & 4)"', () => {
+    const p = plan(
+      md(
+        '# URL shortener',
+        '## Core features',
+        '- Short code generation: random seven-character codes from nanoid', //          3
+        '- Redirect endpoint: GET /:code answers 301 to the stored long URL', //           4
+        '- Storage module: an in-memory map from code to long URL behind an interface', // 5
+        '- Result display: the page shows the new short link with a copy button', //        6
+        '## Logical Dependency Chain',
+        '1. Storage module',
+        '2. Short code generation',
+        '3. Redirect endpoint (depends on 1 & 2)',
+        '4. Result display (depends on 2)',
+      ),
+    );
+    const redirect = only(p, 4);
+    expect(redirect.dependsOn).toEqual(expect.arrayContaining([only(p, 5).id, only(p, 3).id]));
+    expect(only(p, 6).dependsOn).toContain(only(p, 3).id);
+  });
+});
+
+describe('words are not meaning', () => {
+  it('does not call "MUST NOT require authentication" an authentication risk', () => {
+    const p = plan(md('# Status page', '## Requirements', '- FR-1: The public status page MUST NOT require authentication', '- FR-2: The admin page lists incidents by date'));
+    expect(only(p, 3).riskReason).not.toMatch(/authentication/);
+  });
+});
