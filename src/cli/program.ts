@@ -73,11 +73,12 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .description('tell whether a spec fits one agent, needs several, or must be split — and why')
     .argument('<spec...>', 'spec files (Markdown or text); several specs are assessed together')
     .option('--json', 'print the assessment as JSON (schemaVersion 1)')
-    .addOption(new Option('--engine <engine>', 'assessment engine').choices(['heuristic']))
+    .addOption(new Option('--engine <engine>', 'assessment engine (default: config `engine`, else heuristic)').choices(['heuristic', 'claude']))
     .option('--no-save', 'do not save the assessment into .xplan/state.json')
-    .action(async (specs: string[], opts: { json?: boolean; save: boolean }) => {
+    .action(async (specs: string[], opts: { json?: boolean; save: boolean; engine?: 'heuristic' | 'claude' }) => {
       const { assess } = await import('../commands/assess.js');
-      const result = await assess({ cwd: ctx.cwd, specs, save: opts.save });
+      const spinner = await (await import('../ui/spinner.js')).terminalSpinner();
+      const result = await assess({ cwd: ctx.cwd, specs, save: opts.save, engine: opts.engine, env: ctx.env, progress: spinner?.update }).finally(() => spinner?.stop());
       ctx.outcome = {
         json: result.assessment,
         render: async (theme) => (await import('../ui/render-assess.js')).renderAssess(result, theme),
@@ -96,7 +97,8 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('-y, --yes', 'accept confirmations (large plans, unusual settings) without asking')
     .option('--edit', 'edit the saved plan in an interactive menu instead of generating one')
     .option('--editor', 'with --edit: edit the plan as YAML in $VISUAL / $EDITOR')
-    .action(async (specs: string[], opts: { format: PlanFormat; maxTasks?: number; branching?: Branching; yes?: boolean; edit?: boolean; editor?: boolean }) => {
+    .addOption(new Option('--engine <engine>', 'planning engine (default: config `engine`, else heuristic)').choices(['heuristic', 'claude']))
+    .action(async (specs: string[], opts: { format: PlanFormat; maxTasks?: number; branching?: Branching; yes?: boolean; edit?: boolean; editor?: boolean; engine?: 'heuristic' | 'claude' }) => {
       if (opts.edit || opts.editor) {
         if (specs.length > 0) throw new UsageError('--edit changes the saved plan; it takes no spec', 'Run `xplan plan <spec>` to generate a new plan, or `xplan plan --edit` alone.');
         await editSavedPlan(opts.editor ?? false);
@@ -104,7 +106,10 @@ export function buildProgram(ctx: CliContext, version: string): Command {
       }
       const { plan } = await import('../commands/plan.js');
       const { terminalConfirm } = await import('../adapters/prompts.js');
-      const result = await plan({ cwd: ctx.cwd, specs, maxTasks: opts.maxTasks, branching: opts.branching, yes: opts.yes ?? false, confirm: terminalConfirm() });
+      const spinner = await (await import('../ui/spinner.js')).terminalSpinner();
+      const ask = terminalConfirm();
+      const confirm = ask && ((message: string) => (spinner?.stop(), ask(message)));
+      const result = await plan({ cwd: ctx.cwd, specs, maxTasks: opts.maxTasks, branching: opts.branching, yes: opts.yes ?? false, confirm, engine: opts.engine, env: ctx.env, progress: spinner?.update }).finally(() => spinner?.stop());
       const footer = result.saved ? `Saved as a draft to ${result.saved.path} (revision ${result.saved.revision}).` : `Not saved: ${result.notSavedReason}.`;
       ctx.outcome = {
         json: result.plan,

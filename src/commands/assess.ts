@@ -1,7 +1,9 @@
 /** `xplan assess`: read specs, assess their scope, and save the assessment for `plan` to reuse. */
 import { relative } from 'node:path';
-import { assessSpecs, type Assessment } from '../core/assess.js';
+import type { Assessment } from '../core/assess.js';
+import type { EngineName } from '../core/config.js';
 import { parseSpec } from '../core/spec.js';
+import { createEngine } from '../engines/engine.js';
 import { readConfig } from '../adapters/config-file.js';
 import { findProject } from '../adapters/project.js';
 import { readSpecFiles } from '../adapters/spec-file.js';
@@ -11,6 +13,11 @@ export interface AssessOptions {
   cwd: string;
   specs: string[];
   save: boolean;
+  /** Overrides the config's `engine`. */
+  engine?: EngineName;
+  env?: NodeJS.ProcessEnv;
+  /** Told what a slow engine is waiting for. */
+  progress?: (message: string) => void;
 }
 
 export interface AssessResult {
@@ -25,10 +32,8 @@ export async function assess(options: AssessOptions): Promise<AssessResult> {
   const config = await readConfig(project.xplanDir, options.cwd);
   const files = await readSpecFiles(options.specs, options.cwd);
 
-  const assessment = assessSpecs(
-    files.map((f) => parseSpec(f.text, f.path)),
-    config.assess.thresholds,
-  );
+  const engine = await createEngine(options.engine ?? config.engine, { config, cwd: options.cwd, env: options.env ?? process.env, progress: options.progress });
+  const assessment = await engine.assess({ specs: files.map((f) => ({ parsed: parseSpec(f.text, f.path), text: f.text })) });
 
   if (!options.save) return { assessment, notSavedReason: '--no-save' };
   if (!project.inGitRepo) return { assessment, notSavedReason: 'not inside a git repository' };

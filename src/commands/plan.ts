@@ -4,8 +4,9 @@ import { join, relative } from 'node:path';
 import { assessSpecs, type Assessment } from '../core/assess.js';
 import { CancelledError, UsageError, XplanError } from '../core/errors.js';
 import type { Branching, Plan } from '../core/plan.js';
-import { planSpecs } from '../core/planner.js';
+import type { EngineName } from '../core/config.js';
 import { parseSpec } from '../core/spec.js';
+import { createEngine } from '../engines/engine.js';
 import type { State } from '../core/state.js';
 import { readConfig } from '../adapters/config-file.js';
 import { findProject } from '../adapters/project.js';
@@ -21,6 +22,11 @@ export interface PlanOptions {
   yes: boolean;
   /** Asks the user; undefined when nobody can answer (no terminal). */
   confirm?: (message: string) => Promise<boolean>;
+  /** Overrides the config's `engine`. */
+  engine?: EngineName;
+  env?: NodeJS.ProcessEnv;
+  /** Told what a slow engine is waiting for. */
+  progress?: (message: string) => void;
 }
 
 export interface PlanResult {
@@ -43,6 +49,8 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
   }
   const files = await readSpecFiles(paths, options.cwd);
   const specs = files.map((f) => parseSpec(f.text, f.path));
+  const engineName = options.engine ?? config.engine;
+  const engine = await createEngine(engineName, { config, cwd: options.cwd, env: options.env ?? process.env, progress: options.progress });
 
   const saved = savedAssessmentFor(state, files, project.root);
   const assessment = saved ?? assessSpecs(specs, config.assess.thresholds);
@@ -54,10 +62,14 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
     tinyTaskRatio: config.plan.tinyTaskRatio,
   };
   const planId = `p-${createHash('sha256')
-    .update(JSON.stringify([files.map((f) => f.sha256), settings]))
+    .update(JSON.stringify(engineName === 'heuristic' ? [files.map((f) => f.sha256), settings] : [files.map((f) => f.sha256), settings, engineName]))
     .digest('hex')
     .slice(0, 10)}`;
-  const { plan: generated, confirmations } = planSpecs(specs, assessment, { planId, ...settings, maxTasksFromUser: options.maxTasks !== undefined });
+  const { plan: generated, confirmations } = await engine.plan({
+    specs: files.map((f, i) => ({ parsed: specs[i]!, text: f.text })),
+    assessment,
+    options: { planId, ...settings, maxTasksFromUser: options.maxTasks !== undefined },
+  });
 
   if (confirmations.length > 0 && !options.yes) {
     const reasons = confirmations.map((c) => c.message).join('; ');

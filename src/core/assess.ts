@@ -3,6 +3,7 @@
  * Every driver carries its value, its thresholds and the spec lines it came from, so a verdict can be checked.
  */
 import type { ThresholdRange, Thresholds } from './config.js';
+import type { EngineRun } from './plan.js';
 import { EFFORT_HOURS, effortFromWords, hoursFloorFromLength, hoursFromText } from './effort.js';
 import type { ParsedSpec, Requirement, SourceRef, SpecKind } from './spec.js';
 import { formatNumber } from './text.js';
@@ -46,6 +47,8 @@ export interface Assessment {
   warnings: Warning[];
   split: SplitSuggestion[];
   next: string;
+  /** Set by the claude engine: the model and the tokens and cost of its calls. */
+  engine?: EngineRun;
 }
 
 /** Evidence kept per driver: enough to check the value, bounded so huge specs stay cheap to store. */
