@@ -51,6 +51,9 @@ export interface Assessment {
   engine?: EngineRun;
 }
 
+/** Lines with template blanks from which a spec counts as an unfilled template. */
+const TEMPLATE_PLACEHOLDERS = 5;
+
 /** Evidence kept per driver: enough to check the value, bounded so huge specs stay cheap to store. */
 export const MAX_EVIDENCE = 50;
 
@@ -195,6 +198,8 @@ function decideConfidence(drivers: Driver[], verdict: Verdict, specs: ParsedSpec
   if (unknowns.level !== 'single-agent') score--;
   // Long text with nothing recognisable as a requirement means the measures saw little of the spec.
   if (specs.some((s) => s.requirements.length === 0 && s.wordCount > 400)) score--;
+  // A template measures its own length, not work anyone asked for.
+  if (specs.some((s) => s.placeholders.length >= TEMPLATE_PLACEHOLDERS)) score = 0;
   return (['low', 'medium', 'high'] as const)[Math.max(0, score)]!;
 }
 
@@ -225,6 +230,13 @@ function collectWarnings(specs: ParsedSpec[], requirements: Requirement[], unkno
     }
   }
   for (const spec of specs) {
+    if (spec.placeholders.length >= TEMPLATE_PLACEHOLDERS) {
+      warnings.push({
+        code: 'TEMPLATE',
+        message: `${spec.file} looks like a template: ${spec.placeholders.length} lines hold blanks such as "[Name]"; fill them in before planning`,
+        evidence: bounded(spec.placeholders),
+      });
+    }
     if (spec.requirements.length === 0 && spec.wordCount > 150) {
       warnings.push({
         code: 'NO_REQUIREMENTS',

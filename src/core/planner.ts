@@ -360,7 +360,7 @@ function workUnits(spec: ParsedSpec, orderBase: number): Unit[] {
 
   // A story is covered by the requirement that names it, else by the one sharing most of its words;
   // a story nothing implements is its own unit.
-  const unitIndex = new WordIndex(units, (u) => u.details.join(' '));
+  const unitIndex = new WordIndex(units, (u) => [...u.details, ...u.requirements.map((r) => r.details)].join(' '));
   const naming = new Map<string, Unit[]>();
   for (const u of units) {
     for (const id of u.details.join(' ').match(ID_REF) ?? []) {
@@ -375,7 +375,7 @@ function workUnits(spec: ParsedSpec, orderBase: number): Unit[] {
     let covering = named?.[0];
     // "US-2 … (FR-3, FR-4)": the story names the requirements that implement it.
     covering ??= (story.text.match(ID_REF) ?? []).map((id) => implementing.get(id)).find((u) => u !== undefined);
-    covering ??= unitIndex.best(keywords(story.text), 2);
+    covering ??= unitIndex.best(keywords(`${story.text} ${story.details}`), 2);
     if (covering) {
       covering.alsoCovers.push(story);
       for (const c of acceptanceOf(story)) covering.acceptance.add(c);
@@ -386,11 +386,25 @@ function workUnits(spec: ParsedSpec, orderBase: number): Unit[] {
   return units.sort((a, b) => a.order - b.order);
 }
 
-/** Criteria that belong to no requirement (spec-wide success criteria) get a task that checks them at the end. */
+/**
+ * Criteria that belong to no requirement (a spec-wide "Acceptance Criteria" list) go to the task that implements
+ * what they check, found by the words they share (at least two, rarer words weighing more); the rest get a task
+ * that checks them at the end.
+ */
 function specWideVerification(specs: ParsedSpec[], units: Unit[]): Unit | undefined {
   const owned = new Set<AcceptanceCriterion>();
   for (const u of units) for (const c of u.acceptance) owned.add(c);
-  const loose = specs.flatMap((s) => s.acceptance).filter((c) => !owned.has(c));
+  const implementing = new WordIndex(
+    units.filter((u) => u.requirements.some((r) => r.kind !== 'non-functional')),
+    (u) => [u.title, ...u.requirements.flatMap((r) => [r.text, r.details]), ...u.alsoCovers.flatMap((r) => [r.text, r.details])].join(' '),
+  );
+  const loose: AcceptanceCriterion[] = [];
+  for (const c of specs.flatMap((s) => s.acceptance)) {
+    if (owned.has(c)) continue;
+    const unit = implementing.best(keywords(c.text), 2);
+    if (unit) unit.acceptance.add(c);
+    else loose.push(c);
+  }
   if (loose.length === 0) return undefined;
   return {
     spec: specs[0]!,
@@ -530,7 +544,14 @@ function linkDependencies(drafts: Draft[]): void {
   const required = new Set<Draft>();
   for (const d of drafts) for (const dep of d.deps) required.add(dep);
   const ends = drafts.filter((d) => d.layer !== 'docs' && d.layer !== 'quality' && !required.has(d));
-  for (const d of drafts) if (d.layer === 'docs' || d.layer === 'quality') for (const e of ends) addEdge(d, e);
+  const about = new WordIndex(ends, (e) => e.units.flatMap((u) => [u.title, ...u.requirements.map((r) => `${r.text} ${r.details}`)]).join(' '));
+  for (const d of drafts) {
+    if (d.layer !== 'docs' && d.layer !== 'quality') continue;
+    // Work about named features waits for those; work about everything (docs, a spec-wide check) for all of it.
+    const named = new Set(d.units.flatMap((u) => [...u.acceptance].map((c) => c.text).concat(u.requirements.map((r) => `${r.text} ${r.details}`))).map((text) => about.best(keywords(text), 2)).filter((e): e is Draft => e !== undefined));
+    const verifiesAll = d.units.every((u) => u.requirements.length === 0);
+    for (const e of named.size > 0 && !verifiesAll && d.layer !== 'docs' ? named : ends) addEdge(d, e);
+  }
 }
 
 /**

@@ -28,6 +28,8 @@ export interface Requirement extends SpecItem {
   words: number;
   /** Last line that belongs to the requirement (its details included). */
   endLine: number;
+  /** The start of its detail lines, plain text: what it is about, for matching criteria and stories to it. */
+  details: string;
   priority?: string;
   /** Written under a roadmap/phase heading rather than a requirements heading. */
   fromRoadmap?: boolean;
@@ -104,6 +106,8 @@ export interface ParsedSpec {
   files: SourceRef[];
   /** Dependencies the spec states in its own words. */
   dependencies: DependencyStatement[];
+  /** Lines with template placeholders (`[Name]`, `[One sentence]`, `[X]%`): a template to fill in, not work. */
+  placeholders: SourceRef[];
 }
 
 type SectionType =
@@ -128,7 +132,7 @@ const SECTION_PATTERNS: Array<[SectionType, RegExp]> = [
   // Sections that explain rather than ask for work, wherever they sit.
   ['context', /^(\d+[.)]\s*)?(success metrics|metrics|kpis?|technology stack|tech stack|dependencies( to add)?|file structure|glossary|references|appendix|background|overview|summary|problem statement|goals|personas?|target users|timeline|team|stakeholders|examples?( output| usage| session)?|sample (output|session|usage)|example (output|usage|session|response|request))\b/],
   ['questions', /\b(open questions?|unresolved|questions|unknowns|tbd|needs clarification)\b/],
-  ['out-of-scope', /\b(out of scope|out-of-scope|non-goals?|not in scope|future (enhancements?|work|considerations|phases?|scope)|won't do|later phases?|post-mvp|nice to haves?|stretch goals?|deferred)\b/],
+  ['out-of-scope', /\b(out of scope|out-of-scope|non-goals?|not in scope|future (enhancements?|work|considerations|phases?|scope)|won't do|later phases?|post-mvp|nice to haves?|could haves?|won't haves?|stretch goals?|deferred)\b/],
   ['acceptance', /\b(acceptance|success criteria|definition of done|done when|exit criteria|verification criteria|edge cases)\b/],
   ['risks', /\brisks?\b/],
   ['assumptions', /\bassumptions?\b/],
@@ -165,6 +169,10 @@ const PRIORITY_REF = /\bP\d\b/g;
 const STORY_NUMBER_REF = /\buser stor(?:y|ies)\s+(\d+)(?:\s*(?:,|and|&)\s*(\d+))*/gi;
 // "(depends on 3 & 4)" in a numbered chain: step numbers.
 const STEP_NUMBERS = /\bdepends on\s+((?:(?:steps?\s+)?\d+\s*(?:,|&|and)?\s*)+)/i;
+const PERSONA_HEADING = /^as an? [\w\s-]{2,40}$/i;
+const STORY_LINE = /^(?:\*\*|__)?(?:user )?story(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(I (?:want|need|can|would like|should be able)\b.*)$/i;
+// "[Name]", "[One sentence]", "[X]%": a blank in a template. Not a link, a checkbox, an id or a clarification marker.
+const PLACEHOLDER = /\[(?!NEEDS CLARIFICATION)(?:[A-Z][a-z][^\][]{0,60}|[A-Z]|[A-Z][a-z]+\/[^\][]{0,40})\](?!\()/;
 const STORY_LABEL = /^(?:\*\*|__)?user story(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*/i;
 const SPECKIT_STORY = /^user story\s+(\d+)\b.*?(?:\(priority:\s*(p\d)\))?$/i;
 const GIVEN_WHEN_THEN = /\bgiven\b.*\bwhen\b.*\bthen\b/i;
@@ -186,6 +194,7 @@ const UNKNOWN_MARKER = /\[NEEDS CLARIFICATION[^\]]*\]|\bTBD\b|\bTBC\b|\?\?\?/;
 const TASKMASTER_TAG = /^\s*<\/?(context|PRD)>\s*$/i;
 const GENERIC_TITLE = /^(overview|introduction|summary|context|background|prd|spec(ification)?|readme)$/i;
 const HORIZONTAL_RULE = /^([-*_=])(\s*\1){2,}$/;
+const GUIDANCE_TAGS = new Set(['instruction', 'instructions', 'example', 'examples', 'rationale', 'guidance', 'template-notes']);
 const MARKUP_TAG = /^\s*<\/?[\w-]+>\s*$/;
 const WORD = /\S+/g;
 
@@ -291,7 +300,7 @@ function isMarkdownName(file: string): boolean {
 type SpecLine =
   | { kind: 'fence' }
   | { kind: 'blank' }
-  | { kind: 'markup'; taskmaster: boolean }
+  | { kind: 'markup'; taskmaster: boolean; tag: string; closing: boolean }
   | { kind: 'heading'; level: number; text: string }
   | { kind: 'text'; trimmed: string; item?: ListItem; row?: TableRow };
 
@@ -313,8 +322,10 @@ function classifyLine(raw: string, next: string | undefined): SpecLine {
   if (FENCE.test(raw)) return { kind: 'fence' };
   const trimmed = raw.trim();
   if (trimmed === '' || HORIZONTAL_RULE.test(trimmed)) return { kind: 'blank' };
-  if (TASKMASTER_TAG.test(trimmed)) return { kind: 'markup', taskmaster: true };
-  if (MARKUP_TAG.test(trimmed)) return { kind: 'markup', taskmaster: false };
+  if (MARKUP_TAG.test(trimmed)) {
+    const tag = /^<\/?([\w-]+)>$/.exec(trimmed)![1]!.toLowerCase();
+    return { kind: 'markup', taskmaster: TASKMASTER_TAG.test(trimmed), tag, closing: trimmed.startsWith('</') };
+  }
   const heading = HEADING.exec(raw);
   if (heading) return { kind: 'heading', level: heading[1]!.length, text: plain(heading[2]!) };
   const line: SpecLine = { kind: 'text', trimmed };
@@ -357,6 +368,8 @@ interface ParseState {
   acceptanceBlock: boolean;
   /** After a "Mitigation:" label in a risk section. */
   mitigationBlock: boolean;
+  /** Inside `<instruction>` / `<example>` blocks: guidance for the author, not work. */
+  guidanceDepth: number;
   /** After an "Example:" label: the list that follows illustrates, it asks for nothing. */
   exampleBlock: boolean;
   /** Column names of the table being read (from its header row). */
@@ -410,6 +423,7 @@ function newParseState(file: string, lineCount: number): ParseState {
       integrations: [],
       files: [],
       dependencies: [],
+      placeholders: [],
     },
     stack: [],
     sectionType: 'other',
@@ -420,6 +434,7 @@ function newParseState(file: string, lineCount: number): ParseState {
     acceptanceBlock: false,
     mitigationBlock: false,
     exampleBlock: false,
+    guidanceDepth: 0,
     tableColumns: [],
     headingOnly: new Set(),
     storyLines: new Map(),
@@ -460,7 +475,11 @@ export function parseSpec(text: string, file: string): ParsedSpec {
       continue;
     }
     spec.wordCount += countWords(lines[i]!.trim());
-    if (line.kind === 'markup') state.sawTaskmasterTag ||= line.taskmaster;
+    if (line.kind === 'markup') {
+      state.sawTaskmasterTag ||= line.taskmaster;
+      if (GUIDANCE_TAGS.has(line.tag)) state.guidanceDepth = Math.max(0, state.guidanceDepth + (line.closing ? -1 : 1));
+      // Instructions and examples for the author of a template are read by nobody who builds.
+    } else if (state.guidanceDepth > 0) continue;
     else if (line.kind === 'heading') handleHeading(state, lineNo, lines[i]!, line);
     else handleText(state, lineNo, lines[i]!, line);
   }
@@ -470,6 +489,7 @@ export function parseSpec(text: string, file: string): ParsedSpec {
   const empty = (r: Requirement) => state.headingOnly.has(r) && r.endLine === r.line && r.acceptance.length === 0;
   if (spec.requirements.some(empty)) spec.requirements = keepRequirements(spec.requirements, spec.acceptance, spec.requirements.filter((r) => !empty(r)));
   spec.requirements = preferMoreDetailedScope(spec.requirements, spec.acceptance);
+  spec.requirements = dropRestatedRequirements(spec.requirements, spec.acceptance);
   // A spec that lists its components says more than the words it happens to use.
   const listed = state.listedComponents;
   if (listed.length > 0) {
@@ -510,6 +530,7 @@ function addRequirement(
     section: state.stack.map((h) => plain(h.text)),
     words: countWords(text),
     endLine: line,
+    details: '',
     acceptance: [],
   };
   if (opts.id) req.id = opts.id;
@@ -611,7 +632,10 @@ function handleHeading(state: ParseState, lineNo: number, raw: string, line: Ext
   const parentType = stack.length > 0 ? stack[stack.length - 1]!.type : 'other';
   // The document's title heading names the whole spec ("… Requirements Document"), not a section.
   const isTitle = spec.headings.length === 1 && level === 1;
-  const ownType = isTitle ? 'other' : ENCLOSING_SECTIONS.has(parentType) ? parentType : classifySection(text);
+  const classified = isTitle ? 'other' : classifySection(text);
+  // A "Could have" or "Future work" part is out of scope wherever it sits; other parts of an enclosing section
+  // ("### Feature Prioritization" under Risks) are part of it.
+  const ownType = ENCLOSING_SECTIONS.has(parentType) && classified !== 'out-of-scope' ? parentType : classified;
   const headingIsRequirementLike = WORK_SECTIONS.has(parentType);
   state.acceptanceBlock = false;
   state.mitigationBlock = false;
@@ -626,13 +650,17 @@ function handleHeading(state: ParseState, lineNo: number, raw: string, line: Ext
   // A heading closes the requirement it does not sit inside.
   if (state.current && (!state.currentByHeading || level <= state.currentHeadingLevel)) closeCurrent(state);
 
+  const placeholder = PLACEHOLDER.test(text);
+  if (placeholder) spec.placeholders.push(ref(state, lineNo, text));
   const idCandidate = REQ_ID_AT_START.exec(text);
   const idMatch = idCandidate && !NOT_REQUIREMENT_IDS.test(idCandidate[1]!) ? idCandidate : null;
   const storyMatch = SPECKIT_STORY.exec(text);
   const numbered = NUMBERED_REQUIREMENT_HEADING.exec(text);
   let type: SectionType = ownType === 'other' ? parentType : ownType;
   let isRequirement = false;
-  if (idMatch && !/^(SC|AC)-/.test(idMatch[1]!) && ownType !== 'questions' && ownType !== 'out-of-scope') {
+  if (placeholder) {
+    // A template's "#### Feature: [Name]" asks for nothing yet.
+  } else if (idMatch && !/^(SC|AC)-/.test(idMatch[1]!) && ownType !== 'questions' && ownType !== 'out-of-scope') {
     // "### US-1: Basic Loop", "### FR-3 Export" define requirements wherever they appear.
     const id = idMatch[1]!;
     addRequirement(state, id.startsWith('US') ? 'story' : id.startsWith('NFR') ? 'non-functional' : 'functional', lineNo, text, {
@@ -663,6 +691,7 @@ function handleHeading(state: ParseState, lineNo: number, raw: string, line: Ext
         headingLevel: level,
       });
       if (req) state.headingOnly.add(req);
+      if (req && PERSONA_HEADING.test(text)) state.unnamedRequirement = req;
       isRequirement = true;
     }
     type = parentType;
@@ -767,6 +796,10 @@ function handleText(state: ParseState, lineNo: number, raw: string, line: Extrac
   const itemText = item ? item.text : cells?.text;
   if (item && state.listBaseIndent < 0) state.listBaseIndent = item.indent;
   const topLevel = itemText !== undefined && (!item || item.indent <= state.listBaseIndent);
+  if (PLACEHOLDER.test(itemText ?? trimmed)) {
+    state.spec.placeholders.push(ref(state, lineNo, itemText ?? trimmed));
+    return;
+  }
   SECTION_HANDLERS[state.sectionType](state, { lineNo, raw, trimmed, item, itemText, continuesItem, topLevel, priority: cells?.priority });
 }
 
@@ -838,6 +871,9 @@ function handleWorkLine(state: ParseState, l: TextLine): void {
 function handleWorkItem(state: ParseState, l: TextLine): void {
   const { sectionType } = state;
   const { lineNo, trimmed, item, itemText } = l;
+  // "- **Description**:" with nothing after it: an empty field of a template.
+  if (itemText !== undefined && /^(?:\*\*|__)?[^*_:]{1,40}(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*$/.test(itemText)) return;
+
   const startId = itemText !== undefined ? REQ_ID_AT_START.exec(itemText.trim()) : REQ_ID_AT_START.exec(trimmed);
   const id = startId && !NOT_REQUIREMENT_IDS.test(startId[1]!) ? startId[1] : undefined;
   const gwt = GIVEN_WHEN_THEN.test(trimmed);
@@ -884,10 +920,17 @@ function handleWorkItem(state: ParseState, l: TextLine): void {
   }
 
   const current = state.current;
+  // "### As a Developer" then "- **Story**: I want …": the story line names the story.
+  const storyLine = current && current === state.unnamedRequirement ? STORY_LINE.exec(text) : null;
+  if (current && storyLine) {
+    addDetail(current, lineNo, trimmed);
+    current.text = `${current.text}, ${plain(storyLine[1]!)}`;
+    state.unnamedRequirement = undefined;
+    return;
+  }
   if (STORY.test(trimmed) && !(current && state.currentByHeading && current.kind === 'story')) {
     if (current && state.currentByHeading) {
-      current.words += countWords(trimmed);
-      current.endLine = lineNo;
+      addDetail(current, lineNo, trimmed);
       if (current === state.unnamedRequirement) {
         current.text = plain(trimmed.replace(STORY_LABEL, ''));
         state.unnamedRequirement = undefined;
@@ -904,9 +947,16 @@ function handleWorkItem(state: ParseState, l: TextLine): void {
   }
 
   if (current) {
-    current.words += countWords(trimmed);
-    current.endLine = lineNo;
+    addDetail(current, lineNo, trimmed);
   }
+}
+
+const MAX_DETAIL_CHARS = 600;
+
+function addDetail(requirement: Requirement, line: number, text: string): void {
+  requirement.words += countWords(text);
+  requirement.endLine = line;
+  if (requirement.details.length < MAX_DETAIL_CHARS) requirement.details = `${requirement.details} ${plain(text)}`.trim().slice(0, MAX_DETAIL_CHARS);
 }
 
 /**
@@ -944,6 +994,33 @@ function preferMoreDetailedScope(requirements: Requirement[], acceptance: Accept
   const kept = requirements.filter((r) => !isPlainWork(r) || Boolean(r.fromRoadmap) !== dropRoadmap);
   if (kept.length === requirements.length) return kept;
   return keepRequirements(requirements, acceptance, kept);
+}
+
+/**
+ * A summary list ("## Core Features: 1. CLI Integration …") followed by a section per feature names each
+ * requirement twice. Requirements without ids whose text is the same are one requirement: the one with more
+ * detail stays, and takes the other's criteria.
+ */
+function dropRestatedRequirements(requirements: Requirement[], acceptance: AcceptanceCriterion[]): Requirement[] {
+  const normal = (r: Requirement) => r.text.toLowerCase().replace(/^\s*\d{1,3}[.)]\s*/, '').replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  const keeper = new Map<string, Requirement>();
+  for (const r of requirements) {
+    if (r.id) continue;
+    const key = normal(r);
+    const other = key ? keeper.get(key) : undefined;
+    if (!other || r.words > other.words) keeper.set(key, r);
+  }
+  const dropped = requirements.filter((r) => !r.id && keeper.get(normal(r)) !== r);
+  if (dropped.length === 0) return requirements;
+  const index = new Map(requirements.map((r, i) => [r, i]));
+  for (const r of dropped) {
+    const kept = keeper.get(normal(r))!;
+    for (const c of r.acceptance) {
+      kept.acceptance.push(c);
+      acceptance[c]!.owner = index.get(kept)!;
+    }
+  }
+  return keepRequirements(requirements, acceptance, requirements.filter((r) => !dropped.includes(r)));
 }
 
 /** `kept`, a subset of `requirements` in order, with the acceptance owners re-pointed at it. */

@@ -123,3 +123,34 @@ describe('words are not meaning', () => {
     expect(only(p, 3).riskReason).not.toMatch(/authentication/);
   });
 });
+
+describe('spec-wide criteria and cross-cutting work', () => {
+  const p = plan(
+    md(
+      '# Board',
+      '## Features',
+      '### Drag and drop', //                                                     3
+      'Cards move between columns by dragging; the move is saved to tasks.json.',
+      '### Card details', //                                                      5
+      'A card shows the task title, its priority and the model assigned to it.',
+      '### Startup', //                                                           7
+      'The ui command starts a local server on a free port and opens the browser.',
+      '## Performance requirements',
+      '- Dragging a card between columns answers within 200 ms', //              10
+      '## Acceptance Criteria',
+      '- [ ] Dragging a card to another column saves its new status', //          12
+      '- [ ] Each card shows the model assigned to its task', //                  13
+      '- [ ] All existing commands keep working', //                              14
+    ),
+  );
+
+  it('puts each spec-wide criterion on the task that implements what it checks', () => {
+    expect(only(p, 12)).toBe(only(p, 3));
+    expect(only(p, 13)).toBe(only(p, 5));
+    expect(only(p, 14).title).toBe('Verify the spec-wide acceptance criteria');
+  });
+
+  it('makes a quality requirement wait for the feature it is about, not for everything', () => {
+    expect(only(p, 10).dependsOn).toEqual([only(p, 3).id]);
+  });
+});

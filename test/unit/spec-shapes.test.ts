@@ -166,3 +166,33 @@ describe('words are not meaning', () => {
     expect(parse(md('# Notes app', '## Requirements', '- A React front end on an Express server')).components.map((c) => c.category)).toEqual(['web-ui', 'api']);
   });
 });
+
+describe('PRD shapes from task-master', () => {
+  it('reads a summary list followed by a section per feature as one requirement each', () => {
+    const spec = parse(md('# Board', '## Core Features', '1. CLI Integration', '2. Task Cards', '## Core Features', '### 1. CLI Integration', 'Starts the server on a free port.', '### 2. Task Cards', 'Each card shows its title.'));
+    expect(spec.requirements.map((r) => [r.line, r.text])).toEqual([
+      [6, '1. CLI Integration'],
+      [8, '2. Task Cards'],
+    ]);
+  });
+
+  it('names a story headed only by its persona from its "Story:" line, and keeps its "Acceptance:" line', () => {
+    const spec = parse(md('# Board', '## User Stories', '### As a Developer', '- **Story**: I want to start the board with a single command', '- **Acceptance**: `task-master ui` opens the browser', '- **Benefit**: quick access'));
+    expect(spec.requirements.map((r) => [r.line, r.kind, r.text])).toEqual([[3, 'story', 'As a Developer, I want to start the board with a single command']]);
+    expect(ownerLines(spec)).toEqual([[5, 3]]);
+  });
+
+  it('puts "Could Have" criteria out of scope even inside an acceptance section', () => {
+    const spec = parse(md('# Board', '## Acceptance Criteria', '### Must Have', '- [ ] The board opens', '### Could Have', '- [ ] Dark mode'));
+    expect(spec.acceptance.map((c) => c.line)).toEqual([4]);
+    expect(spec.outOfScope.map((o) => o.line)).toEqual([6]);
+  });
+
+  it('takes template blanks and author instructions for what they are: not work', () => {
+    const spec = parse(
+      md('# PRD Template', '<instruction>', '## Rules', '1. Each capability maps to a module', '</instruction>', '## Features', '- **Description**: [One sentence]', '- **Inputs**:', '- Line coverage: [X]% minimum', '- Export to CSV'),
+    );
+    expect(spec.requirements.map((r) => r.text)).toEqual(['Export to CSV']);
+    expect(spec.placeholders.map((p) => p.line)).toEqual([7, 9]);
+  });
+});
