@@ -268,6 +268,7 @@ export function planSpecs(specs: ParsedSpec[], assessment: Assessment, options: 
   let drafts = groupUnits(units, fastPath);
   linkDependencies(drafts);
   linkDeclaredDependencies(drafts, specs);
+  drafts = dependencyOrder(drafts);
   const risks = new WordIndex(specs.flatMap((s) => s.risks), (r) => r.text);
   const questions = new WordIndex(specs.flatMap((s) => s.openQuestions), (q) => q.text);
   for (const d of drafts) assignRiskAndStrategy(d, risks, questions, fastPath);
@@ -516,6 +517,14 @@ function linkDependencies(drafts: Draft[]): void {
     }
   }
 
+  // "Basic loop", "Core engine": the first working version of a section's feature, which its siblings extend.
+  for (const group of areas.values()) {
+    const base = group.find((d) => d.kind !== 'test' && d.units.some((u) => FOUNDATION_TITLE.test(u.title)));
+    if (!base || group.length < 2) continue;
+    for (const dep of [...base.deps]) if (dep.area === base.area && dep.layer !== 'setup') base.deps.delete(dep);
+    for (const d of group) if (d !== base && d.layer !== 'setup' && !reaches(base, d)) d.deps.add(base);
+  }
+
   // Explicit references: a requirement that names another builds on it.
   const owner = new Map<string, Draft>();
   for (const d of drafts) for (const u of d.units) for (const r of u.requirements) if (r.id) owner.set(r.id, d);
@@ -554,6 +563,38 @@ function linkDependencies(drafts: Draft[]): void {
   }
 }
 
+/** The drafts in their order, except that none comes before one it depends on (so T1, T2, … read top-down). */
+function dependencyOrder(drafts: Draft[]): Draft[] {
+  const out: Draft[] = [];
+  const index = new Map(drafts.map((d, i) => [d, i]));
+  const placed = new Set<Draft>();
+  const visiting = new Set<Draft>();
+  const place = (d: Draft) => {
+    if (placed.has(d) || visiting.has(d)) return;
+    visiting.add(d);
+    for (const dep of [...d.deps].sort((x, y) => index.get(x)! - index.get(y)!)) place(dep);
+    visiting.delete(d);
+    placed.add(d);
+    out.push(d);
+  };
+  for (const d of drafts) place(d);
+  return out;
+}
+
+const FOUNDATION_TITLE = /^(basic|core|base|foundation(al)?|minimal|skeleton|mvp)\b/i;
+
+/** Whether `to` is reachable from `from` along dependencies. */
+function reaches(from: Draft, to: Draft): boolean {
+  const seen = new Set<Draft>();
+  const stack = [from];
+  while (stack.length > 0) {
+    const d = stack.pop()!;
+    if (d === to) return true;
+    for (const dep of d.deps) if (!seen.has(dep)) (seen.add(dep), stack.push(dep));
+  }
+  return false;
+}
+
 /**
  * Dependencies the spec states ("depends on FR-2", "(depends on P1)", a dependency chain) become edges, unless
  * the edge would close a cycle with the ones already derived.
@@ -586,16 +627,6 @@ function linkDeclaredDependencies(drafts: Draft[], specs: ParsedSpec[]): void {
     }
     const match = ref.text ? words.best(keywords(ref.text), 2) : undefined;
     return match ? [match] : [];
-  };
-  const reaches = (from: Draft, to: Draft): boolean => {
-    const seen = new Set<Draft>();
-    const stack = [from];
-    while (stack.length > 0) {
-      const d = stack.pop()!;
-      if (d === to) return true;
-      for (const dep of d.deps) if (!seen.has(dep)) (seen.add(dep), stack.push(dep));
-    }
-    return false;
   };
   for (const { spec, statement } of statements) {
     const consumers = resolve(spec, statement.from);

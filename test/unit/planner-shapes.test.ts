@@ -154,3 +154,25 @@ describe('spec-wide criteria and cross-cutting work', () => {
     expect(only(p, 10).dependsOn).toEqual([only(p, 3).id]);
   });
 });
+
+describe('the first working version of a feature', () => {
+  it('is what its sibling stories extend, and comes first in the plan', () => {
+    const p = plan(
+      md(
+        '# Loop',
+        '## User Stories',
+        '### US-1: Progress persistence', //                                                      3
+        'As a developer, I want the loop to keep a progress file that persists across iterations.',
+        '### US-2: Basic loop', //                                                                5
+        'As a developer, I want to run the agent in a loop, one task per iteration, until all tasks are done.',
+        '### US-3: Custom prompts', //                                                            7
+        'As a developer, I want to give the loop my own prompt file for each iteration.',
+      ),
+    );
+    const basic = only(p, 5);
+    expect(basic.id).toBe('T1');
+    expect(basic.dependsOn).toEqual([]);
+    expect(only(p, 3).dependsOn).toContain('T1');
+    expect(only(p, 7).dependsOn).toContain('T1');
+  });
+});
