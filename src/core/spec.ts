@@ -168,6 +168,7 @@ const DEPENDS_ON = /\b(?:depends on|dependent on|requires|builds on|built on|blo
 const PRIORITY_REF = /\bP\d\b/g;
 const STORY_NUMBER_REF = /\buser stor(?:y|ies)\s+(\d+)(?:\s*(?:,|and|&)\s*(\d+))*/gi;
 // "(depends on 3 & 4)" in a numbered chain: step numbers.
+const CHAIN_NEEDS = /\b(?:depends on|needs|built on top of|built on|requires|after)\s+([^.;]{2,120})/i;
 const STEP_NUMBERS = /\bdepends on\s+((?:(?:steps?\s+)?\d+\s*(?:,|&|and)?\s*)+)/i;
 const PERSONA_HEADING = /^as an? [\w\s-]{2,40}$/i;
 const STORY_LINE = /^(?:\*\*|__)?(?:user )?story(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(I (?:want|need|can|would like|should be able)\b.*)$/i;
@@ -383,6 +384,9 @@ interface ParseState {
   /** Steps of a dependency chain section by their number, and the last step read. */
   chainSteps: Map<string, DependencyRef>;
   lastChainStep?: DependencyRef;
+  /** The statement of the step being read, and whether the spec named its dependencies (else: the step before). */
+  chainStatement?: DependencyStatement;
+  chainStatementExplicit: boolean;
   /** A risk sub-heading, counted unless its body states the risk. */
   pendingRiskHeading?: SpecItem;
   listedComponents: Component[];
@@ -439,6 +443,7 @@ function newParseState(file: string, lineCount: number): ParseState {
     headingOnly: new Set(),
     storyLines: new Map(),
     chainSteps: new Map(),
+    chainStatementExplicit: false,
     listedComponents: [],
     currentByHeading: false,
     currentHeadingLevel: 0,
@@ -823,12 +828,27 @@ const SECTION_HANDLERS: Record<SectionType, SectionHandler> = {
     if (l.itemText !== undefined && l.topLevel) addListedComponent(state, l.lineNo, l.itemText);
   },
   chain: (state, l) => {
-    if (l.itemText === undefined || !l.topLevel) return;
+    if (l.itemText === undefined) return;
+    if (!l.topLevel) {
+      // "- Depends on both task data structure and CLI" under a step names what the step needs, in words.
+      const needs = CHAIN_NEEDS.exec(l.itemText);
+      const statement = state.chainStatement;
+      if (!needs || !statement) return;
+      const named = needs[1]!.split(/\s*(?:,|\band\b|&|\bor\b)\s*/).map((t) => t.replace(/^(both|the|its|a|an)\s+/i, '').trim()).filter((t) => t.length > 2);
+      if (named.length === 0) return;
+      if (!state.chainStatementExplicit) statement.on = [];
+      state.chainStatementExplicit = true;
+      statement.on.push(...named.map((text) => ({ text })));
+      return;
+    }
     const step: DependencyRef = { line: l.lineNo, text: plain(l.itemText) };
     const number = /^\s*(\d{1,3})[.)]/.exec(l.raw)?.[1] ?? String(state.chainSteps.size + 1);
     const named = STEP_NUMBERS.exec(l.itemText)?.[1]?.match(/\d+/g) ?? [];
     const on = named.length > 0 ? named.map((n) => state.chainSteps.get(n)).filter((x): x is DependencyRef => x !== undefined) : state.lastChainStep ? [state.lastChainStep] : [];
-    if (on.length > 0) state.spec.dependencies.push({ ...ref(state, l.lineNo, l.itemText), from: step, on });
+    const statement: DependencyStatement = { ...ref(state, l.lineNo, l.itemText), from: step, on };
+    state.spec.dependencies.push(statement);
+    state.chainStatement = statement;
+    state.chainStatementExplicit = named.length > 0;
     state.chainSteps.set(number, step);
     state.lastChainStep = step;
   },

@@ -196,3 +196,16 @@ describe('PRD shapes from task-master', () => {
     expect(spec.placeholders.map((p) => p.line)).toEqual([7, 9]);
   });
 });
+
+describe('a dependency chain written in words', () => {
+  it('takes "Depends on X and Y" under a step as that step’s dependencies, instead of the step before', () => {
+    const spec = parse(
+      md('# Tool', '# Logical Dependency Chain', '1. **Task Data Structure**', '   - Defines the core data model', '2. **Command Line Interface**', '   - Built on top of the task data structure', '3. **Batch Operations**', '   - Depends on both task data structure and CLI'),
+    );
+    expect(spec.dependencies.map((d) => [d.from.text, d.on.map((o) => o.text)])).toEqual([
+      ['Task Data Structure', []],
+      ['Command Line Interface', ['task data structure']],
+      ['Batch Operations', ['task data structure', 'CLI']],
+    ]);
+  });
+});
