@@ -218,7 +218,7 @@ function effortFor(hours: number): Effort {
 
 /** Where a long title reads best cut: after a clause, before a qualifier. */
 const TITLE_BREAKS = /,\s|\s[—–-]\s|\s\(|\s(?:so that|when|while|which|where|because|using|via|by|with|for|and|or)\s/gi;
-const DANGLING_WORDS = /[\s,;:.\-–—(]+$|\s+(?:and|or|the|a|an|of|to|with|for|in|on|by)$/i;
+const DANGLING_WORDS = /[\s,;:.\-–—(]+$|\s+(?:and|or|the|a|an|of|to|with|for|in|on|by|per|from|into|at|as|than|up|its|their|each|any)$/i;
 
 /** A title of at most `max` characters cut at a natural break, never with an ellipsis: a title is read whole. */
 export function shortTitle(text: string, max: number): string {
@@ -269,6 +269,7 @@ export function planSpecs(specs: ParsedSpec[], assessment: Assessment, options: 
   linkDependencies(drafts);
   linkDeclaredDependencies(drafts, specs);
   drafts = dependencyOrder(drafts);
+  oneTaskPerCriterion(drafts);
   const risks = new WordIndex(specs.flatMap((s) => s.risks), (r) => r.text);
   const questions = new WordIndex(specs.flatMap((s) => s.openQuestions), (q) => q.text);
   for (const d of drafts) assignRiskAndStrategy(d, risks, questions, fastPath);
@@ -579,6 +580,40 @@ function dependencyOrder(drafts: Draft[]): Draft[] {
   };
   for (const d of drafts) place(d);
   return out;
+}
+
+/**
+ * A criterion linked to several requirements (it names them, or sits under a heading that does) belongs on one
+ * task: the one whose requirements it shares the most words with; failing that, the last of them, which then waits
+ * for the others, since it can only be checked once all are built. Edges go from later to earlier in dependency
+ * order, so none can close a cycle.
+ */
+function oneTaskPerCriterion(drafts: Draft[]): void {
+  const holders = new Map<AcceptanceCriterion, Draft[]>();
+  for (const d of drafts) {
+    for (const u of d.units) {
+      for (const c of u.acceptance) {
+        const list = holders.get(c) ?? [];
+        if (!list.includes(d)) list.push(d);
+        holders.set(c, list);
+      }
+    }
+  }
+  for (const [criterion, list] of holders) {
+    if (list.length < 2) continue;
+    // One that names the requirements in its own words checks them together: it goes last.
+    const namesThem = (criterion.text.match(ID_REF) ?? []).length >= 2;
+    const words = keywords(criterion.text);
+    const shared = list.map((d) => overlap(words, keywords(d.units.flatMap((u) => u.requirements.map((r) => `${r.text} ${r.details}`)).join(' '))));
+    const most = Math.max(...shared);
+    const best = !namesThem && most > 0 && shared.filter((n) => n === most).length === 1 ? list[shared.indexOf(most)]! : undefined;
+    const keeper = best ?? list[list.length - 1]!;
+    for (const d of list) {
+      if (d === keeper) continue;
+      for (const u of d.units) u.acceptance.delete(criterion);
+      if (!best) keeper.deps.add(d);
+    }
+  }
 }
 
 const FOUNDATION_TITLE = /^(basic|core|base|foundation(al)?|minimal|skeleton|mvp)\b/i;

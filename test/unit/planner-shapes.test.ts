@@ -176,3 +176,25 @@ describe('the first working version of a feature', () => {
     expect(only(p, 7).dependsOn).toContain('T1');
   });
 });
+
+describe('coverage exactly once', () => {
+  it('puts a criterion that names two requirements on one task, which waits for the other', () => {
+    const p = plan(
+      md(
+        '# Shop',
+        '## Catalogue requirements',
+        '- FR-1: Products are listed by category with their photos, prices and stock levels', // 3
+        '',
+        '## Basket requirements',
+        '- FR-2: A shopper adds products to a basket that keeps quantities and a running total', // 6
+        '## Acceptance criteria',
+        '- [ ] A product added from the catalogue page appears in the basket with its price (FR-1, FR-2)', // 8
+      ),
+    );
+    const holders = covering(p, 8);
+    expect(holders).toHaveLength(1);
+    expect(only(p, 3)).not.toBe(only(p, 6));
+    const other = holders[0] === only(p, 3) ? only(p, 6) : only(p, 3);
+    expect(holders[0]!.dependsOn).toContain(other.id);
+  });
+});
