@@ -84,11 +84,12 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .description('tell whether a spec fits one agent, needs several, or must be split — and why')
     .argument('<spec...>', 'spec files (Markdown or text); several specs are assessed together')
     .option('--json', 'print the assessment as JSON (schemaVersion 1)')
-    .addOption(new Option('--engine <engine>', 'assessment engine').choices(['heuristic']))
+    .addOption(new Option('--engine <engine>', 'assessment engine (default: config `engine`, else heuristic)').choices(['heuristic', 'claude']))
     .option('--no-save', 'do not save the assessment into .xplan/state.json')
-    .action(async (specs: string[], opts: { json?: boolean; save: boolean }) => {
+    .action(async (specs: string[], opts: { json?: boolean; save: boolean; engine?: 'heuristic' | 'claude' }) => {
       const { assess } = await import('../commands/assess.js');
-      const result = await assess({ specs, save: opts.save }, await workspace());
+      const spinner = await (await import('../ui/spinner.js')).terminalSpinner();
+      const result = await assess({ specs, save: opts.save, engine: opts.engine, progress: spinner?.update }, await workspace()).finally(() => spinner?.stop());
       present(result, async () => (await import('../ui/render-assess.js')).renderAssess, { json: result.assessment });
     });
 
@@ -104,10 +105,11 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--force', 'replace an approved or hand-edited plan without asking')
     .option('--edit', 'edit the saved plan in an interactive menu instead of generating one')
     .option('--editor', 'with --edit: edit the plan as YAML in $VISUAL / $EDITOR')
+    .addOption(new Option('--engine <engine>', 'planning engine (default: config `engine`, else heuristic)').choices(['heuristic', 'claude']))
     .addOption(new Option('--from <format>', 'make the plan from a task-master tasks.json or a spec-kit tasks.md instead of a spec').choices(['taskmaster', 'speckit']))
     .option('--tag <name>', 'with --from taskmaster: the tag to read (default: master, else the only tag)')
     .option('--subtasks', 'with --from taskmaster: subtasks become tasks of their own instead of folding into their parent')
-    .action(async (specs: string[], opts: { format: PlanFormat; maxTasks?: number; branching?: Branching; yes?: boolean; force?: boolean; edit?: boolean; editor?: boolean; from?: 'taskmaster' | 'speckit'; tag?: string; subtasks?: boolean }) => {
+    .action(async (specs: string[], opts: { format: PlanFormat; maxTasks?: number; branching?: Branching; yes?: boolean; force?: boolean; edit?: boolean; editor?: boolean; from?: 'taskmaster' | 'speckit'; tag?: string; subtasks?: boolean; engine?: 'heuristic' | 'claude' }) => {
       if (opts.from) {
         if (specs.length !== 1) throw new UsageError(`--from ${opts.from} reads one file`, `Run \`xplan plan --from ${opts.from} ${opts.from === 'taskmaster' ? '.taskmaster/tasks/tasks.json' : 'specs/001-feature/tasks.md'}\`.`);
         const { importPlan } = await import('../commands/import-plan.js');
@@ -125,7 +127,10 @@ export function buildProgram(ctx: CliContext, version: string): Command {
       }
       const { plan } = await import('../commands/plan.js');
       const { terminalConfirm } = await import('../adapters/prompts.js');
-      const result = await plan({ specs, maxTasks: opts.maxTasks, branching: opts.branching, yes: opts.yes ?? false, force: opts.force ?? false, confirm: terminalConfirm() }, await workspace());
+      const spinner = await (await import('../ui/spinner.js')).terminalSpinner();
+      const ask = terminalConfirm();
+      const confirm = ask && ((message: string) => (spinner?.stop(), ask(message)));
+      const result = await plan({ specs, maxTasks: opts.maxTasks, branching: opts.branching, yes: opts.yes ?? false, force: opts.force ?? false, confirm, engine: opts.engine, progress: spinner?.update }, await workspace()).finally(() => spinner?.stop());
       const footer = result.saved ? `Saved as a draft to ${result.saved.path} (revision ${result.saved.revision}).` : `Not saved: ${result.notSavedReason}.`;
       const { renderPlanAs } = await import('../ui/render-plan-output.js');
       present(result.plan, async () => (p, theme) => renderPlanAs(p, opts.format, theme, footer));

@@ -1,7 +1,9 @@
 /** `xplan assess`: read specs, assess their scope, and save the assessment for `plan` to reuse. */
 import { relative } from 'node:path';
-import { assessSpecs, type Assessment } from '../core/assess.js';
+import type { Assessment } from '../core/assess.js';
+import type { EngineName } from '../core/config.js';
 import { parseSpec } from '../core/spec.js';
+import { createEngine } from '../engines/engine.js';
 import { readSpecFiles } from '../adapters/spec-file.js';
 import { refuseTaskmasterAsSpec } from '../adapters/foreign-plan.js';
 import type { Workspace } from '../workspace.js';
@@ -9,6 +11,10 @@ import type { Workspace } from '../workspace.js';
 export interface AssessOptions {
   specs: string[];
   save: boolean;
+  /** Overrides the config's `engine`. */
+  engine?: EngineName;
+  /** Told what a slow engine is waiting for. */
+  progress?: (message: string) => void;
 }
 
 export interface AssessResult {
@@ -24,10 +30,8 @@ export async function assess(options: AssessOptions, ws: Workspace): Promise<Ass
   const files = await readSpecFiles(options.specs, ws.cwd);
   refuseTaskmasterAsSpec(files);
 
-  const assessment = assessSpecs(
-    files.map((f) => parseSpec(f.text, f.path)),
-    config.assess.thresholds,
-  );
+  const engine = await createEngine(options.engine ?? config.engine, { config, cwd: ws.cwd, env: ws.env, progress: options.progress });
+  const assessment = await engine.assess({ specs: files.map((f) => ({ parsed: parseSpec(f.text, f.path), text: f.text })) });
 
   if (!options.save) return { assessment, notSavedReason: '--no-save' };
   if (!project.inGitRepo) return { assessment, notSavedReason: 'not inside a git repository' };

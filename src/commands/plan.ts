@@ -4,12 +4,13 @@ import { join, relative } from 'node:path';
 import { assessSpecs, type Assessment } from '../core/assess.js';
 import { CancelledError, UsageError, XplanError } from '../core/errors.js';
 import { planHash, type Branching, type Plan } from '../core/plan.js';
+import type { EngineName } from '../core/config.js';
 import { serializeHotTasks } from '../core/conflict-history.js';
 import { derivePlan } from '../core/plan-derive.js';
 import { isActiveRun } from '../core/run.js';
 import { readConflictHistory } from '../adapters/conflict-history.js';
-import { planSpecs } from '../core/planner.js';
 import { parseSpec, type ParsedSpec } from '../core/spec.js';
+import { createEngine } from '../engines/engine.js';
 import type { State } from '../core/state.js';
 import { readSpecFiles, type SpecFile } from '../adapters/spec-file.js';
 import { refuseTaskmasterAsSpec } from '../adapters/foreign-plan.js';
@@ -25,6 +26,10 @@ export interface PlanOptions {
   force?: boolean;
   /** Asks the user; undefined when nobody can answer (no terminal). */
   confirm?: (message: string) => Promise<boolean>;
+  /** Overrides the config's `engine`. */
+  engine?: EngineName;
+  /** Told what a slow engine is waiting for. */
+  progress?: (message: string) => void;
 }
 
 export interface PlanResult {
@@ -53,6 +58,8 @@ export async function plan(options: PlanOptions, ws: Workspace): Promise<PlanRes
   const files = await readSpecFiles(paths, ws.cwd);
   refuseTaskmasterAsSpec(files);
   const specs = files.map((f) => parseSpec(f.text, f.path));
+  const engineName = options.engine ?? config.engine;
+  const engine = await createEngine(engineName, { config, cwd: ws.cwd, env: ws.env, progress: options.progress });
 
   const saved = savedAssessmentFor(state, files, project.root);
   const assessment = saved ?? assessSpecs(specs, config.assess.thresholds);
@@ -64,10 +71,14 @@ export async function plan(options: PlanOptions, ws: Workspace): Promise<PlanRes
     tinyTaskRatio: config.plan.tinyTaskRatio,
   };
   const planId = `p-${createHash('sha256')
-    .update(JSON.stringify([files.map((f) => f.sha256), settings]))
+    .update(JSON.stringify(engineName === 'heuristic' ? [files.map((f) => f.sha256), settings] : [files.map((f) => f.sha256), settings, engineName]))
     .digest('hex')
     .slice(0, 10)}`;
-  const { plan: generated, confirmations } = planSpecs(specs, assessment, { planId, ...settings, maxTasksFromUser: options.maxTasks !== undefined });
+  const { plan: generated, confirmations } = await engine.plan({
+    specs: files.map((f, i) => ({ parsed: specs[i]!, text: f.text })),
+    assessment,
+    options: { planId, ...settings, maxTasksFromUser: options.maxTasks !== undefined },
+  });
 
   if (confirmations.length > 0 && !options.yes) {
     const reasons = confirmations.map((c) => c.message).join('; ');

@@ -3,6 +3,7 @@
  * Every driver carries its value, its thresholds and the spec lines it came from, so a verdict can be checked.
  */
 import type { ThresholdRange, Thresholds } from './config.js';
+import type { EngineRun } from './plan.js';
 import { EFFORT_HOURS, effortFromWords, hoursFloorFromLength, hoursFromText } from './effort.js';
 import type { ParsedSpec, Requirement, SourceRef, SpecKind } from './spec.js';
 import { formatNumber } from './text.js';
@@ -46,7 +47,12 @@ export interface Assessment {
   warnings: Warning[];
   split: SplitSuggestion[];
   next: string;
+  /** Set by the claude engine: the model and the tokens and cost of its calls. */
+  engine?: EngineRun;
 }
+
+/** Lines with template blanks from which a spec counts as an unfilled template. */
+const TEMPLATE_PLACEHOLDERS = 5;
 
 /** Evidence kept per driver: enough to check the value, bounded so huge specs stay cheap to store. */
 export const MAX_EVIDENCE = 50;
@@ -192,6 +198,8 @@ function decideConfidence(drivers: Driver[], verdict: Verdict, specs: ParsedSpec
   if (unknowns.level !== 'single-agent') score--;
   // Long text with nothing recognisable as a requirement means the measures saw little of the spec.
   if (specs.some((s) => s.requirements.length === 0 && s.wordCount > 400)) score--;
+  // A template measures its own length, not work anyone asked for.
+  if (specs.some((s) => s.placeholders.length >= TEMPLATE_PLACEHOLDERS)) score = 0;
   return (['low', 'medium', 'high'] as const)[Math.max(0, score)]!;
 }
 
@@ -222,6 +230,13 @@ function collectWarnings(specs: ParsedSpec[], requirements: Requirement[], unkno
     }
   }
   for (const spec of specs) {
+    if (spec.placeholders.length >= TEMPLATE_PLACEHOLDERS) {
+      warnings.push({
+        code: 'TEMPLATE',
+        message: `${spec.file} looks like a template: ${spec.placeholders.length} lines hold blanks such as "[Name]"; fill them in before planning`,
+        evidence: bounded(spec.placeholders),
+      });
+    }
     if (spec.requirements.length === 0 && spec.wordCount > 150) {
       warnings.push({
         code: 'NO_REQUIREMENTS',

@@ -15,7 +15,8 @@ const thresholdRange = (single: number, multi: number) =>
     .refine((range) => range.multi >= range.single, { message: 'multi must be greater than or equal to single' })
     .default({});
 
-export const ENGINES = ['heuristic'] as const;
+export const ENGINES = ['heuristic', 'claude'] as const;
+export type EngineName = (typeof ENGINES)[number];
 
 export const DEFAULT_ALLOWED_TOOLS = [
   'Read',
@@ -95,6 +96,17 @@ export const ConfigSchema = z
         stallMinutes: z.number().positive().default(15),
         // After SIGTERM, how long an agent has to exit before SIGKILL.
         stopGraceSeconds: z.number().min(0).default(10),
+      })
+      .strict()
+      .default({}),
+    // The claude planning engine (`engine: claude`, `--engine claude`): one headless Claude Code call per answer,
+    // with no tools; a plan that fails xplan's checks is sent back with the problems up to repairRounds times.
+    planning: z
+      .object({
+        maxBudgetUsd: z.number().positive().nullable().default(2),
+        timeoutSeconds: z.number().positive().default(600),
+        repairRounds: z.number().int().min(0).max(5).default(2),
+        model: z.string().min(1).nullable().default(null),
       })
       .strict()
       .default({}),

@@ -84,6 +84,16 @@ export interface Approval {
   hash: string;
 }
 
+/** Which engine made a plan or an assessment, and what its calls to a model cost. */
+export interface EngineRun {
+  name: 'heuristic' | 'claude';
+  model?: string;
+  /** Calls made, repair rounds included. */
+  calls: number;
+  repairRounds: number;
+  usage: { inputTokens: number; outputTokens: number; costUsd: number };
+}
+
 export interface Plan {
   schemaVersion: typeof PLAN_SCHEMA_VERSION;
   planId: string;
@@ -98,6 +108,8 @@ export interface Plan {
   /** The branch each task will get in a run, in dispatch order (`<run>` is the run id). */
   branchPreview: Array<{ task: string; branch: string }>;
   warnings: PlanWarning[];
+  /** Set by the claude engine: the model and the tokens and cost of the calls that made the plan. */
+  engine?: EngineRun;
 }
 
 /** Branch-name slug: lowercase words joined by dashes, safe for `git check-ref-format`. */

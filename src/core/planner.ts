@@ -24,7 +24,7 @@ import {
   type TaskSource,
   type TestStrategy,
 } from './plan.js';
-import type { AcceptanceCriterion, ParsedSpec, Requirement, SourceRef } from './spec.js';
+import type { AcceptanceCriterion, DependencyRef, ParsedSpec, Requirement, SourceRef } from './spec.js';
 import { capitalise, formatHours, groupBy, truncate } from './text.js';
 import { MinHeap } from './min-heap.js';
 
@@ -74,15 +74,27 @@ const LAYER_WORDS: Array<[Layer, RegExp]> = [
   ['infra', /\b(deploy(ment)?|ci|docker|kubernetes|helm|monitoring|metrics|alert(s|ing)?|infrastructure|backups?)\b/gi],
   ['docs', /\b(docs?|documentation|readme|guide|tutorial)\b/gi],
 ];
-const HIGH_RISK_WORDS = /\b(payments?|billing|charges?|refunds?|security|authentication|authori[sz]ation|permissions?|encrypt\w*|passwords?|secrets?|tokens?|migrations?|migrate|concurren\w*|race|locks?|data loss|gdpr|pii|compliance|money|transactions?)\b/i;
-const EXTERNAL_WORDS = /\b(stripe|paypal|twilio|sendgrid|slack|github|gitlab|s3|auth0|okta|saml|oauth|segment|firebase|openai|anthropic|claude|webhooks?|third-party|external)\b/i;
+const HIGH_RISK_WORDS = /\b(payments?|billing|charges?|refunds?|security|authentication|authori[sz]ation|permissions?|encrypt\w*|passwords?|secrets?|tokens?|migrations?|migrate|concurren\w*|race|locks?|data loss|gdpr|pii|compliance|money|transactions?)\b/gi;
+const EXTERNAL_WORDS = /\b(stripe|paypal|twilio|sendgrid|slack|github|gitlab|s3|auth0|okta|saml|oauth|segment|firebase|openai|anthropic|claude|webhooks?|third-party|external)\b/gi;
+// "MUST NOT require authentication", "without a database": the word is named to rule it out.
+const NEGATION_BEFORE = /\b(?:not|no|without|never|nor|neither|n't|non)\b(?:\s+[\w-]+){0,3}\s*$/i;
+
+/** The first match of `pattern` that the text does not rule out. */
+function affirmedWord(text: string, pattern: RegExp): string | undefined {
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+    const before = text.slice(Math.max(0, m.index - 40), m.index);
+    if (!NEGATION_BEFORE.test(before)) return m[0];
+  }
+  return undefined;
+}
 const STOP_WORDS = new Set(
   'that this with from have will must should shall when then than they their them there these those into onto over under about after before which while where what user users system able each every only also such more most less other same your ours just like make made does done been being were would could using used uses data feature features support supports'.split(' '),
 );
 
 /** Tasks are cut to stay under this many agent-hours. */
 const MAX_TASK_HOURS = 6;
-const ID_REF = /\b(?:FR|NFR|US|UC|REQ|[A-Z]{2,4})-\d{1,4}\b/g;
+const ID_REF = /\b(?:FR|NFR|US|UC|REQ|[A-Z]{2,4})-\d+\b/g;
 
 interface Unit {
   spec: ParsedSpec;
@@ -205,19 +217,41 @@ function effortFor(hours: number): Effort {
   return 'XL';
 }
 
-/** A readable task title from a requirement's text: the id and label stripped, the first clause kept. */
-function titleFrom(text: string): string {
+/** Where a long title reads best cut: after a clause, before a qualifier. */
+const TITLE_BREAKS = /,\s|\s[—–-]\s|\s\(|\s(?:so that|when|while|which|where|because|using|via|by|with|for|and|or)\s/gi;
+const DANGLING_WORDS = /[\s,;:.\-–—(]+$|\s+(?:and|or|the|a|an|of|to|with|for|in|on|by|per|from|into|at|as|than|up|its|their|each|any)$/i;
+
+/** A title of at most `max` characters cut at a natural break, never with an ellipsis: a title is read whole. */
+export function shortTitle(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= max) return flat;
+  let cut = -1;
+  TITLE_BREAKS.lastIndex = 0;
+  for (let m = TITLE_BREAKS.exec(flat); m && m.index <= max; m = TITLE_BREAKS.exec(flat)) if (m.index >= max * 0.4) cut = m.index;
+  if (cut < 0) cut = flat.lastIndexOf(' ', max);
+  let title = flat.slice(0, cut > 0 ? cut : max);
+  for (let previous = ''; previous !== title; ) [previous, title] = [title, title.replace(DANGLING_WORDS, '')];
+  return title || flat.slice(0, max);
+}
+
+/** A readable task title from a requirement's text: the id and label stripped, the first clause kept; never empty. */
+export function titleFrom(text: string, fallback = 'Untitled requirement'): string {
   const stripped = text
-    .replace(/^(?:\[?[A-Z]{2,4}-\d{1,4}\]?)\s*[:.)—–-]?\s*/, '')
+    .replace(/^(?:\[?[A-Z]{2,4}-\d+\]?)\s*[:.)—–-]?\s*/, '')
     .replace(/^(user story \d+\s*[-—–:]\s*)/i, '')
+    .replace(/^(user story\s*:\s*)/i, '')
     .replace(/^\d{1,3}[.)]\s+/, '')
-    .replace(/\s*\(priority:\s*p\d\)\s*$/i, '');
+    .replace(/\s*\(priority:\s*p\d\)\s*$/i, '')
+    // "As a developer, I want to export my bookmarks, so that …" → "Export my bookmarks"
+    .replace(/^as an? [^,]{2,80}?,?\s+I (?:want|need|would like|should be able|can)(?: to| be able to)?\s+/i, '')
+    .replace(/,?\s+so that\b.*$/i, '');
   const clause = stripped.split(/(?<=[a-z0-9)])[.;](\s|$)/i)[0] ?? stripped;
   const title = clause
     .replace(/^(the )?(system|api|service|server|app|application|user)s? (must|shall|should|will|can) /i, '')
     // "Import MUST skip duplicates" → "Import: skip duplicates"
     .replace(/^([^,.;:]{2,40}?)\s+(must|shall|should)(\s+not)?\s+/i, (_, subject: string, _modal: string, not?: string) => `${subject}: ${not ? 'do not ' : ''}`);
-  return truncate(capitalise(title), 72);
+  const short = shortTitle(capitalise(title.trim()), 72);
+  return /[\p{L}\p{N}]/u.test(short) ? short : fallback;
 }
 
 function areaOf(requirement: Requirement): string {
@@ -234,6 +268,9 @@ export function planSpecs(specs: ParsedSpec[], assessment: Assessment, options: 
 
   let drafts = groupUnits(units, fastPath);
   linkDependencies(drafts);
+  linkDeclaredDependencies(drafts, specs);
+  drafts = dependencyOrder(drafts);
+  oneTaskPerCriterion(drafts);
   const risks = new WordIndex(specs.flatMap((s) => s.risks), (r) => r.text);
   const questions = new WordIndex(specs.flatMap((s) => s.openQuestions), (q) => q.text);
   for (const d of drafts) assignRiskAndStrategy(d, risks, questions, fastPath);
@@ -288,7 +325,7 @@ function workUnits(spec: ParsedSpec, orderBase: number): Unit[] {
     setup.lastIndex = 0;
     return {
       spec,
-      title: titleFrom(r.text),
+      title: titleFrom(r.text, r.section.length > 0 ? `${r.section[r.section.length - 1]} (line ${r.line})` : `Requirement at line ${r.line}`),
       details: [r.text],
       requirements: [r],
       alsoCovers: [],
@@ -326,7 +363,7 @@ function workUnits(spec: ParsedSpec, orderBase: number): Unit[] {
 
   // A story is covered by the requirement that names it, else by the one sharing most of its words;
   // a story nothing implements is its own unit.
-  const unitIndex = new WordIndex(units, (u) => u.details.join(' '));
+  const unitIndex = new WordIndex(units, (u) => [...u.details, ...u.requirements.map((r) => r.details)].join(' '));
   const naming = new Map<string, Unit[]>();
   for (const u of units) {
     for (const id of u.details.join(' ').match(ID_REF) ?? []) {
@@ -334,10 +371,14 @@ function workUnits(spec: ParsedSpec, orderBase: number): Unit[] {
       naming.get(id)!.push(u);
     }
   }
+  const implementing = new Map<string, Unit>();
+  for (const u of units) for (const r of u.requirements) if (r.id) implementing.set(r.id, u);
   for (const { r: story, i } of stories) {
     const named = story.id ? naming.get(story.id) : undefined;
     let covering = named?.[0];
-    covering ??= unitIndex.best(keywords(story.text), 2);
+    // "US-2 … (FR-3, FR-4)": the story names the requirements that implement it.
+    covering ??= (story.text.match(ID_REF) ?? []).map((id) => implementing.get(id)).find((u) => u !== undefined);
+    covering ??= unitIndex.best(keywords(`${story.text} ${story.details}`), 2);
     if (covering) {
       covering.alsoCovers.push(story);
       for (const c of acceptanceOf(story)) covering.acceptance.add(c);
@@ -348,11 +389,25 @@ function workUnits(spec: ParsedSpec, orderBase: number): Unit[] {
   return units.sort((a, b) => a.order - b.order);
 }
 
-/** Criteria that belong to no requirement (spec-wide success criteria) get a task that checks them at the end. */
+/**
+ * Criteria that belong to no requirement (a spec-wide "Acceptance Criteria" list) go to the task that implements
+ * what they check, found by the words they share (at least two, rarer words weighing more); the rest get a task
+ * that checks them at the end.
+ */
 function specWideVerification(specs: ParsedSpec[], units: Unit[]): Unit | undefined {
   const owned = new Set<AcceptanceCriterion>();
   for (const u of units) for (const c of u.acceptance) owned.add(c);
-  const loose = specs.flatMap((s) => s.acceptance).filter((c) => !owned.has(c));
+  const implementing = new WordIndex(
+    units.filter((u) => u.requirements.some((r) => r.kind !== 'non-functional')),
+    (u) => [u.title, ...u.requirements.flatMap((r) => [r.text, r.details]), ...u.alsoCovers.flatMap((r) => [r.text, r.details])].join(' '),
+  );
+  const loose: AcceptanceCriterion[] = [];
+  for (const c of specs.flatMap((s) => s.acceptance)) {
+    if (owned.has(c)) continue;
+    const unit = implementing.best(keywords(c.text), 2);
+    if (unit) unit.acceptance.add(c);
+    else loose.push(c);
+  }
   if (loose.length === 0) return undefined;
   return {
     spec: specs[0]!,
@@ -375,7 +430,7 @@ function newDraft(units: Unit[], key: number): Draft {
   const title =
     units.length === 1
       ? first.title
-      : `${capitalise(LAYER_NAME[first.layer])}: ${truncate(first.title, 48)} (+${units.length - 1} more)`;
+      : `${capitalise(LAYER_NAME[first.layer])}: ${shortTitle(first.title, 48)} (+${units.length - 1} more)`;
   return {
     key,
     title,
@@ -464,6 +519,14 @@ function linkDependencies(drafts: Draft[]): void {
     }
   }
 
+  // "Basic loop", "Core engine": the first working version of a section's feature, which its siblings extend.
+  for (const group of areas.values()) {
+    const base = group.find((d) => d.kind !== 'test' && d.units.some((u) => FOUNDATION_TITLE.test(u.title)));
+    if (!base || group.length < 2) continue;
+    for (const dep of [...base.deps]) if (dep.area === base.area && dep.layer !== 'setup') base.deps.delete(dep);
+    for (const d of group) if (d !== base && d.layer !== 'setup' && !reaches(base, d)) d.deps.add(base);
+  }
+
   // Explicit references: a requirement that names another builds on it.
   const owner = new Map<string, Draft>();
   for (const d of drafts) for (const u of d.units) for (const r of u.requirements) if (r.id) owner.set(r.id, d);
@@ -492,15 +555,131 @@ function linkDependencies(drafts: Draft[]): void {
   const required = new Set<Draft>();
   for (const d of drafts) for (const dep of d.deps) required.add(dep);
   const ends = drafts.filter((d) => d.layer !== 'docs' && d.layer !== 'quality' && !required.has(d));
-  for (const d of drafts) if (d.layer === 'docs' || d.layer === 'quality') for (const e of ends) addEdge(d, e);
+  const about = new WordIndex(ends, (e) => e.units.flatMap((u) => [u.title, ...u.requirements.map((r) => `${r.text} ${r.details}`)]).join(' '));
+  for (const d of drafts) {
+    if (d.layer !== 'docs' && d.layer !== 'quality') continue;
+    // Work about named features waits for those; work about everything (docs, a spec-wide check) for all of it.
+    const named = new Set(d.units.flatMap((u) => [...u.acceptance].map((c) => c.text).concat(u.requirements.map((r) => `${r.text} ${r.details}`))).map((text) => about.best(keywords(text), 2)).filter((e): e is Draft => e !== undefined));
+    const verifiesAll = d.units.every((u) => u.requirements.length === 0);
+    for (const e of named.size > 0 && !verifiesAll && d.layer !== 'docs' ? named : ends) addEdge(d, e);
+  }
+}
+
+/** The drafts in their order, except that none comes before one it depends on (so T1, T2, … read top-down). */
+function dependencyOrder(drafts: Draft[]): Draft[] {
+  const out: Draft[] = [];
+  const index = new Map(drafts.map((d, i) => [d, i]));
+  const placed = new Set<Draft>();
+  const visiting = new Set<Draft>();
+  const place = (d: Draft) => {
+    if (placed.has(d) || visiting.has(d)) return;
+    visiting.add(d);
+    for (const dep of [...d.deps].sort((x, y) => index.get(x)! - index.get(y)!)) place(dep);
+    visiting.delete(d);
+    placed.add(d);
+    out.push(d);
+  };
+  for (const d of drafts) place(d);
+  return out;
+}
+
+/**
+ * A criterion linked to several requirements (it names them, or sits under a heading that does) belongs on one
+ * task: the one whose requirements it shares the most words with; failing that, the last of them, which then waits
+ * for the others, since it can only be checked once all are built. Edges go from later to earlier in dependency
+ * order, so none can close a cycle.
+ */
+function oneTaskPerCriterion(drafts: Draft[]): void {
+  const holders = new Map<AcceptanceCriterion, Draft[]>();
+  for (const d of drafts) {
+    for (const u of d.units) {
+      for (const c of u.acceptance) {
+        const list = holders.get(c) ?? [];
+        if (!list.includes(d)) list.push(d);
+        holders.set(c, list);
+      }
+    }
+  }
+  for (const [criterion, list] of holders) {
+    if (list.length < 2) continue;
+    // One that names the requirements in its own words checks them together: it goes last.
+    const namesThem = (criterion.text.match(ID_REF) ?? []).length >= 2;
+    const words = keywords(criterion.text);
+    const shared = list.map((d) => overlap(words, keywords(d.units.flatMap((u) => u.requirements.map((r) => `${r.text} ${r.details}`)).join(' '))));
+    const most = Math.max(...shared);
+    const best = !namesThem && most > 0 && shared.filter((n) => n === most).length === 1 ? list[shared.indexOf(most)]! : undefined;
+    const keeper = best ?? list[list.length - 1]!;
+    for (const d of list) {
+      if (d === keeper) continue;
+      for (const u of d.units) u.acceptance.delete(criterion);
+      if (!best) keeper.deps.add(d);
+    }
+  }
+}
+
+const FOUNDATION_TITLE = /^(basic|core|base|foundation(al)?|minimal|skeleton|mvp)\b/i;
+
+/** Whether `to` is reachable from `from` along dependencies. */
+function reaches(from: Draft, to: Draft): boolean {
+  const seen = new Set<Draft>();
+  const stack = [from];
+  while (stack.length > 0) {
+    const d = stack.pop()!;
+    if (d === to) return true;
+    for (const dep of d.deps) if (!seen.has(dep)) (seen.add(dep), stack.push(dep));
+  }
+  return false;
+}
+
+/**
+ * Dependencies the spec states ("depends on FR-2", "(depends on P1)", a dependency chain) become edges, unless
+ * the edge would close a cycle with the ones already derived.
+ */
+function linkDeclaredDependencies(drafts: Draft[], specs: ParsedSpec[]): void {
+  const statements = specs.flatMap((spec) => spec.dependencies.map((statement) => ({ spec, statement })));
+  if (statements.length === 0) return;
+  const byId = new Map<string, Draft[]>();
+  const byPriority = new Map<string, Draft[]>();
+  const add = (map: Map<string, Draft[]>, key: string, d: Draft) => {
+    const list = map.get(key) ?? [];
+    if (!list.includes(d)) list.push(d);
+    map.set(key, list);
+  };
+  for (const d of drafts) {
+    for (const u of d.units) {
+      for (const r of [...u.requirements, ...u.alsoCovers]) {
+        if (r.id) add(byId, r.id, d);
+        if (r.priority) add(byPriority, r.priority, d);
+      }
+    }
+  }
+  const words = new WordIndex(drafts, (d) => d.units.flatMap((u) => [u.title, ...u.details]).join(' '));
+  const resolve = (spec: ParsedSpec, ref: DependencyRef): Draft[] => {
+    if (ref.id) return byId.get(ref.id) ?? [];
+    if (ref.priority) return byPriority.get(ref.priority) ?? [];
+    if (ref.line !== undefined) {
+      const holding = drafts.filter((d) => d.units.some((u) => u.spec === spec && [...u.requirements, ...u.alsoCovers].some((r) => r.line <= ref.line! && ref.line! <= r.endLine)));
+      if (holding.length > 0) return holding;
+    }
+    const match = ref.text ? words.best(keywords(ref.text), 2) : undefined;
+    return match ? [match] : [];
+  };
+  for (const { spec, statement } of statements) {
+    const consumers = resolve(spec, statement.from);
+    for (const target of statement.on) {
+      for (const producer of resolve(spec, target)) {
+        for (const consumer of consumers) if (consumer !== producer && !reaches(producer, consumer)) consumer.deps.add(producer);
+      }
+    }
+  }
 }
 
 function assignRiskAndStrategy(d: Draft, risks: WordIndex<SourceRef>, questions: WordIndex<SourceRef>, fastPath: boolean): void {
   const text = d.units.flatMap((u) => u.details).join(' ');
   const words = keywords(text);
-  const highWord = HIGH_RISK_WORDS.exec(text)?.[0];
+  const highWord = affirmedWord(text, HIGH_RISK_WORDS);
   const namedRisk = risks.best(words, 2);
-  const external = EXTERNAL_WORDS.exec(text)?.[0];
+  const external = affirmedWord(text, EXTERNAL_WORDS);
   const question = questions.best(words, 2);
   const effort = effortFor(d.hours);
   if (highWord) [d.risk, d.riskReason] = ['high', `touches ${highWord.toLowerCase()}`];
@@ -538,7 +717,7 @@ function addTestTasks(drafts: Draft[]): Draft[] {
       const test: Draft = {
         ...newDraft(d.units, d.key),
         key: d.key + 0.5,
-        title: `${d.strategy === 'test-first' ? 'Write failing tests for' : 'Write tests for'}: ${truncate(d.title, 50)}`,
+        title: `${d.strategy === 'test-first' ? 'Write failing tests for' : 'Write tests for'}: ${shortTitle(d.title, 50)}`,
         description: `Write automated tests for the acceptance criteria of "${d.title}"${d.strategy === 'test-first' ? '; they must fail until the implementation lands' : ', in parallel with its implementation'}.`,
         kind: 'test',
         hours: Math.max(0.5, Math.min(4, criteria * 0.5)),

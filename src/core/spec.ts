@@ -28,6 +28,8 @@ export interface Requirement extends SpecItem {
   words: number;
   /** Last line that belongs to the requirement (its details included). */
   endLine: number;
+  /** The start of its detail lines, plain text: what it is about, for matching criteria and stories to it. */
+  details: string;
   priority?: string;
   /** Written under a roadmap/phase heading rather than a requirements heading. */
   fromRoadmap?: boolean;
@@ -70,6 +72,20 @@ export interface Integration {
   evidence: SourceRef;
 }
 
+/** One end of a dependency the spec states: a requirement id, a story priority, or a spec line (with its text). */
+export interface DependencyRef {
+  id?: string;
+  priority?: string;
+  line?: number;
+  text?: string;
+}
+
+/** "FR-4 depends on FR-2", "(depends on P1)", or one step of a "Logical Dependency Chain". */
+export interface DependencyStatement extends SourceRef {
+  from: DependencyRef;
+  on: DependencyRef[];
+}
+
 export interface ParsedSpec {
   file: string;
   title: string;
@@ -88,9 +104,14 @@ export interface ParsedSpec {
   integrations: Integration[];
   /** File paths the spec names (for predicting the files a task touches). */
   files: SourceRef[];
+  /** Dependencies the spec states in its own words. */
+  dependencies: DependencyStatement[];
+  /** Lines with template placeholders (`[Name]`, `[One sentence]`, `[X]%`): a template to fill in, not work. */
+  placeholders: SourceRef[];
 }
 
 type SectionType =
+  | 'chain'
   | 'requirements'
   | 'nfr'
   | 'stories'
@@ -106,10 +127,12 @@ type SectionType =
 
 // Order matters: the first match wins ("Acceptance criteria for requirements" is acceptance).
 const SECTION_PATTERNS: Array<[SectionType, RegExp]> = [
+  // The spec's own build order: each step depends on the one before, or on the steps it names.
+  ['chain', /\b(dependency chain|build order|implementation order|order of (implementation|work)|logical order)\b/],
   // Sections that explain rather than ask for work, wherever they sit.
-  ['context', /^(\d+[.)]\s*)?(success metrics|metrics|kpis?|technology stack|tech stack|dependencies( to add)?|file structure|glossary|references|appendix|background|overview|summary|problem statement|goals|personas?|target users|timeline|team|stakeholders)\b/],
+  ['context', /^(\d+[.)]\s*)?(success metrics|metrics|kpis?|technology stack|tech stack|dependencies( to add)?|file structure|glossary|references|appendix|background|overview|summary|problem statement|goals|personas?|target users|timeline|team|stakeholders|examples?( output| usage| session)?|sample (output|session|usage)|example (output|usage|session|response|request))\b/],
   ['questions', /\b(open questions?|unresolved|questions|unknowns|tbd|needs clarification)\b/],
-  ['out-of-scope', /\b(out of scope|out-of-scope|non-goals?|not in scope|future (enhancements?|work|considerations)|won't do|later phases?)\b/],
+  ['out-of-scope', /\b(out of scope|out-of-scope|non-goals?|not in scope|future (enhancements?|work|considerations|phases?|scope)|won't do|later phases?|post-mvp|nice to haves?|could haves?|won't haves?|stretch goals?|deferred)\b/],
   ['acceptance', /\b(acceptance|success criteria|definition of done|done when|exit criteria|verification criteria|edge cases)\b/],
   ['risks', /\brisks?\b/],
   ['assumptions', /\bassumptions?\b/],
@@ -121,7 +144,7 @@ const SECTION_PATTERNS: Array<[SectionType, RegExp]> = [
 ];
 
 // Sections whose sub-headings are part of them whatever their titles say ("### Feature Prioritization" under Risks).
-const ENCLOSING_SECTIONS = new Set<SectionType>(['risks', 'out-of-scope', 'questions', 'assumptions', 'acceptance', 'context']);
+const ENCLOSING_SECTIONS = new Set<SectionType>(['chain', 'risks', 'out-of-scope', 'questions', 'assumptions', 'acceptance', 'context']);
 const WORK_SECTIONS = new Set<SectionType>(['requirements', 'nfr', 'stories', 'roadmap']);
 
 function classifySection(text: string): SectionType {
@@ -135,14 +158,36 @@ const FENCE = /^\s*(```|~~~)/;
 const LIST_ITEM = /^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(?:\[([ xX])\]\s+)?(.*)$/;
 const TABLE_ROW = /^\s*\|(.*)\|\s*$/;
 const TABLE_SEPARATOR = /^\s*\|?[\s:|-]+\|?\s*$/;
-const REQ_ID_AT_START = /^(?:\*\*|__)?\[?((?:FR|NFR|US|UC|REQ|SC|AC)-\d{1,4}|[A-Z]{2,4}-\d{1,4})\]?(?:\*\*|__)?\s*[:.)—–-]?/;
+const REQ_ID_AT_START = /^(?:\*\*|__)?\[?((?:FR|NFR|US|UC|REQ|SC|AC)-\d+|[A-Z]{2,4}-\d+)\]?(?:\*\*|__)?\s*[:.)—–-]?/;
 // Standards and algorithms look like ids: SHA-256, ISO-8601, UTF-8, RFC-7231.
 const NOT_REQUIREMENT_IDS = /^(SHA|ISO|UTF|RFC|MD|AES|RSA|TLS|SSL|HTTP|IPV|PEP|CVE|WCAG|ES|ECMA|UTC|GMT|P|PR|COVID|IEEE|ANSI|ASCII|X)-\d+$/;
-const REQ_ID_ANYWHERE = /\b(?:FR|NFR|US|UC|REQ|SC|AC)-\d{1,4}\b/g;
+const REQ_ID_ANYWHERE = /\b(?:FR|NFR|US|UC|REQ|SC|AC)-\d+\b/g;
 const STORY = /\bas an? [^,.;]{2,80}?,?\s+I (?:want|need|can|would like|should be able)\b/i;
+// "depends on FR-2", "requires US-1 and US-3", "(depends on P1)", "after User Story 2".
+const DEPENDS_ON = /\b(?:depends on|dependent on|requires|builds on|built on|blocked by|after)\s+([^.;]{1,80})/gi;
+const PRIORITY_REF = /\bP\d\b/g;
+const STORY_NUMBER_REF = /\buser stor(?:y|ies)\s+(\d+)(?:\s*(?:,|and|&)\s*(\d+))*/gi;
+// "(depends on 3 & 4)" in a numbered chain: step numbers.
+const CHAIN_NEEDS = /\b(?:depends on|needs|built on top of|built on|requires|after)\s+([^.;]{2,120})/i;
+const STEP_NUMBERS = /\bdepends on\s+((?:(?:steps?\s+)?\d+\s*(?:,|&|and)?\s*)+)/i;
+const PERSONA_HEADING = /^as an? [\w\s-]{2,40}$/i;
+const STORY_LINE = /^(?:\*\*|__)?(?:user )?story(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(I (?:want|need|can|would like|should be able)\b.*)$/i;
+// "[Name]", "[One sentence]", "[X]%": a blank in a template. Not a link, a checkbox, an id or a clarification marker.
+const PLACEHOLDER = /\[(?!NEEDS CLARIFICATION)(?:[A-Z][a-z][^\][]{0,60}|[A-Z]|[A-Z][a-z]+\/[^\][]{0,40})\](?!\()/;
+const STORY_LABEL = /^(?:\*\*|__)?user story(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*/i;
 const SPECKIT_STORY = /^user story\s+(\d+)\b.*?(?:\(priority:\s*(p\d)\))?$/i;
 const GIVEN_WHEN_THEN = /\bgiven\b.*\bwhen\b.*\bthen\b/i;
 const INLINE_ACCEPTANCE_LABEL = /^(?:\*\*|__)?(acceptance (criteria|scenarios|tests?)|success criteria|done when)(?:\*\*|__)?\s*:?\s*(?:\*\*|__)?\s*:?\s*$/i;
+// "- Acceptance: exporting an empty store writes []": one criterion on the line itself.
+const INLINE_ACCEPTANCE = /^(?:\*\*|__)?(?:acceptance(?: criteri(?:on|a))?|done when|AC)(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(\S.*)$/i;
+// "### Requirement 3" (Kiro), "### Feature 2: Export": a requirement named by its number, wherever it appears.
+const NUMBERED_REQUIREMENT_HEADING = /^(requirement|feature|capability)\s+#?\d+(?:\.\d+)*\b\s*[:.—–-]?\s*(.*)$/i;
+// "Example:", "**Example output:**", "For example:": what follows illustrates, it is not work.
+const EXAMPLE_LABEL = /^(?:\*\*|__|\*|_)?(?:for )?(?:examples?|e\.g\.|sample)(?: (?:output|usage|session|run|response|request|input))?(?:\*\*|__|\*|_)?\s*:?\s*(?:\*\*|__|\*|_)?\s*$/i;
+// "Author: …", "Status: Draft": document metadata, neither work nor vocabulary.
+const METADATA_LINE = /^(?:[-*+]\s+)?(?:\*\*|__)?(authors?|owners?|date|version|status|last updated|created|updated|reviewers?|approvers?|contributors?)(?:\*\*|__)?\s*:/i;
+// An item marked for later is not work now: "(out of scope)", "(post-MVP)", "[future]", "Phase 2:".
+const LATER_MARKER = /\((?:out of scope|out-of-scope|later|future|post[- ]mvp|not in (?:the )?mvp|v2|phase [2-9]|deferred|nice to have|optional)\b[^)]*\)|\[(?:later|future|post[- ]mvp|v2|deferred)\]|^(?:\*\*|__)?(?:later|future|post[- ]mvp|deferred|phase [2-9])(?:\*\*|__)?\s*:/i;
 const INLINE_RISK = /^(?:[-*+]\s+)?(?:\*\*|__)?risk(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+)$/i;
 const BOLD_LABEL = /^(\*\*|__)[^*_]+\1:?$/;
 const MITIGATION_LABEL = /^(?:[-*+]\s+)?(?:\*\*|__)?mitigations?\b/i;
@@ -150,6 +195,7 @@ const UNKNOWN_MARKER = /\[NEEDS CLARIFICATION[^\]]*\]|\bTBD\b|\bTBC\b|\?\?\?/;
 const TASKMASTER_TAG = /^\s*<\/?(context|PRD)>\s*$/i;
 const GENERIC_TITLE = /^(overview|introduction|summary|context|background|prd|spec(ification)?|readme)$/i;
 const HORIZONTAL_RULE = /^([-*_=])(\s*\1){2,}$/;
+const GUIDANCE_TAGS = new Set(['instruction', 'instructions', 'example', 'examples', 'rationale', 'guidance', 'template-notes']);
 const MARKUP_TAG = /^\s*<\/?[\w-]+>\s*$/;
 const WORD = /\S+/g;
 
@@ -169,6 +215,8 @@ const COMPONENT_WORDS: Record<string, ComponentCategory> = {
   worker: 'worker', workers: 'worker', cron: 'worker', 'background job': 'worker', 'background jobs': 'worker',
   scheduler: 'worker',
 };
+// Frameworks whose names are also verbs or adjectives: only capitalised ("React", "Express") are they components.
+const PROPER_NAME_COMPONENTS = new Set(['react', 'express', 'vue', 'angular', 'svelte', 'fastify']);
 const COMPONENT_NAMES: Partial<Record<ComponentCategory, string>> = {
   'web-ui': 'web UI', mobile: 'mobile app', api: 'API server', database: 'database', cache: 'cache',
   queue: 'message queue', cli: 'CLI', worker: 'background worker',
@@ -192,7 +240,17 @@ const INTEGRATION_WORDS = [
   'Anthropic', 'Claude Code', 'webhook', 'webhooks', 'Salesforce', 'HubSpot', 'Zapier', 'Shopify', 'Sentry',
   'Datadog', 'PagerDuty', 'email', 'e-mail', 'SMS', 'push notifications', 'Elastic Transcoder', 'MediaConvert', 'Mux', 'Cloudflare', 'Vercel', 'Heroku',
 ];
-const INTEGRATION_PATTERN = new RegExp(`\\b(${INTEGRATION_WORDS.map(escapeRegExp).join('|')})\\b`, 'gi');
+// Plain nouns match in any case; product names only as they are written ("a linear checklist" is not Linear), and
+// never inside a longer token ("openai-codex", "github.com/x").
+const GENERIC_INTEGRATION_WORDS = new Set(['webhook', 'webhooks', 'email', 'e-mail', 'SMS', 'push notifications']);
+const integrationPattern = (words: string[], flags: string) =>
+  new RegExp(`(?<![\\w@/.-])(${words.map(escapeRegExp).join('|')})(?![\\w@/-]|\\.\\w)`, flags);
+const BRAND_PATTERN = integrationPattern(INTEGRATION_WORDS.filter((w) => !GENERIC_INTEGRATION_WORDS.has(w)), 'g');
+const GENERIC_INTEGRATION_PATTERN = integrationPattern([...GENERIC_INTEGRATION_WORDS], 'gi');
+// Product names that are also English words: at the start of a sentence they are more likely the word.
+/** Nothing but list markers, emphasis or an earlier sentence before this point of a line. */
+const SENTENCE_START = /(?:^|[.!?:]\s)[\s\-*+#>_\d.)]*$/;
+const WORDLIKE_BRANDS = new Set(['Linear', 'Segment', 'Slack', 'Sentry', 'Mux', 'Discord', 'Amplitude']);
 const INTEGRATION_CANONICAL = new Map(INTEGRATION_WORDS.map((w) => [w.toLowerCase(), w.replace(/s$/, '')]));
 const ENDPOINT = /\b(GET|POST|PUT|PATCH|DELETE)\s+(\/[\w\-/:{}.]*)/g;
 const FILE_PATH = /`([\w.@-]+(?:\/[\w.@\-[\]]+)+\.[A-Za-z]{1,6}|[\w.-]+\.(?:ts|tsx|js|jsx|mjs|py|go|rs|java|rb|sql|css|scss|html|json|ya?ml|toml|sh))`/g;
@@ -239,382 +297,686 @@ function isMarkdownName(file: string): boolean {
   return /\.(md|markdown|mdx)$/i.test(file);
 }
 
+/** One line of the spec, classified once; the handlers below decide what it means in its section. */
+type SpecLine =
+  | { kind: 'fence' }
+  | { kind: 'blank' }
+  | { kind: 'markup'; taskmaster: boolean; tag: string; closing: boolean }
+  | { kind: 'heading'; level: number; text: string }
+  | { kind: 'text'; trimmed: string; item?: ListItem; row?: TableRow };
+
+interface ListItem {
+  indent: number;
+  checkbox: boolean;
+  text: string;
+}
+
+interface TableRow {
+  cells: string[];
+  /** A separator (`|---|---|`) or header row (the one followed by a separator): not an item. */
+  separator: boolean;
+  header: boolean;
+}
+
+/** Classifies one line by its shape alone; `next` is the following line (a table header is known by it). */
+function classifyLine(raw: string, next: string | undefined): SpecLine {
+  if (FENCE.test(raw)) return { kind: 'fence' };
+  const trimmed = raw.trim();
+  if (trimmed === '' || HORIZONTAL_RULE.test(trimmed)) return { kind: 'blank' };
+  if (MARKUP_TAG.test(trimmed)) {
+    const tag = /^<\/?([\w-]+)>$/.exec(trimmed)![1]!.toLowerCase();
+    return { kind: 'markup', taskmaster: TASKMASTER_TAG.test(trimmed), tag, closing: trimmed.startsWith('</') };
+  }
+  const heading = HEADING.exec(raw);
+  if (heading) return { kind: 'heading', level: heading[1]!.length, text: plain(heading[2]!) };
+  const line: SpecLine = { kind: 'text', trimmed };
+  const item = LIST_ITEM.exec(raw);
+  if (item) {
+    line.item = { indent: item[1]!.replace(/\t/g, '    ').length, checkbox: item[2] !== undefined, text: item[3]! };
+    return line;
+  }
+  const row = TABLE_ROW.exec(raw);
+  if (row) {
+    line.row = {
+      cells: row[1]!.split('|').map((cell) => plain(cell)),
+      separator: TABLE_SEPARATOR.test(raw),
+      header: TABLE_SEPARATOR.test(next ?? ''),
+    };
+  }
+  return line;
+}
+
+interface HeadingFrame {
+  level: number;
+  text: string;
+  type: SectionType;
+  isRequirement: boolean;
+}
+
+/** Everything the single pass over the lines carries from one line to the next. */
+interface ParseState {
+  spec: ParsedSpec;
+  /** Headings enclosing the current line; a heading's section type is its own or inherited from an ancestor. */
+  stack: HeadingFrame[];
+  sectionType: SectionType;
+  inFence: boolean;
+  listBaseIndent: number;
+  /** Ids named by the heading or bold label a group of criteria sits under. */
+  groupRefs: string[];
+  /** A paragraph line right after a list item continues that item. */
+  inListItem: boolean;
+  /** After an inline "Acceptance criteria:" label, until the next heading. */
+  acceptanceBlock: boolean;
+  /** After a "Mitigation:" label in a risk section. */
+  mitigationBlock: boolean;
+  /** Inside `<instruction>` / `<example>` blocks: guidance for the author, not work. */
+  guidanceDepth: number;
+  /** After an "Example:" label: the list that follows illustrates, it asks for nothing. */
+  exampleBlock: boolean;
+  /** Column names of the table being read (from its header row). */
+  tableColumns: string[];
+  /** A requirement whose heading is only its number ("Requirement 3"): its user story names it. */
+  unnamedRequirement?: Requirement;
+  /** Requirements opened by a plain heading: without anything under them they are not work. */
+  headingOnly: Set<Requirement>;
+  /** spec-kit "User Story 2" headings: their number and line, for "depends on User Story 2". */
+  storyLines: Map<string, number>;
+  /** Steps of a dependency chain section by their number, and the last step read. */
+  chainSteps: Map<string, DependencyRef>;
+  lastChainStep?: DependencyRef;
+  /** The statement of the step being read, and whether the spec named its dependencies (else: the step before). */
+  chainStatement?: DependencyStatement;
+  chainStatementExplicit: boolean;
+  /** A risk sub-heading, counted unless its body states the risk. */
+  pendingRiskHeading?: SpecItem;
+  listedComponents: Component[];
+  /** The requirement whose details are being read. */
+  current?: Requirement;
+  /** The current requirement was opened by a heading (its list items are details). */
+  currentByHeading: boolean;
+  currentHeadingLevel: number;
+  definedIds: Set<string>;
+  requirementIndex: Map<Requirement, number>;
+  questionLines: Set<number>;
+  componentsSeen: Set<string>;
+  integrationsSeen: Set<string>;
+  filesSeen: Set<string>;
+  kindScore: Record<SpecKind, number>;
+  sawSpecKitMarker: boolean;
+  sawTaskmasterTag: boolean;
+  firstTextLine: string;
+}
+
+function newParseState(file: string, lineCount: number): ParseState {
+  return {
+    spec: {
+      file,
+      title: '',
+      kind: 'prd',
+      format: isMarkdownName(file) ? 'markdown' : 'text',
+      lineCount,
+      wordCount: 0,
+      headings: [],
+      requirements: [],
+      acceptance: [],
+      risks: [],
+      assumptions: [],
+      outOfScope: [],
+      openQuestions: [],
+      components: [],
+      integrations: [],
+      files: [],
+      dependencies: [],
+      placeholders: [],
+    },
+    stack: [],
+    sectionType: 'other',
+    inFence: false,
+    listBaseIndent: -1,
+    groupRefs: [],
+    inListItem: false,
+    acceptanceBlock: false,
+    mitigationBlock: false,
+    exampleBlock: false,
+    guidanceDepth: 0,
+    tableColumns: [],
+    headingOnly: new Set(),
+    storyLines: new Map(),
+    chainSteps: new Map(),
+    chainStatementExplicit: false,
+    listedComponents: [],
+    currentByHeading: false,
+    currentHeadingLevel: 0,
+    definedIds: new Set(),
+    requirementIndex: new Map(),
+    questionLines: new Set(),
+    componentsSeen: new Set(),
+    integrationsSeen: new Set(),
+    filesSeen: new Set(),
+    kindScore: { prd: 0, 'technical-spec': 0, 'debug-investigation': 0 },
+    sawSpecKitMarker: false,
+    sawTaskmasterTag: false,
+    firstTextLine: '',
+  };
+}
+
 /** Parses one spec. `file` is only used to label sources. */
 export function parseSpec(text: string, file: string): ParsedSpec {
   const lines = text.split(/\r?\n/);
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-
-  const spec: ParsedSpec = {
-    file,
-    title: '',
-    kind: 'prd',
-    format: isMarkdownName(file) ? 'markdown' : 'text',
-    lineCount: lines.length,
-    wordCount: 0,
-    headings: [],
-    requirements: [],
-    acceptance: [],
-    risks: [],
-    assumptions: [],
-    outOfScope: [],
-    openQuestions: [],
-    components: [],
-    integrations: [],
-    files: [],
-  };
-
-  const ref = (line: number, text: string): SourceRef => ({ file, line, text: plain(text) });
-
-  // Heading stack: the section type of a heading is its own, or inherited from the nearest classified ancestor.
-  const stack: Array<{ level: number; text: string; type: SectionType; isRequirement: boolean }> = [];
-  let sectionType: SectionType = 'other';
-  let inFence = false;
-  let listBaseIndent = -1;
-  let groupRefs: string[] = []; // ids named by the heading or bold label a group of criteria sits under
-  let inListItem = false; // a paragraph line right after a list item continues that item
-  let acceptanceBlock = false; // after an inline "Acceptance criteria:" label, until the next heading
-  let mitigationBlock = false; // after a "Mitigation:" label in a risk section
-  let pendingRiskHeading: SpecItem | undefined; // a risk sub-heading, counted unless its body states the risk
-  const listedComponents: Component[] = [];
-  let current: Requirement | undefined; // requirement whose details we are reading
-  let currentByHeading = false; // current requirement was opened by a heading (its list items are details)
-  let currentHeadingLevel = 0;
-  const definedIds = new Set<string>();
-  const requirementIndex = new Map<Requirement, number>();
-  const questionLines = new Set<number>();
-  const componentsSeen = new Set<string>();
-  const integrationsSeen = new Set<string>();
-  const filesSeen = new Set<string>();
-  const kindScore: Record<SpecKind, number> = { prd: 0, 'technical-spec': 0, 'debug-investigation': 0 };
-  let sawSpecKitMarker = false;
-  let sawTaskmasterTag = false;
-  let firstTextLine = '';
-
-  const sectionPath = (): string[] => stack.map((h) => plain(h.text));
-
-  const closeCurrent = (): void => {
-    current = undefined;
-    currentByHeading = false;
-  };
-
-  const addRequirement = (
-    kind: RequirementKind,
-    line: number,
-    text: string,
-    opts: { id?: string; byHeading?: boolean; headingLevel?: number; priority?: string } = {},
-  ): Requirement | undefined => {
-    if (opts.id) {
-      if (definedIds.has(opts.id)) return undefined;
-      definedIds.add(opts.id);
-    }
-    const req: Requirement = {
-      ...ref(line, text),
-      kind,
-      section: sectionPath(),
-      words: countWords(text),
-      endLine: line,
-      acceptance: [],
-    };
-    if (opts.id) req.id = opts.id;
-    if (opts.priority) req.priority = opts.priority.toUpperCase();
-    if (sectionType === 'roadmap') req.fromRoadmap = true;
-    requirementIndex.set(req, spec.requirements.length);
-    spec.requirements.push(req);
-    current = req;
-    currentByHeading = opts.byHeading ?? false;
-    currentHeadingLevel = opts.headingLevel ?? 0;
-    return req;
-  };
-
-  const addAcceptance = (line: number, text: string, id?: string): void => {
-    const criterion: AcceptanceCriterion = { ...ref(line, text), refs: [...new Set([...idsIn(text), ...groupRefs])] };
-    if (id) criterion.id = id;
-    const index = spec.acceptance.length;
-    if (current) {
-      criterion.owner = requirementIndex.get(current)!;
-      current.acceptance.push(index);
-      current.endLine = line;
-    }
-    spec.acceptance.push(criterion);
-  };
-
-  const addQuestion = (line: number, text: string): void => {
-    if (questionLines.has(line)) return;
-    questionLines.add(line);
-    spec.openQuestions.push(ref(line, text));
-  };
-
-  const addListedComponent = (line: number, text: string): void => {
-    const name = plain(text).split(/\s*[:(—–]\s*|\s+-\s+/)[0]!.replace(/[.*]+$/, '').trim();
-    if (!name || name.length > 60 || listedComponents.some((c) => c.name.toLowerCase() === name.toLowerCase())) return;
-    listedComponents.push({ name, category: 'service', evidence: ref(line, text) });
-  };
-
-  const scanVocabulary = (line: number, raw: string): void => {
-    COMPONENT_PATTERN.lastIndex = 0;
-    for (let m = COMPONENT_PATTERN.exec(raw); m; m = COMPONENT_PATTERN.exec(raw)) {
-      const word = m[1]!.toLowerCase();
-      // "CLI"/"SPA" are acronyms: a lowercase "spa" or "cli" in prose is not a component.
-      if ((word === 'cli' || word === 'spa') && m[1] !== m[1]!.toUpperCase()) continue;
-      const category = COMPONENT_WORDS[word]!;
-      if (componentsSeen.has(category)) continue;
-      componentsSeen.add(category);
-      spec.components.push({ name: COMPONENT_NAMES[category] ?? category, category, evidence: ref(line, raw) });
-    }
-    NAMED_SERVICE.lastIndex = 0;
-    for (let m = NAMED_SERVICE.exec(raw); m; m = NAMED_SERVICE.exec(raw)) {
-      const word = m[1]!.toLowerCase();
-      if (GENERIC_SERVICE_WORDS.has(word)) continue;
-      const key = `service:${word}`;
-      if (componentsSeen.has(key)) continue;
-      componentsSeen.add(key);
-      spec.components.push({ name: `${word} service`, category: 'service', evidence: ref(line, raw) });
-    }
-    INTEGRATION_PATTERN.lastIndex = 0;
-    for (let m = INTEGRATION_PATTERN.exec(raw); m; m = INTEGRATION_PATTERN.exec(raw)) {
-      const name = INTEGRATION_CANONICAL.get(m[1]!.toLowerCase()) ?? m[1]!;
-      if (integrationsSeen.has(name)) continue;
-      integrationsSeen.add(name);
-      spec.integrations.push({ name, evidence: ref(line, raw) });
-    }
-    ENDPOINT.lastIndex = 0;
-    for (let m = ENDPOINT.exec(raw); m; m = ENDPOINT.exec(raw)) {
-      const name = `${m[1]} ${m[2]!.replace(/[.,;:]+$/, '')}`;
-      if (integrationsSeen.has(name)) continue;
-      integrationsSeen.add(name);
-      spec.integrations.push({ name, evidence: ref(line, raw) });
-    }
-    FILE_PATH.lastIndex = 0;
-    for (let m = FILE_PATH.exec(raw); m; m = FILE_PATH.exec(raw)) {
-      const path = m[1]!;
-      if (filesSeen.has(path) || /^https?:/.test(path)) continue;
-      filesSeen.add(path);
-      spec.files.push({ file, line, text: path });
-    }
-  };
+  const state = newParseState(file, lines.length);
+  const { spec } = state;
 
   for (let i = 0; i < lines.length; i++) {
+    const line = classifyLine(lines[i]!, lines[i + 1]);
+    if (line.kind === 'fence') {
+      state.inFence = !state.inFence;
+      continue;
+    }
+    if (state.inFence) continue;
     const lineNo = i + 1;
-    const raw = lines[i]!;
-
-    if (FENCE.test(raw)) {
-      inFence = !inFence;
+    if (line.kind === 'blank') {
+      state.inListItem = false;
       continue;
     }
-    if (inFence) continue;
-
-    const trimmed = raw.trim();
-    if (trimmed === '' || HORIZONTAL_RULE.test(trimmed)) {
-      inListItem = false;
-      continue;
-    }
-    spec.wordCount += countWords(trimmed);
-
-    if (TASKMASTER_TAG.test(trimmed) || MARKUP_TAG.test(trimmed)) {
-      sawTaskmasterTag ||= TASKMASTER_TAG.test(trimmed);
-      continue;
-    }
-
-    const heading = HEADING.exec(raw);
-    if (heading) {
-      const level = heading[1]!.length;
-      const text = plain(heading[2]!);
-      spec.headings.push({ level, text, line: lineNo });
-      // "# Overview" is a section name, not a title: the first sentence under it names the work better.
-      if (spec.headings.length === 1 && level === 1 && !GENERIC_TITLE.test(text)) spec.title = text.replace(/^(feature specification|prd|spec)\s*:\s*/i, '') || text;
-      if (/^feature specification\b/i.test(text)) sawSpecKitMarker = true;
-      for (const kind of Object.keys(KIND_HEADINGS) as SpecKind[]) if (KIND_HEADINGS[kind].test(text)) kindScore[kind]++;
-
-      while (stack.length > 0 && stack[stack.length - 1]!.level >= level) stack.pop();
-      const parentType = stack.length > 0 ? stack[stack.length - 1]!.type : 'other';
-      // The document's title heading names the whole spec ("… Requirements Document"), not a section.
-      const isTitle = spec.headings.length === 1 && level === 1;
-      const ownType = isTitle ? 'other' : ENCLOSING_SECTIONS.has(parentType) ? parentType : classifySection(text);
-      const headingIsRequirementLike = WORK_SECTIONS.has(parentType);
-      acceptanceBlock = false;
-      mitigationBlock = false;
-      listBaseIndent = -1;
-      groupRefs = idsIn(text);
-      if (pendingRiskHeading) spec.risks.push(pendingRiskHeading);
-      pendingRiskHeading = undefined;
-
-      // A heading closes the requirement it does not sit inside.
-      if (current && (!currentByHeading || level <= currentHeadingLevel)) closeCurrent();
-
-      const idCandidate = REQ_ID_AT_START.exec(text);
-      const idMatch = idCandidate && !NOT_REQUIREMENT_IDS.test(idCandidate[1]!) ? idCandidate : null;
-      const storyMatch = SPECKIT_STORY.exec(text);
-      let type: SectionType = ownType === 'other' ? parentType : ownType;
-      let isRequirement = false;
-      if (idMatch && !/^(SC|AC)-/.test(idMatch[1]!) && ownType !== 'questions' && ownType !== 'out-of-scope') {
-        // "### US-1: Basic Loop", "### FR-3 Export" define requirements wherever they appear.
-        const id = idMatch[1]!;
-        addRequirement(id.startsWith('US') ? 'story' : id.startsWith('NFR') ? 'non-functional' : 'functional', lineNo, text, {
-          id,
-          byHeading: true,
-          headingLevel: level,
-        });
-        isRequirement = true;
-        type = parentType === 'other' ? 'requirements' : parentType;
-      } else if (storyMatch) {
-        sawSpecKitMarker ||= storyMatch[2] !== undefined;
-        addRequirement('story', lineNo, text, { byHeading: true, headingLevel: level, priority: storyMatch[2] });
-        isRequirement = true;
-        type = 'stories';
-      } else if (headingIsRequirementLike && ownType === 'other') {
-        // A sub-heading under "Core Features" is a feature; its bullets are its details.
-        const parentIsRequirement = stack.length > 0 && stack[stack.length - 1]!.isRequirement;
-        if (!parentIsRequirement) {
-          addRequirement(parentType === 'nfr' ? 'non-functional' : parentType === 'stories' ? 'story' : 'feature', lineNo, text, {
-            byHeading: true,
-            headingLevel: level,
-          });
-          isRequirement = true;
-        }
-        type = parentType;
-      } else if (parentType === 'risks' && ownType === 'risks' && !/\brisks?\b/i.test(text)) {
-        pendingRiskHeading = ref(lineNo, text);
-      } else if (parentType === 'components') {
-        // "### Module: Parser" under "## Module Definitions": the heading is the component, its bullets details.
-        addListedComponent(lineNo, text.replace(/^(module|component|service)\s*:\s*/i, ''));
-        type = 'other';
-      }
-      stack.push({ level, text, type, isRequirement });
-      sectionType = type;
-      // What is out of scope is not built; the title names the whole system, not one of its parts.
-      if (type !== 'out-of-scope' && !isTitle) scanVocabulary(lineNo, raw);
-      continue;
-    }
-
-    if (sectionType !== 'out-of-scope') scanVocabulary(lineNo, raw);
-    if (!firstTextLine) firstTextLine = firstSentence(plain(trimmed));
-
-    // Markers of unresolved questions count wherever they are.
-    if (UNKNOWN_MARKER.test(raw) && sectionType !== 'out-of-scope' && sectionType !== 'questions') addQuestion(lineNo, trimmed);
-
-    if (BOLD_LABEL.test(trimmed)) groupRefs = idsIn(trimmed);
-    if (INLINE_ACCEPTANCE_LABEL.test(trimmed)) {
-      acceptanceBlock = true;
-      listBaseIndent = -1;
-      continue;
-    }
-    const item0 = LIST_ITEM.exec(raw);
-    const inlineRisk = INLINE_RISK.exec(trimmed);
-    if (inlineRisk) {
-      spec.risks.push(ref(lineNo, inlineRisk[1]!));
-      pendingRiskHeading = undefined;
-      mitigationBlock = false;
-      continue;
-    }
-    // A nested "- Mitigation: …" belongs to its risk; only a label of its own starts a block of mitigations.
-    if (sectionType === 'risks' && MITIGATION_LABEL.test(trimmed) && !(item0 && item0[1]!.length > Math.max(listBaseIndent, 0))) {
-      mitigationBlock = true;
-      continue;
-    }
-
-    const item = LIST_ITEM.exec(raw);
-    const continuesItem: boolean = !item && inListItem;
-    inListItem = item !== null || continuesItem;
-    const row = item ? undefined : TABLE_ROW.exec(raw);
-    if (row && TABLE_SEPARATOR.test(raw)) continue;
-    // Table rows act as items; the header row (followed by a separator) does not.
-    const isTableHeader = row !== undefined && row !== null && TABLE_SEPARATOR.test(lines[i + 1] ?? '');
-    const itemText = item ? item[3]! : row && !isTableHeader ? row[1]!.split('|')[0]!.trim() : undefined;
-    const indent = item ? item[1]!.replace(/\t/g, '    ').length : 0;
-    const checkbox = item ? item[2] !== undefined : false;
-    if (item && listBaseIndent < 0) listBaseIndent = indent;
-    const topLevel = itemText !== undefined && (!item || indent <= listBaseIndent);
-
-    const startId = itemText !== undefined ? REQ_ID_AT_START.exec(itemText.trim()) : REQ_ID_AT_START.exec(trimmed);
-    const id = startId && !NOT_REQUIREMENT_IDS.test(startId[1]!) ? startId[1] : undefined;
-    const gwt = GIVEN_WHEN_THEN.test(trimmed);
-
-    switch (sectionType) {
-      case 'questions':
-        if (itemText !== undefined ? topLevel : !continuesItem) addQuestion(lineNo, itemText ?? trimmed);
-        continue;
-      case 'out-of-scope':
-        if (itemText !== undefined && topLevel) spec.outOfScope.push(ref(lineNo, itemText));
-        continue;
-      case 'assumptions':
-        if (itemText !== undefined && topLevel) spec.assumptions.push(ref(lineNo, itemText));
-        continue;
-      case 'risks':
-        if (itemText !== undefined && topLevel && !mitigationBlock && !pendingRiskHeading) spec.risks.push(ref(lineNo, itemText));
-        continue;
-      case 'components':
-        if (itemText !== undefined && topLevel) addListedComponent(lineNo, itemText);
-        continue;
-      default:
-        break;
-    }
-
-    // A line starting with an id already defined mentions it (a milestone, a repeat); it is not new work.
-    if (id && definedIds.has(id) && !(sectionType === 'acceptance' || acceptanceBlock || checkbox || gwt)) continue;
-    // Ids written at the start of a line define items wherever they are.
-    if (id && !definedIds.has(id)) {
-      if (/^(SC|AC)-/.test(id)) {
-        definedIds.add(id);
-        const owner = current;
-        current = undefined; // success criteria are spec-wide unless they name requirements
-        addAcceptance(lineNo, itemText ?? trimmed, id);
-        current = owner;
-      } else {
-        addRequirement(
-          id.startsWith('US') ? 'story' : id.startsWith('NFR') || sectionType === 'nfr' ? 'non-functional' : 'functional',
-          lineNo,
-          itemText ?? trimmed,
-          { id },
-        );
-      }
-      continue;
-    }
-
-    if (sectionType === 'acceptance' || acceptanceBlock || checkbox || gwt) {
-      if (itemText !== undefined || gwt) {
-        const owner = current;
-        // In a spec-wide acceptance section, criteria belong to the requirements they name, not the last one read.
-        if (sectionType === 'acceptance' && !acceptanceBlock && !(current && currentByHeading)) current = undefined;
-        addAcceptance(lineNo, itemText ?? trimmed);
-        current = owner;
-        continue;
-      }
-    }
-
-    if (STORY.test(trimmed) && !(current && currentByHeading && current.kind === 'story')) {
-      if (current && currentByHeading) {
-        current.words += countWords(trimmed);
-        current.endLine = lineNo;
-      } else {
-        addRequirement('story', lineNo, itemText ?? trimmed);
-      }
-      continue;
-    }
-
-    if (WORK_SECTIONS.has(sectionType) && itemText !== undefined && topLevel && !(current && currentByHeading)) {
-      addRequirement(sectionType === 'nfr' ? 'non-functional' : sectionType === 'stories' ? 'story' : 'functional', lineNo, itemText);
-      continue;
-    }
-
-    if (current) {
-      current.words += countWords(trimmed);
-      current.endLine = lineNo;
-    }
+    spec.wordCount += countWords(lines[i]!.trim());
+    if (line.kind === 'markup') {
+      state.sawTaskmasterTag ||= line.taskmaster;
+      if (GUIDANCE_TAGS.has(line.tag)) state.guidanceDepth = Math.max(0, state.guidanceDepth + (line.closing ? -1 : 1));
+      // Instructions and examples for the author of a template are read by nobody who builds.
+    } else if (state.guidanceDepth > 0) continue;
+    else if (line.kind === 'heading') handleHeading(state, lineNo, lines[i]!, line);
+    else handleText(state, lineNo, lines[i]!, line);
   }
 
-  if (pendingRiskHeading) spec.risks.push(pendingRiskHeading);
+  if (state.pendingRiskHeading) spec.risks.push(state.pendingRiskHeading);
+  // A heading with nothing under it names a topic, not work.
+  const empty = (r: Requirement) => state.headingOnly.has(r) && r.endLine === r.line && r.acceptance.length === 0;
+  if (spec.requirements.some(empty)) spec.requirements = keepRequirements(spec.requirements, spec.acceptance, spec.requirements.filter((r) => !empty(r)));
   spec.requirements = preferMoreDetailedScope(spec.requirements, spec.acceptance);
+  spec.requirements = dropRestatedRequirements(spec.requirements, spec.acceptance);
   // A spec that lists its components says more than the words it happens to use.
-  if (listedComponents.length > 0) {
-    spec.components = [...listedComponents, ...spec.components.filter((c) => c.category === 'service' && !listedComponents.some((l) => l.name.toLowerCase().includes(c.name.split(' ')[0]!)))];
+  const listed = state.listedComponents;
+  if (listed.length > 0) {
+    spec.components = [...listed, ...spec.components.filter((c) => c.category === 'service' && !listed.some((l) => l.name.toLowerCase().includes(c.name.split(' ')[0]!)))];
   }
 
   linkAcceptance(spec.requirements, spec.acceptance);
 
-  spec.format = sawSpecKitMarker ? 'spec-kit' : sawTaskmasterTag ? 'taskmaster' : spec.headings.length === 0 && !isMarkdownName(file) ? 'text' : spec.format;
-  spec.kind = detectKind(kindScore, spec, text);
-  if (!spec.title) spec.title = firstTextLine || file;
+  spec.format = state.sawSpecKitMarker ? 'spec-kit' : state.sawTaskmasterTag ? 'taskmaster' : spec.headings.length === 0 && !isMarkdownName(file) ? 'text' : spec.format;
+  spec.kind = detectKind(state.kindScore, spec, text);
+  if (!spec.title) spec.title = state.firstTextLine || file;
   return spec;
+}
+
+function ref(state: ParseState, line: number, text: string): SourceRef {
+  return { file: state.spec.file, line, text: plain(text) };
+}
+
+function closeCurrent(state: ParseState): void {
+  state.current = undefined;
+  state.currentByHeading = false;
+}
+
+function addRequirement(
+  state: ParseState,
+  kind: RequirementKind,
+  line: number,
+  text: string,
+  opts: { id?: string; byHeading?: boolean; headingLevel?: number; priority?: string } = {},
+): Requirement | undefined {
+  if (opts.id) {
+    if (state.definedIds.has(opts.id)) return undefined;
+    state.definedIds.add(opts.id);
+  }
+  const req: Requirement = {
+    ...ref(state, line, text),
+    kind,
+    section: state.stack.map((h) => plain(h.text)),
+    words: countWords(text),
+    endLine: line,
+    details: '',
+    acceptance: [],
+  };
+  if (opts.id) req.id = opts.id;
+  if (opts.priority) req.priority = opts.priority.toUpperCase();
+  if (state.sectionType === 'roadmap') req.fromRoadmap = true;
+  state.requirementIndex.set(req, state.spec.requirements.length);
+  state.spec.requirements.push(req);
+  state.current = req;
+  state.currentByHeading = opts.byHeading ?? false;
+  state.currentHeadingLevel = opts.headingLevel ?? 0;
+  return req;
+}
+
+/** A criterion; it belongs to `owner` (by default the requirement being read), if any. */
+function addAcceptance(state: ParseState, line: number, text: string, opts: { id?: string; owner?: Requirement | null } = {}): void {
+  const criterion: AcceptanceCriterion = { ...ref(state, line, text), refs: [...new Set([...idsIn(text), ...state.groupRefs])] };
+  if (opts.id) criterion.id = opts.id;
+  const index = state.spec.acceptance.length;
+  const owner = opts.owner === undefined ? state.current : (opts.owner ?? undefined);
+  if (owner) {
+    criterion.owner = state.requirementIndex.get(owner)!;
+    owner.acceptance.push(index);
+    owner.endLine = line;
+  }
+  state.spec.acceptance.push(criterion);
+}
+
+function addQuestion(state: ParseState, line: number, text: string): void {
+  if (state.questionLines.has(line)) return;
+  state.questionLines.add(line);
+  state.spec.openQuestions.push(ref(state, line, text));
+}
+
+function addListedComponent(state: ParseState, line: number, text: string): void {
+  const name = plain(text).split(/\s*[:(—–]\s*|\s+-\s+/)[0]!.replace(/[.*]+$/, '').trim();
+  if (!name || name.length > 60 || state.listedComponents.some((c) => c.name.toLowerCase() === name.toLowerCase())) return;
+  state.listedComponents.push({ name, category: 'service', evidence: ref(state, line, text) });
+}
+
+/** Components, integrations, endpoints and file paths a line names. */
+function scanVocabulary(state: ParseState, line: number, raw: string): void {
+  const { spec } = state;
+  COMPONENT_PATTERN.lastIndex = 0;
+  for (let m = COMPONENT_PATTERN.exec(raw); m; m = COMPONENT_PATTERN.exec(raw)) {
+    const word = m[1]!.toLowerCase();
+    // "CLI"/"SPA" are acronyms: a lowercase "spa" or "cli" in prose is not a component; nor is "react" or "express".
+    if ((word === 'cli' || word === 'spa') && m[1] !== m[1]!.toUpperCase()) continue;
+    if (PROPER_NAME_COMPONENTS.has(word) && m[1]![0] !== m[1]![0]!.toUpperCase()) continue;
+    const category = COMPONENT_WORDS[word]!;
+    if (state.componentsSeen.has(category)) continue;
+    state.componentsSeen.add(category);
+    spec.components.push({ name: COMPONENT_NAMES[category] ?? category, category, evidence: ref(state, line, raw) });
+  }
+  NAMED_SERVICE.lastIndex = 0;
+  for (let m = NAMED_SERVICE.exec(raw); m; m = NAMED_SERVICE.exec(raw)) {
+    const word = m[1]!.toLowerCase();
+    if (GENERIC_SERVICE_WORDS.has(word)) continue;
+    const key = `service:${word}`;
+    if (state.componentsSeen.has(key)) continue;
+    state.componentsSeen.add(key);
+    spec.components.push({ name: `${word} service`, category: 'service', evidence: ref(state, line, raw) });
+  }
+  for (const pattern of [BRAND_PATTERN, GENERIC_INTEGRATION_PATTERN]) {
+    pattern.lastIndex = 0;
+    for (let m = pattern.exec(raw); m; m = pattern.exec(raw)) {
+      if (WORDLIKE_BRANDS.has(m[1]!) && SENTENCE_START.test(raw.slice(0, m.index))) continue;
+      const name = INTEGRATION_CANONICAL.get(m[1]!.toLowerCase()) ?? m[1]!;
+      if (state.integrationsSeen.has(name)) continue;
+      state.integrationsSeen.add(name);
+      spec.integrations.push({ name, evidence: ref(state, line, raw) });
+    }
+  }
+  ENDPOINT.lastIndex = 0;
+  for (let m = ENDPOINT.exec(raw); m; m = ENDPOINT.exec(raw)) {
+    const name = `${m[1]} ${m[2]!.replace(/[.,;:]+$/, '')}`;
+    if (state.integrationsSeen.has(name)) continue;
+    state.integrationsSeen.add(name);
+    spec.integrations.push({ name, evidence: ref(state, line, raw) });
+  }
+  FILE_PATH.lastIndex = 0;
+  for (let m = FILE_PATH.exec(raw); m; m = FILE_PATH.exec(raw)) {
+    const path = m[1]!;
+    if (state.filesSeen.has(path) || /^https?:/.test(path)) continue;
+    state.filesSeen.add(path);
+    spec.files.push({ file: spec.file, line, text: path });
+  }
+}
+
+function handleHeading(state: ParseState, lineNo: number, raw: string, line: Extract<SpecLine, { kind: 'heading' }>): void {
+  const { spec, stack } = state;
+  const { level, text } = line;
+  spec.headings.push({ level, text, line: lineNo });
+  // "# Overview" is a section name, not a title: the first sentence under it names the work better.
+  if (spec.headings.length === 1 && level === 1 && !GENERIC_TITLE.test(text)) spec.title = text.replace(/^(feature specification|prd|spec)\s*:\s*/i, '') || text;
+  if (/^feature specification\b/i.test(text)) state.sawSpecKitMarker = true;
+  for (const kind of Object.keys(KIND_HEADINGS) as SpecKind[]) if (KIND_HEADINGS[kind].test(text)) state.kindScore[kind]++;
+
+  while (stack.length > 0 && stack[stack.length - 1]!.level >= level) stack.pop();
+  const parentType = stack.length > 0 ? stack[stack.length - 1]!.type : 'other';
+  // The document's title heading names the whole spec ("… Requirements Document"), not a section.
+  const isTitle = spec.headings.length === 1 && level === 1;
+  const classified = isTitle ? 'other' : classifySection(text);
+  // A "Could have" or "Future work" part is out of scope wherever it sits; other parts of an enclosing section
+  // ("### Feature Prioritization" under Risks) are part of it.
+  const ownType = ENCLOSING_SECTIONS.has(parentType) && classified !== 'out-of-scope' ? parentType : classified;
+  const headingIsRequirementLike = WORK_SECTIONS.has(parentType);
+  state.acceptanceBlock = false;
+  state.mitigationBlock = false;
+  state.exampleBlock = false;
+  state.tableColumns = [];
+  state.unnamedRequirement = undefined;
+  state.listBaseIndent = -1;
+  state.groupRefs = idsIn(text);
+  if (state.pendingRiskHeading) spec.risks.push(state.pendingRiskHeading);
+  state.pendingRiskHeading = undefined;
+
+  // A heading closes the requirement it does not sit inside.
+  if (state.current && (!state.currentByHeading || level <= state.currentHeadingLevel)) closeCurrent(state);
+
+  const placeholder = PLACEHOLDER.test(text);
+  if (placeholder) spec.placeholders.push(ref(state, lineNo, text));
+  const idCandidate = REQ_ID_AT_START.exec(text);
+  const idMatch = idCandidate && !NOT_REQUIREMENT_IDS.test(idCandidate[1]!) ? idCandidate : null;
+  const storyMatch = SPECKIT_STORY.exec(text);
+  const numbered = NUMBERED_REQUIREMENT_HEADING.exec(text);
+  let type: SectionType = ownType === 'other' ? parentType : ownType;
+  let isRequirement = false;
+  if (placeholder) {
+    // A template's "#### Feature: [Name]" asks for nothing yet.
+  } else if (idMatch && !/^(SC|AC)-/.test(idMatch[1]!) && ownType !== 'questions' && ownType !== 'out-of-scope') {
+    // "### US-1: Basic Loop", "### FR-3 Export" define requirements wherever they appear.
+    const id = idMatch[1]!;
+    addRequirement(state, id.startsWith('US') ? 'story' : id.startsWith('NFR') ? 'non-functional' : 'functional', lineNo, text, {
+      id,
+      byHeading: true,
+      headingLevel: level,
+    });
+    isRequirement = true;
+    type = parentType === 'other' ? 'requirements' : parentType;
+  } else if (numbered && ownType !== 'questions' && ownType !== 'out-of-scope' && parentType !== 'out-of-scope') {
+    // Kiro's "### Requirement 3": its user story and "#### Acceptance Criteria" below it belong to it.
+    const req = addRequirement(state, 'functional', lineNo, text, { byHeading: true, headingLevel: level });
+    if (req && !numbered[2]) state.unnamedRequirement = req;
+    isRequirement = true;
+    type = parentType === 'other' ? 'requirements' : parentType;
+  } else if (storyMatch) {
+    state.sawSpecKitMarker ||= storyMatch[2] !== undefined;
+    state.storyLines.set(storyMatch[1]!, lineNo);
+    addRequirement(state, 'story', lineNo, text, { byHeading: true, headingLevel: level, priority: storyMatch[2] });
+    isRequirement = true;
+    type = 'stories';
+  } else if (headingIsRequirementLike && ownType === 'other') {
+    // A sub-heading under "Core Features" is a feature; its bullets are its details.
+    const parentIsRequirement = stack.length > 0 && stack[stack.length - 1]!.isRequirement;
+    if (!parentIsRequirement) {
+      const req = addRequirement(state, parentType === 'nfr' ? 'non-functional' : parentType === 'stories' ? 'story' : 'feature', lineNo, text, {
+        byHeading: true,
+        headingLevel: level,
+      });
+      if (req) state.headingOnly.add(req);
+      if (req && PERSONA_HEADING.test(text)) state.unnamedRequirement = req;
+      isRequirement = true;
+    }
+    type = parentType;
+  } else if (parentType === 'risks' && ownType === 'risks' && !/\brisks?\b/i.test(text)) {
+    state.pendingRiskHeading = ref(state, lineNo, text);
+  } else if (parentType === 'components') {
+    // "### Module: Parser" under "## Module Definitions": the heading is the component, its bullets details.
+    addListedComponent(state, lineNo, text.replace(/^(module|component|service)\s*:\s*/i, ''));
+    type = 'other';
+  }
+  if (isRequirement) noteDependency(state, lineNo, text);
+  stack.push({ level, text, type, isRequirement });
+  state.sectionType = type;
+  // What is out of scope is not built; the title names the whole system, not one of its parts.
+  if (type !== 'out-of-scope' && !isTitle) scanVocabulary(state, lineNo, raw);
+}
+
+/** A text line as the handlers of one section see it. */
+interface TextLine {
+  lineNo: number;
+  raw: string;
+  trimmed: string;
+  item?: ListItem;
+  /** The item's text (list item, or table row), if the line is an item. */
+  itemText?: string;
+  /** A paragraph line continuing the list item above it. */
+  continuesItem: boolean;
+  /** Not nested below the first list item of the block. */
+  topLevel: boolean;
+  /** A priority column's value, for a table row. */
+  priority?: string;
+}
+
+// Columns that describe a row rather than say what it asks for.
+const BOOKKEEPING_COLUMN = /^(#|no\.?|status|owners?|assignee|effort|estimate|size|points|moscow|mitigations?|notes?|comments?)$/;
+const PRIORITY_COLUMN = /^(priority|prio)$/;
+const ID_ONLY = /^\[?(?:[A-Z]{2,4}-\d+)\]?$/;
+
+/** A table row as one item: its id cell, then its other cells, without the bookkeeping columns. */
+function rowText(cells: string[], columns: string[]): { text: string; priority?: string } {
+  const kept: string[] = [];
+  let priority: string | undefined;
+  cells.forEach((cell, i) => {
+    const column = columns[i] ?? '';
+    if (!cell || /^[-–—]$/.test(cell)) return;
+    if (PRIORITY_COLUMN.test(column)) priority = /^p\d$/i.test(cell) ? cell : undefined;
+    else if (!BOOKKEEPING_COLUMN.test(column)) kept.push(cell);
+  });
+  const text = kept.length > 1 && ID_ONLY.test(kept[0]!) ? `${kept[0]}: ${kept.slice(1).join(' — ')}` : kept.join(' — ');
+  return priority ? { text, priority } : { text };
+}
+
+function handleText(state: ParseState, lineNo: number, raw: string, line: Extract<SpecLine, { kind: 'text' }>): void {
+  const { trimmed, item, row } = line;
+  if (METADATA_LINE.test(trimmed) && !state.current) return;
+  if (row?.header) {
+    state.tableColumns = row.cells.map((c) => c.toLowerCase());
+    return;
+  }
+  if (EXAMPLE_LABEL.test(trimmed)) {
+    state.exampleBlock = true;
+    return;
+  }
+  if (state.exampleBlock) {
+    // The example is the list (or table) right after its label; the next paragraph ends it.
+    if (item || row || state.inListItem) {
+      state.inListItem = item !== undefined || state.inListItem;
+      return;
+    }
+    state.exampleBlock = false;
+  }
+  if (state.sectionType !== 'out-of-scope') scanVocabulary(state, lineNo, raw);
+  if (!state.firstTextLine) state.firstTextLine = firstSentence(plain(trimmed));
+
+  // Markers of unresolved questions count wherever they are.
+  if (UNKNOWN_MARKER.test(raw) && state.sectionType !== 'out-of-scope' && state.sectionType !== 'questions') addQuestion(state, lineNo, trimmed);
+
+  if (BOLD_LABEL.test(trimmed)) state.groupRefs = idsIn(trimmed);
+  if (INLINE_ACCEPTANCE_LABEL.test(trimmed)) {
+    state.acceptanceBlock = true;
+    state.listBaseIndent = -1;
+    return;
+  }
+  const inlineRisk = INLINE_RISK.exec(trimmed);
+  if (inlineRisk) {
+    state.spec.risks.push(ref(state, lineNo, inlineRisk[1]!));
+    state.pendingRiskHeading = undefined;
+    state.mitigationBlock = false;
+    return;
+  }
+  // A nested "- Mitigation: …" belongs to its risk; only a label of its own starts a block of mitigations.
+  if (state.sectionType === 'risks' && MITIGATION_LABEL.test(trimmed) && !(item && item.indent > Math.max(state.listBaseIndent, 0))) {
+    state.mitigationBlock = true;
+    return;
+  }
+
+  const continuesItem = !item && state.inListItem;
+  state.inListItem = item !== undefined || continuesItem;
+  if (row?.separator) return;
+  // Table rows act as items, with the text of their cells.
+  const cells = row ? rowText(row.cells, state.tableColumns) : undefined;
+  const itemText = item ? item.text : cells?.text;
+  if (item && state.listBaseIndent < 0) state.listBaseIndent = item.indent;
+  const topLevel = itemText !== undefined && (!item || item.indent <= state.listBaseIndent);
+  if (PLACEHOLDER.test(itemText ?? trimmed)) {
+    state.spec.placeholders.push(ref(state, lineNo, itemText ?? trimmed));
+    return;
+  }
+  SECTION_HANDLERS[state.sectionType](state, { lineNo, raw, trimmed, item, itemText, continuesItem, topLevel, priority: cells?.priority });
+}
+
+type SectionHandler = (state: ParseState, line: TextLine) => void;
+
+/** Sections that list things other than work: each top-level item is one entry. */
+const SECTION_HANDLERS: Record<SectionType, SectionHandler> = {
+  questions: (state, l) => {
+    if (l.itemText !== undefined ? l.topLevel : !l.continuesItem) addQuestion(state, l.lineNo, l.itemText ?? l.trimmed);
+  },
+  'out-of-scope': (state, l) => {
+    if (l.itemText !== undefined && l.topLevel) state.spec.outOfScope.push(ref(state, l.lineNo, l.itemText));
+  },
+  assumptions: (state, l) => {
+    if (l.itemText !== undefined && l.topLevel) state.spec.assumptions.push(ref(state, l.lineNo, l.itemText));
+  },
+  risks: (state, l) => {
+    if (l.itemText !== undefined && l.topLevel && !state.mitigationBlock && !state.pendingRiskHeading) state.spec.risks.push(ref(state, l.lineNo, l.itemText));
+  },
+  components: (state, l) => {
+    if (l.itemText !== undefined && l.topLevel) addListedComponent(state, l.lineNo, l.itemText);
+  },
+  chain: (state, l) => {
+    if (l.itemText === undefined) return;
+    if (!l.topLevel) {
+      // "- Depends on both task data structure and CLI" under a step names what the step needs, in words.
+      const needs = CHAIN_NEEDS.exec(l.itemText);
+      const statement = state.chainStatement;
+      if (!needs || !statement) return;
+      const named = needs[1]!.split(/\s*(?:,|\band\b|&|\bor\b)\s*/).map((t) => t.replace(/^(both|the|its|a|an)\s+/i, '').trim()).filter((t) => t.length > 2);
+      if (named.length === 0) return;
+      if (!state.chainStatementExplicit) statement.on = [];
+      state.chainStatementExplicit = true;
+      statement.on.push(...named.map((text) => ({ text })));
+      return;
+    }
+    const step: DependencyRef = { line: l.lineNo, text: plain(l.itemText) };
+    const number = /^\s*(\d{1,3})[.)]/.exec(l.raw)?.[1] ?? String(state.chainSteps.size + 1);
+    const named = STEP_NUMBERS.exec(l.itemText)?.[1]?.match(/\d+/g) ?? [];
+    const on = named.length > 0 ? named.map((n) => state.chainSteps.get(n)).filter((x): x is DependencyRef => x !== undefined) : state.lastChainStep ? [state.lastChainStep] : [];
+    const statement: DependencyStatement = { ...ref(state, l.lineNo, l.itemText), from: step, on };
+    state.spec.dependencies.push(statement);
+    state.chainStatement = statement;
+    state.chainStatementExplicit = named.length > 0;
+    state.chainSteps.set(number, step);
+    state.lastChainStep = step;
+  },
+  requirements: handleWorkLine,
+  nfr: handleWorkLine,
+  stories: handleWorkLine,
+  acceptance: handleWorkLine,
+  roadmap: handleWorkLine,
+  context: handleWorkLine,
+  other: handleWorkLine,
+};
+
+/** A dependency the line states for the requirement being read, if it names what it depends on. */
+function noteDependency(state: ParseState, lineNo: number, text: string): void {
+  const subject = state.current;
+  if (!subject) return;
+  DEPENDS_ON.lastIndex = 0;
+  const on: DependencyRef[] = [];
+  for (let m = DEPENDS_ON.exec(text); m; m = DEPENDS_ON.exec(text)) {
+    const target = m[1]!;
+    for (const id of idsIn(target)) if (id !== subject.id) on.push({ id });
+    for (const priority of target.match(PRIORITY_REF) ?? []) if (priority !== subject.priority) on.push({ priority });
+    STORY_NUMBER_REF.lastIndex = 0;
+    for (let s = STORY_NUMBER_REF.exec(target); s; s = STORY_NUMBER_REF.exec(target)) {
+      for (const n of s[0].match(/\d+/g) ?? []) {
+        const line = state.storyLines.get(n);
+        if (line !== undefined && line !== subject.line) on.push({ line });
+      }
+    }
+  }
+  if (on.length > 0) state.spec.dependencies.push({ ...ref(state, lineNo, text), from: subject.id ? { id: subject.id } : { line: subject.line }, on });
+}
+
+/** Lines that may define requirements, stories and criteria, or add detail to the requirement being read. */
+function handleWorkLine(state: ParseState, l: TextLine): void {
+  handleWorkItem(state, l);
+  noteDependency(state, l.lineNo, l.itemText ?? l.trimmed);
+}
+
+function handleWorkItem(state: ParseState, l: TextLine): void {
+  const { sectionType } = state;
+  const { lineNo, trimmed, item, itemText } = l;
+  // "- **Description**:" with nothing after it: an empty field of a template.
+  if (itemText !== undefined && /^(?:\*\*|__)?[^*_:]{1,40}(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*$/.test(itemText)) return;
+
+  const startId = itemText !== undefined ? REQ_ID_AT_START.exec(itemText.trim()) : REQ_ID_AT_START.exec(trimmed);
+  const id = startId && !NOT_REQUIREMENT_IDS.test(startId[1]!) ? startId[1] : undefined;
+  const gwt = GIVEN_WHEN_THEN.test(trimmed);
+  const checkbox = item?.checkbox ?? false;
+  const isCriterion = sectionType === 'acceptance' || state.acceptanceBlock || checkbox || gwt;
+  const text = itemText ?? trimmed;
+
+  const inlineAcceptance = INLINE_ACCEPTANCE.exec(text);
+  if (inlineAcceptance) {
+    addAcceptance(state, lineNo, inlineAcceptance[1]!);
+    return;
+  }
+  // "- Bulk export (post-MVP)": written down, but for later.
+  if (LATER_MARKER.test(text) && (itemText !== undefined ? l.topLevel : !l.continuesItem) && !isCriterion) {
+    state.spec.outOfScope.push(ref(state, lineNo, text));
+    return;
+  }
+
+  // A line starting with an id already defined mentions it (a milestone, a repeat); it is not new work.
+  if (id && state.definedIds.has(id) && !isCriterion) return;
+  // Ids written at the start of a line define items wherever they are.
+  if (id && !state.definedIds.has(id)) {
+    if (/^(SC|AC)-/.test(id)) {
+      state.definedIds.add(id);
+      // Success criteria are spec-wide unless they name requirements.
+      addAcceptance(state, lineNo, itemText ?? trimmed, { id, owner: null });
+    } else {
+      addRequirement(
+        state,
+        id.startsWith('US') ? 'story' : id.startsWith('NFR') || sectionType === 'nfr' ? 'non-functional' : 'functional',
+        lineNo,
+        itemText ?? trimmed,
+        { id, priority: l.priority },
+      );
+    }
+    return;
+  }
+
+  if (isCriterion && (itemText !== undefined || gwt)) {
+    // In a spec-wide acceptance section, criteria belong to the requirements they name, not the last one read.
+    const specWide = sectionType === 'acceptance' && !state.acceptanceBlock && !(state.current && state.currentByHeading);
+    addAcceptance(state, lineNo, itemText ?? trimmed, specWide ? { owner: null } : {});
+    return;
+  }
+
+  const current = state.current;
+  // "### As a Developer" then "- **Story**: I want …": the story line names the story.
+  const storyLine = current && current === state.unnamedRequirement ? STORY_LINE.exec(text) : null;
+  if (current && storyLine) {
+    addDetail(current, lineNo, trimmed);
+    current.text = `${current.text}, ${plain(storyLine[1]!)}`;
+    state.unnamedRequirement = undefined;
+    return;
+  }
+  if (STORY.test(trimmed) && !(current && state.currentByHeading && current.kind === 'story')) {
+    if (current && state.currentByHeading) {
+      addDetail(current, lineNo, trimmed);
+      if (current === state.unnamedRequirement) {
+        current.text = plain(trimmed.replace(STORY_LABEL, ''));
+        state.unnamedRequirement = undefined;
+      }
+    } else {
+      addRequirement(state, 'story', lineNo, itemText ?? trimmed);
+    }
+    return;
+  }
+
+  if (WORK_SECTIONS.has(sectionType) && itemText !== undefined && l.topLevel && !(current && state.currentByHeading)) {
+    addRequirement(state, sectionType === 'nfr' ? 'non-functional' : sectionType === 'stories' ? 'story' : 'functional', lineNo, itemText, { priority: l.priority });
+    return;
+  }
+
+  if (current) {
+    addDetail(current, lineNo, trimmed);
+  }
+}
+
+const MAX_DETAIL_CHARS = 600;
+
+function addDetail(requirement: Requirement, line: number, text: string): void {
+  requirement.words += countWords(text);
+  requirement.endLine = line;
+  if (requirement.details.length < MAX_DETAIL_CHARS) requirement.details = `${requirement.details} ${plain(text)}`.trim().slice(0, MAX_DETAIL_CHARS);
 }
 
 /**
@@ -651,7 +1013,38 @@ function preferMoreDetailedScope(requirements: Requirement[], acceptance: Accept
   const dropRoadmap = listed >= roadmap;
   const kept = requirements.filter((r) => !isPlainWork(r) || Boolean(r.fromRoadmap) !== dropRoadmap);
   if (kept.length === requirements.length) return kept;
-  // Re-point acceptance owners at the surviving requirements.
+  return keepRequirements(requirements, acceptance, kept);
+}
+
+/**
+ * A summary list ("## Core Features: 1. CLI Integration …") followed by a section per feature names each
+ * requirement twice. Requirements without ids whose text is the same are one requirement: the one with more
+ * detail stays, and takes the other's criteria.
+ */
+function dropRestatedRequirements(requirements: Requirement[], acceptance: AcceptanceCriterion[]): Requirement[] {
+  const normal = (r: Requirement) => r.text.toLowerCase().replace(/^\s*\d{1,3}[.)]\s*/, '').replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  const keeper = new Map<string, Requirement>();
+  for (const r of requirements) {
+    if (r.id) continue;
+    const key = normal(r);
+    const other = key ? keeper.get(key) : undefined;
+    if (!other || r.words > other.words) keeper.set(key, r);
+  }
+  const dropped = requirements.filter((r) => !r.id && keeper.get(normal(r)) !== r);
+  if (dropped.length === 0) return requirements;
+  const index = new Map(requirements.map((r, i) => [r, i]));
+  for (const r of dropped) {
+    const kept = keeper.get(normal(r))!;
+    for (const c of r.acceptance) {
+      kept.acceptance.push(c);
+      acceptance[c]!.owner = index.get(kept)!;
+    }
+  }
+  return keepRequirements(requirements, acceptance, requirements.filter((r) => !dropped.includes(r)));
+}
+
+/** `kept`, a subset of `requirements` in order, with the acceptance owners re-pointed at it. */
+function keepRequirements(requirements: Requirement[], acceptance: AcceptanceCriterion[], kept: Requirement[]): Requirement[] {
   const newIndex = new Map<Requirement, number>(kept.map((r, i) => [r, i]));
   for (const criterion of acceptance) {
     if (criterion.owner === undefined) continue;

@@ -3,6 +3,7 @@ import type { Verdict } from '../core/assess.js';
 import type { SourceRef } from '../core/spec.js';
 import type { AssessResult } from '../commands/assess.js';
 import { formatNumber, truncate } from '../core/text.js';
+import { describeEngineRun } from './render-plan.js';
 import { renderTable } from './table.js';
 import type { Theme } from './theme.js';
 
@@ -20,6 +21,7 @@ export function renderAssess(result: AssessResult, theme: Theme): string {
   out.push('');
   out.push(`Verdict     ${theme.level(theme.bold(a.verdict), SEVERITY[a.verdict])}  ${theme.dim(`(confidence: ${a.confidence})`)}`);
   for (const reason of a.reasons) out.push(`            ${reason}`);
+  if (a.engine) out.push(`Engine      ${theme.dim(describeEngineRun(a.engine))}`);
   out.push('');
 
   const rows = a.drivers.map((d) => [

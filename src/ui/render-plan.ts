@@ -3,7 +3,7 @@
  * Also the small formatting helpers the other plan renderers (Mermaid, ExecPlan) share.
  */
 import { EFFORT_HOURS } from '../core/effort.js';
-import type { Branching, Plan, PlanWarning, Risk, Task, TaskSource } from '../core/plan.js';
+import type { Branching, EngineRun, Plan, PlanWarning, Risk, Task, TaskSource } from '../core/plan.js';
 import { renderTable } from './table.js';
 import { formatHours, truncate } from '../core/text.js';
 import type { Theme } from './theme.js';
@@ -116,6 +116,7 @@ export function renderPlanTable(plan: Plan, theme: Theme): string {
   const approval = plan.approval ? theme.dim(` by ${plan.approval.by} at ${plan.approval.at}`) : '';
   field('Status', plan.status === 'approved' ? `${theme.ok('approved')}${approval}` : theme.warn('draft'));
   field('Branching', `${plan.branching} ${theme.dim(`(${BRANCHING_LABEL[plan.branching]})`)}`);
+  if (plan.engine) field('Engine', describeEngineRun(plan.engine));
   const { min, max } = s.recommendedTasks;
   const range = `recommended ${min === max ? min : `${min}–${max}`}`;
   const outside = s.tasks < min || s.tasks > max;
@@ -209,4 +210,11 @@ function taskLine(t: Task, theme: Theme): string {
   const risk = theme.level(`risk ${t.risk}`, RISK_SEVERITY[t.risk]);
   const deps = t.dependsOn.length > 0 ? ` ${theme.dim('←')} ${t.dependsOn.join(', ')}` : '';
   return `${theme.bold(t.id)} ${truncate(t.title, TREE_TITLE_MAX)} ${theme.dim('[')}${t.effort}${theme.dim(',')} ${risk}${theme.dim(',')} ${t.testStrategy}${theme.dim(']')}${deps}`;
+}
+
+/** "claude (model) · 2 calls, 1 repair round · 12,345 tokens in, 2,345 out · $0.1234" */
+export function describeEngineRun(run: EngineRun): string {
+  const calls = `${run.calls} call${run.calls === 1 ? '' : 's'}${run.repairRounds > 0 ? `, ${run.repairRounds} repair round${run.repairRounds === 1 ? '' : 's'}` : ''}`;
+  const tokens = `${run.usage.inputTokens.toLocaleString('en-US')} tokens in, ${run.usage.outputTokens.toLocaleString('en-US')} out`;
+  return [`${run.name}${run.model ? ` (${run.model})` : ''}`, calls, tokens, `$${run.usage.costUsd.toFixed(4)}`].join(' · ');
 }

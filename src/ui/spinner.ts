@@ -44,3 +44,31 @@ export async function startSpinner(text: string, options: SpinnerOptions = {}): 
 export function countingProgress(spinner: Spinner, label: string): (done: number, total: number, what?: string) => void {
   return (done, total, what) => spinner.update(`${label} ${done}/${total}${what ? ` · ${what}` : ''}`);
 }
+
+/** A spinner that also shows the time spent so far, for waits of seconds to minutes; none off a terminal. */
+export async function terminalSpinner(options: SpinnerOptions = {}): Promise<Pick<Spinner, 'update' | 'stop'> | undefined> {
+  if (!spinnerWanted(options)) return undefined;
+  const { default: ora } = await import('ora');
+  const spinner = ora({ stream: options.stream ?? process.stderr, discardStdin: false });
+  const startedAt = Date.now();
+  let label = '';
+  const render = () => {
+    const seconds = Math.round((Date.now() - startedAt) / 1000);
+    spinner.text = `${label} (${seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m ${seconds % 60}s`})`;
+  };
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    update(text) {
+      label = text;
+      render();
+      if (!timer) {
+        spinner.start();
+        timer = setInterval(render, 1000);
+      }
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      spinner.stop();
+    },
+  };
+}

@@ -77,7 +77,7 @@ describe('xplan export beads', () => {
 
     const first = runXplan(['export', 'beads'], { cwd: repo, env: withBd() });
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toContain('Exported to bd 1.0.5: 9 created, 0 updated, 0 unchanged; dependencies +12 −0.');
+    expect(first.stdout).toContain('Exported to bd 1.0.5: 9 created, 0 updated, 0 unchanged; dependencies +13 −0.');
     const issues = allIssues(repo);
     const epic = issues.find((i) => i.issue_type === 'epic')!;
     expect(epic.title).toBe('Bookmarks Service — Product Requirements');

@@ -1,0 +1,136 @@
+/**
+ * One headless Claude Code call that answers with structured output:
+ * `claude -p --output-format json --json-schema <schema> --tools ""`, the prompt on stdin (a full spec can exceed the
+ * argument size limit), no tools, no saved session, a budget and a wall-clock timeout. Every way it can fail becomes
+ * a StructuredCallError saying what happened.
+ */
+import { spawn } from 'node:child_process';
+import { classifyAgentExit, usageOf, type AgentExit, type ResultEvent } from '../core/agent-result.js';
+import type { Usage } from '../core/run.js';
+
+export interface StructuredCallOptions {
+  command: string;
+  schema: object;
+  prompt: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  timeoutMs: number;
+  model?: string | null;
+  maxBudgetUsd?: number | null;
+  /** Kept last: what the user configured in claude.extraArgs. */
+  extraArgs?: string[];
+}
+
+export interface StructuredAnswer {
+  output: unknown;
+  usage: Usage;
+  model?: string;
+}
+
+export type StructuredFailure = 'not-found' | 'not-authenticated' | 'usage-limit' | 'transient' | 'timeout' | 'no-answer' | 'failed';
+
+export class StructuredCallError extends Error {
+  constructor(
+    readonly failure: StructuredFailure,
+    message: string,
+    readonly usage: Usage,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'StructuredCallError';
+  }
+}
+
+export function structuredArgs(options: Pick<StructuredCallOptions, 'schema' | 'model' | 'maxBudgetUsd' | 'extraArgs'>): string[] {
+  const args = ['-p', '--output-format', 'json', '--json-schema', JSON.stringify(options.schema), '--tools', '', '--no-session-persistence'];
+  if (options.model) args.push('--model', options.model);
+  if (options.maxBudgetUsd !== null && options.maxBudgetUsd !== undefined) args.push('--max-budget-usd', String(options.maxBudgetUsd));
+  args.push(...(options.extraArgs ?? []));
+  return args;
+}
+
+const NO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, costUsd: 0, turns: 0 };
+
+export async function callStructured(options: StructuredCallOptions): Promise<StructuredAnswer> {
+  const startedAt = new Date().toISOString();
+  const run = await new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string; spawnError?: NodeJS.ErrnoException; timedOut: boolean }>((resolve) => {
+    // Its own process group, so a timeout stops Claude Code and anything it started.
+    const child = spawn(options.command, structuredArgs(options), { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    let spawnError: NodeJS.ErrnoException | undefined;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-8192)));
+    child.on('error', (error: NodeJS.ErrnoException) => (spawnError = error));
+    child.stdin.on('error', () => {}); // a process that died at once closes its stdin; its exit says why
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stopGroup(child.pid, 'SIGTERM');
+      setTimeout(() => stopGroup(child.pid, 'SIGKILL'), 2000).unref();
+    }, options.timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, spawnError, timedOut });
+    });
+    child.stdin.end(options.prompt);
+  });
+
+  const result = parseResult(run.stdout);
+  const usage = result ? usageOf(result) : NO_USAGE;
+  if (run.timedOut) {
+    throw new StructuredCallError('timeout', `Claude Code did not answer within ${Math.round(options.timeoutMs / 1000)} s`, usage, 'Raise planning.timeoutSeconds in .xplan/config.yaml');
+  }
+  const exit: AgentExit = {
+    exitCode: run.code,
+    signal: run.signal,
+    ...(run.spawnError ? { spawnError: { code: run.spawnError.code ?? 'UNKNOWN', message: run.spawnError.message } } : {}),
+    ...(result ? { result } : {}),
+    stderrTail: run.stderr,
+    startedAt,
+    endedAt: new Date().toISOString(),
+    lines: 0,
+  };
+  const outcome = classifyAgentExit(exit, options.command, new Date());
+  switch (outcome.kind) {
+    case 'success':
+      break;
+    case 'fatal':
+      throw new StructuredCallError(run.spawnError ? 'not-found' : /logged in/.test(outcome.reason) ? 'not-authenticated' : 'failed', outcome.reason, usage, outcome.hint);
+    case 'usage-limit':
+      throw new StructuredCallError('usage-limit', `Claude usage limit reached${outcome.resetAt ? ` (resets ${outcome.resetAt.toISOString()})` : ''}: ${outcome.reason}`, usage);
+    case 'transient':
+      throw new StructuredCallError('transient', `Claude Code could not reach the model: ${outcome.reason}`, usage, 'Try again in a moment');
+    case 'task-failure':
+      throw new StructuredCallError('failed', `Claude Code failed: ${outcome.reason}`, usage);
+  }
+  const structured = (result as ResultEvent & { structured_output?: unknown }).structured_output;
+  if (structured === undefined || structured === null) {
+    throw new StructuredCallError('no-answer', `Claude Code ended without a structured answer${result?.result ? ` (it said: ${result.result.slice(0, 200)})` : ''}`, usage);
+  }
+  const model = Object.keys((result as { modelUsage?: Record<string, unknown> }).modelUsage ?? {})[0];
+  return { output: structured, usage, ...(model ? { model } : {}) };
+}
+
+/** The result object of `--output-format json` (the last JSON line, should anything come before it). */
+function parseResult(stdout: string): ResultEvent | undefined {
+  const lines = stdout.trim().split('\n').reverse();
+  for (const line of lines) {
+    try {
+      const value = JSON.parse(line) as ResultEvent;
+      if (value && value.type === 'result') return value;
+    } catch {
+      // not JSON: keep looking
+    }
+  }
+  return undefined;
+}
+
+function stopGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}

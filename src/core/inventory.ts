@@ -1,0 +1,139 @@
+/**
+ * The numbered inventory of what the intake found in the specs: requirements and stories, acceptance lines,
+ * risks, open questions, assumptions and out-of-scope items, each with its key and spec line. It is the contract
+ * between intake and planning engines: an engine says which keys a task covers, and coverage is checked against
+ * it, key by key. Pure.
+ */
+import type { ParsedSpec } from './spec.js';
+import type { Task } from './plan.js';
+
+export type InventoryKind = 'requirement' | 'story' | 'acceptance' | 'risk' | 'question' | 'assumption' | 'out-of-scope';
+
+/** Key prefix per kind: R1 (requirement or story), A1, K1 (risk), Q1, H1 (assumption), X1 (out of scope). */
+export const INVENTORY_PREFIX: Record<InventoryKind, string> = {
+  requirement: 'R',
+  story: 'R',
+  acceptance: 'A',
+  risk: 'K',
+  question: 'Q',
+  assumption: 'H',
+  'out-of-scope': 'X',
+};
+
+export interface InventoryItem {
+  key: string;
+  kind: InventoryKind;
+  file: string;
+  line: number;
+  text: string;
+  /** The id the spec gives it (`FR-12`, `US-3`, `SC-004`). */
+  id?: string;
+  /** For an acceptance line: the key of the requirement it sits under. */
+  of?: string;
+}
+
+export interface Inventory {
+  items: InventoryItem[];
+  byKey: Map<string, InventoryItem>;
+}
+
+/** Requirements and acceptance lines: what a plan must cover, each exactly once. */
+export function isWork(item: InventoryItem): boolean {
+  return item.kind === 'requirement' || item.kind === 'story' || item.kind === 'acceptance';
+}
+
+export function buildInventory(specs: ParsedSpec[]): Inventory {
+  const items: InventoryItem[] = [];
+  const counters = new Map<string, number>();
+  const add = (kind: InventoryKind, file: string, line: number, text: string, extra: { id?: string; of?: string } = {}): InventoryItem => {
+    const prefix = INVENTORY_PREFIX[kind];
+    const n = (counters.get(prefix) ?? 0) + 1;
+    counters.set(prefix, n);
+    const item: InventoryItem = { key: `${prefix}${n}`, kind, file, line, text };
+    if (extra.id) item.id = extra.id;
+    if (extra.of) item.of = extra.of;
+    items.push(item);
+    return item;
+  };
+  for (const spec of specs) {
+    const requirementKeys = spec.requirements.map((r) => add(r.kind === 'story' ? 'story' : 'requirement', r.file, r.line, r.text, { id: r.id }).key);
+    for (const c of spec.acceptance) add('acceptance', c.file, c.line, c.text, { id: c.id, of: c.owner === undefined ? undefined : requirementKeys[c.owner] });
+    for (const r of spec.risks) add('risk', r.file, r.line, r.text);
+    for (const q of spec.openQuestions) add('question', q.file, q.line, q.text);
+    for (const a of spec.assumptions) add('assumption', a.file, a.line, a.text);
+    for (const o of spec.outOfScope) add('out-of-scope', o.file, o.line, o.text);
+  }
+  return { items, byKey: new Map(items.map((i) => [i.key, i])) };
+}
+
+/** The inventory as numbered lines, for a prompt or a reviewer: `R3 [FR-3] spec.md:14 — text`. */
+export function formatInventory(inventory: Inventory): string {
+  const headings: Array<[string, (i: InventoryItem) => boolean]> = [
+    ['Requirements and user stories (R): each must be covered by exactly one task', (i) => i.kind === 'requirement' || i.kind === 'story'],
+    ['Acceptance lines (A): each belongs on exactly one task, the one that implements it', (i) => i.kind === 'acceptance'],
+    ['Risks (K)', (i) => i.kind === 'risk'],
+    ['Open questions (Q)', (i) => i.kind === 'question'],
+    ['Assumptions (H)', (i) => i.kind === 'assumption'],
+    ['Out of scope (X): never planned', (i) => i.kind === 'out-of-scope'],
+  ];
+  const out: string[] = [];
+  for (const [title, match] of headings) {
+    const items = inventory.items.filter(match);
+    if (items.length === 0) continue;
+    out.push(`### ${title}`);
+    for (const i of items) {
+      const tags = [i.id, i.kind === 'story' ? 'story' : undefined, i.of ? `of ${i.of}` : undefined].filter(Boolean).join(', ');
+      out.push(`${i.key}${tags ? ` [${tags}]` : ''} ${i.file}:${i.line} — ${i.text}`);
+    }
+    out.push('');
+  }
+  return out.join('\n').trimEnd();
+}
+
+export interface CoverageProblem {
+  code: 'UNCOVERED' | 'COVERED_TWICE' | 'OUT_OF_SCOPE_PLANNED' | 'UNKNOWN_ITEM';
+  message: string;
+  tasks: string[];
+  items: string[];
+}
+
+/**
+ * Coverage against the inventory: every requirement and acceptance line covered by exactly one task (test tasks
+ * share their implementation's items and are not counted), nothing out of scope planned. `excluded` are work
+ * items the engine judged not to be work, with its reason; they must not be covered either.
+ */
+export function checkCoverage(inventory: Inventory, tasks: Array<Pick<Task, 'id' | 'kind'> & { covers: string[] }>, excluded: Set<string> = new Set()): CoverageProblem[] {
+  const problems: CoverageProblem[] = [];
+  const coveredBy = new Map<string, string[]>();
+  for (const t of tasks) {
+    if (t.kind === 'test') continue;
+    for (const key of new Set(t.covers)) {
+      if (!inventory.byKey.has(key)) {
+        problems.push({ code: 'UNKNOWN_ITEM', message: `${t.id} covers ${key}, which is not in the inventory`, tasks: [t.id], items: [key] });
+        continue;
+      }
+      coveredBy.set(key, [...(coveredBy.get(key) ?? []), t.id]);
+    }
+  }
+  for (const item of inventory.items) {
+    const by = coveredBy.get(item.key) ?? [];
+    const label = `${item.key}${item.id ? ` (${item.id})` : ''} at ${item.file}:${item.line} "${item.text.slice(0, 80)}"`;
+    if (item.kind === 'out-of-scope' || excluded.has(item.key)) {
+      if (by.length > 0) problems.push({ code: 'OUT_OF_SCOPE_PLANNED', message: `${label} is out of scope but ${by.join(', ')} plans it`, tasks: by, items: [item.key] });
+    } else if (isWork(item)) {
+      if (by.length === 0) problems.push({ code: 'UNCOVERED', message: `${label} is covered by no task`, tasks: [], items: [item.key] });
+      else if (by.length > 1) problems.push({ code: 'COVERED_TWICE', message: `${label} is covered by ${by.join(' and ')}; it belongs to one task`, tasks: by, items: [item.key] });
+    }
+  }
+  return problems;
+}
+
+/** The inventory keys a task's sources point at (by file and line). */
+export function keysOfSources(inventory: Inventory, sources: Task['sources']): string[] {
+  const byLine = new Map<string, InventoryItem[]>();
+  for (const i of inventory.items) {
+    const k = `${i.file}:${i.line}`;
+    byLine.set(k, [...(byLine.get(k) ?? []), i]);
+  }
+  return sources.flatMap((s) => (byLine.get(`${s.file}:${s.line}`) ?? []).filter(isWork).map((i) => i.key));
+}

@@ -1,0 +1,200 @@
+/** The heuristic planner on spec shapes where word matching used to stand in for meaning. */
+import { describe, expect, it } from 'vitest';
+import { assessSpecs } from '../../src/core/assess.js';
+import { defaultConfig } from '../../src/core/config.js';
+import type { Plan, Task } from '../../src/core/plan.js';
+import { planSpecs, shortTitle, titleFrom } from '../../src/core/planner.js';
+import { parseSpec } from '../../src/core/spec.js';
+
+const md = (...lines: string[]): string => `${lines.join('\n')}\n`;
+const config = defaultConfig();
+
+/** The full planner (not the one-task fast path) on an inline spec. */
+function plan(text: string): Plan {
+  const spec = parseSpec(text, 'spec.md');
+  const assessment = { ...assessSpecs([spec], config.assess.thresholds), verdict: 'multi-agent' as const, confidence: 'medium' as const };
+  return planSpecs([spec], assessment, { planId: 'p', branching: 'feature', maxTasks: 60, concurrency: 3, minHoursPerTask: 1.5, tinyTaskRatio: 0.3 }).plan;
+}
+const covering = (p: Plan, line: number): Task[] => p.tasks.filter((t) => t.kind !== 'test' && t.sources.some((s) => s.line === line));
+const only = (p: Plan, line: number): Task => {
+  const tasks = covering(p, line);
+  expect(tasks, `tasks covering line ${line}`).toHaveLength(1);
+  return tasks[0]!;
+};
+
+describe('titles', () => {
+  it.each([
+    ['FR-12345: The installer MUST verify the download checksum', 'The installer: verify the download checksum'],
+    ['As a developer, I want to export my bookmarks to JSON, so that I can back them up.', 'Export my bookmarks to JSON'],
+    ['US-001: New user — Install with one command', 'New user — Install with one command'],
+    ['**', 'Fallback title'],
+  ])('%s → %s', (text, title) => {
+    expect(titleFrom(text, 'Fallback title')).toBe(title);
+  });
+
+  it('cuts a long title at a natural break, with no ellipsis', () => {
+    const title = shortTitle('Import bookmarks from a browser export file exported by Chrome, Firefox or Safari, including folders and tags', 72);
+    expect(title).toBe('Import bookmarks from a browser export file exported by Chrome, Firefox');
+    expect(title.length).toBeLessThanOrEqual(72);
+  });
+
+  it('never gives a task of a table-row spec an empty or cut-off title', () => {
+    const p = plan(
+      md(
+        '# Installer',
+        '## Functional requirements',
+        '| ID | Requirement | Priority |',
+        '|---|---|---|',
+        '| FR-001 | Download the release archive for the current platform and architecture from the project’s GitHub releases page, verifying its signature | P1 |',
+        '| FR-002 | Install the binary into ~/.local/bin and print how to add it to PATH | P1 |',
+        '| FR-003 | Uninstall removes the binary and its cache | P2 |',
+      ),
+    );
+    for (const t of p.tasks) {
+      expect(t.title.trim()).not.toBe('');
+      expect(t.title).not.toMatch(/…|\.\.\.$/);
+    }
+    expect(only(p, 5).title).toBe('Download the release archive for the current platform');
+  });
+});
+
+describe('stories and the requirements that implement them', () => {
+  it('makes a story and the requirement it names one task', () => {
+    const p = plan(
+      md(
+        '# Bookmarks',
+        '## User stories',
+        '- US-1: As a reader, I want to save a page for later (FR-1)', //                  3
+        '- US-2: As a reader, I want to tag saved pages, so that I can find them (FR-2)', // 4
+        '## Requirements',
+        '- FR-1: Saving a URL stores its title and the time it was saved', //               6
+        '- FR-2: Tags are free text, several per bookmark, editable after saving', //       7
+      ),
+    );
+    expect(only(p, 3)).toBe(only(p, 6));
+    expect(only(p, 4)).toBe(only(p, 7));
+  });
+});
+
+describe('dependencies the spec states', () => {
+  it('turns "depends on FR-…" and "(depends on P1)" into edges', () => {
+    const p = plan(
+      md(
+        '# Shop',
+        '## User Story 1 - Browse the catalogue (Priority: P1)', //                       2
+        'Shoppers list products by category and open a product page with its photos and price.',
+        '## User Story 2 - Checkout (Priority: P2)', //                                   4
+        'Shoppers pay for the basket with a card and get a receipt; this depends on P1.',
+        '## Requirements',
+        '- FR-1: Prices are stored in cents with their currency code', //                 7
+        '- FR-2: Refund a paid order from the admin screen; depends on FR-3', //          8
+        '- FR-3: Orders keep their payment reference and status history', //              9
+      ),
+    );
+    expect(only(p, 4).dependsOn).toContain(only(p, 2).id);
+    expect(only(p, 8).dependsOn).toContain(only(p, 9).id);
+  });
+
+  it('follows a "Logical Dependency Chain" section, with its numbered "(depends on 3 & 4)"', () => {
+    const p = plan(
+      md(
+        '# URL shortener',
+        '## Core features',
+        '- Short code generation: random seven-character codes from nanoid', //          3
+        '- Redirect endpoint: GET /:code answers 301 to the stored long URL', //           4
+        '- Storage module: an in-memory map from code to long URL behind an interface', // 5
+        '- Result display: the page shows the new short link with a copy button', //        6
+        '## Logical Dependency Chain',
+        '1. Storage module',
+        '2. Short code generation',
+        '3. Redirect endpoint (depends on 1 & 2)',
+        '4. Result display (depends on 2)',
+      ),
+    );
+    const redirect = only(p, 4);
+    expect(redirect.dependsOn).toEqual(expect.arrayContaining([only(p, 5).id, only(p, 3).id]));
+    expect(only(p, 6).dependsOn).toContain(only(p, 3).id);
+  });
+});
+
+describe('words are not meaning', () => {
+  it('does not call "MUST NOT require authentication" an authentication risk', () => {
+    const p = plan(md('# Status page', '## Requirements', '- FR-1: The public status page MUST NOT require authentication', '- FR-2: The admin page lists incidents by date'));
+    expect(only(p, 3).riskReason).not.toMatch(/authentication/);
+  });
+});
+
+describe('spec-wide criteria and cross-cutting work', () => {
+  const p = plan(
+    md(
+      '# Board',
+      '## Features',
+      '### Drag and drop', //                                                     3
+      'Cards move between columns by dragging; the move is saved to tasks.json.',
+      '### Card details', //                                                      5
+      'A card shows the task title, its priority and the model assigned to it.',
+      '### Startup', //                                                           7
+      'The ui command starts a local server on a free port and opens the browser.',
+      '## Performance requirements',
+      '- Dragging a card between columns answers within 200 ms', //              10
+      '## Acceptance Criteria',
+      '- [ ] Dragging a card to another column saves its new status', //          12
+      '- [ ] Each card shows the model assigned to its task', //                  13
+      '- [ ] All existing commands keep working', //                              14
+    ),
+  );
+
+  it('puts each spec-wide criterion on the task that implements what it checks', () => {
+    expect(only(p, 12)).toBe(only(p, 3));
+    expect(only(p, 13)).toBe(only(p, 5));
+    expect(only(p, 14).title).toBe('Verify the spec-wide acceptance criteria');
+  });
+
+  it('makes a quality requirement wait for the feature it is about, not for everything', () => {
+    expect(only(p, 10).dependsOn).toEqual([only(p, 3).id]);
+  });
+});
+
+describe('the first working version of a feature', () => {
+  it('is what its sibling stories extend, and comes first in the plan', () => {
+    const p = plan(
+      md(
+        '# Loop',
+        '## User Stories',
+        '### US-1: Progress persistence', //                                                      3
+        'As a developer, I want the loop to keep a progress file that persists across iterations.',
+        '### US-2: Basic loop', //                                                                5
+        'As a developer, I want to run the agent in a loop, one task per iteration, until all tasks are done.',
+        '### US-3: Custom prompts', //                                                            7
+        'As a developer, I want to give the loop my own prompt file for each iteration.',
+      ),
+    );
+    const basic = only(p, 5);
+    expect(basic.id).toBe('T1');
+    expect(basic.dependsOn).toEqual([]);
+    expect(only(p, 3).dependsOn).toContain('T1');
+    expect(only(p, 7).dependsOn).toContain('T1');
+  });
+});
+
+describe('coverage exactly once', () => {
+  it('puts a criterion that names two requirements on one task, which waits for the other', () => {
+    const p = plan(
+      md(
+        '# Shop',
+        '## Catalogue requirements',
+        '- FR-1: Products are listed by category with their photos, prices and stock levels', // 3
+        '',
+        '## Basket requirements',
+        '- FR-2: A shopper adds products to a basket that keeps quantities and a running total', // 6
+        '## Acceptance criteria',
+        '- [ ] A product added from the catalogue page appears in the basket with its price (FR-1, FR-2)', // 8
+      ),
+    );
+    const holders = covering(p, 8);
+    expect(holders).toHaveLength(1);
+    expect(only(p, 3)).not.toBe(only(p, 6));
+    const other = holders[0] === only(p, 3) ? only(p, 6) : only(p, 3);
+    expect(holders[0]!.dependsOn).toContain(other.id);
+  });
+});
