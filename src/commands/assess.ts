@@ -7,6 +7,8 @@ import { createEngine } from '../engines/engine.js';
 import { readSpecFiles } from '../adapters/spec-file.js';
 import { refuseTaskmasterAsSpec } from '../adapters/foreign-plan.js';
 import type { Workspace } from '../workspace.js';
+import type { AssessResult } from '../core/results.js';
+export type { AssessResult };
 
 export interface AssessOptions {
   specs: string[];
@@ -15,12 +17,6 @@ export interface AssessOptions {
   engine?: EngineName;
   /** Told what a slow engine is waiting for. */
   progress?: (message: string) => void;
-}
-
-export interface AssessResult {
-  assessment: Assessment;
-  saved?: { path: string; revision: number };
-  notSavedReason?: string;
 }
 
 export async function assess(options: AssessOptions, ws: Workspace): Promise<AssessResult> {

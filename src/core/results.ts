@@ -1,4 +1,5 @@
 /** The results commands return and renderers print: shared types, so renderers never import commands. */
+import type { Assessment } from './assess.js';
 import type { DagIssueCode } from './dag.js';
 import type { Plan, PlanWarning } from './plan.js';
 import type { TaskmasterLayout } from './taskmaster.js';
@@ -77,4 +78,10 @@ export interface InitResult {
   printed?: string;
   overwritten: boolean;
   inGitRepo: boolean;
+}
+
+export interface AssessResult {
+  assessment: Assessment;
+  saved?: { path: string; revision: number };
+  notSavedReason?: string;
 }

@@ -1,7 +1,7 @@
 /** Human output of `xplan assess`. */
 import type { Verdict } from '../core/assess.js';
 import type { SourceRef } from '../core/spec.js';
-import type { AssessResult } from '../commands/assess.js';
+import type { AssessResult } from '../core/results.js';
 import { formatNumber, truncate } from '../core/text.js';
 import { describeEngineRun } from './render-plan.js';
 import { renderTable } from './table.js';
