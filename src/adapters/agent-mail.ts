@@ -64,8 +64,6 @@ export interface AgentMailOptions {
 /** Tool error codes the notes call retryable. */
 const RETRYABLE_CODES = ['GIT_INDEX_LOCK', 'DATABASE_POOL_EXHAUSTED', 'RESOURCE_BUSY', 'TIMEOUT'];
 
-export const DEFAULT_AGENT_MAIL_URL = 'http://127.0.0.1:8765/api/';
-
 export class AgentMailClient {
   private readonly attempts: number;
   private readonly backoffMs: number;

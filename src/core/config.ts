@@ -158,10 +158,7 @@ export const ConfigSchema = z
 export type Config = z.infer<typeof ConfigSchema>;
 export type Thresholds = Config['assess']['thresholds'];
 export type ThresholdRange = Thresholds['requirements'];
-export type PlanSettings = Config['plan'];
-export type RunSettings = Config['run'];
 export type ClaudeSettings = Config['claude'];
-export type AgentMailSettings = Config['agentMail'];
 
 export type ConfigValidation = { ok: true; config: Config } | { ok: false; errors: string[] };
 

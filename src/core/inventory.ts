@@ -128,12 +128,3 @@ export function checkCoverage(inventory: Inventory, tasks: Array<Pick<Task, 'id'
   return problems;
 }
 
-/** The inventory keys a task's sources point at (by file and line). */
-export function keysOfSources(inventory: Inventory, sources: Task['sources']): string[] {
-  const byLine = new Map<string, InventoryItem[]>();
-  for (const i of inventory.items) {
-    const k = `${i.file}:${i.line}`;
-    byLine.set(k, [...(byLine.get(k) ?? []), i]);
-  }
-  return sources.flatMap((s) => (byLine.get(`${s.file}:${s.line}`) ?? []).filter(isWork).map((i) => i.key));
-}

@@ -11,7 +11,6 @@ export type Risk = 'low' | 'medium' | 'high';
 export type TestStrategy = 'test-first' | 'test-after' | 'test-parallel' | 'none';
 export type TaskKind = 'setup' | 'foundation' | 'feature' | 'fix' | 'test' | 'integration' | 'docs';
 export type Branching = 'single' | 'feature' | 'stacked';
-export const BRANCHINGS: readonly Branching[] = ['single', 'feature', 'stacked'];
 
 export interface TaskSource {
   file: string;

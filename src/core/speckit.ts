@@ -59,10 +59,6 @@ const PRIORITY = /\(Priority:\s*(P\d)\)/i;
 const DEPENDS = /\(?\s*depends on\s+((?:T\d+\s*(?:,|and)?\s*)+)\)?/i;
 const PATH = /(?:^|\s)((?:[\w.-]+\/)+[\w.-]+\.\w+|[\w-]+\.(?:py|ts|tsx|js|jsx|go|rs|java|kt|rb|md|json|yaml|yml|toml|sql|sh))\b/g;
 
-export function isSpeckitTasks(text: string): boolean {
-  return /^#\s+Tasks\b/m.test(text) && TASK_LINE.test(text.split('\n').find((l) => TASK_LINE.test(l)) ?? '');
-}
-
 export function convertSpeckit(text: string, file: string): SpeckitConversion {
   const lines = text.split(/\r?\n/);
   const errors: string[] = [];

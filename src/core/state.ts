@@ -29,7 +29,6 @@ export const StateSchema = z
   .passthrough();
 
 export type State = z.infer<typeof StateSchema>;
-export type SpecRef = z.infer<typeof SpecRefSchema>;
 
 export function emptyState(now: string): State {
   return { schemaVersion: STATE_SCHEMA_VERSION, revision: 0, updatedAt: now, specs: [] };

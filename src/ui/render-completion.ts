@@ -21,7 +21,6 @@ export interface CommandSpec {
 }
 
 export type Shell = 'bash' | 'zsh' | 'fish';
-export const SHELLS: readonly Shell[] = ['bash', 'zsh', 'fish'];
 
 export function renderCompletion(shell: Shell, root: CommandSpec): string {
   if (shell === 'fish') return fishScript(root);
