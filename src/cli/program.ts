@@ -420,22 +420,44 @@ export function buildProgram(ctx: CliContext, version: string): Command {
       const { renderStatus } = await import('../ui/render-status.js');
       const { isActiveRun } = await import('../core/run.js');
       const ws = await workspace();
-      let result = await status({ run: o.run }, ws);
-      if (o.watch) {
-        const theme = await ctx.stdoutTheme();
-        let last = '';
-        while (!result.run.orphaned && isActiveRun(result.run)) {
-          const frame = o.json ? JSON.stringify(result) : renderStatus(result, theme);
-          // On a terminal the frame replaces the last one; elsewhere only changes are printed.
-          if (process.stdout.isTTY && !o.json) process.stdout.write(`\x1b[H\x1b[2J${frame}\n`);
-          else if (frame !== last) process.stdout.write(`${frame}\n`);
-          last = frame;
-          await new Promise((resolve) => setTimeout(resolve, 1000));
-          result = await status({ run: o.run }, ws);
-        }
-        if (process.stdout.isTTY && !o.json) process.stdout.write('\x1b[H\x1b[2J');
+      const read = () => status({ run: o.run }, ws);
+      if (!o.watch) {
+        present(await read(), async () => renderStatus);
+        return;
       }
-      present(result, async () => renderStatus);
+      const { XplanError } = await import('../core/errors.js');
+      const pause = () => new Promise((resolve) => setTimeout(resolve, 1000));
+      // --watch waits for a run to start.
+      let result: StatusResult | undefined;
+      for (let told = false; !result; ) {
+        try {
+          result = await read();
+        } catch (error) {
+          if (!(error instanceof XplanError && error.code === 'NO_RUN')) throw error;
+          if (!told) process.stderr.write('Waiting for a run to start…\n');
+          told = true;
+          await pause();
+        }
+      }
+      const theme = await ctx.stdoutTheme();
+      const tty = process.stdout.isTTY === true && !o.json;
+      // Off a terminal only changes are printed: a frame that differs only in elapsed times is not a change.
+      const changeOf = (r: StatusResult) => JSON.stringify({ ...r, tasks: r.tasks.map((t) => ({ ...t, durationMs: null })) });
+      let last = '';
+      for (;;) {
+        const change = changeOf(result);
+        if (tty) process.stdout.write(`\x1b[H\x1b[2J${renderStatus(result, theme)}\n`);
+        else if (change !== last) process.stdout.write(`${o.json ? JSON.stringify(result) : renderStatus(result, theme)}\n`);
+        last = change;
+        if (result.run.orphaned || !isActiveRun(result.run)) break;
+        await pause();
+        result = await read();
+      }
+      // Off a terminal every frame was printed as it came; on one, the final status stays on the cleared screen.
+      if (tty) {
+        process.stdout.write('\x1b[H\x1b[2J');
+        present(result, async () => renderStatus);
+      }
     });
 
   program

@@ -65,9 +65,11 @@ export interface StatusResult {
 
 export function statusOf(plan: Plan, run: RunState, now: Date = new Date()): StatusResult {
   const tasks: TaskStatus[] = [];
-  for (const task of plan.tasks) {
-    const entry = run.tasks[task.id];
-    if (!entry) continue;
+  // In plan order; a task the plan no longer has (edited after the run) is still shown, under its id.
+  const known = new Set(plan.tasks.map((t) => t.id));
+  const order = [...plan.tasks.filter((t) => run.tasks[t.id]), ...Object.keys(run.tasks).filter((id) => !known.has(id)).map((id) => ({ id, title: id }))];
+  for (const task of order) {
+    const entry = run.tasks[task.id]!;
     const last = lastAttempt(entry);
     const first = entry.attempts[0];
     const end = entry.endedAt ?? (entry.state === 'running' || entry.state === 'verifying' ? now.toISOString() : last?.endedAt);
@@ -95,7 +97,7 @@ export function statusOf(plan: Plan, run: RunState, now: Date = new Date()): Sta
   for (const task of tasks) {
     const waitingOn = blockersOf(run, plan, task.id);
     if (waitingOn.length === 0) continue;
-    blockers.push({ task: task.id, waitingOn, next: nextCommand(run, waitingOn) });
+    blockers.push({ task: task.id, waitingOn, next: nextCommand(run, task.id, waitingOn) });
   }
   return {
     schemaVersion: 1,
@@ -135,7 +137,11 @@ function nextStep(run: RunState, blockers: Blocker[]): string | null {
   return null;
 }
 
-function nextCommand(run: RunState, waitingOn: string[]): string {
+function nextCommand(run: RunState, task: string, waitingOn: string[]): string {
+  const self = run.tasks[task];
+  if (waitingOn.length === 1 && waitingOn[0] === task && self?.state === 'interrupted') return 'xplan resume (the agent continues in its worktree)';
+  const skipped = waitingOn.find((id) => run.tasks[id]?.state === 'skipped');
+  if (skipped) return `${skipped} was skipped: xplan retry ${skipped}, or xplan done ${skipped} --reason "…", or xplan skip ${task}`;
   const conflict = waitingOn.find((id) => run.tasks[id]?.state === 'conflict');
   if (conflict) return `xplan retry ${conflict} (it runs again from the integration head), or xplan skip ${conflict}`;
   const root = waitingOn.find((id) => run.tasks[id]?.state === 'failed' || run.tasks[id]?.state === 'blocked');

@@ -480,7 +480,7 @@ export function blockersOf(run: RunState, plan: Plan, id: string): string[] {
   if (entry.state === 'failed' || entry.state === 'blocked' || entry.state === 'conflict' || entry.state === 'interrupted') return [id];
   if (entry.state !== 'waiting') return [];
   const task = plan.tasks.find((t) => t.id === id);
-  return (task?.dependsOn ?? []).filter((dep) => run.tasks[dep] && !releasesDependents(run, run.tasks[dep]));
+  return (task?.dependsOn ?? []).filter((dep) => run.tasks[dep] !== undefined && !releasesDependents(run, run.tasks[dep]));
 }
 
 /** Run ids sort by time and are valid in branch names: `20261123-114502`. */

@@ -38,7 +38,11 @@ export function renderStatus(status: StatusResult, theme: Theme): string {
   }
   if (status.blockers.length > 0) {
     lines.push('', theme.bold('Blocked'));
-    for (const b of status.blockers) lines.push(`  ${b.task} ← ${b.waitingOn.join(', ')} ${theme.dim('→')} ${b.next}`);
+    const labels = new Map(status.tasks.map((t) => [t.id, t.label]));
+    for (const b of status.blockers) {
+      const what = b.waitingOn.length === 1 && b.waitingOn[0] === b.task ? `${b.task} is ${labels.get(b.task)}` : `${b.task} waits for ${b.waitingOn.map((id) => `${id} (${labels.get(id) ?? 'not in this run'})`).join(', ')}`;
+      lines.push(`  ${what} ${theme.dim('→')} ${b.next}`);
+    }
   }
   if (status.next) lines.push('', `${theme.bold('Next:')} ${status.next}`);
   const u = status.usage;
