@@ -15,9 +15,13 @@ export interface ApproveOptions {
 
 export async function approve(options: ApproveOptions, ws: Workspace): Promise<ApproveResult> {
   const { state, plan } = await ws.requireEditablePlan();
-  const errors = analyzeDag(plan.tasks.map((t) => ({ id: t.id, dependsOn: t.dependsOn }))).errors;
+  // The same checks as `xplan check`: every field of every task, then the graph.
+  const { validatePlanDocument } = await import('../core/plan-schema.js');
+  const fields = validatePlanDocument(plan);
+  const errors = [...(fields.ok ? [] : fields.errors), ...analyzeDag(plan.tasks.map((t) => ({ id: t.id, dependsOn: t.dependsOn }))).errors.map((e) => e.message)];
   if (errors.length > 0) {
-    throw new XplanError('PLAN_HAS_ERRORS', `The plan has ${errors.length} error${errors.length === 1 ? '' : 's'} and cannot be approved: ${errors.map((e) => e.message).join('; ')}`, {
+    const shown = errors.slice(0, 5).join('; ') + (errors.length > 5 ? `; and ${errors.length - 5} more` : '');
+    throw new XplanError('PLAN_HAS_ERRORS', `The plan has ${errors.length} error${errors.length === 1 ? '' : 's'} and cannot be approved: ${shown}`, {
       exitCode: 1,
       hint: 'Fix them with `xplan task …` or `xplan plan --edit`; `xplan check` lists them.',
     });
