@@ -23,27 +23,39 @@ export interface EditPlanResult {
   approvalWithdrawn: boolean;
 }
 
-
 export async function loadPlanForEdit(cwd: string): Promise<{ project: Project; store: StateStore; state: State; plan: Plan }> {
   const project = findProject(cwd);
   if (!project.inGitRepo) throw new InputError('NO_PLAN', 'Not inside a git repository, so there is no saved plan', 'Run xplan inside the repository you planned.');
   const store = new StateStore(project.xplanDir);
   const state = await store.read();
-  if (!state?.plan) throw new InputError('NO_PLAN', 'There is no saved plan in this repository', 'Run `xplan plan <spec.md>` to create one.');
+  if (!state) throw noPlan();
+  return { project, store, state, plan: editablePlan(state) };
+}
+
+const noPlan = () => new InputError('NO_PLAN', 'There is no saved plan in this repository', 'Run `xplan plan <spec.md>` to create one.');
+
+/** The saved plan, if it may change now: there is one, and no run works from it. */
+function editablePlan(state: State): Plan {
+  if (!state.plan) throw noPlan();
   if (state.run && isActiveRun(state.run)) {
     throw new XplanError('RUN_IN_PROGRESS', `Run ${state.run.id} is ${state.run.status}: the plan cannot change while agents work from it`, {
       hint: 'Cancel the run and re-plan: stop it with `xplan pause --now`, then edit or run `xplan plan` again.',
     });
   }
-  return { project, store, state, plan: state.plan };
+  return state.plan;
 }
 
 export interface EditSession {
   plan: Plan;
   /** Recomputes everything derived from a new task list, with the same checks as `xplan plan`. */
-  derive: (tasks: Plan['tasks']) => Plan;
+  derive: (tasks: Plan['tasks'], from?: Plan) => Plan;
   /** Saves a derived plan, refused if the state changed since the session began. */
   save: (next: Plan) => Promise<void>;
+  /**
+   * Applies `change` to the plan as it is under the state lock, and saves the result. When another process wrote
+   * since the session began, the change is applied again to what it wrote, so parallel edits all land.
+   */
+  apply: (change: (plan: Plan) => Plan) => Promise<Plan>;
 }
 
 /** With `expectedRevision`, refuses to start if the state changed since the caller read that revision. */
@@ -60,19 +72,34 @@ export async function startEdit(cwd: string, expectedRevision?: number): Promise
   };
   return {
     plan,
-    derive: (tasks) => derivePlan({ planId: plan.planId, branching: plan.branching, spec: plan.spec, tasks, streams: plan.streams, warnings: plan.warnings }, settings),
+    derive: (tasks, from = plan) => derivePlan({ planId: from.planId, branching: from.branching, spec: from.spec, tasks, streams: from.streams, warnings: from.warnings }, settings),
     save: async (next) => {
       await store.update((s) => ({ ...s, plan: next }), { expectedRevision: state.revision });
+    },
+    apply: async (change) => {
+      const written = await store.update((s) => ({ ...s, plan: change(editablePlan(s)) }), {
+        ...(expectedRevision !== undefined ? { expectedRevision } : {}),
+      });
+      return written.plan!;
     },
   };
 }
 
+/**
+ * One edit of the saved plan. With `expectedRevision` (an edit made on a copy the user saw), a state changed since
+ * is a conflict; without it (`xplan task …`), the edit is applied to the plan as it is when the lock is taken.
+ */
 export async function editPlan(cwd: string, edit: (plan: Plan) => EditResult, expectedRevision?: number): Promise<EditPlanResult> {
   const session = await startEdit(cwd, expectedRevision);
-  const result = edit(session.plan);
-  const next = session.derive(result.tasks);
-  await session.save(next);
-  return { plan: next, message: result.message, approvalWithdrawn: session.plan.status === 'approved' };
+  let message = '';
+  let approvalWithdrawn = false;
+  const plan = await session.apply((current) => {
+    const result = edit(current);
+    message = result.message;
+    approvalWithdrawn = current.status === 'approved';
+    return session.derive(result.tasks, current);
+  });
+  return { plan, message, approvalWithdrawn };
 }
 
 /** The specs the plan came from, to recompute coverage; unreadable or changed specs keep the old figures. */
