@@ -11,7 +11,7 @@ import { InputError, XplanError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import type { RunState } from '../core/run.js';
 import type { State } from '../core/state.js';
-import { BeadsCli, type BdIssue } from '../adapters/beads.js';
+import { BeadsCli, type BdFlag, type BdIssue } from '../adapters/beads.js';
 import { findProject } from '../adapters/project.js';
 import { StateStore } from '../adapters/state-store.js';
 import { planHash, type ApprovalHook } from './approve.js';
@@ -90,7 +90,7 @@ export async function exportBeads(options: ExportOptions): Promise<ExportResult>
         counts.unchanged++;
         continue;
       }
-      actions.push(`update ${found.id} (${issue.key}): ${flags.filter((f) => f.startsWith('-')).join(' ')}`);
+      actions.push(`update ${found.id} (${issue.key}): ${flags.map(([flag]) => flag).join(' ')}`);
       if (!dry) await bd.update(found.id, flags);
       counts.updated++;
     } else {
@@ -156,17 +156,17 @@ export async function applyStatus(bd: BeadsCli, id: string, want: BeadsChange): 
 }
 
 /** The `bd update` flags that bring an existing issue in line with the plan; none when it already is. */
-function changedFields(issue: BeadsIssue, found: BdIssue): string[] {
+function changedFields(issue: BeadsIssue, found: BdIssue): BdFlag[] {
   const have = found as BdIssue & { description?: string; design?: string; acceptance_criteria?: string; priority?: number; estimated_minutes?: number; labels?: string[] };
-  const flags: string[] = [];
-  if (have.title !== issue.title) flags.push('--title', issue.title);
-  if ((have.description ?? '') !== issue.description) flags.push('-d', issue.description);
-  if ((have.design ?? '') !== issue.design) flags.push('--design', issue.design);
-  if ((have.acceptance_criteria ?? '') !== issue.acceptance) flags.push('--acceptance', issue.acceptance);
-  if (have.priority !== issue.priority) flags.push('-p', String(issue.priority));
-  if (issue.estimateMinutes !== undefined && have.estimated_minutes !== issue.estimateMinutes) flags.push('-e', String(issue.estimateMinutes));
-  for (const label of issue.labels) if (!(have.labels ?? []).includes(label)) flags.push('--add-label', label);
-  if (have.external_ref !== issue.externalRef) flags.push('--external-ref', issue.externalRef);
+  const flags: BdFlag[] = [];
+  if (have.title !== issue.title) flags.push(['--title', issue.title]);
+  if ((have.description ?? '') !== issue.description) flags.push(['--description', issue.description]);
+  if ((have.design ?? '') !== issue.design) flags.push(['--design', issue.design]);
+  if ((have.acceptance_criteria ?? '') !== issue.acceptance) flags.push(['--acceptance', issue.acceptance]);
+  if (have.priority !== issue.priority) flags.push(['--priority', String(issue.priority)]);
+  if (issue.estimateMinutes !== undefined && have.estimated_minutes !== issue.estimateMinutes) flags.push(['--estimate', String(issue.estimateMinutes)]);
+  for (const label of issue.labels) if (!(have.labels ?? []).includes(label)) flags.push(['--add-label', label]);
+  if (have.external_ref !== issue.externalRef) flags.push(['--external-ref', issue.externalRef]);
   return flags;
 }
 
