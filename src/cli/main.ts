@@ -85,17 +85,18 @@ async function reportError(error: unknown, ctx: ErrorContext): Promise<ExitCode>
 
 async function printError(error: XplanError, ctx: ErrorContext, original: unknown = error): Promise<ExitCode> {
   await logError(error, original);
-  // An error can quote a config value or a bd message: secrets in it are redacted before anyone sees it.
-  const { redactSecrets } = await import('../core/secrets.js');
-  const message = redactSecrets(error.message);
-  const hint = error.hint === undefined ? undefined : redactSecrets(error.hint);
+  // An error can quote a config value, a file name or a bd message: secrets in it are redacted before anyone sees
+  // it, and control characters are shown, not sent to the terminal.
+  const [{ redactSecrets }, { escapeControl }] = await Promise.all([import('../core/secrets.js'), import('../ui/terminal-text.js')]);
+  const message = escapeControl(redactSecrets(error.message));
+  const hint = error.hint === undefined ? undefined : escapeControl(redactSecrets(error.hint));
   if (ctx.json) {
     process.stderr.write(`${JSON.stringify({ error: { code: error.code, message, hint: hint ?? null } })}\n`);
     return error.exitCode;
   }
   const { colorEnabled, loadTheme } = await import('../ui/theme.js');
   const theme = await loadTheme(colorEnabled({ env: process.env, isTTY: process.stderr.isTTY === true, noColorFlag: ctx.argv.includes('--no-color'), json: false }));
-  if (ctx.debug && original instanceof Error && original.stack) process.stderr.write(`${theme.dim(redactSecrets(original.stack))}\n`);
+  if (ctx.debug && original instanceof Error && original.stack) process.stderr.write(`${theme.dim(escapeControl(redactSecrets(original.stack)))}\n`);
   process.stderr.write(`${theme.error('✖')} ${message}\n`);
   if (hint) process.stderr.write(`  ${theme.dim('→')} ${hint}\n`);
   return error.exitCode;

@@ -316,13 +316,14 @@ export function buildProgram(ctx: CliContext, version: string): Command {
   /** Run events are printed as they happen: a line each for people, or JSON lines. */
   async function runOptions(json: boolean) {
     const { renderRunEvent } = await import('../ui/render-run.js');
+    const { escapeControl } = await import('../ui/terminal-text.js');
     const theme = await ctx.stdoutTheme();
     const { levelsFrom } = await import('../adapters/logger.js');
     return {
       cwd: ctx.cwd,
       env: ctx.env,
       signals: true,
-      log: { ...levelsFrom(process.argv, ctx.env), stderr: (line: string) => process.stderr.write(`${line}\n`) },
+      log: { ...levelsFrom(process.argv, ctx.env), stderr: (line: string) => process.stderr.write(`${escapeControl(line)}\n`) },
       onEvent: (event: import('../core/run.js').RunEvent) => {
         const line = json ? JSON.stringify(event) : renderRunEvent(event, theme);
         if (line !== undefined) process.stdout.write(`${line}\n`);
@@ -430,12 +431,12 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--raw', 'print the stream-json lines as they are')
     .action(async (taskId: string, o: { attempt?: number; follow?: boolean; raw?: boolean }) => {
       const { logs } = await import('../commands/logs.js');
-      const { renderTranscriptLine } = await import('../ui/render-transcript.js');
+      const { renderRawTranscriptLine, renderTranscriptHeader, renderTranscriptLine } = await import('../ui/render-transcript.js');
       const result = await logs({ cwd: ctx.cwd, taskId, attempt: o.attempt, follow: o.follow ?? false });
       const theme = await ctx.stdoutTheme();
-      if (!o.raw) process.stdout.write(`${theme.dim(`${result.taskId} · attempt ${result.attempt} of ${result.attempts} · agent-${result.agent} · ${result.transcript}`)}\n`);
+      if (!o.raw) process.stdout.write(`${renderTranscriptHeader(result, theme)}\n`);
       for await (const line of result.lines) {
-        const text = o.raw ? line : renderTranscriptLine(line, theme);
+        const text = o.raw ? renderRawTranscriptLine(line) : renderTranscriptLine(line, theme);
         if (text !== undefined) process.stdout.write(`${text}\n`);
       }
     });

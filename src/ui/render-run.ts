@@ -3,10 +3,12 @@ import type { RunEvent } from '../adapters/run-files.js';
 import type { RunResult } from '../commands/run.js';
 import { formatNumber } from '../core/text.js';
 import type { Theme } from './theme.js';
+import { terminalSafe } from './terminal-text.js';
 
 type DryRun = Extract<RunResult, { kind: 'dry-run' }>;
 
-export function renderRunEvent(e: RunEvent, theme: Theme): string | undefined {
+export function renderRunEvent(unsafe: RunEvent, theme: Theme): string | undefined {
+  const e = terminalSafe(unsafe);
   const task = e.taskId ? theme.bold(e.taskId) : '';
   switch (e.type) {
     case 'run.started':
@@ -58,7 +60,8 @@ function clock(iso: string): string {
   return new Date(iso).toLocaleTimeString();
 }
 
-export function renderDryRun(result: DryRun, theme: Theme): string {
+export function renderDryRun(unsafe: DryRun, theme: Theme): string {
+  const result = terminalSafe(unsafe);
   const lines = [
     theme.bold(`Dry run: ${result.tasks.length} tasks, ${result.concurrency} at a time, ${result.branching} branching (run id like ${result.runId})`),
   ];
