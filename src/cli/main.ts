@@ -40,12 +40,16 @@ async function main(argv: string[]): Promise<ExitCode> {
   const outcome = ctx.outcome;
   if (!outcome) return 0;
   const code: ExitCode = outcome.cancelled ? 130 : outcome.negative ? 1 : 0;
+  // What is printed can quote a spec (the prompts of `run --dry-run`): secrets are masked unless asked for.
+  const { redactDeep, redactSecrets } = await import('../core/secrets.js');
+  const showSecrets = argv.includes('--show-secrets');
   if (json) {
     if (outcome.streamed) return code;
-    process.stdout.write(`${JSON.stringify(outcome.json, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(showSecrets ? outcome.json : redactDeep(outcome.json), null, 2)}\n`);
   } else {
     const theme = await stdoutTheme(argv);
-    process.stdout.write(`${await outcome.render(theme)}\n`);
+    const text = await outcome.render(theme);
+    process.stdout.write(`${showSecrets ? text : redactSecrets(text)}\n`);
   }
   return code;
 }

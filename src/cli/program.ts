@@ -290,6 +290,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .description('run the approved plan: one Claude Code agent per task, each in its own worktree and branch')
     .option('-c, --concurrency <n>', 'agents at once (default: run.concurrency in config)', positiveInteger)
     .option('--dry-run', 'print the waves, branches, worktrees and prompts without starting anything')
+    .option('--show-secrets', 'with --dry-run: print the prompts with the secrets in the spec, as agents get them (masked otherwise)')
     .option('--only <ids>', 'run only these tasks (comma-separated; their dependencies must be included)', idList)
     .option('--json', 'stream the run events as JSON lines')
     .action(async (o: { concurrency?: number; dryRun?: boolean; only?: string[]; json?: boolean }) => {

@@ -3,6 +3,7 @@
  * generation lives in planner.ts, graph checks in dag.ts.
  */
 import type { Effort } from './effort.js';
+import { redactSecrets } from './secrets.js';
 
 export const PLAN_SCHEMA_VERSION = 1;
 
@@ -99,9 +100,12 @@ export interface Plan {
   warnings: PlanWarning[];
 }
 
-/** Branch-name slug: lowercase words joined by dashes, safe for `git check-ref-format`. */
+/**
+ * Branch-name slug: lowercase words joined by dashes, safe for `git check-ref-format`. A secret in the text is
+ * redacted first: lowercased and cut, it would no longer be recognised anywhere it goes.
+ */
 export function slugify(text: string, maxLength = 40): string {
-  const slug = text
+  const slug = redactSecrets(text)
     .toLowerCase()
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')

@@ -4,6 +4,8 @@
  * Every item keeps its 1-based source line for traceability.
  */
 
+import { redactSecrets } from './secrets.js';
+
 export type SpecKind = 'prd' | 'technical-spec' | 'debug-investigation';
 export type SpecFormat = 'markdown' | 'taskmaster' | 'spec-kit' | 'text';
 
@@ -240,8 +242,12 @@ function isMarkdownName(file: string): boolean {
 }
 
 /** Parses one spec. `file` is only used to label sources. */
+/**
+ * Secrets in the spec are redacted first (line by line, so every item keeps its line): nothing derived from a spec
+ * (titles, task descriptions, branch names, evidence) holds one, in the state, the output or an export.
+ */
 export function parseSpec(text: string, file: string): ParsedSpec {
-  const lines = text.split(/\r?\n/);
+  const lines = redactSecrets(text, { keepLines: true }).split(/\r?\n/);
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
 
   const spec: ParsedSpec = {
