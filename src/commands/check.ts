@@ -3,7 +3,6 @@
  * tasks.json), and describes its DAG. Returns the result; exit status and printing are the CLI's business
  * (negative outcome when `ok` is false).
  */
-import { readFile, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { analyzeDag, type DagIssueCode, type DagNode } from '../core/dag.js';
@@ -13,7 +12,7 @@ import type { PlanWarning, Task } from '../core/plan.js';
 import type { PlanValidation } from '../core/plan-schema.js';
 import type { TaskmasterLayout } from '../core/taskmaster.js';
 import { findProject } from '../adapters/project.js';
-import { displayPath } from '../adapters/spec-file.js';
+import { displayPath, readInputFile } from '../adapters/input-file.js';
 
 export type PlanFileFormat = 'xplan' | 'taskmaster';
 
@@ -153,7 +152,7 @@ async function loadFile(options: CheckOptions): Promise<Loaded> {
   const shown = relative === path && !isAbsolute(options.file!) ? options.file! : relative;
   // The modules load while the file is read (zod alone takes ≈ 20 ms to load).
   const [text, { validatePlanDocument }, { convertTaskmaster, isTaskmasterDocument }] = await Promise.all([
-    readPlanFile(path, shown),
+    readPlanFile(path, shown, options.cwd),
     import('../core/plan-schema.js'),
     import('../core/taskmaster.js'),
   ]);
@@ -252,36 +251,24 @@ function staleWaves(rawTasks: unknown[], wave: Map<string, number>): PlanWarning
   };
 }
 
-async function readPlanFile(path: string, shown: string): Promise<string> {
-  const hint = 'xplan check reads xplan plans (JSON or YAML) and task-master tasks.json.';
-  let info;
-  try {
-    info = await stat(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new InputError('PLAN_NOT_FOUND', `Plan file not found: ${shown}`, `Check the path. ${hint}`);
-    if (code === 'EACCES') throw new InputError('PLAN_UNREADABLE', `Cannot read ${shown}: permission denied`, `Check the file's permissions (chmod u+r ${shown}).`);
-    throw error;
-  }
-  if (info.isDirectory()) {
-    // task-master keeps its file in .taskmaster/tasks/ (older versions: tasks/).
-    const inside = ['.taskmaster/tasks/tasks.json', 'tasks/tasks.json', 'tasks.json', 'plan.json'].find((name) => existsSync(join(path, name))) ?? 'plan.json';
-    throw new InputError('PLAN_IS_DIRECTORY', `${shown} is a directory, not a plan file`, `Name the file inside it: xplan check ${join(shown, inside)}`);
-  }
-  if (!info.isFile()) throw new InputError('PLAN_NOT_FILE', `${shown} is not a regular file`, hint);
-  if (info.size > MAX_PLAN_BYTES) {
-    throw new InputError('PLAN_TOO_LARGE', `${shown} is ${(info.size / 1024 / 1024).toFixed(0)} MB; plan files are limited to ${MAX_PLAN_BYTES / 1024 / 1024} MB`, 'Split the plan, or check the part you changed.');
-  }
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EACCES') throw new InputError('PLAN_UNREADABLE', `Cannot read ${shown}: permission denied`, `Check the file's permissions (chmod u+r ${shown}).`);
-    throw error;
-  }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (text.trim() === '') throw new InputError('PLAN_EMPTY', `${shown} is empty`, `Write the plan first, or save one with: xplan plan --json > ${shown}`);
-  return text;
+/** Plan files are read with the same checks as specs (see input-file.ts), with their own limits and hints. */
+async function readPlanFile(path: string, shown: string, cwd: string): Promise<string> {
+  const file = await readInputFile(path, cwd, {
+    label: 'Plan file',
+    noun: 'plan file',
+    plural: 'plan files',
+    code: 'PLAN',
+    maxBytes: MAX_PLAN_BYTES,
+    expects: 'xplan plans (JSON or YAML) and task-master tasks.json',
+    tooLargeHint: 'Split the plan, or check the part you changed.',
+    emptyHint: `Write the plan first, or save one with: xplan plan --json > ${shown}`,
+    directoryHint: () => {
+      // task-master keeps its file in .taskmaster/tasks/ (older versions: tasks/).
+      const inside = ['.taskmaster/tasks/tasks.json', 'tasks/tasks.json', 'tasks.json', 'plan.json'].find((name) => existsSync(join(path, name))) ?? 'plan.json';
+      return `Name the file inside it: xplan check ${join(shown, inside)}`;
+    },
+  }, shown);
+  return file.text;
 }
 
 function parseJson(text: string, shown: string): unknown {

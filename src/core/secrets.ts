@@ -22,42 +22,43 @@ interface Pattern {
   accept?: (value: string) => boolean;
 }
 
+// Every repetition is bounded: an unbounded one over a megabyte-long line exhausts the regex engine's stack.
 const PATTERNS: Pattern[] = [
-  { kind: 'private-key', regex: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/gi },
+  { kind: 'private-key', regex: /-----BEGIN (?:[A-Z0-9]{1,16} ){0,4}PRIVATE KEY(?: BLOCK)?-----[\s\S]{0,16384}?-----END (?:[A-Z0-9]{1,16} ){0,4}PRIVATE KEY(?: BLOCK)?-----/gi },
   { kind: 'aws-access-key', regex: /\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b/g, accept: notExample },
-  { kind: 'aws-secret-key', regex: /aws_?secret_?(?:access_?)?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi, group: 1, accept: notExample },
+  { kind: 'aws-secret-key', regex: /aws_?secret_?(?:access_?)?key["']?\s{0,16}[:=]\s{0,16}["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi, group: 1, accept: notExample },
   { kind: 'google-api-key', regex: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g },
   { kind: 'github-token', regex: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b/g },
-  { kind: 'gitlab-token', regex: /\bglpat-[A-Za-z0-9_-]{20,}(?![A-Za-z0-9_-])/g },
-  { kind: 'slack-token', regex: /\b(?:xox[abposr]-[A-Za-z0-9-]{10,}|xapp-\d-[A-Za-z0-9-]{10,})(?![A-Za-z0-9-])/g },
-  { kind: 'slack-webhook', regex: /https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9]+\/B[A-Za-z0-9]+\/[A-Za-z0-9]+/gi },
-  { kind: 'stripe-key', regex: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b/g, accept: hasDigitAndLetter },
-  { kind: 'anthropic-key', regex: /\bsk-ant-(?:api|admin|oat)\d{2}-[A-Za-z0-9_-]{20,}(?![A-Za-z0-9_-])/g },
-  { kind: 'openai-key', regex: /\bsk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|[A-Za-z0-9]{32,})(?![A-Za-z0-9_-])/g, accept: hasDigitAndLetter },
+  { kind: 'gitlab-token', regex: /\bglpat-[A-Za-z0-9_-]{20,255}(?![A-Za-z0-9_-])/g },
+  { kind: 'slack-token', regex: /\b(?:xox[abposr]-[A-Za-z0-9-]{10,255}|xapp-\d-[A-Za-z0-9-]{10,255})(?![A-Za-z0-9-])/g },
+  { kind: 'slack-webhook', regex: /https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9]{1,64}\/B[A-Za-z0-9]{1,64}\/[A-Za-z0-9]{1,64}/gi },
+  { kind: 'stripe-key', regex: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,255}\b/g, accept: hasDigitAndLetter },
+  { kind: 'anthropic-key', regex: /\bsk-ant-(?:api|admin|oat)\d{2}-[A-Za-z0-9_-]{20,255}(?![A-Za-z0-9_-])/g },
+  { kind: 'openai-key', regex: /\bsk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,255}|[A-Za-z0-9]{32,255})(?![A-Za-z0-9_-])/g, accept: hasDigitAndLetter },
   { kind: 'npm-token', regex: /\bnpm_[A-Za-z0-9]{36}\b/g },
-  { kind: 'jwt', regex: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
+  { kind: 'jwt', regex: /\beyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,4096}/g },
   // scheme://user:password@host: the password only. It may hold `@`: the last one before the host ends it.
-  { kind: 'url-password', regex: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:@/'"\\]+:([^\s/'"\\]+)(?=@[^\s@/'"\\])/gi, group: 1, accept: notPlaceholder },
+  { kind: 'url-password', regex: /\b[a-z][a-z0-9+.-]{0,31}:\/\/[^\s:@/'"\\]{1,256}:([^\s/'"\\]{1,256})(?=@[^\s@/'"\\])/gi, group: 1, accept: notPlaceholder },
   // HTTP auth schemes are case-insensitive (RFC 9110).
-  { kind: 'bearer-token', regex: /\bBearer\s+([A-Za-z0-9._~+/-]{20,}=*)/gi, group: 1, accept: (v) => entropy(v) >= 3.5 },
-  { kind: 'basic-auth', regex: /\bBasic\s+([A-Za-z0-9+/]{12,512}={0,2})(?![A-Za-z0-9+/=])/gi, group: 1, accept: isBasicCredentials },
+  { kind: 'bearer-token', regex: /\bBearer\s{1,16}([A-Za-z0-9._~+/-]{20,4096}={0,2})/gi, group: 1, accept: (v) => entropy(v) >= 3.5 },
+  { kind: 'basic-auth', regex: /\bBasic\s{1,16}([A-Za-z0-9+/]{12,512}={0,2})(?![A-Za-z0-9+/=])/gi, group: 1, accept: isBasicCredentials },
   // name = value, name: value, "name": "value"
   {
     kind: 'password',
-    regex: /\b[A-Za-z0-9_-]*(?:password|passwd|pwd|passphrase)\b["']?\s*[:=]\s*["']?([^\s"',;`)\\]{6,})/gi,
+    regex: /\b[A-Za-z0-9_-]{0,64}(?:password|passwd|pwd|passphrase)\b["']?\s{0,16}[:=]\s{0,16}["']?([^\s"',;`)\\]{6,256})/gi,
     group: 1,
     accept: notPlaceholder,
   },
   // In prose: "the admin password is Hunter2-xyz.", "the password for the staging database was …".
   {
     kind: 'password',
-    regex: /\b(?:password|passwd|passphrase|passcode)(?:\s+(?:for|of|to)\s+(?:the\s+)?[\w.@-]+(?:\s+[\w.@-]+)?)?\s+(?:is|was|will\s+be)\s*[:=]?\s*["'`]?([^\s"'`]{5,128}?)(?=["'`]|[\s,;)]|[.!?](?:\s|$)|$)/gi,
+    regex: /\b(?:password|passwd|passphrase|passcode)(?:\s{1,16}(?:for|of|to)\s{1,16}(?:the\s{1,16})?[\w.@-]{1,64}(?:\s{1,16}[\w.@-]{1,64})?)?\s{1,16}(?:is|was|will\s{1,16}be)(?:\s{0,16}[:=])?\s{0,16}["'`]?([^\s"'`]{5,128}?)(?=["'`]|[\s,;)]|[.!?](?:\s|$)|$)/gi,
     group: 1,
     accept: (v) => notPlaceholder(v) && looksLikePassword(v),
   },
   {
     kind: 'secret-assignment',
-    regex: /\b[A-Za-z0-9_-]*(?:secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?key|credentials?)\b["']?\s*[:=]\s*["']?([A-Za-z0-9+/=_.~-]{16,})/gi,
+    regex: /\b[A-Za-z0-9_-]{0,64}(?:secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?key|credentials?)\b["']?\s{0,16}[:=]\s{0,16}["']?([A-Za-z0-9+/=_.~-]{16,4096})/gi,
     group: 1,
     // A hex digest is a secret when the name says so (`AUTH_TOKEN=9f8e…`); a UUID is an identifier.
     accept: (v) => notPlaceholder(v) && notExample(v) && !isUuid(v) && entropy(v) >= 3.5 && hasDigitAndLetter(v),

@@ -211,7 +211,10 @@ function escapeRegExp(s: string): string {
 }
 
 function firstSentence(text: string): string {
-  const sentence = /^(.{10,}?[.!?])(\s|$)/.exec(text)?.[1] ?? text;
+  // Only the start is looked at: the result is at most 100 characters, and a lazy match over a megabyte-long line
+  // exhausts the regex engine's stack.
+  const head = text.slice(0, 200);
+  const sentence = /^(.{10,}?[.!?])(\s|$)/.exec(head)?.[1] ?? head;
   return sentence.length > 100 ? `${sentence.slice(0, 99)}…` : sentence;
 }
 

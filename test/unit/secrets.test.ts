@@ -83,3 +83,17 @@ describe('nothing derived from a spec holds its secrets', () => {
     expect(fr1.text).toContain('postgres://app:<REDACTED:url-password>@db/app');
   });
 });
+
+describe('a megabyte-long line', () => {
+  // Each starts like a secret and goes on for 10 MB: an unbounded repetition over it exhausts the regex stack.
+  it.each(['password: ', 'api_key=', 'sk-proj-', 'eyJ', 'Bearer ', 'glpat-', 'password is ', 'http://u:', 'xoxb-'])('starting with %j is scanned without running out of stack', (prefix) => {
+    const line = prefix + 'aB3'.repeat(3_500_000);
+    expect(() => redactSecrets(line)).not.toThrow();
+  });
+
+  it('of spaces between a name and its value is scanned in linear time', () => {
+    const started = performance.now();
+    redactSecrets(`password is${' '.repeat(2_000_000)}x`);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+});
