@@ -3,8 +3,8 @@
  * usable text file: missing, a symlink loop, a name too long, a directory, a device or pipe, too large, holding NUL
  * bytes, not UTF-8, or empty. Every refusal is an InputError; nothing is read past the checks that fail.
  */
-import { open, stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { mkdir, open, stat, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 
 export interface InputFileKind {
@@ -118,6 +118,23 @@ export async function readInputFile(input: string, cwd: string, kind: InputFileK
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === '') throw new InputError(`${kind.code}_EMPTY`, `${name} is empty`, kind.emptyHint);
   return { path: shown, absolutePath, text, buffer };
+}
+
+/**
+ * Writes a file the user named with an option (`--jsonl out.jsonl`), refusing a directory or a device there and
+ * turning file system errors into input errors; with `dryRun`, only checks.
+ */
+export async function writeOutputFile(path: string, shown: string, option: string, text: string, dryRun = false): Promise<void> {
+  const kind = { label: 'Output file', code: 'OUTPUT', expects: `a file name for ${option}` };
+  const fail = (error: unknown): never => {
+    throw pathError(error, shown, kind) ?? error;
+  };
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : fail(error)));
+  if (info?.isDirectory()) throw new InputError('OUTPUT_IS_DIRECTORY', `${shortened(shown)} is a directory; ${option} takes a file name`, `Name a file, e.g. ${option} ${shown.replace(/\/$/, '')}/issues.jsonl`);
+  if (info && !info.isFile()) throw new InputError('OUTPUT_NOT_FILE', `${shortened(shown)} is not a regular file`, `Name a regular file for ${option}.`);
+  if (dryRun) return;
+  await mkdir(dirname(path), { recursive: true }).catch(fail);
+  await writeFile(path, text).catch(fail);
 }
 
 function tooLarge(name: string, bytes: number, kind: InputFileKind): InputError {

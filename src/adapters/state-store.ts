@@ -11,7 +11,7 @@ import { XplanError } from '../core/errors.js';
 import { redactDeep } from '../core/secrets.js';
 import { emptyState, validateState, type State } from '../core/state.js';
 import { isAlive } from './run-lock.js';
-import { ensureXplanDir } from './xplan-dir.js';
+import { directoryInTheWay, ensureXplanDir, xplanFileError } from './xplan-dir.js';
 
 export class StateCorruptError extends XplanError {
   constructor(path: string, reason: string, backup: string | undefined) {
@@ -115,7 +115,7 @@ export class StateStore {
       text = await readFile(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
+      throw xplanFileError(error, this.path) ?? error;
     }
     let parsed: unknown;
     try {
@@ -144,9 +144,10 @@ export class StateStore {
         await writeFile(this.lockPath, JSON.stringify(me), { flag: 'wx' });
         return;
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw xplanFileError(error, this.lockPath) ?? error;
       }
       const holder = await this.lockHolder();
+      if (!holder && (await isDirectory(this.lockPath))) throw directoryInTheWay(this.lockPath);
       if (holder && holder.host === me.host && !isAlive(holder.pid)) {
         await rm(this.lockPath, { force: true }); // stale: its process is gone
         continue;
@@ -168,6 +169,10 @@ export class StateStore {
       return undefined; // vanished or half-written: the next attempt decides
     }
   }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() === true;
 }
 
 async function lockAgeMs(path: string): Promise<number> {

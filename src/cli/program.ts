@@ -41,12 +41,23 @@ interface FieldFlags {
 }
 
 function idList(value: string): string[] {
-  return value.split(',').map((id) => id.trim()).filter(Boolean);
+  const ids = value.split(',').map((id) => id.trim()).filter(Boolean);
+  if (ids.length === 0) throw new InvalidArgumentError('expected task ids, e.g. T1,T3');
+  return ids;
 }
 
+/** Digits only: `1e9`, `0x10` and `2.0` are refused rather than read as numbers. */
 function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  const n = /^\s*\d{1,9}\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1, in digits');
+  return n;
+}
+
+const MAX_CONCURRENCY = 64;
+
+function concurrency(value: string): number {
+  const n = /^\s*\d{1,3}\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) throw new InvalidArgumentError(`expected a whole number from 1 to ${MAX_CONCURRENCY}`);
   return n;
 }
 
@@ -288,7 +299,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
   program
     .command('run')
     .description('run the approved plan: one Claude Code agent per task, each in its own worktree and branch')
-    .option('-c, --concurrency <n>', 'agents at once (default: run.concurrency in config)', positiveInteger)
+    .option('-c, --concurrency <n>', `agents at once, 1 to ${MAX_CONCURRENCY} (default: run.concurrency in config)`, concurrency)
     .option('--dry-run', 'print the waves, branches, worktrees and prompts without starting anything')
     .option('--show-secrets', 'with --dry-run: print the prompts with the secrets in the spec, as agents get them (masked otherwise)')
     .option('--only <ids>', 'run only these tasks (comma-separated; their dependencies must be included)', idList)

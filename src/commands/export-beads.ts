@@ -4,14 +4,14 @@
  * dependencies to match; it never duplicates. `--sync` also sets each issue's status from the run. Without bd on
  * PATH (or with --jsonl), it writes import-ready JSONL instead and says how to import it.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { beadsGraph, beadsJsonl, beadsStatusOf, type BeadsChange, type BeadsIssue } from '../core/beads-map.js';
 import { InputError, XplanError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import type { RunState } from '../core/run.js';
 import type { State } from '../core/state.js';
 import { BeadsCli, type BdFlag, type BdIssue } from '../adapters/beads.js';
+import { writeOutputFile } from '../adapters/input-file.js';
 import { findProject } from '../adapters/project.js';
 import { StateStore } from '../adapters/state-store.js';
 import { planHash, type ApprovalHook } from './approve.js';
@@ -55,11 +55,8 @@ export async function exportBeads(options: ExportOptions): Promise<ExportResult>
 
   if (!bd) {
     const file = resolve(options.cwd, options.jsonl ?? resolve(project.root, DEFAULT_JSONL));
-    const shown = relative(options.cwd, file) || file;
-    if (!options.dryRun) {
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(file, beadsJsonl(plan, graph, { prefix: 'xp', at: plan.approval!.at, actor: 'xplan' }));
-    }
+    const shown = relative(options.cwd, file) || '.';
+    await writeOutputFile(file, shown, '--jsonl', beadsJsonl(plan, graph, { prefix: 'xp', at: plan.approval!.at, actor: 'xplan' }), options.dryRun ?? false);
     counts.created = graph.issues.length;
     return {
       mode: 'jsonl',
