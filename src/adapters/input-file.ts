@@ -21,6 +21,8 @@ export interface InputFileKind {
   tooLargeHint: string;
   /** What to do with an empty file. */
   emptyHint: string;
+  /** What to pass instead of a binary file. */
+  binaryHint: string;
   /** What to pass instead of a directory, given the directory as shown. */
   directoryHint: (shown: string) => string;
 }
@@ -101,7 +103,7 @@ export async function readInputFile(input: string, cwd: string, kind: InputFileK
   const nul = buffer.indexOf(0);
   if (nul !== -1) {
     const line = buffer.subarray(0, nul).toString('latin1').split('\n').length;
-    throw new InputError(`${kind.code}_BINARY`, `${name} looks like a binary file, not text: it holds a NUL byte (line ${line}, byte ${nul})`, `Pass the text version of the file; xplan reads ${kind.expects}.`);
+    throw new InputError(`${kind.code}_BINARY`, `${name} looks like a binary file, not text: it holds a NUL byte (line ${line}, byte ${nul})`, kind.binaryHint);
   }
   let text: string;
   try {

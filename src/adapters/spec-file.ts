@@ -24,6 +24,7 @@ const SPEC_FILE: InputFileKind = {
   expects: 'Markdown or text specs',
   tooLargeHint: 'Split the spec by epic or top-level section and assess each part.',
   emptyHint: 'Write the spec first; xplan assesses a finished spec.',
+  binaryHint: 'Pass the Markdown or text version of the spec.',
   directoryHint: (shown) => `Pass the spec file inside it, e.g. xplan assess ${shown}/spec.md`,
 };
 

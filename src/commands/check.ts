@@ -262,6 +262,7 @@ async function readPlanFile(path: string, shown: string, cwd: string): Promise<s
     expects: 'xplan plans (JSON or YAML) and task-master tasks.json',
     tooLargeHint: 'Split the plan, or check the part you changed.',
     emptyHint: `Write the plan first, or save one with: xplan plan --json > ${shown}`,
+    binaryHint: 'Pass the JSON or YAML text of the plan.',
     directoryHint: () => {
       // task-master keeps its file in .taskmaster/tasks/ (older versions: tasks/).
       const inside = ['.taskmaster/tasks/tasks.json', 'tasks/tasks.json', 'tasks.json', 'plan.json'].find((name) => existsSync(join(path, name))) ?? 'plan.json';
