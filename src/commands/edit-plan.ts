@@ -26,7 +26,8 @@ export interface EditPlanResult {
 export async function loadPlanForEdit(cwd: string): Promise<{ project: Project; store: StateStore; state: State; plan: Plan }> {
   const project = findProject(cwd);
   if (!project.inGitRepo) throw new InputError('NO_PLAN', 'Not inside a git repository, so there is no saved plan', 'Run xplan inside the repository you planned.');
-  const store = new StateStore(project.xplanDir);
+  // Scripted edits from several terminals queue on the state lock: each holds it for one edit, so waiting is safe.
+  const store = new StateStore(project.xplanDir, { lockTimeoutMs: 30_000 });
   const state = await store.read();
   if (!state) throw noPlan();
   return { project, store, state, plan: editablePlan(state) };
