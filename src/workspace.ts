@@ -18,10 +18,15 @@ import { StateConflictError, StateStore } from './adapters/state-store.js';
 
 export interface EditSession {
   plan: Plan;
-  /** Recomputes everything derived from a new task list, with the same checks as `xplan plan`. */
-  derive: (tasks: Plan['tasks']) => Plan;
+  /** Recomputes everything derived from a new task list (of `from`, by default the session's plan), with the same checks as `xplan plan`. */
+  derive: (tasks: Plan['tasks'], from?: Plan) => Plan;
   /** Saves a derived plan, refused if the state changed since the session began. */
   save: (next: Plan) => Promise<void>;
+  /**
+   * Applies `change` to the plan as it is under the state lock, and saves the result. When another process wrote
+   * since the session began, the change is applied again to what it wrote, so parallel edits all land.
+   */
+  apply: (change: (plan: Plan) => Plan) => Promise<Plan>;
 }
 
 /** Runs after a plan is approved (exporting it to beads, for one); returns a line for the user, if any. */
@@ -38,7 +43,8 @@ export class Workspace {
     readonly env: NodeJS.ProcessEnv,
   ) {
     this.project = findProject(cwd);
-    this.store = new StateStore(this.project.xplanDir);
+    // Edits and control commands from several terminals queue on the state lock; each holds it for one write.
+    this.store = new StateStore(this.project.xplanDir, { lockTimeoutMs: 30_000 });
     this.files = new RunFiles(this.project.xplanDir);
   }
 
@@ -74,13 +80,7 @@ export class Workspace {
   /** The plan, refused while a run works from it. */
   async requireEditablePlan(): Promise<{ state: State; plan: Plan }> {
     const loaded = await this.requirePlan();
-    const run = loaded.state.run;
-    if (run && isActiveRun(run)) {
-      throw new XplanError('RUN_IN_PROGRESS', `Run ${run.id} is ${run.status}: the plan cannot change while agents work from it`, {
-        hint: 'Finish it with `xplan resume`, or end it for good with `xplan cancel` (its branches and worktrees are kept), then edit the plan.',
-      });
-    }
-    return loaded;
+    return { state: loaded.state, plan: editablePlan(loaded.state) };
   }
 
   async requireApprovedPlan(what = 'runs'): Promise<{ state: State; plan: Plan }> {
@@ -124,20 +124,33 @@ export class Workspace {
     };
     return {
       plan,
-      derive: (tasks) => derivePlan({ planId: plan.planId, branching: plan.branching, spec: plan.spec, tasks, streams: plan.streams, warnings: plan.warnings }, settings),
+      derive: (tasks, from = plan) => derivePlan({ planId: from.planId, branching: from.branching, spec: from.spec, tasks, streams: from.streams, warnings: from.warnings }, settings),
       save: async (next) => {
         await this.store.update((s) => ({ ...s, plan: next }), { expectedRevision: state.revision });
+      },
+      apply: async (change) => {
+        const written = await this.store.update((s) => ({ ...s, plan: change(editablePlan(s)) }), expectedRevision !== undefined ? { expectedRevision } : {});
+        return written.plan!;
       },
     };
   }
 
-  /** Applies an edit to the saved plan, re-derives and re-checks it, and saves it as a draft. */
+  /**
+   * One edit of the saved plan, re-derived and re-checked, saved as a draft. With `expectedRevision` (an edit made
+   * on a copy the user saw), a state changed since is a conflict; without it (`xplan task …`), the edit applies to
+   * the plan as it is when the lock is taken.
+   */
   async editPlan(edit: (plan: Plan) => EditResult, expectedRevision?: number): Promise<EditPlanResult> {
     const session = await this.startPlanEdit(expectedRevision);
-    const result = edit(session.plan);
-    const next = session.derive(result.tasks);
-    await session.save(next);
-    return { plan: next, message: result.message, approvalWithdrawn: session.plan.status === 'approved' };
+    let message = '';
+    let approvalWithdrawn = false;
+    const plan = await session.apply((current) => {
+      const result = edit(current);
+      message = result.message;
+      approvalWithdrawn = current.status === 'approved';
+      return session.derive(result.tasks, current);
+    });
+    return { plan, message, approvalWithdrawn };
   }
 
   /** The specs the plan came from, to recompute coverage; unreadable or changed specs keep the old figures. */
@@ -153,4 +166,16 @@ export class Workspace {
       return {};
     }
   }
+}
+
+/** The saved plan, if it may change now: there is one, and no run works from it. */
+function editablePlan(state: State): Plan {
+  if (!state.plan) throw new InputError('NO_PLAN', 'There is no saved plan in this repository', 'Run `xplan plan <spec.md>` to create one.');
+  const run = state.run;
+  if (run && isActiveRun(run)) {
+    throw new XplanError('RUN_IN_PROGRESS', `Run ${run.id} is ${run.status}: the plan cannot change while agents work from it`, {
+      hint: 'Finish it with `xplan resume`, or end it for good with `xplan cancel` (its branches and worktrees are kept), then edit the plan.',
+    });
+  }
+  return state.plan;
 }

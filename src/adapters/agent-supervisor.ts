@@ -1,11 +1,11 @@
 /**
  * `xplan __agent <dir>`: the small detached process that owns one agent. It starts Claude Code with the prompt on
- * stdin, copies its stream to transcript.jsonl line by line, and writes exit.json when it ends. The orchestrator
+ * stdin (through a pipe; the prompt file is deleted once claude has it), copies its stream to transcript.jsonl line by line, and writes exit.json when it ends. The orchestrator
  * only watches these files, so an agent and its output outlive an orchestrator that crashes or is stopped.
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, createWriteStream, openSync, closeSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { AgentExit, ResultEvent } from '../core/agent-result.js';
@@ -38,10 +38,18 @@ export async function superviseAgent(dir: string): Promise<number> {
   // Stopping an agent signals its whole process group; the supervisor outlives the agent to record how it ended.
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => {});
 
-  const stdin = openSync(join(dir, spec.stdin ?? AGENT_FILES.prompt), 'r');
+  // The prompt can quote the spec's secrets (`secrets: warn`): it reaches claude through a pipe, and its file is
+  // deleted once claude has it, so it does not stay on disk for the length of the run.
+  const promptFile = join(dir, spec.stdin ?? AGENT_FILES.prompt);
+  const prompt = await readFile(promptFile);
   const stderr = openSync(join(dir, AGENT_FILES.stderr), 'a');
-  const child = spawn(spec.command, spec.args, { cwd: spec.cwd, stdio: [stdin, 'pipe', 'pipe'], env: process.env });
-  closeSync(stdin);
+  const child = spawn(spec.command, spec.args, { cwd: spec.cwd, stdio: ['pipe', 'pipe', 'pipe'], env: process.env });
+  // claude may end without reading all of it (not logged in, a bad flag): that is its exit to report, not ours.
+  child.stdin!.on('error', () => {});
+  const handedOver = new Promise<void>((resolve) => {
+    child.stdin!.end(prompt, () => resolve());
+    child.once('close', () => resolve());
+  }).then(() => rm(promptFile, { force: true }));
   // stderr is redacted too, line by line, before it reaches the disk.
   const stderrDone = child.stderr
     ? (async () => {
@@ -55,6 +63,7 @@ export async function superviseAgent(dir: string): Promise<number> {
   });
   await writeJsonAtomic(join(dir, AGENT_FILES.pid), { supervisor: process.pid, agent: child.pid, startedAt } satisfies AgentPids);
   if (spawnError) {
+    await rm(promptFile, { force: true });
     closeSync(stderr);
     await writeExit(dir, { exitCode: null, signal: null, spawnError: { code: spawnError.code ?? 'ERROR', message: spawnError.message }, startedAt, endedAt: new Date().toISOString(), lines: 0 });
     return 1;
@@ -71,7 +80,7 @@ export async function superviseAgent(dir: string): Promise<number> {
     if (!transcript.write(`${redactJsonLine(line)}\n`)) await new Promise<void>((resolve) => transcript.once('drain', () => resolve()));
   }
   const { code, signal } = await closed;
-  await stderrDone;
+  await Promise.all([stderrDone, handedOver]);
   await new Promise<void>((resolve, reject) => transcript.end((error?: Error | null) => (error ? reject(error) : resolve())));
   closeSync(stderr);
   const stderrTail = (await readTail(join(dir, AGENT_FILES.stderr), 2048)) || undefined;

@@ -17,6 +17,13 @@ export interface BdIssue {
   dependencies?: Array<{ id?: string; issue_id?: string; depends_on_id?: string; type?: string; dependency_type?: string }>;
 }
 
+/** A bd flag and its value, passed as `--flag=value`. */
+export type BdFlag = [flag: string, value: string];
+
+function attached(flags: BdFlag[]): string[] {
+  return flags.map(([flag, value]) => `${flag}=${value}`);
+}
+
 export class BeadsError extends XplanError {
   constructor(command: string, message: string) {
     super('BEADS_FAILED', `\`${command}\` failed: ${message}`, { exitCode: 1, hint: 'Check the beads workspace with `bd doctor`; then run `xplan export beads --sync`.' });
@@ -53,16 +60,19 @@ export class BeadsCli {
     return undefined;
   }
 
-  /** Runs `bd <args> --json --actor xplan`, after every earlier call has finished. */
-  call(args: string[]): Promise<unknown> {
-    const next = this.queue.then(() => this.run(args));
+  /**
+   * Runs `bd <args> --json --actor xplan -- <operands>`, after every earlier call has finished. Titles and ids are
+   * operands after `--`, and values are attached to their flags (`--title=…`), so one starting with `-` stays a value.
+   */
+  call(args: string[], operands: string[] = []): Promise<unknown> {
+    const next = this.queue.then(() => this.run(args, operands));
     this.queue = next.catch(() => {});
     return next;
   }
 
-  private async run(args: string[]): Promise<unknown> {
-    const full = [...args, '--json', '--actor', 'xplan'];
-    const shown = `${this.command} ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`.slice(0, 160);
+  private async run(args: string[], operands: string[]): Promise<unknown> {
+    const full = [...args, '--json', '--actor=xplan', ...(operands.length > 0 ? ['--', ...operands] : [])];
+    const shown = `${this.command} ${[...args, ...operands].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`.slice(0, 160);
     const result = await execa(this.command, full, { cwd: this.cwd, env: { ...this.env, BD_NON_INTERACTIVE: '1' }, reject: false, stdin: 'ignore', timeout: 60_000 });
     if (result.exitCode !== 0) {
       const stderr = String(result.stderr).trim();
@@ -84,43 +94,52 @@ export class BeadsCli {
   }
 
   async create(fields: { title: string; type: string; priority: number; description: string; design: string; acceptance: string; labels: string[]; estimateMinutes?: number; externalRef: string; metadata: Record<string, string>; parent?: string }): Promise<string> {
-    const args = ['create', fields.title, '-t', fields.type, '-p', String(fields.priority), '-d', fields.description, '--design', fields.design, '--acceptance', fields.acceptance, '-l', fields.labels.join(','), '--external-ref', fields.externalRef, '--metadata', JSON.stringify(fields.metadata)];
-    if (fields.estimateMinutes !== undefined) args.push('-e', String(fields.estimateMinutes));
-    if (fields.parent) args.push('--parent', fields.parent);
-    const issue = first(await this.call(args));
+    const flags: BdFlag[] = [
+      ['--type', fields.type],
+      ['--priority', String(fields.priority)],
+      ['--description', fields.description],
+      ['--design', fields.design],
+      ['--acceptance', fields.acceptance],
+      ['--labels', fields.labels.join(',')],
+      ['--external-ref', fields.externalRef],
+      ['--metadata', JSON.stringify(fields.metadata)],
+    ];
+    if (fields.estimateMinutes !== undefined) flags.push(['--estimate', String(fields.estimateMinutes)]);
+    if (fields.parent) flags.push(['--parent', fields.parent]);
+    const issue = first(await this.call(['create', ...attached(flags)], [fields.title]));
     if (!issue?.id) throw new BeadsError(`${this.command} create`, 'it returned no issue id');
     return issue.id;
   }
 
-  async update(id: string, flags: string[]): Promise<void> {
-    await this.call(['update', id, ...flags]);
+  async update(id: string, flags: BdFlag[]): Promise<void> {
+    await this.call(['update', ...attached(flags)], [id]);
   }
 
   async setStatus(id: string, status: BeadsStatus, options: { assignee?: string; notes?: string } = {}): Promise<void> {
-    await this.update(id, ['-s', status, ...(options.assignee ? ['-a', options.assignee] : []), ...(options.notes ? ['--append-notes', options.notes] : [])]);
+    await this.update(id, [['--status', status], ...(options.assignee ? [['--assignee', options.assignee] as BdFlag] : []), ...(options.notes ? [['--append-notes', options.notes] as BdFlag] : [])]);
   }
 
   /** Closes with a reason. xplan has already checked the dependencies, so bd's own blocker check is overridden. */
   async close(id: string, reason: string): Promise<void> {
-    await this.call(['close', id, '-r', reason, '--force']);
+    await this.call(['close', `--reason=${reason}`, '--force'], [id]);
   }
 
   async addDependency(issue: string, dependsOn: string): Promise<void> {
-    await this.call(['dep', 'add', issue, dependsOn, '-t', 'blocks']);
+    await this.call(['dep', 'add', '--type=blocks'], [issue, dependsOn]);
   }
 
   async removeDependency(issue: string, dependsOn: string): Promise<void> {
-    await this.call(['dep', 'remove', issue, dependsOn]);
+    await this.call(['dep', 'remove'], [issue, dependsOn]);
   }
 
   async show(ids: string[]): Promise<BdIssue[]> {
     if (ids.length === 0) return [];
-    return list(await this.call(['show', ...ids]));
+    return list(await this.call(['show'], ids));
   }
 
   /** Every issue, closed ones included: bd hides closed issues and stops at 50 unless told otherwise. */
   async listAll(): Promise<BdIssue[]> {
-    return list(await this.call(['list', '--all', '--limit', '0']));
+    return list(await this.call(['list', '--all', '--limit=0']));
   }
 }
 

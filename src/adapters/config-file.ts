@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { defaultConfig, validateConfig, type Config } from '../core/config.js';
 import { InputError } from '../core/errors.js';
+import { xplanFileError } from './xplan-dir.js';
 import { parseYamlText } from './yaml-text.js';
 
 export const CONFIG_FILE = 'config.yaml';
@@ -15,7 +16,7 @@ export async function readConfig(xplanDir: string, cwd: string): Promise<Config>
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return defaultConfig();
-    throw error;
+    throw xplanFileError(error, path) ?? error;
   }
   const data = await parseYamlText(text, shown, 'CONFIG_INVALID', 'Fix the YAML syntax at that position.');
   const result = validateConfig(data);

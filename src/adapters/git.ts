@@ -1,4 +1,8 @@
-/** The git work of a run: the base commit, worktrees and branches, merges of dependency branches, commit counts. */
+/**
+ * The git work of a run: the base commit, worktrees and branches, merges of dependency branches, commit counts.
+ * Branches, paths and commits come from plans and state a user can edit, so each one goes after `--` (or
+ * `--end-of-options` where git reads revisions) or is an option's value: one starting with `-` stays a value.
+ */
 import { execa } from 'execa';
 import { XplanError } from '../core/errors.js';
 import type { Commit } from '../core/run.js';
@@ -34,12 +38,12 @@ export async function isValidBranchName(repo: string, branch: string): Promise<b
 }
 
 export async function branchHead(repo: string, branch: string): Promise<string> {
-  return (await git(repo, ['rev-parse', '--verify', `refs/heads/${branch}^{commit}`])).trim();
+  return (await git(repo, ['rev-parse', '--verify', '--end-of-options', `refs/heads/${branch}^{commit}`])).trim();
 }
 
 /** A new worktree at `path` on a new branch starting at `startPoint`. */
 export async function addWorktree(repo: string, path: string, branch: string, startPoint: string): Promise<void> {
-  await git(repo, ['worktree', 'add', '--quiet', '-b', branch, path, startPoint]);
+  await git(repo, ['worktree', 'add', '--quiet', '-b', branch, '--', path, startPoint]);
 }
 
 /**
@@ -47,7 +51,7 @@ export async function addWorktree(repo: string, path: string, branch: string, st
  * was, and the conflicting files are returned.
  */
 export async function mergeBranches(worktree: string, branches: string[], message: string): Promise<{ ok: true } | { ok: false; files: string[] }> {
-  const result = await execa('git', ['-c', 'user.name=xplan', '-c', 'user.email=xplan@localhost', 'merge', '--no-ff', '--no-edit', '-m', message, ...branches], {
+  const result = await execa('git', ['-c', 'user.name=xplan', '-c', 'user.email=xplan@localhost', 'merge', '--no-ff', '--no-edit', '-m', message, '--', ...branches], {
     cwd: worktree,
     reject: false,
     stdin: 'ignore',
@@ -61,7 +65,7 @@ export async function mergeBranches(worktree: string, branches: string[], messag
 
 /** Commits on the worktree's HEAD since `base`, oldest first. */
 export async function commitsSince(worktree: string, base: string): Promise<Commit[]> {
-  const out = await git(worktree, ['log', '--reverse', '--format=%H%x09%s', `${base}..HEAD`]);
+  const out = await git(worktree, ['log', '--reverse', '--format=%H%x09%s', '--end-of-options', `${base}..HEAD`]);
   return out
     .split('\n')
     .filter(Boolean)
@@ -82,22 +86,22 @@ export async function uncommittedFiles(worktree: string): Promise<string[]> {
 
 /** Branches under a prefix, e.g. `xplan/20261123-114502/`. */
 export async function branchesUnder(repo: string, prefix: string): Promise<string[]> {
-  const out = await git(repo, ['for-each-ref', '--format=%(refname:short)', `refs/heads/${prefix}`]);
+  const out = await git(repo, ['for-each-ref', '--format=%(refname:short)', '--', `refs/heads/${prefix}`]);
   return out.split('\n').filter(Boolean);
 }
 
 /** Commits on `branch` that `base` does not have. */
 export async function unmergedCount(repo: string, branch: string, base: string): Promise<number> {
-  return Number((await git(repo, ['rev-list', '--count', `${base}..${branch}`])).trim());
+  return Number((await git(repo, ['rev-list', '--count', '--end-of-options', `${base}..${branch}`])).trim());
 }
 
 export async function removeWorktree(repo: string, path: string): Promise<void> {
-  await git(repo, ['worktree', 'remove', path]);
+  await git(repo, ['worktree', 'remove', '--', path]);
 }
 
 export async function deleteBranch(repo: string, branch: string): Promise<void> {
   // -D: the caller has checked that every commit of the branch is in the base.
-  await git(repo, ['branch', '-D', branch]);
+  await git(repo, ['branch', '-D', '--', branch]);
 }
 
 export async function pruneWorktrees(repo: string): Promise<void> {

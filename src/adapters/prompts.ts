@@ -1,7 +1,8 @@
 /** Interactive questions. Loaded only by commands that may ask; prompts write to stderr, never stdout. */
 export async function confirmOnTerminal(message: string): Promise<boolean> {
   const { confirm } = await import('@inquirer/prompts');
-  return confirm({ message, default: false }, { output: process.stderr });
+  const { escapeControl } = await import('../ui/terminal-text.js');
+  return confirm({ message: escapeControl(message), default: false }, { output: process.stderr });
 }
 
 /** A confirm function when a person can answer (stdin and stderr are terminals), else undefined. */
@@ -25,14 +26,16 @@ export interface Prompts {
   show(text: string): void;
 }
 
+/** Questions and choices quote task titles: their control characters are shown, not sent to the terminal. */
 export async function terminalPrompts(): Promise<Prompts> {
-  const inquirer = await import('@inquirer/prompts');
+  const [inquirer, { escapeControl }] = await Promise.all([import('@inquirer/prompts'), import('../ui/terminal-text.js')]);
   const context = { output: process.stderr };
+  const safe = <T>(choices: Array<Choice<T>>) => choices.map((c) => ({ ...c, name: escapeControl(c.name) }));
   return {
-    select: (message, choices, defaultValue) => inquirer.select({ message, choices, default: defaultValue, pageSize: 12, loop: false }, context),
-    input: (message, defaultValue) => inquirer.input({ message, default: defaultValue }, context),
-    checkbox: (message, choices) => inquirer.checkbox({ message, choices, pageSize: 12, loop: false }, context),
-    confirm: (message, defaultValue = false) => inquirer.confirm({ message, default: defaultValue }, context),
+    select: (message, choices, defaultValue) => inquirer.select({ message: escapeControl(message), choices: safe(choices), default: defaultValue, pageSize: 12, loop: false }, context),
+    input: (message, defaultValue) => inquirer.input({ message: escapeControl(message), default: defaultValue }, context),
+    checkbox: (message, choices) => inquirer.checkbox({ message: escapeControl(message), choices: safe(choices), pageSize: 12, loop: false }, context),
+    confirm: (message, defaultValue = false) => inquirer.confirm({ message: escapeControl(message), default: defaultValue }, context),
     show: (text) => process.stderr.write(`${text}\n`),
   };
 }

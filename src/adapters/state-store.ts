@@ -5,14 +5,14 @@
  * hard-linked there before the new one replaces it, so a write costs one file, not two. A corrupt state file is
  * never overwritten.
  */
-import { copyFile, link, readFile, rename, rm } from 'node:fs/promises';
+import { copyFile, link, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { XplanError } from '../core/errors.js';
 import { redactDeep } from '../core/secrets.js';
 import { emptyState, validateState, type State } from '../core/state.js';
 import { writeTextAtomic } from './atomic-file.js';
 import { acquirePidLock, type LockHolder } from './pid-lock.js';
-import { ensureXplanDir } from './xplan-dir.js';
+import { directoryInTheWay, ensureXplanDir, xplanFileError } from './xplan-dir.js';
 
 export class StateCorruptError extends XplanError {
   constructor(path: string, reason: string, backup: string | undefined) {
@@ -126,7 +126,7 @@ export class StateStore {
       text = await readFile(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
+      throw xplanFileError(error, this.path) ?? error;
     }
     let parsed: unknown;
     try {
@@ -148,11 +148,20 @@ export class StateStore {
   }
 
   private async lock(): Promise<void> {
-    await acquirePidLock<LockHolder>(this.lockPath, { since: this.now().toISOString() }, {
-      waitMs: this.lockTimeoutMs,
-      held: (holder) => new StateLockedError(this.lockPath, holder ?? { pid: 0, host: 'unknown', since: 'unknown' }),
-    });
+    if (await isDirectory(this.lockPath)) throw directoryInTheWay(this.lockPath);
+    try {
+      await acquirePidLock<LockHolder>(this.lockPath, { since: this.now().toISOString() }, {
+        waitMs: this.lockTimeoutMs,
+        held: (holder) => new StateLockedError(this.lockPath, holder ?? { pid: 0, host: 'unknown', since: 'unknown' }),
+      });
+    } catch (error) {
+      throw xplanFileError(error, this.lockPath) ?? error;
+    }
   }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() === true;
 }
 
 /** Errors of a file system without hard links (some network and FAT file systems). */

@@ -1,6 +1,11 @@
-/** Creates `.xplan/` with its `.gitignore`, so working files never end up committed by accident. */
+/**
+ * Creates `.xplan/` with its `.gitignore`, so working files never end up committed by accident, and says clearly
+ * when `.xplan` or a file in it is the wrong kind of file.
+ */
+import { statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { InputError } from '../core/errors.js';
 
 export const XPLAN_GITIGNORE = `# xplan working files. config.yaml is meant to be committed; everything else here is local.
 state.json*
@@ -12,9 +17,56 @@ logs/
 `;
 
 export async function ensureXplanDir(xplanDir: string): Promise<void> {
-  await mkdir(xplanDir, { recursive: true });
+  await mkdir(xplanDir, { recursive: true }).catch((error: unknown) => {
+    throw xplanFileError(error, xplanDir) ?? error;
+  });
   // 'wx' keeps a .gitignore the user has edited.
   await writeFile(join(xplanDir, '.gitignore'), XPLAN_GITIGNORE, { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error;
+    if (error.code !== 'EEXIST') throw xplanFileError(error, join(xplanDir, '.gitignore')) ?? error;
   });
+}
+
+/**
+ * The error to show for a failed read or write of one of xplan's own files (`.xplan/…`), or undefined when the
+ * failure is not about the file system entry itself.
+ */
+export function xplanFileError(error: unknown, path: string): InputError | undefined {
+  const code = (error as NodeJS.ErrnoException).code;
+  const kindOf = (p: string) => {
+    try {
+      const info = statSync(p);
+      return info.isDirectory() ? 'directory' : info.isFile() ? 'file' : 'other';
+    } catch {
+      return 'missing';
+    }
+  };
+  switch (code) {
+    case 'EEXIST':
+    case 'ENOTDIR': {
+      // Some part of the path that should be a directory is a file: name the first one.
+      for (let dir = basename(path) === '.xplan' ? path : dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
+        if (kindOf(dir) === 'file' || kindOf(dir) === 'other') {
+          return new InputError('XPLAN_FILE_KIND', `${dir} is a file, but xplan keeps a directory there`, `Move it aside (mv ${dir} ${dir}.bak); xplan creates the directory again.`);
+        }
+      }
+      if (kindOf(path) !== 'directory') return new InputError('XPLAN_FILE_KIND', `${path} is not a directory`, `Move it aside (mv ${path} ${path}.bak); xplan creates it again.`);
+      return undefined;
+    }
+    case 'EISDIR':
+      return directoryInTheWay(path);
+    case 'ELOOP':
+      return new InputError('XPLAN_FILE_KIND', `${path} is a symbolic link that loops back on itself`, `Remove the link (rm ${path}) or point it at a real file.`);
+    case 'ENAMETOOLONG':
+      return new InputError('XPLAN_PATH_TOO_LONG', `The path ${path} is too long for the file system`, 'Work from a repository with a shorter path.');
+    case 'EACCES':
+    case 'EPERM':
+      return new InputError('XPLAN_FILE_PERMISSION', `Cannot use ${path}: permission denied`, `Check the permissions of ${dirname(path)} and the files in it.`);
+    default:
+      return undefined;
+  }
+}
+
+/** `path` is a directory where xplan keeps a file. */
+export function directoryInTheWay(path: string): InputError {
+  return new InputError('XPLAN_FILE_KIND', `${path} is a directory, but xplan keeps a file there`, `Move it aside (mv ${path} ${path}.bak); xplan writes the file again when it needs it.`);
 }

@@ -40,12 +40,16 @@ async function main(argv: string[]): Promise<ExitCode> {
   const outcome = ctx.outcome;
   if (!outcome) return 0;
   const code: ExitCode = outcome.cancelled ? 130 : outcome.negative ? 1 : 0;
+  // What is printed can quote a spec (the prompts of `run --dry-run`): secrets are masked unless asked for.
+  const { redactDeep, redactSecrets } = await import('../core/secrets.js');
+  const showSecrets = argv.includes('--show-secrets');
   if (json) {
     if (outcome.streamed) return code;
-    process.stdout.write(`${JSON.stringify(withSchemaVersion(outcome.json), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(withSchemaVersion(showSecrets ? outcome.json : redactDeep(outcome.json)), null, 2)}\n`);
   } else {
     const theme = await stdoutTheme(argv);
-    process.stdout.write(`${await outcome.render(theme)}\n`);
+    const text = await outcome.render(theme);
+    process.stdout.write(`${showSecrets ? text : redactSecrets(text)}\n`);
   }
   return code;
 }
@@ -85,17 +89,18 @@ async function reportError(error: unknown, ctx: ErrorContext): Promise<ExitCode>
 
 async function printError(error: XplanError, ctx: ErrorContext, original: unknown = error): Promise<ExitCode> {
   await logError(error, original);
-  // An error can quote a config value or a bd message: secrets in it are redacted before anyone sees it.
-  const { redactSecrets } = await import('../core/secrets.js');
-  const message = redactSecrets(error.message);
-  const hint = error.hint === undefined ? undefined : redactSecrets(error.hint);
+  // An error can quote a config value, a file name or a bd message: secrets in it are redacted before anyone sees
+  // it, and control characters are shown, not sent to the terminal.
+  const [{ redactSecrets }, { escapeControl }] = await Promise.all([import('../core/secrets.js'), import('../ui/terminal-text.js')]);
+  const message = escapeControl(redactSecrets(error.message));
+  const hint = error.hint === undefined ? undefined : escapeControl(redactSecrets(error.hint));
   if (ctx.json) {
     process.stderr.write(`${JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, error: { code: error.code, message, hint: hint ?? null } })}\n`);
     return error.exitCode;
   }
   const { colorEnabled, loadTheme } = await import('../ui/theme.js');
   const theme = await loadTheme(colorEnabled({ env: process.env, isTTY: process.stderr.isTTY === true, noColorFlag: ctx.argv.includes('--no-color'), json: false }));
-  if (ctx.debug && original instanceof Error && original.stack) process.stderr.write(`${theme.dim(redactSecrets(original.stack))}\n`);
+  if (ctx.debug && original instanceof Error && original.stack) process.stderr.write(`${theme.dim(escapeControl(redactSecrets(original.stack)))}\n`);
   process.stderr.write(`${theme.error('✖')} ${message}\n`);
   if (hint) process.stderr.write(`  ${theme.dim('→')} ${hint}\n`);
   return error.exitCode;

@@ -43,12 +43,23 @@ interface FieldFlags {
 }
 
 function idList(value: string): string[] {
-  return value.split(',').map((id) => id.trim()).filter(Boolean);
+  const ids = value.split(',').map((id) => id.trim()).filter(Boolean);
+  if (ids.length === 0) throw new InvalidArgumentError('expected task ids, e.g. T1,T3');
+  return ids;
 }
 
+/** Digits only: `1e9`, `0x10` and `2.0` are refused rather than read as numbers. */
 function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  const n = /^\s*\d{1,9}\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1, in digits');
+  return n;
+}
+
+const MAX_CONCURRENCY = 64;
+
+function concurrency(value: string): number {
+  const n = /^\s*\d{1,3}\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) throw new InvalidArgumentError(`expected a whole number from 1 to ${MAX_CONCURRENCY}`);
   return n;
 }
 
@@ -285,8 +296,9 @@ export function buildProgram(ctx: CliContext, version: string): Command {
   program
     .command('run')
     .description('run the approved plan: one Claude Code agent per task, each in its own worktree and branch')
-    .option('-c, --concurrency <n>', 'agents at once (default: run.concurrency in config)', positiveInteger)
+    .option('-c, --concurrency <n>', `agents at once, 1 to ${MAX_CONCURRENCY} (default: run.concurrency in config)`, concurrency)
     .option('--dry-run', 'print the waves, branches, worktrees and prompts without starting anything')
+    .option('--show-secrets', 'with --dry-run: print the prompts with the secrets in the spec, as agents get them (masked otherwise)')
     .option('--only <ids>', 'run only these tasks (comma-separated; their dependencies must be included)', idList)
     .option('-y, --yes', 'run again over a completed run without asking')
     .option('--json', 'stream the run events as JSON lines')
@@ -312,11 +324,12 @@ export function buildProgram(ctx: CliContext, version: string): Command {
   /** Run events are printed as they happen: a line each for people, or JSON lines. */
   async function runOptions(json: boolean) {
     const { renderRunEvent } = await import('../ui/render-run.js');
+    const { escapeControl } = await import('../ui/terminal-text.js');
     const theme = await ctx.stdoutTheme();
     const { levelsFrom } = await import('../adapters/logger.js');
     return {
       signals: true,
-      log: { ...levelsFrom(globalFlags(), ctx.env), stderr: (line: string) => process.stderr.write(`${line}\n`) },
+      log: { ...levelsFrom(globalFlags(), ctx.env), stderr: (line: string) => process.stderr.write(`${escapeControl(line)}\n`) },
       onEvent: (event: import('../core/run.js').RunEvent) => {
         const line = json ? JSON.stringify({ schemaVersion: 1, ...event }) : renderRunEvent(event, theme);
         if (line !== undefined) process.stdout.write(`${line}\n`);
@@ -471,13 +484,13 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--run <id>', 'a run other than the current one (see xplan runs)')
     .action(async (taskId: string, o: { attempt?: number; follow?: boolean; raw?: boolean; json?: boolean; run?: string }) => {
       const { logs } = await import('../commands/logs.js');
-      const { renderTranscriptLine } = await import('../ui/render-transcript.js');
+      const { renderRawTranscriptLine, renderTranscriptHeader, renderTranscriptLine } = await import('../ui/render-transcript.js');
       const { transcriptJsonLine } = await import('../ui/render-logs-json.js');
       const result = await logs({ taskId, attempt: o.attempt, follow: o.follow ?? false, run: o.run }, await workspace());
       const theme = await ctx.stdoutTheme();
-      if (!o.raw && !o.json) process.stdout.write(`${theme.dim(`${result.taskId} · attempt ${result.attempt} of ${result.attempts} · agent-${result.agent} · ${result.transcript}`)}\n`);
+      if (!o.raw && !o.json) process.stdout.write(`${renderTranscriptHeader(result, theme)}\n`);
       for await (const line of result.lines) {
-        const text = o.json ? transcriptJsonLine(result, line) : o.raw ? line : renderTranscriptLine(line, theme);
+        const text = o.json ? transcriptJsonLine(result, line) : o.raw ? renderRawTranscriptLine(line) : renderTranscriptLine(line, theme);
         if (text !== undefined) process.stdout.write(`${text}\n`);
       }
     });

@@ -3,8 +3,7 @@
  * tasks.json), and describes its DAG. Returns the result; exit status and printing are the CLI's business
  * (negative outcome when `ok` is false).
  */
-import { stat } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { analyzeDag, analyzeIndexedDag, type DagFigures, type DagIssueCode, type DagNode, type IndexedGraph } from '../core/dag.js';
 import { EFFORT_HOURS, type Effort } from '../core/effort.js';
@@ -12,7 +11,7 @@ import { InputError } from '../core/errors.js';
 import type { PlanWarning, Task } from '../core/plan.js';
 import type { PlanValidation } from '../core/plan-schema.js';
 import type { TaskmasterLayout } from '../core/taskmaster.js';
-import { displayPath } from '../adapters/spec-file.js';
+import { displayPath, readInputFile } from '../adapters/input-file.js';
 import type { PlanFileFormat, CheckIssue, CheckSource, CheckStats, CheckResult } from '../core/results.js';
 export type { PlanFileFormat, CheckIssue, CheckSource, CheckStats, CheckResult };
 
@@ -118,7 +117,7 @@ async function loadFile(options: CheckOptions): Promise<Loaded> {
   // As the user named it when it is not below cwd (`.`, `../plan.json`), else relative to cwd.
   const relative = displayPath(path, options.cwd);
   const shown = relative === path && !isAbsolute(options.file!) ? options.file! : relative;
-  const [text, { compactTaskmasterGraph, indexedGraphOf, readTaskmasterGraph, isTaskmasterDocument }] = await Promise.all([readPlanFile(path, shown), import('../core/taskmaster.js')]);
+  const [text, { compactTaskmasterGraph, indexedGraphOf, readTaskmasterGraph, isTaskmasterDocument }] = await Promise.all([readPlanFile(path, shown, options.cwd), import('../core/taskmaster.js')]);
   const yaml = /\.ya?ml$/i.test(path);
   let doc: unknown;
   if (yaml) {
@@ -234,37 +233,25 @@ function staleWaves(rawTasks: unknown[], wave: Map<string, number>): PlanWarning
   };
 }
 
-async function readPlanFile(path: string, shown: string): Promise<string> {
-  const hint = 'xplan check reads xplan plans (JSON or YAML) and task-master tasks.json.';
-  let info;
-  try {
-    info = await stat(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new InputError('PLAN_NOT_FOUND', `Plan file not found: ${shown}`, `Check the path. ${hint}`);
-    if (code === 'EACCES') throw new InputError('PLAN_UNREADABLE', `Cannot read ${shown}: permission denied`, `Check the file's permissions (chmod u+r ${shown}).`);
-    throw error;
-  }
-  if (info.isDirectory()) {
-    // task-master keeps its file in .taskmaster/tasks/ (older versions: tasks/).
-    const inside = ['.taskmaster/tasks/tasks.json', 'tasks/tasks.json', 'tasks.json', 'plan.json'].find((name) => existsSync(join(path, name))) ?? 'plan.json';
-    throw new InputError('PLAN_IS_DIRECTORY', `${shown} is a directory, not a plan file`, `Name the file inside it: xplan check ${join(shown, inside)}`);
-  }
-  if (!info.isFile()) throw new InputError('PLAN_NOT_FILE', `${shown} is not a regular file`, hint);
-  if (info.size > MAX_PLAN_BYTES) {
-    throw new InputError('PLAN_TOO_LARGE', `${shown} is ${(info.size / 1024 / 1024).toFixed(0)} MB; plan files are limited to ${MAX_PLAN_BYTES / 1024 / 1024} MB`, 'Split the plan, or check the part you changed.');
-  }
-  let text: string;
-  try {
-    // In one piece: the promise API decodes chunk by chunk into a string JSON.parse must then flatten again.
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EACCES') throw new InputError('PLAN_UNREADABLE', `Cannot read ${shown}: permission denied`, `Check the file's permissions (chmod u+r ${shown}).`);
-    throw error;
-  }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (text.trim() === '') throw new InputError('PLAN_EMPTY', `${shown} is empty`, `Write the plan first, or save one with: xplan plan --json > ${shown}`);
-  return text;
+/** Plan files are read with the same checks as specs (see input-file.ts), with their own limits and hints. */
+async function readPlanFile(path: string, shown: string, cwd: string): Promise<string> {
+  const file = await readInputFile(path, cwd, {
+    label: 'Plan file',
+    noun: 'plan file',
+    plural: 'plan files',
+    code: 'PLAN',
+    maxBytes: MAX_PLAN_BYTES,
+    expects: 'xplan plans (JSON or YAML) and task-master tasks.json',
+    tooLargeHint: 'Split the plan, or check the part you changed.',
+    emptyHint: `Write the plan first, or save one with: xplan plan --json > ${shown}`,
+    binaryHint: 'Pass the JSON or YAML text of the plan.',
+    directoryHint: () => {
+      // task-master keeps its file in .taskmaster/tasks/ (older versions: tasks/).
+      const inside = ['.taskmaster/tasks/tasks.json', 'tasks/tasks.json', 'tasks.json', 'plan.json'].find((name) => existsSync(join(path, name))) ?? 'plan.json';
+      return `Name the file inside it: xplan check ${join(shown, inside)}`;
+    },
+  }, shown);
+  return file.text;
 }
 
 function parseJson(text: string, shown: string): unknown {

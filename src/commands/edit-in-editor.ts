@@ -7,9 +7,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeDag } from '../core/dag.js';
-import { CancelledError, UsageError } from '../core/errors.js';
+import { CancelledError, InputError, UsageError } from '../core/errors.js';
 import type { Plan, Task } from '../core/plan.js';
 import { validatePlanDocument } from '../core/plan-schema.js';
+import { parseYamlText } from '../adapters/yaml-text.js';
 import type { EditPlanResult } from '../core/plan-edit.js';
 import type { Workspace } from '../workspace.js';
 
@@ -27,7 +28,7 @@ export async function editInEditor(ws: Workspace): Promise<EditorResult> {
   const editor = ws.env.VISUAL || ws.env.EDITOR;
   if (!editor) throw new UsageError('No editor configured', 'Set $VISUAL or $EDITOR (e.g. export EDITOR=vim), or use `xplan task …` to edit from the command line.');
   const { state, plan } = await ws.requireEditablePlan();
-  const { stringify, parse } = await import('yaml');
+  const { stringify } = await import('yaml');
   const original = [...HELP, '', stringify({ tasks: plan.tasks.map(editable) }, { lineWidth: 0 })].join('\n');
 
   const dir = await mkdtemp(join(tmpdir(), 'xplan-edit-'));
@@ -43,7 +44,7 @@ export async function editInEditor(ws: Workspace): Promise<EditorResult> {
       if (saved === original || body === withoutComments(original)) return { changed: false, plan };
       if (body.trim() === '') throw new CancelledError('The file was cleared; nothing changed.');
 
-      const read = readTasks(body, parse);
+      const read = await readTasks(body);
       if ('tasks' in read) {
         const { tasks } = read;
         return { changed: true, ...(await ws.editPlan(() => ({ tasks, message: 'Saved the plan edited in the editor' }), state.revision)) };
@@ -70,13 +71,14 @@ function withoutComments(text: string): string {
     .trim();
 }
 
-/** The edited tasks, or why they cannot be saved: invalid YAML or fields, cycles, dangling references. */
-function readTasks(body: string, parse: (text: string) => unknown): { tasks: Task[] } | { errors: string[] } {
+/** The edited tasks, or why they cannot be saved: invalid YAML or fields, tags or alias bombs, cycles, dangling references. */
+async function readTasks(body: string): Promise<{ tasks: Task[] } | { errors: string[] }> {
   let doc: unknown;
   try {
-    doc = parse(body);
+    doc = await parseYamlText(body, 'plan.yaml', 'PLAN_INVALID_YAML', '');
   } catch (error) {
-    return { errors: [`not valid YAML: ${(error as Error).message.split('\n')[0]}`] };
+    if (error instanceof InputError) return { errors: [error.message] };
+    throw error;
   }
   const validation = validatePlanDocument(doc);
   if (!validation.ok) return { errors: validation.errors };

@@ -4,14 +4,14 @@
  * dependencies to match; it never duplicates. `--sync` also sets each issue's status from the run. Without bd on
  * PATH (or with --jsonl), it writes import-ready JSONL instead and says how to import it.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { beadsGraph, beadsJsonl, beadsStatusOf, type BeadsIssue, type BeadsMapping } from '../core/beads-map.js';
 import { XplanError } from '../core/errors.js';
 import { isApproved, planHash, type Plan } from '../core/plan.js';
 import type { RunState } from '../core/run.js';
 import type { State } from '../core/state.js';
-import { applyStatus, BeadsCli, type BdIssue } from '../adapters/beads.js';
+import { applyStatus, BeadsCli, type BdFlag, type BdIssue } from '../adapters/beads.js';
+import { writeOutputFile } from '../adapters/input-file.js';
 import type { Project } from '../adapters/project.js';
 import type { StateStore } from '../adapters/state-store.js';
 import type { ApprovalHook, Workspace } from '../workspace.js';
@@ -47,11 +47,8 @@ export async function exportBeads(options: ExportOptions, ws: Workspace): Promis
 
   if (!bd) {
     const file = resolve(ws.cwd, options.jsonl ?? resolve(project.root, DEFAULT_JSONL));
-    const shown = relative(ws.cwd, file) || file;
-    if (!options.dryRun) {
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(file, beadsJsonl(plan, graph, { prefix: 'xp', at: plan.approval!.at, actor: 'xplan' }));
-    }
+    const shown = relative(ws.cwd, file) || '.';
+    await writeOutputFile(file, shown, '--jsonl', beadsJsonl(plan, graph, { prefix: 'xp', at: plan.approval!.at, actor: 'xplan' }), options.dryRun ?? false);
     counts.created = graph.issues.length;
     return {
       mode: 'jsonl',
@@ -84,7 +81,7 @@ export async function exportBeads(options: ExportOptions, ws: Workspace): Promis
         counts.unchanged++;
         continue;
       }
-      actions.push(`update ${found.id} (${issue.key}): ${flags.filter((f) => f.startsWith('-')).join(' ')}`);
+      actions.push(`update ${found.id} (${issue.key}): ${flags.map(([flag]) => flag).join(' ')}`);
       if (!dry) await bd.update(found.id, flags);
       counts.updated++;
     } else {
@@ -148,17 +145,17 @@ export async function exportBeads(options: ExportOptions, ws: Workspace): Promis
 }
 
 /** The `bd update` flags that bring an existing issue in line with the plan; none when it already is. */
-function changedFields(issue: BeadsIssue, found: BdIssue): string[] {
+function changedFields(issue: BeadsIssue, found: BdIssue): BdFlag[] {
   const have = found as BdIssue & { description?: string; design?: string; acceptance_criteria?: string; priority?: number; estimated_minutes?: number; labels?: string[] };
-  const flags: string[] = [];
-  if (have.title !== issue.title) flags.push('--title', issue.title);
-  if ((have.description ?? '') !== issue.description) flags.push('-d', issue.description);
-  if ((have.design ?? '') !== issue.design) flags.push('--design', issue.design);
-  if ((have.acceptance_criteria ?? '') !== issue.acceptance) flags.push('--acceptance', issue.acceptance);
-  if (have.priority !== issue.priority) flags.push('-p', String(issue.priority));
-  if (issue.estimateMinutes !== undefined && have.estimated_minutes !== issue.estimateMinutes) flags.push('-e', String(issue.estimateMinutes));
-  for (const label of issue.labels) if (!(have.labels ?? []).includes(label)) flags.push('--add-label', label);
-  if (have.external_ref !== issue.externalRef) flags.push('--external-ref', issue.externalRef);
+  const flags: BdFlag[] = [];
+  if (have.title !== issue.title) flags.push(['--title', issue.title]);
+  if ((have.description ?? '') !== issue.description) flags.push(['--description', issue.description]);
+  if ((have.design ?? '') !== issue.design) flags.push(['--design', issue.design]);
+  if ((have.acceptance_criteria ?? '') !== issue.acceptance) flags.push(['--acceptance', issue.acceptance]);
+  if (have.priority !== issue.priority) flags.push(['--priority', String(issue.priority)]);
+  if (issue.estimateMinutes !== undefined && have.estimated_minutes !== issue.estimateMinutes) flags.push(['--estimate', String(issue.estimateMinutes)]);
+  for (const label of issue.labels) if (!(have.labels ?? []).includes(label)) flags.push(['--add-label', label]);
+  if (have.external_ref !== issue.externalRef) flags.push(['--external-ref', issue.externalRef]);
   return flags;
 }
 

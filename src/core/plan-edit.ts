@@ -77,10 +77,11 @@ function checkFields(fields: TaskFields): void {
   for (const [key, allowed] of enums) {
     const value = fields[key];
     if (value !== undefined && !allowed.includes(value as string)) {
-      throw new PlanEditError('INVALID_VALUE', `${key} must be one of ${allowed.join(', ')} (got "${String(value)}")`);
+      throw new PlanEditError('INVALID_VALUE', `${key} must be one of ${allowed.join(', ')} (got "${String(value)}")`, `Pick one of ${allowed.join(', ')}.`);
     }
   }
-  if (fields.title !== undefined && fields.title.trim() === '') throw new PlanEditError('INVALID_VALUE', 'A task needs a title');
+  if (fields.title !== undefined && fields.title.trim() === '') throw new PlanEditError('INVALID_VALUE', 'A task needs a title', 'Pass a title with words in it, e.g. --title "Add the cart API".');
+  if (fields.stream !== undefined && fields.stream.trim() === '') throw new PlanEditError('INVALID_VALUE', 'A stream needs a name', 'Pass a stream id such as --stream A, or leave --stream out.');
 }
 
 export function addTask(tasks: Task[], fields: TaskFields & { title: string; dependsOn?: string[]; after?: string }): EditResult {
@@ -142,8 +143,8 @@ export function setTask(tasks: Task[], id: string, fields: TaskFields): EditResu
 export function addDependency(tasks: Task[], id: string, on: string): EditResult {
   const task = find(tasks, id);
   find(tasks, on);
-  if (id === on) throw new PlanEditError('SELF_REF', `${id} cannot depend on itself`);
-  if (task.dependsOn.includes(on)) throw new PlanEditError('DUPLICATE_DEP', `${id} already depends on ${on}`);
+  if (id === on) throw new PlanEditError('SELF_REF', `${id} cannot depend on itself`, 'Name another task as the dependency.');
+  if (task.dependsOn.includes(on)) throw new PlanEditError('DUPLICATE_DEP', `${id} already depends on ${on}`, 'Nothing to add; `xplan show` lists the dependencies.');
   const path = dependencyPath(tasks, on, id);
   if (path) {
     throw new PlanEditError('CYCLE', `Refused: ${id} depending on ${on} would create a cycle: ${[id, ...path].join(' → ')}`, `${on} already depends on ${id}; remove one of those dependencies first.`);
@@ -160,10 +161,11 @@ export function removeDependency(tasks: Task[], id: string, on: string): EditRes
 /** Reorders the list (ids stay); the order is how the plan is read and how ties are broken when merging. */
 export function moveTask(tasks: Task[], id: string, where: { before?: string; after?: string }): EditResult {
   const task = find(tasks, id);
+  if (where.before !== undefined && where.after !== undefined) throw new PlanEditError('CONFLICTING_POSITION', `${id} cannot go both before ${where.before} and after ${where.after}`, 'Pass one of --before and --after.');
   const anchorId = where.before ?? where.after;
   if (!anchorId) throw new PlanEditError('NO_POSITION', `Where should ${id} go?`, 'Pass --before T2 or --after T2.');
   find(tasks, anchorId);
-  if (anchorId === id) throw new PlanEditError('NO_POSITION', `${id} cannot move relative to itself`);
+  if (anchorId === id) throw new PlanEditError('NO_POSITION', `${id} cannot move relative to itself`, 'Name another task with --before or --after.');
   const rest = tasks.filter((t) => t.id !== id);
   const at = rest.findIndex((t) => t.id === anchorId) + (where.after ? 1 : 0);
   return { tasks: [...rest.slice(0, at), task, ...rest.slice(at)], message: `Moved ${id} ${where.before ? 'before' : 'after'} ${anchorId}` };

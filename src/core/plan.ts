@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Effort } from './effort.js';
+import { redactSecrets } from './secrets.js';
 
 export const PLAN_SCHEMA_VERSION = 1;
 
@@ -11,6 +12,7 @@ export type Risk = 'low' | 'medium' | 'high';
 export type TestStrategy = 'test-first' | 'test-after' | 'test-parallel' | 'none';
 export type TaskKind = 'setup' | 'foundation' | 'feature' | 'fix' | 'test' | 'integration' | 'docs';
 export type Branching = 'single' | 'feature' | 'stacked';
+export const BRANCHINGS: readonly Branching[] = ['single', 'feature', 'stacked'];
 
 export interface TaskSource {
   file: string;
@@ -111,9 +113,12 @@ export interface Plan {
   engine?: EngineRun;
 }
 
-/** Branch-name slug: lowercase words joined by dashes, safe for `git check-ref-format`. */
+/**
+ * Branch-name slug: lowercase words joined by dashes, safe for `git check-ref-format`. A secret in the text is
+ * redacted first: lowercased and cut, it would no longer be recognised anywhere it goes.
+ */
 export function slugify(text: string, maxLength = 40): string {
-  const slug = text
+  const slug = redactSecrets(text)
     .toLowerCase()
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')

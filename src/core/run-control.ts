@@ -110,7 +110,7 @@ export function retryTask(run: RunState, plan: Plan, id: string, options: { cont
 
 export function skipTask(run: RunState, plan: Plan, id: string, options: { cascade: boolean; reason?: string }): ControlChange {
   const task = taskOf(run, id);
-  if (DONE_STATES.has(task.state) || task.state === 'skipped') throw new ControlError(`${id} is ${task.state}: there is nothing to skip`);
+  if (DONE_STATES.has(task.state) || task.state === 'skipped') throw new ControlError(`${id} is ${task.state}: there is nothing to skip`, 'See the task states with `xplan status`.');
   const ids = [id, ...(options.cascade ? dependentsOf(plan, id).filter((d) => run.tasks[d] && !DONE_STATES.has(run.tasks[d].state) && run.tasks[d].state !== 'skipped') : [])];
   let next = run;
   const stop: ControlChange['stop'] = [];
@@ -126,7 +126,7 @@ export function skipTask(run: RunState, plan: Plan, id: string, options: { casca
 
 export function forceDone(run: RunState, plan: Plan, id: string, options: { reason: string; by: string; at: string }): ControlChange {
   const task = taskOf(run, id);
-  if (task.state === 'completed') throw new ControlError(`${id} is already completed`);
+  if (task.state === 'completed') throw new ControlError(`${id} is already completed`, 'See the task states with `xplan status`.');
   const attempt = lastAttempt(task);
   const stop = BUSY.has(task.state) && attempt ? [{ taskId: id, attempt }] : [];
   let next = withTask(run, id, (t) => ({
@@ -154,7 +154,8 @@ function settleIfIdle(run: RunState): RunState {
 }
 
 function taskOf(run: RunState, id: string): TaskRun {
-  const task = run.tasks[id];
+  // An own property only: an id such as `constructor` is not a task.
+  const task = Object.hasOwn(run.tasks, id) ? run.tasks[id] : undefined;
   if (!task) throw new ControlError(`Task ${id} is not part of run ${run.id}`, `The run has ${Object.keys(run.tasks).join(', ')}.`);
   return task;
 }

@@ -16,63 +16,74 @@ export interface SecretFinding {
 interface Pattern {
   kind: string;
   regex: RegExp;
-  /** The capture group holding the value; 0 for the whole match. */
+  /** The capture group holding the value; 0 for the whole match. The value ends the match: what must follow it is a lookahead. */
   group?: number;
   /** Extra check on the value, for patterns that look like ordinary text. */
   accept?: (value: string) => boolean;
 }
 
+// Every repetition is bounded: an unbounded one over a megabyte-long line exhausts the regex engine's stack.
 const PATTERNS: Pattern[] = [
-  { kind: 'private-key', regex: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g },
+  { kind: 'private-key', regex: /-----BEGIN (?:[A-Z0-9]{1,16} ){0,4}PRIVATE KEY(?: BLOCK)?-----[\s\S]{0,16384}?-----END (?:[A-Z0-9]{1,16} ){0,4}PRIVATE KEY(?: BLOCK)?-----/gi },
   { kind: 'aws-access-key', regex: /\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b/g, accept: notExample },
-  { kind: 'aws-secret-key', regex: /aws_?secret_?(?:access_?)?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi, group: 1, accept: notExample },
+  { kind: 'aws-secret-key', regex: /aws_?secret_?(?:access_?)?key["']?\s{0,16}[:=]\s{0,16}["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi, group: 1, accept: notExample },
   { kind: 'google-api-key', regex: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g },
   { kind: 'github-token', regex: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b/g },
-  { kind: 'gitlab-token', regex: /\bglpat-[A-Za-z0-9_-]{20,}(?![A-Za-z0-9_-])/g },
-  { kind: 'slack-token', regex: /\b(?:xox[abposr]-[A-Za-z0-9-]{10,}|xapp-\d-[A-Za-z0-9-]{10,})(?![A-Za-z0-9-])/g },
-  { kind: 'slack-webhook', regex: /https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9]+\/B[A-Za-z0-9]+\/[A-Za-z0-9]+/g },
-  { kind: 'stripe-key', regex: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b/g, accept: hasDigitAndLetter },
-  { kind: 'anthropic-key', regex: /\bsk-ant-(?:api|admin|oat)\d{2}-[A-Za-z0-9_-]{20,}(?![A-Za-z0-9_-])/g },
-  { kind: 'openai-key', regex: /\bsk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|[A-Za-z0-9]{32,})(?![A-Za-z0-9_-])/g, accept: hasDigitAndLetter },
+  { kind: 'gitlab-token', regex: /\bglpat-[A-Za-z0-9_-]{20,255}(?![A-Za-z0-9_-])/g },
+  { kind: 'slack-token', regex: /\b(?:xox[abposr]-[A-Za-z0-9-]{10,255}|xapp-\d-[A-Za-z0-9-]{10,255})(?![A-Za-z0-9-])/g },
+  { kind: 'slack-webhook', regex: /https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9]{1,64}\/B[A-Za-z0-9]{1,64}\/[A-Za-z0-9]{1,64}/gi },
+  { kind: 'stripe-key', regex: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,255}\b/g, accept: hasDigitAndLetter },
+  { kind: 'anthropic-key', regex: /\bsk-ant-(?:api|admin|oat)\d{2}-[A-Za-z0-9_-]{20,255}(?![A-Za-z0-9_-])/g },
+  { kind: 'openai-key', regex: /\bsk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,255}|[A-Za-z0-9]{32,255})(?![A-Za-z0-9_-])/g, accept: hasDigitAndLetter },
   { kind: 'npm-token', regex: /\bnpm_[A-Za-z0-9]{36}\b/g },
-  { kind: 'jwt', regex: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
-  // scheme://user:password@host: the password only.
-  { kind: 'url-password', regex: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:@/'"\\]+:([^\s@/'"\\]+)@[^\s/'"\\]/gi, group: 1, accept: notPlaceholder },
-  { kind: 'bearer-token', regex: /\bBearer\s+([A-Za-z0-9._~+/-]{20,}=*)/g, group: 1, accept: (v) => entropy(v) >= 3.5 },
+  { kind: 'jwt', regex: /\beyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,4096}/g },
+  // scheme://user:password@host: the password only. It may hold `@`: the last one before the host ends it.
+  { kind: 'url-password', regex: /\b[a-z][a-z0-9+.-]{0,31}:\/\/[^\s:@/'"\\]{1,256}:([^\s/'"\\]{1,256})(?=@[^\s@/'"\\])/gi, group: 1, accept: notPlaceholder },
+  // HTTP auth schemes are case-insensitive (RFC 9110).
+  { kind: 'bearer-token', regex: /\bBearer\s{1,16}([A-Za-z0-9._~+/-]{20,4096}={0,2})/gi, group: 1, accept: (v) => entropy(v) >= 3.5 },
+  { kind: 'basic-auth', regex: /\bBasic\s{1,16}([A-Za-z0-9+/]{12,512}={0,2})(?![A-Za-z0-9+/=])/gi, group: 1, accept: isBasicCredentials },
   // name = value, name: value, "name": "value"
   {
     kind: 'password',
-    regex: /\b[A-Za-z0-9_-]*(?:password|passwd|pwd|passphrase)\b["']?\s*[:=]\s*["']?([^\s"',;`)\\]{6,})/gi,
+    regex: /\b[A-Za-z0-9_-]{0,64}(?:password|passwd|pwd|passphrase)\b["']?\s{0,16}[:=]\s{0,16}["']?([^\s"',;`)\\]{6,256})/gi,
     group: 1,
     accept: notPlaceholder,
   },
+  // In prose: "the admin password is Hunter2-xyz.", "the password for the staging database was …".
+  {
+    kind: 'password',
+    regex: /\b(?:password|passwd|passphrase|passcode)(?:\s{1,16}(?:for|of|to)\s{1,16}(?:the\s{1,16})?[\w.@-]{1,64}(?:\s{1,16}[\w.@-]{1,64})?)?\s{1,16}(?:is|was|will\s{1,16}be)(?:\s{0,16}[:=])?\s{0,16}["'`]?([^\s"'`]{5,128}?)(?=["'`]|[\s,;)]|[.!?](?:\s|$)|$)/gi,
+    group: 1,
+    accept: (v) => notPlaceholder(v) && looksLikePassword(v),
+  },
   {
     kind: 'secret-assignment',
-    regex: /\b[A-Za-z0-9_-]*(?:secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?key|credentials?)\b["']?\s*[:=]\s*["']?([A-Za-z0-9+/=_.~-]{16,})/gi,
+    regex: /\b[A-Za-z0-9_-]{0,64}(?:secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?key|credentials?)\b["']?\s{0,16}[:=]\s{0,16}["']?([A-Za-z0-9+/=_.~-]{16,4096})/gi,
     group: 1,
     // A hex digest is a secret when the name says so (`AUTH_TOKEN=9f8e…`); a UUID is an identifier.
     accept: (v) => notPlaceholder(v) && notExample(v) && !isUuid(v) && entropy(v) >= 3.5 && hasDigitAndLetter(v),
   },
 ];
 
-// The `d` flag gives the offsets of the captured value, so only the value is redacted.
-for (const pattern of PATTERNS) pattern.regex = new RegExp(pattern.regex.source, `${pattern.regex.flags}d`);
-
 export function scanSecrets(text: string): SecretFinding[] {
-  const found: SecretFinding[] = [];
+  // Sorted by offset and disjoint; a value already found by a more specific (earlier) pattern is not reported twice.
+  let found: SecretFinding[] = [];
   for (const pattern of PATTERNS) {
+    const added: SecretFinding[] = [];
+    let next = 0; // the first finding that does not end before this match: matches come in order of offset
     pattern.regex.lastIndex = 0;
     for (let m = pattern.regex.exec(text); m; m = pattern.regex.exec(text)) {
       const value = m[pattern.group ?? 0];
       if (value === undefined || (pattern.accept && !pattern.accept(value))) continue;
-      const start = pattern.group ? m.indices![pattern.group]![0] : m.index;
-      const end = start + value.length;
-      // A value already found by a more specific pattern is not reported twice.
-      if (found.some((f) => start < f.end && end > f.start)) continue;
-      found.push({ kind: pattern.kind, line: 0, start, end });
+      // The value ends the match (see Pattern.group): cheaper than the regex `d` flag's offsets.
+      const end = m.index + m[0].length;
+      const start = end - value.length;
+      while (next < found.length && found[next]!.end <= start) next++;
+      if (next < found.length && found[next]!.start < end) continue;
+      added.push({ kind: pattern.kind, line: 0, start, end });
     }
+    if (added.length > 0) found = mergeByOffset(found, added);
   }
-  found.sort((a, b) => a.start - b.start);
   let line = 1;
   let offset = 0;
   for (const finding of found) {
@@ -82,18 +93,36 @@ export function scanSecrets(text: string): SecretFinding[] {
   return found;
 }
 
-/** The text with every secret value replaced by `<REDACTED:kind>`. */
-export function redactSecrets(text: string): string {
+function mergeByOffset(a: SecretFinding[], b: SecretFinding[]): SecretFinding[] {
+  const out: SecretFinding[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) out.push(j >= b.length || (i < a.length && a[i]!.start < b[j]!.start) ? a[i++]! : b[j++]!);
+  return out;
+}
+
+/**
+ * The text with every secret value replaced by `<REDACTED:kind>`. With `keepLines`, a value that spans lines (a
+ * private key block) leaves its line breaks behind, so every other line keeps its number.
+ */
+export function redactSecrets(text: string, options: { keepLines?: boolean } = {}): string {
   if (!mayHoldSecret(text)) return text;
   const findings = scanSecrets(text);
   if (findings.length === 0) return text;
   let out = '';
   let at = 0;
   for (const f of findings) {
-    out += `${text.slice(at, f.start)}<REDACTED:${f.kind}>`;
+    const breaks = options.keepLines ? '\n'.repeat(countLineBreaks(text, f.start, f.end)) : '';
+    out += `${text.slice(at, f.start)}<REDACTED:${f.kind}>${breaks}`;
     at = f.end;
   }
   return out + text.slice(at);
+}
+
+function countLineBreaks(text: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n', start); i !== -1 && i < end; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
 /** A JSON value with every string in it redacted: the structure, and so the JSON, stays intact. */
@@ -125,7 +154,7 @@ export function describeFindings(findings: SecretFinding[], file?: string): stri
 
 /** A cheap first look, so lines without anything key-like skip the full scan. */
 function mayHoldSecret(text: string): boolean {
-  return /[:=]|-----BEGIN|AKIA|ASIA|AIza|gh[pousr]_|github_pat_|glpat-|xox|sk[-_]|rk_|npm_|eyJ|Bearer|hooks\.slack/i.test(text);
+  return /[:=]|-----BEGIN|AKIA|ASIA|AIza|gh[pousr]_|github_pat_|glpat-|xox|sk[-_]|rk_|npm_|eyJ|Bearer|Basic|hooks\.slack|pass(?:word|wd|phrase|code)/i.test(text);
 }
 
 function notExample(value: string): boolean {
@@ -136,6 +165,25 @@ const PLACEHOLDER = /^(?:\$\{?[A-Za-z_]|<[^>]*>?|\{\{|%[A-Za-z_(]|\*{3,}|x{3,}|\
 
 function notPlaceholder(value: string): boolean {
   return !PLACEHOLDER.test(value) && !/^(?:password|secret|token|pass|pwd)$/i.test(value);
+}
+
+/**
+ * A word after "password is" is a password when it does not read like a word: it has a digit, a symbol other than
+ * a hyphen, or capitals after its first letter ("required", "re-entered" and "hashed" are not passwords).
+ */
+function looksLikePassword(value: string): boolean {
+  return /\d/.test(value) || /[^A-Za-z0-9-]/.test(value) || /.[A-Z]/.test(value);
+}
+
+/** `Basic <base64>` holds credentials when it decodes to printable `user:password`. */
+function isBasicCredentials(value: string): boolean {
+  let decoded: string;
+  try {
+    decoded = atob(value);
+  } catch {
+    return false;
+  }
+  return /^[\x20-\x7e]+:[\x20-\x7e]+$/.test(decoded);
 }
 
 function isUuid(value: string): boolean {

@@ -4,6 +4,8 @@
  * Every item keeps its 1-based source line for traceability.
  */
 
+import { redactSecrets } from './secrets.js';
+
 export type SpecKind = 'prd' | 'technical-spec' | 'debug-investigation';
 export type SpecFormat = 'markdown' | 'taskmaster' | 'spec-kit' | 'text';
 
@@ -267,7 +269,10 @@ function escapeRegExp(s: string): string {
 }
 
 function firstSentence(text: string): string {
-  const sentence = /^(.{10,}?[.!?])(\s|$)/.exec(text)?.[1] ?? text;
+  // Only the start is looked at: the result is at most 100 characters, and a lazy match over a megabyte-long line
+  // exhausts the regex engine's stack.
+  const head = text.slice(0, 200);
+  const sentence = /^(.{10,}?[.!?])(\s|$)/.exec(head)?.[1] ?? head;
   return sentence.length > 100 ? `${sentence.slice(0, 99)}…` : sentence;
 }
 
@@ -461,8 +466,12 @@ function newParseState(file: string, lineCount: number): ParseState {
 }
 
 /** Parses one spec. `file` is only used to label sources. */
+/**
+ * Secrets in the spec are redacted first (line by line, so every item keeps its line): nothing derived from a spec
+ * (titles, task descriptions, branch names, evidence) holds one, in the state, the output or an export.
+ */
 export function parseSpec(text: string, file: string): ParsedSpec {
-  const lines = text.split(/\r?\n/);
+  const lines = redactSecrets(text, { keepLines: true }).split(/\r?\n/);
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   const state = newParseState(file, lines.length);
   const { spec } = state;

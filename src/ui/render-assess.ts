@@ -6,13 +6,15 @@ import { formatNumber, truncate } from '../core/text.js';
 import { describeEngineRun } from './render-plan.js';
 import { renderTable } from './table.js';
 import type { Theme } from './theme.js';
+import { terminalSafe } from './terminal-text.js';
 
 const SEVERITY: Record<Verdict, 0 | 1 | 2> = { 'single-agent': 0, 'multi-agent': 1, 'decomposition-required': 2 };
 const KIND_LABEL = { prd: 'PRD', 'technical-spec': 'technical spec', 'debug-investigation': 'debug investigation', mixed: 'several kinds' } as const;
 const LINES_SHOWN = 4;
 const WARNING_EVIDENCE_SHOWN = 5;
 
-export function renderAssess(result: AssessResult, theme: Theme): string {
+export function renderAssess(unsafe: AssessResult, theme: Theme): string {
+  const result = terminalSafe(unsafe);
   const a = result.assessment;
   const manyFiles = a.spec.paths.length > 1;
   const out: string[] = [];

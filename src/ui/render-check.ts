@@ -2,13 +2,15 @@
 import type { CheckResult, CheckSource } from '../core/results.js';
 import { formatHours } from '../core/text.js';
 import type { Theme } from './theme.js';
+import { terminalSafe } from './terminal-text.js';
 
 /** Errors listed before "… N more"; --json always lists them all. */
 export const ERRORS_SHOWN = 50;
 const WARNINGS_SHOWN = 10;
 const PATH_SHOWN = 8;
 
-export function renderCheck(result: CheckResult, theme: Theme): string {
+export function renderCheck(unsafe: CheckResult, theme: Theme): string {
+  const result = terminalSafe(unsafe);
   const { stats } = result;
   const path = stats.criticalPath.length > PATH_SHOWN ? [...stats.criticalPath.slice(0, PATH_SHOWN - 3), '…', ...stats.criticalPath.slice(-2)] : stats.criticalPath;
   const out = [

@@ -1,8 +1,10 @@
 /** The report of `xplan clean`: what went, what stayed and why. */
 import type { CleanResult } from '../commands/clean.js';
 import type { Theme } from './theme.js';
+import { terminalSafe } from './terminal-text.js';
 
-export function renderClean(result: CleanResult, theme: Theme): string {
+export function renderClean(unsafe: CleanResult, theme: Theme): string {
+  const result = terminalSafe(unsafe);
   const lines: string[] = [];
   const verb = result.dryRun ? 'would remove' : 'removed';
   for (const run of result.runs) {

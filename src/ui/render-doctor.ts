@@ -2,8 +2,10 @@
 import type { DoctorResult, InitResult } from '../core/results.js';
 import { renderTable } from './table.js';
 import type { Theme } from './theme.js';
+import { terminalSafe } from './terminal-text.js';
 
-export function renderDoctor(result: DoctorResult, theme: Theme): string {
+export function renderDoctor(unsafe: DoctorResult, theme: Theme): string {
+  const result = terminalSafe(unsafe);
   const rows = result.checks.map((c) => [
     c.status === 'ok' ? theme.ok('✔') : c.required ? theme.error('✖') : theme.warn('!'),
     c.name,
@@ -21,7 +23,8 @@ export function renderDoctor(result: DoctorResult, theme: Theme): string {
   return out.join('\n');
 }
 
-export function renderInit(result: InitResult, theme: Theme): string {
+export function renderInit(unsafe: InitResult, theme: Theme): string {
+  const result = terminalSafe(unsafe);
   if (result.printed !== undefined) return result.printed.trimEnd();
   const out = [`${theme.ok('✔')} ${result.overwritten ? 'Replaced' : 'Wrote'} ${result.configPath} (every setting with its default) and .xplan/.gitignore.`];
   if (!result.inGitRepo) out.push(theme.warn('! Not inside a git repository: `xplan run` needs one (git init).'));

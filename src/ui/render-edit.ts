@@ -4,6 +4,7 @@ import type { EditPlanResult } from '../core/plan-edit.js';
 import type { Plan } from '../core/plan.js';
 import { formatCriticalPath, warningText } from './render-plan.js';
 import type { Theme } from './theme.js';
+import { terminalSafe } from './terminal-text.js';
 
 function planLine(plan: Plan): string {
   const s = plan.summary;
@@ -11,14 +12,16 @@ function planLine(plan: Plan): string {
 }
 
 /** The plan in a few lines, shown above the edit menu after every change. */
-export function renderPlanBrief(plan: Plan, theme: Theme): string {
+export function renderPlanBrief(unsafe: Plan, theme: Theme): string {
+  const plan = terminalSafe(unsafe);
   const lines = ['', theme.bold(`${plan.spec.title} · ${plan.status}`), `  ${planLine(plan)}`];
   for (const t of plan.tasks) lines.push(`  ${theme.bold(t.id.padEnd(4))} ${t.title} ${theme.dim(`[${t.effort}, ${t.risk}, ${t.testStrategy}]${t.dependsOn.length > 0 ? ` ← ${t.dependsOn.join(', ')}` : ''}`)}`);
   for (const w of plan.warnings) lines.push(`  ${theme.warn('!')} ${warningText(w)}`);
   return lines.join('\n');
 }
 
-export function renderEdit(result: EditPlanResult, theme: Theme): string {
+export function renderEdit(unsafe: EditPlanResult, theme: Theme): string {
+  const result = terminalSafe(unsafe);
   const out = [`${theme.ok('✔')} ${result.message}.`, `  ${planLine(result.plan)}`];
   for (const w of result.plan.warnings) out.push(`  ${theme.warn('!')} ${warningText(w)}`);
   if (result.approvalWithdrawn) out.push(theme.warn('The plan was approved; this edit returned it to draft.'));
@@ -26,7 +29,8 @@ export function renderEdit(result: EditPlanResult, theme: Theme): string {
   return out.join('\n');
 }
 
-export function renderApprove(result: ApproveResult, theme: Theme): string {
+export function renderApprove(unsafe: ApproveResult, theme: Theme): string {
+  const result = terminalSafe(unsafe);
   const a = result.plan.approval!;
   const out = [
     result.alreadyApproved ? `${theme.ok('✔')} Already approved by ${a.by} at ${a.at}.` : `${theme.ok('✔')} Approved by ${a.by} at ${a.at}.`,

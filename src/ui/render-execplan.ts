@@ -5,6 +5,7 @@
 import { EFFORT_HOURS } from '../core/effort.js';
 import type { Plan, Task, TaskKind } from '../core/plan.js';
 import { BRANCHING_LABEL, formatCriticalPath, formatHours, formatSource, tasksByStream, tasksByWave, truncate, warningText } from './render-plan.js';
+import { terminalSafe } from './terminal-text.js';
 
 export const EXECPLAN_SECTIONS = [
   'Purpose',
@@ -23,7 +24,8 @@ type Section = (typeof EXECPLAN_SECTIONS)[number];
 
 const KIND_ORDER: TaskKind[] = ['setup', 'foundation', 'feature', 'fix', 'integration', 'test', 'docs'];
 
-export function renderExecPlan(plan: Plan): string {
+export function renderExecPlan(unsafe: Plan): string {
+  const plan = terminalSafe(unsafe);
   const tasks = inMergeOrder(plan);
   const body: Record<Section, string[]> = {
     Purpose: purpose(plan),

@@ -1,8 +1,10 @@
 /** The report of `xplan export beads`. */
 import type { ExportResult } from '../commands/export-beads.js';
 import type { Theme } from './theme.js';
+import { terminalSafe } from './terminal-text.js';
 
-export function renderExport(result: ExportResult, theme: Theme): string {
+export function renderExport(unsafe: ExportResult, theme: Theme): string {
+  const result = terminalSafe(unsafe);
   if (result.mode === 'jsonl') {
     return [
       `${theme.ok('✓')} ${result.actions[0]}`,

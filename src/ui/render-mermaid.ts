@@ -4,6 +4,7 @@
  */
 import type { Plan } from '../core/plan.js';
 import { tasksByStream } from './render-plan.js';
+import { terminalSafe } from './terminal-text.js';
 
 /** Mermaid entity codes for what would end a quoted label or be read as markup or an entity. */
 const ESCAPES: Record<string, string> = {
@@ -25,7 +26,8 @@ function mermaidId(id: string): string {
   return id.replace(/[^A-Za-z0-9_]/g, '_') || 'stream';
 }
 
-export function renderMermaid(plan: Plan): string {
+export function renderMermaid(unsafe: Plan): string {
+  const plan = terminalSafe(unsafe);
   const out = ['flowchart TD'];
   const node = (id: string, title: string) => `${id}["${escapeMermaid(`${id}: ${title}`)}"]`;
 

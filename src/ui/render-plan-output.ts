@@ -1,10 +1,12 @@
 /** Picks the plan renderer for `--format`, shared by `xplan plan` and `xplan show`. */
 import type { Plan } from '../core/plan.js';
 import type { Theme } from './theme.js';
+import { escapeControl } from './terminal-text.js';
 
 export const PLAN_FORMATS = ['table', 'tree', 'mermaid', 'md', 'taskmaster'] as const;
 export type PlanFormat = (typeof PLAN_FORMATS)[number];
 
+/** Each renderer escapes the plan's text itself (see terminal-text.ts). */
 export async function renderPlanAs(plan: Plan, format: PlanFormat, theme: Theme, footer?: string): Promise<string> {
   switch (format) {
     case 'mermaid':
@@ -17,7 +19,7 @@ export async function renderPlanAs(plan: Plan, format: PlanFormat, theme: Theme,
     case 'table': {
       const { renderPlanTable, renderPlanTree } = await import('./render-plan.js');
       const body = format === 'tree' ? renderPlanTree(plan, theme) : renderPlanTable(plan, theme);
-      return footer ? `${body}\n${theme.dim(footer)}` : body;
+      return footer ? `${body}\n${theme.dim(escapeControl(footer))}` : body;
     }
   }
 }

@@ -7,6 +7,7 @@ import type { Branching, EngineRun, Plan, PlanWarning, Risk, Task, TaskSource } 
 import { renderTable } from './table.js';
 import { formatHours, truncate } from '../core/text.js';
 import type { Theme } from './theme.js';
+import { terminalSafe } from './terminal-text.js';
 
 export { formatHours, truncate };
 
@@ -105,7 +106,8 @@ function nextStep(plan: Plan, theme: Theme): string {
 // Table
 // ---------------------------------------------------------------------------------------------------------------
 
-export function renderPlanTable(plan: Plan, theme: Theme): string {
+export function renderPlanTable(unsafe: Plan, theme: Theme): string {
+  const plan = terminalSafe(unsafe);
   const s = plan.summary;
   const severalSpecs = plan.spec.paths.length > 1;
   const out: string[] = [];
@@ -179,7 +181,8 @@ export function renderPlanTable(plan: Plan, theme: Theme): string {
 // Tree
 // ---------------------------------------------------------------------------------------------------------------
 
-export function renderPlanTree(plan: Plan, theme: Theme): string {
+export function renderPlanTree(unsafe: Plan, theme: Theme): string {
+  const plan = terminalSafe(unsafe);
   const s = plan.summary;
   const out: string[] = [];
   out.push(`${theme.bold(plan.spec.title)} ${theme.dim(`· plan ${plan.planId} · ${plan.status}`)}`);

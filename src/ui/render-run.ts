@@ -3,10 +3,12 @@ import type { RunEvent } from '../adapters/run-files.js';
 import type { RunResult } from '../core/run-result.js';
 import { formatNumber } from '../core/text.js';
 import type { Theme } from './theme.js';
+import { terminalSafe } from './terminal-text.js';
 
 type DryRun = Extract<RunResult, { kind: 'dry-run' }>;
 
-export function renderRunEvent(e: RunEvent, theme: Theme): string | undefined {
+export function renderRunEvent(unsafe: RunEvent, theme: Theme): string | undefined {
+  const e = terminalSafe(unsafe);
   const task = e.taskId ? theme.bold(e.taskId) : '';
   switch (e.type) {
     case 'run.started':
@@ -58,13 +60,14 @@ function clock(iso: string): string {
   return new Date(iso).toLocaleTimeString();
 }
 
-export function renderDryRun(result: DryRun, theme: Theme): string {
+export function renderDryRun(unsafe: DryRun, theme: Theme): string {
+  const result = terminalSafe(unsafe);
   const lines = [
     theme.bold(`Dry run: ${result.tasks.length} tasks, ${result.concurrency} at a time, ${result.branching} branching (run id like ${result.runId})`),
   ];
   if (!result.approved) lines.push(theme.warn('The plan is not approved yet: `xplan approve` before `xplan run`.'));
   if (result.secrets.length > 0) {
-    lines.push(theme.warn(`The spec holds ${result.secrets.length} secret(s): ${result.secrets.join(', ')}. ${result.secretsPolicy === 'redact' ? 'The prompts below carry them redacted.' : result.secretsPolicy === 'block' ? '`xplan run` will refuse to start (secrets: block).' : 'Agents will see them (secrets: warn).'}`));
+    lines.push(theme.warn(`The spec holds ${result.secrets.length} secret(s): ${result.secrets.join(', ')}. ${result.secretsPolicy === 'redact' ? 'The prompts below carry them redacted.' : result.secretsPolicy === 'block' ? '`xplan run` will refuse to start (secrets: block).' : 'Agents will see them (secrets: warn). The prompts below show them only with --show-secrets.'}`));
   }
   let wave = 0;
   for (const task of result.tasks) {

@@ -3,10 +3,12 @@ import type { StatusResult, TaskStatus } from '../core/run-status.js';
 import { formatNumber, truncate } from '../core/text.js';
 import { renderTable } from './table.js';
 import type { Theme } from './theme.js';
+import { terminalSafe } from './terminal-text.js';
 
 const ORDER = ['completed', 'unverified', 'skipped', 'running', 'verifying', 'retrying', 'ready', 'waiting', 'interrupted', 'failed', 'blocked', 'conflict'] as const;
 
-export function renderStatus(status: StatusResult, theme: Theme): string {
+export function renderStatus(unsafe: StatusResult, theme: Theme): string {
+  const status = terminalSafe(unsafe);
   const { run } = status;
   const done = (status.counts.completed ?? 0) + (status.counts.unverified ?? 0) + (status.counts.skipped ?? 0);
   const lines = [

@@ -1,6 +1,7 @@
 /** A Claude Code stream-json transcript, made readable: what the agent said, the tools it ran, how it ended. */
 import { truncate } from '../core/text.js';
 import type { Theme } from './theme.js';
+import { escapeControl, terminalSafe } from './terminal-text.js';
 
 interface Block {
   type: string;
@@ -18,13 +19,16 @@ interface StreamEvent {
   [field: string]: unknown;
 }
 
-/** One transcript line as zero or more lines of text; lines that are not JSON are shown as they are. */
+/**
+ * One transcript line as zero or more lines of text; lines that are not JSON are shown as they are. What the agent
+ * and its tools wrote is printed with control characters escaped.
+ */
 export function renderTranscriptLine(line: string, theme: Theme): string | undefined {
   let event: StreamEvent;
   try {
-    event = JSON.parse(line) as StreamEvent;
+    event = terminalSafe(JSON.parse(line) as StreamEvent);
   } catch {
-    return theme.dim(line);
+    return theme.dim(escapeControl(line));
   }
   switch (event.type) {
     case 'system':
@@ -74,4 +78,15 @@ function indent(text: string): string {
     .split('\n')
     .map((l) => `   ${l}`)
     .join('\n');
+}
+
+/** `xplan logs --raw`: the stream-json line as it is, except for control characters outside JSON strings. */
+export function renderRawTranscriptLine(line: string): string {
+  return escapeControl(line);
+}
+
+/** The line above a transcript: which task, attempt and agent, and where the file is. */
+export function renderTranscriptHeader(info: { taskId: string; attempt: number; attempts: number; agent: number; transcript: string }, theme: Theme): string {
+  const safe = terminalSafe(info);
+  return theme.dim(`${safe.taskId} · attempt ${safe.attempt} of ${safe.attempts} · agent-${safe.agent} · ${safe.transcript}`);
 }

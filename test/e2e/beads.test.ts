@@ -93,7 +93,7 @@ describe('xplan export beads', () => {
     const xplanCalls = calls.filter((c) => c.actor !== 'test');
     expect(xplanCalls.length).toBeGreaterThan(20);
     expect(xplanCalls.filter((c) => c.actor !== 'xplan' || c.nonInteractive !== '1')).toEqual([]);
-    expect(calls.some((c) => c.argv.join(' ').includes('list --all --limit 0'))).toBe(true);
+    expect(calls.some((c) => c.argv.join(' ').includes('list --all --limit=0'))).toBe(true);
 
     const again = runXplan(['export', 'beads'], { cwd: repo, env: withBd() });
     expect(again.stdout).toContain('0 created, 0 updated, 9 unchanged; dependencies +0 −0.');

@@ -102,7 +102,8 @@ describe('xplan task', () => {
   it('refuses edits while a run works from the plan', () => {
     const repo = plannedRepo();
     const state = stateOf(repo);
-    writeFileSync(join(repo, '.xplan/state.json'), JSON.stringify({ ...state, run: { id: '20261123-101500', status: 'running' } }));
+    const run = { id: '20261123-101500', status: 'running', startedAt: '2026-11-23T10:15:00.000Z', base: { commit: 'abc123', branch: 'main' }, branching: 'feature', concurrency: 2, verify: null, planHash: 'h', nextAgent: 1, tasks: { T1: { state: 'ready', attempts: [], transientFailures: 0 } } };
+    writeFileSync(join(repo, '.xplan/state.json'), JSON.stringify({ ...state, run }));
     const result = runXplan(['task', 'set', 'T1', '--effort', 'L'], { cwd: repo });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/Run 20261123-101500 is running: the plan cannot change/);

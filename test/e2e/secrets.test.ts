@@ -64,6 +64,13 @@ it('a spec with a secret: warn says where, redact sends it redacted, block refus
   // The plan's spec hash changed, but its tasks did not: still approved.
   const warn = runXplan(['run', '--dry-run'], { cwd: repo });
   expect(warn.stdout).toContain('The spec holds 1 secret(s): spec.md:3: github-token. Agents will see them (secrets: warn).');
+  // What is printed is masked; --show-secrets shows the prompts as the agents get them.
+  expect(warn.stdout).toContain('Deploy with GITHUB_TOKEN=<REDACTED:github-token>.');
+  expect(warn.stdout).not.toContain(TOKEN);
+  expect(runXplan(['run', '--dry-run', '--json'], { cwd: repo }).stdout).not.toContain(TOKEN);
+  const shown = runXplan(['run', '--dry-run', '--show-secrets'], { cwd: repo });
+  expect(shown.code, shown.stderr).toBe(0);
+  expect(shown.stdout).toContain(`Deploy with GITHUB_TOKEN=${TOKEN}.`);
 
   writeFiles(repo, { '.xplan/config.yaml': `${runConfig()}secrets: block\n` });
   const block = runXplan(['run'], { cwd: repo, env: claudeEnv(server.url) });
@@ -78,5 +85,58 @@ it('a spec with a secret: warn says where, redact sends it redacted, block refus
   const prompt = server.requests.find((r) => r.turn === 0)!.prompt;
   expect(prompt).toContain('Deploy with GITHUB_TOKEN=<REDACTED:github-token>.');
   expect(prompt).not.toContain(TOKEN);
+  expect(filesContaining(join(repo, '.xplan'), TOKEN)).toEqual([]);
+}, 120_000);
+
+const SECRET_SPEC = `# Release ${TOKEN} pipeline
+
+## Requirements
+
+- FR-1 Publish with GITHUB_TOKEN=${TOKEN} to the registry.
+- FR-2 Reports read postgres://app:p@ssw0rd-9x@db.internal/app nightly.
+- FR-3 The admin password is Hunter2-xyz for now.
+
+## Acceptance criteria
+
+- [ ] Publishing with ${TOKEN} works.
+`;
+/** What must not show up anywhere: the values, and the lowercase cut a branch slug would make of the token. */
+const SPEC_SECRETS = [TOKEN, TOKEN.toLowerCase().slice(0, 12), 'ssw0rd-9x', 'Hunter2-xyz'];
+
+it('a spec with secrets: no plan output, JSON, state, branch preview or export holds any of them', () => {
+  const repo = approvedRepo([{ title: 'Write the hello file' }], runConfig());
+  writeFiles(repo, { 'spec.md': SECRET_SPEC });
+  const outputs = [
+    runXplan(['assess', 'spec.md'], { cwd: repo }),
+    runXplan(['assess', 'spec.md', '--json'], { cwd: repo }),
+    runXplan(['plan', 'spec.md', '--yes'], { cwd: repo }),
+    runXplan(['show', '--format', 'tree'], { cwd: repo }),
+    runXplan(['show', '--format', 'md'], { cwd: repo }),
+    runXplan(['show', '--json'], { cwd: repo }),
+    runXplan(['approve', '--yes'], { cwd: repo }),
+    runXplan(['export', 'beads', '--jsonl', 'issues.jsonl'], { cwd: repo }),
+  ];
+  for (const output of outputs) {
+    expect(output.code, output.stderr).toBe(0);
+    for (const secret of SPEC_SECRETS) expect(output.stdout + output.stderr).not.toContain(secret);
+  }
+  const plan = JSON.parse(outputs[5]!.stdout) as { spec: { title: string }; branchPreview: Array<{ branch: string }> };
+  expect(plan.spec.title).toBe('Release <REDACTED:github-token> pipeline');
+  for (const secret of SPEC_SECRETS) {
+    expect(filesContaining(join(repo, '.xplan'), secret)).toEqual([]);
+    expect(readFileSync(join(repo, 'issues.jsonl'), 'utf8')).not.toContain(secret);
+  }
+});
+
+it('the prompt is not left on disk: the agent gets the whole spec through a pipe, and prompt.md is gone after', async () => {
+  server = await startModelServer((c) => commitSteps(c));
+  const repo = approvedRepo([{ title: 'Write the hello file' }], runConfig());
+  writeFiles(repo, { 'spec.md': `# Greeting files\n\nFix the missing greeting files. Deploy with GITHUB_TOKEN=${TOKEN}.\n` });
+  const result = await runXplanAsync(['run'], { cwd: repo, env: claudeEnv(server.url) });
+  expect(result.code, result.stdout + result.stderr).toBe(0);
+  // secrets: warn, the default: the agent sees the spec as it is.
+  expect(server.requests.find((r) => r.turn === 0)!.prompt).toContain(`Deploy with GITHUB_TOKEN=${TOKEN}.`);
+  const status = JSON.parse(runXplan(['status', '--json'], { cwd: repo }).stdout) as { run: { id: string } };
+  expect(readdirSync(join(repo, `.xplan/runs/${status.run.id}/agent-1`))).not.toContain('prompt.md');
   expect(filesContaining(join(repo, '.xplan'), TOKEN)).toEqual([]);
 }, 120_000);

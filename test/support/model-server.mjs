@@ -63,6 +63,7 @@ function describe(request) {
     cwd: /Primary working directory: (.+)/.exec(system)?.[1]?.trim(),
     turn: messages.filter((m) => m.role === 'assistant').length,
     prompt,
+    system,
     lastToolResult: lastToolResult(messages),
   };
 }

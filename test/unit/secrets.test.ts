@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { slugify } from '../../src/core/plan.js';
 import { describeFindings, redactSecrets, scanSecrets } from '../../src/core/secrets.js';
+import { parseSpec } from '../../src/core/spec.js';
 import { LOOK_ALIKES, SECRETS } from '../fixtures/secrets/corpus.js';
 
 describe('secret scanner on the labelled corpus', () => {
@@ -41,5 +43,57 @@ describe('secret scanner on the labelled corpus', () => {
     expect(() => JSON.parse(redacted)).not.toThrow();
     expect(redacted).toContain('<REDACTED:github-token>');
     expect(redacted).toContain('<REDACTED:private-key>');
+  });
+});
+
+describe('secrets the scanner catches whole', () => {
+  it('a URL password holding @ is redacted up to the host, and a prose password up to the sentence end', () => {
+    expect(redactSecrets('DATABASE_URL=postgres://app:p@ssw0rd-9x@db.internal:5432/app')).toBe('DATABASE_URL=postgres://app:<REDACTED:url-password>@db.internal:5432/app');
+    expect(redactSecrets('The admin password is Hunter2-xyz for now.')).toBe('The admin password is <REDACTED:password> for now.');
+    expect(redactSecrets('Password is `Tr0ub4dor&3`.')).toBe('Password is `<REDACTED:password>`.');
+  });
+
+  it('keepLines keeps the line count, so spec lines stay where they were', () => {
+    const text = 'before\n-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA1x2y3z4\n-----END RSA PRIVATE KEY-----\nafter ghp_4fJk9Lm2Nq8Rs6Tv1Wx3Yz5Ab7Cd9Ef0Gh2Ij';
+    const redacted = redactSecrets(text, { keepLines: true });
+    expect(redacted.split('\n')).toHaveLength(text.split('\n').length);
+    expect(redacted.split('\n')[4]).toBe('after <REDACTED:github-token>');
+  });
+});
+
+describe('nothing derived from a spec holds its secrets', () => {
+  const TOKEN = 'ghp_4fJk9Lm2Nq8Rs6Tv1Wx3Yz5Ab7Cd9Ef0Gh2Ij';
+
+  it('a branch slug of a title with a token holds no part of it', () => {
+    const slug = slugify(`Publish ${TOKEN} to the registry`);
+    expect(slug).not.toContain(TOKEN.toLowerCase().slice(4, 12));
+    expect(slug).toBe('publish-redacted-github-token-to-the');
+  });
+
+  it('parsed items and the title carry the redacted text, on their own lines', () => {
+    const spec = `# Release ${TOKEN}\n\n-----BEGIN PRIVATE KEY-----\nMIGHAgEA\n-----END PRIVATE KEY-----\n\n## Requirements\n\n- FR-1 Reports read postgres://app:p@ssw0rd-9x@db/app nightly.\n`;
+    const parsed = parseSpec(spec, 'spec.md');
+    const everything = JSON.stringify(parsed);
+    expect(everything).not.toContain(TOKEN);
+    expect(everything).not.toContain('ssw0rd');
+    expect(everything).not.toContain('MIGHAgEA');
+    expect(parsed.title).toBe('Release <REDACTED:github-token>');
+    const fr1 = parsed.requirements.find((r) => r.id === 'FR-1')!;
+    expect(fr1.line).toBe(9);
+    expect(fr1.text).toContain('postgres://app:<REDACTED:url-password>@db/app');
+  });
+});
+
+describe('a megabyte-long line', () => {
+  // Each starts like a secret and goes on for 10 MB: an unbounded repetition over it exhausts the regex stack.
+  it.each(['password: ', 'api_key=', 'sk-proj-', 'eyJ', 'Bearer ', 'glpat-', 'password is ', 'http://u:', 'xoxb-'])('starting with %j is scanned without running out of stack', (prefix) => {
+    const line = prefix + 'aB3'.repeat(3_500_000);
+    expect(() => redactSecrets(line)).not.toThrow();
+  });
+
+  it('of spaces between a name and its value is scanned in linear time', () => {
+    const started = performance.now();
+    redactSecrets(`password is${' '.repeat(2_000_000)}x`);
+    expect(performance.now() - started).toBeLessThan(2000);
   });
 });

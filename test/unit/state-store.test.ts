@@ -64,9 +64,9 @@ describe('StateStore', () => {
     const store = new StateStore(xplanDir());
     await store.update((s) => s);
     const raw = JSON.parse(readFileSync(store.path, 'utf8'));
-    writeFileSync(store.path, JSON.stringify({ ...raw, plan: { tasks: [1, 2] } }));
+    writeFileSync(store.path, JSON.stringify({ ...raw, futureField: { tasks: [1, 2] } }));
     await store.update((s) => s);
-    expect(JSON.parse(readFileSync(store.path, 'utf8')).plan).toEqual({ tasks: [1, 2] });
+    expect(JSON.parse(readFileSync(store.path, 'utf8')).futureField).toEqual({ tasks: [1, 2] });
   });
 
   it('never overwrites a corrupt file, naming the last good backup', async () => {
