@@ -98,6 +98,8 @@ interface LiveAgent {
   lastOutputAt: number;
   /** Why the orchestrator is stopping it, if it is. */
   stopping?: StopReason;
+  /** Its task was taken out of its hands by another xplan (pause --now, skip, done): it is being stopped. */
+  released?: boolean;
   /** Wakes the loop when exit.json appears; polling is the fallback. */
   watcher: FSWatcher | undefined;
 }
@@ -176,9 +178,13 @@ export class Orchestrator {
     await this.undoInterruptedMerge();
     await this.recoverReservations();
     for (const [taskId, entry] of Object.entries(this.run.tasks)) {
-      if (!BUSY.has(entry.state)) continue;
       const attempt = lastAttempt(entry);
       if (!attempt) continue;
+      if (!BUSY.has(entry.state)) {
+        // Its task no longer wants it (a pause --now, skip or done was killed before it stopped the agent).
+        await this.stopStray(taskId, attempt.agent, `${taskId} is ${entry.state}`);
+        continue;
+      }
       const dir = this.deps.files.agentDir(this.run.id, attempt.agent);
       const pids = await this.ports.agents.pids(dir);
       if (existsSync(join(dir, AGENT_FILES.exit)) || (pids && this.ports.agents.alive(pids.supervisor))) {
@@ -187,10 +193,35 @@ export class Orchestrator {
         // Recorded, then the orchestrator died before the agent started: start it now.
         this.watch(taskId, attempt, dir, this.ports.agents.spawn(dir, attempt.worktree, this.ports.coordination?.agentEnv(taskId)));
       } else {
-        const reason = 'the agent ended while no xplan was watching it';
+        // A supervisor killed by SIGKILL can leave its Claude Code running, writing to no one: it is stopped before
+        // the task continues in place, so one session never has two agents.
+        const orphaned = pids !== undefined && this.ports.agents.groupAlive(pids.supervisor);
+        if (orphaned) await this.ports.agents.stop(pids.supervisor, this.graceMs);
+        const reason = orphaned
+          ? `the agent's supervisor (pid ${pids.supervisor}) was killed while no xplan was watching; its Claude Code was still running and was stopped`
+          : 'the agent ended while no xplan was watching it';
         await this.commit((r) => markInterrupted(r, taskId, reason), [{ type: 'task.interrupted', taskId, reason }]);
       }
     }
+  }
+
+  private get graceMs(): number {
+    return this.deps.config.run.stopGraceSeconds * 1000;
+  }
+
+  /**
+   * Stops whatever still runs of an agent whose task no longer has it: a control command was killed between its
+   * state write and its stop, or a supervisor was killed and left Claude Code running. Called before a task gets a
+   * new agent, so a worktree, a task and a session only ever have one. Returns whether anything was running.
+   */
+  private async stopStray(taskId: string, agent: number, why: string): Promise<boolean> {
+    if ([...this.live.values()].some((a) => a.attempt.agent === agent)) return false;
+    const pids = await this.ports.agents.pids(this.deps.files.agentDir(this.run.id, agent));
+    if (!pids || !this.ports.agents.groupAlive(pids.supervisor)) return false;
+    await this.ports.agents.stop(pids.supervisor, this.graceMs);
+    const reason = `it was still running though ${why}`;
+    await this.commit((r) => r, [{ type: 'agent.stopped', taskId, agent, pid: pids.supervisor, reason }]);
+    return true;
   }
 
   private watch(taskId: string, attempt: Attempt, dir: string, pid: number | undefined): void {
@@ -233,7 +264,7 @@ export class Orchestrator {
   }
 
   private async stopAll(): Promise<void> {
-    const grace = this.deps.config.run.stopGraceSeconds * 1000;
+    const grace = this.graceMs;
     for (const stop of this.verifying) await stop(grace);
     await Promise.all([...this.live.values()].map((agent) => (agent.pid ? this.ports.agents.stop(agent.pid, grace) : undefined)));
   }
@@ -368,6 +399,14 @@ export class Orchestrator {
     if (!state?.run) return;
     this.run = state.run;
     this.stateInode = ino;
+    // An agent whose task was taken from it (pause --now, skip, done) is stopped here too, so the change holds even
+    // when the command that made it was killed before it stopped the agent.
+    for (const [taskId, agent] of this.live) {
+      const entry = this.run.tasks[taskId];
+      if (agent.released || agent.pid === undefined || (entry && BUSY.has(entry.state) && lastAttempt(entry)?.agent === agent.attempt.agent)) continue;
+      agent.released = true;
+      void this.ports.agents.stop(agent.pid, this.graceMs);
+    }
   }
 
   private async sleep(): Promise<void> {
@@ -392,15 +431,21 @@ export class Orchestrator {
       let exit = existsSync(exitPath) ? await readJsonIfPresent<AgentExit>(exitPath) : undefined;
       if (!exit) {
         if (agent.pid === undefined || this.ports.agents.alive(agent.pid)) continue;
-        // The supervisor is gone; it may have written exit.json just before it ended.
-        exit = (await readJsonIfPresent<AgentExit>(exitPath)) ?? {
-          exitCode: null,
-          signal: 'SIGKILL',
-          stderrTail: 'the agent supervisor ended without recording an outcome',
-          startedAt: agent.attempt.startedAt,
-          endedAt: this.at(),
-          lines: 0,
-        };
+        // The supervisor is gone; it may have written exit.json just before it ended. If it did not, it was killed
+        // (it ignores SIGTERM), and the Claude Code it started may still run: that is stopped first.
+        exit = await readJsonIfPresent<AgentExit>(exitPath);
+        if (!exit) {
+          const agentStopped = this.ports.agents.groupAlive(agent.pid);
+          if (agentStopped) await this.ports.agents.stop(agent.pid, this.graceMs);
+          exit = (await readJsonIfPresent<AgentExit>(exitPath)) ?? {
+            exitCode: null,
+            signal: null,
+            supervisorLost: { pid: agent.pid, agentStopped },
+            startedAt: agent.attempt.startedAt,
+            endedAt: this.at(),
+            lines: 0,
+          };
+        }
       }
       this.live.delete(taskId);
       agent.watcher?.close();
@@ -587,6 +632,7 @@ export class Orchestrator {
     while (existsSync(files.agentDir(run.id, agent)) || existsSync(files.worktree(run.id, agent))) agent++;
     // Taken before the first await, so parallel dispatches never share a number.
     this.reservedAgent = agent + 1;
+    if (previous) await this.stopStray(task.id, previous.agent, `${task.id} runs again as a new attempt`);
     const coordination = this.ports.coordination;
     // A task whose files another running task holds gets nothing made for it: it waits for the next round.
     if (coordination && !(await coordination.reserve(this.coordinated(task.id), { agent })).granted) return;
@@ -644,6 +690,8 @@ export class Orchestrator {
   private async continueInPlace(task: Task, attempt: Attempt): Promise<void> {
     const dir = this.deps.files.agentDir(this.run.id, attempt.agent);
     const resumes = (attempt.resumes ?? 0) + 1;
+    // Never two agents in one session: whatever still runs of the last one is stopped before its records move.
+    await this.stopStray(task.id, attempt.agent, `${task.id} continues in place`);
     // The last process's records are kept beside the new ones.
     for (const file of [AGENT_FILES.exit, AGENT_FILES.pid]) {
       if (existsSync(join(dir, file))) await rename(join(dir, file), join(dir, `${file}.${resumes}`));

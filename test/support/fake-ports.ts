@@ -67,13 +67,18 @@ export interface FakeAgentRecord {
   /** What git said when a commit was refused. */
   refused?: string;
   env?: Record<string, string>;
+  /** Agents still alive when this one started that work in the same worktree or on the same task: always none. */
+  alongside: number[];
 }
 
 /** Agents as in-process scripts. The task comes from the prompt's `[Tn]` commit prefix. */
 export class FakeAgents implements Agents {
   readonly started: FakeAgentRecord[] = [];
   private nextPid = 900_000;
+  /** Agents whose supervisor is alive. */
   private readonly live = new Set<number>();
+  /** Agents whose supervisor was killed while their Claude Code lives on, writing nothing anyone reads. */
+  private readonly orphans = new Set<number>();
 
   constructor(
     private readonly clock: FakeClock,
@@ -86,7 +91,8 @@ export class FakeAgents implements Agents {
     const taskId = /\[(T\d+)\]/.exec(prompt)?.[1] ?? '?';
     const attempt = this.started.filter((a) => a.taskId === taskId).length + 1;
     const pid = this.nextPid++;
-    const record: FakeAgentRecord = { taskId, pid, dir, cwd, startedAt: this.clock.now().getTime(), resumed: spec.args.includes('--resume'), ...(env ? { env } : {}) };
+    const alongside = this.started.filter((a) => (a.cwd === cwd || a.taskId === taskId) && this.groupAlive(a.pid)).map((a) => a.pid);
+    const record: FakeAgentRecord = { taskId, pid, dir, cwd, startedAt: this.clock.now().getTime(), resumed: spec.args.includes('--resume'), alongside, ...(env ? { env } : {}) };
     this.started.push(record);
     this.live.add(pid);
     const startedAt = this.clock.now().toISOString();
@@ -95,7 +101,7 @@ export class FakeAgents implements Agents {
     appendFileSync(join(dir, 'transcript.jsonl'), `${JSON.stringify({ type: 'system', subtype: 'init', session_id: 's' })}\n`);
     if (behaviour.hang) return pid;
     this.clock.after(behaviour.durationMs ?? 1000, () => {
-      if (!this.live.has(pid)) return;
+      if (!this.live.has(pid) && !this.orphans.has(pid)) return;
       for (const [file, content] of Object.entries(behaviour.commits ?? {})) {
         mkdirSync(dirname(join(cwd, file)), { recursive: true });
         writeFileSync(join(cwd, file), content);
@@ -108,6 +114,8 @@ export class FakeAgents implements Agents {
         }
       }
       for (const [file, content] of Object.entries(behaviour.leaves ?? {})) writeFileSync(join(cwd, file), content);
+      // An orphan ends unseen: its supervisor is not there to record how.
+      if (this.orphans.delete(pid)) return void (record.endedAt = this.clock.now().getTime());
       this.finish(record, { exitCode: 0, signal: null, result: resultEvent(behaviour.result ?? 'success', this.clock.now()), startedAt, endedAt: this.clock.now().toISOString(), lines: 2 });
     });
     return pid;
@@ -117,9 +125,25 @@ export class FakeAgents implements Agents {
     return this.live.has(pid);
   }
 
+  groupAlive(pid: number): boolean {
+    return this.live.has(pid) || this.orphans.has(pid);
+  }
+
+  /** kill -9 of an agent's supervisor: Claude Code goes on working without it. */
+  killSupervisor(pid: number): void {
+    if (!this.live.delete(pid)) return;
+    this.orphans.add(pid);
+  }
+
   async stop(pid: number): Promise<void> {
     const record = this.started.find((a) => a.pid === pid);
-    if (!record || !this.live.has(pid)) return;
+    if (!record) return;
+    if (this.orphans.delete(pid)) {
+      record.stopped = true;
+      record.endedAt = this.clock.now().getTime();
+      return;
+    }
+    if (!this.live.has(pid)) return;
     record.stopped = true;
     this.finish(record, { exitCode: null, signal: 'SIGTERM', startedAt: new Date(record.startedAt).toISOString(), endedAt: this.clock.now().toISOString(), lines: 1 });
   }
