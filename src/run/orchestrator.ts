@@ -118,6 +118,9 @@ export class Orchestrator {
   private lastHealthCheck = 0;
   /** Ctrl-C count: the first pauses, the second stops the agents. */
   private interrupts = 0;
+  /** SIGTERM: the run is paused with its agents stopped, and the loop lets go. */
+  private terminating = false;
+  private terminationApplied = false;
   /** Agent numbers handed out in this process, so parallel dispatches never share one. */
   private reservedAgent = 0;
   private wake: (() => void) | undefined;
@@ -190,7 +193,8 @@ export class Orchestrator {
       if (existsSync(join(dir, AGENT_FILES.exit)) || (pids && this.ports.agents.alive(pids.supervisor))) {
         this.watch(taskId, attempt, dir, pids?.supervisor);
       } else if (!pids && existsSync(join(dir, AGENT_FILES.spec))) {
-        // Recorded, then the orchestrator died before the agent started: start it now.
+        // Recorded, then the orchestrator died before the agent started: start it now (unless stopping already).
+        if (this.terminating) continue;
         this.watch(taskId, attempt, dir, this.ports.agents.spawn(dir, attempt.worktree, this.ports.coordination?.agentEnv(taskId)));
       } else {
         // A supervisor killed by SIGKILL can leave its Claude Code running, writing to no one: it is stopped before
@@ -254,6 +258,33 @@ export class Orchestrator {
       .catch(() => {}); // the run had already ended: nothing to pause
   }
 
+  /**
+   * SIGTERM (a CI job cancelled, `timeout`): what `pause --now` does, from inside. The loop applies it (pause, stop
+   * agents and verify commands), starts nothing new, merges nothing more, and ends once everything it ran is gone.
+   */
+  terminate(): void {
+    this.terminating = true;
+    this.wake?.();
+  }
+
+  get wasTerminated(): boolean {
+    return this.terminating;
+  }
+
+  private async applyTermination(): Promise<void> {
+    if (!this.terminating || this.terminationApplied) return;
+    this.terminationApplied = true;
+    let change: ControlChange | undefined;
+    await this.commit(
+      (r) => {
+        change = isActiveRun(r) ? pauseRun(r, { now: true, by: 'SIGTERM' }) : undefined;
+        return change?.run ?? r;
+      },
+      () => change?.events ?? [],
+    ).catch(() => {}); // the run had already ended: nothing to pause
+    await this.stopAll();
+  }
+
   /** Waits for the issue tracker to catch up with every event. */
   async drained(): Promise<void> {
     await this.ports.beads?.drain();
@@ -272,6 +303,7 @@ export class Orchestrator {
   /** Runs until every task is settled, the run stops, or it is paused and its agents are done. */
   async drive(): Promise<RunState> {
     for (;;) {
+      await this.applyTermination();
       await this.followOthers();
       await this.reap();
       await this.checkHealth();
@@ -279,14 +311,14 @@ export class Orchestrator {
       if (limitHasReset(this.run, this.ports.clock.now())) {
         await this.commit(resumeAfterLimit, [{ type: 'run.resumed', reason: 'usage limit reset' }]);
       }
-      if (!this.run.stop) {
+      if (!this.run.stop && !this.terminating) {
         // A round's agents start together: worktrees and supervisors in parallel, state writes in turn.
         const held = (id: string) => this.heldBy(id) !== undefined;
         await Promise.all(tasksToDispatch(this.run, this.deps.plan, this.ports.clock.now(), held).filter((t) => !this.live.has(t.id)).map((t) => this.dispatch(t)));
         await this.noteWaitingForFiles();
       }
       // Completed work is merged before the loop lets go, even of a paused run.
-      const mergesLeft = isActiveRun(this.run) && this.run.stop === undefined && nextToMerge(this.run, this.deps.plan) !== undefined;
+      const mergesLeft = !this.terminating && isActiveRun(this.run) && this.run.stop === undefined && nextToMerge(this.run, this.deps.plan) !== undefined;
       const idle = this.live.size === 0 && this.settling.size === 0 && !mergesLeft;
       if (idle && (this.run.status === 'paused' || this.run.status === 'cancelled' || this.run.stop || isSettled(this.run))) break;
       await this.sleep();
@@ -312,7 +344,7 @@ export class Orchestrator {
 
   /** Starts the next merge in the queue in the background, when none is under way. */
   private mergeNext(): void {
-    if (this.merging !== undefined || !isActiveRun(this.run)) return;
+    if (this.merging !== undefined || !isActiveRun(this.run) || this.terminating) return;
     const taskId = nextToMerge(this.run, this.deps.plan);
     if (!taskId) return;
     this.merging = taskId;
@@ -352,6 +384,8 @@ export class Orchestrator {
           { type: 'task.merged', taskId, commit: outcome.commit, diffStat: outcome.diffStat },
         ]);
       case 'verify-failed': {
+        // Stopped with the run (SIGTERM), not failed: the merge was undone, and it takes its turn again on resume.
+        if (this.terminating) return this.commit((r) => requeueMerge(r, taskId), [{ type: 'task.merge-undone', taskId, reason: 'the run was stopped during its verify; it runs again' }]);
         const log = join(this.deps.files.agentDir(this.run.id, attempt.agent), 'integration-verify.log');
         await writeFile(log, outcome.output);
         return this.commit((r) => integrationFailed(r, taskId, outcome.reason, at), [
@@ -682,6 +716,8 @@ export class Orchestrator {
     await this.commit((r) => startAttempt(r, task.id, attempt), [
       { type: 'task.dispatched', taskId: task.id, agent, attempt: entry.attempts.length + 1, branch: placement.branch, worktree: relative(project.root, placement.worktree), sessionId },
     ]);
+    // Stopping now: the recorded attempt is started by `xplan resume`, like one a crash left unstarted.
+    if (this.terminating) return;
     this.watch(task.id, attempt, dir, this.ports.agents.spawn(dir, placement.worktree, coordination?.agentEnv(task.id)));
     void coordination?.notify(task.id, { kind: 'started' });
   }
@@ -710,6 +746,7 @@ export class Orchestrator {
     ]);
     const coordination = this.ports.coordination;
     if (coordination) await coordination.reserve(this.coordinated(task.id), { agent: attempt.agent });
+    if (this.terminating) return;
     this.watch(task.id, resumed, dir, this.ports.agents.spawn(dir, attempt.worktree, coordination?.agentEnv(task.id)));
   }
 
