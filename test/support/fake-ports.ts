@@ -8,10 +8,28 @@ import { dirname, join } from 'node:path';
 import type { AgentExit, ResultEvent } from '../../src/core/agent-result.js';
 import type { AgentPids, Agents, Clock, Verifier, VerifyResult } from '../../src/run/ports.js';
 
-/** Virtual time: every sleep moves it forward at once, and fires what falls due. */
+/** Resources that mean work is under way in this process: a child process (git), a file system call. */
+const BUSY_RESOURCES = new Set(['ProcessWrap', 'FSReqPromise', 'FSReqCallback']);
+
+/**
+ * Resolves once nothing but timers and watchers is pending: every git call and file operation the engine started
+ * (a settle, a merge, a state write in the background) has finished. Bounded, in case a test holds one open.
+ */
+async function untilIdle(maxMs = 5_000): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  do await new Promise((resolve) => setImmediate(resolve));
+  while (process.getActiveResourcesInfo().some((r) => BUSY_RESOURCES.has(r)) && Date.now() < deadline);
+}
+
+/**
+ * Virtual time: a sleep moves it forward and fires what falls due, but only once the engine's background work is
+ * done, as if that work took no time. So the order of events never depends on how fast git runs on this machine.
+ */
 export class FakeClock implements Clock {
   private time: number;
   private timers: Array<{ at: number; fire: () => void }> = [];
+  /** Only the latest sleep moves time: one the engine stopped waiting for (it woke early) does not. */
+  private sleeps = 0;
 
   constructor(start = '2026-12-01T10:00:00.000Z') {
     this.time = Date.parse(start);
@@ -21,9 +39,10 @@ export class FakeClock implements Clock {
     return new Date(this.time);
   }
 
-  sleep(ms: number): Promise<void> {
-    this.advance(ms);
-    return new Promise((resolve) => setImmediate(resolve));
+  async sleep(ms: number): Promise<void> {
+    const sleep = ++this.sleeps;
+    await untilIdle();
+    if (sleep === this.sleeps) this.advance(ms);
   }
 
   /** Runs `fire` once the clock reaches `ms` from now. */
