@@ -54,6 +54,7 @@ export function processAgents(env: NodeJS.ProcessEnv): Agents {
   return {
     spawn: (dir, cwd, extra) => spawnSupervisor(dir, cwd, extra ? { ...env, ...extra } : env),
     alive: isAlive,
+    groupAlive,
     stop: stopGroup,
     pids: readPids,
   };

@@ -84,6 +84,43 @@ export async function uncommittedFiles(worktree: string): Promise<string[]> {
     .map((line) => line.slice(3));
 }
 
+/** Files git ignores in a worktree; an ignored directory is one entry, ending in `/`. */
+export async function ignoredFiles(worktree: string): Promise<string[]> {
+  const out = await git(worktree, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory']);
+  return out.split('\0').filter(Boolean);
+}
+
+/**
+ * Commits a worktree's HEAD holds or has held (its reflog) that no branch, no tag and not `base` contains: work that
+ * removing the worktree would leave to git's garbage collection. Merge commits xplan made itself (an integration
+ * merge it undid) carry no work of their own and are left out.
+ */
+export async function commitsOnlyInWorktree(worktree: string, base: string): Promise<Commit[]> {
+  const reflog = await execa('git', ['log', '--walk-reflogs', '--format=%H', 'HEAD', '--'], { cwd: worktree, reject: false, stdin: 'ignore' });
+  const head = await headCommit(worktree);
+  const candidates = [...new Set([head, ...String(reflog.stdout).split('\n')].filter((sha): sha is string => !!sha && /^[0-9a-f]{40,64}$/.test(sha)))];
+  if (candidates.length === 0) return [];
+  const out = await git(worktree, ['log', '--format=%H%x09%P%x09%ce%x09%s', ...candidates, '--not', '--branches', '--tags', base, '--']);
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split('\t'))
+    .filter(([, parents, committer]) => !(committer === 'xplan@localhost' && (parents ?? '').split(' ').length > 1))
+    .map(([sha, , , ...subject]) => ({ sha: sha!, subject: subject.join('\t') }));
+}
+
+/** Each branch checked out in some worktree of the repository, with that worktree's path. */
+export async function checkedOutBranches(repo: string): Promise<Map<string, string>> {
+  const out = await git(repo, ['worktree', 'list', '--porcelain']);
+  const branches = new Map<string, string>();
+  let path: string | undefined;
+  for (const line of out.split('\n')) {
+    if (line.startsWith('worktree ')) path = line.slice('worktree '.length);
+    else if (line.startsWith('branch refs/heads/') && path !== undefined) branches.set(line.slice('branch refs/heads/'.length), path);
+  }
+  return branches;
+}
+
 /** Branches under a prefix, e.g. `xplan/20261123-114502/`. */
 export async function branchesUnder(repo: string, prefix: string): Promise<string[]> {
   const out = await git(repo, ['for-each-ref', '--format=%(refname:short)', '--', `refs/heads/${prefix}`]);

@@ -39,7 +39,8 @@ async function main(argv: string[]): Promise<ExitCode> {
   }
   const outcome = ctx.outcome;
   if (!outcome) return 0;
-  const code: ExitCode = outcome.cancelled ? 130 : outcome.negative ? 1 : 0;
+  // 143 = 128 + SIGTERM, what a shell reports for a process SIGTERM ended: CI and `timeout` read it as such.
+  const code: ExitCode = outcome.terminated ? 143 : outcome.cancelled ? 130 : outcome.negative ? 1 : 0;
   // What is printed can quote a spec (the prompts of `run --dry-run`): secrets are masked unless asked for.
   const { redactDeep, redactSecrets } = await import('../core/secrets.js');
   const showSecrets = argv.includes('--show-secrets');

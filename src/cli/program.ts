@@ -20,6 +20,8 @@ export interface Outcome {
   streamed?: boolean;
   /** The user interrupted it (Ctrl-C). */
   cancelled?: boolean;
+  /** SIGTERM stopped it. */
+  terminated?: boolean;
 }
 
 export interface CliContext {
@@ -78,7 +80,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .configureOutput({ outputError: () => {} })
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok · 1 ran, outcome negative · 2 usage, config or input error · 130 cancelled\nStart with: xplan assess spec.md',
+      '\nExit codes: 0 ok · 1 ran, outcome negative · 2 usage, config or input error · 130 cancelled · 143 run stopped by SIGTERM\nStart with: xplan assess spec.md',
     );
 
   /** The flags every command shares, as commander parsed them. */
@@ -338,7 +340,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
   }
 
   /** The end of a run: the status, after the events that were printed as they happened. */
-  function presentRun(result: { status: StatusResult; interrupted: boolean }) {
+  function presentRun(result: { status: StatusResult; interrupted: boolean; terminated: boolean }) {
     const renderer = async () => {
       const { renderStatus } = await import('../ui/render-status.js');
       return (status: StatusResult, t: Theme) => `\n${renderStatus(status, t)}`;
@@ -346,6 +348,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     present(result.status, renderer, {
       negative: !['completed', 'paused'].includes(result.status.run.status),
       cancelled: result.interrupted,
+      terminated: result.terminated,
       streamed: true,
     });
   }

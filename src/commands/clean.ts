@@ -1,37 +1,38 @@
 /**
  * `xplan clean`: removes the worktrees of finished runs, and their branches once every commit on them is merged.
- * Unmerged work is never deleted: a branch with commits the base lacks stays, and so does a worktree with
- * uncommitted files; the result says which and why. Transcripts under .xplan/runs/ are kept as the run's history.
+ * Work is never lost: a worktree stays while it holds anything a branch does not (uncommitted or ignored files,
+ * commits on a detached HEAD or left in its reflog), the integration worktree stays until its branch is merged, and
+ * a branch stays while it has commits the base lacks. The result says what stayed and why. Transcripts under
+ * .xplan/runs/ are kept as the run's history.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { readdir, rmdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import type { CleanedRun, CleanResult, KeptWorktree } from '../core/clean-result.js';
 import { InputError, UsageError } from '../core/errors.js';
 import { isActiveRun } from '../core/run.js';
-import { branchesUnder, currentBranch, deleteBranch, headCommit, pruneWorktrees, removeWorktree, uncommittedFiles, unmergedCount } from '../adapters/git.js';
+import {
+  branchesUnder,
+  checkedOutBranches,
+  commitsOnlyInWorktree,
+  currentBranch,
+  deleteBranch,
+  headCommit,
+  ignoredFiles,
+  pruneWorktrees,
+  removeWorktree,
+  uncommittedFiles,
+  unmergedCount,
+} from '../adapters/git.js';
 import type { Workspace } from '../workspace.js';
+
+export type { CleanedRun, CleanResult } from '../core/clean-result.js';
 
 export interface CleanOptions {
   run?: string;
   olderThan?: string;
   dryRun?: boolean;
   now?: () => Date;
-}
-
-export interface CleanedRun {
-  id: string;
-  removedWorktrees: string[];
-  keptWorktrees: Array<{ path: string; reason: string }>;
-  deletedBranches: string[];
-  keptBranches: Array<{ branch: string; reason: string }>;
-}
-
-export interface CleanResult {
-  base: string;
-  dryRun: boolean;
-  runs: CleanedRun[];
-  /** Runs left alone, with why (the active run, too recent). */
-  skipped: Array<{ id: string; reason: string }>;
 }
 
 export async function clean(options: CleanOptions, ws: Workspace): Promise<CleanResult> {
@@ -70,28 +71,32 @@ export async function clean(options: CleanOptions, ws: Workspace): Promise<Clean
 
 async function cleanRun(root: string, id: string, runWorktrees: string, base: string, dryRun: boolean): Promise<CleanedRun> {
   const cleaned: CleanedRun = { id, removedWorktrees: [], keptWorktrees: [], deletedBranches: [], keptBranches: [] };
-  const kept = new Set<string>();
+  const keptBranches = new Set<string>();
+  const keptAgents = new Set<string>();
+  const removed: string[] = [];
   for (const name of (await readdir(runWorktrees)).sort(byAgentNumber)) {
     const path = join(runWorktrees, name);
-    const shown = relative(root, path);
-    const leftovers = await uncommittedFiles(path).catch(() => undefined);
-    if (leftovers === undefined) {
-      cleaned.keptWorktrees.push({ path: shown, reason: 'not a git worktree any more; remove it by hand' });
-      kept.add(path);
-    } else if (leftovers.length > 0) {
-      cleaned.keptWorktrees.push({ path: shown, reason: `${leftovers.length} uncommitted file(s): ${leftovers.slice(0, 3).join(', ')}${leftovers.length > 3 ? ', …' : ''}` });
-      kept.add(path);
-    } else {
-      if (!dryRun) await removeWorktree(root, path);
-      cleaned.removedWorktrees.push(shown);
+    const kept = await whyKeep(root, id, path, base);
+    if (kept) {
+      cleaned.keptWorktrees.push({ path: relative(root, path), ...kept.report });
+      if (kept.branch) keptBranches.add(kept.branch);
+      const agent = agentNumber(name);
+      if (agent !== undefined) keptAgents.add(agent);
+      continue;
     }
+    removed.push(realPath(path));
+    if (!dryRun) await removeWorktree(root, path);
+    cleaned.removedWorktrees.push(relative(root, path));
   }
+  // A branch checked out in a worktree that stays (here, the main checkout, or anywhere else) cannot go.
+  const checkedOut = await checkedOutBranches(root);
   for (const branch of (await branchesUnder(root, `xplan/${id}/`)).sort(byAgentNumber)) {
-    const agent = /\/agent-(\d+)/.exec(branch)?.[1];
-    const worktreeKept = agent !== undefined && kept.has(join(runWorktrees, `agent-${agent}`));
     const unmerged = await unmergedCount(root, branch, base);
+    const agent = agentNumber(branch);
+    const elsewhere = checkedOut.get(branch);
     if (unmerged > 0) cleaned.keptBranches.push({ branch, reason: `${unmerged} commit(s) not merged into ${base}` });
-    else if (worktreeKept) cleaned.keptBranches.push({ branch, reason: 'its worktree is kept' });
+    else if (keptBranches.has(branch) || (agent !== undefined && keptAgents.has(agent))) cleaned.keptBranches.push({ branch, reason: 'its worktree is kept' });
+    else if (elsewhere !== undefined && !removed.includes(realPath(elsewhere))) cleaned.keptBranches.push({ branch, reason: `checked out in ${elsewhere}` });
     else {
       if (!dryRun) await deleteBranch(root, branch);
       cleaned.deletedBranches.push(branch);
@@ -99,6 +104,43 @@ async function cleanRun(root: string, id: string, runWorktrees: string, base: st
   }
   if (!dryRun && cleaned.keptWorktrees.length === 0) await rmdir(runWorktrees).catch(() => {});
   return cleaned;
+}
+
+/** Why a run worktree must stay, if it must: everything it holds that no branch has, named. */
+async function whyKeep(root: string, runId: string, path: string, base: string): Promise<{ report: Omit<KeptWorktree, 'path'>; branch: string | null } | undefined> {
+  const uncommitted = await uncommittedFiles(path).catch(() => undefined);
+  if (uncommitted === undefined) return { report: { reason: 'not a git worktree any more; remove it by hand' }, branch: null };
+  const [ignored, commits, branch] = await Promise.all([ignoredFiles(path), commitsOnlyInWorktree(path, base), currentBranch(path)]);
+  const reasons: string[] = [];
+  if (uncommitted.length > 0) reasons.push(`${uncommitted.length} uncommitted file(s): ${sample(uncommitted)}`);
+  if (ignored.length > 0) reasons.push(`${ignored.length} ignored file(s) git does not keep: ${sample(ignored)}`);
+  const shown = commits.map((c) => `${c.sha.slice(0, 10)} ${c.subject}`);
+  if (commits.length > 0) {
+    const newest = commits[0]!.sha.slice(0, 10);
+    reasons.push(`${commits.length} commit(s) no branch holds: ${sample(shown)}; keep them with \`git branch <name> ${newest}\``);
+  }
+  const integration = `xplan/${runId}/integration`;
+  if (branch === integration && (await unmergedCount(root, branch, base)) > 0) {
+    reasons.push(`its branch ${branch} is not merged into ${base}; land it with \`xplan merge --run ${runId}\``);
+  }
+  if (reasons.length === 0) return undefined;
+  return { report: { reason: reasons.join('; '), ...(ignored.length > 0 ? { ignored } : {}), ...(commits.length > 0 ? { commits: shown } : {}) }, branch };
+}
+
+function sample(items: string[]): string {
+  return `${items.slice(0, 3).join(', ')}${items.length > 3 ? ', …' : ''}`;
+}
+
+function agentNumber(name: string): string | undefined {
+  return /(?:^|\/)agent-(\d+)/.exec(name)?.[1];
+}
+
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /** Run ids are UTC timestamps: `20261123-114502`. */

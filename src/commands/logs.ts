@@ -4,6 +4,8 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { InputError, UsageError } from '../core/errors.js';
+import { readPids } from '../adapters/agent-process.js';
+import { groupAlive } from '../adapters/processes.js';
 import { AGENT_FILES } from '../adapters/run-files.js';
 import type { Workspace } from '../workspace.js';
 
@@ -44,7 +46,7 @@ export async function logs(options: LogsOptions, ws: Workspace): Promise<LogsRes
     attempts: entry.attempts.length,
     agent: attempt.agent,
     transcript,
-    lines: options.follow ? follow(transcript, join(dir, AGENT_FILES.exit), options.pollMs ?? 200) : readLines(transcript),
+    lines: options.follow ? follow(transcript, () => attemptEnded(dir), options.pollMs ?? 200) : readLines(transcript),
   };
 }
 
@@ -53,12 +55,22 @@ async function* readLines(path: string, start = 0): AsyncGenerator<string> {
   yield* createInterface({ input: createReadStream(path, { start }), crlfDelay: Infinity });
 }
 
-/** New complete lines as the file grows, until exit.json says the agent has ended and everything is read. */
-async function* follow(path: string, exitPath: string, pollMs: number): AsyncGenerator<string> {
+/**
+ * Whether the attempt's agent has ended: exit.json says so, or nothing of its process group is left (a supervisor
+ * killed by SIGKILL writes no exit.json). Before its supervisor has started there is no pid.json: not ended yet.
+ */
+async function attemptEnded(dir: string): Promise<boolean> {
+  if (existsSync(join(dir, AGENT_FILES.exit))) return true;
+  const pids = await readPids(dir);
+  return pids !== undefined && !groupAlive(pids.supervisor);
+}
+
+/** New complete lines as the file grows, until the attempt has ended and everything is read. */
+async function* follow(path: string, ended: () => Promise<boolean>, pollMs: number): AsyncGenerator<string> {
   let offset = 0;
   let partial = '';
   for (;;) {
-    const ended = existsSync(exitPath);
+    const over = await ended();
     const size = existsSync(path) ? (await stat(path)).size : 0;
     if (size > offset) {
       for await (const chunk of createReadStream(path, { start: offset, end: size - 1, encoding: 'utf8' })) {
@@ -69,7 +81,7 @@ async function* follow(path: string, exitPath: string, pollMs: number): AsyncGen
       }
       offset = size;
     }
-    if (ended && size === offset) {
+    if (over && size === offset) {
       if (partial) yield partial;
       return;
     }

@@ -32,6 +32,11 @@ export interface AgentExit {
   rateLimit?: { status?: string; resetsAt?: number; rateLimitType?: string };
   /** The end of the agent's stderr, for the reason of a crash. */
   stderrTail?: string;
+  /**
+   * Set by the engine, not the supervisor: the supervisor died without writing exit.json (it ignores SIGTERM, so it
+   * was killed by SIGKILL or crashed), and whether its Claude Code was still running and had to be stopped.
+   */
+  supervisorLost?: { pid: number; agentStopped: boolean };
   startedAt: string;
   endedAt: string;
   lines: number;
@@ -68,6 +73,11 @@ export function classifyAgentExit(exit: AgentExit, command: string, now: Date): 
     return { kind: 'fatal', reason: `Claude Code could not be started (${exit.spawnError.message})`, hint: `Check that \`${command}\` runs; \`xplan doctor\` tests it.`, usage };
   }
   const result = exit.result;
+  if (!result && exit.supervisorLost) {
+    const { pid, agentStopped } = exit.supervisorLost;
+    const agent = agentStopped ? 'its Claude Code was still running and was stopped' : 'its Claude Code had ended too';
+    return { kind: 'task-failure', failure: 'crash', reason: `the agent's supervisor (pid ${pid}) was killed (SIGKILL, or it crashed) before it could record how Claude Code ended; ${agent}`, usage };
+  }
   if (!result) {
     const stderr = lastLine(exit.stderrTail);
     if (stderr && BAD_FLAG_TEXT.test(stderr)) {

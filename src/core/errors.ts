@@ -2,7 +2,7 @@
  * Typed errors. Domain code throws these; only src/cli/main.ts turns them into output and an exit code.
  * Exit codes: 1 = ran, outcome negative; 2 = usage, config or other known error; 130 = cancelled.
  */
-export type ExitCode = 0 | 1 | 2 | 130;
+export type ExitCode = 0 | 1 | 2 | 130 | 143;
 
 export class XplanError extends Error {
   readonly code: string;

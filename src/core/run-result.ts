@@ -16,7 +16,14 @@ export interface DryRunTask {
 
 export type RunResult =
   | { kind: 'dry-run'; runId: string; branching: Branching; concurrency: number; approved: boolean; tasks: DryRunTask[]; secrets: string[]; secretsPolicy: Config['secrets'] }
-  | { kind: 'run'; status: StatusResult; interrupted: boolean };
+  | {
+      kind: 'run';
+      status: StatusResult;
+      /** Ctrl-C paused it. */
+      interrupted: boolean;
+      /** SIGTERM stopped it (its agents stopped, the run paused). */
+      terminated: boolean;
+    };
 
 /** What `xplan merge` landed, or would land with --dry-run. */
 export interface MergeResult {

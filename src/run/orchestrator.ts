@@ -98,6 +98,8 @@ interface LiveAgent {
   lastOutputAt: number;
   /** Why the orchestrator is stopping it, if it is. */
   stopping?: StopReason;
+  /** Its task was taken out of its hands by another xplan (pause --now, skip, done): it is being stopped. */
+  released?: boolean;
   /** Wakes the loop when exit.json appears; polling is the fallback. */
   watcher: FSWatcher | undefined;
 }
@@ -116,6 +118,9 @@ export class Orchestrator {
   private lastHealthCheck = 0;
   /** Ctrl-C count: the first pauses, the second stops the agents. */
   private interrupts = 0;
+  /** SIGTERM: the run is paused with its agents stopped, and the loop lets go. */
+  private terminating = false;
+  private terminationApplied = false;
   /** Agent numbers handed out in this process, so parallel dispatches never share one. */
   private reservedAgent = 0;
   private wake: (() => void) | undefined;
@@ -176,21 +181,51 @@ export class Orchestrator {
     await this.undoInterruptedMerge();
     await this.recoverReservations();
     for (const [taskId, entry] of Object.entries(this.run.tasks)) {
-      if (!BUSY.has(entry.state)) continue;
       const attempt = lastAttempt(entry);
       if (!attempt) continue;
+      if (!BUSY.has(entry.state)) {
+        // Its task no longer wants it (a pause --now, skip or done was killed before it stopped the agent).
+        await this.stopStray(taskId, attempt.agent, `${taskId} is ${entry.state}`);
+        continue;
+      }
       const dir = this.deps.files.agentDir(this.run.id, attempt.agent);
       const pids = await this.ports.agents.pids(dir);
       if (existsSync(join(dir, AGENT_FILES.exit)) || (pids && this.ports.agents.alive(pids.supervisor))) {
         this.watch(taskId, attempt, dir, pids?.supervisor);
       } else if (!pids && existsSync(join(dir, AGENT_FILES.spec))) {
-        // Recorded, then the orchestrator died before the agent started: start it now.
+        // Recorded, then the orchestrator died before the agent started: start it now (unless stopping already).
+        if (this.terminating) continue;
         this.watch(taskId, attempt, dir, this.ports.agents.spawn(dir, attempt.worktree, this.ports.coordination?.agentEnv(taskId)));
       } else {
-        const reason = 'the agent ended while no xplan was watching it';
+        // A supervisor killed by SIGKILL can leave its Claude Code running, writing to no one: it is stopped before
+        // the task continues in place, so one session never has two agents.
+        const orphaned = pids !== undefined && this.ports.agents.groupAlive(pids.supervisor);
+        if (orphaned) await this.ports.agents.stop(pids.supervisor, this.graceMs);
+        const reason = orphaned
+          ? `the agent's supervisor (pid ${pids.supervisor}) was killed while no xplan was watching; its Claude Code was still running and was stopped`
+          : 'the agent ended while no xplan was watching it';
         await this.commit((r) => markInterrupted(r, taskId, reason), [{ type: 'task.interrupted', taskId, reason }]);
       }
     }
+  }
+
+  private get graceMs(): number {
+    return this.deps.config.run.stopGraceSeconds * 1000;
+  }
+
+  /**
+   * Stops whatever still runs of an agent whose task no longer has it: a control command was killed between its
+   * state write and its stop, or a supervisor was killed and left Claude Code running. Called before a task gets a
+   * new agent, so a worktree, a task and a session only ever have one. Returns whether anything was running.
+   */
+  private async stopStray(taskId: string, agent: number, why: string): Promise<boolean> {
+    if ([...this.live.values()].some((a) => a.attempt.agent === agent)) return false;
+    const pids = await this.ports.agents.pids(this.deps.files.agentDir(this.run.id, agent));
+    if (!pids || !this.ports.agents.groupAlive(pids.supervisor)) return false;
+    await this.ports.agents.stop(pids.supervisor, this.graceMs);
+    const reason = `it was still running though ${why}`;
+    await this.commit((r) => r, [{ type: 'agent.stopped', taskId, agent, pid: pids.supervisor, reason }]);
+    return true;
   }
 
   private watch(taskId: string, attempt: Attempt, dir: string, pid: number | undefined): void {
@@ -223,6 +258,33 @@ export class Orchestrator {
       .catch(() => {}); // the run had already ended: nothing to pause
   }
 
+  /**
+   * SIGTERM (a CI job cancelled, `timeout`): what `pause --now` does, from inside. The loop applies it (pause, stop
+   * agents and verify commands), starts nothing new, merges nothing more, and ends once everything it ran is gone.
+   */
+  terminate(): void {
+    this.terminating = true;
+    this.wake?.();
+  }
+
+  get wasTerminated(): boolean {
+    return this.terminating;
+  }
+
+  private async applyTermination(): Promise<void> {
+    if (!this.terminating || this.terminationApplied) return;
+    this.terminationApplied = true;
+    let change: ControlChange | undefined;
+    await this.commit(
+      (r) => {
+        change = isActiveRun(r) ? pauseRun(r, { now: true, by: 'SIGTERM' }) : undefined;
+        return change?.run ?? r;
+      },
+      () => change?.events ?? [],
+    ).catch(() => {}); // the run had already ended: nothing to pause
+    await this.stopAll();
+  }
+
   /** Waits for the issue tracker to catch up with every event. */
   async drained(): Promise<void> {
     await this.ports.beads?.drain();
@@ -233,7 +295,7 @@ export class Orchestrator {
   }
 
   private async stopAll(): Promise<void> {
-    const grace = this.deps.config.run.stopGraceSeconds * 1000;
+    const grace = this.graceMs;
     for (const stop of this.verifying) await stop(grace);
     await Promise.all([...this.live.values()].map((agent) => (agent.pid ? this.ports.agents.stop(agent.pid, grace) : undefined)));
   }
@@ -241,6 +303,7 @@ export class Orchestrator {
   /** Runs until every task is settled, the run stops, or it is paused and its agents are done. */
   async drive(): Promise<RunState> {
     for (;;) {
+      await this.applyTermination();
       await this.followOthers();
       await this.reap();
       await this.checkHealth();
@@ -248,14 +311,14 @@ export class Orchestrator {
       if (limitHasReset(this.run, this.ports.clock.now())) {
         await this.commit(resumeAfterLimit, [{ type: 'run.resumed', reason: 'usage limit reset' }]);
       }
-      if (!this.run.stop) {
+      if (!this.run.stop && !this.terminating) {
         // A round's agents start together: worktrees and supervisors in parallel, state writes in turn.
         const held = (id: string) => this.heldBy(id) !== undefined;
         await Promise.all(tasksToDispatch(this.run, this.deps.plan, this.ports.clock.now(), held).filter((t) => !this.live.has(t.id)).map((t) => this.dispatch(t)));
         await this.noteWaitingForFiles();
       }
       // Completed work is merged before the loop lets go, even of a paused run.
-      const mergesLeft = isActiveRun(this.run) && this.run.stop === undefined && nextToMerge(this.run, this.deps.plan) !== undefined;
+      const mergesLeft = !this.terminating && isActiveRun(this.run) && this.run.stop === undefined && nextToMerge(this.run, this.deps.plan) !== undefined;
       const idle = this.live.size === 0 && this.settling.size === 0 && !mergesLeft;
       if (idle && (this.run.status === 'paused' || this.run.status === 'cancelled' || this.run.stop || isSettled(this.run))) break;
       await this.sleep();
@@ -281,7 +344,7 @@ export class Orchestrator {
 
   /** Starts the next merge in the queue in the background, when none is under way. */
   private mergeNext(): void {
-    if (this.merging !== undefined || !isActiveRun(this.run)) return;
+    if (this.merging !== undefined || !isActiveRun(this.run) || this.terminating) return;
     const taskId = nextToMerge(this.run, this.deps.plan);
     if (!taskId) return;
     this.merging = taskId;
@@ -321,6 +384,8 @@ export class Orchestrator {
           { type: 'task.merged', taskId, commit: outcome.commit, diffStat: outcome.diffStat },
         ]);
       case 'verify-failed': {
+        // Stopped with the run (SIGTERM), not failed: the merge was undone, and it takes its turn again on resume.
+        if (this.terminating) return this.commit((r) => requeueMerge(r, taskId), [{ type: 'task.merge-undone', taskId, reason: 'the run was stopped during its verify; it runs again' }]);
         const log = join(this.deps.files.agentDir(this.run.id, attempt.agent), 'integration-verify.log');
         await writeFile(log, outcome.output);
         return this.commit((r) => integrationFailed(r, taskId, outcome.reason, at), [
@@ -368,6 +433,14 @@ export class Orchestrator {
     if (!state?.run) return;
     this.run = state.run;
     this.stateInode = ino;
+    // An agent whose task was taken from it (pause --now, skip, done) is stopped here too, so the change holds even
+    // when the command that made it was killed before it stopped the agent.
+    for (const [taskId, agent] of this.live) {
+      const entry = this.run.tasks[taskId];
+      if (agent.released || agent.pid === undefined || (entry && BUSY.has(entry.state) && lastAttempt(entry)?.agent === agent.attempt.agent)) continue;
+      agent.released = true;
+      void this.ports.agents.stop(agent.pid, this.graceMs);
+    }
   }
 
   private async sleep(): Promise<void> {
@@ -392,15 +465,21 @@ export class Orchestrator {
       let exit = existsSync(exitPath) ? await readJsonIfPresent<AgentExit>(exitPath) : undefined;
       if (!exit) {
         if (agent.pid === undefined || this.ports.agents.alive(agent.pid)) continue;
-        // The supervisor is gone; it may have written exit.json just before it ended.
-        exit = (await readJsonIfPresent<AgentExit>(exitPath)) ?? {
-          exitCode: null,
-          signal: 'SIGKILL',
-          stderrTail: 'the agent supervisor ended without recording an outcome',
-          startedAt: agent.attempt.startedAt,
-          endedAt: this.at(),
-          lines: 0,
-        };
+        // The supervisor is gone; it may have written exit.json just before it ended. If it did not, it was killed
+        // (it ignores SIGTERM), and the Claude Code it started may still run: that is stopped first.
+        exit = await readJsonIfPresent<AgentExit>(exitPath);
+        if (!exit) {
+          const agentStopped = this.ports.agents.groupAlive(agent.pid);
+          if (agentStopped) await this.ports.agents.stop(agent.pid, this.graceMs);
+          exit = (await readJsonIfPresent<AgentExit>(exitPath)) ?? {
+            exitCode: null,
+            signal: null,
+            supervisorLost: { pid: agent.pid, agentStopped },
+            startedAt: agent.attempt.startedAt,
+            endedAt: this.at(),
+            lines: 0,
+          };
+        }
       }
       this.live.delete(taskId);
       agent.watcher?.close();
@@ -587,6 +666,7 @@ export class Orchestrator {
     while (existsSync(files.agentDir(run.id, agent)) || existsSync(files.worktree(run.id, agent))) agent++;
     // Taken before the first await, so parallel dispatches never share a number.
     this.reservedAgent = agent + 1;
+    if (previous) await this.stopStray(task.id, previous.agent, `${task.id} runs again as a new attempt`);
     const coordination = this.ports.coordination;
     // A task whose files another running task holds gets nothing made for it: it waits for the next round.
     if (coordination && !(await coordination.reserve(this.coordinated(task.id), { agent })).granted) return;
@@ -636,6 +716,8 @@ export class Orchestrator {
     await this.commit((r) => startAttempt(r, task.id, attempt), [
       { type: 'task.dispatched', taskId: task.id, agent, attempt: entry.attempts.length + 1, branch: placement.branch, worktree: relative(project.root, placement.worktree), sessionId },
     ]);
+    // Stopping now: the recorded attempt is started by `xplan resume`, like one a crash left unstarted.
+    if (this.terminating) return;
     this.watch(task.id, attempt, dir, this.ports.agents.spawn(dir, placement.worktree, coordination?.agentEnv(task.id)));
     void coordination?.notify(task.id, { kind: 'started' });
   }
@@ -644,6 +726,8 @@ export class Orchestrator {
   private async continueInPlace(task: Task, attempt: Attempt): Promise<void> {
     const dir = this.deps.files.agentDir(this.run.id, attempt.agent);
     const resumes = (attempt.resumes ?? 0) + 1;
+    // Never two agents in one session: whatever still runs of the last one is stopped before its records move.
+    await this.stopStray(task.id, attempt.agent, `${task.id} continues in place`);
     // The last process's records are kept beside the new ones.
     for (const file of [AGENT_FILES.exit, AGENT_FILES.pid]) {
       if (existsSync(join(dir, file))) await rename(join(dir, file), join(dir, `${file}.${resumes}`));
@@ -662,6 +746,7 @@ export class Orchestrator {
     ]);
     const coordination = this.ports.coordination;
     if (coordination) await coordination.reserve(this.coordinated(task.id), { agent: attempt.agent });
+    if (this.terminating) return;
     this.watch(task.id, resumed, dir, this.ports.agents.spawn(dir, attempt.worktree, coordination?.agentEnv(task.id)));
   }
 

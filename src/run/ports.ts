@@ -43,7 +43,13 @@ export interface AgentPids {
 export interface Agents {
   /** Starts the agent described in `dir`, working in `cwd`, with `env` added; returns its supervisor's pid. */
   spawn(dir: string, cwd: string, env?: Record<string, string>): number | undefined;
+  /** Whether the agent's supervisor (pid) is alive. */
   alive(pid: number): boolean;
+  /**
+   * Whether anything of the agent is alive: its supervisor, or Claude Code and what it started, which can outlive a
+   * supervisor killed by SIGKILL (they share the process group the supervisor leads).
+   */
+  groupAlive(pid: number): boolean;
   /** Stops the process group led by `pid`: SIGTERM, then SIGKILL after `graceMs`. */
   stop(pid: number, graceMs: number): Promise<void>;
   /** The pids the agent in `dir` recorded, if it started. */

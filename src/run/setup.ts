@@ -175,11 +175,12 @@ export async function startRun(options: StartOptions, ws: Workspace): Promise<Ru
       planHash: planHash(plan.tasks),
       ...(integration ? { integration } : {}),
     });
-    await orchestrator.begin(runState, [
-      { type: 'run.started', integration: integration?.branch, base: runState.base, branching: runState.branching, concurrency: runState.concurrency, tasks: Object.keys(runState.tasks), verify: runState.verify, pid: process.pid },
-      ...(setup.secrets.length > 0 ? [{ type: 'secrets.found', policy: config.secrets, findings: setup.secrets }] : []),
-    ]);
-    return await drive(orchestrator, options, plan, ports);
+    return await drive(orchestrator, options, plan, ports, () =>
+      orchestrator.begin(runState, [
+        { type: 'run.started', integration: integration?.branch, base: runState.base, branching: runState.branching, concurrency: runState.concurrency, tasks: Object.keys(runState.tasks), verify: runState.verify, pid: process.pid },
+        ...(setup.secrets.length > 0 ? [{ type: 'secrets.found', policy: config.secrets, findings: setup.secrets }] : []),
+      ]),
+    );
   } finally {
     await lock.release();
   }
@@ -203,8 +204,7 @@ export async function resumeRun(options: EngineOptions, ws: Workspace): Promise<
   const lock = await acquireRunLock(ws.project.xplanDir, current.id, ports.clock.now());
   try {
     const orchestrator = await orchestratorFor(setup, options, ports, current.id);
-    await orchestrator.adopt(change);
-    return await drive(orchestrator, options, plan, ports);
+    return await drive(orchestrator, options, plan, ports, () => orchestrator.adopt(change));
   } finally {
     await lock.release();
   }
@@ -278,16 +278,26 @@ async function orchestratorFor(setup: RunSetup, options: EngineOptions, ports: R
   });
 }
 
-/** Drives the run to its end; Ctrl-C pauses it, a second Ctrl-C stops its agents. */
-async function drive(orchestrator: Orchestrator, options: Pick<EngineOptions, 'signals'>, plan: Plan, ports: RunPorts): Promise<RunResult & { kind: 'run' }> {
+/**
+ * Starts (or adopts) the run and drives it to its end. Ctrl-C pauses it, a second Ctrl-C stops its agents; SIGTERM
+ * (a CI job cancelled, `timeout`) pauses it with its agents stopped, like `xplan pause --now`. The handlers are in
+ * place from the first write, so a signal never leaves agents running unwatched.
+ */
+async function drive(orchestrator: Orchestrator, options: Pick<EngineOptions, 'signals'>, plan: Plan, ports: RunPorts, start: () => Promise<void>): Promise<RunResult & { kind: 'run' }> {
   const onInterrupt = () => orchestrator.interrupt();
-  if (options.signals) process.on('SIGINT', onInterrupt);
+  const onTerminate = () => orchestrator.terminate();
+  if (options.signals) {
+    process.on('SIGINT', onInterrupt);
+    process.on('SIGTERM', onTerminate);
+  }
   try {
+    await start();
     const finished = await orchestrator.drive();
     await orchestrator.drained();
-    return { kind: 'run', status: statusOf(plan, finished, ports.clock.now()), interrupted: orchestrator.wasInterrupted };
+    return { kind: 'run', status: statusOf(plan, finished, ports.clock.now()), interrupted: orchestrator.wasInterrupted, terminated: orchestrator.wasTerminated };
   } finally {
     process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onTerminate);
   }
 }
 

@@ -39,6 +39,8 @@ export function renderRunEvent(unsafe: RunEvent, theme: Theme): string | undefin
         : `${theme.warn('⏸')} paused by ${e.by}: running agents finish their tasks, no new ones start${e.by === 'Ctrl-C' ? ' (Ctrl-C again stops them now)' : ''}`;
     case 'task.resumed':
       return `${theme.accent('▶')} ${task} agent-${e.agent} continues in its worktree (${e.session === 'resumed' ? 'claude --resume' : 'new session'})`;
+    case 'agent.stopped':
+      return `${theme.warn('■')} ${task} agent-${e.agent} (pid ${e.pid}) stopped: ${e.reason}`;
     case 'task.interrupted':
       return `${theme.warn('⏸')} ${task} interrupted: ${e.reason}`;
     case 'task.retry':

@@ -126,6 +126,20 @@ describe('pause and resume', () => {
     expect(states(repo)).toEqual({ T1: 'interrupted', T2: 'interrupted', T3: 'ready' });
     expect(processesUnder(repo)).toEqual([]);
   }, 120_000);
+
+  it('SIGTERM (a cancelled CI job, timeout) is pause --now: agents stopped, run paused, exit 143, nothing left running', async () => {
+    server = await startModelServer((c) => ({ ...commitSteps(c), ...(c.turn === 1 ? { delayMs: 30_000 } : {}) }));
+    const repo = approvedRepo(three, runConfig({ concurrency: 2 }));
+    const orchestrator = startXplan(['run'], { cwd: repo, env: claudeEnv(server.url) });
+    await until(() => server!.requests.filter((r) => r.turn === 1).length === 2);
+    orchestrator.child.kill('SIGTERM');
+    const result = await orchestrator.done;
+    expect(result.code, result.stderr).toBe(143);
+    expect(result.stdout).toContain('paused by SIGTERM: agents stopped (T1, T2 interrupted)');
+    expect(states(repo)).toEqual({ T1: 'interrupted', T2: 'interrupted', T3: 'ready' });
+    expect(statusOf(repo).run.status).toBe('paused');
+    expect(processesUnder(repo)).toEqual([]);
+  }, 120_000);
 });
 
 describe('retry, skip and done', () => {
@@ -207,6 +221,25 @@ describe('agents that hang', () => {
     expect(result.stdout).toContain('↻ T1 the agent printed nothing for 0.05 min; trying once more');
     expect(result.stdout).toContain('✗ T1 failed: stalled · the agent printed nothing for 0.05 min, twice');
     expect(statusOf(repo).tasks[0]).toMatchObject({ label: 'failed: stalled', attempt: 2 });
+    expect(processesUnder(repo)).toEqual([]);
+  }, 120_000);
+});
+
+describe('an agent supervisor killed by SIGKILL', () => {
+  it('is reported as such, its Claude Code is stopped, and nothing is left running', async () => {
+    server = await startModelServer((c) => ({ ...commitSteps(c), ...(c.turn === 1 ? { delayMs: 30_000 } : {}) }));
+    const repo = approvedRepo([{ title: 'Write the hello file' }], runConfig());
+    const orchestrator = startXplan(['run'], { cwd: repo, env: claudeEnv(server.url) });
+    await until(() => server!.requests.some((r) => r.turn === 1));
+    const pidFile = join(repo, '.xplan/runs', statusOf(repo).run.id, 'agent-1/pid.json');
+    const pids = JSON.parse(readFileSync(pidFile, 'utf8')) as { supervisor: number; agent: number };
+    process.kill(pids.supervisor, 'SIGKILL');
+    const result = await orchestrator.done;
+    expect(result.code).toBe(1);
+    const reason = `the agent's supervisor (pid ${pids.supervisor}) was killed (SIGKILL, or it crashed) before it could record how Claude Code ended; its Claude Code was still running and was stopped`;
+    expect(statusOf(repo).tasks[0]).toMatchObject({ label: 'failed: crash', reason });
+    expect(result.stdout).not.toContain('Claude Code was killed');
+    expect(() => process.kill(pids.agent, 0)).toThrow();
     expect(processesUnder(repo)).toEqual([]);
   }, 120_000);
 });

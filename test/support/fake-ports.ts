@@ -8,10 +8,28 @@ import { dirname, join } from 'node:path';
 import type { AgentExit, ResultEvent } from '../../src/core/agent-result.js';
 import type { AgentPids, Agents, Clock, Verifier, VerifyResult } from '../../src/run/ports.js';
 
-/** Virtual time: every sleep moves it forward at once, and fires what falls due. */
+/** Resources that mean work is under way in this process: a child process (git), a file system call. */
+const BUSY_RESOURCES = new Set(['ProcessWrap', 'FSReqPromise', 'FSReqCallback']);
+
+/**
+ * Resolves once nothing but timers and watchers is pending: every git call and file operation the engine started
+ * (a settle, a merge, a state write in the background) has finished. Bounded, in case a test holds one open.
+ */
+async function untilIdle(maxMs = 5_000): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  do await new Promise((resolve) => setImmediate(resolve));
+  while (process.getActiveResourcesInfo().some((r) => BUSY_RESOURCES.has(r)) && Date.now() < deadline);
+}
+
+/**
+ * Virtual time: a sleep moves it forward and fires what falls due, but only once the engine's background work is
+ * done, as if that work took no time. So the order of events never depends on how fast git runs on this machine.
+ */
 export class FakeClock implements Clock {
   private time: number;
   private timers: Array<{ at: number; fire: () => void }> = [];
+  /** Only the latest sleep moves time: one the engine stopped waiting for (it woke early) does not. */
+  private sleeps = 0;
 
   constructor(start = '2026-12-01T10:00:00.000Z') {
     this.time = Date.parse(start);
@@ -21,9 +39,10 @@ export class FakeClock implements Clock {
     return new Date(this.time);
   }
 
-  sleep(ms: number): Promise<void> {
-    this.advance(ms);
-    return new Promise((resolve) => setImmediate(resolve));
+  async sleep(ms: number): Promise<void> {
+    const sleep = ++this.sleeps;
+    await untilIdle();
+    if (sleep === this.sleeps) this.advance(ms);
   }
 
   /** Runs `fire` once the clock reaches `ms` from now. */
@@ -67,13 +86,18 @@ export interface FakeAgentRecord {
   /** What git said when a commit was refused. */
   refused?: string;
   env?: Record<string, string>;
+  /** Agents still alive when this one started that work in the same worktree or on the same task: always none. */
+  alongside: number[];
 }
 
 /** Agents as in-process scripts. The task comes from the prompt's `[Tn]` commit prefix. */
 export class FakeAgents implements Agents {
   readonly started: FakeAgentRecord[] = [];
   private nextPid = 900_000;
+  /** Agents whose supervisor is alive. */
   private readonly live = new Set<number>();
+  /** Agents whose supervisor was killed while their Claude Code lives on, writing nothing anyone reads. */
+  private readonly orphans = new Set<number>();
 
   constructor(
     private readonly clock: FakeClock,
@@ -86,7 +110,8 @@ export class FakeAgents implements Agents {
     const taskId = /\[(T\d+)\]/.exec(prompt)?.[1] ?? '?';
     const attempt = this.started.filter((a) => a.taskId === taskId).length + 1;
     const pid = this.nextPid++;
-    const record: FakeAgentRecord = { taskId, pid, dir, cwd, startedAt: this.clock.now().getTime(), resumed: spec.args.includes('--resume'), ...(env ? { env } : {}) };
+    const alongside = this.started.filter((a) => (a.cwd === cwd || a.taskId === taskId) && this.groupAlive(a.pid)).map((a) => a.pid);
+    const record: FakeAgentRecord = { taskId, pid, dir, cwd, startedAt: this.clock.now().getTime(), resumed: spec.args.includes('--resume'), alongside, ...(env ? { env } : {}) };
     this.started.push(record);
     this.live.add(pid);
     const startedAt = this.clock.now().toISOString();
@@ -95,7 +120,7 @@ export class FakeAgents implements Agents {
     appendFileSync(join(dir, 'transcript.jsonl'), `${JSON.stringify({ type: 'system', subtype: 'init', session_id: 's' })}\n`);
     if (behaviour.hang) return pid;
     this.clock.after(behaviour.durationMs ?? 1000, () => {
-      if (!this.live.has(pid)) return;
+      if (!this.live.has(pid) && !this.orphans.has(pid)) return;
       for (const [file, content] of Object.entries(behaviour.commits ?? {})) {
         mkdirSync(dirname(join(cwd, file)), { recursive: true });
         writeFileSync(join(cwd, file), content);
@@ -108,6 +133,8 @@ export class FakeAgents implements Agents {
         }
       }
       for (const [file, content] of Object.entries(behaviour.leaves ?? {})) writeFileSync(join(cwd, file), content);
+      // An orphan ends unseen: its supervisor is not there to record how.
+      if (this.orphans.delete(pid)) return void (record.endedAt = this.clock.now().getTime());
       this.finish(record, { exitCode: 0, signal: null, result: resultEvent(behaviour.result ?? 'success', this.clock.now()), startedAt, endedAt: this.clock.now().toISOString(), lines: 2 });
     });
     return pid;
@@ -117,9 +144,25 @@ export class FakeAgents implements Agents {
     return this.live.has(pid);
   }
 
+  groupAlive(pid: number): boolean {
+    return this.live.has(pid) || this.orphans.has(pid);
+  }
+
+  /** kill -9 of an agent's supervisor: Claude Code goes on working without it. */
+  killSupervisor(pid: number): void {
+    if (!this.live.delete(pid)) return;
+    this.orphans.add(pid);
+  }
+
   async stop(pid: number): Promise<void> {
     const record = this.started.find((a) => a.pid === pid);
-    if (!record || !this.live.has(pid)) return;
+    if (!record) return;
+    if (this.orphans.delete(pid)) {
+      record.stopped = true;
+      record.endedAt = this.clock.now().getTime();
+      return;
+    }
+    if (!this.live.has(pid)) return;
     record.stopped = true;
     this.finish(record, { exitCode: null, signal: 'SIGTERM', startedAt: new Date(record.startedAt).toISOString(), endedAt: this.clock.now().toISOString(), lines: 1 });
   }

@@ -251,15 +251,19 @@ describe('integration: the merge queue, in-process', () => {
 
   it('a crash during the integration verify is undone on resume: nothing merged twice, no half-merge left', async () => {
     let crash = true;
+    let verifying = false;
     const h = harness({ tasks: { T1: [] } });
     const run = h.verifier.run.bind(h.verifier);
     h.verifier.run = (command, cwd, timeoutMs) => {
-      // The engine dies while the integration verify runs: that verify never reports.
-      if (cwd.endsWith('/integration') && crash) return { result: new Promise(() => {}), stop: async () => {} };
+      // The process dies during the verify: it never hears back, and nothing of it goes on after the crash.
+      if (cwd.endsWith('/integration') && crash) {
+        verifying = true;
+        return { result: new Promise<never>(() => {}), stop: async () => {} };
+      }
       return run(command, cwd, timeoutMs);
     };
     const sleep = h.clock.sleep.bind(h.clock);
-    h.clock.sleep = (ms) => (eventsOf(h.events, 'task.merging').length > 0 && crash ? Promise.reject(new Error('killed')) : sleep(ms));
+    h.clock.sleep = (ms) => (verifying && crash ? Promise.reject(new Error('killed')) : sleep(ms));
     await expect(h.start()).rejects.toThrow('killed');
     const before = JSON.parse(readFileSync(join(h.repo, '.xplan/state.json'), 'utf8'));
     expect(before.run.tasks.T1.merge.state).toBe('merging');
