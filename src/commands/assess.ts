@@ -3,6 +3,7 @@ import { relative } from 'node:path';
 import type { Assessment } from '../core/assess.js';
 import type { EngineName } from '../core/config.js';
 import { parseSpec } from '../core/spec.js';
+import { secretsInSpecs, secretsWarning } from '../core/secrets.js';
 import { createEngine } from '../engines/engine.js';
 import { readSpecFiles } from '../adapters/spec-file.js';
 import { refuseTaskmasterAsSpec } from '../adapters/foreign-plan.js';
@@ -27,7 +28,9 @@ export async function assess(options: AssessOptions, ws: Workspace): Promise<Ass
   refuseTaskmasterAsSpec(files);
 
   const engine = await createEngine(options.engine ?? config.engine, { config, cwd: ws.cwd, env: ws.env, progress: options.progress });
-  const assessment = await engine.assess({ specs: files.map((f) => ({ parsed: parseSpec(f.text, f.path), text: f.text })) });
+  const found = secretsInSpecs(files);
+  const assessed = await engine.assess({ specs: files.map((f) => ({ parsed: parseSpec(f.text, f.path), text: f.text })) });
+  const assessment = found.length === 0 ? assessed : { ...assessed, warnings: [...assessed.warnings, { code: 'SECRETS_IN_SPEC', message: secretsWarning(found), evidence: found.map((f) => ({ file: f.file, line: f.line, text: f.kind })) }] };
 
   if (!options.save) return { assessment, notSavedReason: '--no-save' };
   if (!project.inGitRepo) return { assessment, notSavedReason: 'not inside a git repository' };

@@ -10,6 +10,7 @@ import { derivePlan } from '../core/plan-derive.js';
 import { isActiveRun } from '../core/run.js';
 import { readConflictHistory } from '../adapters/conflict-history.js';
 import { parseSpec, type ParsedSpec } from '../core/spec.js';
+import { secretsInSpecs, secretsWarning } from '../core/secrets.js';
 import { createEngine } from '../engines/engine.js';
 import type { State } from '../core/state.js';
 import { readSpecFiles, type SpecFile } from '../adapters/spec-file.js';
@@ -93,7 +94,9 @@ export async function plan(options: PlanOptions, ws: Workspace): Promise<PlanRes
     }
   }
 
-  const planned = await learnFromConflicts(generated, ws, { specs, ...settings });
+  const learned = await learnFromConflicts(generated, ws, { specs, ...settings });
+  const found = secretsInSpecs(files);
+  const planned = found.length === 0 ? learned : { ...learned, warnings: [...learned.warnings, { code: 'SECRETS_IN_SPEC', message: secretsWarning(found), tasks: [] }] };
   await confirmReplacing(state?.plan, planned, options);
 
   if (!store) return { plan: planned, reusedAssessment: saved !== undefined, notSavedReason: 'not inside a git repository' };

@@ -205,3 +205,13 @@ export function entropy(value: string): number {
   }
   return bits;
 }
+
+/** Where a spec holds secrets, by kind and line (never the value), for a warning on assess and plan. */
+export function secretsInSpecs(specs: ReadonlyArray<{ path: string; text: string }>): Array<{ file: string; line: number; kind: string }> {
+  return specs.flatMap((spec) => scanSecrets(spec.text).map((f) => ({ file: spec.path, line: f.line, kind: f.kind })));
+}
+
+export function secretsWarning(found: ReadonlyArray<{ file: string; line: number; kind: string }>): string {
+  const listed = found.slice(0, 5).map((f) => `${f.file}:${f.line} (${f.kind})`).join(', ');
+  return `The spec holds ${found.length} secret${found.length === 1 ? '' : 's'}: ${listed}${found.length > 5 ? ', …' : ''}. Remove ${found.length === 1 ? 'it' : 'them'}; \`secrets:\` in .xplan/config.yaml decides what agents and the planning engine get`;
+}

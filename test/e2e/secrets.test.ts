@@ -140,3 +140,15 @@ it('the prompt is not left on disk: the agent gets the whole spec through a pipe
   expect(readdirSync(join(repo, `.xplan/runs/${status.run.id}/agent-1`))).not.toContain('prompt.md');
   expect(filesContaining(join(repo, '.xplan'), TOKEN)).toEqual([]);
 }, 120_000);
+
+it('assess and plan warn about a secret in the spec by file, line and kind, never its value', () => {
+  const repo = approvedRepo([{ title: 'Write the hello file' }], runConfig());
+  writeFiles(repo, { 'leaky.md': `# Deploy notes\n\nPush with the token ${TOKEN} from CI.\n` });
+  for (const args of [['assess', 'leaky.md', '--json'], ['plan', 'leaky.md', '--json', '--force']]) {
+    const result = runXplan(args, { cwd: repo });
+    expect(result.code, result.stderr).toBe(0);
+    const warning = (JSON.parse(result.stdout) as { warnings: Array<{ code: string; message: string }> }).warnings.find((w) => w.code === 'SECRETS_IN_SPEC');
+    expect(warning?.message).toContain('leaky.md:3 (github-token)');
+    expect(result.stdout).not.toContain(TOKEN);
+  }
+});
