@@ -156,9 +156,9 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .addOption(new Option('--format <format>', 'output format; taskmaster writes a task-master tasks.json').choices(['table', 'tree', 'mermaid', 'md', 'taskmaster']).default('table'))
     .action(async (opts: { format: PlanFormat }) => {
       const { show } = await import('../commands/show.js');
-      const { plan } = await show(await workspace());
+      const { plan, progress } = await show(await workspace());
       const { renderPlanAs } = await import('../ui/render-plan-output.js');
-      present(plan, async () => (p, theme) => renderPlanAs(p, opts.format, theme));
+      present(plan, async () => (p, theme) => renderPlanAs(p, opts.format, theme, undefined, progress));
     });
 
   program

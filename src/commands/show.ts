@@ -1,8 +1,14 @@
 /** `xplan show`: the plan saved in this repository. */
-import type { Plan } from '../core/plan.js';
+import { planHash, type Plan } from '../core/plan.js';
+import { DONE_STATES, stateLabel } from '../core/run.js';
 import type { Workspace } from '../workspace.js';
 
-export async function show(ws: Workspace): Promise<{ plan: Plan }> {
-  const { plan } = await ws.requirePlan();
-  return { plan };
+/** The saved plan and, when a run worked from exactly this plan, how far each of its tasks got. */
+export async function show(ws: Workspace): Promise<{ plan: Plan; progress?: Record<string, { done: boolean; label: string }> }> {
+  const { state, plan } = await ws.requirePlan();
+  const run = state.run;
+  if (!run || run.planHash !== planHash(plan.tasks)) return { plan };
+  const progress: Record<string, { done: boolean; label: string }> = {};
+  for (const [id, task] of Object.entries(run.tasks)) progress[id] = { done: DONE_STATES.has(task.state), label: `${stateLabel(task)} in run ${run.id}` };
+  return { plan, progress };
 }

@@ -24,12 +24,17 @@ type Section = (typeof EXECPLAN_SECTIONS)[number];
 
 const KIND_ORDER: TaskKind[] = ['setup', 'foundation', 'feature', 'fix', 'integration', 'test', 'docs'];
 
-export function renderExecPlan(unsafe: Plan): string {
+/** `progress`: each task's state in the run of this plan (`completed`, `failed: verify`…), which ticks its box when done. */
+export function renderExecPlan(unsafe: Plan, progress?: Record<string, { done: boolean; label: string }>): string {
   const plan = terminalSafe(unsafe);
   const tasks = inMergeOrder(plan);
+  const tick = (t: Task) => {
+    const state = progress?.[t.id];
+    return state ? `- [${state.done ? 'x' : ' '}] ${t.id} — ${t.title} (${state.label})` : `- [ ] ${t.id} — ${t.title}`;
+  };
   const body: Record<Section, string[]> = {
     Purpose: purpose(plan),
-    Progress: tasks.map((t) => `- [ ] ${t.id} — ${t.title}`),
+    Progress: tasks.map(tick),
     Context: context(plan),
     'Plan of Work': tasks.flatMap((t) => planOfWork(t)),
     Milestones: milestones(plan),

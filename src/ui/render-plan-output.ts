@@ -7,12 +7,12 @@ export const PLAN_FORMATS = ['table', 'tree', 'mermaid', 'md', 'taskmaster'] as 
 export type PlanFormat = (typeof PLAN_FORMATS)[number];
 
 /** Each renderer escapes the plan's text itself (see terminal-text.ts). */
-export async function renderPlanAs(plan: Plan, format: PlanFormat, theme: Theme, footer?: string): Promise<string> {
+export async function renderPlanAs(plan: Plan, format: PlanFormat, theme: Theme, footer?: string, progress?: Record<string, { done: boolean; label: string }>): Promise<string> {
   switch (format) {
     case 'mermaid':
       return (await import('./render-mermaid.js')).renderMermaid(plan);
     case 'md':
-      return (await import('./render-execplan.js')).renderExecPlan(plan);
+      return (await import('./render-execplan.js')).renderExecPlan(plan, progress);
     case 'taskmaster':
       return JSON.stringify((await import('../core/taskmaster.js')).toTaskmaster(plan), null, 2);
     case 'tree':

@@ -151,6 +151,13 @@ describe('renderExecPlan', () => {
     expect(out).toContain('- **Milestone 4 (wave 4): T6, T7**');
   });
 
+  it('ticks the Progress of the tasks a run of this plan completed, and says how the others stand', () => {
+    const out = renderExecPlan(checkoutPlan, { T1: { done: true, label: 'completed in run r1' }, T2: { done: false, label: 'failed: verify in run r1' } });
+    expect(out).toContain('- [x] T1 — Orders and payments schema (completed in run r1)');
+    expect(out).toMatch(/- \[ \] T2 — .* \(failed: verify in run r1\)/);
+    expect(out).toMatch(/- \[ \] T3 — [^(\n]*$/m);
+  });
+
   it('gives each task its sources, criteria and the test strategy to follow, naming its test partner', () => {
     const out = renderExecPlan(checkoutPlan);
     expect(out).toContain('- Sources: specs/checkout.md:13 (FR-2), specs/checkout.md:14 (FR-3), specs/checkout.md:32 (acceptance)');
