@@ -307,8 +307,9 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .action(async (o: { concurrency?: number; dryRun?: boolean; only?: string[]; yes?: boolean; json?: boolean }) => {
       const { run } = await import('../commands/run.js');
       const { terminalConfirm } = await import('../adapters/prompts.js');
-      const options = await runOptions(o.json ?? false);
-      const result = await run({ ...options, concurrency: o.concurrency, dryRun: o.dryRun ?? false, only: o.only, yes: o.yes ?? false, confirm: terminalConfirm() }, await workspace());
+      const ws = await workspace();
+      const { options, done } = await runOptions(o.json ?? false, ws.files);
+      const result = await run({ ...options, concurrency: o.concurrency, dryRun: o.dryRun ?? false, only: o.only, yes: o.yes ?? false, confirm: terminalConfirm() }, ws).finally(done);
       if (result.kind === 'dry-run') present(result, async () => (await import('../ui/render-run.js')).renderDryRun);
       else presentRun(result);
     });
@@ -319,22 +320,62 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--json', 'stream the run events as JSON lines')
     .action(async (o: { json?: boolean }) => {
       const { resume } = await import('../commands/resume.js');
-      const result = await resume(await runOptions(o.json ?? false), await workspace());
+      const ws = await workspace();
+      const { options, done } = await runOptions(o.json ?? false, ws.files);
+      const result = await resume(options, ws).finally(done);
       if (result.kind === 'run') presentRun(result);
     });
 
   /** Run events are printed as they happen: a line each for people, or JSON lines. */
-  async function runOptions(json: boolean) {
+  async function runOptions(json: boolean, files: import('../adapters/run-files.js').RunFiles) {
     const { renderRunEvent } = await import('../ui/render-run.js');
     const { escapeControl } = await import('../ui/terminal-text.js');
     const theme = await ctx.stdoutTheme();
     const { levelsFrom } = await import('../adapters/logger.js');
-    return {
+    const live = !json && process.stdout.isTTY === true ? await liveAgents(files, theme) : undefined;
+    const options = {
       signals: true,
       log: { ...levelsFrom(globalFlags(), ctx.env), stderr: (line: string) => process.stderr.write(`${escapeControl(line)}\n`) },
       onEvent: (event: import('../core/run.js').RunEvent) => {
+        live?.follow(event);
         const line = json ? JSON.stringify({ schemaVersion: 1, ...event }) : renderRunEvent(event, theme);
-        if (line !== undefined) process.stdout.write(`${line}\n`);
+        if (line === undefined) return;
+        if (live) live.area.line(line);
+        else process.stdout.write(`${line}\n`);
+      },
+    };
+    return { options, done: () => live?.stop() };
+  }
+
+  /** On a terminal, one live line per running agent under the events: elapsed time, last tool call, tokens. */
+  async function liveAgents(files: import('../adapters/run-files.js').RunFiles, theme: Theme) {
+    const { LiveArea, renderLiveAgents } = await import('../ui/live-agents.js');
+    const { TranscriptFollower } = await import('../adapters/transcript-progress.js');
+    const { AGENT_FILES } = await import('../adapters/run-files.js');
+    const area = new LiveArea(process.stdout);
+    const agents = new Map<string, { agent: number; startedAt: number; follower: InstanceType<typeof TranscriptFollower> }>();
+    const ENDS = new Set(['task.verifying', 'task.completed', 'task.failed', 'task.blocked', 'task.retrying', 'task.interrupted', 'task.skipped', 'task.done']);
+    let drawing = false;
+    const timer = setInterval(() => {
+      if (drawing) return;
+      drawing = true;
+      void Promise.all([...agents].map(async ([taskId, a]) => ({ taskId, agent: a.agent, startedAt: a.startedAt, ...(await a.follower.poll()) })))
+        .then((lines) => area.draw(renderLiveAgents(lines, Date.now(), theme, process.stdout.columns ?? 100)))
+        .finally(() => (drawing = false));
+    }, 1000);
+    timer.unref();
+    return {
+      area,
+      follow(event: import('../core/run.js').RunEvent) {
+        if (!event.taskId) return;
+        if (event.type === 'task.dispatched' || event.type === 'task.resumed') {
+          const agent = Number(event.agent);
+          agents.set(event.taskId, { agent, startedAt: Date.parse(event.at), follower: new TranscriptFollower(`${files.agentDir(event.runId, agent)}/${AGENT_FILES.transcript}`) });
+        } else if (ENDS.has(event.type)) agents.delete(event.taskId);
+      },
+      stop() {
+        clearInterval(timer);
+        area.clear();
       },
     };
   }

@@ -1,0 +1,52 @@
+/**
+ * `xplan run` on a terminal: under the event lines, one live line per running agent (task, agent, elapsed time,
+ * last tool call, tokens), redrawn in place. Off a terminal nothing of this is drawn.
+ */
+import type { ToolCall } from '../core/agent-activity.js';
+import { escapeControl } from './terminal-text.js';
+import type { Theme } from './theme.js';
+
+export interface LiveAgentLine {
+  taskId: string;
+  agent: number;
+  startedAt: number;
+  tool: ToolCall | undefined;
+  tokens: number;
+}
+
+export function renderLiveAgents(agents: readonly LiveAgentLine[], now: number, theme: Theme, width: number): string[] {
+  return agents.map((a) => {
+    const seconds = Math.max(0, Math.round((now - a.startedAt) / 1000));
+    const elapsed = seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, '0')}s`;
+    const head = `${theme.accent('⠿')} ${a.taskId} agent-${a.agent} ${elapsed.padStart(7)}`;
+    const tokens = a.tokens > 0 ? ` · ${a.tokens.toLocaleString('en-US')} tokens` : '';
+    const tool = a.tool ? ` · ${escapeControl(`${a.tool.name} ${a.tool.detail}`)}` : ' · starting';
+    const line = `${head}${tokens}${tool}`;
+    const max = Math.max(20, width - 1);
+    return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+  });
+}
+
+/** The live lines at the bottom of the terminal; event lines are printed above them. */
+export class LiveArea {
+  private shown = 0;
+
+  constructor(private readonly stream: NodeJS.WriteStream) {}
+
+  /** Prints a line above the live area. */
+  line(text: string): void {
+    this.clear();
+    this.stream.write(`${text}\n`);
+  }
+
+  draw(lines: readonly string[]): void {
+    this.clear();
+    if (lines.length > 0) this.stream.write(`${lines.join('\n')}\n`);
+    this.shown = lines.length;
+  }
+
+  clear(): void {
+    if (this.shown > 0) this.stream.write(`\x1b[${this.shown}A\x1b[0J`);
+    this.shown = 0;
+  }
+}
