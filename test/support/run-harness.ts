@@ -32,6 +32,8 @@ export interface HarnessOptions {
   branching?: Plan['branching'];
   /** Extra `run:` settings for .xplan/config.yaml, as YAML lines. */
   runConfig?: string[];
+  /** Other top-level lines of .xplan/config.yaml. */
+  config?: string[];
   /** What each attempt does; by default it commits one file and succeeds. */
   script?: (taskId: string, attempt: number) => AgentScript;
   verify?: (cwd: string, call: number) => { exitCode?: number; output?: string };
@@ -51,7 +53,7 @@ export function harness(options: HarnessOptions): Harness {
   mkdirSync(join(repo, '.xplan'), { recursive: true });
   const settings = options.runConfig ?? [];
   const defaults = ['verify: "npm test"', 'backoffSeconds: 1'].filter((line) => !settings.some((s) => s.split(':')[0] === line.split(':')[0]));
-  writeFileSync(join(repo, '.xplan/config.yaml'), ['run:', ...[...defaults, ...settings].map((l) => `  ${l}`), ''].join('\n'));
+  writeFileSync(join(repo, '.xplan/config.yaml'), ['run:', ...[...defaults, ...settings].map((l) => `  ${l}`), ...(options.config ?? []), ''].join('\n'));
   const built = buildPlan(options.tasks, options.branching ?? 'feature');
   const draft = { ...built, tasks: built.tasks.map((t) => ({ ...t, files: options.files?.[t.id] ?? [] })) };
   const plan: Plan = { ...draft, approval: { by: 'Test User', at: '2026-12-01T09:00:00.000Z', hash: planHash(draft.tasks) } };

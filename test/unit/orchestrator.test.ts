@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pause } from '../../src/commands/pause.js';
 import { retry } from '../../src/commands/retry.js';
+import { startAgentMailServer } from '../support/agent-mail-server.mjs';
 import { git } from '../support/fake-ports.js';
 import { commitsOwnFile, eventsOf, harness } from '../support/run-harness.js';
 
@@ -332,5 +333,26 @@ describe('coordination: file reservations between parallel agents, in-process', 
     const after = JSON.parse(readFileSync(join(h.repo, '.xplan/state.json'), 'utf8'));
     expect(after.run.reservations).toEqual([]);
     expect(reserved).toEqual([]);
+  });
+
+  it('with agent mail on, the server sees each attempt register, reserve, renew and release, and its thread start and complete, in order', async () => {
+    const server = (await startAgentMailServer()) as { url: string; calls: Array<{ tool: string; args: Record<string, unknown> }>; messages: Array<{ subject: string }>; reservations: () => unknown[]; close: () => Promise<void> };
+    try {
+      const h = harness({
+        tasks: { T1: [] },
+        files: { T1: ['src/shared.ts'] },
+        config: ['coordination: agent-mail', 'agentMail:', `  url: "${server.url}"`, '  installGuard: false'],
+        script: () => ({ durationMs: 70_000, commits: { 'src/shared.ts': 'T1\n' } }),
+      });
+      const { status } = await h.start();
+      expect(status.tasks[0]!.label).toBe('completed');
+      const tools = server.calls.map((c) => c.tool).filter((t) => t !== 'set_contact_policy');
+      expect(tools).toEqual(['ensure_project', 'register_agent', 'register_agent', 'file_reservation_paths', 'send_message', 'renew_file_reservations', 'send_message', 'release_file_reservations']);
+      expect(server.calls.find((c) => c.tool === 'file_reservation_paths')!.args).toMatchObject({ paths: ['src/shared.ts'] });
+      expect(server.messages.map((m) => m.subject)).toEqual([expect.stringContaining('T1 started'), expect.stringContaining('T1 completed')]);
+      expect(server.reservations()).toEqual([]);
+    } finally {
+      await server.close();
+    }
   });
 });
