@@ -86,7 +86,7 @@ export interface ParsedSpec {
   openQuestions: SpecItem[];
   components: Component[];
   integrations: Integration[];
-  /** File paths the spec names (for predicting the files a task touches). */
+  /** File paths the spec names, once per line naming them (for predicting the files a task touches). */
   files: SourceRef[];
 }
 
@@ -387,8 +387,10 @@ export function parseSpec(text: string, file: string): ParsedSpec {
     FILE_PATH.lastIndex = 0;
     for (let m = FILE_PATH.exec(raw); m; m = FILE_PATH.exec(raw)) {
       const path = m[1]!;
-      if (filesSeen.has(path) || /^https?:/.test(path)) continue;
-      filesSeen.add(path);
+      // Every line that names a file counts: two requirements naming the same file both predict it.
+      const seen = `${line}\u0000${path}`;
+      if (filesSeen.has(seen) || /^https?:/.test(path)) continue;
+      filesSeen.add(seen);
       spec.files.push({ file, line, text: path });
     }
   };
