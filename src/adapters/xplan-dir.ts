@@ -2,7 +2,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export const XPLAN_GITIGNORE = `# xplan working files. config.yaml is meant to be committed; everything else here is local.
+export const XPLAN_GITIGNORE = `# xplan working files. config.yaml and history/ (merge conflicts, for later plans) are meant to be committed;
+# everything else here is local.
 state.json*
 *.lock
 events.jsonl
