@@ -2,7 +2,8 @@
  * The `xplan run` benchmarks of DESIGN §10, against the built binary with a fast fake agent (bench/fake-claude.mjs):
  *   1. dependency done → dependent's agent dispatched (worktree included), on a chain;
  *   2. makespan on synthetic DAGs against max(critical path, work / N);
- *   3. the orchestrator's peak RSS with 16 agents streaming 5 MB each.
+ *   3. the orchestrator's peak RSS with 16 agents streaming 5 MB each;
+ *   4. the merge queue's overhead per task (merge + bookkeeping, no verify) on a 50-task run.
  * Every figure comes from the run's own events (.xplan/events.jsonl), agent files and /proc; nothing is assumed.
  *
  * Standalone: npm run build && node -e "import('./bench/run-bench.mjs').then(m => m.runBenchmarks())"
@@ -22,13 +23,16 @@ const SPEC = `# Greeting files
 Fix the missing greeting files: the app expects one text file per part of the greeting.
 `;
 
-/** Runs the three run benchmarks, prints them as a table beside their targets, and returns the rows. */
-export async function runBenchmarks({ print = true } = {}) {
+/**
+ * Runs the run benchmarks, prints them as a table beside their targets, and returns the rows. `only` keeps the cases
+ * whose name contains it (`node bench/run.mjs --run-only "merge queue"`).
+ */
+export async function runBenchmarks({ print = true, only = undefined } = {}) {
   chmodSync(fakeClaude, 0o755);
   const work = mkdtempSync(join(tmpdir(), 'xplan-run-bench-'));
   const rows = [];
   try {
-    const cases = [dispatchCase(), ...SHAPES.map(makespanCase), rssCase()];
+    const cases = [dispatchCase(), ...SHAPES.map(makespanCase), rssCase(), mergeQueueCase()].filter((c) => only === undefined || c.what.includes(only));
     // Shaping the plans takes a few dozen CLI calls; they are done up front and side by side, never during a run.
     const repos = await Promise.allSettled(cases.map((c, i) => approvedRepo(join(work, `case-${i + 1}`), c.tasks, { concurrency: c.concurrency })));
     for (const [i, c] of cases.entries()) {
@@ -213,6 +217,57 @@ function rssCase() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// 4. The merge queue: 50 independent tasks, each merged into the integration branch, one merge at a time.
+
+function mergeQueueCase() {
+  const count = 50;
+  const concurrency = 8;
+  const workMs = 200;
+  return {
+    what: `merge queue, ${count} tasks`,
+    tasks: Array.from({ length: count }, (_, i) => ({ title: `Merged task ${i + 1}` })),
+    concurrency,
+    async measure(repo, rows) {
+      const run = await runXplan(repo, { FAKE_AGENT_SLEEP_MS: String(workMs) }, { requireMerged: true, timeoutMs: 300_000 });
+      const at = (type, taskId) => Date.parse(run.events.find((e) => e.type === type && e.taskId === taskId)?.at ?? NaN);
+      const order = run.events.filter((e) => e.type === 'task.merged').map((e) => e.taskId);
+      if (order.length !== count) throw new Error(`${order.length} of ${count} tasks merged`);
+      // A task's merge overhead: from the moment the queue could take it (the task completed and the merge before it
+      // landed) to its task.merged: the loop noticing it, the state write that starts the merge, git merge, the diff
+      // stat and the state write that lands it. With no verify command, that is the whole of the queue's cost.
+      const overheads = [];
+      const gitOnly = [];
+      let queueFreeAt = -Infinity;
+      for (const id of order) {
+        const merged = at('task.merged', id);
+        overheads.push(merged - Math.max(at('task.completed', id), queueFreeAt));
+        gitOnly.push(merged - at('task.merging', id));
+        queueFreeAt = merged;
+      }
+      if (overheads.some(Number.isNaN)) throw new Error('events.jsonl lacks a task.completed, task.merging or task.merged event');
+      const typical = median(overheads);
+      rows.push([
+        `${this.what}: overhead per task (median)`,
+        `${typical.toFixed(0)} ms`,
+        '≤ 150 ms',
+        verdict(typical <= 150),
+        `N=${concurrency}, no verify, load ${loadAverage()}; queue free and task completed → task.merged: p90 ${percentile(overheads, 0.9).toFixed(0)} ms, max ${Math.max(...overheads).toFixed(0)} ms; task.merging → task.merged alone: median ${median(gitOnly).toFixed(0)} ms`,
+      ]);
+      const makespan = at('run.ended') - at('run.started');
+      const bound = Math.max(workMs, (count * workMs) / concurrency);
+      const serialMerges = overheads.reduce((a, b) => a + b, 0);
+      rows.push([
+        `makespan: ${count} independent × ${workMs / 1000} s, merged, N=${concurrency}`,
+        `${(makespan / bound).toFixed(3)}×`,
+        '—',
+        '',
+        `${makespan} ms vs bound ${bound} ms (critical path ${workMs}, work/N ${bound}); the merges, one at a time, took ${serialMerges} ms in all, so the queue, not the agents, sets the pace here`,
+      ]);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Scratch repositories and runs
 
 function exec(command, args, cwd) {
@@ -264,7 +319,7 @@ async function approvedRepo(repo, tasks, { concurrency }) {
  * `xplan run` in the repository, as a child process; optionally samples its RSS every 50 ms. Throws unless it exits 0
  * with every task completed.
  */
-function runXplan(repo, fakeEnv, { sampleRss = false, timeoutMs = 120_000 } = {}) {
+function runXplan(repo, fakeEnv, { sampleRss = false, timeoutMs = 120_000, requireMerged = false } = {}) {
   return new Promise((resolve, reject) => {
     const startedAt = Date.now();
     const child = spawn(process.execPath, [bin, 'run'], {
@@ -307,6 +362,8 @@ function runXplan(repo, fakeEnv, { sampleRss = false, timeoutMs = 120_000 } = {}
         // With verify: null a task that committed ends `completed: unverified`, which is a completion.
         const unfinished = status.tasks.filter((t) => t.state !== 'completed' && t.state !== 'unverified');
         if (unfinished.length > 0) throw new Error(`tasks not completed: ${unfinished.map((t) => `${t.id} ${t.label}${t.reason ? ` (${t.reason})` : ''}`).join('; ')}`);
+        const unmerged = requireMerged ? status.tasks.filter((t) => t.merge !== 'merged') : [];
+        if (unmerged.length > 0) throw new Error(`tasks not merged: ${unmerged.map((t) => `${t.id} ${t.merge ?? 'not queued'}`).join(', ')}`);
         const events = readFileSync(join(repo, '.xplan/events.jsonl'), 'utf8')
           .split('\n')
           .filter(Boolean)
@@ -342,6 +399,11 @@ async function attempt(rows, what, fn) {
   } catch (error) {
     rows.push([what, 'failed', '—', 'FAIL', (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').slice(0, 400)]);
   }
+}
+
+/** The 1-minute load average, so a figure taken on a busy machine says so. */
+function loadAverage() {
+  return existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').split(' ')[0] : 'unknown';
 }
 
 function verdict(ok) {

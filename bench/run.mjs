@@ -63,8 +63,17 @@ function reportRatio(what, { ms, ratio }, floor, note = '') {
   rows.push([what, `${ratio.toFixed(2)}× (${ms.toFixed(0)} ms)`, `≤ ${floor}×`, ratio <= floor ? 'ok' : 'OVER', note]);
 }
 
-// `node bench/run.mjs --cli` measures the commands only, without the run benchmarks (which take minutes).
+// `node bench/run.mjs --cli` measures the commands only, without the run benchmarks (which take minutes);
+// `--run-only <name>` runs only the run benchmarks whose name contains <name>, and none of the command ones.
 const cliOnly = process.argv.includes('--cli');
+const runOnlyAt = process.argv.indexOf('--run-only');
+const runOnly = runOnlyAt >= 0 ? process.argv[runOnlyAt + 1] : undefined;
+if (runOnly !== undefined) {
+  const { runBenchmarks } = await import('./run-bench.mjs');
+  await runBenchmarks({ only: runOnly });
+  rmSync(work, { recursive: true, force: true });
+  process.exit(0);
+}
 
 const nodeBaseline = timeNode(15);
 report('node -e 0 (baseline)', nodeBaseline, undefined, 'reference: ≈ 85 ms on a typical machine');

@@ -7,7 +7,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../core/errors.js';
 
-export const XPLAN_GITIGNORE = `# xplan working files. config.yaml is meant to be committed; everything else here is local.
+export const XPLAN_GITIGNORE = `# xplan working files. config.yaml and history/ (merge conflicts, for later plans) are meant to be committed;
+# everything else here is local.
 state.json*
 *.lock
 events.jsonl

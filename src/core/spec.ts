@@ -627,8 +627,10 @@ function scanVocabulary(state: ParseState, line: number, raw: string): void {
   FILE_PATH.lastIndex = 0;
   for (let m = FILE_PATH.exec(raw); m; m = FILE_PATH.exec(raw)) {
     const path = m[1]!;
-    if (state.filesSeen.has(path) || /^https?:/.test(path)) continue;
-    state.filesSeen.add(path);
+    // Every line that names a file counts: two requirements naming the same file both predict it.
+    const seen = `${line}\u0000${path}`;
+    if (state.filesSeen.has(seen) || /^https?:/.test(path)) continue;
+    state.filesSeen.add(seen);
     spec.files.push({ file: spec.file, line, text: path });
   }
 }

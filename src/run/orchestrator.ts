@@ -354,6 +354,10 @@ export class Orchestrator {
       .finally(() => {
         this.merging = undefined;
         this.settling.delete(merged);
+        // The next merge starts now, not when the loop comes round (it may be busy starting a round of agents); the
+        // loop wakes to dispatch what this merge released.
+        this.mergeNext();
+        this.wake?.();
       });
     this.settling.add(merged);
   }
@@ -486,7 +490,11 @@ export class Orchestrator {
       const settled: Promise<void> = this.settle(taskId, agent, exit)
         .catch((error: unknown) => this.settleFailed(taskId, agent, error))
         .then(() => this.releaseFiles(taskId))
-        .finally(() => this.settling.delete(settled));
+        .finally(() => {
+          this.settling.delete(settled);
+          // A completed task enters an idle merge queue at once.
+          this.mergeNext();
+        });
       this.settling.add(settled);
     }
   }

@@ -21,6 +21,14 @@ export function renderRunEvent(unsafe: RunEvent, theme: Theme): string | undefin
       const uncommitted = (e.uncommitted as string[]).length;
       return `${theme.ok('✓')} ${task} ${e.verified ? 'completed' : theme.warn('completed: unverified')} · ${e.commits} commit${e.commits === 1 ? '' : 's'} on ${e.branch}${uncommitted ? theme.warn(` · ${uncommitted} uncommitted file(s) left`) : ''}`;
     }
+    case 'task.merged':
+      return `${theme.ok('⇢')} ${task} merged into the integration branch (${String(e.commit).slice(0, 8)})${e.diffStat ? theme.dim(` · ${e.diffStat}`) : ''}`;
+    case 'task.conflict': {
+      const clash = (e.with as string[]).length ? ` with ${(e.with as string[]).join(', ')}` : '';
+      return `${theme.error('✗')} ${task} ${theme.error('conflict')} · merging into the integration branch conflicts in ${(e.files as string[]).join(', ')}${clash} ${theme.dim(`→ xplan retry ${e.taskId}`)}`;
+    }
+    case 'task.merge-undone':
+      return `${theme.warn('↻')} ${task} ${e.reason}`;
     case 'task.failed':
       return `${theme.error('✗')} ${task} ${theme.error(`failed: ${e.failure}`)} · ${e.reason}${e.log ? theme.dim(` (${e.log})`) : ''}`;
     case 'task.blocked':

@@ -8,7 +8,8 @@
  *   { text: '…' }                                 a final answer (end_turn)
  *   { status: 429 | 529 | 401 | …, message? }     an API error
  *   { hang: true }                                never answers
- * Any reply can carry `delayMs` to come that much later.
+ * Any reply can carry `delayMs` to come that much later, and `until: () => boolean` to come only once that holds
+ * (checked every 50 ms): a script can hold one agent back until another's work has landed.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -37,8 +38,14 @@ export async function startModelServer(script) {
       context.attempt = attempts.get(context.taskId) ?? 1;
       requests.push(context);
       const action = script(context) ?? { text: 'Done.' };
-      if (action.delayMs) setTimeout(() => reply(res, request, action), action.delayMs);
-      else reply(res, request, action);
+      const answer = () => (action.delayMs ? setTimeout(() => reply(res, request, action), action.delayMs) : reply(res, request, action));
+      if (!action.until) return answer();
+      const check = setInterval(() => {
+        if (!action.until()) return;
+        clearInterval(check);
+        answer();
+      }, 50);
+      res.on('close', () => clearInterval(check));
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));

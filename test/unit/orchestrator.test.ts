@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { pause } from '../../src/commands/pause.js';
 import { retry } from '../../src/commands/retry.js';
 import { startAgentMailServer } from '../support/agent-mail-server.mjs';
+import { gitVcs } from '../../src/adapters/git.js';
 import { git } from '../support/fake-ports.js';
 import { commitsOwnFile, eventsOf, harness } from '../support/run-harness.js';
 
@@ -275,6 +276,26 @@ describe('integration: the merge queue, in-process', () => {
     const subjects = integrationLog(h, before.run.integration.branch);
     expect(subjects.filter((s) => s.startsWith('[T1] Merge'))).toHaveLength(1);
     expect(eventsOf(h.events, 'task.merge-undone')).toHaveLength(1);
+  });
+
+  it('the queue does not wait for a round of agents to start: merges go on while their worktrees are made', async () => {
+    const h = harness({ tasks: { T1: [], T2: [], T3: [], T4: [] }, runConfig: ['concurrency: 2'] });
+    // The worktrees of the second round are made only once T1 and T2 are both merged (or after 10 s of real time).
+    let worktrees = 0;
+    let gateTimedOut = false;
+    const bothMerged = () => ['T1', 'T2'].every((id) => h.events.some((e) => e.type === 'task.merged' && e.taskId === id));
+    const vcs = { ...gitVcs };
+    vcs.addWorktree = async (repo, path, branch, start) => {
+      if (path.includes('/agent-') && ++worktrees > 2) {
+        const deadline = Date.now() + 10_000;
+        while (!bothMerged() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+        if (!bothMerged()) gateTimedOut = true;
+      }
+      return gitVcs.addWorktree(repo, path, branch, start);
+    };
+    const { status } = await h.start({ ports: { agents: h.agents, verifier: h.verifier, clock: h.clock, vcs } });
+    expect(gateTimedOut).toBe(false);
+    expect(status.tasks.map((t) => t.label)).toEqual(['completed', 'completed', 'completed', 'completed']);
   });
 });
 

@@ -217,6 +217,17 @@ describe('planSpecs: guards', () => {
   });
 });
 
+describe('planSpecs: predicted files', () => {
+  it('gives every task whose requirement names a file that file, also when an earlier requirement named it', () => {
+    const text = ['# Greeting', '', '## Hello part', '', '- FR-1: The hello part goes at the top of `src/greeting.ts`.', '', '## World part', '', '- FR-2: The world part goes at the top of `src/greeting.ts`.', ''].join('\n');
+    const { plan } = planText(text, 'spec.md', {}, 'multi-agent');
+    expect(plan.tasks.map((t) => [t.sources.map((s) => s.ref).join(), t.files])).toEqual([
+      ['FR-1', ['src/greeting.ts']],
+      ['FR-2', ['src/greeting.ts']],
+    ]);
+  });
+});
+
 describe('planSpecs: branching', () => {
   it('single branching previews one branch for every task and assumes one agent', () => {
     const { plan } = planFile('examples/specs/bookmarks-api.md', { branching: 'single' });
