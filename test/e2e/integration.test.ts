@@ -77,7 +77,6 @@ describe('integration with the real claude binary', () => {
 
     // T3's agent started in a worktree that already held the work of T1 and T2.
     expect(seenByT3[0]).toEqual(expect.arrayContaining(['t1.txt', 't2.txt']));
-    expect(seenByT3[0]).not.toContain('t4.txt');
     const log = events(repo).map((e) => `${e.type} ${e.taskId ?? ''}`.trim());
     expect(log.indexOf('task.dispatched T3')).toBeGreaterThan(log.indexOf('task.merged T1'));
     expect(log.indexOf('task.dispatched T3')).toBeGreaterThan(log.indexOf('task.merged T2'));

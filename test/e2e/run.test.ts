@@ -55,9 +55,12 @@ describe('xplan run with the real claude binary', () => {
       expect(task.branch).toMatch(new RegExp(`^xplan/${status.run.id}/agent-${task.agent}-write-the-\\w+-file$`));
       git(repo, ['check-ref-format', '--branch', task.branch]);
       branches.add(task.branch);
-      // Exactly the agent's commit, with the task prefix, on top of the run base.
-      const log = git(repo, ['log', '--format=%s', `${status.run.base.commit}..${task.branch}`]);
-      expect(log).toBe(`[${task.id}] Add ${task.id.toLowerCase()}.txt`);
+      // Exactly the agent's commit, with the task prefix, on top of where the task started (T3: the integration
+      // head holding T1's merged work).
+      expect(task.commits).toBe(1);
+      const start = task.id === 'T3' ? git(repo, ['rev-parse', `${task.branch}~1`]) : status.run.base.commit;
+      if (task.id === 'T3') expect(git(repo, ['log', '--format=%s', `${status.run.base.commit}..${start}`])).toContain('[T1] Merge Write the hello file');
+      expect(git(repo, ['log', '--format=%s', `${start}..${task.branch}`])).toBe(`[${task.id}] Add ${task.id.toLowerCase()}.txt`);
       expect(git(repo, ['show', `${task.branch}:${task.id.toLowerCase()}.txt`])).toBe(`work of ${task.id}`);
       expect(task.worktree).toContain(`.xplan/worktrees/${status.run.id}/agent-${task.agent}`);
       expect(task.usage.turns).toBe(4);
@@ -174,7 +177,7 @@ describe('xplan run with the real claude binary', () => {
     expect(statusOf(unverified).tasks[0]).toMatchObject({ state: 'unverified', label: 'completed: unverified' });
   }, 120_000);
 
-  it('stacked: a task with two dependencies starts from a merge of their branches; a conflict there blocks it, naming the files', async () => {
+  it('stacked: a task with two dependencies starts from a merge of their branches; a clash between them is caught by the merge queue, naming the file', async () => {
     // T1 and T2 write different files in the clean case; in the conflicting case both write shared.txt.
     const conflicting = new Set<string>();
     server = await startModelServer((c) =>
@@ -191,9 +194,12 @@ describe('xplan run with the real claude binary', () => {
     const clash = approvedRepo(tasks, runConfig({ branching: 'stacked' }));
     conflicting.add(clash);
     const second = await runXplanAsync(['run'], { cwd: clash, env: claudeEnv(server.url) });
+    // The clash is caught when the second of T1 and T2 merges into the integration branch; T3 never starts.
     expect(second.code).toBe(1);
-    expect(second.stdout).toContain('■ T3 blocked · merging the branches of T1, T2 conflicts in shared.txt');
-    expect(statusOf(clash).tasks[2]).toMatchObject({ state: 'blocked', label: 'blocked: conflict' });
+    expect(second.stdout).toMatch(/✗ T[12] conflict · merging into the integration branch conflicts in shared\.txt with T[12]/);
+    const clashed = statusOf(clash).tasks;
+    expect(clashed.filter((t) => t.state === 'conflict')).toHaveLength(1);
+    expect(clashed[2]).toMatchObject({ id: 'T3', state: 'waiting', attempt: 0 });
   }, 120_000);
 
   it('--only runs the named tasks, and refuses to leave out their dependencies', async () => {
