@@ -271,6 +271,11 @@ export class Orchestrator {
     return this.terminating;
   }
 
+  /** SIGTERM or a second Ctrl-C: everything stops now, merges included (a merge under way is undone and queued). */
+  private get stoppingNow(): boolean {
+    return this.terminating || this.interrupts > 1;
+  }
+
   private async applyTermination(): Promise<void> {
     if (!this.terminating || this.terminationApplied) return;
     this.terminationApplied = true;
@@ -318,7 +323,7 @@ export class Orchestrator {
         await this.noteWaitingForFiles();
       }
       // Completed work is merged before the loop lets go, even of a paused run.
-      const mergesLeft = !this.terminating && isActiveRun(this.run) && this.run.stop === undefined && nextToMerge(this.run, this.deps.plan) !== undefined;
+      const mergesLeft = !this.stoppingNow && isActiveRun(this.run) && this.run.stop === undefined && nextToMerge(this.run, this.deps.plan) !== undefined;
       const idle = this.live.size === 0 && this.settling.size === 0 && !mergesLeft;
       if (idle && (this.run.status === 'paused' || this.run.status === 'cancelled' || this.run.stop || isSettled(this.run))) break;
       await this.sleep();
@@ -344,7 +349,7 @@ export class Orchestrator {
 
   /** Starts the next merge in the queue in the background, when none is under way. */
   private mergeNext(): void {
-    if (this.merging !== undefined || !isActiveRun(this.run) || this.terminating) return;
+    if (this.merging !== undefined || !isActiveRun(this.run) || this.stoppingNow) return;
     const taskId = nextToMerge(this.run, this.deps.plan);
     if (!taskId) return;
     this.merging = taskId;
@@ -388,8 +393,8 @@ export class Orchestrator {
           { type: 'task.merged', taskId, commit: outcome.commit, diffStat: outcome.diffStat },
         ]);
       case 'verify-failed': {
-        // Stopped with the run (SIGTERM), not failed: the merge was undone, and it takes its turn again on resume.
-        if (this.terminating) return this.commit((r) => requeueMerge(r, taskId), [{ type: 'task.merge-undone', taskId, reason: 'the run was stopped during its verify; it runs again' }]);
+        // Stopped with the run (SIGTERM, a second Ctrl-C), not failed: the merge was undone; it runs again on resume.
+        if (this.stoppingNow) return this.commit((r) => requeueMerge(r, taskId), [{ type: 'task.merge-undone', taskId, reason: 'the run was stopped during its verify; it runs again' }]);
         const log = join(this.deps.files.agentDir(this.run.id, attempt.agent), 'integration-verify.log');
         await writeFile(log, outcome.output);
         return this.commit((r) => integrationFailed(r, taskId, outcome.reason, at), [

@@ -157,7 +157,7 @@ describe('retry, skip and done', () => {
     expect((await runXplanAsync(['run'], { cwd: repo, env })).code).toBe(1);
     expect(states(repo)).toEqual({ T1: 'failed', T2: 'waiting', T3: 'waiting' });
 
-    expect(runXplan(['retry', 'T2'], { cwd: repo }).stderr).toContain('T2 is waiting: only a failed, blocked, interrupted, skipped or unverified task can be retried');
+    expect(runXplan(['retry', 'T2'], { cwd: repo }).stderr).toContain('T2 is waiting: only a failed, blocked, conflicting, interrupted, skipped or unverified task can be retried');
     const retry = runXplan(['retry', 'T1', '--context', 'Commit your work with git this time.'], { cwd: repo });
     expect(retry.code, retry.stderr).toBe(0);
     expect(retry.stdout).toContain('T1 will run again as a new attempt continuing from its last branch, with your context added to its prompt');
@@ -198,18 +198,6 @@ describe('retry, skip and done', () => {
     expect(runXplan(['done', 'T9', '--reason', 'x'], { cwd: repo }).stderr).toContain('Task T9 is not part of run');
     expect(runXplan(['skip', 'T3', '--cascade'], { cwd: repo }).stderr).toContain('T3 is unverified: there is nothing to skip');
   }, 180_000);
-
-  it('skip --cascade skips every dependent', async () => {
-    server = await startModelServer((c) => (c.turn === 0 ? { text: 'Nothing to do.' } : { text: 'Done.' }));
-    const repo = approvedRepo(
-      [{ title: 'Write the hello file' }, { title: 'Write the world file', dependsOn: ['T1'] }, { title: 'Write the bang file', dependsOn: ['T2'] }],
-      runConfig(),
-    );
-    expect((await runXplanAsync(['run'], { cwd: repo, env: claudeEnv(server.url) })).code).toBe(1);
-    const skip = runXplan(['skip', 'T1', '--cascade'], { cwd: repo });
-    expect(skip.stdout).toContain('Skipped T1, T2, T3.');
-    expect(statusOf(repo).run.status).toBe('completed');
-  }, 120_000);
 });
 
 describe('agents that hang', () => {
@@ -240,18 +228,6 @@ describe('an agent supervisor killed by SIGKILL', () => {
     expect(statusOf(repo).tasks[0]).toMatchObject({ label: 'failed: crash', reason });
     expect(result.stdout).not.toContain('Claude Code was killed');
     expect(() => process.kill(pids.agent, 0)).toThrow();
-    expect(processesUnder(repo)).toEqual([]);
-  }, 120_000);
-});
-
-describe('agents that run too long', () => {
-  it('an agent past its wall-clock limit (by effort) is stopped, tried once more, then failed', async () => {
-    server = await startModelServer(() => ({ hang: true }));
-    const repo = approvedRepo([{ title: 'Write the hello file' }], runConfig({ run: ['timeoutMinutes: { XS: 0.04 }', 'stallMinutes: 10'] }));
-    const result = await runXplanAsync(['run'], { cwd: repo, env: claudeEnv(server.url) });
-    expect(result.code).toBe(1);
-    expect(result.stdout).toContain('↻ T1 the agent ran past its 0.04 min limit; trying once more');
-    expect(statusOf(repo).tasks[0]).toMatchObject({ label: 'failed: timeout', attempt: 2, reason: 'the agent ran past its 0.04 min limit, twice' });
     expect(processesUnder(repo)).toEqual([]);
   }, 120_000);
 });

@@ -67,6 +67,8 @@ describe('xplan run with the real claude binary', () => {
       expect(task.usage.inputTokens).toBeGreaterThan(0);
     }
     expect(branches.size).toBe(3);
+    // T3 started from the integration head, after T1's work was merged there.
+    expect(git(repo, ['ls-tree', '--name-only', status.tasks[2]!.branch]).split('\n')).toContain('t1.txt');
     expect(status.usage.turns).toBe(12);
 
     // Dependency order, two at a time: T1 and T2 start together; T3 only after T1 completed.
@@ -145,22 +147,7 @@ describe('xplan run with the real claude binary', () => {
     ]);
   }, 120_000);
 
-  it('fails a task whose agent never commits, reports what it left behind, and keeps its dependent waiting', async () => {
-    server = await startModelServer((c) => (c.turn === 0 ? { tool: 'Write', input: { file_path: `${c.cwd}/draft.txt`, content: 'draft\n' } } : { text: 'I am done.' }));
-    const repo = approvedRepo([{ title: 'Write the hello file' }, { title: 'Write the world file', dependsOn: ['T1'] }], runConfig());
-    const result = await runXplanAsync(['run'], { cwd: repo, env: claudeEnv(server.url) });
-    expect(result.code).toBe(1);
-    expect(result.stdout).toContain('✗ T1 failed: no commits · the agent made no commits; 1 uncommitted file(s) left in .xplan/worktrees/');
-    const status = statusOf(repo);
-    expect(status.run.status).toBe('failed');
-    expect(status.tasks[0]).toMatchObject({ id: 'T1', label: 'failed: no commits', uncommitted: ['draft.txt'] });
-    expect(status.tasks[1]).toMatchObject({ id: 'T2', state: 'waiting', attempt: 0 });
-    expect(status.blockers).toContainEqual({ task: 'T2', waitingOn: ['T1'], next: expect.stringContaining('xplan retry T1') });
-    // The uncommitted work is still there.
-    expect(readFileSync(join(status.tasks[0]!.worktree, 'draft.txt'), 'utf8')).toBe('draft\n');
-  }, 120_000);
-
-  it('fails a task whose verify command fails, naming the command; without verify a task is completed: unverified', async () => {
+  it('fails a task whose verify command fails in a real shell, naming the command', async () => {
     server = await startModelServer((c) => commitSteps(c));
     const repo = approvedRepo([{ title: 'Write the hello file' }], runConfig({ verify: 'echo "1 test failed" && exit 3' }));
     const result = await runXplanAsync(['run'], { cwd: repo, env: claudeEnv(server.url) });
@@ -169,12 +156,6 @@ describe('xplan run with the real claude binary', () => {
     expect(task).toMatchObject({ label: 'failed: verify', commits: 1 });
     expect(task!.reason).toBe('`echo "1 test failed" && exit 3` exited with 3: 1 test failed');
     expect(existsSync(join(repo, `.xplan/runs/${statusOf(repo).run.id}/agent-1/verify.log`))).toBe(true);
-
-    const unverified = approvedRepo([{ title: 'Write the hello file' }], runConfig());
-    const second = await runXplanAsync(['run'], { cwd: unverified, env: claudeEnv(server.url) });
-    expect(second.code).toBe(0);
-    expect(second.stdout).toContain('no verify command: tasks end unverified');
-    expect(statusOf(unverified).tasks[0]).toMatchObject({ state: 'unverified', label: 'completed: unverified' });
   }, 120_000);
 
   it('stacked: a task with two dependencies starts from a merge of their branches; a clash between them is caught by the merge queue, naming the file', async () => {
@@ -196,10 +177,12 @@ describe('xplan run with the real claude binary', () => {
     const second = await runXplanAsync(['run'], { cwd: clash, env: claudeEnv(server.url) });
     // The clash is caught when the second of T1 and T2 merges into the integration branch; T3 never starts.
     expect(second.code).toBe(1);
-    expect(second.stdout).toMatch(/✗ T[12] conflict · merging into the integration branch conflicts in shared\.txt with T[12]/);
-    const clashed = statusOf(clash).tasks;
-    expect(clashed.filter((t) => t.state === 'conflict')).toHaveLength(1);
-    expect(clashed[2]).toMatchObject({ id: 'T3', state: 'waiting', attempt: 0 });
+    // Whichever of T1 and T2 is merged second conflicts with the first; T3 waits for it.
+    const [a, b, join3] = statusOf(clash).tasks;
+    const [merged, clashed] = a!.state === 'conflict' ? [b!, a!] : [a!, b!];
+    expect(merged.label).toBe('completed: unverified');
+    expect(clashed).toMatchObject({ state: 'conflict', reason: `merging into the integration branch conflicts in shared.txt with ${merged.id}` });
+    expect(join3).toMatchObject({ id: 'T3', state: 'waiting' });
   }, 120_000);
 
   it('--only runs the named tasks, and refuses to leave out their dependencies', async () => {

@@ -9,6 +9,7 @@ import { pause } from '../../src/commands/pause.js';
 import { retry } from '../../src/commands/retry.js';
 import { startAgentMailServer } from '../support/agent-mail-server.mjs';
 import { gitVcs } from '../../src/adapters/git.js';
+import { skip } from '../../src/commands/skip.js';
 import { git } from '../support/fake-ports.js';
 import { commitsOwnFile, eventsOf, harness } from '../support/run-harness.js';
 
@@ -77,6 +78,16 @@ describe('run engine, in-process', () => {
       ['T1', ['T1']],
       ['T2', ['T1']],
     ]);
+  });
+
+  it('skip --cascade skips the task and every dependent, and the run is over', async () => {
+    const h = harness({ tasks: { T1: [], T2: ['T1'], T3: ['T2'] }, script: () => ({ leaves: { 'draft.txt': 'x' } }) });
+    expect((await h.start()).status.run.status).toBe('failed');
+    const result = await skip({ taskId: 'T1', cascade: true }, h.ws);
+    expect(result.message).toBe('Skipped T1, T2, T3.');
+    const state = JSON.parse(readFileSync(join(h.repo, '.xplan/state.json'), 'utf8'));
+    expect(Object.values(state.run.tasks).map((t) => (t as { state: string }).state)).toEqual(['skipped', 'skipped', 'skipped']);
+    expect(state.run.status).toBe('completed');
   });
 
   it('fails a task whose verify fails, keeping the output in verify.log; without verify a task is unverified', async () => {
