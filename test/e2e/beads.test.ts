@@ -224,6 +224,22 @@ describe('xplan export beads', () => {
     expect(contradicting.stderr).toContain('The beads workspace here uses the prefix acme, not ops');
   }, 60_000);
 
+  it.skipIf(spawnSync('script', ['--version']).status !== 0)('shows a running count of bd calls on a terminal, on stderr only', () => {
+    const repo = approvedRepo([{ title: 'Write the hello file' }, { title: 'Write the world file', dependsOn: ['T1'] }], runConfig());
+    initBeads(repo);
+    // A pseudo-terminal made by `script` has no size; the spinner needs a width to redraw its line.
+    const command = `stty cols 120 rows 40; '${process.execPath}' '${join(REPO_ROOT, 'bin/xplan.js')}' export beads >report.txt`;
+    const result = spawnSync('script', ['-qfec', command, '/dev/null'], { cwd: repo, encoding: 'utf8', env: { PATH: withBd().PATH, HOME: repo, TERM: 'xterm' }, timeout: 60_000 });
+    expect(result.status, result.stdout.slice(-2000)).toBe(0);
+    // stdout went to the file; the terminal saw only the spinner on stderr. The graph call comes first, then the details of each issue.
+    const screen = result.stdout.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+    expect(screen).toMatch(/beads: 1\/4 · create 3 issues/);
+    expect(screen).toMatch(/beads: 4\/4 · details of T2/);
+    const report = readFileSync(join(repo, 'report.txt'), 'utf8');
+    expect(report).toContain('Exported to bd 1.0.5 (prefix acme): 3 created (new issues in one transaction)');
+    expect(report).not.toContain('beads: ');
+  }, 60_000);
+
   it('tasks without a usable title are refused before any bd call, naming each task', () => {
     const repo = approvedRepo([{ title: 'Write the hello file' }, { title: 'Write the world file', dependsOn: ['T1'] }, { title: 'Write the bang file' }], runConfig());
     initBeads(repo);
