@@ -144,7 +144,11 @@ function jsonlStatuses(run: RunState, graph: BeadsGraph): Record<string, JsonlSt
 
 async function exportToBd(options: ExportOptions, ws: Workspace, state: State, plan: Plan, graph: BeadsGraph, bd: BeadsCli, sync: { run?: RunState; notes: string[] }): Promise<ExportResult> {
   const dry = options.dryRun ?? false;
-  const workspacePrefix = await bd.prefix().catch(() => undefined);
+  let noPrefix: unknown;
+  const workspacePrefix = await bd.prefix().catch((error: unknown) => {
+    noPrefix = error;
+    return undefined;
+  });
   if (options.prefix !== undefined && workspacePrefix !== undefined && options.prefix !== workspacePrefix) {
     throw new InputError(
       'BEADS_PREFIX_MISMATCH',
@@ -155,7 +159,14 @@ async function exportToBd(options: ExportOptions, ws: Workspace, state: State, p
   const counts = emptyCounts();
   const saved = (state as State & { beads?: BeadsMapping }).beads;
   const mapping: Record<string, string> = saved?.planId === plan.planId ? { ...saved.issues } : {};
-  const existing = await bd.listAll();
+  const existing = await bd.listAll().catch((error: unknown) => {
+    // bd could give neither its prefix nor its issues: most likely there is no workspace here yet.
+    if (noPrefix === undefined) throw error;
+    throw new XplanError('BEADS_NO_WORKSPACE', `bd has no usable beads workspace here: ${error instanceof Error ? error.message : String(error)}`, {
+      hint: 'Run `bd init` (or `bd init -p PREFIX`) in the repository, then export again; or write JSONL for `bd import` with `xplan export beads --jsonl FILE`.',
+      cause: error,
+    });
+  });
   const byId = new Map(existing.map((i) => [i.id, i]));
   const byRef = new Map(existing.filter((i) => i.external_ref).map((i) => [i.external_ref!, i]));
   // Issues made by `create --graph` carry the xplan keys in their metadata before their external ref is set.
@@ -328,8 +339,14 @@ export function beadsOnApproval(): ApprovalHook {
     const config = await ws.config();
     if (config.beads !== 'auto') return undefined;
     if (!(await BeadsCli.detect(ws.root, ws.env))) return 'beads: auto, but bd is not on PATH: `xplan export beads` writes JSONL for `bd import`.';
-    const result = await exportBeads({}, ws);
-    const c = result.counts;
-    return `Exported to beads: ${c.created} created, ${c.updated} updated, ${c.dependenciesAdded} dependencies added.`;
+    try {
+      const result = await exportBeads({}, ws);
+      const c = result.counts;
+      return `Exported to beads: ${c.created} created, ${c.updated} updated, ${c.dependenciesAdded} dependencies added.`;
+    } catch (error) {
+      // The plan is approved either way; the export can be run again once its problem is fixed.
+      if (!(error instanceof XplanError)) throw error;
+      return `The plan is approved, but the beads export failed: ${error.message}${error.hint ? ` ${error.hint}` : ''}`;
+    }
   };
 }

@@ -168,8 +168,12 @@ describe('xplan export beads', () => {
     expect(again.stdout).toContain('0 created, 0 updated, 9 unchanged; dependencies +0 −0.');
   }, 60_000);
 
-  it('a one-task plan becomes a single issue', () => {
+  it('a one-task plan becomes a single issue; without a beads workspace, bd init is named', () => {
     const repo = approvedRepo([{ title: 'Write the hello file' }], runConfig());
+    const none = runXplan(['export', 'beads'], { cwd: repo, env: withBd() });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('bd has no usable beads workspace here');
+    expect(none.stderr).toContain('Run `bd init`');
     initBeads(repo);
     expect(runXplan(['export', 'beads'], { cwd: repo, env: withBd() }).code).toBe(0);
     expect(allIssues(repo).map((i) => [i.title, i.issue_type ?? 'task'])).toEqual([['T1 Write the hello file', 'task']]);
@@ -279,6 +283,12 @@ describe('xplan export beads', () => {
     expect(approve.code, approve.stderr).toBe(0);
     expect(approve.stdout).toContain('Exported to beads: 3 created');
     expect(dependencyGraph(repo)).toEqual({ T1: [], T2: ['T1'] });
+    // A failed export never undoes the approval: it becomes a note.
+    runXplan(['task', 'set', 'T2', '--title', '???'], { cwd: repo });
+    const refused = runXplan(['approve', '--yes'], { cwd: repo, env: withBd() });
+    expect(refused.code, refused.stderr).toBe(0);
+    expect(refused.stdout).toContain('The plan is approved, but the beads export failed: A task has no title beads can take: T2');
+    expect(JSON.parse(runXplan(['show', '--json'], { cwd: repo }).stdout).status).toBe('approved');
   });
 });
 
