@@ -83,20 +83,20 @@ function exampleRepo(options: { beadsPrefix?: string } = {}): string {
   return repo;
 }
 
-describe('xplan export beads', () => {
-  it('bd before 0.63: one create per issue under the workspace prefix, dependencies in the right direction, dry-run naming both ends; again, it duplicates nothing', () => {
+describe('xplan export beads', async () => {
+  it('bd before 0.63: one create per issue under the workspace prefix, dependencies in the right direction, dry-run naming both ends; again, it duplicates nothing', async () => {
     const repo = exampleRepo({ beadsPrefix: 'acme' });
     const bd062 = withBd({ BD_FAKE_VERSION: '0.62.0' });
-    const dry = runXplan(['export', 'beads', '--dry-run'], { cwd: repo, env: bd062 });
+    const dry = await runXplanAsync(['export', 'beads', '--dry-run'], { cwd: repo, env: bd062 });
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/Would export to bd 0\.62\.0 \(prefix acme\): 9 created, 0 updated/);
-    const plan = JSON.parse(runXplan(['show', '--json'], { cwd: repo }).stdout) as PlanJson;
+    const plan = JSON.parse((await runXplanAsync(['show', '--json'], { cwd: repo })).stdout) as PlanJson;
     const dependent = plan.tasks.find((t) => t.dependsOn.length > 0)!;
     const prerequisite = plan.tasks.find((t) => t.id === dependent.dependsOn[0])!;
     expect(dry.stdout).toContain(`dep add new "${dependent.id} ${dependent.title}" depends on new "${prerequisite.id} ${prerequisite.title}"`);
     expect(allIssues(repo)).toEqual([]);
 
-    const first = runXplan(['export', 'beads'], { cwd: repo, env: bd062 });
+    const first = await runXplanAsync(['export', 'beads'], { cwd: repo, env: bd062 });
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain('Exported to bd 0.62.0 (prefix acme): 9 created, 0 updated, 0 unchanged; dependencies +12 −0.');
     const issues = allIssues(repo);
@@ -119,30 +119,30 @@ describe('xplan export beads', () => {
     expect(xplanCalls(repo).filter((argv) => argv[0] === 'create')).toHaveLength(9);
     expect(xplanCalls(repo).some((argv) => argv.includes('--graph'))).toBe(false);
 
-    const again = runXplan(['export', 'beads'], { cwd: repo, env: bd062 });
+    const again = await runXplanAsync(['export', 'beads'], { cwd: repo, env: bd062 });
     expect(again.stdout).toContain('0 created, 0 updated, 9 unchanged; dependencies +0 −0.');
     expect(allIssues(repo)).toHaveLength(9);
 
     // A changed plan updates the same issues: a removed dependency goes, a new task comes, a new title is set.
-    expect(runXplan(['task', 'dep', 'rm', dependent.id, prerequisite.id], { cwd: repo }).code).toBe(0);
-    expect(runXplan(['task', 'add', '--title', 'Write the operator runbook', '--depends-on', 'T1'], { cwd: repo }).code).toBe(0);
-    expect(runXplan(['approve', '--yes'], { cwd: repo }).code).toBe(0);
+    expect((await runXplanAsync(['task', 'dep', 'rm', dependent.id, prerequisite.id], { cwd: repo })).code).toBe(0);
+    expect((await runXplanAsync(['task', 'add', '--title', 'Write the operator runbook', '--depends-on', 'T1'], { cwd: repo })).code).toBe(0);
+    expect((await runXplanAsync(['approve', '--yes'], { cwd: repo })).code).toBe(0);
     const ids = Object.fromEntries(allIssues(repo).map((i) => [/:(T\d+)$/.exec(i.external_ref ?? '')?.[1], i.id]));
-    const preview = runXplan(['export', 'beads', '--dry-run'], { cwd: repo, env: bd062 });
+    const preview = await runXplanAsync(['export', 'beads', '--dry-run'], { cwd: repo, env: bd062 });
     expect(preview.stdout).toContain(`dep remove ${ids[dependent.id]} "${dependent.id} ${dependent.title}" depends on ${ids[prerequisite.id]} "${prerequisite.id} ${prerequisite.title}"`);
     expect(preview.stdout).toContain(`dep add new "T9 Write the operator runbook" depends on ${ids.T1} "T1 `);
-    const third = runXplan(['export', 'beads'], { cwd: repo, env: bd062 });
+    const third = await runXplanAsync(['export', 'beads'], { cwd: repo, env: bd062 });
     expect(third.stdout).toMatch(/1 created, \d+ updated, \d+ unchanged; dependencies \+1 −1\./);
     expect(allIssues(repo)).toHaveLength(10);
     expect(dependencyGraph(repo)).toEqual(planGraph(repo));
   }, 120_000);
 
-  it('bd 0.63+: new issues and their dependencies go in one create --graph transaction, then acceptance, design, estimate and external ref are set on each', () => {
+  it('bd 0.63+: new issues and their dependencies go in one create --graph transaction, then acceptance, design, estimate and external ref are set on each', async () => {
     const repo = exampleRepo({ beadsPrefix: 'acme' });
-    const dry = runXplan(['export', 'beads', '--dry-run'], { cwd: repo, env: withBd() });
+    const dry = await runXplanAsync(['export', 'beads', '--dry-run'], { cwd: repo, env: withBd() });
     expect(dry.stdout).toContain('create 9 issues and 12 dependencies in one transaction (bd create --graph):');
     expect(dry.stdout).toMatch(/ {2}create new "T2 [^"]+" under new "Bookmarks Service — Product Requirements"/);
-    const first = runXplan(['export', 'beads'], { cwd: repo, env: withBd() });
+    const first = await runXplanAsync(['export', 'beads'], { cwd: repo, env: withBd() });
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain('Exported to bd 1.0.5 (prefix acme): 9 created (new issues in one transaction), 0 updated, 0 unchanged; dependencies +12 −0.');
     const calls = xplanCalls(repo);
@@ -164,24 +164,24 @@ describe('xplan export beads', () => {
       expect(issue.parent).toBe(issues.find((i) => i.issue_type === 'epic')!.id);
     }
     expect(dependencyGraph(repo)).toEqual(planGraph(repo));
-    const again = runXplan(['export', 'beads'], { cwd: repo, env: withBd() });
+    const again = await runXplanAsync(['export', 'beads'], { cwd: repo, env: withBd() });
     expect(again.stdout).toContain('0 created, 0 updated, 9 unchanged; dependencies +0 −0.');
   }, 60_000);
 
-  it('a one-task plan becomes a single issue; without a beads workspace, bd init is named', () => {
+  it('a one-task plan becomes a single issue; without a beads workspace, bd init is named', async () => {
     const repo = approvedRepo([{ title: 'Write the hello file' }], runConfig());
-    const none = runXplan(['export', 'beads'], { cwd: repo, env: withBd() });
+    const none = await runXplanAsync(['export', 'beads'], { cwd: repo, env: withBd() });
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('bd has no usable beads workspace here');
     expect(none.stderr).toContain('Run `bd init`');
     initBeads(repo);
-    expect(runXplan(['export', 'beads'], { cwd: repo, env: withBd() }).code).toBe(0);
+    expect((await runXplanAsync(['export', 'beads'], { cwd: repo, env: withBd() })).code).toBe(0);
     expect(allIssues(repo).map((i) => [i.title, i.issue_type ?? 'task'])).toEqual([['T1 Write the hello file', 'task']]);
   });
 
-  it('without bd, writes import-ready JSONL under the prefix `bd init` will give the directory, and prints the bd import command; bd import rebuilds the same graph', () => {
+  it('without bd, writes import-ready JSONL under the prefix `bd init` will give the directory, and prints the bd import command; bd import rebuilds the same graph', async () => {
     const repo = exampleRepo();
-    const result = runXplan(['export', 'beads'], { cwd: repo, env: { PATH: '/usr/bin:/bin' } });
+    const result = await runXplanAsync(['export', 'beads'], { cwd: repo, env: { PATH: '/usr/bin:/bin' } });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('Import it into beads with: bd import .xplan/beads-issues.jsonl');
     const prefix = basename(repo);
@@ -203,27 +203,27 @@ describe('xplan export beads', () => {
     expect(dependencyGraph(repo)).toEqual(planGraph(repo));
   });
 
-  it('the issue prefix: from the bd workspace, from --prefix, never a fixed one; a bad or contradicting --prefix is refused', () => {
+  it('the issue prefix: from the bd workspace, from --prefix, never a fixed one; a bad or contradicting --prefix is refused', async () => {
     const repo = exampleRepo({ beadsPrefix: 'acme' });
-    const fromBd = runXplan(['export', 'beads', '--jsonl', 'ours.jsonl'], { cwd: repo, env: withBd() });
+    const fromBd = await runXplanAsync(['export', 'beads', '--jsonl', 'ours.jsonl'], { cwd: repo, env: withBd() });
     expect(fromBd.code, fromBd.stderr).toBe(0);
     expect(fromBd.stdout).toContain('prefix acme from the bd workspace');
     expect(fromBd.stdout).toContain('--jsonl was given, so bd was not called.');
     expect(jsonlLines(join(repo, 'ours.jsonl')).every((l) => l.id.startsWith('acme-'))).toBe(true);
     expect(xplanCalls(repo).map((argv) => argv.slice(0, 2).join(' '))).toEqual(['version --json', 'config get']);
 
-    const flagged = runXplan(['export', 'beads', '--jsonl', 'theirs.jsonl', '--prefix', 'ops'], { cwd: repo, env: withBd() });
+    const flagged = await runXplanAsync(['export', 'beads', '--jsonl', 'theirs.jsonl', '--prefix', 'ops'], { cwd: repo, env: withBd() });
     expect(flagged.stdout).toContain('prefix ops from --prefix');
     expect(jsonlLines(join(repo, 'theirs.jsonl')).every((l) => l.id.startsWith('ops-'))).toBe(true);
     // A classic bd takes the file with the workspace's prefix and refuses the other one.
     expect(() => bd(repo, ['import', 'theirs.jsonl'], { BD_FAKE_VERSION: '0.49.6' })).toThrow(/prefix mismatch/);
     expect((bd(repo, ['import', 'ours.jsonl'], { BD_FAKE_VERSION: '0.49.6' }) as { created: number }).created).toBe(9);
 
-    const bad = runXplan(['export', 'beads', '--jsonl', 'x.jsonl', '--prefix', 'my prefix'], { cwd: repo, env: withBd() });
+    const bad = await runXplanAsync(['export', 'beads', '--jsonl', 'x.jsonl', '--prefix', 'my prefix'], { cwd: repo, env: withBd() });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--prefix "my prefix" cannot name beads issues');
     expect(existsSync(join(repo, 'x.jsonl'))).toBe(false);
-    const contradicting = runXplan(['export', 'beads', '--prefix', 'ops'], { cwd: repo, env: withBd() });
+    const contradicting = await runXplanAsync(['export', 'beads', '--prefix', 'ops'], { cwd: repo, env: withBd() });
     expect(contradicting.code).toBe(2);
     expect(contradicting.stderr).toContain('The beads workspace here uses the prefix acme, not ops');
   }, 60_000);
@@ -244,14 +244,14 @@ describe('xplan export beads', () => {
     expect(report).not.toContain('beads: ');
   }, 60_000);
 
-  it('tasks without a usable title are refused before any bd call, naming each task', () => {
+  it('tasks without a usable title are refused before any bd call, naming each task', async () => {
     const repo = approvedRepo([{ title: 'Write the hello file' }, { title: 'Write the world file', dependsOn: ['T1'] }, { title: 'Write the bang file' }], runConfig());
     initBeads(repo);
-    expect(runXplan(['task', 'set', 'T2', '--title', '...'], { cwd: repo }).code).toBe(0);
-    expect(runXplan(['task', 'set', 'T3', '--title', 'Write '.repeat(90)], { cwd: repo }).code).toBe(0);
-    expect(runXplan(['approve', '--yes'], { cwd: repo }).code).toBe(0);
+    expect((await runXplanAsync(['task', 'set', 'T2', '--title', '...'], { cwd: repo })).code).toBe(0);
+    expect((await runXplanAsync(['task', 'set', 'T3', '--title', 'Write '.repeat(90)], { cwd: repo })).code).toBe(0);
+    expect((await runXplanAsync(['approve', '--yes'], { cwd: repo })).code).toBe(0);
     for (const args of [['export', 'beads'], ['export', 'beads', '--jsonl', 'out.jsonl'], ['export', 'beads', '--dry-run']]) {
-      const result = runXplan(args, { cwd: repo, env: withBd() });
+      const result = await runXplanAsync(args, { cwd: repo, env: withBd() });
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('2 tasks have no title beads can take: T2 (no letter or digit in "..."); T3 (543 bytes as an issue title, bd takes at most 500). Nothing was exported.');
       expect(result.stderr).toContain('xplan task set T2 --title');
@@ -260,35 +260,35 @@ describe('xplan export beads', () => {
     expect(existsSync(join(repo, 'out.jsonl'))).toBe(false);
   });
 
-  it('.beads-example/ is what the export writes for the README example', () => {
+  it('.beads-example/ is what the export writes for the README example', async () => {
     const repo = exampleRepo();
-    expect(runXplan(['export', 'beads', '--jsonl', 'out.jsonl', '--prefix', 'xp'], { cwd: repo }).code).toBe(0);
+    expect((await runXplanAsync(['export', 'beads', '--jsonl', 'out.jsonl', '--prefix', 'xp'], { cwd: repo })).code).toBe(0);
     const timeless = (text: string) => text.replace(/"(created_at|updated_at)":"[^"]+"/g, '"$1":"…"');
     expect(timeless(readFileSync(join(repo, 'out.jsonl'), 'utf8'))).toBe(timeless(readFileSync(join(REPO_ROOT, '.beads-example/issues.jsonl'), 'utf8')));
   });
 
-  it('refuses a draft plan', () => {
+  it('refuses a draft plan', async () => {
     const repo = approvedRepo([{ title: 'Write the hello file' }], runConfig());
-    runXplan(['task', 'set', 'T1', '--title', 'Changed'], { cwd: repo });
-    const result = runXplan(['export', 'beads'], { cwd: repo, env: withBd() });
+    await runXplanAsync(['task', 'set', 'T1', '--title', 'Changed'], { cwd: repo });
+    const result = await runXplanAsync(['export', 'beads'], { cwd: repo, env: withBd() });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('Only an approved plan is exported to beads');
   });
 
-  it('with beads: auto, approving exports the plan', () => {
+  it('with beads: auto, approving exports the plan', async () => {
     const repo = approvedRepo([{ title: 'Write the hello file' }, { title: 'Write the world file', dependsOn: ['T1'] }], `${runConfig()}beads: auto\n`);
     initBeads(repo);
-    runXplan(['task', 'set', 'T2', '--title', 'Write the whole world file'], { cwd: repo });
-    const approve = runXplan(['approve', '--yes'], { cwd: repo, env: withBd() });
+    await runXplanAsync(['task', 'set', 'T2', '--title', 'Write the whole world file'], { cwd: repo });
+    const approve = await runXplanAsync(['approve', '--yes'], { cwd: repo, env: withBd() });
     expect(approve.code, approve.stderr).toBe(0);
     expect(approve.stdout).toContain('Exported to beads: 3 created');
     expect(dependencyGraph(repo)).toEqual({ T1: [], T2: ['T1'] });
     // A failed export never undoes the approval: it becomes a note.
-    runXplan(['task', 'set', 'T2', '--title', '???'], { cwd: repo });
-    const refused = runXplan(['approve', '--yes'], { cwd: repo, env: withBd() });
+    await runXplanAsync(['task', 'set', 'T2', '--title', '???'], { cwd: repo });
+    const refused = await runXplanAsync(['approve', '--yes'], { cwd: repo, env: withBd() });
     expect(refused.code, refused.stderr).toBe(0);
     expect(refused.stdout).toContain('The plan is approved, but the beads export failed: A task has no title beads can take: T2');
-    expect(JSON.parse(runXplan(['show', '--json'], { cwd: repo }).stdout).status).toBe('approved');
+    expect(JSON.parse((await runXplanAsync(['show', '--json'], { cwd: repo })).stdout).status).toBe('approved');
   });
 });
 
@@ -304,21 +304,21 @@ describe('beads status during a run', () => {
     server = await startModelServer((c) => (c.taskId === 'T1' ? commitSteps(c) : { text: 'Nothing to commit.' }));
     const repo = approvedRepo([{ title: 'Write the hello file' }, { title: 'Write the world file' }, { title: 'Write the bang file', dependsOn: ['T2'] }], runConfig({ concurrency: 2 }));
     initBeads(repo);
-    expect(runXplan(['export', 'beads'], { cwd: repo, env: withBd() }).code).toBe(0);
+    expect((await runXplanAsync(['export', 'beads'], { cwd: repo, env: withBd() })).code).toBe(0);
     // The first two status updates fail (a locked database): they are retried.
     const result = await runXplanAsync(['run'], { cwd: repo, env: { ...claudeEnv(server.url), ...withBd({ BD_FAKE_FAIL: 'update:2' }) } });
     expect(result.code, result.stdout + result.stderr).toBe(1);
     const byTask = () => Object.fromEntries(allIssues(repo).map((i) => [/:(T\d+)$/.exec(i.external_ref ?? '')?.[1] ?? 'epic', i]));
     let issues = byTask();
-    const status = JSON.parse(runXplan(['status', '--json'], { cwd: repo }).stdout) as { tasks: Array<{ branch: string }> };
+    const status = JSON.parse((await runXplanAsync(['status', '--json'], { cwd: repo })).stdout) as { tasks: Array<{ branch: string }> };
     expect(issues.T1).toMatchObject({ status: 'closed', assignee: 'agent-1', close_reason: `Completed, unverified on branch ${status.tasks[0]!.branch} (no verify command)` });
     expect(issues.T2).toMatchObject({ status: 'blocked', assignee: 'agent-2' });
     expect(issues.T2!.notes).toContain('failed: no commits: the agent made no commits');
     expect(issues.T3).toMatchObject({ status: 'open' });
 
-    expect(runXplan(['skip', 'T2'], { cwd: repo, env: withBd() }).code).toBe(0);
+    expect((await runXplanAsync(['skip', 'T2'], { cwd: repo, env: withBd() })).code).toBe(0);
     expect(byTask().T2).toMatchObject({ status: 'deferred' });
-    expect(runXplan(['done', 'T2', '--reason', 'built by hand'], { cwd: repo, env: withBd() }).code).toBe(0);
+    expect((await runXplanAsync(['done', 'T2', '--reason', 'built by hand'], { cwd: repo, env: withBd() })).code).toBe(0);
     issues = byTask();
     expect(issues.T2!.status).toBe('closed');
     expect(issues.T2!.close_reason).toMatch(/^Done by hand \(Test User <test@example.com>\): built by hand$/);
@@ -328,7 +328,7 @@ describe('beads status during a run', () => {
     server = await startModelServer((c) => commitSteps(c));
     const repo = approvedRepo([{ title: 'Write the hello file' }, { title: 'Write the world file' }], runConfig({ concurrency: 2 }));
     initBeads(repo);
-    expect(runXplan(['export', 'beads'], { cwd: repo, env: withBd() }).code).toBe(0);
+    expect((await runXplanAsync(['export', 'beads'], { cwd: repo, env: withBd() })).code).toBe(0);
     const result = await runXplanAsync(['run'], { cwd: repo, env: { ...claudeEnv(server.url), ...withBd({ BD_FAKE_FAIL: 'close:100' }) } });
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const events = readFileSync(join(repo, '.xplan/events.jsonl'), 'utf8');
@@ -337,7 +337,7 @@ describe('beads status during a run', () => {
     expect(allIssues(repo).map((i) => i.status).sort()).toEqual(['in_progress', 'in_progress', 'open']);
     git(repo, ['status']);
 
-    const sync = runXplan(['export', 'beads', '--sync'], { cwd: repo, env: withBd() });
+    const sync = await runXplanAsync(['export', 'beads', '--sync'], { cwd: repo, env: withBd() });
     expect(sync.code, sync.stderr).toBe(0);
     expect(sync.stdout).toContain('2 status(es) synced; 1 epic(s) closed or reopened');
     expect(sync.stdout).toMatch(/close epic acme-\w+ "Greeting files[^"]*": All 2 child issues are closed/);
@@ -348,7 +348,7 @@ describe('beads status during a run', () => {
     server = await startModelServer((c) => commitSteps(c));
     const repo = approvedRepo([{ title: 'Write the hello file' }, { title: 'Write the world file' }], runConfig({ concurrency: 2 }));
     initBeads(repo);
-    expect(runXplan(['export', 'beads'], { cwd: repo, env: withBd() }).code).toBe(0);
+    expect((await runXplanAsync(['export', 'beads'], { cwd: repo, env: withBd() })).code).toBe(0);
     const result = await runXplanAsync(['run'], { cwd: repo, env: { ...claudeEnv(server.url), ...withBd() } });
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const epicOf = () => allIssues(repo).find((i) => i.issue_type === 'epic')! as BdIssue & { notes?: string };
@@ -356,7 +356,7 @@ describe('beads status during a run', () => {
     expect(epicOf().close_reason).toBe('All 2 child issues are closed');
 
     // The JSONL carries the same: children closed with their reasons, the epic closed after them.
-    const closed = runXplan(['export', 'beads', '--jsonl', 'done.jsonl', '--sync'], { cwd: repo, env: withBd() });
+    const closed = await runXplanAsync(['export', 'beads', '--jsonl', 'done.jsonl', '--sync'], { cwd: repo, env: withBd() });
     expect(closed.code, closed.stderr).toBe(0);
     expect(closed.stdout).toContain('statuses from run');
     for (const line of jsonlLines(join(repo, 'done.jsonl'))) {
@@ -365,7 +365,7 @@ describe('beads status during a run', () => {
     }
 
     // `xplan retry` opens an unverified task again, and its epic with it.
-    const retry = runXplan(['retry', 'T2'], { cwd: repo, env: withBd() });
+    const retry = await runXplanAsync(['retry', 'T2'], { cwd: repo, env: withBd() });
     expect(retry.code, retry.stderr).toBe(0);
     const byTask = Object.fromEntries(allIssues(repo).map((i) => [/:(T\d+)$/.exec(i.external_ref ?? '')?.[1] ?? 'epic', i]));
     expect(byTask.T1!.status).toBe('closed');
@@ -373,7 +373,7 @@ describe('beads status during a run', () => {
     expect(epicOf().status).toBe('open');
     expect(epicOf().notes).toContain('Reopened: 1 of 2 child issues are not closed');
 
-    const reopened = runXplan(['export', 'beads', '--jsonl', 'open.jsonl', '--sync'], { cwd: repo, env: withBd() });
+    const reopened = await runXplanAsync(['export', 'beads', '--jsonl', 'open.jsonl', '--sync'], { cwd: repo, env: withBd() });
     expect(reopened.code, reopened.stderr).toBe(0);
     const lines = jsonlLines(join(repo, 'open.jsonl'));
     const [epic, t1, t2] = lines;
@@ -388,7 +388,7 @@ describe('beads status during a run', () => {
     bd(other, ['import', join(repo, 'open.jsonl')]);
     expect(allIssues(other).map((i) => i.status).sort()).toEqual(['closed', 'open', 'open']);
     // And with bd, --sync agrees with what the run left: nothing to change.
-    const sync = runXplan(['export', 'beads', '--sync'], { cwd: repo, env: withBd() });
+    const sync = await runXplanAsync(['export', 'beads', '--sync'], { cwd: repo, env: withBd() });
     expect(sync.stdout).toContain('0 created, 0 updated, 3 unchanged; dependencies +0 −0.');
   }, 120_000);
 });
