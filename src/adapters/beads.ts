@@ -3,22 +3,21 @@
  * concurrent processes), non-interactive, as actor `xplan`. Output is parsed defensively: a raw array, `{data}` or
  * `{items}`; `show` returns an array even for one id. A failure names the bd command that failed.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { XplanError } from '../core/errors.js';
 import type { BeadsChange, BeadsStatus } from '../core/beads-map.js';
+import type { BdFlag, BeadsRecord, GraphPlan } from '../core/beads-export.js';
 import { findExecutable } from './claude-code.js';
 
-export interface BdIssue {
-  id: string;
-  title: string;
-  status?: string;
-  external_ref?: string;
-  assignee?: string;
-  dependencies?: Array<{ id?: string; issue_id?: string; depends_on_id?: string; type?: string; dependency_type?: string }>;
-}
+export type BdIssue = BeadsRecord;
 
-/** A bd flag and its value, passed as `--flag=value`. */
-export type BdFlag = [flag: string, value: string];
+/** `bd create --graph` arrived in beads 0.63.0 (the `br` fork does not have it). */
+const GRAPH_SINCE = [0, 63, 0] as const;
+
+export type { BdFlag };
 
 function attached(flags: BdFlag[]): string[] {
   return flags.map(([flag, value]) => `${flag}=${value}`);
@@ -44,7 +43,7 @@ export class BeadsCli {
   static async detect(cwd: string, env: NodeJS.ProcessEnv): Promise<BeadsCli | undefined> {
     for (const command of ['bd', 'br']) {
       if (!findExecutable(command, env, cwd)) continue;
-      const args = command === 'bd' ? ['version', '--json', '--actor', 'xplan'] : ['--version'];
+      const args = command === 'bd' ? ['version', '--json', '--actor=xplan'] : ['--version'];
       const result = await execa(command, args, { cwd, env: { ...env, BD_NON_INTERACTIVE: '1' }, reject: false, stdin: 'ignore' });
       if (result.exitCode !== 0) continue;
       const text = String(result.stdout);
@@ -60,8 +59,48 @@ export class BeadsCli {
     return undefined;
   }
 
+  /** Whether this bd creates a whole graph of issues in one transaction (`bd create --graph`). */
+  get supportsGraph(): boolean {
+    if (this.command !== 'bd') return false;
+    const parts = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(this.version);
+    if (!parts) return false;
+    const [major, minor, patch] = [Number(parts[1]), Number(parts[2]), Number(parts[3] ?? 0)];
+    for (const [have, want] of [[major, GRAPH_SINCE[0]], [minor, GRAPH_SINCE[1]], [patch, GRAPH_SINCE[2]]] as const) {
+      if (have !== want) return have > want;
+    }
+    return true;
+  }
+
   /**
-   * Runs `bd <args> --json --actor xplan -- <operands>`, after every earlier call has finished. Titles and ids are
+   * The workspace's issue prefix, as `bd init` stored it in the database config (`bd config get issue_prefix`);
+   * undefined when bd has none to give.
+   */
+  async prefix(): Promise<string | undefined> {
+    const answer = (await this.call(['config', 'get'], ['issue_prefix'])) as { value?: unknown } | undefined;
+    return typeof answer?.value === 'string' && answer.value.trim() !== '' ? answer.value.trim() : undefined;
+  }
+
+  /** Creates every node and edge of the plan in one bd transaction; returns the bd id of each node key. */
+  async createGraph(plan: GraphPlan): Promise<Record<string, string>> {
+    const dir = await mkdtemp(join(tmpdir(), 'xplan-bd-graph-'));
+    try {
+      const file = join(dir, 'plan.json');
+      await writeFile(file, JSON.stringify(plan));
+      const answer = (await this.call(['create', `--graph=${file}`])) as { ids?: Record<string, unknown> } | undefined;
+      const ids: Record<string, string> = {};
+      for (const node of plan.nodes) {
+        const id = answer?.ids?.[node.key];
+        if (typeof id !== 'string' || id === '') throw new BeadsError(`${this.command} create --graph`, `it returned no issue id for ${node.key}`);
+        ids[node.key] = id;
+      }
+      return ids;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Runs `bd <args> --json --actor=xplan -- <operands>`, after every earlier call has finished. Titles and ids are
    * operands after `--`, and values are attached to their flags (`--title=…`), so one starting with `-` stays a value.
    */
   call(args: string[], operands: string[] = []): Promise<unknown> {
@@ -119,9 +158,12 @@ export class BeadsCli {
     await this.update(id, [['--status', status], ...(options.assignee ? [['--assignee', options.assignee] as BdFlag] : []), ...(options.notes ? [['--append-notes', options.notes] as BdFlag] : [])]);
   }
 
-  /** Closes with a reason. xplan has already checked the dependencies, so bd's own blocker check is overridden. */
-  async close(id: string, reason: string): Promise<void> {
-    await this.call(['close', `--reason=${reason}`, '--force'], [id]);
+  /**
+   * Closes with a reason. For a task xplan has already checked the dependencies, so bd's own blocker check is
+   * overridden; an epic is closed without force, so bd confirms that its children are closed.
+   */
+  async close(id: string, reason: string, options: { force?: boolean } = {}): Promise<void> {
+    await this.call(['close', `--reason=${reason}`, ...(options.force === false ? [] : ['--force'])], [id]);
   }
 
   async addDependency(issue: string, dependsOn: string): Promise<void> {
@@ -164,4 +206,10 @@ function first(value: unknown): BdIssue | undefined {
 export async function applyStatus(bd: BeadsCli, id: string, want: BeadsChange): Promise<void> {
   if (want.status === 'closed') await bd.close(id, want.reason ?? 'completed');
   else await bd.setStatus(id, want.status, { ...(want.assignee ? { assignee: want.assignee } : {}), ...(want.reason ? { notes: want.reason } : {}) });
+}
+
+/** Closes an epic (bd checks that its children are closed) or opens it again, with the reason in its notes. */
+export async function applyEpicStatus(bd: BeadsCli, id: string, want: BeadsChange): Promise<void> {
+  if (want.status === 'closed') await bd.close(id, want.reason ?? 'All child issues are closed', { force: false });
+  else await bd.setStatus(id, want.status, want.reason ? { notes: want.reason } : {});
 }

@@ -545,13 +545,14 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .addArgument(new Argument('<target>', 'where to export').choices(['beads']))
     .option('--dry-run', 'say what would be created, updated and linked, changing nothing')
     .option('--jsonl <file>', 'write import-ready JSONL to this file instead of calling bd')
-    .option('--sync', "also set each issue's status from the run")
+    .option('--sync', "also set each issue's status from the run (with --jsonl too), closing an epic once all its children are")
+    .option('--prefix <prefix>', "the issue prefix of the JSONL ids (default: the bd workspace's, else the one `bd init` would pick here)")
     .option('--json', 'print the result as JSON')
-    .action(async (_target: string, o: { dryRun?: boolean; jsonl?: string; sync?: boolean; json?: boolean }) => {
+    .action(async (_target: string, o: { dryRun?: boolean; jsonl?: string; sync?: boolean; prefix?: string; json?: boolean }) => {
       const { exportBeads } = await import('../commands/export-beads.js');
       const { startSpinner, countingProgress } = await import('../ui/spinner.js');
       const spinner = await startSpinner('exporting to beads', { silent: o.json === true || globalFlags().quiet === true });
-      const result = await exportBeads({ dryRun: o.dryRun ?? false, jsonl: o.jsonl, sync: o.sync ?? false, onProgress: countingProgress(spinner, 'beads:') }, await workspace()).finally(() => spinner.stop());
+      const result = await exportBeads({ dryRun: o.dryRun ?? false, jsonl: o.jsonl, sync: o.sync ?? false, ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), onProgress: countingProgress(spinner, 'beads:') }, await workspace()).finally(() => spinner.stop());
       present(result, async () => (await import('../ui/render-export.js')).renderExport);
     });
 

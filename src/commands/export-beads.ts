@@ -1,170 +1,361 @@
 /**
- * `xplan export beads`: the approved plan as a beads epic with child issues and dependencies. Exporting again
- * updates the same issues (found through the stored mapping, or their external ref) and adds or removes
- * dependencies to match; it never duplicates. `--sync` also sets each issue's status from the run. Without bd on
- * PATH (or with --jsonl), it writes import-ready JSONL instead and says how to import it.
+ * `xplan export beads`: the approved plan as a beads epic with child issues and dependencies, under the
+ * workspace's issue prefix. Exporting again updates the same issues (found through the stored mapping, their
+ * external ref or their metadata) and adds or removes dependencies to match; it never duplicates. With a bd that
+ * has `create --graph`, new issues and their dependencies go in one transaction, then the fields the graph format
+ * cannot carry are set on each. `--sync` also sets each issue's status from the run, and closes (or reopens) an
+ * epic to follow its children. Without bd on PATH (or with --jsonl), it writes import-ready JSONL instead.
  */
-import { relative, resolve } from 'node:path';
-import { beadsGraph, beadsJsonl, beadsStatusOf, type BeadsIssue, type BeadsMapping } from '../core/beads-map.js';
-import { XplanError } from '../core/errors.js';
+import { basename, relative, resolve } from 'node:path';
+import {
+  asBeadsStatus,
+  bdInitPrefix,
+  changedFields,
+  dependencyLine,
+  emptyCounts,
+  epicChange,
+  epicsOf,
+  graphPlan,
+  issueLabel,
+  missingDetails,
+  prefixProblem,
+  unusableTitles,
+  type BeadsRecord,
+  type ExportResult,
+} from '../core/beads-export.js';
+import { beadsGraph, beadsJsonl, beadsStatusOf, type BeadsChange, type BeadsGraph, type BeadsIssue, type BeadsMapping, type JsonlStatus } from '../core/beads-map.js';
+import { InputError, XplanError } from '../core/errors.js';
 import { isApproved, planHash, type Plan } from '../core/plan.js';
 import type { RunState } from '../core/run.js';
 import type { State } from '../core/state.js';
-import { applyStatus, BeadsCli, type BdFlag, type BdIssue } from '../adapters/beads.js';
+import { applyEpicStatus, applyStatus, BeadsCli } from '../adapters/beads.js';
 import { writeOutputFile } from '../adapters/input-file.js';
-import type { Project } from '../adapters/project.js';
-import type { StateStore } from '../adapters/state-store.js';
 import type { ApprovalHook, Workspace } from '../workspace.js';
+
+export type { ExportResult } from '../core/beads-export.js';
 
 export interface ExportOptions {
   dryRun?: boolean;
   jsonl?: string;
   sync?: boolean;
-  /** Called as each bd call is made: issues, then dependencies, then statuses. */
+  /** The issue prefix of the JSONL ids; with bd, it must be the workspace's. */
+  prefix?: string;
+  /** Called before each bd call (and once for the JSONL file) with a running count over the whole export. */
   onProgress?: (done: number, total: number, what: string) => void;
-}
-
-export interface ExportResult {
-  mode: 'bd' | 'jsonl';
-  dryRun: boolean;
-  tool?: string;
-  version?: string;
-  file?: string;
-  importCommand?: string;
-  /** What was (or, with --dry-run, would be) done, one line each. */
-  actions: string[];
-  counts: { created: number; updated: number; unchanged: number; dependenciesAdded: number; dependenciesRemoved: number; statuses: number };
-  mapping: Record<string, string>;
 }
 
 export const DEFAULT_JSONL = '.xplan/beads-issues.jsonl';
 
+/** One bd call of the export: what it does, for the report and the progress count, and the call itself. */
+interface Step {
+  what: string;
+  lines: () => string[];
+  run: () => Promise<void>;
+}
+
 export async function exportBeads(options: ExportOptions, ws: Workspace): Promise<ExportResult> {
-  const { project, store, state, plan } = await loadApprovedPlan(ws);
+  const { state, plan } = await loadApprovedPlan(ws);
   const graph = beadsGraph(plan);
-  const bd = options.jsonl !== undefined ? undefined : await BeadsCli.detect(project.root, ws.env);
-  const counts = { created: 0, updated: 0, unchanged: 0, dependenciesAdded: 0, dependenciesRemoved: 0, statuses: 0 };
-
-  if (!bd) {
-    const file = resolve(ws.cwd, options.jsonl ?? resolve(project.root, DEFAULT_JSONL));
-    const shown = relative(ws.cwd, file) || '.';
-    await writeOutputFile(file, shown, '--jsonl', beadsJsonl(plan, graph, { prefix: 'xp', at: plan.approval!.at, actor: 'xplan' }), options.dryRun ?? false);
-    counts.created = graph.issues.length;
-    return {
-      mode: 'jsonl',
-      dryRun: options.dryRun ?? false,
-      file: shown,
-      importCommand: `bd import ${shown}`,
-      actions: [`${options.dryRun ? 'would write' : 'wrote'} ${graph.issues.length} issues and ${graph.dependencies.length} dependencies to ${shown}`],
-      counts,
-      mapping: {},
-    };
+  // Both refusals come before bd is even asked for its version.
+  refuseUnusableTitles(plan, graph);
+  if (options.prefix !== undefined) {
+    const problem = prefixProblem(options.prefix);
+    if (problem)
+      throw new InputError(
+        'BAD_PREFIX',
+        `--prefix ${JSON.stringify(options.prefix)} cannot name beads issues: ${problem}`,
+        'Give the prefix of the beads workspace, e.g. `--prefix acme` for ids like acme-a3f2.',
+      );
   }
+  const bd = await BeadsCli.detect(ws.root, ws.env);
+  const sync = options.sync ? syncedRun(state, plan) : { notes: [] };
+  return options.jsonl !== undefined || !bd ? exportJsonl(options, ws, plan, graph, bd, sync) : exportToBd(options, ws, state, plan, graph, bd, sync);
+}
 
+function refuseUnusableTitles(plan: Plan, graph: BeadsGraph): void {
+  const bad = unusableTitles(graph, Object.fromEntries(plan.tasks.map((t) => [t.id, t.title])));
+  if (bad.length === 0) return;
+  const first = bad[0]!.key;
+  throw new InputError(
+    'BEADS_TITLES',
+    `${bad.length === 1 ? 'A task has' : `${bad.length} tasks have`} no title beads can take: ${bad.map((b) => `${b.key} (${b.problem})`).join('; ')}. Nothing was exported.`,
+    `Give ${bad.length === 1 ? 'it' : 'each'} a short one-line title, e.g. \`xplan task set ${first} --title "Add the login form"\`, then \`xplan approve\` and export again.`,
+  );
+}
+
+/** The run whose statuses `--sync` writes, or why there is none. */
+function syncedRun(state: State, plan: Plan): { run?: RunState; notes: string[] } {
+  const run = state.run;
+  if (!run) return { notes: ['--sync: there is no run yet, so every issue stays open.'] };
+  if (run.planHash !== planHash(plan.tasks)) return { notes: [`--sync: run ${run.id} ran another version of the plan, so its statuses were not used.`] };
+  return { run, notes: [] };
+}
+
+async function resolvePrefix(options: ExportOptions, bd: BeadsCli | undefined, root: string): Promise<{ prefix: string; source: 'flag' | 'bd' | 'directory' }> {
+  if (options.prefix !== undefined) return { prefix: options.prefix, source: 'flag' };
+  // bd may have no workspace here yet; then the ids take the prefix `bd init` will give this directory.
+  const fromBd = bd ? await bd.prefix().catch(() => undefined) : undefined;
+  return fromBd ? { prefix: fromBd, source: 'bd' } : { prefix: bdInitPrefix(basename(root)), source: 'directory' };
+}
+
+async function exportJsonl(options: ExportOptions, ws: Workspace, plan: Plan, graph: BeadsGraph, bd: BeadsCli | undefined, sync: { run?: RunState; notes: string[] }): Promise<ExportResult> {
+  const { prefix, source } = await resolvePrefix(options, bd, ws.root);
+  const file = resolve(ws.cwd, options.jsonl ?? resolve(ws.root, DEFAULT_JSONL));
+  const shown = relative(ws.cwd, file) || '.';
+  const statuses = sync.run ? jsonlStatuses(sync.run, graph) : undefined;
+  const dry = options.dryRun ?? false;
+  options.onProgress?.(1, 1, shown);
+  await writeOutputFile(file, shown, '--jsonl', beadsJsonl(plan, graph, { prefix, at: plan.approval!.at, actor: 'xplan', ...(statuses ? { statuses } : {}) }), dry);
+  const counts = { ...emptyCounts(), created: graph.issues.length, statuses: statuses ? Object.keys(statuses).length : 0 };
+  const closed = statuses ? Object.values(statuses).filter((s) => s.status === 'closed').length : 0;
+  return {
+    mode: 'jsonl',
+    dryRun: dry,
+    ...(bd ? { tool: bd.command, version: bd.version } : {}),
+    prefix,
+    prefixSource: source,
+    file: shown,
+    importCommand: `bd import ${shown}`,
+    actions: [
+      `${dry ? 'would write' : 'wrote'} ${graph.issues.length} issues and ${graph.dependencies.length} dependencies to ${shown}, ids ${prefix}-…`,
+      ...(statuses ? [`statuses from run ${sync.run!.id}: ${closed} of ${graph.issues.length} issues closed`] : []),
+    ],
+    notes: sync.notes,
+    counts,
+    mapping: {},
+  };
+}
+
+/** Each task's status in the run, and each epic's: closed once every child is. */
+function jsonlStatuses(run: RunState, graph: BeadsGraph): Record<string, JsonlStatus> {
+  const statuses: Record<string, JsonlStatus> = {};
+  for (const issue of graph.issues) {
+    if (issue.type === 'epic') continue;
+    const change = beadsStatusOf(run, issue.key);
+    const task = run.tasks[issue.key];
+    if (change) statuses[issue.key] = { ...change, ...(task?.endedAt ? { at: task.endedAt } : {}) };
+  }
+  const { childrenOf } = epicsOf(graph);
+  for (const [epic, children] of childrenOf) {
+    const change = epicChange(
+      children.map((c) => statuses[c]?.status ?? 'open'),
+      'open',
+    );
+    const latest = children
+      .map((c) => statuses[c]?.at ?? '')
+      .sort()
+      .pop();
+    statuses[epic] = change ? { ...change, ...(latest ? { at: latest } : {}) } : { status: 'open' };
+  }
+  return statuses;
+}
+
+async function exportToBd(options: ExportOptions, ws: Workspace, state: State, plan: Plan, graph: BeadsGraph, bd: BeadsCli, sync: { run?: RunState; notes: string[] }): Promise<ExportResult> {
+  const dry = options.dryRun ?? false;
+  let noPrefix: unknown;
+  const workspacePrefix = await bd.prefix().catch((error: unknown) => {
+    noPrefix = error;
+    return undefined;
+  });
+  if (options.prefix !== undefined && workspacePrefix !== undefined && options.prefix !== workspacePrefix) {
+    throw new InputError(
+      'BEADS_PREFIX_MISMATCH',
+      `The beads workspace here uses the prefix ${workspacePrefix}, not ${options.prefix}: bd names the issues it creates itself`,
+      `Leave out --prefix, or write JSONL for another workspace with \`xplan export beads --jsonl FILE --prefix ${options.prefix}\`.`,
+    );
+  }
+  const counts = emptyCounts();
   const saved = (state as State & { beads?: BeadsMapping }).beads;
   const mapping: Record<string, string> = saved?.planId === plan.planId ? { ...saved.issues } : {};
-  const existing = await bd.listAll();
+  const existing = await bd.listAll().catch((error: unknown) => {
+    // bd could give neither its prefix nor its issues: most likely there is no workspace here yet.
+    if (noPrefix === undefined) throw error;
+    throw new XplanError('BEADS_NO_WORKSPACE', `bd has no usable beads workspace here: ${error instanceof Error ? error.message : String(error)}`, {
+      hint: 'Run `bd init` (or `bd init -p PREFIX`) in the repository, then export again; or write JSONL for `bd import` with `xplan export beads --jsonl FILE`.',
+      cause: error,
+    });
+  });
   const byId = new Map(existing.map((i) => [i.id, i]));
   const byRef = new Map(existing.filter((i) => i.external_ref).map((i) => [i.external_ref!, i]));
-  const actions: string[] = [];
-  const dry = options.dryRun ?? false;
+  // Issues made by `create --graph` carry the xplan keys in their metadata before their external ref is set.
+  const byMetadata = new Map(existing.filter((i) => i.metadata?.xplanPlan === plan.planId).map((i) => [String(i.metadata?.xplanTask ?? `epic:${String(i.metadata?.xplanSpec)}`), i]));
+  const issueByKey = new Map(graph.issues.map((i) => [i.key, i]));
+  const titleOf = (key: string) => issueByKey.get(key)?.title ?? key;
+  const end = (key: string) => ({ id: mapping[key], title: titleOf(key) });
 
-  // Epics first, so children can name their parent.
-  let step = 0;
+  const found = new Map<string, BeadsRecord>();
   for (const issue of graph.issues) {
-    options.onProgress?.(++step, graph.issues.length, `issue ${issue.key}`);
-    const found = (mapping[issue.key] && byId.get(mapping[issue.key]!)) || byRef.get(issue.externalRef);
-    if (found) {
-      mapping[issue.key] = found.id;
-      const flags = changedFields(issue, found);
-      if (flags.length === 0) {
-        counts.unchanged++;
-        continue;
-      }
-      actions.push(`update ${found.id} (${issue.key}): ${flags.map(([flag]) => flag).join(' ')}`);
-      if (!dry) await bd.update(found.id, flags);
-      counts.updated++;
+    const record = (mapping[issue.key] ? byId.get(mapping[issue.key]!) : undefined) ?? byRef.get(issue.externalRef) ?? byMetadata.get(issue.key);
+    if (record) {
+      found.set(issue.key, record);
+      mapping[issue.key] = record.id;
     } else {
-      const parent = issue.parent ? mapping[issue.parent] : undefined;
-      if (dry) {
-        mapping[issue.key] = `(new ${issue.key})`;
-      } else {
-        mapping[issue.key] = await bd.create({ ...issue, ...(parent ? { parent } : {}) });
-      }
-      actions.push(`create ${mapping[issue.key]} ${issue.title}${parent ? ` under ${parent}` : ''}`);
-      counts.created++;
+      delete mapping[issue.key];
     }
+  }
+  const created = graph.issues.filter((i) => !found.has(i.key));
+  const steps: Step[] = [];
+
+  // Existing issues: only the fields that changed.
+  for (const issue of graph.issues) {
+    const record = found.get(issue.key);
+    if (!record) continue;
+    const flags = changedFields(issue, record);
+    if (flags.length === 0) {
+      counts.unchanged++;
+      continue;
+    }
+    counts.updated++;
+    steps.push({
+      what: `update ${issue.key}`,
+      lines: () => [`update ${issueLabel(record.id, issue.title)}: ${flags.map(([flag]) => flag).join(' ')}`],
+      run: () => bd.update(record.id, flags),
+    });
   }
 
   // Dependencies: exactly the plan's, in bd's direction (the dependent depends on its prerequisite).
-  const ours = new Set(Object.values(mapping));
-  const wanted = new Set(graph.dependencies.map((d) => `${mapping[d.from]} ${mapping[d.to]}`));
+  const keyOf = new Map(Object.entries(mapping).map(([key, id]) => [id, key]));
   const current = new Set<string>();
-  for (const issue of existing) {
-    if (!ours.has(issue.id)) continue;
-    for (const dep of issue.dependencies ?? []) {
+  for (const record of found.values()) {
+    for (const dep of record.dependencies ?? []) {
       const to = dep.depends_on_id ?? dep.id;
-      if ((dep.type ?? dep.dependency_type) === 'blocks' && to && ours.has(to)) current.add(`${dep.issue_id ?? issue.id} ${to}`);
+      const [fromKey, toKey] = [keyOf.get(dep.issue_id ?? record.id), to ? keyOf.get(to) : undefined];
+      if ((dep.type ?? dep.dependency_type) === 'blocks' && fromKey && toKey) current.add(`${fromKey} ${toKey}`);
     }
   }
-  const toAdd = [...wanted].filter((pair) => !current.has(pair));
-  step = 0;
-  for (const pair of wanted) {
-    if (current.has(pair)) continue;
-    options.onProgress?.(++step, toAdd.length, 'dependencies');
-    const [from, to] = pair.split(' ') as [string, string];
-    actions.push(`dep add ${from} ${to}`);
-    if (!dry) await bd.addDependency(from, to);
+  const wanted = graph.dependencies.filter((d) => !current.has(`${d.from} ${d.to}`));
+  const unwanted = [...current].filter((pair) => !graph.dependencies.some((d) => `${d.from} ${d.to}` === pair)).map((pair) => pair.split(' ') as [string, string]);
+
+  // New issues: one transaction when bd can, each with its own call otherwise.
+  const useGraph = bd.supportsGraph && created.length > 1;
+  const isNew = new Set(created.map((i) => i.key));
+  const inGraph = useGraph ? wanted.filter((d) => isNew.has(d.from) || isNew.has(d.to)) : [];
+  if (useGraph) {
+    counts.created += created.length;
+    counts.dependenciesAdded += inGraph.length;
+    steps.push({
+      what: `create ${created.length} issues`,
+      lines: () => [
+        `create ${created.length} issues and ${inGraph.length} dependencies in one transaction (${bd.command} create --graph):`,
+        ...created.map((issue) => `  create ${issueLabel(mapping[issue.key], issue.title)}${issue.parent ? ` under ${issueLabel(mapping[issue.parent], titleOf(issue.parent))}` : ''}`),
+        ...inGraph.map((d) => `  dep add ${dependencyLine(end(d.from), end(d.to))}`),
+      ],
+      run: async () => {
+        const ids = await bd.createGraph(graphPlan(`xplan: plan ${plan.planId} (${created.length} issues)`, created, mapping, inGraph));
+        Object.assign(mapping, ids);
+      },
+    });
+    for (const issue of created) {
+      const flags = missingDetails(issue, {});
+      if (flags.length === 0) continue;
+      steps.push({
+        what: `details of ${issue.key}`,
+        lines: () => [`update ${issueLabel(mapping[issue.key], issue.title)}: ${flags.map(([flag]) => flag).join(' ')} (not in the graph format)`],
+        run: () => bd.update(mapping[issue.key]!, flags),
+      });
+    }
+  } else {
+    // Epics come first in the graph, so children can name their parent.
+    for (const issue of created) {
+      counts.created++;
+      steps.push({
+        what: `create ${issue.key}`,
+        lines: () => [`create ${issueLabel(mapping[issue.key], issue.title)}${issue.parent ? ` under ${issueLabel(mapping[issue.parent], titleOf(issue.parent))}` : ''}`],
+        run: async () => {
+          const parent = issue.parent ? mapping[issue.parent] : undefined;
+          mapping[issue.key] = await bd.create({ ...issue, ...(parent ? { parent } : {}) });
+        },
+      });
+    }
+  }
+  for (const d of wanted) {
+    if (inGraph.includes(d)) continue;
     counts.dependenciesAdded++;
+    steps.push({ what: 'dependencies', lines: () => [`dep add ${dependencyLine(end(d.from), end(d.to))}`], run: () => bd.addDependency(mapping[d.from]!, mapping[d.to]!) });
   }
-  for (const pair of current) {
-    if (wanted.has(pair)) continue;
-    const [from, to] = pair.split(' ') as [string, string];
-    actions.push(`dep remove ${from} ${to}`);
-    if (!dry) await bd.removeDependency(from, to);
+  for (const [from, to] of unwanted) {
     counts.dependenciesRemoved++;
+    steps.push({ what: 'dependencies', lines: () => [`dep remove ${dependencyLine(end(from), end(to))}`], run: () => bd.removeDependency(mapping[from]!, mapping[to]!) });
   }
 
-  const run = state.run;
-  if (options.sync && run && run.planHash === planHash(plan.tasks)) {
-    for (const taskId of Object.keys(run.tasks)) {
-      const id = mapping[taskId];
-      const want = beadsStatusOf(run, taskId);
-      const have = id ? byId.get(id) : undefined;
-      if (!id || !want || (have && have.status === want.status && (!want.assignee || have.assignee === want.assignee))) continue;
-      actions.push(`status ${id} (${taskId}) → ${want.status}`);
-      if (!dry) await applyStatus(bd, id, want);
+  // Statuses from the run, then each epic after its children.
+  if (sync.run) {
+    const have = (key: string) => found.get(key);
+    const statusNow: Record<string, string> = Object.fromEntries(graph.issues.map((i) => [i.key, asBeadsStatus(have(i.key)?.status)]));
+    for (const issue of graph.issues) {
+      if (issue.type === 'epic') continue;
+      const want = beadsStatusOf(sync.run, issue.key);
+      if (!want) continue;
+      const record = have(issue.key);
+      statusNow[issue.key] = want.status;
+      if (record && record.status === want.status && (!want.assignee || record.assignee === want.assignee)) continue;
+      if (!record && want.status === 'open') continue;
       counts.statuses++;
+      steps.push(
+        statusStep(
+          issue,
+          want,
+          () => mapping[issue.key]!,
+          (id, change) => applyStatus(bd, id, change),
+        ),
+      );
+    }
+    for (const [epic, children] of epicsOf(graph).childrenOf) {
+      const change = epicChange(
+        children.map((c) => statusNow[c] ?? 'open'),
+        have(epic)?.status ?? 'open',
+      );
+      if (!change) continue;
+      counts.epics++;
+      steps.push(
+        statusStep(
+          issueByKey.get(epic)!,
+          change,
+          () => mapping[epic]!,
+          (id, c) => applyEpicStatus(bd, id, c),
+        ),
+      );
     }
   }
 
-  if (!dry) {
-    await store.update((s) => ({ ...s, beads: { planId: plan.planId, tool: bd.command, issues: mapping } satisfies BeadsMapping }));
+  const actions: string[] = [];
+  for (const [index, step] of steps.entries()) {
+    options.onProgress?.(index + 1, steps.length, step.what);
+    if (!dry) await step.run();
+    actions.push(...step.lines());
   }
-  return { mode: 'bd', dryRun: dry, tool: bd.command, version: bd.version, actions, counts, mapping };
+  if (!dry) {
+    await ws.store.update((s) => ({ ...s, beads: { planId: plan.planId, tool: bd.command, issues: mapping } satisfies BeadsMapping }));
+  }
+  return {
+    mode: 'bd',
+    dryRun: dry,
+    tool: bd.command,
+    version: bd.version,
+    ...(workspacePrefix ? { prefix: workspacePrefix, prefixSource: 'bd' as const } : {}),
+    ...(created.length > 0 ? { creation: useGraph ? ('graph' as const) : ('per-issue' as const) } : {}),
+    actions,
+    notes: sync.notes,
+    counts,
+    mapping,
+  };
 }
 
-/** The `bd update` flags that bring an existing issue in line with the plan; none when it already is. */
-function changedFields(issue: BeadsIssue, found: BdIssue): BdFlag[] {
-  const have = found as BdIssue & { description?: string; design?: string; acceptance_criteria?: string; priority?: number; estimated_minutes?: number; labels?: string[] };
-  const flags: BdFlag[] = [];
-  if (have.title !== issue.title) flags.push(['--title', issue.title]);
-  if ((have.description ?? '') !== issue.description) flags.push(['--description', issue.description]);
-  if ((have.design ?? '') !== issue.design) flags.push(['--design', issue.design]);
-  if ((have.acceptance_criteria ?? '') !== issue.acceptance) flags.push(['--acceptance', issue.acceptance]);
-  if (have.priority !== issue.priority) flags.push(['--priority', String(issue.priority)]);
-  if (issue.estimateMinutes !== undefined && have.estimated_minutes !== issue.estimateMinutes) flags.push(['--estimate', String(issue.estimateMinutes)]);
-  for (const label of issue.labels) if (!(have.labels ?? []).includes(label)) flags.push(['--add-label', label]);
-  if (have.external_ref !== issue.externalRef) flags.push(['--external-ref', issue.externalRef]);
-  return flags;
+function statusStep(issue: BeadsIssue, want: BeadsChange, id: () => string, apply: (id: string, change: BeadsChange) => Promise<void>): Step {
+  const verb = issue.type === 'epic' ? (want.status === 'closed' ? 'close epic' : 'reopen epic') : 'status';
+  return {
+    what: `${verb} ${issue.key}`,
+    lines: () => [`${verb} ${issueLabel(id(), issue.title)}${verb === 'status' ? ` → ${want.status}` : ''}${want.reason && issue.type === 'epic' ? `: ${want.reason}` : ''}`],
+    run: () => apply(id(), want),
+  };
 }
 
-async function loadApprovedPlan(ws: Workspace): Promise<{ project: Project; store: StateStore; state: State; plan: Plan }> {
+async function loadApprovedPlan(ws: Workspace): Promise<{ state: State; plan: Plan }> {
   const { state, plan } = await ws.requirePlan();
   if (!isApproved(plan)) {
     throw new XplanError('PLAN_NOT_APPROVED', 'Only an approved plan is exported to beads', { hint: 'Review it with `xplan show`, then `xplan approve`.' });
   }
-  return { project: ws.project, store: ws.store, state, plan };
+  return { state, plan };
 }
 
 /** With `beads: auto`, approving a plan exports it when bd is on PATH; the line returned tells the user. */
@@ -173,8 +364,14 @@ export function beadsOnApproval(): ApprovalHook {
     const config = await ws.config();
     if (config.beads !== 'auto') return undefined;
     if (!(await BeadsCli.detect(ws.root, ws.env))) return 'beads: auto, but bd is not on PATH: `xplan export beads` writes JSONL for `bd import`.';
-    const result = await exportBeads({}, ws);
-    const c = result.counts;
-    return `Exported to beads: ${c.created} created, ${c.updated} updated, ${c.dependenciesAdded} dependencies added.`;
+    try {
+      const result = await exportBeads({}, ws);
+      const c = result.counts;
+      return `Exported to beads: ${c.created} created, ${c.updated} updated, ${c.dependenciesAdded} dependencies added.`;
+    } catch (error) {
+      // The plan is approved either way; the export can be run again once its problem is fixed.
+      if (!(error instanceof XplanError)) throw error;
+      return `The plan is approved, but the beads export failed: ${error.message}${error.hint ? ` ${error.hint}` : ''}`;
+    }
   };
 }

@@ -126,8 +126,16 @@ export function beadsStatusOf(run: RunState, taskId: string): BeadsChange | unde
   }
 }
 
-/** A line of import-ready JSONL (`bd import`): every issue with its priority, status, timestamps and edges. */
-export function beadsJsonl(plan: Plan, graph: BeadsGraph, options: { prefix: string; at: string; actor: string }): string {
+/** A status written into the JSONL (`--sync`), with when the task got there. */
+export type JsonlStatus = BeadsChange & { at?: string };
+
+/**
+ * Import-ready JSONL (`bd import`): every issue with its priority, status, timestamps and edges, ids under the
+ * workspace's prefix. With `statuses` (from a run), a line carries its task's status: closed ones their close
+ * reason and `closed_at` (bd imports `closed_at` only on closed issues), in-progress ones their assignee, blocked
+ * and deferred ones the reason in their notes.
+ */
+export function beadsJsonl(plan: Plan, graph: BeadsGraph, options: { prefix: string; at: string; actor: string; statuses?: Record<string, JsonlStatus> }): string {
   const ids = beadsIds(graph, options.prefix, plan.planId);
   const edge = (from: string, to: string, type: string) => ({ issue_id: ids.get(from)!, depends_on_id: ids.get(to)!, type, created_at: options.at, created_by: options.actor });
   return graph.issues
@@ -136,6 +144,9 @@ export function beadsJsonl(plan: Plan, graph: BeadsGraph, options: { prefix: str
         ...(issue.parent ? [edge(issue.key, issue.parent, 'parent-child')] : []),
         ...graph.dependencies.filter((d) => d.from === issue.key).map((d) => edge(d.from, d.to, 'blocks')),
       ];
+      const change = options.statuses?.[issue.key];
+      // A status never predates the issue it belongs to.
+      const changedAt = change?.at && change.at > options.at ? change.at : options.at;
       return JSON.stringify({
         _type: 'issue',
         id: ids.get(issue.key),
@@ -143,16 +154,19 @@ export function beadsJsonl(plan: Plan, graph: BeadsGraph, options: { prefix: str
         description: issue.description,
         design: issue.design,
         acceptance_criteria: issue.acceptance,
-        status: 'open',
+        status: change?.status ?? 'open',
         priority: issue.priority,
         issue_type: issue.type,
+        ...(change?.assignee ? { assignee: change.assignee } : {}),
+        ...(change?.reason && change.status !== 'closed' && change.status !== 'open' ? { notes: change.reason } : {}),
         ...(issue.estimateMinutes !== undefined ? { estimated_minutes: issue.estimateMinutes } : {}),
         external_ref: issue.externalRef,
         metadata: issue.metadata,
         labels: issue.labels,
         created_at: options.at,
         created_by: options.actor,
-        updated_at: options.at,
+        updated_at: change ? changedAt : options.at,
+        ...(change?.status === 'closed' ? { closed_at: changedAt, close_reason: change.reason ?? 'Closed' } : {}),
         dependencies,
       });
     })

@@ -1,17 +1,27 @@
 /**
  * Keeps beads issues in step with a run: dispatch → in_progress with the agent as assignee; completion → closed
- * with the branch and whether it was verified; failure → blocked with notes; skip → deferred; done by hand →
- * closed with the given reason. bd calls are queued one at a time and retried; a bd failure is recorded and never
- * stops the run (`xplan export beads --sync` repairs any drift).
+ * with the branch and whether it was verified; failure or a merge conflict → blocked with notes; skip → deferred;
+ * a retry → open; done by hand → closed with the given reason. An epic closes once all its children are closed,
+ * and opens again when one of them does. bd calls are queued one at a time and retried; a bd failure is recorded
+ * and never stops the run (`xplan export beads --sync` repairs any drift).
  */
-import { completedReason, doneReason, type BeadsChange, type BeadsMapping } from '../core/beads-map.js';
+import { epicChange, epicsOf } from '../core/beads-export.js';
+import { beadsGraph, beadsStatusOf, completedReason, doneReason, type BeadsChange, type BeadsMapping } from '../core/beads-map.js';
+import { planHash } from '../core/plan.js';
 import type { RunEvent } from '../core/run.js';
 import type { State } from '../core/state.js';
-import { applyStatus, BeadsCli } from '../adapters/beads.js';
+import { applyEpicStatus, applyStatus, BeadsCli } from '../adapters/beads.js';
 import type { RunFiles } from '../adapters/run-files.js';
 import type { Beads } from './ports.js';
 
 const RETRIES = 3;
+
+/** Each task's epic, each epic's children, and each task's last known status in beads. */
+interface Epics {
+  parentOf: Map<string, string>;
+  childrenOf: Map<string, string[]>;
+  status: Map<string, string>;
+}
 
 /** The Beads port on the bd CLI. */
 export class BeadsSync implements Beads {
@@ -20,6 +30,7 @@ export class BeadsSync implements Beads {
   private constructor(
     private readonly bd: BeadsCli,
     private readonly issues: Record<string, string>,
+    private readonly epics: Epics,
     private readonly files: RunFiles,
     private readonly onFailure: (event: RunEvent) => void,
     private readonly retryDelayMs: number,
@@ -28,16 +39,44 @@ export class BeadsSync implements Beads {
   /** A sync for this repository, when its plan was exported to beads and bd is installed. */
   static async open(root: string, state: State, files: RunFiles, env: NodeJS.ProcessEnv, onFailure: (event: RunEvent) => void = () => {}): Promise<BeadsSync | undefined> {
     const mapping = (state as State & { beads?: BeadsMapping }).beads;
-    if (!mapping || mapping.planId !== state.plan?.planId) return undefined;
+    if (!mapping || !state.plan || mapping.planId !== state.plan.planId) return undefined;
     const bd = await BeadsCli.detect(root, env);
-    return bd ? new BeadsSync(bd, mapping.issues, files, onFailure, Number(env.XPLAN_BEADS_RETRY_MS ?? 500)) : undefined;
+    if (!bd) return undefined;
+    // Where each task stands in beads now: as the saved run left it, or open.
+    const { parentOf, childrenOf } = epicsOf(beadsGraph(state.plan));
+    const run = state.run && state.run.planHash === planHash(state.plan.tasks) ? state.run : undefined;
+    const status = new Map(state.plan.tasks.map((t) => [t.id, (run && beadsStatusOf(run, t.id)?.status) || 'open']));
+    return new BeadsSync(bd, mapping.issues, { parentOf, childrenOf, status }, files, onFailure, Number(env.XPLAN_BEADS_RETRY_MS ?? 500));
   }
 
   onEvent(event: RunEvent): void {
     const change = statusFor(event);
-    const id = event.taskId ? this.issues[event.taskId] : undefined;
-    if (!change || !id) return;
-    this.queue = this.queue.then(() => this.apply(event, id, change));
+    const taskId = event.taskId;
+    const id = taskId ? this.issues[taskId] : undefined;
+    if (!change || !id || !taskId) return;
+    // Whether the task's epic flips between "every child closed" and not is known now, in event order.
+    const epic = this.epics.parentOf.get(taskId);
+    const children = epic ? (this.epics.childrenOf.get(epic) ?? []) : [];
+    const allClosed = () => children.every((c) => this.epics.status.get(c) === 'closed');
+    const before = allClosed();
+    this.epics.status.set(taskId, change.status);
+    const after = allClosed();
+    this.queue = this.queue.then(() => this.apply(event, id, change, applyStatus));
+    const epicId = epic ? this.issues[epic] : undefined;
+    if (epicId && before !== after) this.queue = this.queue.then(() => this.followChildren(event, epicId, children));
+  }
+
+  /** Closes the epic once every child is closed, or opens it again, after reading where it stands. */
+  private async followChildren(event: RunEvent, epicId: string, children: readonly string[]): Promise<void> {
+    const statuses = children.map((c) => this.epics.status.get(c) ?? 'open');
+    let current: string | undefined;
+    try {
+      current = (await this.bd.show([epicId]))[0]?.status;
+    } catch {
+      current = statuses.every((s) => s === 'closed') ? 'open' : 'closed';
+    }
+    const change = epicChange(statuses, current);
+    if (change) await this.apply(event, epicId, change, applyEpicStatus);
   }
 
   /** Waits for every queued bd call. */
@@ -45,10 +84,10 @@ export class BeadsSync implements Beads {
     return this.queue;
   }
 
-  private async apply(event: RunEvent, id: string, change: BeadsChange): Promise<void> {
+  private async apply(event: RunEvent, id: string, change: BeadsChange, how: (bd: BeadsCli, id: string, change: BeadsChange) => Promise<void>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await applyStatus(this.bd, id, change);
+        await how(this.bd, id, change);
         return;
       } catch (error) {
         if (attempt <= RETRIES) {
@@ -84,6 +123,10 @@ function statusFor(e: RunEvent): BeadsChange | undefined {
       return { status: 'blocked', reason: `failed: ${e.failure}: ${e.reason}` };
     case 'task.blocked':
       return { status: 'blocked', reason: `blocked: ${e.reason}` };
+    case 'task.conflict':
+      return { status: 'blocked', reason: `conflict: merging clashed${Array.isArray(e.with) && e.with.length > 0 ? ` with ${e.with.join(', ')}` : ''}${Array.isArray(e.files) && e.files.length > 0 ? ` in ${e.files.join(', ')}` : ''}` };
+    case 'task.retry':
+      return { status: 'open' };
     case 'task.skipped':
       return { status: 'deferred', reason: `skipped: ${e.reason}` };
     case 'task.done':

@@ -1,21 +1,28 @@
 /** The report of `xplan export beads`. */
-import type { ExportResult } from '../commands/export-beads.js';
+import type { ExportResult } from '../core/beads-export.js';
 import type { Theme } from './theme.js';
 import { terminalSafe } from './terminal-text.js';
 
+const PREFIX_SOURCES = { flag: '--prefix', bd: 'the bd workspace', directory: 'the directory name, as `bd init` would pick it' } as const;
+
 export function renderExport(unsafe: ExportResult, theme: Theme): string {
   const result = terminalSafe(unsafe);
+  const notes = result.notes.map((note) => theme.dim(note));
   if (result.mode === 'jsonl') {
     return [
-      `${theme.ok('✓')} ${result.actions[0]}`,
+      ...result.actions.map((action, i) => (i === 0 ? `${theme.ok('✓')} ${action}` : theme.dim(`  ${action}`))),
+      theme.dim(`  prefix ${result.prefix} from ${PREFIX_SOURCES[result.prefixSource ?? 'directory']}; another one with --prefix`),
       `  ${theme.dim('→')} Import it into beads with: ${theme.bold(result.importCommand!)}`,
-      theme.dim('bd is not on PATH (or --jsonl was given): install beads (`brew install beads` or `npm install -g @beads/bd`) to export directly.'),
+      ...notes,
+      theme.dim(result.tool ? '--jsonl was given, so bd was not called.' : 'bd is not on PATH: install beads (`brew install beads` or `npm install -g @beads/bd`) to export directly.'),
     ].join('\n');
   }
   const c = result.counts;
+  const how = result.creation === 'graph' ? ' (new issues in one transaction)' : '';
   const lines = [
-    `${theme.ok('✓')} ${result.dryRun ? 'Would export' : 'Exported'} to ${result.tool} ${result.version}: ${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged; dependencies +${c.dependenciesAdded} −${c.dependenciesRemoved}${c.statuses ? `; ${c.statuses} status(es) synced` : ''}.`,
+    `${theme.ok('✓')} ${result.dryRun ? 'Would export' : 'Exported'} to ${result.tool} ${result.version}${result.prefix ? ` (prefix ${result.prefix})` : ''}: ${c.created} created${how}, ${c.updated} updated, ${c.unchanged} unchanged; dependencies +${c.dependenciesAdded} −${c.dependenciesRemoved}${c.statuses ? `; ${c.statuses} status(es) synced` : ''}${c.epics ? `; ${c.epics} epic(s) closed or reopened` : ''}.`,
   ];
   for (const action of result.actions) lines.push(theme.dim(`  ${action}`));
+  lines.push(...notes);
   return lines.join('\n');
 }

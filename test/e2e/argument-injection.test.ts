@@ -3,11 +3,11 @@
  * must stay a value. Each case runs the real program (the faithful fake for bd) and shows the value was not read
  * as an option.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BeadsCli } from '../../src/adapters/beads.js';
+import { applyEpicStatus, BeadsCli } from '../../src/adapters/beads.js';
 import { claudeArgs } from '../../src/adapters/claude-code.js';
 import { addWorktree, commitsSince, deleteBranch, mergeBranches, removeWorktree, unmergedCount } from '../../src/adapters/git.js';
 import { defaultConfig } from '../../src/core/config.js';
@@ -59,9 +59,15 @@ describe('git: a value starting with - stays a value', () => {
 describe('bd: titles and ids starting with - stay values', () => {
   const env = { PATH: `${join(REPO_ROOT, 'test/support/fake-bd')}:${process.env.PATH}` };
 
-  it('creates an issue titled like a flag, and addresses ids that look like flags as ids', async () => {
+  /** A directory with a beads workspace (prefix xp), and bd on it. */
+  async function workspace(): Promise<BeadsCli> {
     const dir = tempDir('xplan-bd-');
-    const bd = (await BeadsCli.detect(dir, env))!;
+    expect(spawnSync(join(REPO_ROOT, 'test/support/fake-bd/bd'), ['init', '-p', 'xp', '-q'], { cwd: dir, env, encoding: 'utf8' }).status).toBe(0);
+    return (await BeadsCli.detect(dir, env))!;
+  }
+
+  it('creates an issue titled like a flag, and addresses ids that look like flags as ids', async () => {
+    const bd = await workspace();
     expect(bd).toBeDefined();
     const fields = { type: 'task', priority: 2, design: '-d x', acceptance: '--force', labels: ['xplan'], externalRef: '--parent=xp-0000', metadata: { xplan: 'T1' } };
     const id = await bd.create({ ...fields, title: '--description=pwned', description: '--title=also pwned' });
@@ -70,6 +76,30 @@ describe('bd: titles and ids starting with - stay values', () => {
     await expect(bd.setStatus('--help', 'in_progress')).rejects.toThrow(/not found: --help/);
     await expect(bd.close('-f', 'reason')).rejects.toThrow(/not found: -f/);
     await expect(bd.addDependency(id, '--type=parent-child')).rejects.toThrow(/not found: --type=parent-child/);
+    await bd.update(id, [['--title', '-p 0'], ['--estimate', '30']]);
+    expect((await bd.show([id]))[0]).toMatchObject({ title: '-p 0', priority: 2, estimated_minutes: 30 });
+  });
+
+  it('the workspace prefix, a create --graph transaction and an epic closed without force keep flag-like values as values', async () => {
+    const bd = await workspace();
+    expect(await bd.prefix()).toBe('xp');
+    const node = { type: 'task', description: '--force', priority: 2, labels: ['xplan'], metadata: { xplanTask: '-T1' } };
+    const ids = await bd.createGraph({
+      commit_message: '--amend',
+      nodes: [
+        { ...node, key: 'epic', title: '--title=epic', type: 'epic' },
+        { ...node, key: 'a', title: '-r done', parent_key: 'epic' },
+      ],
+      edges: [],
+    });
+    const [epic, child] = await bd.show([ids.epic!, ids.a!]);
+    expect([epic!.title, child!.title, child!.description, child!.metadata]).toEqual(['--title=epic', '-r done', '--force', { xplanTask: '-T1' }]);
+    // Without --force, bd itself refuses to close an epic with an open child: `-f` in the reason did not become one.
+    await expect(applyEpicStatus(bd, ids.epic!, { status: 'closed', reason: '-f' })).rejects.toThrow(/open children/);
+    await expect(applyEpicStatus(bd, '--force', { status: 'closed', reason: 'done' })).rejects.toThrow(/not found: --force/);
+    await bd.close(ids.a!, '--reason=x');
+    await applyEpicStatus(bd, ids.epic!, { status: 'closed', reason: '-f' });
+    expect((await bd.show([ids.epic!]))[0]).toMatchObject({ status: 'closed', close_reason: '-f' });
   });
 });
 

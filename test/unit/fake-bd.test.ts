@@ -1,6 +1,6 @@
 /** The fake `bd` (test/support/fake-bd) follows the beads spec in /work/shared/research/beads-cli.md. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT, tempDir } from '../support/cli.js';
@@ -18,6 +18,7 @@ interface Issue {
 let dir: string;
 beforeEach(() => {
   dir = tempDir('xplan-fake-bd-');
+  expect(bd(['init', '-p', 'xp', '-q']).code).toBe(0);
 });
 
 function bd(args: string[], env: Record<string, string> = {}) {
@@ -61,16 +62,18 @@ describe('fake bd: basics', () => {
     create('Local');
     expect(existsSync(join(dir, '.beads/fake-db.json'))).toBe(true);
     const beadsDir = join(dir, 'elsewhere/.beads');
+    bd(['init', '-q'], { BEADS_DIR: beadsDir });
     bd(['create', 'Remote', '--json', '--actor', 'xplan'], { BEADS_DIR: beadsDir, BD_NON_INTERACTIVE: '1' });
     bd(['list'], { BEADS_DIR: beadsDir, BEADS_ACTOR: 'env-actor' });
     const remote = JSON.parse(readFileSync(join(beadsDir, 'fake-db.json'), 'utf8'));
     expect(remote.issues.map((i: Issue) => i.title)).toEqual(['Remote']);
     const calls = readFileSync(join(beadsDir, 'calls.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(calls).toEqual([
+      { argv: ['init', '-q'], actor: 'fake', nonInteractive: null },
       { argv: ['create', 'Remote', '--json', '--actor', 'xplan'], actor: 'xplan', nonInteractive: '1' },
       { argv: ['list'], actor: 'env-actor', nonInteractive: null },
     ]);
-    expect(JSON.parse(readFileSync(join(dir, '.beads/calls.log'), 'utf8').trim()).actor).toBe('fake');
+    expect(JSON.parse(readFileSync(join(dir, '.beads/calls.log'), 'utf8').trim().split('\n')[1]!).actor).toBe('fake');
   });
 
   it('fails on an unknown command or flag: JSON on stderr with --json, `Error:` text without', () => {
@@ -323,5 +326,155 @@ describe('fake bd: import', () => {
     expect(show('xp-done').closed_at).toEqual(expect.any(String));
     expect(show(existing).title).toBe('Existing');
     expect(create('Next child', '--parent', 'xp-k9z')).toBe('xp-k9z.2');
+  });
+});
+
+describe('fake bd: workspace and prefix (beads source: cmd/bd/init.go, cmd/bd/config.go)', () => {
+  it('needs `bd init` first; init takes -p, else issue-prefix in config.yaml, else the directory name, normalised', () => {
+    const fresh = tempDir('xplan-fake-bd-');
+    const run = (cwd: string, args: string[]) => spawnSync(BD, args, { cwd, env: { PATH: process.env.PATH }, encoding: 'utf8' });
+    const r = run(fresh, ['list', '--json']);
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stderr)).toMatchObject({ code: 'NO_WORKSPACE', error: expect.stringContaining('no active beads workspace found') });
+    expect(run(fresh, ['version']).status).toBe(0);
+
+    const named = join(fresh, '.My.Project-');
+    mkdirSync(named);
+    expect(run(named, ['init', '-q']).status).toBe(0);
+    expect(JSON.parse(run(named, ['config', 'get', 'issue_prefix', '--json']).stdout)).toEqual({ key: 'issue_prefix', value: 'My_Project', schema_version: 1 });
+    expect(JSON.parse(run(named, ['create', 'A', '--json']).stdout).id).toMatch(/^My_Project-[0-9a-z]{4}$/);
+    expect(run(named, ['init', '-p', 'again', '--json']).status).toBe(1);
+
+    const numeric = join(fresh, '001');
+    mkdirSync(join(numeric, '.beads'), { recursive: true });
+    expect(run(numeric, ['init', '-q']).status).toBe(0);
+    expect(run(numeric, ['config', 'get', 'issue_prefix']).stdout).toBe('bd_001\n');
+
+    const configured = join(fresh, 'configured');
+    mkdirSync(join(configured, '.beads'), { recursive: true });
+    writeFileSync(join(configured, '.beads/config.yaml'), '# settings\nissue-prefix: "acme"\n');
+    expect(run(configured, ['init', '-q']).status).toBe(0);
+    expect(run(configured, ['config', 'get', 'issue_prefix']).stdout).toBe('acme\n');
+    expect(run(configured, ['config', 'get', 'jira.url']).stdout).toBe('jira.url (not set)\n');
+  });
+
+  it('refuses a title that is empty or longer than 500 bytes', () => {
+    expect(bd(['create', 'é'.repeat(251), '--json']).error()).toMatchObject({ code: 'INVALID_ARGUMENT', error: expect.stringContaining('title must be 500 characters or less (got 502)') });
+    const id = create('A');
+    expect(bd(['update', id, '--title', '', '--json']).error().error).toContain('title is required');
+    expect(show(id).title).toBe('A');
+  });
+
+  it('classic bd (< 0.50) refuses to import ids of another prefix; 1.x imports them as they are', () => {
+    const file = writeJsonl('other.jsonl', [{ id: 'zz-1', title: 'Foreign', priority: 2 }]);
+    const classic = bd(['import', file, '--json'], { BD_FAKE_VERSION: '0.49.6' });
+    expect(classic.code).toBe(1);
+    expect(classic.error()).toMatchObject({ code: 'PREFIX_MISMATCH', error: expect.stringContaining("database uses 'xp-'") });
+    expect(listAll()).toEqual([]);
+    const ours = writeJsonl('ours.jsonl', [{ id: 'xp-1', title: 'Ours', priority: 2 }]);
+    expect(ok(['import', ours], { BD_FAKE_VERSION: '0.49.6' }).created).toBe(1);
+    expect(ok(['import', file]).created).toBe(1);
+  });
+});
+
+describe('fake bd: create --graph (beads source: cmd/bd/graph_apply.go)', () => {
+  function writeGraph(plan: object): string {
+    const file = join(dir, `graph-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(file, JSON.stringify(plan));
+    return file;
+  }
+
+  it('creates nodes, parent-child links and edges in one call; from depends on to; ids are flat', () => {
+    const outside = create('Outside');
+    const file = writeGraph({
+      commit_message: 'plan',
+      nodes: [
+        { key: 'epic', title: 'Epic', type: 'epic', priority: 1, labels: ['xplan'] },
+        { key: 't1', title: 'T1 Schema', parent_key: 'epic', description: 'D', metadata: { xplanTask: 'T1' } },
+        { key: 't2', title: 'T2 API', parent_key: 'epic', priority: 3 },
+        { key: 't3', title: 'T3 Extra', parent_id: outside },
+      ],
+      edges: [{ from_key: 't2', to_key: 't1', type: 'blocks' }, { from_id: outside, to_key: 't1', type: 'related' }, { from_key: 't2', to_key: 'epic', type: 'parent-child' }],
+    });
+    const result = ok<{ ids: Record<string, string>; schema_version: number }>(['create', '--graph', file, '--actor', 'xplan']);
+    expect(Object.keys(result.ids).sort()).toEqual(['epic', 't1', 't2', 't3']);
+    for (const id of Object.values(result.ids)) expect(id).toMatch(/^xp-[0-9a-z]{4}$/);
+    const t1 = show(result.ids.t1!);
+    expect(t1).toMatchObject({ title: 'T1 Schema', priority: 2, issue_type: 'task', description: 'D', metadata: { xplanTask: 'T1' }, created_by: 'xplan' });
+    expect(t1.dependencies).toEqual([expect.objectContaining({ id: result.ids.epic, dependency_type: 'parent-child' })]);
+    const t2 = show(result.ids.t2!);
+    expect((t2.dependencies as Array<{ id: string; dependency_type: string }>).map((d) => [d.id, d.dependency_type]).sort()).toEqual([[result.ids.epic, 'parent-child'], [result.ids.t1, 'blocks']].sort());
+    expect(show(result.ids.epic!)).toMatchObject({ issue_type: 'epic', priority: 1, labels: ['xplan'] });
+    expect(listAll().find((i) => i.id === result.ids.t3)!.parent).toBe(outside);
+    expect(show(outside).dependencies).toEqual([expect.objectContaining({ id: result.ids.t1, dependency_type: 'related' })]);
+  });
+
+  it('warns about unknown fields, and writes nothing when any node or edge is invalid', () => {
+    const warned = bd(['create', '--graph', writeGraph({ nodes: [{ key: 'a', title: 'A', acceptance: 'x' }] }), '--json']);
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toContain('graph plan node["a"] has unknown field(s): [acceptance]');
+    const before = listAll().length;
+    const bad = [
+      { nodes: [] },
+      { nodes: [{ key: 'a', title: '' }] },
+      { nodes: [{ key: 'a', title: 'A' }, { key: 'a', title: 'B' }] },
+      { nodes: [{ key: 'a', title: 'A', parent_key: 'nope' }] },
+      { nodes: [{ key: 'a', title: 'A' }], edges: [{ from_key: 'a', to_key: 'zz' }] },
+      { nodes: [{ key: 'a', title: 'A' }, { key: 'b', title: 'B' }], edges: [{ from_key: 'a', to_key: 'b' }, { from_key: 'b', to_key: 'a' }] },
+      { nodes: [{ key: 'a', title: 'A', metadata: { n: 1 } }] },
+      { nodes: [{ key: 'a', title: 'x'.repeat(501) }] },
+    ];
+    for (const plan of bad) {
+      const r = bd(['create', '--graph', writeGraph(plan), '--json']);
+      expect(r.code, JSON.stringify(plan)).toBe(1);
+      expect(r.error().error).toMatch(/graph/);
+    }
+    expect(listAll()).toHaveLength(before);
+  });
+
+  it('is an unknown flag before bd 0.63', () => {
+    const r = bd(['create', '--graph', writeGraph({ nodes: [{ key: 'a', title: 'A' }] }), '--json'], { BD_FAKE_VERSION: '0.62.0' });
+    expect(r.error()).toEqual({ error: 'unknown flag: --graph', code: 'INVALID_ARGUMENT', schema_version: 1 });
+    expect(listAll()).toEqual([]);
+  });
+});
+
+describe('fake bd: values attached with `=` and operands after `--` (pflag, as real bd parses them)', () => {
+  /** Runs a command the way xplan does: `bd <args> --json --actor=xplan -- <operands>`. */
+  function asXplan<T = any>(args: string[], operands: string[] = []): T {
+    const r = bd([...args, '--json', '--actor=xplan', ...(operands.length > 0 ? ['--', ...operands] : [])]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    return r.json<T>();
+  }
+
+  it('config get, create --graph, update, epic close without force, reopen and dep take these forms; a value that starts with `-` stays a value', () => {
+    expect(asXplan(['config', 'get'], ['issue_prefix'])).toEqual({ key: 'issue_prefix', value: 'xp', schema_version: 1 });
+    const file = join(dir, 'graph.json');
+    writeFileSync(file, JSON.stringify({ nodes: [{ key: 'epic', title: 'Epic', type: 'epic' }, { key: 'a', title: '--force', parent_key: 'epic' }, { key: 'b', title: 'B', parent_key: 'epic' }] }));
+    const { ids } = asXplan<{ ids: Record<string, string> }>(['create', `--graph=${file}`]);
+    expect(show(ids.a!)).toMatchObject({ title: '--force', created_by: 'xplan' });
+    asXplan(['update', '--title=-p 0', '--description=--status=closed', '--estimate=30'], [ids.b!]);
+    expect(show(ids.b!)).toMatchObject({ title: '-p 0', description: '--status=closed', estimated_minutes: 30, status: 'open' });
+    expect(asXplan<Issue>(['create', '--type=task', '--priority=1', '--description=-d'], ['-t epic'])).toMatchObject({ title: '-t epic', issue_type: 'task', priority: 1, description: '-d' });
+
+    // An epic closed without --force: bd refuses while a child is open.
+    const refused = bd(['close', '--reason=All 2 child issues are closed', '--json', '--actor=xplan', '--', ids.epic!]);
+    expect(refused.error().code).toBe('OPEN_CHILDREN');
+    asXplan(['close', '--reason=-r done', '--force'], [ids.a!]);
+    asXplan(['close', '--reason=done', '--force=false'], [ids.b!]);
+    expect(asXplan<Issue[]>(['close', '--reason=All 2 child issues are closed'], [ids.epic!])[0]).toMatchObject({ status: 'closed', close_reason: 'All 2 child issues are closed' });
+    expect(show(ids.a!).close_reason).toBe('-r done');
+    asXplan(['update', '--status=open', '--append-notes=Reopened: 1 of 2 child issues are not closed'], [ids.epic!]);
+    expect(show(ids.epic!)).toMatchObject({ status: 'open', notes: 'Reopened: 1 of 2 child issues are not closed' });
+    expect(asXplan(['dep', 'add', '--type=blocks'], [ids.b!, ids.a!])).toMatchObject({ status: 'added', issue_id: ids.b, depends_on_id: ids.a });
+    expect(asXplan<Issue[]>(['list', '--all', '--limit=0'])).toHaveLength(4);
+  });
+
+  it('refuses a bool flag given a value that is not a bool, as pflag does', () => {
+    const id = create('A');
+    const r = bd(['close', '--force=maybe', '--json', '--', id]);
+    expect(r.error().error).toContain('invalid argument "maybe" for "--force" flag');
+    expect(show(id).status).toBe('open');
   });
 });

@@ -1,8 +1,17 @@
 // A faithful fake of the beads CLI (`bd` 1.0.x) for tests; spec: /work/shared/research/beads-cli.md.
 // Run through the `bd` wrapper next to this file. State lives in $BEADS_DIR (else <cwd>/.beads): fake-db.json,
 // calls.log (one JSON line per invocation: {argv, actor, nonInteractive}) and fail-counts.json (BD_FAKE_FAIL).
+// Beyond the notes, three behaviours follow the beads source (steveyegge/beads, v0.49.6 and v1.0.5):
+// - the issue prefix lives in the database config, set by `bd init` (flag > config.yaml `issue-prefix` > directory
+//   name, normalised), and `bd config get issue_prefix --json` prints {"key","value"}; commands other than
+//   version and init fail in a directory that was never initialised (cmd/bd/init.go, cmd/bd/config.go);
+// - `bd create --graph FILE` (0.63+, cmd/bd/graph_apply.go) creates nodes and edges in one transaction: nodes carry
+//   key, title, type, description, assignee, priority (P2 when absent), labels, metadata (string values),
+//   parent_key or parent_id; ids are flat (no `.N` children); unknown fields are warned about on stderr;
+// - classic bd (< 0.50) refuses to import ids whose prefix is not the workspace's (internal/importer, 0.49.6);
+//   1.x imports them as they are.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 
 class BdError extends Error {
   constructor(message, code = 'ERROR') {
@@ -31,7 +40,9 @@ const ISSUE_FIELDS = '-d|--description:description --design:design --acceptance:
 const FILTERS = '--limit:limit -s|--status:status --parent:parent -l|--label:label:multi -t|--type:type --id:id';
 const SPECS = {
   version: flags(''),
-  create: flags(`${ISSUE_FIELDS} -l|--labels:labels:multi --parent:parent --deps:deps:multi --silent:silent:bool`),
+  init: flags('-p|--prefix:prefix --stealth:stealth:bool --skip-hooks:skip_hooks:bool --skip-agents:skip_agents:bool --non-interactive:non_interactive:bool --from-jsonl:from_jsonl:bool'),
+  config: flags(''),
+  create: flags(`${ISSUE_FIELDS} -l|--labels:labels:multi --parent:parent --deps:deps:multi --silent:silent:bool --graph:graph`),
   update: flags(`${ISSUE_FIELDS} -s|--status:status --title:title --append-notes:append_notes --add-label:add_label:multi --remove-label:remove_label:multi --claim:claim:bool`),
   close: flags('-r|--reason:reason -f|--force:force:bool'),
   dep: flags('-t|--type:type'),
@@ -53,7 +64,14 @@ function parseArgs(argv, spec) {
     const def = spec[arg] ?? GLOBAL[arg];
     if (!def) fail(`unknown flag: ${arg}`, 'INVALID_ARGUMENT');
     const [name, kind] = def;
-    if (kind === 'bool') { opts[name] = true; continue; }
+    // pflag: a bool flag takes no separate value, but an attached one (`--force=false`) must parse as a bool.
+    if (kind === 'bool') {
+      if (value === undefined) opts[name] = true;
+      else if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value)) opts[name] = true;
+      else if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(value)) delete opts[name];
+      else fail(`invalid argument "${value}" for "${arg}" flag: strconv.ParseBool: parsing "${value}": invalid syntax`, 'INVALID_ARGUMENT');
+      continue;
+    }
     if (value === undefined) {
       if (i + 1 >= argv.length) fail(`flag needs an argument: ${arg}`, 'INVALID_ARGUMENT');
       value = argv[++i];
@@ -98,7 +116,8 @@ function writeJson(file, value) {
 }
 
 class Db {
-  constructor(data) { Object.assign(this, { seq: 0, issues: [], deps: [] }, data); }
+  constructor(data) { Object.assign(this, { seq: 0, config: {}, issues: [], deps: [] }, data); }
+  get prefix() { return this.config.issue_prefix; }
   get(id) { return this.issues.find((i) => i.id === id); }
   must(id) { return this.get(id) ?? fail(`issue not found: ${id}`, 'NOT_FOUND'); }
   depsOf(id) { return this.deps.filter((d) => d.issue_id === id); }
@@ -106,7 +125,7 @@ class Db {
   parentOf(id) { return this.depsOf(id).find((d) => d.type === 'parent-child')?.depends_on_id; }
   newId() {
     for (;;) {
-      const id = `xp-${((++this.seq * 1000003 + 12345) % 36 ** 4).toString(36).padStart(4, '0')}`;
+      const id = `${this.prefix}-${((++this.seq * 1000003 + 12345) % 36 ** 4).toString(36).padStart(4, '0')}`;
       if (!this.get(id)) return id;
     }
   }
@@ -194,7 +213,15 @@ function setFields(issue, o, actor) {
   issue.updated_at = now();
 }
 
+// bd's issue validation (internal/types): a title is required and at most 500 bytes.
+function checkTitle(title, id) {
+  const bytes = Buffer.byteLength(title ?? '', 'utf8');
+  if (bytes === 0) fail(`validation failed for issue ${id}: title is required`, 'INVALID_ARGUMENT');
+  if (bytes > 500) fail(`validation failed for issue ${id}: title must be 500 characters or less (got ${bytes})`, 'INVALID_ARGUMENT');
+}
+
 function create(db, { opts, pos }, ctx) {
+  if (opts.graph !== undefined) return createGraph(db, opts, pos, ctx);
   if (pos.length !== 1 || !pos[0].trim()) fail('create needs exactly one title argument (quote it)', 'INVALID_ARGUMENT');
   if (opts.parent) {
     db.must(opts.parent);
@@ -203,6 +230,7 @@ function create(db, { opts, pos }, ctx) {
   const t = now();
   const issue = { id: opts.parent ? db.childId(opts.parent) : db.newId(), title: pos[0], status: 'open', priority: 2, issue_type: 'task', created_at: t, created_by: ctx.actor, updated_at: t };
   setFields(issue, opts, ctx.actor);
+  checkTitle(issue.title, issue.id);
   const labels = csv(opts.labels);
   if (labels.length) issue.labels = [...new Set(labels)];
   db.issues.push(issue);
@@ -219,6 +247,90 @@ function create(db, { opts, pos }, ctx) {
   ctx.say(`✓ Created issue: ${issue.id}\n  Title: ${issue.title}\n  Priority: P${issue.priority}\n  Status: ${issue.status}`);
 }
 
+const GRAPH_FIELDS = {
+  plan: ['commit_message', 'nodes', 'edges'],
+  node: ['key', 'title', 'type', 'description', 'assignee', 'assign_after_create', 'priority', 'labels', 'metadata', 'metadata_refs', 'parent_key', 'parent_id'],
+  edge: ['from_key', 'from_id', 'to_key', 'to_id', 'type'],
+};
+const GRAPH_MIN_VERSION = [0, 63];
+
+/** `bd create --graph FILE`: every node and edge in one transaction, or nothing (the database is written only on success). */
+function createGraph(db, opts, pos, ctx) {
+  const [major, minor] = ctx.version.split('.').map(Number);
+  if (major < GRAPH_MIN_VERSION[0] || (major === GRAPH_MIN_VERSION[0] && minor < GRAPH_MIN_VERSION[1])) fail('unknown flag: --graph', 'INVALID_ARGUMENT');
+  if (pos.length) fail('cannot specify both title and --graph flag', 'INVALID_ARGUMENT');
+  const file = opts.graph;
+  if (!existsSync(file)) fail(`reading graph plan: open ${file}: no such file or directory`, 'NOT_FOUND');
+  let plan;
+  try { plan = JSON.parse(readFileSync(file, 'utf8')); } catch (e) { fail(`parsing graph plan: ${e.message}`, 'INVALID_ARGUMENT'); }
+  if (!plan || typeof plan !== 'object' || Array.isArray(plan)) fail('parsing graph plan: not a JSON object', 'INVALID_ARGUMENT');
+  const nodes = Array.isArray(plan.nodes) ? plan.nodes : [];
+  const edges = Array.isArray(plan.edges) ? plan.edges : [];
+  const unknown = (value, known, where) => {
+    const extra = Object.keys(value ?? {}).filter((k) => !known.includes(k)).sort();
+    if (extra.length) ctx.warn(`warning: graph plan ${where} has unknown field(s): [${extra.join(' ')}] (silently dropped — see 'bd create --graph' schema)`);
+  };
+  unknown(plan, GRAPH_FIELDS.plan, 'plan');
+  nodes.forEach((n, i) => unknown(n, GRAPH_FIELDS.node, n?.key ? `node["${n.key}"]` : `node[${i}]`));
+  edges.forEach((e, i) => unknown(e, GRAPH_FIELDS.edge, `edge[${i}]`));
+
+  const invalid = (message) => fail(`invalid graph plan: ${message}`, 'INVALID_ARGUMENT');
+  if (nodes.length === 0) invalid('plan has no nodes');
+  const keys = new Set();
+  nodes.forEach((n, i) => {
+    if (!n.key) invalid(`node ${i} has empty key`);
+    if (keys.has(n.key)) invalid(`duplicate node key "${n.key}"`);
+    keys.add(n.key);
+    if (!n.title) invalid(`node "${n.key}" has empty title`);
+    if (n.type && !TYPES.includes(n.type)) invalid(`node "${n.key}": invalid type "${n.type}"`);
+    for (const [k, v] of Object.entries(n.metadata ?? {})) if (typeof v !== 'string') fail(`parsing graph plan: json: cannot unmarshal ${typeof v} into Go struct field GraphApplyNode.nodes.metadata of type string (key ${k})`, 'INVALID_ARGUMENT');
+  });
+  for (const n of nodes) if (n.parent_key && !keys.has(n.parent_key)) invalid(`node "${n.key}": parent key "${n.parent_key}" not found in plan`);
+  edges.forEach((e, i) => {
+    if (e.from_key && !keys.has(e.from_key)) invalid(`edge ${i}: from key "${e.from_key}" not found in plan`);
+    if (e.to_key && !keys.has(e.to_key)) invalid(`edge ${i}: to key "${e.to_key}" not found in plan`);
+    if (!e.from_key && !e.from_id) invalid(`edge ${i}: must specify from_key or from_id`);
+    if (!e.to_key && !e.to_id) invalid(`edge ${i}: must specify to_key or to_id`);
+    if (e.type && !/^[a-z][a-z-]*$/.test(e.type)) invalid(`edge ${i}: invalid dependency type "${e.type}"`);
+  });
+
+  const graphFail = (message) => fail(`graph create: ${message}`, 'INVALID_ARGUMENT');
+  const t = now();
+  const ids = {};
+  for (const n of nodes) {
+    const issue = { id: db.newId(), title: n.title, status: 'open', priority: n.priority ?? 2, issue_type: n.type || 'task', created_at: t, created_by: ctx.actor, updated_at: t };
+    if (!Number.isInteger(issue.priority) || issue.priority < 0 || issue.priority > 4) graphFail(`batch create: validation failed for issue ${issue.id}: priority must be between 0 and 4 (got ${issue.priority})`);
+    try { checkTitle(issue.title, issue.id); } catch (e) { graphFail(`batch create: ${e.message}`); }
+    if (n.description) issue.description = n.description;
+    if (n.assignee) issue.assignee = n.assignee;
+    if (Array.isArray(n.labels) && n.labels.length) issue.labels = [...new Set(n.labels)];
+    if (n.metadata && Object.keys(n.metadata).length) issue.metadata = n.metadata;
+    db.issues.push(issue);
+    ids[n.key] = issue.id;
+  }
+  const parentOf = new Map(nodes.map((n) => [ids[n.key], n.parent_key ? ids[n.parent_key] : n.parent_id]).filter(([, p]) => p));
+  edges.forEach((e, i) => {
+    const from = e.from_id || ids[e.from_key];
+    const to = e.to_id || ids[e.to_key];
+    const type = e.type || 'blocks';
+    if (parentOf.get(from) === to) {
+      if (type === 'parent-child') return;
+      graphFail(`edge ${i} ${from}->${to} duplicates a parent-child relationship with dependency type "${type}"`);
+    }
+    try { db.addDep(from, to, type, ctx.actor); } catch (err) { graphFail(`adding edge ${from}->${to}: ${err.message}`); }
+  });
+  for (const n of nodes) {
+    const parent = parentOf.get(ids[n.key]);
+    if (parent) {
+      try { db.addDep(ids[n.key], parent, 'parent-child', ctx.actor); } catch (err) { graphFail(`node "${n.key}": adding parent-child dep: ${err.message}`); }
+    }
+  }
+  ctx.write = true;
+  if (ctx.json) return ctx.print({ ids, schema_version: 1 });
+  ctx.print(`Created ${nodes.length} issues`);
+  for (const key of Object.keys(ids).sort()) ctx.print(`  ${key} -> ${ids[key]}`);
+}
+
 function update(db, { opts, pos }, ctx) {
   if (pos.length === 0) fail('update needs at least one issue id', 'INVALID_ARGUMENT');
   const issues = pos.map((id) => db.must(id));
@@ -231,6 +343,7 @@ function update(db, { opts, pos }, ctx) {
       setFields(issue, { status: 'in_progress', assignee: ctx.actor }, ctx.actor);
     }
     setFields(issue, opts, ctx.actor);
+    checkTitle(issue.title, issue.id);
     if (opts.append_notes !== undefined) issue.notes = issue.notes ? `${issue.notes}\n${opts.append_notes}` : opts.append_notes;
     const labels = new Set([...(issue.labels ?? []), ...csv(opts.add_label)]);
     for (const l of csv(opts.remove_label)) labels.delete(l);
@@ -319,6 +432,14 @@ function importJsonl(db, { opts, pos }, ctx) {
   const records = readFileSync(file, 'utf8').split('\n').map((l, n) => [l.trim(), n + 1]).filter(([l]) => l).map(([l, n]) => {
     try { return JSON.parse(l); } catch { return fail(`${file}:${n}: invalid JSON`, 'INVALID_ARGUMENT'); }
   }).filter((r) => r && typeof r === 'object' && (r._type === undefined || r._type === 'issue'));
+  const [major, minor] = ctx.version.split('.').map(Number);
+  if (major === 0 && minor < 50) {
+    const foreign = records.filter((r) => typeof r.id === 'string' && !r.id.startsWith(`${db.prefix}-`));
+    if (foreign.length) {
+      const prefixes = [...new Set(foreign.map((r) => r.id.slice(0, r.id.indexOf('-') + 1) || r.id))];
+      fail(`prefix mismatch detected: database uses '${db.prefix}-' but found issues with prefixes [${prefixes.join(', ')}] (use --rename-on-import)`, 'PREFIX_MISMATCH');
+    }
+  }
   const created = [];
   let skipped = 0;
   for (const r of records) {
@@ -348,12 +469,35 @@ function importJsonl(db, { opts, pos }, ctx) {
 }
 
 function version(db, args, ctx) {
-  const v = process.env.BD_FAKE_VERSION || '1.0.5';
-  if (ctx.json) return ctx.print({ version: v, build: 'fake', commit: '0000000', schema_version: 1 });
-  ctx.print(`bd version ${v} (fake)`);
+  if (ctx.json) return ctx.print({ version: ctx.version, build: 'fake', commit: '0000000', schema_version: 1 });
+  ctx.print(`bd version ${ctx.version} (fake)`);
 }
 
-const COMMANDS = { version, create, update, close, dep, show, list, ready: (db, args, ctx) => list(db, args, ctx, true), import: importJsonl };
+/** The prefix `bd init` picks: the flag, else `issue-prefix` in .beads/config.yaml, else the directory name; normalised. */
+function init(db, { opts, pos }, ctx) {
+  if (pos.length) fail(`unexpected argument "${pos[0]}"`, 'INVALID_ARGUMENT');
+  if (db.prefix) fail(`beads is already initialized in ${ctx.dir} (issue prefix ${db.prefix})`, 'ALREADY_INITIALIZED');
+  const yaml = join(ctx.dir, 'config.yaml');
+  const fromConfig = existsSync(yaml) ? /^issue-prefix:\s*["']?([^"'\s#]+)/m.exec(readFileSync(yaml, 'utf8'))?.[1] : undefined;
+  let prefix = (opts.prefix || fromConfig || basename(process.cwd())).replace(/^\.+/, '').replace(/-+$/, '').replaceAll('.', '_');
+  if (prefix && !/^[A-Za-z_]/.test(prefix)) prefix = `bd_${prefix}`;
+  db.config.issue_prefix = prefix;
+  ctx.write = true;
+  ctx.say(`✓ bd initialized successfully!\n  Issue prefix: ${prefix}\n  Issues will be named: ${prefix}-<hash> (e.g., ${prefix}-a3f2dd)`);
+}
+
+/** `bd config get KEY`: database config; only `get` is faked. */
+function config(db, { pos }, ctx) {
+  const [sub, key, ...extra] = pos;
+  if (sub !== 'get') fail(`unknown config subcommand "${sub ?? ''}" (only get is supported by this fake)`, 'UNKNOWN_COMMAND');
+  if (!key || extra.length) fail('config get needs exactly one KEY', 'INVALID_ARGUMENT');
+  const value = db.config[key] ?? '';
+  if (ctx.json) return ctx.print({ key, value, schema_version: 1 });
+  ctx.print(value === '' ? `${key} (not set)` : value);
+}
+
+const NO_WORKSPACE_NEEDED = ['version', 'init'];
+const COMMANDS = { version, init, config, create, update, close, dep, show, list, ready: (db, args, ctx) => list(db, args, ctx, true), import: importJsonl };
 
 // ---- main -------------------------------------------------------------------------------------------------
 function main(argv, env) {
@@ -370,8 +514,8 @@ function main(argv, env) {
     else if (!arg.startsWith('-') && g.at < 0) g.at = i;
   }
   const name = g.at < 0 ? undefined : argv[g.at];
-  const ctx = { json: g.json, quiet: g.quiet, actor: g.actor || env.BEADS_ACTOR || 'fake', write: false };
   const dir = resolve(env.BEADS_DIR || join(process.cwd(), '.beads'));
+  const ctx = { json: g.json, quiet: g.quiet, actor: g.actor || env.BEADS_ACTOR || 'fake', write: false, dir, version: env.BD_FAKE_VERSION || '1.0.5', warn: (line) => process.stderr.write(`${line}\n`) };
   try {
     mkdirSync(dir, { recursive: true });
     withLock(dir, () => {
@@ -389,11 +533,12 @@ function main(argv, env) {
       }
       const dbFile = join(dir, 'fake-db.json');
       const db = new Db(readJson(dbFile, {}));
+      if (!NO_WORKSPACE_NEEDED.includes(name) && !db.prefix) fail('no active beads workspace found (run `bd init` first)', 'NO_WORKSPACE');
       const out = [];
       ctx.print = (v) => out.push(typeof v === 'string' ? v : JSON.stringify(v, null, 2));
       ctx.say = (s) => { if (!ctx.quiet) ctx.print(s); };
       command(db, parseArgs(argv.filter((_, i) => i !== g.at), SPECS[name]), ctx);
-      if (ctx.write) writeJson(dbFile, { seq: db.seq, issues: db.issues, deps: db.deps });
+      if (ctx.write) writeJson(dbFile, { seq: db.seq, config: db.config, issues: db.issues, deps: db.deps });
       if (out.length) process.stdout.write(`${out.join('\n')}\n`);
     });
   } catch (e) {
