@@ -94,6 +94,8 @@ export const ConfigSchema = z
           .strict()
           .default({}),
         stallMinutes: z.number().positive().default(15),
+        // A failed beads status update during a run is retried after this long, then twice as long each time.
+        beadsRetrySeconds: z.number().min(0).default(0.5),
         // After SIGTERM, how long an agent has to exit before SIGKILL.
         stopGraceSeconds: z.number().min(0).default(10),
       })

@@ -37,7 +37,7 @@ export class BeadsSync implements Beads {
   ) {}
 
   /** A sync for this repository, when its plan was exported to beads and bd is installed. */
-  static async open(root: string, state: State, files: RunFiles, env: NodeJS.ProcessEnv, onFailure: (event: RunEvent) => void = () => {}): Promise<BeadsSync | undefined> {
+  static async open(root: string, state: State, files: RunFiles, env: NodeJS.ProcessEnv, retryDelayMs: number, onFailure: (event: RunEvent) => void = () => {}): Promise<BeadsSync | undefined> {
     const mapping = (state as State & { beads?: BeadsMapping }).beads;
     if (!mapping || !state.plan || mapping.planId !== state.plan.planId) return undefined;
     const bd = await BeadsCli.detect(root, env);
@@ -46,7 +46,7 @@ export class BeadsSync implements Beads {
     const { parentOf, childrenOf } = epicsOf(beadsGraph(state.plan));
     const run = state.run && state.run.planHash === planHash(state.plan.tasks) ? state.run : undefined;
     const status = new Map(state.plan.tasks.map((t) => [t.id, (run && beadsStatusOf(run, t.id)?.status) || 'open']));
-    return new BeadsSync(bd, mapping.issues, { parentOf, childrenOf, status }, files, onFailure, Number(env.XPLAN_BEADS_RETRY_MS ?? 500));
+    return new BeadsSync(bd, mapping.issues, { parentOf, childrenOf, status }, files, onFailure, retryDelayMs);
   }
 
   onEvent(event: RunEvent): void {

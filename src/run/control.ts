@@ -34,7 +34,7 @@ export async function applyControl(
   const grace = (options.graceSeconds ?? config.run.stopGraceSeconds) * 1000;
   await Promise.all((applied?.stop ?? []).map((s) => stopAgent(ws.files.agentDir(run.id, s.attempt.agent), grace)));
   const stopped = (applied?.stop ?? []).map((s) => s.taskId);
-  const beads = await BeadsSync.open(ws.root, state, ws.files, ws.env);
+  const beads = await BeadsSync.open(ws.root, state, ws.files, ws.env, config.run.beadsRetrySeconds * 1000);
   for (const event of events) beads?.onEvent(event);
   await beads?.drain();
   const driven = (await runLockHolder(ws.project.xplanDir))?.runId === run.id;

@@ -255,7 +255,7 @@ async function orchestratorFor(setup: RunSetup, options: EngineOptions, ports: R
   const mapping = (setup.state as State & { beads?: BeadsMapping }).beads;
   const beads =
     ports.beads ??
-    (await BeadsSync.open(ws.root, setup.state, ws.files, ws.env, (failure) =>
+    (await BeadsSync.open(ws.root, setup.state, ws.files, ws.env, config.run.beadsRetrySeconds * 1000, (failure) =>
       logger.warn(`beads issue ${String(failure.issue)} of ${failure.taskId} was not set to ${String(failure.status)}: ${String(failure.error)}; \`xplan export beads --sync\` repairs it`, failure),
     ));
   return new Orchestrator({

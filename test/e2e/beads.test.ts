@@ -11,7 +11,7 @@ import { commitSteps, startModelServer } from '../support/model-server.mjs';
 import { approvedRepo, claudeEnv, git, runConfig } from '../support/run-repo.js';
 
 const FAKE_BD_DIR = join(REPO_ROOT, 'test/support/fake-bd');
-const withBd = (env: NodeJS.ProcessEnv = {}) => ({ PATH: `${FAKE_BD_DIR}:${process.env.PATH}`, XPLAN_BEADS_RETRY_MS: '10', ...env });
+const withBd = (env: NodeJS.ProcessEnv = {}) => ({ PATH: `${FAKE_BD_DIR}:${process.env.PATH}`, ...env });
 
 interface BdIssue {
   id: string;

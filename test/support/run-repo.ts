@@ -73,6 +73,7 @@ export function runConfig(extra: { verify?: string; concurrency?: number; branch
     `  verify: ${extra.verify ? JSON.stringify(extra.verify) : 'null'}`,
     `  backoffSeconds: 0.2`,
     `  stopGraceSeconds: 2`,
+    `  beadsRetrySeconds: 0.01`,
     ...(extra.run ?? []).map((line) => `  ${line}`),
     `claude:`,
     `  command: ${JSON.stringify(CLAUDE_BIN)}`,
