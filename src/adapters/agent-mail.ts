@@ -139,7 +139,13 @@ export class AgentMailClient {
     const contentText = result.content?.find((c) => c.type === 'text')?.text ?? '';
     if (result.isError) {
       const message = contentText.replace(/^Error calling tool '[^']*':\s*/, '') || 'the tool failed';
-      return fail('tool', tool, message, RETRYABLE_CODES.some((code) => contentText.includes(code)), attempt);
+      return fail(
+        'tool',
+        tool,
+        message,
+        RETRYABLE_CODES.some((code) => contentText.includes(code)),
+        attempt,
+      );
     }
     let value = result.structuredContent;
     if (value === undefined) {

@@ -23,7 +23,6 @@ export interface AgentSpec {
   stdin?: string;
 }
 
-
 export async function superviseAgent(dir: string): Promise<number> {
   const spec = await readJsonIfPresent<AgentSpec>(join(dir, AGENT_FILES.spec));
   if (!spec) throw new Error(`${join(dir, AGENT_FILES.spec)} is missing`);

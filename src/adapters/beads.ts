@@ -65,7 +65,11 @@ export class BeadsCli {
     const parts = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(this.version);
     if (!parts) return false;
     const [major, minor, patch] = [Number(parts[1]), Number(parts[2]), Number(parts[3] ?? 0)];
-    for (const [have, want] of [[major, GRAPH_SINCE[0]], [minor, GRAPH_SINCE[1]], [patch, GRAPH_SINCE[2]]] as const) {
+    for (const [have, want] of [
+      [major, GRAPH_SINCE[0]],
+      [minor, GRAPH_SINCE[1]],
+      [patch, GRAPH_SINCE[2]],
+    ] as const) {
       if (have !== want) return have > want;
     }
     return true;
@@ -132,7 +136,19 @@ export class BeadsCli {
     }
   }
 
-  async create(fields: { title: string; type: string; priority: number; description: string; design: string; acceptance: string; labels: string[]; estimateMinutes?: number; externalRef: string; metadata: Record<string, string>; parent?: string }): Promise<string> {
+  async create(fields: {
+    title: string;
+    type: string;
+    priority: number;
+    description: string;
+    design: string;
+    acceptance: string;
+    labels: string[];
+    estimateMinutes?: number;
+    externalRef: string;
+    metadata: Record<string, string>;
+    parent?: string;
+  }): Promise<string> {
     const flags: BdFlag[] = [
       ['--type', fields.type],
       ['--priority', String(fields.priority)],

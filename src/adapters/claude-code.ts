@@ -24,7 +24,13 @@ export function claudeArgs(settings: ClaudeSettings, options: { sessionId: strin
 
 /** The executable `command` resolves to, or undefined when it is not installed. */
 export function findExecutable(command: string, env: NodeJS.ProcessEnv, cwd: string): string | undefined {
-  const candidates = command.includes('/') || isAbsolute(command) ? [resolve(cwd, command)] : (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, command));
+  const candidates =
+    command.includes('/') || isAbsolute(command)
+      ? [resolve(cwd, command)]
+      : (env.PATH ?? '')
+          .split(delimiter)
+          .filter(Boolean)
+          .map((dir) => join(dir, command));
   return candidates.find((path) => {
     try {
       accessSync(path, constants.X_OK);

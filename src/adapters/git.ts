@@ -221,7 +221,10 @@ export async function worktreeOf(repo: string, branch: string): Promise<string |
 /** Tracked files with changes in a worktree (untracked files do not block a merge). */
 export async function trackedChanges(worktree: string): Promise<string[]> {
   const out = await git(worktree, ['status', '--porcelain=v1', '--untracked-files=no']);
-  return out.split('\n').filter(Boolean).map((line) => line.slice(3));
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.slice(3));
 }
 
 /** Fast-forwards or merges `commit` into the branch checked out in `worktree`. */

@@ -132,7 +132,8 @@ export async function writeOutputFile(path: string, shown: string, option: strin
     throw pathError(error, shown, kind) ?? error;
   };
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : fail(error)));
-  if (info?.isDirectory()) throw new InputError('OUTPUT_IS_DIRECTORY', `${shortened(shown)} is a directory; ${option} takes a file name`, `Name a file, e.g. ${option} ${shown.replace(/\/$/, '')}/issues.jsonl`);
+  if (info?.isDirectory())
+    throw new InputError('OUTPUT_IS_DIRECTORY', `${shortened(shown)} is a directory; ${option} takes a file name`, `Name a file, e.g. ${option} ${shown.replace(/\/$/, '')}/issues.jsonl`);
   if (info && !info.isFile()) throw new InputError('OUTPUT_NOT_FILE', `${shortened(shown)} is not a regular file`, `Name a regular file for ${option}.`);
   if (dryRun) return;
   await mkdir(dirname(path), { recursive: true }).catch(fail);

@@ -104,10 +104,18 @@ export async function loadRun(xplanDir: string, runId?: string): Promise<LoadedR
   if (summary) throw new InputError('RUN_SUMMARY_UNREADABLE', `${path} does not hold run ${runId}`, 'Repair or remove the file.');
   const fromEvents = runsFromEvents(await readEvents(xplanDir, runId));
   if (fromEvents.length > 0) {
-    throw new InputError('RUN_NOT_KEPT', `Run ${runId} ended before xplan kept run summaries: only its events are left`, `Read them with \`grep '"runId":"${runId}"' .xplan/events.jsonl\`; \`xplan runs\` lists what it knows of it.`);
+    throw new InputError(
+      'RUN_NOT_KEPT',
+      `Run ${runId} ended before xplan kept run summaries: only its events are left`,
+      `Read them with \`grep '"runId":"${runId}"' .xplan/events.jsonl\`; \`xplan runs\` lists what it knows of it.`,
+    );
   }
   const known = (await listKnownRuns(xplanDir)).runs.map((r) => r.id);
-  throw new InputError('RUN_NOT_FOUND', `There is no run ${runId}`, known.length > 0 ? `Known runs: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''} (see \`xplan runs\`).` : 'No run has started in this repository.');
+  throw new InputError(
+    'RUN_NOT_FOUND',
+    `There is no run ${runId}`,
+    known.length > 0 ? `Known runs: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''} (see \`xplan runs\`).` : 'No run has started in this repository.',
+  );
 }
 
 /**

@@ -11,9 +11,7 @@ import { readAgentActivity } from './run-history.js';
 import { RunFiles } from './run-files.js';
 import { StateStore } from './state-store.js';
 
-export type RunSnapshot =
-  | { kind: 'run'; key: string; input: ReportInput }
-  | { kind: 'waiting'; key: string; message: string };
+export type RunSnapshot = { kind: 'run'; key: string; input: ReportInput } | { kind: 'waiting'; key: string; message: string };
 
 export class RunWatcher {
   private readonly store: StateStore;

@@ -17,9 +17,7 @@ import { directoryInTheWay, ensureXplanDir, xplanFileError } from './xplan-dir.j
 export class StateCorruptError extends XplanError {
   constructor(path: string, reason: string, backup: string | undefined) {
     super('STATE_CORRUPT', `${path} is corrupt (${reason}); xplan will not overwrite it`, {
-      hint: backup
-        ? `The last good state is ${backup}: inspect it, then copy it over ${path}.`
-        : `Move ${path} aside to start fresh, or repair it by hand.`,
+      hint: backup ? `The last good state is ${backup}: inspect it, then copy it over ${path}.` : `Move ${path} aside to start fresh, or repair it by hand.`,
     });
   }
 }
@@ -150,10 +148,14 @@ export class StateStore {
   private async lock(): Promise<void> {
     if (await isDirectory(this.lockPath)) throw directoryInTheWay(this.lockPath);
     try {
-      await acquirePidLock<LockHolder>(this.lockPath, { since: this.now().toISOString() }, {
-        waitMs: this.lockTimeoutMs,
-        held: (holder) => new StateLockedError(this.lockPath, holder ?? { pid: 0, host: 'unknown', since: 'unknown' }),
-      });
+      await acquirePidLock<LockHolder>(
+        this.lockPath,
+        { since: this.now().toISOString() },
+        {
+          waitMs: this.lockTimeoutMs,
+          held: (holder) => new StateLockedError(this.lockPath, holder ?? { pid: 0, host: 'unknown', since: 'unknown' }),
+        },
+      );
     } catch (error) {
       throw xplanFileError(error, this.lockPath) ?? error;
     }

@@ -15,7 +15,11 @@ export function commandSpec(command: Command): CommandSpec {
   return {
     name: command.name(),
     description: command.description(),
-    options: command.parent ? options : [...options, { flags: ['-V', '--version'], description: 'print the version', takesValue: false, choices: [] }].filter((o, i, all) => all.findIndex((x) => x.flags.join() === o.flags.join()) === i),
+    options: command.parent
+      ? options
+      : [...options, { flags: ['-V', '--version'], description: 'print the version', takesValue: false, choices: [] }].filter(
+          (o, i, all) => all.findIndex((x) => x.flags.join() === o.flags.join()) === i,
+        ),
     argumentChoices: first?.argChoices ?? [],
     subcommands: command.commands.filter((c) => c.name() !== 'help' && !(c as Command & { _hidden?: boolean })._hidden).map(commandSpec),
   };

@@ -45,7 +45,10 @@ interface FieldFlags {
 }
 
 function idList(value: string): string[] {
-  const ids = value.split(',').map((id) => id.trim()).filter(Boolean);
+  const ids = value
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
   if (ids.length === 0) throw new InvalidArgumentError('expected task ids, e.g. T1,T3');
   return ids;
 }
@@ -78,10 +81,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .exitOverride()
     // Errors are printed by main.ts in xplan's format; subcommands inherit this, so it is set before they exist.
     .configureOutput({ outputError: () => {} })
-    .addHelpText(
-      'after',
-      '\nExit codes: 0 ok · 1 ran, outcome negative · 2 usage, config or input error · 130 cancelled · 143 run stopped by SIGTERM\nStart with: xplan assess spec.md',
-    );
+    .addHelpText('after', '\nExit codes: 0 ok · 1 ran, outcome negative · 2 usage, config or input error · 130 cancelled · 143 run stopped by SIGTERM\nStart with: xplan assess spec.md');
 
   /** The flags every command shares, as commander parsed them. */
   const globalFlags = () => program.opts<{ color: boolean; debug?: boolean; verbose?: boolean; quiet?: boolean }>();
@@ -122,32 +122,59 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .addOption(new Option('--from <format>', 'make the plan from a task-master tasks.json or a spec-kit tasks.md instead of a spec').choices(['taskmaster', 'speckit']))
     .option('--tag <name>', 'with --from taskmaster: the tag to read (default: master, else the only tag)')
     .option('--subtasks', 'with --from taskmaster: subtasks become tasks of their own instead of folding into their parent')
-    .action(async (specs: string[], opts: { format: PlanFormat; maxTasks?: number; branching?: Branching; yes?: boolean; force?: boolean; edit?: boolean; editor?: boolean; from?: 'taskmaster' | 'speckit'; tag?: string; subtasks?: boolean; engine?: 'heuristic' | 'claude' }) => {
-      if (opts.from) {
-        if (specs.length !== 1) throw new UsageError(`--from ${opts.from} reads one file`, `Run \`xplan plan --from ${opts.from} ${opts.from === 'taskmaster' ? '.taskmaster/tasks/tasks.json' : 'specs/001-feature/tasks.md'}\`.`);
-        const { importPlan } = await import('../commands/import-plan.js');
-        const result = await importPlan({ from: opts.from, file: specs[0]!, tag: opts.tag, subtasks: opts.subtasks, branching: opts.branching }, await workspace());
-        const footer = [...result.notes.map((n) => `note: ${n}`), result.saved ? `Saved as a draft to ${result.saved.path} (revision ${result.saved.revision}).` : `Not saved: ${result.notSavedReason}.`].join('\n');
+    .action(
+      async (
+        specs: string[],
+        opts: {
+          format: PlanFormat;
+          maxTasks?: number;
+          branching?: Branching;
+          yes?: boolean;
+          force?: boolean;
+          edit?: boolean;
+          editor?: boolean;
+          from?: 'taskmaster' | 'speckit';
+          tag?: string;
+          subtasks?: boolean;
+          engine?: 'heuristic' | 'claude';
+        },
+      ) => {
+        if (opts.from) {
+          if (specs.length !== 1)
+            throw new UsageError(
+              `--from ${opts.from} reads one file`,
+              `Run \`xplan plan --from ${opts.from} ${opts.from === 'taskmaster' ? '.taskmaster/tasks/tasks.json' : 'specs/001-feature/tasks.md'}\`.`,
+            );
+          const { importPlan } = await import('../commands/import-plan.js');
+          const result = await importPlan({ from: opts.from, file: specs[0]!, tag: opts.tag, subtasks: opts.subtasks, branching: opts.branching }, await workspace());
+          const footer = [
+            ...result.notes.map((n) => `note: ${n}`),
+            result.saved ? `Saved as a draft to ${result.saved.path} (revision ${result.saved.revision}).` : `Not saved: ${result.notSavedReason}.`,
+          ].join('\n');
+          const { renderPlanAs } = await import('../ui/render-plan-output.js');
+          present(result.plan, async () => (p, theme) => renderPlanAs(p, opts.format, theme, footer));
+          return;
+        }
+        if (opts.tag !== undefined || opts.subtasks) throw new UsageError('--tag and --subtasks go with --from taskmaster', 'Add --from taskmaster and the tasks.json to read.');
+        if (opts.edit || opts.editor) {
+          if (specs.length > 0) throw new UsageError('--edit changes the saved plan; it takes no spec', 'Run `xplan plan <spec>` to generate a new plan, or `xplan plan --edit` alone.');
+          await editSavedPlan(opts.editor ?? false);
+          return;
+        }
+        const { plan } = await import('../commands/plan.js');
+        const { terminalConfirm } = await import('../adapters/prompts.js');
+        const spinner = await (await import('../ui/spinner.js')).terminalSpinner();
+        const ask = terminalConfirm();
+        const confirm = ask && ((message: string) => (spinner?.stop(), ask(message)));
+        const result = await plan(
+          { specs, maxTasks: opts.maxTasks, branching: opts.branching, yes: opts.yes ?? false, force: opts.force ?? false, confirm, engine: opts.engine, progress: spinner?.update },
+          await workspace(),
+        ).finally(() => spinner?.stop());
+        const footer = result.saved ? `Saved as a draft to ${result.saved.path} (revision ${result.saved.revision}).` : `Not saved: ${result.notSavedReason}.`;
         const { renderPlanAs } = await import('../ui/render-plan-output.js');
         present(result.plan, async () => (p, theme) => renderPlanAs(p, opts.format, theme, footer));
-        return;
-      }
-      if (opts.tag !== undefined || opts.subtasks) throw new UsageError('--tag and --subtasks go with --from taskmaster', 'Add --from taskmaster and the tasks.json to read.');
-      if (opts.edit || opts.editor) {
-        if (specs.length > 0) throw new UsageError('--edit changes the saved plan; it takes no spec', 'Run `xplan plan <spec>` to generate a new plan, or `xplan plan --edit` alone.');
-        await editSavedPlan(opts.editor ?? false);
-        return;
-      }
-      const { plan } = await import('../commands/plan.js');
-      const { terminalConfirm } = await import('../adapters/prompts.js');
-      const spinner = await (await import('../ui/spinner.js')).terminalSpinner();
-      const ask = terminalConfirm();
-      const confirm = ask && ((message: string) => (spinner?.stop(), ask(message)));
-      const result = await plan({ specs, maxTasks: opts.maxTasks, branching: opts.branching, yes: opts.yes ?? false, force: opts.force ?? false, confirm, engine: opts.engine, progress: spinner?.update }, await workspace()).finally(() => spinner?.stop());
-      const footer = result.saved ? `Saved as a draft to ${result.saved.path} (revision ${result.saved.revision}).` : `Not saved: ${result.notSavedReason}.`;
-      const { renderPlanAs } = await import('../ui/render-plan-output.js');
-      present(result.plan, async () => (p, theme) => renderPlanAs(p, opts.format, theme, footer));
-    });
+      },
+    );
 
   program
     .command('show')
@@ -248,17 +275,12 @@ export function buildProgram(ctx: CliContext, version: string): Command {
       const result = await removeTask({ id, force: o.force ?? false, confirm: terminalConfirm() }, await workspace());
       present(result, async () => (await import('../ui/render-edit.js')).renderEdit, { json: result.plan });
     });
-  fieldOptions(
-    task
-      .command('set')
-      .description('change fields of a task')
-      .argument('<id>', 'task id, e.g. T3')
-      .option('--title <text>', 'new title')
-      .option('--json', 'print the plan as JSON'),
-  ).action(async (id: string, o: FieldFlags & { title?: string }) => {
-    const { setTask } = await import('../core/plan-edit.js');
-    await edited((tasks) => setTask(tasks, id, { ...fieldsFrom(o), ...(o.title !== undefined ? { title: o.title } : {}) }));
-  });
+  fieldOptions(task.command('set').description('change fields of a task').argument('<id>', 'task id, e.g. T3').option('--title <text>', 'new title').option('--json', 'print the plan as JSON')).action(
+    async (id: string, o: FieldFlags & { title?: string }) => {
+      const { setTask } = await import('../core/plan-edit.js');
+      await edited((tasks) => setTask(tasks, id, { ...fieldsFrom(o), ...(o.title !== undefined ? { title: o.title } : {}) }));
+    },
+  );
   task
     .command('dep')
     .description('add or remove a dependency: `dep add T5 T3` makes T5 depend on T3')
@@ -468,7 +490,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
 
   program
     .command('status')
-    .description('where the run stands: progress, each task\'s state, agent, branch and usage, and what blocks what')
+    .description("where the run stands: progress, each task's state, agent, branch and usage, and what blocks what")
     .option('--json', 'print the status as JSON (schemaVersion 1)')
     .option('-w, --watch', 'refresh every second until the run ends')
     .option('--run <id>', 'a run other than the current one (see xplan runs)')
@@ -486,7 +508,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
       const pause = () => new Promise((resolve) => setTimeout(resolve, 1000));
       // --watch waits for a run to start.
       let result: StatusResult | undefined;
-      for (let told = false; !result; ) {
+      for (let told = false; !result;) {
         try {
           result = await read();
         } catch (error) {
@@ -552,7 +574,10 @@ export function buildProgram(ctx: CliContext, version: string): Command {
       const { exportBeads } = await import('../commands/export-beads.js');
       const { startSpinner, countingProgress } = await import('../ui/spinner.js');
       const spinner = await startSpinner('exporting to beads', { silent: o.json === true || globalFlags().quiet === true });
-      const result = await exportBeads({ dryRun: o.dryRun ?? false, jsonl: o.jsonl, sync: o.sync ?? false, ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), onProgress: countingProgress(spinner, 'beads:') }, await workspace()).finally(() => spinner.stop());
+      const result = await exportBeads(
+        { dryRun: o.dryRun ?? false, jsonl: o.jsonl, sync: o.sync ?? false, ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), onProgress: countingProgress(spinner, 'beads:') },
+        await workspace(),
+      ).finally(() => spinner.stop());
       present(result, async () => (await import('../ui/render-export.js')).renderExport);
     });
 
@@ -620,7 +645,10 @@ export function buildProgram(ctx: CliContext, version: string): Command {
         const { report } = await import('../commands/report.js');
         const { renderReportHtml } = await import('../ui/render-report-html.js');
         const { renderReportMarkdown } = await import('../ui/render-report-md.js');
-        const result = await report({ run: o.run, out: o.out, format: o.format, render: (model, format) => (format === 'md' ? renderReportMarkdown(model) : renderReportHtml(model)) }, await workspace());
+        const result = await report(
+          { run: o.run, out: o.out, format: o.format, render: (model, format) => (format === 'md' ? renderReportMarkdown(model) : renderReportHtml(model)) },
+          await workspace(),
+        );
         ctx.outcome = { json: result, render: async (t) => (await import('../ui/render-runs.js')).renderReportWritten(result, t), negative: false };
       });
 
@@ -675,7 +703,11 @@ export function buildProgram(ctx: CliContext, version: string): Command {
         let target: Command = program;
         for (const name of path) {
           const next = target.commands.find((c) => c.name() === name || c.aliases().includes(name));
-          if (!next) throw new UsageError(`There is no command \`${['xplan', ...path.slice(0, path.indexOf(name)), name].join(' ')}\``, `Run \`xplan help${target === program ? '' : ` ${target.name()}`}\` for the list.`);
+          if (!next)
+            throw new UsageError(
+              `There is no command \`${['xplan', ...path.slice(0, path.indexOf(name)), name].join(' ')}\``,
+              `Run \`xplan help${target === program ? '' : ` ${target.name()}`}\` for the list.`,
+            );
           target = next;
         }
         let text = '';

@@ -30,7 +30,10 @@ export async function assess(options: AssessOptions, ws: Workspace): Promise<Ass
   const engine = await createEngine(options.engine ?? config.engine, { config, cwd: ws.cwd, env: ws.env, progress: options.progress });
   const found = secretsInSpecs(files);
   const assessed = await engine.assess({ specs: files.map((f) => ({ parsed: parseSpec(f.text, f.path), text: f.text })) });
-  const assessment = found.length === 0 ? assessed : { ...assessed, warnings: [...assessed.warnings, { code: 'SECRETS_IN_SPEC', message: secretsWarning(found), evidence: found.map((f) => ({ file: f.file, line: f.line, text: f.kind })) }] };
+  const assessment =
+    found.length === 0
+      ? assessed
+      : { ...assessed, warnings: [...assessed.warnings, { code: 'SECRETS_IN_SPEC', message: secretsWarning(found), evidence: found.map((f) => ({ file: f.file, line: f.line, text: f.kind })) }] };
 
   if (!options.save) return { assessment, notSavedReason: '--no-save' };
   if (!project.inGitRepo) return { assessment, notSavedReason: 'not inside a git repository' };

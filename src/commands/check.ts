@@ -159,7 +159,11 @@ async function loadFile(options: CheckOptions): Promise<Loaded> {
   const converted = readTaskmasterGraph(doc, readOptions);
   if (!converted.ok) {
     if (converted.problem === 'no-tasks') {
-      throw new InputError('NOT_A_PLAN', `${shown} is not a task-master tasks file: ${converted.reason}`, 'xplan check reads xplan plans (JSON or YAML) and task-master tasks.json; pass --from xplan for an xplan plan.');
+      throw new InputError(
+        'NOT_A_PLAN',
+        `${shown} is not a task-master tasks file: ${converted.reason}`,
+        'xplan check reads xplan plans (JSON or YAML) and task-master tasks.json; pass --from xplan for an xplan plan.',
+      );
     }
     const hint = converted.tags.length > 0 ? `Choose a tag: ${converted.tags.map((t) => `--tag ${t}`).join(', ')}` : 'Leave out --tag.';
     throw new InputError(options.tag === undefined ? 'TAG_REQUIRED' : 'UNKNOWN_TAG', `${shown}: ${converted.reason}`, hint);
@@ -235,22 +239,27 @@ function staleWaves(rawTasks: unknown[], wave: Map<string, number>): PlanWarning
 
 /** Plan files are read with the same checks as specs (see input-file.ts), with their own limits and hints. */
 async function readPlanFile(path: string, shown: string, cwd: string): Promise<string> {
-  const file = await readInputFile(path, cwd, {
-    label: 'Plan file',
-    noun: 'plan file',
-    plural: 'plan files',
-    code: 'PLAN',
-    maxBytes: MAX_PLAN_BYTES,
-    expects: 'xplan plans (JSON or YAML) and task-master tasks.json',
-    tooLargeHint: 'Split the plan, or check the part you changed.',
-    emptyHint: `Write the plan first, or save one with: xplan plan --json > ${shown}`,
-    binaryHint: 'Pass the JSON or YAML text of the plan.',
-    directoryHint: () => {
-      // task-master keeps its file in .taskmaster/tasks/ (older versions: tasks/).
-      const inside = ['.taskmaster/tasks/tasks.json', 'tasks/tasks.json', 'tasks.json', 'plan.json'].find((name) => existsSync(join(path, name))) ?? 'plan.json';
-      return `Name the file inside it: xplan check ${join(shown, inside)}`;
+  const file = await readInputFile(
+    path,
+    cwd,
+    {
+      label: 'Plan file',
+      noun: 'plan file',
+      plural: 'plan files',
+      code: 'PLAN',
+      maxBytes: MAX_PLAN_BYTES,
+      expects: 'xplan plans (JSON or YAML) and task-master tasks.json',
+      tooLargeHint: 'Split the plan, or check the part you changed.',
+      emptyHint: `Write the plan first, or save one with: xplan plan --json > ${shown}`,
+      binaryHint: 'Pass the JSON or YAML text of the plan.',
+      directoryHint: () => {
+        // task-master keeps its file in .taskmaster/tasks/ (older versions: tasks/).
+        const inside = ['.taskmaster/tasks/tasks.json', 'tasks/tasks.json', 'tasks.json', 'plan.json'].find((name) => existsSync(join(path, name))) ?? 'plan.json';
+        return `Name the file inside it: xplan check ${join(shown, inside)}`;
+      },
     },
-  }, shown);
+    shown,
+  );
   return file.text;
 }
 

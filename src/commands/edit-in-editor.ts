@@ -51,7 +51,17 @@ export async function editInEditor(ws: Workspace): Promise<EditorResult> {
       }
       const { errors } = read;
       // Reopen with the errors on top and the user's text below, so nothing they typed is lost.
-      content = [`${ERROR_MARK} the plan was not saved:`, ...errors.map((e) => `${ERROR_MARK}   ${e}`), `${ERROR_MARK} fix them and save again, or clear the file to cancel.`, '', saved.split('\n').filter((l) => !l.startsWith(ERROR_MARK)).join('\n').replace(/^\n+/, '')].join('\n');
+      content = [
+        `${ERROR_MARK} the plan was not saved:`,
+        ...errors.map((e) => `${ERROR_MARK}   ${e}`),
+        `${ERROR_MARK} fix them and save again, or clear the file to cancel.`,
+        '',
+        saved
+          .split('\n')
+          .filter((l) => !l.startsWith(ERROR_MARK))
+          .join('\n')
+          .replace(/^\n+/, ''),
+      ].join('\n');
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -2,7 +2,22 @@
  * `xplan plan --edit`: an interactive menu over the saved plan. Each change is applied to a working copy,
  * re-checked and summarised at once; nothing is written until "Save and exit".
  */
-import { EFFORTS, KINDS, PlanEditError, RISKS, STRATEGIES, addDependency, addTask, dependentsOf, moveTask, removeDependency, removeTask, setTask, type EditResult, type TaskFields } from '../core/plan-edit.js';
+import {
+  EFFORTS,
+  KINDS,
+  PlanEditError,
+  RISKS,
+  STRATEGIES,
+  addDependency,
+  addTask,
+  dependentsOf,
+  moveTask,
+  removeDependency,
+  removeTask,
+  setTask,
+  type EditResult,
+  type TaskFields,
+} from '../core/plan-edit.js';
 import type { Plan, Task } from '../core/plan.js';
 import type { Prompts } from '../adapters/prompts.js';
 import type { Workspace } from '../workspace.js';
@@ -21,7 +36,10 @@ export async function editMenu(ws: Workspace, prompts: Prompts, describe: (plan:
     prompts.show(`✔ ${result.message}.`);
   };
   const pickTask = (message: string, tasks: Task[] = plan.tasks) =>
-    prompts.select(message, tasks.map((t) => ({ name: `${t.id}  ${t.title}`, value: t.id })));
+    prompts.select(
+      message,
+      tasks.map((t) => ({ name: `${t.id}  ${t.title}`, value: t.id })),
+    );
 
   for (;;) {
     prompts.show(describe(plan));
@@ -38,8 +56,15 @@ export async function editMenu(ws: Workspace, prompts: Prompts, describe: (plan:
       switch (action) {
         case 'add': {
           const title = await prompts.input('Title of the new task');
-          const dependsOn = await prompts.checkbox('It depends on', plan.tasks.map((t) => ({ name: `${t.id}  ${t.title}`, value: t.id })));
-          const effort = await prompts.select('Effort', EFFORTS.map((e) => ({ name: e, value: e })), 'M');
+          const dependsOn = await prompts.checkbox(
+            'It depends on',
+            plan.tasks.map((t) => ({ name: `${t.id}  ${t.title}`, value: t.id })),
+          );
+          const effort = await prompts.select(
+            'Effort',
+            EFFORTS.map((e) => ({ name: e, value: e })),
+            'M',
+          );
           apply(addTask(plan.tasks, { title, dependsOn, effort }));
           break;
         }
@@ -52,7 +77,16 @@ export async function editMenu(ws: Workspace, prompts: Prompts, describe: (plan:
         }
         case 'edit': {
           const id = await pickTask('Edit which task?');
-          apply(setTask(plan.tasks, id, await askField(prompts, plan.tasks.find((t) => t.id === id)!)));
+          apply(
+            setTask(
+              plan.tasks,
+              id,
+              await askField(
+                prompts,
+                plan.tasks.find((t) => t.id === id)!,
+              ),
+            ),
+          );
           break;
         }
         case 'deps': {
@@ -68,7 +102,10 @@ export async function editMenu(ws: Workspace, prompts: Prompts, describe: (plan:
         }
         case 'move': {
           const id = await pickTask('Move which task?');
-          const before = await pickTask(`Put ${id} before`, plan.tasks.filter((t) => t.id !== id));
+          const before = await pickTask(
+            `Put ${id} before`,
+            plan.tasks.filter((t) => t.id !== id),
+          );
           apply(moveTask(plan.tasks, id, { before }));
           break;
         }
@@ -98,7 +135,12 @@ async function askField(prompts: Prompts, task: Task): Promise<TaskFields> {
     { name: `stream: ${task.stream}`, value: 'stream' },
     { name: `kind: ${task.kind}`, value: 'kind' },
   ]);
-  const pick = <T extends string>(values: readonly T[], current: T) => prompts.select(field, values.map((v) => ({ name: v, value: v })), current);
+  const pick = <T extends string>(values: readonly T[], current: T) =>
+    prompts.select(
+      field,
+      values.map((v) => ({ name: v, value: v })),
+      current,
+    );
   switch (field) {
     case 'effort':
       return { effort: await pick(EFFORTS, task.effort) };

@@ -54,8 +54,16 @@ export async function importPlan(options: ImportPlanOptions, ws: Workspace): Pro
   }
   const read = options.from === 'taskmaster' ? readTaskmaster(file, options) : readSpeckit(file);
 
-  const settings = { branching: options.branching ?? config.plan.branching, concurrency: config.run.concurrency, minHoursPerTask: config.plan.minHoursPerTask, tinyTaskRatio: config.plan.tinyTaskRatio };
-  const planId = `p-${createHash('sha256').update(JSON.stringify([file.sha256, options.from, options.tag ?? '', options.subtasks === true, settings.branching])).digest('hex').slice(0, 10)}`;
+  const settings = {
+    branching: options.branching ?? config.plan.branching,
+    concurrency: config.run.concurrency,
+    minHoursPerTask: config.plan.minHoursPerTask,
+    tinyTaskRatio: config.plan.tinyTaskRatio,
+  };
+  const planId = `p-${createHash('sha256')
+    .update(JSON.stringify([file.sha256, options.from, options.tag ?? '', options.subtasks === true, settings.branching]))
+    .digest('hex')
+    .slice(0, 10)}`;
   const plan = derivePlan(
     { planId, branching: settings.branching, spec: { paths: [file.path], title: read.title }, tasks: read.tasks, streams: [] },
     { concurrency: settings.concurrency, minHoursPerTask: settings.minHoursPerTask, tinyTaskRatio: settings.tinyTaskRatio },
@@ -81,11 +89,16 @@ function readTaskmaster(file: SpecFile, options: ImportPlanOptions): Read {
   try {
     doc = JSON.parse(file.text);
   } catch (error) {
-    throw new InputError('PLAN_INVALID_JSON', `${file.path} is not valid JSON: ${(error as Error).message}`, `Fix the JSON, then run xplan check ${file.path} --from taskmaster to see the graph before importing it.`);
+    throw new InputError(
+      'PLAN_INVALID_JSON',
+      `${file.path} is not valid JSON: ${(error as Error).message}`,
+      `Fix the JSON, then run xplan check ${file.path} --from taskmaster to see the graph before importing it.`,
+    );
   }
   const converted = convertTaskmaster(doc, { ...(options.tag !== undefined ? { tag: options.tag } : {}), subtasks: options.subtasks === true });
   if (!converted.ok) {
-    if (converted.problem === 'no-tasks') throw new InputError('NOT_A_PLAN', `${file.path} is not a task-master tasks file: ${converted.reason}`, 'Name the tasks.json task-master writes (.taskmaster/tasks/tasks.json).');
+    if (converted.problem === 'no-tasks')
+      throw new InputError('NOT_A_PLAN', `${file.path} is not a task-master tasks file: ${converted.reason}`, 'Name the tasks.json task-master writes (.taskmaster/tasks/tasks.json).');
     const hint = converted.tags.length > 0 ? `Choose a tag: ${converted.tags.map((t) => `--tag ${t}`).join(', ')}` : 'Leave out --tag.';
     throw new InputError(options.tag === undefined ? 'TAG_REQUIRED' : 'UNKNOWN_TAG', `${file.path}: ${converted.reason}`, hint);
   }

@@ -21,11 +21,19 @@ export async function merge(options: MergeOptions, ws: Workspace): Promise<Merge
   const { run } = await ws.requireRun();
   const integration = run.integration;
   if (!integration) {
-    throw new InputError('NO_INTEGRATION', `Run ${run.id} has no integration branch (single branching keeps all work on ${Object.values(run.tasks)[0]?.attempts[0]?.branch ?? 'one branch'})`, 'Merge that branch with git, or run with feature or stacked branching.');
+    throw new InputError(
+      'NO_INTEGRATION',
+      `Run ${run.id} has no integration branch (single branching keeps all work on ${Object.values(run.tasks)[0]?.attempts[0]?.branch ?? 'one branch'})`,
+      'Merge that branch with git, or run with feature or stacked branching.',
+    );
   }
-  const merged = Object.entries(run.tasks).filter(([, t]) => t.merge?.state === 'merged').map(([id]) => id);
+  const merged = Object.entries(run.tasks)
+    .filter(([, t]) => t.merge?.state === 'merged')
+    .map(([id]) => id);
   if (run.status !== 'completed' && !options.partial) {
-    const open = Object.entries(run.tasks).filter(([, t]) => !(DONE_STATES.has(t.state) || t.state === 'skipped')).map(([id]) => id);
+    const open = Object.entries(run.tasks)
+      .filter(([, t]) => !(DONE_STATES.has(t.state) || t.state === 'skipped'))
+      .map(([id]) => id);
     throw new XplanError('RUN_NOT_COMPLETED', `Run ${run.id} is ${run.status}${open.length > 0 ? `: ${open.join(', ')} not completed` : ''}`, {
       hint: `Finish it first (\`xplan status\`), or land the ${merged.length} merged task(s) with \`xplan merge --partial\`.`,
     });
@@ -37,7 +45,18 @@ export async function merge(options: MergeOptions, ws: Workspace): Promise<Merge
     throw new InputError('NO_TARGET', `There is no branch \`${into}\``, 'Name an existing branch with --into.');
   });
   const head = integration.head;
-  const base: MergeResult = { schemaVersion: 1, run: run.id, from: integration.branch, into, dryRun: options.dryRun ?? false, how: 'up-to-date', commits: 0, diffStat: '', tasks: merged, conflicts: [] };
+  const base: MergeResult = {
+    schemaVersion: 1,
+    run: run.id,
+    from: integration.branch,
+    into,
+    dryRun: options.dryRun ?? false,
+    how: 'up-to-date',
+    commits: 0,
+    diffStat: '',
+    tasks: merged,
+    conflicts: [],
+  };
   if (await isAncestor(ws.root, head, target)) return base;
   const commits = await countBetween(ws.root, target, head);
   const stat = await diffStat(ws.root, target, head);

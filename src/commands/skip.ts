@@ -8,7 +8,9 @@ export function skip(options: { taskId: string; cascade: boolean; reason?: strin
     ws,
     (run, plan) => skipTask(run, plan, options.taskId, { cascade: options.cascade, ...(options.reason ? { reason: options.reason } : {}) }),
     (run, stopped) => {
-      const skipped = Object.entries(run.tasks).filter(([, t]) => t.state === 'skipped').map(([id]) => id);
+      const skipped = Object.entries(run.tasks)
+        .filter(([, t]) => t.state === 'skipped')
+        .map(([id]) => id);
       return `Skipped ${options.cascade ? skipped.join(', ') : options.taskId}${stopped.length ? `; stopped the agent of ${stopped.join(', ')}` : ''}.${options.cascade ? '' : ' Its dependents stay blocked (--cascade skips them too).'}`;
     },
   );

@@ -53,7 +53,7 @@ export function renderAgentPrompt(template: string, input: AgentPromptInput): st
     branch: input.branch,
     verify: input.verify
       ? `After your last commit xplan runs \`${input.verify}\` in this directory; the task counts as done only if it passes. Run it yourself before you finish.`
-      : 'No verify command is configured: check your work with the project\'s own tests before you finish.',
+      : "No verify command is configured: check your work with the project's own tests before you finish.",
     reservations: input.reservations ? reservationSection(input.reservations) : '',
     specs: input.specs.map((s) => (input.specs.length > 1 ? `### ${s.path}\n\n${s.text}` : s.text)).join('\n\n'),
   };
@@ -78,7 +78,7 @@ function bullets(items: string[], empty: string): string {
 }
 
 function dependencyLines(deps: DependencyStatus[]): string {
-  if (deps.length === 0) return '- None: this task starts from the run\'s base commit.';
+  if (deps.length === 0) return "- None: this task starts from the run's base commit.";
   return deps
     .map((d) => {
       const commits = d.commits?.length ? `; commits ${d.commits.map((c) => c.sha.slice(0, 7)).join(', ')}` : '';

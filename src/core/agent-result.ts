@@ -68,7 +68,12 @@ export function classifyAgentExit(exit: AgentExit, command: string, now: Date): 
   const usage = usageOf(exit.result);
   if (exit.spawnError) {
     if (exit.spawnError.code === 'ENOENT') {
-      return { kind: 'fatal', reason: `Claude Code was not found: \`${command}\` is not on PATH`, hint: 'Install it with `npm install -g @anthropic-ai/claude-code`, or set claude.command in .xplan/config.yaml.', usage };
+      return {
+        kind: 'fatal',
+        reason: `Claude Code was not found: \`${command}\` is not on PATH`,
+        hint: 'Install it with `npm install -g @anthropic-ai/claude-code`, or set claude.command in .xplan/config.yaml.',
+        usage,
+      };
     }
     return { kind: 'fatal', reason: `Claude Code could not be started (${exit.spawnError.message})`, hint: `Check that \`${command}\` runs; \`xplan doctor\` tests it.`, usage };
   }
@@ -120,7 +125,10 @@ function describeDenial(denial: { tool_name?: string; tool_input?: Record<string
 }
 
 function lastLine(text: string | undefined): string | undefined {
-  const lines = (text ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = (text ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines[lines.length - 1];
 }
 

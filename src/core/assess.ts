@@ -100,8 +100,18 @@ export function assessSpecs(specs: ParsedSpec[], thresholds: Thresholds): Assess
   });
   const drivers: Driver[] = [
     driver('requirements', 'Requirements and user stories', requirements.length, requirements),
-    driver('components', 'Components', components.length, components.map((c) => ({ ...c.evidence, text: `${c.name}: ${c.evidence.text}` }))),
-    driver('integrations', 'Integration points', integrations.length, integrations.map((i) => ({ ...i.evidence, text: `${i.name}: ${i.evidence.text}` }))),
+    driver(
+      'components',
+      'Components',
+      components.length,
+      components.map((c) => ({ ...c.evidence, text: `${c.name}: ${c.evidence.text}` })),
+    ),
+    driver(
+      'integrations',
+      'Integration points',
+      integrations.length,
+      integrations.map((i) => ({ ...i.evidence, text: `${i.name}: ${i.evidence.text}` })),
+    ),
     driver('risks', 'Risk factors', risks.length, risks),
     driver('unknowns', 'Open questions', unknowns.length, unknowns),
     driver('effortHours', 'Estimated effort (agent-hours)', effortHours, effortEvidence),
@@ -187,12 +197,7 @@ function decideConfidence(drivers: Driver[], verdict: Verdict, specs: ParsedSpec
   const near = (bound: (d: Driver) => number) => size.some((d) => d.value > bound(d) * 0.75);
   const single = (d: Driver) => d.threshold.single;
   const multi = (d: Driver) => d.threshold.multi;
-  const borderline =
-    verdict === 'decomposition-required'
-      ? !clearlyOver(multi)
-      : verdict === 'multi-agent'
-        ? !clearlyOver(single) || near(multi)
-        : near(single);
+  const borderline = verdict === 'decomposition-required' ? !clearlyOver(multi) : verdict === 'multi-agent' ? !clearlyOver(single) || near(multi) : near(single);
   if (borderline) score--;
   const unknowns = drivers.find((d) => d.id === 'unknowns')!;
   if (unknowns.level !== 'single-agent') score--;

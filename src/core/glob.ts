@@ -154,9 +154,7 @@ function expandGlobstars(pattern: string, original: string): Token[][] {
     const separator: Token[] = last ? [] : [{ kind: 'char', char: '/' }];
     if (segment === '**') {
       // Trailing `**`: everything below. Elsewhere: nothing, or any directories.
-      alternatives = last
-        ? alternatives.map((a) => [...a, { kind: 'any' }])
-        : alternatives.flatMap((a) => [a, [...a, { kind: 'any' }, ...separator]]);
+      alternatives = last ? alternatives.map((a) => [...a, { kind: 'any' }]) : alternatives.flatMap((a) => [a, [...a, { kind: 'any' }, ...separator]]);
     } else {
       const tokens = [...tokenizeSegment(segment, original), ...separator];
       alternatives = alternatives.map((a) => [...a, ...tokens]);

@@ -127,4 +127,3 @@ export function checkCoverage(inventory: Inventory, tasks: Array<Pick<Task, 'id'
   }
   return problems;
 }
-

@@ -122,11 +122,13 @@ export function removeTask(tasks: Task[], id: string, force: boolean): EditResul
   const task = find(tasks, id);
   const dependents = dependentsOf(tasks, id);
   if (dependents.length > 0 && !force) {
-    throw new PlanEditError('HAS_DEPENDENTS', `${dependents.join(', ')} depend${dependents.length === 1 ? 's' : ''} on ${id}`, `Confirm, or pass --force: they will depend on ${id}'s own dependencies (${task.dependsOn.join(', ') || 'none'}) instead.`);
+    throw new PlanEditError(
+      'HAS_DEPENDENTS',
+      `${dependents.join(', ')} depend${dependents.length === 1 ? 's' : ''} on ${id}`,
+      `Confirm, or pass --force: they will depend on ${id}'s own dependencies (${task.dependsOn.join(', ') || 'none'}) instead.`,
+    );
   }
-  const rest = tasks
-    .filter((t) => t.id !== id)
-    .map((t) => (t.dependsOn.includes(id) ? { ...t, dependsOn: [...new Set(t.dependsOn.filter((d) => d !== id).concat(task.dependsOn))] } : t));
+  const rest = tasks.filter((t) => t.id !== id).map((t) => (t.dependsOn.includes(id) ? { ...t, dependsOn: [...new Set(t.dependsOn.filter((d) => d !== id).concat(task.dependsOn))] } : t));
   return { tasks: rest, message: `Removed ${id} "${task.title}"${dependents.length > 0 ? `; ${dependents.join(', ')} now depend on ${task.dependsOn.join(', ') || 'nothing'}` : ''}` };
 }
 
@@ -161,7 +163,8 @@ export function removeDependency(tasks: Task[], id: string, on: string): EditRes
 /** Reorders the list (ids stay); the order is how the plan is read and how ties are broken when merging. */
 export function moveTask(tasks: Task[], id: string, where: { before?: string; after?: string }): EditResult {
   const task = find(tasks, id);
-  if (where.before !== undefined && where.after !== undefined) throw new PlanEditError('CONFLICTING_POSITION', `${id} cannot go both before ${where.before} and after ${where.after}`, 'Pass one of --before and --after.');
+  if (where.before !== undefined && where.after !== undefined)
+    throw new PlanEditError('CONFLICTING_POSITION', `${id} cannot go both before ${where.before} and after ${where.after}`, 'Pass one of --before and --after.');
   const anchorId = where.before ?? where.after;
   if (!anchorId) throw new PlanEditError('NO_POSITION', `Where should ${id} go?`, 'Pass --before T2 or --after T2.');
   find(tasks, anchorId);

@@ -13,17 +13,7 @@ import { requirementHours } from './assess.js';
 import { analyzeDag } from './dag.js';
 import { derivePlan } from './plan-derive.js';
 import { EFFORT_HOURS, hoursFromText, type Effort } from './effort.js';
-import {
-  type Branching,
-  type Plan,
-  type PlanWarning,
-  type Risk,
-  type Stream,
-  type Task,
-  type TaskKind,
-  type TaskSource,
-  type TestStrategy,
-} from './plan.js';
+import { type Branching, type Plan, type PlanWarning, type Risk, type Stream, type Task, type TaskKind, type TaskSource, type TestStrategy } from './plan.js';
 import type { AcceptanceCriterion, DependencyRef, ParsedSpec, Requirement, SourceRef } from './spec.js';
 import { capitalise, formatHours, groupBy, truncate } from './text.js';
 import { MinHeap } from './min-heap.js';
@@ -74,7 +64,8 @@ const LAYER_WORDS: Array<[Layer, RegExp]> = [
   ['infra', /\b(deploy(ment)?|ci|docker|kubernetes|helm|monitoring|metrics|alert(s|ing)?|infrastructure|backups?)\b/gi],
   ['docs', /\b(docs?|documentation|readme|guide|tutorial)\b/gi],
 ];
-const HIGH_RISK_WORDS = /\b(payments?|billing|charges?|refunds?|security|authentication|authori[sz]ation|permissions?|encrypt\w*|passwords?|secrets?|tokens?|migrations?|migrate|concurren\w*|race|locks?|data loss|gdpr|pii|compliance|money|transactions?)\b/gi;
+const HIGH_RISK_WORDS =
+  /\b(payments?|billing|charges?|refunds?|security|authentication|authori[sz]ation|permissions?|encrypt\w*|passwords?|secrets?|tokens?|migrations?|migrate|concurren\w*|race|locks?|data loss|gdpr|pii|compliance|money|transactions?)\b/gi;
 const EXTERNAL_WORDS = /\b(stripe|paypal|twilio|sendgrid|slack|github|gitlab|s3|auth0|okta|saml|oauth|segment|firebase|openai|anthropic|claude|webhooks?|third-party|external)\b/gi;
 // "MUST NOT require authentication", "without a database": the word is named to rule it out.
 const NEGATION_BEFORE = /\b(?:not|no|without|never|nor|neither|n't|non)\b(?:\s+[\w-]+){0,3}\s*$/i;
@@ -89,7 +80,9 @@ function affirmedWord(text: string, pattern: RegExp): string | undefined {
   return undefined;
 }
 const STOP_WORDS = new Set(
-  'that this with from have will must should shall when then than they their them there these those into onto over under about after before which while where what user users system able each every only also such more most less other same your ours just like make made does done been being were would could using used uses data feature features support supports'.split(' '),
+  'that this with from have will must should shall when then than they their them there these those into onto over under about after before which while where what user users system able each every only also such more most less other same your ours just like make made does done been being were would could using used uses data feature features support supports'.split(
+    ' ',
+  ),
 );
 
 /** Tasks are cut to stay under this many agent-hours. */
@@ -230,7 +223,7 @@ export function shortTitle(text: string, max: number): string {
   for (let m = TITLE_BREAKS.exec(flat); m && m.index <= max; m = TITLE_BREAKS.exec(flat)) if (m.index >= max * 0.4) cut = m.index;
   if (cut < 0) cut = flat.lastIndexOf(' ', max);
   let title = flat.slice(0, cut > 0 ? cut : max);
-  for (let previous = ''; previous !== title; ) [previous, title] = [title, title.replace(DANGLING_WORDS, '')];
+  for (let previous = ''; previous !== title;) [previous, title] = [title, title.replace(DANGLING_WORDS, '')];
   return title || flat.slice(0, max);
 }
 
@@ -271,8 +264,14 @@ export function planSpecs(specs: ParsedSpec[], assessment: Assessment, options: 
   linkDeclaredDependencies(drafts, specs);
   drafts = dependencyOrder(drafts);
   oneTaskPerCriterion(drafts);
-  const risks = new WordIndex(specs.flatMap((s) => s.risks), (r) => r.text);
-  const questions = new WordIndex(specs.flatMap((s) => s.openQuestions), (q) => q.text);
+  const risks = new WordIndex(
+    specs.flatMap((s) => s.risks),
+    (r) => r.text,
+  );
+  const questions = new WordIndex(
+    specs.flatMap((s) => s.openQuestions),
+    (q) => q.text,
+  );
   for (const d of drafts) assignRiskAndStrategy(d, risks, questions, fastPath);
 
   drafts = addTestTasks(drafts);
@@ -427,10 +426,7 @@ function specWideVerification(specs: ParsedSpec[], units: Unit[]): Unit | undefi
 function newDraft(units: Unit[], key: number): Draft {
   const first = units[0]!;
   const hours = units.reduce((sum, u) => sum + u.hours, 0);
-  const title =
-    units.length === 1
-      ? first.title
-      : `${capitalise(LAYER_NAME[first.layer])}: ${shortTitle(first.title, 48)} (+${units.length - 1} more)`;
+  const title = units.length === 1 ? first.title : `${capitalise(LAYER_NAME[first.layer])}: ${shortTitle(first.title, 48)} (+${units.length - 1} more)`;
   return {
     key,
     title,
@@ -559,7 +555,12 @@ function linkDependencies(drafts: Draft[]): void {
   for (const d of drafts) {
     if (d.layer !== 'docs' && d.layer !== 'quality') continue;
     // Work about named features waits for those; work about everything (docs, a spec-wide check) for all of it.
-    const named = new Set(d.units.flatMap((u) => [...u.acceptance].map((c) => c.text).concat(u.requirements.map((r) => `${r.text} ${r.details}`))).map((text) => about.best(keywords(text), 2)).filter((e): e is Draft => e !== undefined));
+    const named = new Set(
+      d.units
+        .flatMap((u) => [...u.acceptance].map((c) => c.text).concat(u.requirements.map((r) => `${r.text} ${r.details}`)))
+        .map((text) => about.best(keywords(text), 2))
+        .filter((e): e is Draft => e !== undefined),
+    );
     const verifiesAll = d.units.every((u) => u.requirements.length === 0);
     for (const e of named.size > 0 && !verifiesAll && d.layer !== 'docs' ? named : ends) addEdge(d, e);
   }
@@ -775,7 +776,10 @@ function consolidate(drafts: Draft[], max: number, warnings: PlanWarning[]): Dra
     if (count <= max) break;
     // The second pass regroups across layers: start it from the clusters formed so far.
     if (clusters.length > 0) current = rebuild(current, clusters);
-    const pass = mergeSmallestPairs([...groupBy(current, keyOf).values()].filter((g) => g.length > 1), count - max);
+    const pass = mergeSmallestPairs(
+      [...groupBy(current, keyOf).values()].filter((g) => g.length > 1),
+      count - max,
+    );
     count -= pass.merges;
     clusters = pass.clusters;
   }
@@ -853,7 +857,10 @@ function membersOf(root: Cluster): Draft[] {
 function rebuild(drafts: Draft[], clusters: Draft[][]): Draft[] {
   const replacement = new Map<Draft, Draft>();
   for (const members of clusters) {
-    const merged = newDraft(members.flatMap((d) => d.units), Math.min(...members.map((d) => d.key)));
+    const merged = newDraft(
+      members.flatMap((d) => d.units),
+      Math.min(...members.map((d) => d.key)),
+    );
     merged.description = describe(merged);
     const lead = members.find((d) => d.risk === 'high') ?? members[0]!;
     Object.assign(merged, { strategy: members[0]!.strategy, strategyReason: members[0]!.strategyReason, risk: lead.risk, riskReason: lead.riskReason });
@@ -898,12 +905,7 @@ function filesOf(d: Draft): string[] {
   return [...files];
 }
 
-function assemble(
-  drafts: Draft[],
-  specs: ParsedSpec[],
-  options: PlanOptions,
-  warnings: PlanWarning[],
-): Plan {
+function assemble(drafts: Draft[], specs: ParsedSpec[], options: PlanOptions, warnings: PlanWarning[]): Plan {
   const ids = new Map<Draft, string>(drafts.map((d, i) => [d, `T${i + 1}`]));
   const streamOf = new Map<Layer, string>();
   const streams: Stream[] = [];

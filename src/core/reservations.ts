@@ -71,10 +71,7 @@ export function parseConflictHistory(text: string): { records: ConflictRecord[];
  * covers (its `sources`), and the files that conflicted in earlier runs in a merge involving a task of that id.
  * Normalized, de-duplicated, unusable patterns left out, in that order.
  */
-export function predictedFiles(
-  task: Pick<Task, 'id' | 'files' | 'sources'>,
-  context: { specs?: readonly ParsedSpec[]; history?: readonly ConflictRecord[] } = {},
-): string[] {
+export function predictedFiles(task: Pick<Task, 'id' | 'files' | 'sources'>, context: { specs?: readonly ParsedSpec[]; history?: readonly ConflictRecord[] } = {}): string[] {
   const out = new Set<string>();
   const add = (pattern: string) => {
     const normalized = normalizePattern(pattern);
@@ -165,7 +162,8 @@ export function admit(
  */
 export function recomputeTable(running: readonly ReservationCandidate[], since: string): ReservationTable {
   return running.reduce<ReservationTable>(
-    (table, task) => (waitingOn(table, task.taskId, task.patterns, task.exclusive ?? true) ? table : reserve(table, { taskId: task.taskId, agent: task.agent, since, exclusive: task.exclusive }, task.patterns)),
+    (table, task) =>
+      waitingOn(table, task.taskId, task.patterns, task.exclusive ?? true) ? table : reserve(table, { taskId: task.taskId, agent: task.agent, since, exclusive: task.exclusive }, task.patterns),
     [],
   );
 }

@@ -5,20 +5,7 @@
  */
 import { XplanError } from './errors.js';
 import type { Plan } from './plan.js';
-import {
-  BUSY,
-  DONE_STATES,
-  finalStatus,
-  isActiveRun,
-  isSettled,
-  lastAttempt,
-  releaseWaiting,
-  releasesDependents,
-  withTask,
-  type Attempt,
-  type RunState,
-  type TaskRun,
-} from './run.js';
+import { BUSY, DONE_STATES, finalStatus, isActiveRun, isSettled, lastAttempt, releaseWaiting, releasesDependents, withTask, type Attempt, type RunState, type TaskRun } from './run.js';
 
 export interface ControlChange {
   run: RunState;
@@ -118,7 +105,7 @@ export function skipTask(run: RunState, plan: Plan, id: string, options: { casca
     const entry = next.tasks[target]!;
     const attempt = lastAttempt(entry);
     if (BUSY.has(entry.state) && attempt) stop.push({ taskId: target, attempt });
-    const reason = target === id ? options.reason ?? 'skipped by hand' : `skipped with ${id}`;
+    const reason = target === id ? (options.reason ?? 'skipped by hand') : `skipped with ${id}`;
     next = withTask(next, target, (t) => ({ ...t, state: 'skipped', failure: undefined, reason }));
   }
   return { run: settleIfIdle(next), stop, events: ids.map((t) => ({ type: 'task.skipped', taskId: t, reason: next.tasks[t]!.reason })) };

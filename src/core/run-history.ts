@@ -51,7 +51,7 @@ export function listRuns(input: { current?: RunState; saved: SavedRun[]; events:
     if (!byId.has(id)) byId.set(id, { id, status: 'unknown', startedAt: null, endedAt: null, tasks: { total: 0, done: 0, failed: 0 }, usage: null, source: 'events', current: false });
   }
   // Newest first; a run whose start is unknown goes last.
-  const runs = [...byId.values()].sort((a, b) => (a.startedAt === null) !== (b.startedAt === null) ? (a.startedAt === null ? 1 : -1) : (b.startedAt ?? b.id).localeCompare(a.startedAt ?? a.id));
+  const runs = [...byId.values()].sort((a, b) => ((a.startedAt === null) !== (b.startedAt === null) ? (a.startedAt === null ? 1 : -1) : (b.startedAt ?? b.id).localeCompare(a.startedAt ?? a.id)));
   return { schemaVersion: 1, runs };
 }
 

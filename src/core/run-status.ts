@@ -67,7 +67,12 @@ export function statusOf(plan: Plan, run: RunState, now: Date = new Date()): Sta
   const tasks: TaskStatus[] = [];
   // In plan order; a task the plan no longer has (edited after the run) is still shown, under its id.
   const known = new Set(plan.tasks.map((t) => t.id));
-  const order = [...plan.tasks.filter((t) => run.tasks[t.id]), ...Object.keys(run.tasks).filter((id) => !known.has(id)).map((id) => ({ id, title: id }))];
+  const order = [
+    ...plan.tasks.filter((t) => run.tasks[t.id]),
+    ...Object.keys(run.tasks)
+      .filter((id) => !known.has(id))
+      .map((id) => ({ id, title: id })),
+  ];
   for (const task of order) {
     const entry = run.tasks[task.id]!;
     const last = lastAttempt(entry);

@@ -299,7 +299,8 @@ export type TaskVerdict =
   | { kind: 'usage-limit'; reason: string; resumeAt: string };
 
 export function applyVerdict(run: RunState, plan: Plan, id: string, verdict: TaskVerdict): RunState {
-  if (verdict.kind === 'fatal') return { ...applyVerdict(run, plan, id, { kind: 'requeue', reason: verdict.reason }), stop: { message: verdict.reason, ...(verdict.hint ? { hint: verdict.hint } : {}) } };
+  if (verdict.kind === 'fatal')
+    return { ...applyVerdict(run, plan, id, { kind: 'requeue', reason: verdict.reason }), stop: { message: verdict.reason, ...(verdict.hint ? { hint: verdict.hint } : {}) } };
   if (verdict.kind === 'usage-limit') {
     const next = applyVerdict(run, plan, id, { kind: 'requeue', reason: verdict.reason });
     return { ...next, ...(run.status === 'running' ? { status: 'waiting' as const } : {}), resumeAt: verdict.resumeAt };
@@ -322,7 +323,15 @@ export function applyVerdict(run: RunState, plan: Plan, id: string, verdict: Tas
           ...(run.integration ? { merge: { state: 'queued' as const } } : {}),
         };
       case 'failed':
-        return { ...task, state: 'failed', failure: verdict.failure, reason: verdict.reason, commits: verdict.commits ?? task.commits, uncommitted: verdict.uncommitted ?? task.uncommitted, endedAt: verdict.now };
+        return {
+          ...task,
+          state: 'failed',
+          failure: verdict.failure,
+          reason: verdict.reason,
+          commits: verdict.commits ?? task.commits,
+          uncommitted: verdict.uncommitted ?? task.uncommitted,
+          endedAt: verdict.now,
+        };
       case 'blocked':
         return { ...task, state: 'blocked', failure: verdict.failure, reason: verdict.reason, endedAt: verdict.now };
       case 'retry':

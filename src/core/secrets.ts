@@ -52,13 +52,15 @@ const PATTERNS: Pattern[] = [
   // In prose: "the admin password is Hunter2-xyz.", "the password for the staging database was …".
   {
     kind: 'password',
-    regex: /\b(?:password|passwd|passphrase|passcode)(?:\s{1,16}(?:for|of|to)\s{1,16}(?:the\s{1,16})?[\w.@-]{1,64}(?:\s{1,16}[\w.@-]{1,64})?)?\s{1,16}(?:is|was|will\s{1,16}be)(?:\s{0,16}[:=])?\s{0,16}["'`]?([^\s"'`]{5,128}?)(?=["'`]|[\s,;)]|[.!?](?:\s|$)|$)/gi,
+    regex:
+      /\b(?:password|passwd|passphrase|passcode)(?:\s{1,16}(?:for|of|to)\s{1,16}(?:the\s{1,16})?[\w.@-]{1,64}(?:\s{1,16}[\w.@-]{1,64})?)?\s{1,16}(?:is|was|will\s{1,16}be)(?:\s{0,16}[:=])?\s{0,16}["'`]?([^\s"'`]{5,128}?)(?=["'`]|[\s,;)]|[.!?](?:\s|$)|$)/gi,
     group: 1,
     accept: (v) => notPlaceholder(v) && looksLikePassword(v),
   },
   {
     kind: 'secret-assignment',
-    regex: /\b[A-Za-z0-9_-]{0,64}(?:secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?key|credentials?)\b["']?\s{0,16}[:=]\s{0,16}["']?([A-Za-z0-9+/=_.~-]{16,4096})/gi,
+    regex:
+      /\b[A-Za-z0-9_-]{0,64}(?:secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?key|credentials?)\b["']?\s{0,16}[:=]\s{0,16}["']?([A-Za-z0-9+/=_.~-]{16,4096})/gi,
     group: 1,
     // A hex digest is a secret when the name says so (`AUTH_TOKEN=9f8e…`); a UUID is an identifier.
     accept: (v) => notPlaceholder(v) && notExample(v) && !isUuid(v) && entropy(v) >= 3.5 && hasDigitAndLetter(v),
@@ -161,7 +163,8 @@ function notExample(value: string): boolean {
   return !/EXAMPLE/i.test(value);
 }
 
-const PLACEHOLDER = /^(?:\$\{?[A-Za-z_]|<[^>]*>?|\{\{|%[A-Za-z_(]|\*{3,}|x{3,}|\.{3}|your[-_]|my[-_]?(?:password|secret|token)|example|changeme$|placeholder|redacted|dummy|fake|test[-_]?(?:password|secret|token)|null$|none$|undefined$|true$|false$|process\.env|os\.environ|env\.|getenv|secrets\.|config\.|settings\.|REDACTED)/i;
+const PLACEHOLDER =
+  /^(?:\$\{?[A-Za-z_]|<[^>]*>?|\{\{|%[A-Za-z_(]|\*{3,}|x{3,}|\.{3}|your[-_]|my[-_]?(?:password|secret|token)|example|changeme$|placeholder|redacted|dummy|fake|test[-_]?(?:password|secret|token)|null$|none$|undefined$|true$|false$|process\.env|os\.environ|env\.|getenv|secrets\.|config\.|settings\.|REDACTED)/i;
 
 function notPlaceholder(value: string): boolean {
   return !PLACEHOLDER.test(value) && !/^(?:password|secret|token|pass|pwd)$/i.test(value);
@@ -212,6 +215,9 @@ export function secretsInSpecs(specs: ReadonlyArray<{ path: string; text: string
 }
 
 export function secretsWarning(found: ReadonlyArray<{ file: string; line: number; kind: string }>): string {
-  const listed = found.slice(0, 5).map((f) => `${f.file}:${f.line} (${f.kind})`).join(', ');
+  const listed = found
+    .slice(0, 5)
+    .map((f) => `${f.file}:${f.line} (${f.kind})`)
+    .join(', ');
   return `The spec holds ${found.length} secret${found.length === 1 ? '' : 's'}: ${listed}${found.length > 5 ? ', …' : ''}. Remove ${found.length === 1 ? 'it' : 'them'}; \`secrets:\` in .xplan/config.yaml decides what agents and the planning engine get`;
 }

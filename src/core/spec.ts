@@ -52,16 +52,7 @@ export interface Heading {
   line: number;
 }
 
-export type ComponentCategory =
-  | 'web-ui'
-  | 'mobile'
-  | 'api'
-  | 'database'
-  | 'cache'
-  | 'queue'
-  | 'cli'
-  | 'worker'
-  | 'service';
+export type ComponentCategory = 'web-ui' | 'mobile' | 'api' | 'database' | 'cache' | 'queue' | 'cli' | 'worker' | 'service';
 
 export interface Component {
   name: string;
@@ -112,29 +103,22 @@ export interface ParsedSpec {
   placeholders: SourceRef[];
 }
 
-type SectionType =
-  | 'chain'
-  | 'requirements'
-  | 'nfr'
-  | 'stories'
-  | 'acceptance'
-  | 'risks'
-  | 'assumptions'
-  | 'out-of-scope'
-  | 'questions'
-  | 'roadmap'
-  | 'components'
-  | 'context'
-  | 'other';
+type SectionType = 'chain' | 'requirements' | 'nfr' | 'stories' | 'acceptance' | 'risks' | 'assumptions' | 'out-of-scope' | 'questions' | 'roadmap' | 'components' | 'context' | 'other';
 
 // Order matters: the first match wins ("Acceptance criteria for requirements" is acceptance).
 const SECTION_PATTERNS: Array<[SectionType, RegExp]> = [
   // The spec's own build order: each step depends on the one before, or on the steps it names.
   ['chain', /\b(dependency chain|build order|implementation order|order of (implementation|work)|logical order)\b/],
   // Sections that explain rather than ask for work, wherever they sit.
-  ['context', /^(\d+[.)]\s*)?(success metrics|metrics|kpis?|technology stack|tech stack|dependencies( to add)?|file structure|glossary|references|appendix|background|overview|summary|problem statement|goals|personas?|target users|timeline|team|stakeholders|examples?( output| usage| session)?|sample (output|session|usage)|example (output|usage|session|response|request))\b/],
+  [
+    'context',
+    /^(\d+[.)]\s*)?(success metrics|metrics|kpis?|technology stack|tech stack|dependencies( to add)?|file structure|glossary|references|appendix|background|overview|summary|problem statement|goals|personas?|target users|timeline|team|stakeholders|examples?( output| usage| session)?|sample (output|session|usage)|example (output|usage|session|response|request))\b/,
+  ],
   ['questions', /\b(open questions?|unresolved|questions|unknowns|tbd|needs clarification)\b/],
-  ['out-of-scope', /\b(out of scope|out-of-scope|non-goals?|not in scope|future (enhancements?|work|considerations|phases?|scope)|won't do|later phases?|post-mvp|nice to haves?|could haves?|won't haves?|stretch goals?|deferred)\b/],
+  [
+    'out-of-scope',
+    /\b(out of scope|out-of-scope|non-goals?|not in scope|future (enhancements?|work|considerations|phases?|scope)|won't do|later phases?|post-mvp|nice to haves?|could haves?|won't haves?|stretch goals?|deferred)\b/,
+  ],
   ['acceptance', /\b(acceptance|success criteria|definition of done|done when|exit criteria|verification criteria|edge cases)\b/],
   ['risks', /\brisks?\b/],
   ['assumptions', /\bassumptions?\b/],
@@ -189,7 +173,8 @@ const EXAMPLE_LABEL = /^(?:\*\*|__|\*|_)?(?:for )?(?:examples?|e\.g\.|sample)(?:
 // "Author: …", "Status: Draft": document metadata, neither work nor vocabulary.
 const METADATA_LINE = /^(?:[-*+]\s+)?(?:\*\*|__)?(authors?|owners?|date|version|status|last updated|created|updated|reviewers?|approvers?|contributors?)(?:\*\*|__)?\s*:/i;
 // An item marked for later is not work now: "(out of scope)", "(post-MVP)", "[future]", "Phase 2:".
-const LATER_MARKER = /\((?:out of scope|out-of-scope|later|future|post[- ]mvp|not in (?:the )?mvp|v2|phase [2-9]|deferred|nice to have|optional)\b[^)]*\)|\[(?:later|future|post[- ]mvp|v2|deferred)\]|^(?:\*\*|__)?(?:later|future|post[- ]mvp|deferred|phase [2-9])(?:\*\*|__)?\s*:/i;
+const LATER_MARKER =
+  /\((?:out of scope|out-of-scope|later|future|post[- ]mvp|not in (?:the )?mvp|v2|phase [2-9]|deferred|nice to have|optional)\b[^)]*\)|\[(?:later|future|post[- ]mvp|v2|deferred)\]|^(?:\*\*|__)?(?:later|future|post[- ]mvp|deferred|phase [2-9])(?:\*\*|__)?\s*:/i;
 const INLINE_RISK = /^(?:[-*+]\s+)?(?:\*\*|__)?risk(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+)$/i;
 const BOLD_LABEL = /^(\*\*|__)[^*_]+\1:?$/;
 const MITIGATION_LABEL = /^(?:[-*+]\s+)?(?:\*\*|__)?mitigations?\b/i;
@@ -203,51 +188,194 @@ const WORD = /\S+/g;
 
 // Components: one combined pattern per line, mapped to a category by the matched word.
 const COMPONENT_WORDS: Record<string, ComponentCategory> = {
-  frontend: 'web-ui', 'front-end': 'web-ui', 'web ui': 'web-ui', 'web app': 'web-ui', 'web interface': 'web-ui',
-  react: 'web-ui', vue: 'web-ui', angular: 'web-ui', svelte: 'web-ui', spa: 'web-ui', storefront: 'web-ui',
-  dashboard: 'web-ui', 'single page application': 'web-ui',
-  ios: 'mobile', android: 'mobile', 'mobile app': 'mobile', 'mobile apps': 'mobile', 'react native': 'mobile',
-  backend: 'api', 'back-end': 'api', 'rest api': 'api', graphql: 'api', 'api server': 'api', express: 'api',
-  fastify: 'api', 'api gateway': 'api', 'http api': 'api',
-  postgres: 'database', postgresql: 'database', mysql: 'database', sqlite: 'database', mongodb: 'database',
-  dynamodb: 'database', database: 'database', elasticsearch: 'database',
-  redis: 'cache', memcached: 'cache',
-  kafka: 'queue', rabbitmq: 'queue', sqs: 'queue', 'message queue': 'queue', 'event bus': 'queue', nats: 'queue',
-  cli: 'cli', 'command-line': 'cli', 'command line': 'cli',
-  worker: 'worker', workers: 'worker', cron: 'worker', 'background job': 'worker', 'background jobs': 'worker',
+  frontend: 'web-ui',
+  'front-end': 'web-ui',
+  'web ui': 'web-ui',
+  'web app': 'web-ui',
+  'web interface': 'web-ui',
+  react: 'web-ui',
+  vue: 'web-ui',
+  angular: 'web-ui',
+  svelte: 'web-ui',
+  spa: 'web-ui',
+  storefront: 'web-ui',
+  dashboard: 'web-ui',
+  'single page application': 'web-ui',
+  ios: 'mobile',
+  android: 'mobile',
+  'mobile app': 'mobile',
+  'mobile apps': 'mobile',
+  'react native': 'mobile',
+  backend: 'api',
+  'back-end': 'api',
+  'rest api': 'api',
+  graphql: 'api',
+  'api server': 'api',
+  express: 'api',
+  fastify: 'api',
+  'api gateway': 'api',
+  'http api': 'api',
+  postgres: 'database',
+  postgresql: 'database',
+  mysql: 'database',
+  sqlite: 'database',
+  mongodb: 'database',
+  dynamodb: 'database',
+  database: 'database',
+  elasticsearch: 'database',
+  redis: 'cache',
+  memcached: 'cache',
+  kafka: 'queue',
+  rabbitmq: 'queue',
+  sqs: 'queue',
+  'message queue': 'queue',
+  'event bus': 'queue',
+  nats: 'queue',
+  cli: 'cli',
+  'command-line': 'cli',
+  'command line': 'cli',
+  worker: 'worker',
+  workers: 'worker',
+  cron: 'worker',
+  'background job': 'worker',
+  'background jobs': 'worker',
   scheduler: 'worker',
 };
 // Frameworks whose names are also verbs or adjectives: only capitalised ("React", "Express") are they components.
 const PROPER_NAME_COMPONENTS = new Set(['react', 'express', 'vue', 'angular', 'svelte', 'fastify']);
 const COMPONENT_NAMES: Partial<Record<ComponentCategory, string>> = {
-  'web-ui': 'web UI', mobile: 'mobile app', api: 'API server', database: 'database', cache: 'cache',
-  queue: 'message queue', cli: 'CLI', worker: 'background worker',
+  'web-ui': 'web UI',
+  mobile: 'mobile app',
+  api: 'API server',
+  database: 'database',
+  cache: 'cache',
+  queue: 'message queue',
+  cli: 'CLI',
+  worker: 'background worker',
 };
 const COMPONENT_PATTERN = new RegExp(
-  `\\b(${Object.keys(COMPONENT_WORDS).sort((a, b) => b.length - a.length).map(escapeRegExp).join('|')})\\b`,
+  `\\b(${Object.keys(COMPONENT_WORDS)
+    .sort((a, b) => b.length - a.length)
+    .map(escapeRegExp)
+    .join('|')})\\b`,
   'gi',
 );
 const NAMED_SERVICE = /\b([A-Za-z][\w-]{2,30})[ -]service\b/gi;
 const GENERIC_SERVICE_WORDS = new Set([
-  'the', 'a', 'an', 'this', 'that', 'each', 'every', 'any', 'our', 'web', 'micro', 'new', 'existing', 'external',
-  'backend', 'back-end', 'api', 'third-party', 'same', 'other', 'one', 'simple', 'hosted', 'managed', 'cloud',
-  'self', 'customer', 'core', 'main', 'separate', 'its', 'their', 'your', 'single', 'per', 'for', 'of', 'and', 'or',
-  'to', 'in', 'with', 'by', 'on', 'as', 'downstream', 'upstream', 'dependent', 'internal',
+  'the',
+  'a',
+  'an',
+  'this',
+  'that',
+  'each',
+  'every',
+  'any',
+  'our',
+  'web',
+  'micro',
+  'new',
+  'existing',
+  'external',
+  'backend',
+  'back-end',
+  'api',
+  'third-party',
+  'same',
+  'other',
+  'one',
+  'simple',
+  'hosted',
+  'managed',
+  'cloud',
+  'self',
+  'customer',
+  'core',
+  'main',
+  'separate',
+  'its',
+  'their',
+  'your',
+  'single',
+  'per',
+  'for',
+  'of',
+  'and',
+  'or',
+  'to',
+  'in',
+  'with',
+  'by',
+  'on',
+  'as',
+  'downstream',
+  'upstream',
+  'dependent',
+  'internal',
 ]);
 
 const INTEGRATION_WORDS = [
-  'Stripe', 'PayPal', 'Braintree', 'Twilio', 'SendGrid', 'Mailgun', 'Postmark', 'SMTP', 'Slack', 'Discord',
-  'GitHub', 'GitLab', 'Bitbucket', 'Jira', 'Linear', 'S3', 'CloudFront', 'GCS', 'Auth0', 'Okta', 'SAML', 'OAuth',
-  'OIDC', 'LDAP', 'Segment', 'Mixpanel', 'Amplitude', 'Google Analytics', 'Firebase', 'APNs', 'FCM', 'OpenAI',
-  'Anthropic', 'Claude Code', 'webhook', 'webhooks', 'Salesforce', 'HubSpot', 'Zapier', 'Shopify', 'Sentry',
-  'Datadog', 'PagerDuty', 'email', 'e-mail', 'SMS', 'push notifications', 'Elastic Transcoder', 'MediaConvert', 'Mux', 'Cloudflare', 'Vercel', 'Heroku',
+  'Stripe',
+  'PayPal',
+  'Braintree',
+  'Twilio',
+  'SendGrid',
+  'Mailgun',
+  'Postmark',
+  'SMTP',
+  'Slack',
+  'Discord',
+  'GitHub',
+  'GitLab',
+  'Bitbucket',
+  'Jira',
+  'Linear',
+  'S3',
+  'CloudFront',
+  'GCS',
+  'Auth0',
+  'Okta',
+  'SAML',
+  'OAuth',
+  'OIDC',
+  'LDAP',
+  'Segment',
+  'Mixpanel',
+  'Amplitude',
+  'Google Analytics',
+  'Firebase',
+  'APNs',
+  'FCM',
+  'OpenAI',
+  'Anthropic',
+  'Claude Code',
+  'webhook',
+  'webhooks',
+  'Salesforce',
+  'HubSpot',
+  'Zapier',
+  'Shopify',
+  'Sentry',
+  'Datadog',
+  'PagerDuty',
+  'email',
+  'e-mail',
+  'SMS',
+  'push notifications',
+  'Elastic Transcoder',
+  'MediaConvert',
+  'Mux',
+  'Cloudflare',
+  'Vercel',
+  'Heroku',
 ];
 // Plain nouns match in any case; product names only as they are written ("a linear checklist" is not Linear), and
 // never inside a longer token ("openai-codex", "github.com/x").
 const GENERIC_INTEGRATION_WORDS = new Set(['webhook', 'webhooks', 'email', 'e-mail', 'SMS', 'push notifications']);
-const integrationPattern = (words: string[], flags: string) =>
-  new RegExp(`(?<![\\w@/.-])(${words.map(escapeRegExp).join('|')})(?![\\w@/-]|\\.\\w)`, flags);
-const BRAND_PATTERN = integrationPattern(INTEGRATION_WORDS.filter((w) => !GENERIC_INTEGRATION_WORDS.has(w)), 'g');
+const integrationPattern = (words: string[], flags: string) => new RegExp(`(?<![\\w@/.-])(${words.map(escapeRegExp).join('|')})(?![\\w@/-]|\\.\\w)`, flags);
+const BRAND_PATTERN = integrationPattern(
+  INTEGRATION_WORDS.filter((w) => !GENERIC_INTEGRATION_WORDS.has(w)),
+  'g',
+);
 const GENERIC_INTEGRATION_PATTERN = integrationPattern([...GENERIC_INTEGRATION_WORDS], 'gi');
 // Product names that are also English words: at the start of a sentence they are more likely the word.
 /** Nothing but list markers, emphasis or an earlier sentence before this point of a line. */
@@ -258,7 +386,8 @@ const ENDPOINT = /\b(GET|POST|PUT|PATCH|DELETE)\s+(\/[\w\-/:{}.]*)/g;
 const FILE_PATH = /`([\w.@-]+(?:\/[\w.@\-[\]]+)+\.[A-Za-z]{1,6}|[\w.-]+\.(?:ts|tsx|js|jsx|mjs|py|go|rs|java|rb|sql|css|scss|html|json|ya?ml|toml|sh))`/g;
 
 const KIND_HEADINGS: Record<SpecKind, RegExp> = {
-  'debug-investigation': /\b(steps to reproduce|reproduc|expected (behaviou?r|result)|actual (behaviou?r|result)|stack ?trace|root cause|suspected cause|regression|bug|crash|workaround|investigation|symptoms?)\b/i,
+  'debug-investigation':
+    /\b(steps to reproduce|reproduc|expected (behaviou?r|result)|actual (behaviou?r|result)|stack ?trace|root cause|suspected cause|regression|bug|crash|workaround|investigation|symptoms?)\b/i,
   'technical-spec': /\b(architecture|design|implementation|data (model|structures?)|schema|migration|rollout|interfaces?|algorithm|configuration|api changes|failure modes)\b/i,
   prd: /\b(overview|problem statement|goals?|user stor|personas?|success metrics|target users|user experience|product requirements|business)\b/i,
 };
@@ -501,7 +630,12 @@ export function parseSpec(text: string, file: string): ParsedSpec {
   if (state.pendingRiskHeading) spec.risks.push(state.pendingRiskHeading);
   // A heading with nothing under it names a topic, not work.
   const empty = (r: Requirement) => state.headingOnly.has(r) && r.endLine === r.line && r.acceptance.length === 0;
-  if (spec.requirements.some(empty)) spec.requirements = keepRequirements(spec.requirements, spec.acceptance, spec.requirements.filter((r) => !empty(r)));
+  if (spec.requirements.some(empty))
+    spec.requirements = keepRequirements(
+      spec.requirements,
+      spec.acceptance,
+      spec.requirements.filter((r) => !empty(r)),
+    );
   spec.requirements = preferMoreDetailedScope(spec.requirements, spec.acceptance);
   spec.requirements = dropRestatedRequirements(spec.requirements, spec.acceptance);
   // A spec that lists its components says more than the words it happens to use.
@@ -579,7 +713,10 @@ function addQuestion(state: ParseState, line: number, text: string): void {
 }
 
 function addListedComponent(state: ParseState, line: number, text: string): void {
-  const name = plain(text).split(/\s*[:(—–]\s*|\s+-\s+/)[0]!.replace(/[.*]+$/, '').trim();
+  const name = plain(text)
+    .split(/\s*[:(—–]\s*|\s+-\s+/)[0]!
+    .replace(/[.*]+$/, '')
+    .trim();
   if (!name || name.length > 60 || state.listedComponents.some((c) => c.name.toLowerCase() === name.toLowerCase())) return;
   state.listedComponents.push({ name, category: 'service', evidence: ref(state, line, text) });
 }
@@ -845,7 +982,10 @@ const SECTION_HANDLERS: Record<SectionType, SectionHandler> = {
       const needs = CHAIN_NEEDS.exec(l.itemText);
       const statement = state.chainStatement;
       if (!needs || !statement) return;
-      const named = needs[1]!.split(/\s*(?:,|\band\b|&|\bor\b)\s*/).map((t) => t.replace(/^(both|the|its|a|an)\s+/i, '').trim()).filter((t) => t.length > 2);
+      const named = needs[1]!
+        .split(/\s*(?:,|\band\b|&|\bor\b)\s*/)
+        .map((t) => t.replace(/^(both|the|its|a|an)\s+/i, '').trim())
+        .filter((t) => t.length > 2);
       if (named.length === 0) return;
       if (!state.chainStatementExplicit) statement.on = [];
       state.chainStatementExplicit = true;
@@ -932,13 +1072,7 @@ function handleWorkItem(state: ParseState, l: TextLine): void {
       // Success criteria are spec-wide unless they name requirements.
       addAcceptance(state, lineNo, itemText ?? trimmed, { id, owner: null });
     } else {
-      addRequirement(
-        state,
-        id.startsWith('US') ? 'story' : id.startsWith('NFR') || sectionType === 'nfr' ? 'non-functional' : 'functional',
-        lineNo,
-        itemText ?? trimmed,
-        { id, priority: l.priority },
-      );
+      addRequirement(state, id.startsWith('US') ? 'story' : id.startsWith('NFR') || sectionType === 'nfr' ? 'non-functional' : 'functional', lineNo, itemText ?? trimmed, { id, priority: l.priority });
     }
     return;
   }
@@ -1033,7 +1167,12 @@ function preferMoreDetailedScope(requirements: Requirement[], acceptance: Accept
  * detail stays, and takes the other's criteria.
  */
 function dropRestatedRequirements(requirements: Requirement[], acceptance: AcceptanceCriterion[]): Requirement[] {
-  const normal = (r: Requirement) => r.text.toLowerCase().replace(/^\s*\d{1,3}[.)]\s*/, '').replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  const normal = (r: Requirement) =>
+    r.text
+      .toLowerCase()
+      .replace(/^\s*\d{1,3}[.)]\s*/, '')
+      .replace(/[^\p{L}\p{N}]+/gu, ' ')
+      .trim();
   const keeper = new Map<string, Requirement>();
   for (const r of requirements) {
     if (r.id) continue;
@@ -1051,7 +1190,11 @@ function dropRestatedRequirements(requirements: Requirement[], acceptance: Accep
       acceptance[c]!.owner = index.get(kept)!;
     }
   }
-  return keepRequirements(requirements, acceptance, requirements.filter((r) => !dropped.includes(r)));
+  return keepRequirements(
+    requirements,
+    acceptance,
+    requirements.filter((r) => !dropped.includes(r)),
+  );
 }
 
 /** `kept`, a subset of `requirements` in order, with the acceptance owners re-pointed at it. */

@@ -153,7 +153,9 @@ export function convertSpeckit(text: string, file: string): SpeckitConversion {
       tasks.push({
         id: t.id,
         title: titleOf(t.text),
-        description: [t.text, t.story ?? p.story ? `User story ${(t.story ?? p.story)!.slice(2)} · phase ${p.name}` : `Phase ${p.name}`, t.done ? 'spec-kit status: done' : ''].filter(Boolean).join('\n\n'),
+        description: [t.text, (t.story ?? p.story) ? `User story ${(t.story ?? p.story)!.slice(2)} · phase ${p.name}` : `Phase ${p.name}`, t.done ? 'spec-kit status: done' : '']
+          .filter(Boolean)
+          .join('\n\n'),
         dependsOn,
         acceptanceCriteria: [...p.acceptance],
         effort: 'M',

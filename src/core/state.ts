@@ -60,7 +60,10 @@ export const TaskRunSchema = z
     stops: count.nullish(),
     retryRequest: z.object({ context: nullishString, fresh: z.boolean(), after: nullishString }).passthrough().nullish(),
     forced: z.object({ by: z.string(), reason: z.string(), at: z.string() }).passthrough().nullish(),
-    merge: z.object({ state: z.enum(['queued', 'merging', 'merged']), before: nullishString, commit: nullishString, diffStat: nullishString, at: nullishString }).passthrough().nullish(),
+    merge: z
+      .object({ state: z.enum(['queued', 'merging', 'merged']), before: nullishString, commit: nullishString, diffStat: nullishString, at: nullishString })
+      .passthrough()
+      .nullish(),
     conflict: z.object({ files: strings, with: strings, at: z.string() }).passthrough().nullish(),
   })
   .passthrough();
@@ -220,7 +223,10 @@ export function acceptTaskRun(value: unknown): boolean {
     optional(t.stops, isCount) &&
     optional(t.retryRequest, (r) => isObject(r) && typeof r.fresh === 'boolean' && optional(r.context, isString) && optional(r.after, isString)) &&
     optional(t.forced, (f) => isObject(f) && isString(f.by) && isString(f.reason) && isString(f.at)) &&
-    optional(t.merge, (m) => isObject(m) && MERGE_STATES.has(m.state as string) && optional(m.before, isString) && optional(m.commit, isString) && optional(m.diffStat, isString) && optional(m.at, isString)) &&
+    optional(
+      t.merge,
+      (m) => isObject(m) && MERGE_STATES.has(m.state as string) && optional(m.before, isString) && optional(m.commit, isString) && optional(m.diffStat, isString) && optional(m.at, isString),
+    ) &&
     optional(t.conflict, (c) => isObject(c) && isStrings(c.files) && isStrings(c.with) && isString(c.at))
   );
 }

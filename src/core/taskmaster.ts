@@ -62,9 +62,7 @@ export interface TaskmasterRefusal {
 }
 
 /** The graph alone (ids, dependencies, hours), as `check` needs it: the same ids, edges, errors and warnings as a conversion. */
-export type TaskmasterGraph =
-  | { ok: true; layout: TaskmasterLayout; tag?: string; tags: string[]; nodes: DagNode[]; errors: string[]; warnings: string[] }
-  | TaskmasterRefusal;
+export type TaskmasterGraph = { ok: true; layout: TaskmasterLayout; tag?: string; tags: string[]; nodes: DagNode[]; errors: string[]; warnings: string[] } | TaskmasterRefusal;
 
 interface TmSubtask {
   id?: unknown;
@@ -370,7 +368,11 @@ function readTask(parent: Parent, walk: Walk, subtaskTasks: Array<Task | DagNode
       }
       for (const { dep, r } of resolved) {
         if (r.id === selfId || !imply(dependsOn, selfId, r.id)) continue;
-        walk.warnings.push(r.exists ? `${selfId} depends on ${r.id} because its subtask ${sub.id} depends on ${String(dep)}` : `subtask ${sub.id} depends on ${String(dep)}, which does not exist; kept as ${selfId} depending on ${r.id}`);
+        walk.warnings.push(
+          r.exists
+            ? `${selfId} depends on ${r.id} because its subtask ${sub.id} depends on ${String(dep)}`
+            : `subtask ${sub.id} depends on ${String(dep)}, which does not exist; kept as ${selfId} depending on ${r.id}`,
+        );
       }
       continue;
     }

@@ -43,17 +43,11 @@ export class ClaudeEngine implements PlanningEngine {
     const heuristic = assessSpecs(parsed, thresholds);
     const inventory = buildInventory(parsed);
     const run = newRun();
-    const outcome = await this.converse(
-      assessPrompt(this.specTexts(request.specs), inventory, thresholds),
-      ASSESS_ANSWER_JSON_SCHEMA,
-      run,
-      'assessing the spec',
-      (output) => {
-        const answer = AssessAnswerSchema.safeParse(output);
-        if (!answer.success) return { problems: schemaProblems(answer.error.issues) };
-        return { value: answer.data, problems: assessProblems(answer.data, inventory) };
-      },
-    );
+    const outcome = await this.converse(assessPrompt(this.specTexts(request.specs), inventory, thresholds), ASSESS_ANSWER_JSON_SCHEMA, run, 'assessing the spec', (output) => {
+      const answer = AssessAnswerSchema.safeParse(output);
+      if (!answer.success) return { problems: schemaProblems(answer.error.issues) };
+      return { value: answer.data, problems: assessProblems(answer.data, inventory) };
+    });
     const assessment = convertAssessAnswer(outcome.value, inventory, heuristic, thresholds);
     if (outcome.problems.length > 0) {
       assessment.warnings.push({ code: 'ENGINE_CHECK', message: `After ${run.repairRounds} repair round(s) the answer still has problems: ${outcome.problems.join('; ')}`, evidence: [] });
@@ -100,7 +94,10 @@ export class ClaudeEngine implements PlanningEngine {
     );
     const confirmations: PlanConfirmation[] = [];
     if (plan.tasks.length > plan.summary.recommendedTasks.max) {
-      confirmations.push({ code: 'OVER_DECOMPOSED', message: `${plan.tasks.length} tasks is more than this spec's size supports (${plan.summary.recommendedTasks.min}–${plan.summary.recommendedTasks.max})` });
+      confirmations.push({
+        code: 'OVER_DECOMPOSED',
+        message: `${plan.tasks.length} tasks is more than this spec's size supports (${plan.summary.recommendedTasks.min}–${plan.summary.recommendedTasks.max})`,
+      });
     }
     return { plan: { ...plan, engine: run }, confirmations };
   }

@@ -124,7 +124,10 @@ function statusFor(e: RunEvent): BeadsChange | undefined {
     case 'task.blocked':
       return { status: 'blocked', reason: `blocked: ${e.reason}` };
     case 'task.conflict':
-      return { status: 'blocked', reason: `conflict: merging clashed${Array.isArray(e.with) && e.with.length > 0 ? ` with ${e.with.join(', ')}` : ''}${Array.isArray(e.files) && e.files.length > 0 ? ` in ${e.files.join(', ')}` : ''}` };
+      return {
+        status: 'blocked',
+        reason: `conflict: merging clashed${Array.isArray(e.with) && e.with.length > 0 ? ` with ${e.with.join(', ')}` : ''}${Array.isArray(e.files) && e.files.length > 0 ? ` in ${e.files.join(', ')}` : ''}`,
+      };
     case 'task.retry':
       return { status: 'open' };
     case 'task.skipped':

@@ -36,10 +36,7 @@ export type ReserveOutcome =
    */
   | { granted: false; waitFor: string; file: string; outside?: boolean };
 
-export type CoordinationNotice =
-  | { kind: 'started' }
-  | { kind: 'blocked'; reason: string }
-  | { kind: 'completed'; summary: string };
+export type CoordinationNotice = { kind: 'started' } | { kind: 'blocked'; reason: string } | { kind: 'completed'; summary: string };
 
 export interface CoordinationProblem {
   message: string;
@@ -115,7 +112,10 @@ export class NativeCoordination implements Coordination {
     try {
       await installCommitGuard({ worktree, runId: this.setup.runId, taskId, reservationsFile: this.reservationsFile });
     } catch (error) {
-      this.setup.report({ message: `could not install the commit guard for ${taskId} in ${worktree}: ${errorText(error)}`, hint: 'Its reservations still hold for scheduling; only its commits go unchecked.' });
+      this.setup.report({
+        message: `could not install the commit guard for ${taskId} in ${worktree}: ${errorText(error)}`,
+        hint: 'Its reservations still hold for scheduling; only its commits go unchecked.',
+      });
     }
   }
 

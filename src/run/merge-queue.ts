@@ -8,10 +8,7 @@ import type { Integration } from '../core/run.js';
 import { redactSecrets } from '../core/secrets.js';
 import type { RunPorts } from './ports.js';
 
-export type MergeOutcome =
-  | { kind: 'merged'; commit: string; diffStat: string }
-  | { kind: 'conflict'; files: string[]; with: string[] }
-  | { kind: 'verify-failed'; reason: string; output: string };
+export type MergeOutcome = { kind: 'merged'; commit: string; diffStat: string } | { kind: 'conflict'; files: string[]; with: string[] } | { kind: 'verify-failed'; reason: string; output: string };
 
 export interface MergeInput {
   root: string;
@@ -45,7 +42,11 @@ export async function mergeTask(ports: Pick<RunPorts, 'vcs' | 'verifier'>, input
       await vcs.resetHard(worktree, before);
       const why = outcome.timedOut ? `timed out after ${input.verifyTimeoutMinutes} min` : `exited with ${outcome.exitCode ?? outcome.signal}`;
       const last = outcome.output.trim().split('\n').pop()?.trim();
-      return { kind: 'verify-failed', reason: redactSecrets(`after merging into the integration branch, \`${verify}\` ${why}${last ? `: ${last.slice(0, 200)}` : ''}`), output: redactSecrets(outcome.output) };
+      return {
+        kind: 'verify-failed',
+        reason: redactSecrets(`after merging into the integration branch, \`${verify}\` ${why}${last ? `: ${last.slice(0, 200)}` : ''}`),
+        output: redactSecrets(outcome.output),
+      };
     }
   }
   return { kind: 'merged', commit, diffStat: await vcs.diffStat(input.root, before, commit) };

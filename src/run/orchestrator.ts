@@ -319,7 +319,11 @@ export class Orchestrator {
       if (!this.run.stop && !this.terminating) {
         // A round's agents start together: worktrees and supervisors in parallel, state writes in turn.
         const held = (id: string) => this.heldBy(id) !== undefined;
-        await Promise.all(tasksToDispatch(this.run, this.deps.plan, this.ports.clock.now(), held).filter((t) => !this.live.has(t.id)).map((t) => this.dispatch(t)));
+        await Promise.all(
+          tasksToDispatch(this.run, this.deps.plan, this.ports.clock.now(), held)
+            .filter((t) => !this.live.has(t.id))
+            .map((t) => this.dispatch(t)),
+        );
         await this.noteWaitingForFiles();
       }
       // Completed work is merged before the loop lets go, even of a paused run.
@@ -330,7 +334,10 @@ export class Orchestrator {
     }
     await this.writes;
     if (this.run.status === 'paused' || this.run.status === 'cancelled') return this.run;
-    await this.commit((r) => endRun(r, this.at()), (r) => [{ type: 'run.ended', status: r.status, stop: r.stop }]);
+    await this.commit(
+      (r) => endRun(r, this.at()),
+      (r) => [{ type: 'run.ended', status: r.status, stop: r.stop }],
+    );
     await saveRunSummary(this.deps.project.xplanDir, this.run, this.deps.plan);
     return this.run;
   }
@@ -389,17 +396,19 @@ export class Orchestrator {
     const at = this.at();
     switch (outcome.kind) {
       case 'merged':
-        return this.commit((r) => mergeLanded(r, this.deps.plan, taskId, { commit: outcome.commit, diffStat: outcome.diffStat, at }), [
-          { type: 'task.merged', taskId, commit: outcome.commit, diffStat: outcome.diffStat },
-        ]);
+        return this.commit(
+          (r) => mergeLanded(r, this.deps.plan, taskId, { commit: outcome.commit, diffStat: outcome.diffStat, at }),
+          [{ type: 'task.merged', taskId, commit: outcome.commit, diffStat: outcome.diffStat }],
+        );
       case 'verify-failed': {
         // Stopped with the run (SIGTERM, a second Ctrl-C), not failed: the merge was undone; it runs again on resume.
         if (this.stoppingNow) return this.commit((r) => requeueMerge(r, taskId), [{ type: 'task.merge-undone', taskId, reason: 'the run was stopped during its verify; it runs again' }]);
         const log = join(this.deps.files.agentDir(this.run.id, attempt.agent), 'integration-verify.log');
         await writeFile(log, outcome.output);
-        return this.commit((r) => integrationFailed(r, taskId, outcome.reason, at), [
-          { type: 'task.failed', taskId, failure: 'integration', reason: outcome.reason, log: relative(this.deps.project.root, log) },
-        ]);
+        return this.commit(
+          (r) => integrationFailed(r, taskId, outcome.reason, at),
+          [{ type: 'task.failed', taskId, failure: 'integration', reason: outcome.reason, log: relative(this.deps.project.root, log) }],
+        );
       }
       case 'conflict': {
         await appendConflict(this.deps.project.xplanDir, { run: this.run.id, tasks: [taskId, ...outcome.with], files: outcome.files, at });
@@ -573,7 +582,10 @@ export class Orchestrator {
     const { timeoutMinutes, stallMinutes, stopGraceSeconds } = this.deps.config.run;
     for (const agent of this.live.values()) {
       if (agent.stopping || agent.pid === undefined) continue;
-      const size = await stat(join(agent.dir, AGENT_FILES.transcript)).then((s) => s.size, () => 0);
+      const size = await stat(join(agent.dir, AGENT_FILES.transcript)).then(
+        (s) => s.size,
+        () => 0,
+      );
       if (size !== agent.transcriptSize) {
         agent.transcriptSize = size;
         agent.lastOutputAt = now;
@@ -696,9 +708,10 @@ export class Orchestrator {
     if ('conflict' in placement) {
       await coordination?.release(task.id);
       const reason = placement.conflict;
-      await this.commit((r) => applyVerdict(useAgentNumber(r, agent), plan, task.id, { kind: 'blocked', failure: 'conflict', reason, now: this.at() }), [
-        { type: 'task.blocked', taskId: task.id, reason },
-      ]);
+      await this.commit(
+        (r) => applyVerdict(useAgentNumber(r, agent), plan, task.id, { kind: 'blocked', failure: 'conflict', reason, now: this.at() }),
+        [{ type: 'task.blocked', taskId: task.id, reason }],
+      );
       return;
     }
 
@@ -706,7 +719,9 @@ export class Orchestrator {
     const conflict = entry.conflict;
     const context = [
       conflict ? this.conflictContext(conflict) : '',
-      previous && !fresh ? `An earlier attempt at this task (agent-${previous.agent}) ended: ${entry.retryRequest?.after ?? entry.reason ?? previous.outcome ?? 'without finishing'}. Its commits are on your branch; continue from there.` : '',
+      previous && !fresh
+        ? `An earlier attempt at this task (agent-${previous.agent}) ended: ${entry.retryRequest?.after ?? entry.reason ?? previous.outcome ?? 'without finishing'}. Its commits are on your branch; continue from there.`
+        : '',
       entry.retryRequest?.context ?? '',
     ].filter(Boolean);
     const prompt = renderAgentPrompt(this.deps.template, {
@@ -726,9 +741,10 @@ export class Orchestrator {
     await this.writeAgentSpec(dir, placement.worktree, sessionId, false);
     const attempt: Attempt = { agent, branch: placement.branch, worktree: placement.worktree, sessionId, base: placement.base, startedAt: this.at() };
     // Recorded before the agent starts, so a crash right after starting it cannot lose it.
-    await this.commit((r) => startAttempt(r, task.id, attempt), [
-      { type: 'task.dispatched', taskId: task.id, agent, attempt: entry.attempts.length + 1, branch: placement.branch, worktree: relative(project.root, placement.worktree), sessionId },
-    ]);
+    await this.commit(
+      (r) => startAttempt(r, task.id, attempt),
+      [{ type: 'task.dispatched', taskId: task.id, agent, attempt: entry.attempts.length + 1, branch: placement.branch, worktree: relative(project.root, placement.worktree), sessionId }],
+    );
     // Stopping now: the recorded attempt is started by `xplan resume`, like one a crash left unstarted.
     if (this.terminating) return;
     this.watch(task.id, attempt, dir, this.ports.agents.spawn(dir, placement.worktree, coordination?.agentEnv(task.id)));
@@ -754,9 +770,7 @@ export class Orchestrator {
     );
     await this.writeAgentSpec(dir, attempt.worktree, sessionId, sessionStarted);
     const resumed: Attempt = { ...attempt, sessionId, resumes, endedAt: undefined, outcome: undefined };
-    await this.commit((r) => continueAttempt(r, task.id, resumed), [
-      { type: 'task.resumed', taskId: task.id, agent: attempt.agent, session: sessionStarted ? 'resumed' : 'new', sessionId },
-    ]);
+    await this.commit((r) => continueAttempt(r, task.id, resumed), [{ type: 'task.resumed', taskId: task.id, agent: attempt.agent, session: sessionStarted ? 'resumed' : 'new', sessionId }]);
     const coordination = this.ports.coordination;
     if (coordination) await coordination.reserve(this.coordinated(task.id), { agent: attempt.agent });
     if (this.terminating) return;

@@ -78,7 +78,19 @@ export interface WorkCheck {
  */
 export async function checkWork(
   ports: Pick<RunPorts, 'vcs' | 'verifier'>,
-  input: { taskId: string; agent: number; branch: string; worktree: string; base: string; root: string; verify: string | null; verifyTimeoutMinutes: number; verifyLogPath: string; permissionDenials: string[]; now: () => Date },
+  input: {
+    taskId: string;
+    agent: number;
+    branch: string;
+    worktree: string;
+    base: string;
+    root: string;
+    verify: string | null;
+    verifyTimeoutMinutes: number;
+    verifyLogPath: string;
+    permissionDenials: string[];
+    now: () => Date;
+  },
   onVerify: (stop: (graceMs: number) => Promise<void>) => () => void,
 ): Promise<WorkCheck> {
   const { taskId, worktree, base, verify } = input;

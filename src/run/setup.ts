@@ -100,21 +100,23 @@ export async function previewRun(options: Pick<StartOptions, 'concurrency' | 'on
   const selected = selectTasks(plan, options.only);
   const runId = runIdFor(now);
   let agent = 0;
-  const tasks = [...selected].sort((a, b) => a.wave - b.wave).map((task): DryRunTask => {
-    agent++;
-    const branch = plan.branching === 'single' ? branchName(runId, 1, plan.spec.title) : branchName(runId, agent, task.title);
-    const worktree = ws.files.worktree(runId, plan.branching === 'single' ? 1 : agent);
-    const prompt = renderAgentPrompt(setup.template, {
-      task,
-      specTitle: plan.spec.title,
-      specs: setup.specs,
-      dependencies: task.dependsOn.map((dep) => ({ task: plan.tasks.find((t) => t.id === dep)!, state: 'not run yet' })),
-      branch,
-      worktree,
-      verify: config.run.verify,
+  const tasks = [...selected]
+    .sort((a, b) => a.wave - b.wave)
+    .map((task): DryRunTask => {
+      agent++;
+      const branch = plan.branching === 'single' ? branchName(runId, 1, plan.spec.title) : branchName(runId, agent, task.title);
+      const worktree = ws.files.worktree(runId, plan.branching === 'single' ? 1 : agent);
+      const prompt = renderAgentPrompt(setup.template, {
+        task,
+        specTitle: plan.spec.title,
+        specs: setup.specs,
+        dependencies: task.dependsOn.map((dep) => ({ task: plan.tasks.find((t) => t.id === dep)!, state: 'not run yet' })),
+        branch,
+        worktree,
+        verify: config.run.verify,
+      });
+      return { id: task.id, title: task.title, wave: task.wave, dependsOn: task.dependsOn, agent, branch, worktree: relative(ws.root, worktree), prompt };
     });
-    return { id: task.id, title: task.title, wave: task.wave, dependsOn: task.dependsOn, agent, branch, worktree: relative(ws.root, worktree), prompt };
-  });
   const concurrency = options.concurrency ?? config.run.concurrency;
   return {
     kind: 'dry-run',
@@ -149,7 +151,11 @@ export async function startRun(options: StartOptions, ws: Workspace): Promise<Ru
   refuseSecrets(setup);
   if (state.run?.status === 'completed' && !options.yes) {
     const question = `Run ${state.run.id} already completed this plan${state.run.landed ? ` and landed on ${state.run.landed.into}` : ''}. Run it again from the start?`;
-    if (!options.confirm) throw new XplanError('CONFIRMATION_REQUIRED', `Not started: run ${state.run.id} already completed this plan`, { exitCode: 1, hint: 'See it with `xplan status`; run it again with `xplan run --yes`.' });
+    if (!options.confirm)
+      throw new XplanError('CONFIRMATION_REQUIRED', `Not started: run ${state.run.id} already completed this plan`, {
+        exitCode: 1,
+        hint: 'See it with `xplan status`; run it again with `xplan run --yes`.',
+      });
     if (!(await options.confirm(question))) throw new CancelledError('Not started.');
   }
   const baseCommit = await ports.vcs.headCommit(ws.root);
@@ -177,7 +183,16 @@ export async function startRun(options: StartOptions, ws: Workspace): Promise<Ru
     });
     return await drive(orchestrator, options, plan, ports, () =>
       orchestrator.begin(runState, [
-        { type: 'run.started', integration: integration?.branch, base: runState.base, branching: runState.branching, concurrency: runState.concurrency, tasks: Object.keys(runState.tasks), verify: runState.verify, pid: process.pid },
+        {
+          type: 'run.started',
+          integration: integration?.branch,
+          base: runState.base,
+          branching: runState.branching,
+          concurrency: runState.concurrency,
+          tasks: Object.keys(runState.tasks),
+          verify: runState.verify,
+          pid: process.pid,
+        },
         ...(setup.secrets.length > 0 ? [{ type: 'secrets.found', policy: config.secrets, findings: setup.secrets }] : []),
       ]),
     );

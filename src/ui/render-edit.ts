@@ -15,7 +15,8 @@ function planLine(plan: Plan): string {
 export function renderPlanBrief(unsafe: Plan, theme: Theme): string {
   const plan = terminalSafe(unsafe);
   const lines = ['', theme.bold(`${plan.spec.title} · ${plan.status}`), `  ${planLine(plan)}`];
-  for (const t of plan.tasks) lines.push(`  ${theme.bold(t.id.padEnd(4))} ${t.title} ${theme.dim(`[${t.effort}, ${t.risk}, ${t.testStrategy}]${t.dependsOn.length > 0 ? ` ← ${t.dependsOn.join(', ')}` : ''}`)}`);
+  for (const t of plan.tasks)
+    lines.push(`  ${theme.bold(t.id.padEnd(4))} ${t.title} ${theme.dim(`[${t.effort}, ${t.risk}, ${t.testStrategy}]${t.dependsOn.length > 0 ? ` ← ${t.dependsOn.join(', ')}` : ''}`)}`);
   for (const w of plan.warnings) lines.push(`  ${theme.warn('!')} ${warningText(w)}`);
   return lines.join('\n');
 }

@@ -118,9 +118,7 @@ function milestones(plan: Plan): string[] {
   return waves.map(([wave, tasks], i) => {
     const done = `${tasks.map((t) => `${t.id} (${truncate(t.title, 40)})`).join(', ')} ${tasks.length === 1 ? 'is' : 'are'} complete and verified`;
     const next = waves[i + 1];
-    const then = next
-      ? `; ${next[1].map((t) => t.id).join(', ')} can start`
-      : `: ${plan.spec.title} is complete, ready to merge in the order ${plan.mergeOrder.join(', ')}`;
+    const then = next ? `; ${next[1].map((t) => t.id).join(', ')} can start` : `: ${plan.spec.title} is complete, ready to merge in the order ${plan.mergeOrder.join(', ')}`;
     return `- **Milestone ${i + 1} (wave ${wave}): ${tasks.map((t) => t.id).join(', ')}** — done when ${done}${then}.`;
   });
 }

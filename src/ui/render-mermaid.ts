@@ -18,7 +18,10 @@ const ESCAPES: Record<string, string> = {
 };
 
 export function escapeMermaid(text: string): string {
-  return text.replace(/\s+/g, ' ').trim().replace(/[#"[\]<>`]/g, (c) => ESCAPES[c]!);
+  return text
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/[#"[\]<>`]/g, (c) => ESCAPES[c]!);
 }
 
 /** Subgraph ids must be plain words. */

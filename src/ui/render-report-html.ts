@@ -135,20 +135,34 @@ function runningSection(model: ReportModel): string {
     (a) =>
       `<tr data-agent="${a.agent}"><td class="mono">${esc(a.task)}</td><td>agent-${a.agent}${a.number > 1 ? ` · attempt ${a.number}` : ''}</td><td><span class="elapsed" data-since="${esc(a.startedAt)}">${esc(duration(a.durationMs))}</span></td><td>${a.lastTool ? `<code>${esc(a.lastTool.name)}</code> ${esc(a.lastTool.detail)}` : '<span class="muted">—</span>'}</td><td class="mono small">${esc(a.branch)}</td></tr>`,
   );
-  return section('running', 'Running agents', `<table><thead><tr><th>Task</th><th>Agent</th><th>Elapsed</th><th>Last tool call</th><th>Branch</th></tr></thead><tbody>${rows.join('')}</tbody></table>`);
+  return section(
+    'running',
+    'Running agents',
+    `<table><thead><tr><th>Task</th><th>Agent</th><th>Elapsed</th><th>Last tool call</th><th>Branch</th></tr></thead><tbody>${rows.join('')}</tbody></table>`,
+  );
 }
 
 function mergeSection(model: ReportModel): string {
   const m = model.merge;
   if (!m) return '';
-  const counts = Object.entries(m.counts).map(([state, n]) => `${n} ${state}`).join(' · ') || 'nothing merged yet';
+  const counts =
+    Object.entries(m.counts)
+      .map(([state, n]) => `${n} ${state}`)
+      .join(' · ') || 'nothing merged yet';
   const conflicts =
     m.conflicts.length > 0
       ? `<table><thead><tr><th>Task</th><th>Files</th><th>Clashes with</th></tr></thead><tbody>${m.conflicts
-          .map((c) => `<tr data-conflict="${esc(c.task)}"><td class="mono">${esc(c.task)}</td><td>${c.files.length > 0 ? c.files.map((f) => `<code>${esc(f)}</code>`).join(' ') : '—'}</td><td>${esc(c.with.join(', ') || '—')}</td></tr>`)
+          .map(
+            (c) =>
+              `<tr data-conflict="${esc(c.task)}"><td class="mono">${esc(c.task)}</td><td>${c.files.length > 0 ? c.files.map((f) => `<code>${esc(f)}</code>`).join(' ') : '—'}</td><td>${esc(c.with.join(', ') || '—')}</td></tr>`,
+          )
           .join('')}</tbody></table>`
       : '<p class="muted">No conflicts.</p>';
-  return section('merge', 'Integration', `<p>${m.branch ? `Branch <code>${esc(m.branch)}</code>${m.head ? ` at <code>${esc(m.head.slice(0, 12))}</code>` : ''} · ` : ''}${esc(counts)}</p>${conflicts}`);
+  return section(
+    'merge',
+    'Integration',
+    `<p>${m.branch ? `Branch <code>${esc(m.branch)}</code>${m.head ? ` at <code>${esc(m.head.slice(0, 12))}</code>` : ''} · ` : ''}${esc(counts)}</p>${conflicts}`,
+  );
 }
 
 // ── the DAG, laid out by wave ──────────────────────────────────────────────────────────────────────────────────────
@@ -283,10 +297,15 @@ function planSection(model: ReportModel): string {
 
 function eventsSection(model: ReportModel, live: boolean): string {
   const events = live ? model.events.slice(-60).reverse() : model.events;
-  const rows = events.map((e) => `<tr data-event="${esc(e.type)}"><td class="small mono">${esc(clock(e.at))}</td><td class="mono">${esc(e.taskId ?? '')}</td><td class="small mono">${esc(e.type)}</td><td>${esc(describeEvent(e))}</td></tr>`);
+  const rows = events.map(
+    (e) =>
+      `<tr data-event="${esc(e.type)}"><td class="small mono">${esc(clock(e.at))}</td><td class="mono">${esc(e.taskId ?? '')}</td><td class="small mono">${esc(e.type)}</td><td>${esc(describeEvent(e))}</td></tr>`,
+  );
   const omitted = model.eventsOmitted + (live ? model.events.length - events.length : 0);
   const body = `<table class="events"><thead><tr><th>When</th><th>Task</th><th>Event</th><th>What happened</th></tr></thead><tbody>${rows.join('')}</tbody></table>${omitted > 0 ? `<p class="muted small">${omitted} ${live ? 'older' : 'earlier'} event(s) not shown; all are in .xplan/events.jsonl.</p>` : ''}`;
-  return live ? section('events', 'Events, newest first', body) : `<section id="events"><details><summary><h2>Events (${model.events.length + model.eventsOmitted})</h2></summary>${body}</details></section>`;
+  return live
+    ? section('events', 'Events, newest first', body)
+    : `<section id="events"><details><summary><h2>Events (${model.events.length + model.eventsOmitted})</h2></summary>${body}</details></section>`;
 }
 
 /** The run's own words for an event, as `xplan run` prints it; events it does not know are summed up plainly. */
@@ -297,7 +316,10 @@ export function describeEvent(e: ReportModel['events'][number]): string {
   } catch {
     // an event of another shape: fall through
   }
-  const detail = ['status', 'reason', 'failure'].map((k) => e[k]).filter((v) => typeof v === 'string').join(' · ');
+  const detail = ['status', 'reason', 'failure']
+    .map((k) => e[k])
+    .filter((v) => typeof v === 'string')
+    .join(' · ');
   return `${e.type}${detail ? `: ${detail}` : ''}`;
 }
 
@@ -319,7 +341,10 @@ const STATE_ORDER = ['completed', 'unverified', 'skipped', 'running', 'verifying
 
 function stateSummary(counts: Record<string, number>): string {
   const keys = [...STATE_ORDER, ...Object.keys(counts).filter((k) => !STATE_ORDER.includes(k))];
-  return keys.filter((k) => counts[k]).map((k) => `${counts[k]} ${k}`).join(' · ');
+  return keys
+    .filter((k) => counts[k])
+    .map((k) => `${counts[k]} ${k}`)
+    .join(' · ');
 }
 
 export function esc(text: string): string {

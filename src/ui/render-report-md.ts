@@ -16,7 +16,9 @@ export function renderReportMarkdown(model: ReportModel): string {
     model.plan?.title ? `**${cell(model.plan.title)}**\n` : '',
     `- Started ${r.startedAt}${r.endedAt ? `, ended ${r.endedAt}` : ''} (${duration(r.durationMs)})`,
     `- Base \`${r.base.branch ? `${r.base.branch}@` : ''}${r.base.commit.slice(0, 7)}\` · ${r.branching} branching · ${r.concurrency} at a time · ${r.verify ? `verify \`${r.verify}\`` : 'no verify command'}`,
-    `- Progress: ${p.done}/${p.total} done (${p.percent} %) · ${Object.entries(p.counts).map(([s, n]) => `${n} ${s}`).join(' · ')}`,
+    `- Progress: ${p.done}/${p.total} done (${p.percent} %) · ${Object.entries(p.counts)
+      .map(([s, n]) => `${n} ${s}`)
+      .join(' · ')}`,
     `- Retries: ${u.retries} (${u.transientFailures} transient failures)`,
     `- Usage: ${formatCount(u.inputTokens)} input + ${formatCount(u.outputTokens)} output tokens · ${u.turns} turns · ${money(u.costUsd)} API-equivalent`,
     `- Scope accuracy: ${scope.ratio === null ? 'no finished task yet' : `actual ${hours(scope.actualHours)} vs estimated ${hours(scope.estimatedHours)} (×${scope.ratio}) over ${scope.tasks} finished tasks; ${scope.withinFactorTwo} within ×2 of their estimate`}`,
@@ -27,8 +29,15 @@ export function renderReportMarkdown(model: ReportModel): string {
   if (model.plan) {
     const plan = model.plan;
     out.push('', '## Plan and approval', '');
-    out.push(plan.approval ? `Approved by **${plan.approval.by}** at ${plan.approval.at} (hash \`${plan.approval.hash.slice(0, 12)}\`)${plan.matchesRun ? '; the run ran this plan.' : '; **the plan changed after the run started.**'}` : `Not approved (${plan.status}).`);
-    out.push('', `Plan \`${plan.id}\` · ${plan.waves} waves · ${plan.streams} streams · ${hours(plan.totalHours)} estimated · critical path ${plan.criticalPath.join(' → ') || '—'} (${hours(plan.criticalPathHours)})`);
+    out.push(
+      plan.approval
+        ? `Approved by **${plan.approval.by}** at ${plan.approval.at} (hash \`${plan.approval.hash.slice(0, 12)}\`)${plan.matchesRun ? '; the run ran this plan.' : '; **the plan changed after the run started.**'}`
+        : `Not approved (${plan.status}).`,
+    );
+    out.push(
+      '',
+      `Plan \`${plan.id}\` · ${plan.waves} waves · ${plan.streams} streams · ${hours(plan.totalHours)} estimated · critical path ${plan.criticalPath.join(' → ') || '—'} (${hours(plan.criticalPathHours)})`,
+    );
   }
 
   if (model.blockers.length > 0) {
@@ -38,7 +47,16 @@ export function renderReportMarkdown(model: ReportModel): string {
 
   if (model.merge) {
     const m = model.merge;
-    out.push('', '## Integration', '', `${m.branch ? `Branch \`${m.branch}\`${m.head ? ` at \`${m.head.slice(0, 12)}\`` : ''} · ` : ''}${Object.entries(m.counts).map(([s, n]) => `${n} ${s}`).join(' · ') || 'nothing merged yet'}`);
+    out.push(
+      '',
+      '## Integration',
+      '',
+      `${m.branch ? `Branch \`${m.branch}\`${m.head ? ` at \`${m.head.slice(0, 12)}\`` : ''} · ` : ''}${
+        Object.entries(m.counts)
+          .map(([s, n]) => `${n} ${s}`)
+          .join(' · ') || 'nothing merged yet'
+      }`,
+    );
     if (m.conflicts.length > 0) {
       out.push('', '| Task | Files | Clashes with |', '|---|---|---|');
       for (const c of m.conflicts) out.push(`| ${c.task} | ${c.files.map((f) => `\`${f}\``).join(' ') || '—'} | ${c.with.join(', ') || '—'} |`);
@@ -48,9 +66,15 @@ export function renderReportMarkdown(model: ReportModel): string {
   out.push('', '## Task graph', '', '```mermaid', ...mermaidGraph(model), '```');
 
   const withMerge = model.tasks.some((t) => t.merge);
-  out.push('', '## Tasks', '', `| Task | Title | State | Attempts | Branch | Verify |${withMerge ? ' Merge |' : ''} Commits | Tokens | Cost* | Est. | Actual | Ratio |`, `|---|---|---|---:|---|---|${withMerge ? '---|' : ''}---:|---:|---:|---:|---:|---:|`);
+  out.push(
+    '',
+    '## Tasks',
+    '',
+    `| Task | Title | State | Attempts | Branch | Verify |${withMerge ? ' Merge |' : ''} Commits | Tokens | Cost* | Est. | Actual | Ratio |`,
+    `|---|---|---|---:|---|---|${withMerge ? '---|' : ''}---:|---:|---:|---:|---:|---:|`,
+  );
   for (const t of model.tasks) out.push(taskRow(t, withMerge));
-  out.push('', '\\* API-equivalent. Est. is the plan\'s effort in agent-hours; Actual is agent wall time over all attempts; Ratio = actual ÷ estimated for finished tasks.');
+  out.push('', "\\* API-equivalent. Est. is the plan's effort in agent-hours; Actual is agent wall time over all attempts; Ratio = actual ÷ estimated for finished tasks.");
 
   const attempts = model.timeline.attempts;
   if (attempts.length > 0) {
@@ -113,14 +137,22 @@ function mermaidGraph(model: ReportModel): string[] {
     if (!style) continue;
     const name = state.replace(/[^a-z]/g, '');
     lines.push(`  classDef ${name} ${style}`);
-    lines.push(`  class ${model.tasks.filter((t) => t.state === state).map((t) => t.id).join(',')} ${name}`);
+    lines.push(
+      `  class ${model.tasks
+        .filter((t) => t.state === state)
+        .map((t) => t.id)
+        .join(',')} ${name}`,
+    );
   }
   return lines;
 }
 
 /** Text inside a Mermaid label: no quotes or brackets that end it. */
 function mermaidText(text: string): string {
-  return text.replace(/["[\]{}<>|]/g, ' ').replace(/\s+/g, ' ').trim();
+  return text
+    .replace(/["[\]{}<>|]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 function shorten(text: string, max: number): string {

@@ -72,12 +72,14 @@ function clock(iso: string): string {
 
 export function renderDryRun(unsafe: DryRun, theme: Theme): string {
   const result = terminalSafe(unsafe);
-  const lines = [
-    theme.bold(`Dry run: ${result.tasks.length} tasks, ${result.concurrency} at a time, ${result.branching} branching (run id like ${result.runId})`),
-  ];
+  const lines = [theme.bold(`Dry run: ${result.tasks.length} tasks, ${result.concurrency} at a time, ${result.branching} branching (run id like ${result.runId})`)];
   if (!result.approved) lines.push(theme.warn('The plan is not approved yet: `xplan approve` before `xplan run`.'));
   if (result.secrets.length > 0) {
-    lines.push(theme.warn(`The spec holds ${result.secrets.length} secret(s): ${result.secrets.join(', ')}. ${result.secretsPolicy === 'redact' ? 'The prompts below carry them redacted.' : result.secretsPolicy === 'block' ? '`xplan run` will refuse to start (secrets: block).' : 'Agents will see them (secrets: warn). The prompts below show them only with --show-secrets.'}`));
+    lines.push(
+      theme.warn(
+        `The spec holds ${result.secrets.length} secret(s): ${result.secrets.join(', ')}. ${result.secretsPolicy === 'redact' ? 'The prompts below carry them redacted.' : result.secretsPolicy === 'block' ? '`xplan run` will refuse to start (secrets: block).' : 'Agents will see them (secrets: warn). The prompts below show them only with --show-secrets.'}`,
+      ),
+    );
   }
   let wave = 0;
   for (const task of result.tasks) {

@@ -34,7 +34,10 @@ function statusWord(status: string, theme: Theme): string {
   return theme.accent(status);
 }
 
-export function renderReportWritten(result: { path: string | null; text: string | null; bytes: number; format: string; report: { run: { id: string; status: string }; progress: { done: number; total: number } } }, theme: Theme): string {
+export function renderReportWritten(
+  result: { path: string | null; text: string | null; bytes: number; format: string; report: { run: { id: string; status: string }; progress: { done: number; total: number } } },
+  theme: Theme,
+): string {
   if (result.text !== null) return result.text.trimEnd();
   const { run, progress } = result.report;
   const size = result.bytes >= 1024 ? `${Math.round(result.bytes / 1024)} KB` : `${result.bytes} bytes`;

@@ -13,7 +13,9 @@ export function renderStatus(unsafe: StatusResult, theme: Theme): string {
   const done = (status.counts.completed ?? 0) + (status.counts.unverified ?? 0) + (status.counts.skipped ?? 0);
   const lines = [
     `${theme.bold(`Run ${run.id}`)} · ${statusWord(run.status, theme)} · started ${new Date(run.startedAt).toLocaleString()}${run.endedAt ? ` · ended after ${duration(Date.parse(run.endedAt) - Date.parse(run.startedAt))}` : ''}`,
-    `${progressBar(done, status.total, theme)} ${done}/${status.total} done · ${ORDER.filter((s) => status.counts[s]).map((s) => `${status.counts[s]} ${s}`).join(' · ')}`,
+    `${progressBar(done, status.total, theme)} ${done}/${status.total} done · ${ORDER.filter((s) => status.counts[s])
+      .map((s) => `${status.counts[s]} ${s}`)
+      .join(' · ')}`,
   ];
   if (run.status === 'waiting' && run.resumeAt) lines.push(theme.warn(`Waiting for a usage limit to reset at ${new Date(run.resumeAt).toLocaleTimeString()}.`));
   if (run.stop) lines.push(`${theme.error('■')} Stopped: ${run.stop.message}${run.stop.hint ? `\n  ${theme.dim('→')} ${run.stop.hint}` : ''}`);
@@ -42,7 +44,10 @@ export function renderStatus(unsafe: StatusResult, theme: Theme): string {
     lines.push('', theme.bold('Blocked'));
     const labels = new Map(status.tasks.map((t) => [t.id, t.label]));
     for (const b of status.blockers) {
-      const what = b.waitingOn.length === 1 && b.waitingOn[0] === b.task ? `${b.task} is ${labels.get(b.task)}` : `${b.task} waits for ${b.waitingOn.map((id) => `${id} (${labels.get(id) ?? 'not in this run'})`).join(', ')}`;
+      const what =
+        b.waitingOn.length === 1 && b.waitingOn[0] === b.task
+          ? `${b.task} is ${labels.get(b.task)}`
+          : `${b.task} waits for ${b.waitingOn.map((id) => `${id} (${labels.get(id) ?? 'not in this run'})`).join(', ')}`;
       lines.push(`  ${what} ${theme.dim('→')} ${b.next}`);
     }
   }

@@ -36,9 +36,19 @@ export function renderTranscriptLine(line: string, theme: Theme): string | undef
       if (event.subtype === 'api_retry') return theme.warn(`   API retry ${String(event.attempt)}/${String(event.max_retries)}: ${String(event.error_status ?? event.error ?? '')}`);
       return undefined;
     case 'assistant':
-      return blocks(event).map((b) => assistantBlock(b, theme)).filter(Boolean).join('\n') || undefined;
+      return (
+        blocks(event)
+          .map((b) => assistantBlock(b, theme))
+          .filter(Boolean)
+          .join('\n') || undefined
+      );
     case 'user':
-      return blocks(event).map((b) => toolResult(b, theme)).filter(Boolean).join('\n') || undefined;
+      return (
+        blocks(event)
+          .map((b) => toolResult(b, theme))
+          .filter(Boolean)
+          .join('\n') || undefined
+      );
     case 'result': {
       const ok = event.subtype === 'success' && event.is_error !== true;
       const head = ok ? theme.ok('✓ result: success') : theme.error(`✗ result: ${String(event.subtype)}${event.api_error_status ? ` (${String(event.api_error_status)})` : ''}`);

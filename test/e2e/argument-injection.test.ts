@@ -76,7 +76,10 @@ describe('bd: titles and ids starting with - stay values', () => {
     await expect(bd.setStatus('--help', 'in_progress')).rejects.toThrow(/not found: --help/);
     await expect(bd.close('-f', 'reason')).rejects.toThrow(/not found: -f/);
     await expect(bd.addDependency(id, '--type=parent-child')).rejects.toThrow(/not found: --type=parent-child/);
-    await bd.update(id, [['--title', '-p 0'], ['--estimate', '30']]);
+    await bd.update(id, [
+      ['--title', '-p 0'],
+      ['--estimate', '30'],
+    ]);
     expect((await bd.show([id]))[0]).toMatchObject({ title: '-p 0', priority: 2, estimated_minutes: 30 });
   });
 
@@ -133,4 +136,3 @@ describe('claude: configured values stay values', () => {
     expect(args).toEqual(expect.arrayContaining(['--model=-m', '--resume=abc', '--allowedTools=-x', '--allowedTools=Bash(npm test:*)', '--max-budget-usd=2']));
   });
 });
-

@@ -180,7 +180,14 @@ describe('bad input gets a clear error and changes nothing', () => {
     { name: 'missing path', files: {}, args: ['missing.md'], code: 2, message: /Spec not found: missing\.md/, hint: /Check the path/ },
     { name: 'a directory', files: { 'specs/a.md': '# A\n' }, args: ['specs'], code: 2, message: /specs is a directory, not a spec file/, hint: /specs\/spec\.md/ },
     { name: 'an empty file', files: { 'empty.md': '  \n\n' }, args: ['empty.md'], code: 2, message: /empty\.md is empty/, hint: /Write the spec first/ },
-    { name: 'a binary file', files: { 'logo.md': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x00, 0x01]) }, args: ['logo.md'], code: 2, message: /logo\.md looks like a binary file/, hint: /Markdown or text version/ },
+    {
+      name: 'a binary file',
+      files: { 'logo.md': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x00, 0x01]) },
+      args: ['logo.md'],
+      code: 2,
+      message: /logo\.md looks like a binary file/,
+      hint: /Markdown or text version/,
+    },
     {
       name: 'a non-UTF-8 file',
       files: { 'latin1.md': Buffer.concat([Buffer.from('# Café\n\nline two\n'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a])]) },

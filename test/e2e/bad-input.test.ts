@@ -58,7 +58,15 @@ beforeAll(() => {
       verify: null,
       planHash: (state.plan as { approval: { hash: string } }).approval.hash,
       nextAgent: 2,
-      tasks: { T1: { state: 'failed', failure: 'verify', reason: 'verify failed', attempts: [{ agent: 1, branch: 'xplan/20260101-000000/agent-1-x', worktree: '/nowhere', sessionId: 's', base: 'abc123', startedAt: '2026-01-01T00:00:00.000Z' }], transientFailures: 0 } },
+      tasks: {
+        T1: {
+          state: 'failed',
+          failure: 'verify',
+          reason: 'verify failed',
+          attempts: [{ agent: 1, branch: 'xplan/20260101-000000/agent-1-x', worktree: '/nowhere', sessionId: 's', base: 'abc123', startedAt: '2026-01-01T00:00:00.000Z' }],
+          transientFailures: 0,
+        },
+      },
     };
   });
 }, 120_000);
@@ -127,7 +135,13 @@ const CASES: Case[] = [
   { name: 'an empty spec', setup: 'plain', prepare: file('empty.md', ''), args: ['assess', 'empty.md'], message: /empty\.md is empty/ },
   { name: 'a blank spec', setup: 'plain', prepare: file('blank.md', ' \n\t\n'), args: ['assess', 'blank.md'], message: /blank\.md is empty/ },
   { name: 'a binary spec', setup: 'plain', prepare: file('logo.md', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1])), args: ['assess', 'logo.md'], message: /logo\.md looks like a binary file/ },
-  { name: 'a NUL byte deep in a spec', setup: 'plain', prepare: file('late.md', `# Spec\n\n${'word '.repeat(4000)}\n\0\n`), args: ['assess', 'late.md'], message: /late\.md looks like a binary file.*line 4/ },
+  {
+    name: 'a NUL byte deep in a spec',
+    setup: 'plain',
+    prepare: file('late.md', `# Spec\n\n${'word '.repeat(4000)}\n\0\n`),
+    args: ['assess', 'late.md'],
+    message: /late\.md looks like a binary file.*line 4/,
+  },
   { name: 'a latin-1 spec', setup: 'plain', prepare: file('latin1.md', Buffer.from('# Caf\xe9\n', 'latin1')), args: ['assess', 'latin1.md'], message: /latin1\.md is not valid UTF-8/, hint: /iconv/ },
   { name: 'a spec that is a symlink loop', setup: 'plain', prepare: loop('loop.md'), args: ['assess', 'loop.md'], message: /loop\.md is a symbolic link that loops back on itself/ },
   { name: 'a dangling symlink as spec', setup: 'plain', prepare: (r) => symlinkSync('nowhere.md', join(r, 'dangling.md')), args: ['assess', 'dangling.md'], message: /Spec not found: dangling\.md/ },
@@ -136,7 +150,14 @@ const CASES: Case[] = [
   { name: 'a spec below a file', setup: 'plain', args: ['assess', 'spec.md/child.md'], message: /Spec not found: spec\.md\/child\.md \(a part of the path is a file/ },
   { name: 'a spec that is a pipe', setup: 'plain', prepare: (r) => spawnSync('mkfifo', [join(r, 'pipe.md')]), args: ['assess', 'pipe.md'], message: /pipe\.md is not a regular file/ },
   { name: 'a spec that is a device', setup: 'plain', args: ['assess', '/dev/null'], message: /\/dev\/null is not a regular file/ },
-  { name: 'a spec over 10 MB', setup: 'plain', prepare: file('huge.md', Buffer.alloc(10 * 1024 * 1024 + 1, 'a')), args: ['assess', 'huge.md'], message: /huge\.md is 10\.0 MB; specs are limited to 10 MB/, hint: /Split the spec/ },
+  {
+    name: 'a spec over 10 MB',
+    setup: 'plain',
+    prepare: file('huge.md', Buffer.alloc(10 * 1024 * 1024 + 1, 'a')),
+    args: ['assess', 'huge.md'],
+    message: /huge\.md is 10\.0 MB; specs are limited to 10 MB/,
+    hint: /Split the spec/,
+  },
   { name: 'the second of two specs missing', setup: 'plain', args: ['assess', 'spec.md', 'missing.md'], message: /Spec not found: missing\.md/ },
   { name: 'plan: a missing spec', setup: 'planned', args: ['plan', 'missing.md'], message: /Spec not found: missing\.md/ },
   { name: 'plan: a spec with a NUL byte', setup: 'planned', prepare: file('nul.md', '# A\n\0'), args: ['plan', 'nul.md'], message: /nul\.md looks like a binary file/ },
@@ -152,45 +173,125 @@ const CASES: Case[] = [
   { name: 'check: invalid JSON', setup: 'plain', prepare: file('plan.json', '{"tasks": [}'), args: ['check', 'plan.json'], message: /plan\.json:1:\d+ is not valid JSON/ },
   { name: 'check: invalid YAML', setup: 'plain', prepare: file('plan.yaml', 'tasks: [\n'), args: ['check', 'plan.yaml'], message: /plan\.yaml:\d+:\d+ is not valid YAML/ },
   { name: 'check: a YAML alias bomb', setup: 'plain', prepare: file('plan.yaml', ALIAS_BOMB), args: ['check', 'plan.yaml'], message: /plan\.yaml expands its aliases \(\*name\) more than 100 times/ },
-  { name: 'check: a !!js/function tag', setup: 'plain', prepare: file('plan.yaml', 'tasks:\n  - id: T1\n    title: !!js/function "function () { return 1 }"\n'), args: ['check', 'plan.yaml'], message: /plan\.yaml:3:\d+ uses the tag tag:yaml\.org,2002:js\/function, which xplan does not read|plan\.yaml:3:\d+ uses the tag .*js\/function/ },
+  {
+    name: 'check: a !!js/function tag',
+    setup: 'plain',
+    prepare: file('plan.yaml', 'tasks:\n  - id: T1\n    title: !!js/function "function () { return 1 }"\n'),
+    args: ['check', 'plan.yaml'],
+    message: /plan\.yaml:3:\d+ uses the tag tag:yaml\.org,2002:js\/function, which xplan does not read|plan\.yaml:3:\d+ uses the tag .*js\/function/,
+  },
   { name: 'check: a !!js/regexp tag', setup: 'plain', prepare: file('plan.yaml', 'tasks: !!js/regexp /x/\n'), args: ['check', 'plan.yaml'], message: /uses the tag .*js\/regexp/ },
   { name: 'check: a custom tag', setup: 'plain', prepare: file('plan.yaml', 'tasks: !include other.yaml\n'), args: ['check', 'plan.yaml'], message: /uses the tag !include/ },
   { name: 'check: a name too long', setup: 'plain', args: ['check', `${'p'.repeat(300)}.json`], message: /is too long for the file system/ },
 
   // The config, read by most commands.
   { name: 'config: a YAML alias bomb', setup: 'planned', prepare: file('.xplan/config.yaml', ALIAS_BOMB), args: ['plan', 'spec.md', '--yes'], message: /config\.yaml expands its aliases/ },
-  { name: 'config: a !!js tag', setup: 'planned', prepare: file('.xplan/config.yaml', 'run:\n  verify: !!js/function "function () {}"\n'), args: ['plan', 'spec.md', '--yes'], message: /config\.yaml:2:\d+ uses the tag .*js\/function/ },
+  {
+    name: 'config: a !!js tag',
+    setup: 'planned',
+    prepare: file('.xplan/config.yaml', 'run:\n  verify: !!js/function "function () {}"\n'),
+    args: ['plan', 'spec.md', '--yes'],
+    message: /config\.yaml:2:\d+ uses the tag .*js\/function/,
+  },
   { name: 'config: invalid YAML', setup: 'planned', prepare: file('.xplan/config.yaml', 'run: [\n'), args: ['task', 'add', '--title', 'x'], message: /config\.yaml:\d+:\d+ is not valid YAML/ },
-  { name: 'config: a directory', setup: 'planned', prepare: directory('.xplan/config.yaml'), args: ['task', 'add', '--title', 'x'], message: /config\.yaml is a directory, but xplan keeps a file there/, hint: /Move it aside/ },
+  {
+    name: 'config: a directory',
+    setup: 'planned',
+    prepare: directory('.xplan/config.yaml'),
+    args: ['task', 'add', '--title', 'x'],
+    message: /config\.yaml is a directory, but xplan keeps a file there/,
+    hint: /Move it aside/,
+  },
   { name: 'config: a symlink loop', setup: 'planned', prepare: loop('.xplan/config.yaml'), args: ['plan', 'spec.md', '--yes'], message: /config\.yaml is a symbolic link that loops back on itself/ },
 
   // .xplan and its files being the wrong kind of file.
-  { name: '.xplan is a file (assess saves)', setup: 'plain', prepare: file('.xplan', 'not a directory\n'), args: ['assess', 'spec.md'], message: /\.xplan is a file, but xplan keeps a directory there/, hint: /Move it aside/ },
-  { name: '.xplan is a file (plan)', setup: 'plain', prepare: file('.xplan', 'not a directory\n'), args: ['plan', 'spec.md', '--yes'], message: /\.xplan is a file, but xplan keeps a directory there/ },
+  {
+    name: '.xplan is a file (assess saves)',
+    setup: 'plain',
+    prepare: file('.xplan', 'not a directory\n'),
+    args: ['assess', 'spec.md'],
+    message: /\.xplan is a file, but xplan keeps a directory there/,
+    hint: /Move it aside/,
+  },
+  {
+    name: '.xplan is a file (plan)',
+    setup: 'plain',
+    prepare: file('.xplan', 'not a directory\n'),
+    args: ['plan', 'spec.md', '--yes'],
+    message: /\.xplan is a file, but xplan keeps a directory there/,
+  },
   { name: '.xplan is a file (show)', setup: 'plain', prepare: file('.xplan', 'not a directory\n'), args: ['show'], message: /\.xplan is a file, but xplan keeps a directory there/ },
   { name: '.xplan is a symlink loop', setup: 'plain', prepare: loop('.xplan'), args: ['plan', 'spec.md', '--yes'], message: /\.xplan.* loops back on itself|\.xplan is a file/ },
   { name: 'state.json is a directory (show)', setup: 'planned', prepare: directory('.xplan/state.json'), args: ['show'], message: /state\.json is a directory, but xplan keeps a file there/ },
   { name: 'state.json is a directory (task add)', setup: 'planned', prepare: directory('.xplan/state.json'), args: ['task', 'add', '--title', 'x'], message: /state\.json is a directory/ },
   { name: 'state.json is a symlink loop', setup: 'planned', prepare: loop('.xplan/state.json'), args: ['status'], message: /state\.json is a symbolic link that loops back on itself/ },
-  { name: 'state.lock is a directory', setup: 'planned', prepare: directory('.xplan/state.lock'), args: ['task', 'add', '--title', 'x'], message: /state\.lock is a directory, but xplan keeps a file there/ },
+  {
+    name: 'state.lock is a directory',
+    setup: 'planned',
+    prepare: directory('.xplan/state.lock'),
+    args: ['task', 'add', '--title', 'x'],
+    message: /state\.lock is a directory, but xplan keeps a file there/,
+  },
 
   // Hand-edited state of the wrong shape: the path of the bad field.
   { name: 'state: not JSON', setup: 'planned', prepare: file('.xplan/state.json', '{"schemaVersion": 1,'), args: ['show'], message: /state\.json is corrupt \(not valid JSON/ },
   { name: 'state: an array', setup: 'planned', prepare: file('.xplan/state.json', '[]'), args: ['show'], message: /state\.json is corrupt \(\(root\): Expected object, received array\)/ },
   { name: 'state: revision a string', setup: 'planned', prepare: state((s) => (s.revision = 'two')), args: ['show'], message: /corrupt \(revision: Expected number, received string\)/ },
   { name: 'state: tasks not a list', setup: 'planned', prepare: state((s) => (planOf(s).tasks = 'T1' as never)), args: ['show'], message: /corrupt \(plan\.tasks: Expected array, received string\)/ },
-  { name: 'state: dependsOn a string', setup: 'planned', prepare: state((s) => (planOf(s).tasks[1]!.dependsOn = 'T1')), args: ['task', 'add', '--title', 'x'], message: /corrupt \(plan\.tasks\[1\]\.dependsOn: expected a list/ },
-  { name: 'state: an unknown effort', setup: 'planned', prepare: state((s) => (planOf(s).tasks[0]!.effort = 'XXL')), args: ['show'], message: /corrupt \(plan\.tasks\[0\]\.effort: expected one of XS, S, M, L, XL/ },
+  {
+    name: 'state: dependsOn a string',
+    setup: 'planned',
+    prepare: state((s) => (planOf(s).tasks[1]!.dependsOn = 'T1')),
+    args: ['task', 'add', '--title', 'x'],
+    message: /corrupt \(plan\.tasks\[1\]\.dependsOn: expected a list/,
+  },
+  {
+    name: 'state: an unknown effort',
+    setup: 'planned',
+    prepare: state((s) => (planOf(s).tasks[0]!.effort = 'XXL')),
+    args: ['show'],
+    message: /corrupt \(plan\.tasks\[0\]\.effort: expected one of XS, S, M, L, XL/,
+  },
   { name: 'state: the summary missing', setup: 'planned', prepare: state((s) => delete planOf(s).summary), args: ['show'], message: /corrupt \(plan\.summary: Required\)/ },
-  { name: 'state: a task state unknown', setup: 'ran', prepare: state((s) => ((s.run as { tasks: { T1: { state: string } } }).tasks.T1.state = 'bogus')), args: ['status'], message: /corrupt \(run\.tasks\.T1\.state: Invalid enum value/ },
-  { name: 'state: a run task named __proto__', setup: 'ran', prepare: (r) => writeFileSync(join(r, '.xplan/state.json'), readFileSync(join(r, '.xplan/state.json'), 'utf8').replace('"T1": {', '"__proto__": {')), args: ['status'], message: /corrupt \(run\.tasks\.__proto__: task ids look like T1, T2/ },
-  { name: 'state: an agent number below 1', setup: 'ran', prepare: state((s) => ((s.run as { tasks: { T1: { attempts: Array<{ agent: number }> } } }).tasks.T1.attempts[0]!.agent = -1)), args: ['logs', 'T1'], message: /corrupt \(run\.tasks\.T1\.attempts\[0\]\.agent: Number must be greater than 0\)/ },
+  {
+    name: 'state: a task state unknown',
+    setup: 'ran',
+    prepare: state((s) => ((s.run as { tasks: { T1: { state: string } } }).tasks.T1.state = 'bogus')),
+    args: ['status'],
+    message: /corrupt \(run\.tasks\.T1\.state: Invalid enum value/,
+  },
+  {
+    name: 'state: a run task named __proto__',
+    setup: 'ran',
+    prepare: (r) => writeFileSync(join(r, '.xplan/state.json'), readFileSync(join(r, '.xplan/state.json'), 'utf8').replace('"T1": {', '"__proto__": {')),
+    args: ['status'],
+    message: /corrupt \(run\.tasks\.__proto__: task ids look like T1, T2/,
+  },
+  {
+    name: 'state: an agent number below 1',
+    setup: 'ran',
+    prepare: state((s) => ((s.run as { tasks: { T1: { attempts: Array<{ agent: number }> } } }).tasks.T1.attempts[0]!.agent = -1)),
+    args: ['logs', 'T1'],
+    message: /corrupt \(run\.tasks\.T1\.attempts\[0\]\.agent: Number must be greater than 0\)/,
+  },
   { name: 'state: an approved plan with a cycle (run)', setup: 'approved', prepare: cycle, args: ['run'], message: /corrupt \(plan\.tasks: the plan is approved, but .*cycle/ },
   { name: 'state: an approved plan with a cycle (dry run)', setup: 'approved', prepare: cycle, args: ['run', '--dry-run'], message: /the plan is approved, but .*cycle/ },
-  { name: 'state: an approved plan with a dangling dependency', setup: 'approved', prepare: state((s) => (planOf(s).tasks[0]!.dependsOn = ['T99'])), args: ['run'], message: /the plan is approved, but .*T99/ },
+  {
+    name: 'state: an approved plan with a dangling dependency',
+    setup: 'approved',
+    prepare: state((s) => (planOf(s).tasks[0]!.dependsOn = ['T99'])),
+    args: ['run'],
+    message: /the plan is approved, but .*T99/,
+  },
 
   // Arguments.
-  { name: '--concurrency 1e9', setup: 'approved', args: ['run', '--concurrency', '1e9'], message: /option '-c, --concurrency <n>' argument '1e9' is invalid\. expected a whole number from 1 to 64/, hint: /xplan run --help/ },
+  {
+    name: '--concurrency 1e9',
+    setup: 'approved',
+    args: ['run', '--concurrency', '1e9'],
+    message: /option '-c, --concurrency <n>' argument '1e9' is invalid\. expected a whole number from 1 to 64/,
+    hint: /xplan run --help/,
+  },
   { name: '--concurrency 0x10', setup: 'approved', args: ['run', '--concurrency', '0x10'], message: /'0x10' is invalid/ },
   { name: '--concurrency 0', setup: 'approved', args: ['run', '--concurrency', '0'], message: /'0' is invalid/ },
   { name: '--concurrency 65', setup: 'approved', args: ['run', '--concurrency', '65'], message: /'65' is invalid/ },
@@ -201,7 +302,13 @@ const CASES: Case[] = [
   { name: "--depends-on ''", setup: 'planned', args: ['task', 'add', '--title', 'x', '--depends-on', ''], message: /expected task ids/ },
   { name: '--max-tasks 0x10', setup: 'planned', args: ['plan', 'spec.md', '--max-tasks', '0x10'], message: /'0x10' is invalid\. expected a whole number of at least 1, in digits/ },
   { name: '--attempt 1e3', setup: 'ran', args: ['logs', 'T1', '--attempt', '1e3'], message: /'1e3' is invalid/ },
-  { name: 'move with --before and --after', setup: 'planned', args: ['task', 'move', 'T1', '--before', 'T2', '--after', 'T3'], message: /T1 cannot go both before T2 and after T3/, hint: /one of --before and --after/ },
+  {
+    name: 'move with --before and --after',
+    setup: 'planned',
+    args: ['task', 'move', 'T1', '--before', 'T2', '--after', 'T3'],
+    message: /T1 cannot go both before T2 and after T3/,
+    hint: /one of --before and --after/,
+  },
   { name: 'add with a blank --stream', setup: 'planned', args: ['task', 'add', '--title', 'x', '--stream', ''], message: /A stream needs a name/ },
   { name: 'add with a whitespace --stream', setup: 'planned', args: ['task', 'add', '--title', 'x', '--stream', '   '], message: /A stream needs a name/ },
   { name: 'set with a blank --stream', setup: 'planned', args: ['task', 'set', 'T1', '--stream', ''], message: /A stream needs a name/ },
@@ -215,7 +322,13 @@ const CASES: Case[] = [
   { name: 'done toString', setup: 'ran', args: ['done', 'toString', '--reason', 'x'], message: /Task toString is not part of run/ },
   { name: 'logs constructor', setup: 'ran', args: ['logs', 'constructor'], message: /Task constructor is not part of run/ },
   { name: 'export --jsonl to a directory', setup: 'approved', args: ['export', 'beads', '--jsonl', '.'], message: /\. is a directory; --jsonl takes a file name/, hint: /issues\.jsonl/ },
-  { name: 'export --jsonl to a directory (dry run)', setup: 'approved', prepare: directory('out'), args: ['export', 'beads', '--jsonl', 'out', '--dry-run'], message: /out is a directory; --jsonl takes a file name/ },
+  {
+    name: 'export --jsonl to a directory (dry run)',
+    setup: 'approved',
+    prepare: directory('out'),
+    args: ['export', 'beads', '--jsonl', 'out', '--dry-run'],
+    message: /out is a directory; --jsonl takes a file name/,
+  },
   { name: 'export --jsonl below a file', setup: 'approved', args: ['export', 'beads', '--jsonl', 'spec.md/issues.jsonl'], message: /spec\.md\/issues\.jsonl/ },
 ];
 
@@ -223,23 +336,27 @@ describe.concurrent('bad input: exit 2, one error line and a hint, .xplan unchan
   it('holds at least 60 cases', () => expect(CASES.length).toBeGreaterThanOrEqual(60));
 
   for (const c of CASES) {
-    it(c.name, async () => {
-      const repo = copy(templates[c.setup]);
-      c.prepare?.(repo);
-      const before = hashXplan(repo);
-      const result = await runXplanAsync(c.args, { cwd: repo, timeoutMs: 30_000 });
-      const shown = `${c.args.join(' ').slice(0, 200)}\n${result.stderr.slice(0, 2000)}`;
-      expect(result.code, shown).toBe(2);
-      const lines = result.stderr.trimEnd().split('\n');
-      expect(lines, shown).toHaveLength(2);
-      expect(lines[0], shown).toMatch(/^✖ /);
-      expect(lines[0], shown).toMatch(c.message);
-      expect(lines[0]).not.toMatch(/Unexpected error/);
-      expect(lines[1], shown).toMatch(/^ {2}→ \S/);
-      if (c.hint) expect(lines[1], shown).toMatch(c.hint);
-      expect(result.stdout).toBe('');
-      expect(hashXplan(repo), `${c.name}: .xplan changed`).toBe(before);
-    }, 60_000);
+    it(
+      c.name,
+      async () => {
+        const repo = copy(templates[c.setup]);
+        c.prepare?.(repo);
+        const before = hashXplan(repo);
+        const result = await runXplanAsync(c.args, { cwd: repo, timeoutMs: 30_000 });
+        const shown = `${c.args.join(' ').slice(0, 200)}\n${result.stderr.slice(0, 2000)}`;
+        expect(result.code, shown).toBe(2);
+        const lines = result.stderr.trimEnd().split('\n');
+        expect(lines, shown).toHaveLength(2);
+        expect(lines[0], shown).toMatch(/^✖ /);
+        expect(lines[0], shown).toMatch(c.message);
+        expect(lines[0]).not.toMatch(/Unexpected error/);
+        expect(lines[1], shown).toMatch(/^ {2}→ \S/);
+        if (c.hint) expect(lines[1], shown).toMatch(c.hint);
+        expect(result.stdout).toBe('');
+        expect(hashXplan(repo), `${c.name}: .xplan changed`).toBe(before);
+      },
+      60_000,
+    );
   }
 });
 

@@ -50,10 +50,19 @@ function looseValues(calls: string[][]): string[] {
 function xplanCalls(repo: string): string[][] {
   const log = join(repo, '.beads/calls.log');
   if (!existsSync(log)) return [];
-  return readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { argv: string[]; actor: string }).filter((c) => c.actor === 'xplan').map((c) => c.argv);
+  return readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { argv: string[]; actor: string })
+    .filter((c) => c.actor === 'xplan')
+    .map((c) => c.argv);
 }
 
-const jsonlLines = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown> & { id: string; status: string });
+const jsonlLines = (file: string) =>
+  readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown> & { id: string; status: string });
 
 const allIssues = (repo: string) => bd(repo, ['list', '--all', '--limit', '0']) as BdIssue[];
 
@@ -69,7 +78,10 @@ function dependencyGraph(repo: string): Record<string, string[]> {
   for (const issue of issues) {
     const task = taskOf.get(issue.id);
     if (!task) continue;
-    graph[task] = (issue.dependencies ?? []).filter((d) => d.type === 'blocks').map((d) => taskOf.get(d.depends_on_id)!).sort();
+    graph[task] = (issue.dependencies ?? [])
+      .filter((d) => d.type === 'blocks')
+      .map((d) => taskOf.get(d.depends_on_id)!)
+      .sort();
   }
   return graph;
 }
@@ -113,11 +125,16 @@ describe('xplan export beads', async () => {
     expect(children).toHaveLength(8);
     for (const child of children) {
       expect(child.id.startsWith(`${epic.id}.`)).toBe(true);
-      expect(child.labels).toEqual(expect.arrayContaining(['xplan', expect.stringMatching(/^stream:/), expect.stringMatching(/^effort:/), expect.stringMatching(/^risk:/), expect.stringMatching(/^strategy:/)]));
+      expect(child.labels).toEqual(
+        expect.arrayContaining(['xplan', expect.stringMatching(/^stream:/), expect.stringMatching(/^effort:/), expect.stringMatching(/^risk:/), expect.stringMatching(/^strategy:/)]),
+      );
     }
     expect(dependencyGraph(repo)).toEqual(planGraph(repo));
     // Every bd call was non-interactive, as actor xplan, one at a time; no graph call on this version.
-    const calls = readFileSync(join(repo, '.beads/calls.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { argv: string[]; actor: string; nonInteractive: string });
+    const calls = readFileSync(join(repo, '.beads/calls.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { argv: string[]; actor: string; nonInteractive: string });
     const ours = calls.filter((c) => c.actor !== 'test' && c.argv[0] !== 'init');
     expect(ours.length).toBeGreaterThan(20);
     expect(ours.filter((c) => c.actor !== 'xplan' || c.nonInteractive !== '1')).toEqual([]);
@@ -239,21 +256,25 @@ describe('xplan export beads', async () => {
     expect(contradicting.stderr).toContain('The beads workspace here uses the prefix acme, not ops');
   }, 60_000);
 
-  it.skipIf(spawnSync('script', ['--version']).status !== 0)('shows a running count of bd calls on a terminal, on stderr only', () => {
-    const repo = approvedRepo([{ title: 'Write the hello file' }, { title: 'Write the world file', dependsOn: ['T1'] }], runConfig());
-    initBeads(repo);
-    // A pseudo-terminal made by `script` has no size; the spinner needs a width to redraw its line.
-    const command = `stty cols 120 rows 40; '${process.execPath}' '${join(REPO_ROOT, 'bin/xplan.js')}' export beads >report.txt`;
-    const result = spawnSync('script', ['-qfec', command, '/dev/null'], { cwd: repo, encoding: 'utf8', env: { PATH: withBd().PATH, HOME: repo, TERM: 'xterm' }, timeout: 60_000 });
-    expect(result.status, result.stdout.slice(-2000)).toBe(0);
-    // stdout went to the file; the terminal saw only the spinner on stderr. The graph call comes first, then the details of each issue.
-    const screen = result.stdout.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
-    expect(screen).toMatch(/beads: 1\/4 · create 3 issues/);
-    expect(screen).toMatch(/beads: 4\/4 · details of T2/);
-    const report = readFileSync(join(repo, 'report.txt'), 'utf8');
-    expect(report).toContain('Exported to bd 1.0.5 (prefix acme): 3 created (new issues in one transaction)');
-    expect(report).not.toContain('beads: ');
-  }, 60_000);
+  it.skipIf(spawnSync('script', ['--version']).status !== 0)(
+    'shows a running count of bd calls on a terminal, on stderr only',
+    () => {
+      const repo = approvedRepo([{ title: 'Write the hello file' }, { title: 'Write the world file', dependsOn: ['T1'] }], runConfig());
+      initBeads(repo);
+      // A pseudo-terminal made by `script` has no size; the spinner needs a width to redraw its line.
+      const command = `stty cols 120 rows 40; '${process.execPath}' '${join(REPO_ROOT, 'bin/xplan.js')}' export beads >report.txt`;
+      const result = spawnSync('script', ['-qfec', command, '/dev/null'], { cwd: repo, encoding: 'utf8', env: { PATH: withBd().PATH, HOME: repo, TERM: 'xterm' }, timeout: 60_000 });
+      expect(result.status, result.stdout.slice(-2000)).toBe(0);
+      // stdout went to the file; the terminal saw only the spinner on stderr. The graph call comes first, then the details of each issue.
+      const screen = result.stdout.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+      expect(screen).toMatch(/beads: 1\/4 · create 3 issues/);
+      expect(screen).toMatch(/beads: 4\/4 · details of T2/);
+      const report = readFileSync(join(repo, 'report.txt'), 'utf8');
+      expect(report).toContain('Exported to bd 1.0.5 (prefix acme): 3 created (new issues in one transaction)');
+      expect(report).not.toContain('beads: ');
+    },
+    60_000,
+  );
 
   it('tasks without a usable title are refused before any bd call, naming each task', async () => {
     const repo = approvedRepo([{ title: 'Write the hello file' }, { title: 'Write the world file', dependsOn: ['T1'] }, { title: 'Write the bang file' }], runConfig());
@@ -261,7 +282,11 @@ describe('xplan export beads', async () => {
     expect((await runXplanAsync(['task', 'set', 'T2', '--title', '...'], { cwd: repo })).code).toBe(0);
     expect((await runXplanAsync(['task', 'set', 'T3', '--title', 'Write '.repeat(90)], { cwd: repo })).code).toBe(0);
     expect((await runXplanAsync(['approve', '--yes'], { cwd: repo })).code).toBe(0);
-    for (const args of [['export', 'beads'], ['export', 'beads', '--jsonl', 'out.jsonl'], ['export', 'beads', '--dry-run']]) {
+    for (const args of [
+      ['export', 'beads'],
+      ['export', 'beads', '--jsonl', 'out.jsonl'],
+      ['export', 'beads', '--dry-run'],
+    ]) {
       const result = await runXplanAsync(args, { cwd: repo, env: withBd() });
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('2 tasks have no title beads can take: T2 (no letter or digit in "..."); T3 (543 bytes as an issue title, bd takes at most 500). Nothing was exported.');
@@ -345,7 +370,11 @@ describe('beads status during a run', () => {
     const events = readFileSync(join(repo, '.xplan/events.jsonl'), 'utf8');
     expect(events).toContain('"type":"beads.failed"');
     expect(events).toContain('database is locked');
-    expect(allIssues(repo).map((i) => i.status).sort()).toEqual(['in_progress', 'in_progress', 'open']);
+    expect(
+      allIssues(repo)
+        .map((i) => i.status)
+        .sort(),
+    ).toEqual(['in_progress', 'in_progress', 'open']);
     git(repo, ['status']);
 
     const sync = await runXplanAsync(['export', 'beads', '--sync'], { cwd: repo, env: withBd() });
@@ -397,10 +426,13 @@ describe('beads status during a run', () => {
     const other = tempRepo();
     initBeads(other, 'acme');
     bd(other, ['import', join(repo, 'open.jsonl')]);
-    expect(allIssues(other).map((i) => i.status).sort()).toEqual(['closed', 'open', 'open']);
+    expect(
+      allIssues(other)
+        .map((i) => i.status)
+        .sort(),
+    ).toEqual(['closed', 'open', 'open']);
     // And with bd, --sync agrees with what the run left: nothing to change.
     const sync = await runXplanAsync(['export', 'beads', '--sync'], { cwd: repo, env: withBd() });
     expect(sync.stdout).toContain('0 created, 0 updated, 3 unchanged; dependencies +0 −0.');
   }, 120_000);
 });
-

@@ -40,7 +40,11 @@ it('removes merged work, keeps unmerged branches and worktrees with uncommitted 
   // The integration branch holds the merged work until `xplan merge` lands it: it stays, and so does its worktree.
   const integration = `xplan/${run}/integration`;
   expect(result.stdout).toContain(`kept worktree .xplan/worktrees/${run}/integration: its branch ${integration} is not merged into main; land it with \`xplan merge --run ${run}\``);
-  expect(git(repo, ['branch', '--list', 'xplan/*']).split('\n').map((b) => b.trim().replace(/^\+ /, ''))).toEqual([t2.branch, t3.branch, integration]);
+  expect(
+    git(repo, ['branch', '--list', 'xplan/*'])
+      .split('\n')
+      .map((b) => b.trim().replace(/^\+ /, '')),
+  ).toEqual([t2.branch, t3.branch, integration]);
   // The unmerged work is all still there.
   expect(git(repo, ['show', `${t2.branch}:t2.txt`])).toBe('work of T2');
 

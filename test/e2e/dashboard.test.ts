@@ -48,11 +48,14 @@ async function startDashboard(repo: string, args: string[] = []) {
 
 function get(url: URL, options: { path?: string; method?: string; host?: string } = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: url.port, path: options.path ?? `${url.pathname}${url.search}`, method: options.method ?? 'GET', headers: options.host ? { Host: options.host } : {} }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port: url.port, path: options.path ?? `${url.pathname}${url.search}`, method: options.method ?? 'GET', headers: options.host ? { Host: options.host } : {} },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -92,74 +95,111 @@ describe('xplan dashboard', () => {
     expect(end.stderr).toContain('--port');
   });
 
-  it.skipIf(!HAVE_CHROMIUM)('follows a scripted run from start to end without a reload', async () => {
-    const { repo, plan } = repoWithPlan();
-    const xplanDir = join(repo, '.xplan');
-    const files = new RunFiles(xplanDir);
-    const journal = new RunJournal(new StateStore(xplanDir), files);
-    const dash = await startDashboard(repo);
-    const browser = await openPage();
-    stops.push(() => void browser.close());
-    const { page } = browser;
-    await page.goto(dash.url.href);
-    await page.waitForSelector('[data-waiting]');
-    await page.evaluate(() => ((window as unknown as { loadedOnce: string }).loadedOnce = 'yes'));
-    const stateOf = (id: string, state: string) => page.waitForSelector(`svg.dag g.node[data-task="${id}"][data-state="${state}"]`, { timeout: 15_000 });
+  it.skipIf(!HAVE_CHROMIUM)(
+    'follows a scripted run from start to end without a reload',
+    async () => {
+      const { repo, plan } = repoWithPlan();
+      const xplanDir = join(repo, '.xplan');
+      const files = new RunFiles(xplanDir);
+      const journal = new RunJournal(new StateStore(xplanDir), files);
+      const dash = await startDashboard(repo);
+      const browser = await openPage();
+      stops.push(() => void browser.close());
+      const { page } = browser;
+      await page.goto(dash.url.href);
+      await page.waitForSelector('[data-waiting]');
+      await page.evaluate(() => ((window as unknown as { loadedOnce: string }).loadedOnce = 'yes'));
+      const stateOf = (id: string, state: string) => page.waitForSelector(`svg.dag g.node[data-task="${id}"][data-state="${state}"]`, { timeout: 15_000 });
 
-    const runId = '20261124-090000';
-    const at = (minutes: number) => new Date(Date.now() - 60 * 60_000 + minutes * 60_000).toISOString();
-    let run: RunState = newRun({ id: runId, now: at(0), plan, taskIds: plan.tasks.map((t) => t.id), base: { commit: 'a'.repeat(40), branch: 'main' }, concurrency: 3, verify: 'npm test', planHash: plan.approval!.hash });
-    await journal.begin(run, [{ type: 'run.started', base: run.base, branching: run.branching, concurrency: 3, tasks: Object.keys(run.tasks), verify: 'npm test' }]);
-    await stateOf('T1', 'ready');
-    await stateOf('T2', 'waiting');
+      const runId = '20261124-090000';
+      const at = (minutes: number) => new Date(Date.now() - 60 * 60_000 + minutes * 60_000).toISOString();
+      let run: RunState = newRun({
+        id: runId,
+        now: at(0),
+        plan,
+        taskIds: plan.tasks.map((t) => t.id),
+        base: { commit: 'a'.repeat(40), branch: 'main' },
+        concurrency: 3,
+        verify: 'npm test',
+        planHash: plan.approval!.hash,
+      });
+      await journal.begin(run, [{ type: 'run.started', base: run.base, branching: run.branching, concurrency: 3, tasks: Object.keys(run.tasks), verify: 'npm test' }]);
+      await stateOf('T1', 'ready');
+      await stateOf('T2', 'waiting');
 
-    let agent = 0;
-    let minute = 1;
-    const dispatch = async (id: string) => {
-      agent++;
-      const attempt = { agent, branch: `xplan/${runId}/agent-${agent}-${id.toLowerCase()}`, worktree: files.worktree(runId, agent), sessionId: `s-${agent}`, base: run.base.commit, startedAt: at(minute++) };
-      run = (await journal.commit((r) => startAttempt(r, id, attempt), [{ type: 'task.dispatched', taskId: id, agent, attempt: 1, branch: attempt.branch, worktree: attempt.worktree, sessionId: attempt.sessionId }])).run;
-      mkdirSync(files.agentDir(runId, agent), { recursive: true });
-      const toolUse = { type: 'assistant', message: { content: [{ type: 'tool_use', name: 'Bash', input: { command: `npm test -- ${id}` } }] } };
-      appendFileSync(join(files.agentDir(runId, agent), 'transcript.jsonl'), `${JSON.stringify({ type: 'system', subtype: 'init' })}\n${JSON.stringify(toolUse)}\n`);
-      return agent;
-    };
-    const complete = async (id: string) => {
-      const ended = at(minute++);
-      run = (await journal.commit((r) => applyVerdict(endAttempt(r, id, { outcome: 'success', usage: { inputTokens: 50_000, outputTokens: 2_000, costUsd: 0.5, turns: 9 }, endedAt: ended }), plan, id, { kind: 'completed', verified: true, commits: [{ sha: 'abc1234', subject: `[${id}] work` }], uncommitted: [], now: ended }), [{ type: 'task.completed', taskId: id, agent: run.tasks[id]!.attempts.at(-1)!.agent, branch: run.tasks[id]!.attempts.at(-1)!.branch, verified: true, commits: 1, uncommitted: [] }])).run;
-    };
+      let agent = 0;
+      let minute = 1;
+      const dispatch = async (id: string) => {
+        agent++;
+        const attempt = {
+          agent,
+          branch: `xplan/${runId}/agent-${agent}-${id.toLowerCase()}`,
+          worktree: files.worktree(runId, agent),
+          sessionId: `s-${agent}`,
+          base: run.base.commit,
+          startedAt: at(minute++),
+        };
+        run = (
+          await journal.commit(
+            (r) => startAttempt(r, id, attempt),
+            [{ type: 'task.dispatched', taskId: id, agent, attempt: 1, branch: attempt.branch, worktree: attempt.worktree, sessionId: attempt.sessionId }],
+          )
+        ).run;
+        mkdirSync(files.agentDir(runId, agent), { recursive: true });
+        const toolUse = { type: 'assistant', message: { content: [{ type: 'tool_use', name: 'Bash', input: { command: `npm test -- ${id}` } }] } };
+        appendFileSync(join(files.agentDir(runId, agent), 'transcript.jsonl'), `${JSON.stringify({ type: 'system', subtype: 'init' })}\n${JSON.stringify(toolUse)}\n`);
+        return agent;
+      };
+      const complete = async (id: string) => {
+        const ended = at(minute++);
+        run = (
+          await journal.commit(
+            (r) =>
+              applyVerdict(endAttempt(r, id, { outcome: 'success', usage: { inputTokens: 50_000, outputTokens: 2_000, costUsd: 0.5, turns: 9 }, endedAt: ended }), plan, id, {
+                kind: 'completed',
+                verified: true,
+                commits: [{ sha: 'abc1234', subject: `[${id}] work` }],
+                uncommitted: [],
+                now: ended,
+              }),
+            [{ type: 'task.completed', taskId: id, agent: run.tasks[id]!.attempts.at(-1)!.agent, branch: run.tasks[id]!.attempts.at(-1)!.branch, verified: true, commits: 1, uncommitted: [] }],
+          )
+        ).run;
+      };
 
-    const first = await dispatch('T1');
-    await stateOf('T1', 'running');
-    await page.waitForSelector(`tr[data-agent="${first}"]:has-text("npm test -- T1")`, { timeout: 15_000 });
-    await complete('T1');
-    await stateOf('T1', 'completed');
-    for (const id of ['T2', 'T3', 'T4', 'T5']) await stateOf(id, 'ready');
+      const first = await dispatch('T1');
+      await stateOf('T1', 'running');
+      await page.waitForSelector(`tr[data-agent="${first}"]:has-text("npm test -- T1")`, { timeout: 15_000 });
+      await complete('T1');
+      await stateOf('T1', 'completed');
+      for (const id of ['T2', 'T3', 'T4', 'T5']) await stateOf(id, 'ready');
 
-    // The rest, wave by wave, three agents at a time.
-    for (const wave of [['T2', 'T3', 'T4'], ['T5'], ['T6'], ['T7'], ['T8']]) {
-      for (const id of wave) await dispatch(id);
-      await stateOf(wave.at(-1)!, 'running');
-      for (const id of wave) await complete(id);
-      await stateOf(wave.at(-1)!, 'completed');
-    }
-    await page.waitForFunction(() => document.querySelectorAll('svg.gantt g.bar').length === 8, undefined, { timeout: 15_000 });
-    run = (await journal.commit((r) => ({ ...r, status: 'completed', endedAt: at(minute) }), [{ type: 'run.ended', status: 'completed' }])).run;
-    await page.waitForSelector('[data-run-status="completed"]', { timeout: 15_000 });
+      // The rest, wave by wave, three agents at a time.
+      for (const wave of [['T2', 'T3', 'T4'], ['T5'], ['T6'], ['T7'], ['T8']]) {
+        for (const id of wave) await dispatch(id);
+        await stateOf(wave.at(-1)!, 'running');
+        for (const id of wave) await complete(id);
+        await stateOf(wave.at(-1)!, 'completed');
+      }
+      await page.waitForFunction(() => document.querySelectorAll('svg.gantt g.bar').length === 8, undefined, { timeout: 15_000 });
+      run = (await journal.commit((r) => ({ ...r, status: 'completed', endedAt: at(minute) }), [{ type: 'run.ended', status: 'completed' }])).run;
+      await page.waitForSelector('[data-run-status="completed"]', { timeout: 15_000 });
 
-    for (const id of Object.keys(run.tasks)) expect(await page.locator(`svg.dag g.node[data-task="${id}"]`).getAttribute('data-state')).toBe('completed');
-    await expect(page.locator('[data-card="progress"] .card-value').textContent()).resolves.toBe('8/8');
-    await expect(page.locator('#running').textContent()).resolves.toContain('No agent is running');
-    await expect(page.locator('#events tr[data-event="run.ended"]').count()).resolves.toBe(1);
-    expect(await page.evaluate(() => (window as unknown as { loadedOnce?: string }).loadedOnce)).toBe('yes');
-    expect(browser.errors).toEqual([]);
-    expect(browser.outside).toEqual([]);
-    const shot = outputPath('dashboard.png');
-    await page.screenshot({ path: shot, fullPage: true });
-    expect(statSync(shot).size).toBeGreaterThan(20_000);
+      for (const id of Object.keys(run.tasks)) expect(await page.locator(`svg.dag g.node[data-task="${id}"]`).getAttribute('data-state')).toBe('completed');
+      await expect(page.locator('[data-card="progress"] .card-value').textContent()).resolves.toBe('8/8');
+      await expect(page.locator('#running').textContent()).resolves.toContain('No agent is running');
+      await expect(page.locator('#events tr[data-event="run.ended"]').count()).resolves.toBe(1);
+      expect(await page.evaluate(() => (window as unknown as { loadedOnce?: string }).loadedOnce)).toBe('yes');
+      expect(browser.errors).toEqual([]);
+      expect(browser.outside).toEqual([]);
+      const shot = outputPath('dashboard.png');
+      await page.screenshot({ path: shot, fullPage: true });
+      expect(statSync(shot).size).toBeGreaterThan(20_000);
 
-    await browser.close();
-    dash.child.kill('SIGTERM');
-    expect((await dash.done).code).toBe(0);
-  }, 120_000);
+      await browser.close();
+      dash.child.kill('SIGTERM');
+      expect((await dash.done).code).toBe(0);
+    },
+    120_000,
+  );
 });

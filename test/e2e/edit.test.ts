@@ -67,7 +67,9 @@ describe('xplan task', () => {
 
   it('names the dependents of a task before removing it, and rewires them with --force', () => {
     const repo = plannedRepo();
-    const dependents = stateOf(repo).plan.tasks.filter((t: { dependsOn: string[] }) => t.dependsOn.includes('T1')).map((t: { id: string }) => t.id);
+    const dependents = stateOf(repo)
+      .plan.tasks.filter((t: { dependsOn: string[] }) => t.dependsOn.includes('T1'))
+      .map((t: { id: string }) => t.id);
     expect(dependents.length).toBeGreaterThan(0);
     const before = stateText(repo);
     const refused = runXplan(['task', 'rm', 'T1'], { cwd: repo });
@@ -102,7 +104,18 @@ describe('xplan task', () => {
   it('refuses edits while a run works from the plan', () => {
     const repo = plannedRepo();
     const state = stateOf(repo);
-    const run = { id: '20261123-101500', status: 'running', startedAt: '2026-11-23T10:15:00.000Z', base: { commit: 'abc123', branch: 'main' }, branching: 'feature', concurrency: 2, verify: null, planHash: 'h', nextAgent: 1, tasks: { T1: { state: 'ready', attempts: [], transientFailures: 0 } } };
+    const run = {
+      id: '20261123-101500',
+      status: 'running',
+      startedAt: '2026-11-23T10:15:00.000Z',
+      base: { commit: 'abc123', branch: 'main' },
+      branching: 'feature',
+      concurrency: 2,
+      verify: null,
+      planHash: 'h',
+      nextAgent: 1,
+      tasks: { T1: { state: 'ready', attempts: [], transientFailures: 0 } },
+    };
     writeFileSync(join(repo, '.xplan/state.json'), JSON.stringify({ ...state, run }));
     const result = runXplan(['task', 'set', 'T1', '--effort', 'L'], { cwd: repo });
     expect(result.code).toBe(2);

@@ -96,7 +96,9 @@ describe('integration with the real claude binary', () => {
     // --dry-run says what would land, and changes nothing.
     const dryRun = runXplan(['merge', '--dry-run'], { cwd: repo });
     expect(dryRun.code, dryRun.stderr).toBe(0);
-    expect(dryRun.stdout).toMatch(new RegExp(`^Would land ${integration.branch} \\(4 tasks: T1, T2, T3, T4\\) on main as fast-forward: 8 commit\\(s\\) · 4 files changed, 4 insertions\\(\\+\\)\\. Nothing changed\\.`));
+    expect(dryRun.stdout).toMatch(
+      new RegExp(`^Would land ${integration.branch} \\(4 tasks: T1, T2, T3, T4\\) on main as fast-forward: 8 commit\\(s\\) · 4 files changed, 4 insertions\\(\\+\\)\\. Nothing changed\\.`),
+    );
     expect(git(repo, ['rev-parse', 'main'])).toBe(status.run.base.commit);
 
     // A checkout with uncommitted changes is refused, and left as it was.
@@ -184,7 +186,10 @@ describe('integration with the real claude binary', () => {
     // The aborted merge left nothing behind; the integration branch has T1's line.
     expect(git(integrationWorktree(repo), ['status', '--porcelain'])).toBe('');
     expect(git(repo, ['show', `${status.integration!.branch}:src/greeting.txt`])).toBe('hello');
-    const history = readFileSync(join(repo, '.xplan/history/conflicts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown);
+    const history = readFileSync(join(repo, '.xplan/history/conflicts.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
     expect(history).toEqual([{ run: runId, tasks: ['T2', 'T1'], files: ['src/greeting.txt'], at: expect.any(String) }]);
 
     // The plan is locked while the run is paused, and the refusal names the way out.

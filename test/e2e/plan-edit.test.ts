@@ -99,7 +99,12 @@ describe('xplan plan --edit (menu)', () => {
   function onTerminal(repo: string, keys: string[]) {
     const command = [process.execPath, join(REPO_ROOT, 'bin/xplan.js'), 'plan', '--edit'].map((a) => `'${a}'`).join(' ');
     const typing = keys.map((k) => `sleep 0.8; printf '${k}'`).join('; ');
-    return spawnSync('sh', ['-c', `(sleep 1.5; ${typing}; sleep 1.5) | script -qfec "${command}" /dev/null`], { cwd: repo, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: repo, TERM: 'xterm', NO_COLOR: '1' }, timeout: 60_000 });
+    return spawnSync('sh', ['-c', `(sleep 1.5; ${typing}; sleep 1.5) | script -qfec "${command}" /dev/null`], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: repo, TERM: 'xterm', NO_COLOR: '1' },
+      timeout: 60_000,
+    });
   }
   const DOWN = '\\033[B';
   const ENTER = '\\r';

@@ -6,7 +6,17 @@ import { REPO_ROOT, runXplan, tempRepo } from '../support/cli.js';
 interface PlanJson {
   status: string;
   spec: { paths: string[] };
-  tasks: Array<{ id: string; title: string; dependsOn: string[]; acceptanceCriteria: string[]; risk: string; wave: number; stream: string; kind: string; sources: Array<{ file: string; line: number; ref: string }> }>;
+  tasks: Array<{
+    id: string;
+    title: string;
+    dependsOn: string[];
+    acceptanceCriteria: string[];
+    risk: string;
+    wave: number;
+    stream: string;
+    kind: string;
+    sources: Array<{ file: string; line: number; ref: string }>;
+  }>;
   warnings: Array<{ code: string }>;
 }
 
@@ -67,7 +77,15 @@ describe('xplan plan --from taskmaster', () => {
 
   it('refuses a file with entries it cannot read, saving nothing', () => {
     const repo = tempRepo();
-    writeFileSync(join(repo, 'tasks.json'), JSON.stringify({ tasks: [{ id: 1, title: 'a' }, { id: 'two', title: 'b' }] }));
+    writeFileSync(
+      join(repo, 'tasks.json'),
+      JSON.stringify({
+        tasks: [
+          { id: 1, title: 'a' },
+          { id: 'two', title: 'b' },
+        ],
+      }),
+    );
     const r = runXplan(['plan', '--from', 'taskmaster', 'tasks.json'], { cwd: repo });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('tasks.json has entries xplan cannot read: tasks.1.id: expected a whole number such as 3 (found "two")');
@@ -76,7 +94,10 @@ describe('xplan plan --from taskmaster', () => {
 
   it('plan and assess given a tasks.json point to --from', () => {
     const repo = repoWith('taskmaster/legacy-tasks.json', 'tasks.json');
-    for (const command of [['plan', 'tasks.json'], ['assess', 'tasks.json']]) {
+    for (const command of [
+      ['plan', 'tasks.json'],
+      ['assess', 'tasks.json'],
+    ]) {
       const r = runXplan(command, { cwd: repo });
       expect(r.code, command.join(' ')).toBe(2);
       expect(r.stderr).toContain('task-master tasks file');
@@ -90,20 +111,32 @@ describe('xplan plan --from speckit', () => {
     const repo = repoWith('speckit/tasks.md', 'tasks.md');
     const plan = planFrom(repo, ['--from', 'speckit', 'tasks.md']);
     expect(edges(plan)).toEqual({
-      T1: [], T2: ['T1'], T3: ['T2'],
+      T1: [],
+      T2: ['T1'],
+      T3: ['T2'],
       // Foundational waits for Setup; [P] tasks side by side, then T7 waits for both.
-      T4: ['T3'], T5: ['T4'], T6: ['T4'], T7: ['T5', 'T6'],
+      T4: ['T3'],
+      T5: ['T4'],
+      T6: ['T4'],
+      T7: ['T5', 'T6'],
       // Each story waits for Foundational only; T11 names T007 and T010 itself.
-      T8: ['T7'], T9: ['T7'], T10: ['T7'], T11: ['T10', 'T7', 'T8', 'T9'], T12: ['T11'], T13: ['T12'],
-      T14: ['T7'], T15: ['T14'],
+      T8: ['T7'],
+      T9: ['T7'],
+      T10: ['T7'],
+      T11: ['T10', 'T7', 'T8', 'T9'],
+      T12: ['T11'],
+      T13: ['T12'],
+      T14: ['T7'],
+      T15: ['T14'],
       // Polish waits for both stories.
-      T16: ['T13', 'T15'], T17: ['T16'],
+      T16: ['T13', 'T15'],
+      T17: ['T16'],
     });
     const t12 = plan.tasks.find((t) => t.id === 'T12')!;
     expect(t12).toMatchObject({ title: 'Implement POST /bookmarks in src/api/bookmarks.ts', risk: 'medium', stream: 'B', sources: [{ file: 'tasks.md', line: 64, ref: 'spec-kit T012' }] });
     expect(t12.acceptanceCriteria[0]).toBe('POST /bookmarks returns 201 and the bookmark is listed by GET /bookmarks');
     expect(plan.tasks.find((t) => t.id === 'T8')!.kind).toBe('test');
     expect(plan.spec.paths).toEqual(['tasks.md']);
-    expect(readFileSync(join(repo, 'tasks.md'), 'utf8').split("\n")[63]).toContain('T012');
+    expect(readFileSync(join(repo, 'tasks.md'), 'utf8').split('\n')[63]).toContain('T012');
   });
 });

@@ -52,7 +52,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the HTML report in Chromium', () => {
   it('draws one timeline bar per attempt, each where its agent ran', async () => {
     const { page } = browser;
     const attempts = Object.entries(run.tasks).flatMap(([id, t]) => t.attempts.map((a, i) => `${id}#${i + 1}:agent-${a.agent}`));
-    const bars = await page.locator('svg.gantt g.bar').evaluateAll((els) => els.map((el) => `${el.getAttribute('data-task')}#${el.getAttribute('data-attempt')}:agent-${el.getAttribute('data-agent')}`));
+    const bars = await page
+      .locator('svg.gantt g.bar')
+      .evaluateAll((els) => els.map((el) => `${el.getAttribute('data-task')}#${el.getAttribute('data-attempt')}:agent-${el.getAttribute('data-agent')}`));
     expect(bars).toEqual(attempts);
     const widths = await page.locator('svg.gantt g.bar rect').evaluateAll((els) => els.map((el) => el.getBoundingClientRect().width));
     expect(widths.every((w) => w >= 3)).toBe(true);

@@ -97,13 +97,24 @@ describe('xplan runs and --run', () => {
     const older: RunState = { ...run, id: '20261120-090000', status: 'completed', startedAt: '2026-11-20T09:00:00.000Z', endedAt: '2026-11-20T09:30:00.000Z' };
     const path = await saveRunSummary(join(repo, '.xplan'), older, plan);
     expect(path).toBe(join(repo, '.xplan/runs/20261120-090000/run.json'));
-    spawnSync('sh', ['-c', `printf '%s\\n' '{"type":"run.started","at":"2026-11-01T08:00:00.000Z","runId":"20261101-080000","tasks":["T1"]}' '{"type":"run.ended","at":"2026-11-01T08:10:00.000Z","runId":"20261101-080000","status":"completed"}' >> .xplan/events.jsonl`], { cwd: repo });
+    spawnSync(
+      'sh',
+      [
+        '-c',
+        `printf '%s\\n' '{"type":"run.started","at":"2026-11-01T08:00:00.000Z","runId":"20261101-080000","tasks":["T1"]}' '{"type":"run.ended","at":"2026-11-01T08:10:00.000Z","runId":"20261101-080000","status":"completed"}' >> .xplan/events.jsonl`,
+      ],
+      { cwd: repo },
+    );
 
     const list = runXplan(['runs', '--json'], { cwd: repo });
     expect(list.code, list.stderr).toBe(0);
     const parsed = JSON.parse(list.stdout);
     expect(parsed.schemaVersion).toBe(1);
-    expect(parsed.runs.map((r: { id: string; source: string; current: boolean }) => `${r.id} ${r.source}${r.current ? ' current' : ''}`)).toEqual([`${RUN} state current`, '20261120-090000 saved', '20261101-080000 events']);
+    expect(parsed.runs.map((r: { id: string; source: string; current: boolean }) => `${r.id} ${r.source}${r.current ? ' current' : ''}`)).toEqual([
+      `${RUN} state current`,
+      '20261120-090000 saved',
+      '20261101-080000 events',
+    ]);
     const human = runXplan(['runs'], { cwd: repo });
     expect(human.stdout).toMatch(new RegExp(`${RUN} \\(current\\)\\s+failed`));
     expect(human.stdout).toContain('events only');
@@ -143,7 +154,12 @@ describe('the JSON contract, completion and help', () => {
     writeFileSync(join(dir, 'transcript.jsonl'), `${JSON.stringify(toolUse)}\nnot json\n`);
     const result = runXplan(['logs', 'T5', '--json'], { cwd: repo });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
+    expect(
+      result.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([
       { schemaVersion: 1, taskId: 'T5', attempt: 1, agent: 6, event: toolUse },
       { schemaVersion: 1, taskId: 'T5', attempt: 1, agent: 6, text: 'not json' },
     ]);
@@ -168,7 +184,10 @@ describe('the JSON contract, completion and help', () => {
     expect(script.code, script.stderr).toBe(0);
     const complete = (words: string[]) => {
       const line = words.map((w) => `'${w}'`).join(' ');
-      const result = spawnSync('bash', ['--norc', '-c', `${script.stdout}\nCOMP_WORDS=(${line}); COMP_CWORD=${words.length - 1}; _xplan; printf '%s\\n' "\${COMPREPLY[@]}"`], { cwd: repo, encoding: 'utf8' });
+      const result = spawnSync('bash', ['--norc', '-c', `${script.stdout}\nCOMP_WORDS=(${line}); COMP_CWORD=${words.length - 1}; _xplan; printf '%s\\n' "\${COMPREPLY[@]}"`], {
+        cwd: repo,
+        encoding: 'utf8',
+      });
       expect(result.status, result.stderr).toBe(0);
       return result.stdout.trim().split('\n').filter(Boolean).sort();
     };

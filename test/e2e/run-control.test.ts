@@ -149,10 +149,7 @@ describe('retry, skip and done', () => {
       if ((c.taskId === 'T1' && c.attempt === 1) || c.taskId === 'T2') return c.turn === 0 ? { tool: 'Write', input: { file_path: `${c.cwd}/draft.txt`, content: 'draft\n' } } : { text: 'Done.' };
       return commitSteps(c);
     });
-    const repo = approvedRepo(
-      [{ title: 'Write the hello file' }, { title: 'Write the world file', dependsOn: ['T1'] }, { title: 'Write the bang file', dependsOn: ['T2'] }],
-      runConfig(),
-    );
+    const repo = approvedRepo([{ title: 'Write the hello file' }, { title: 'Write the world file', dependsOn: ['T1'] }, { title: 'Write the bang file', dependsOn: ['T2'] }], runConfig());
     const env = claudeEnv(server.url);
     expect((await runXplanAsync(['run'], { cwd: repo, env })).code).toBe(1);
     expect(states(repo)).toEqual({ T1: 'failed', T2: 'waiting', T3: 'waiting' });

@@ -51,59 +51,69 @@ const killPoints: Array<[string, (repo: string) => Promise<unknown>]> = [
 ];
 
 describe('kill -9 of the orchestrator, then xplan resume', () => {
-  it.each(killPoints)('killed %s', async (_name, point) => {
-    const repo = approvedRepo(
-      [{ title: 'Write the hello file' }, { title: 'Write the world file' }, { title: 'Write the bang file', dependsOn: ['T1'] }],
-      runConfig({ verify: 'sleep 0.3 && ls t*.txt', concurrency: 2 }),
-    );
-    const env = claudeEnv(server.url);
-    const orchestrator = startXplan(['run'], { cwd: repo, env });
-    await point(repo);
-    orchestrator.child.kill('SIGKILL');
-    await orchestrator.done;
+  it.each(killPoints)(
+    'killed %s',
+    async (_name, point) => {
+      const repo = approvedRepo(
+        [{ title: 'Write the hello file' }, { title: 'Write the world file' }, { title: 'Write the bang file', dependsOn: ['T1'] }],
+        runConfig({ verify: 'sleep 0.3 && ls t*.txt', concurrency: 2 }),
+      );
+      const env = claudeEnv(server.url);
+      const orchestrator = startXplan(['run'], { cwd: repo, env });
+      await point(repo);
+      orchestrator.child.kill('SIGKILL');
+      await orchestrator.done;
 
-    // Whatever the moment, the state is whole and readable.
-    const statePath = join(repo, '.xplan/state.json');
-    expect(() => JSON.parse(readFileSync(statePath, 'utf8'))).not.toThrow();
-    // Every kill point comes after the run was recorded and before T3 (which waits for T1) could end it: the run is
-    // there, unfinished, and nothing drives it.
-    const before = runXplan(['status', '--json'], { cwd: repo });
-    expect(before.code, before.stderr).toBe(0);
-    const status = JSON.parse(before.stdout) as { run: { status: string; orphaned: boolean } };
-    expect(status.run.status).not.toBe('completed');
-    expect(status.run.orphaned).toBe(true);
+      // Whatever the moment, the state is whole and readable.
+      const statePath = join(repo, '.xplan/state.json');
+      expect(() => JSON.parse(readFileSync(statePath, 'utf8'))).not.toThrow();
+      // Every kill point comes after the run was recorded and before T3 (which waits for T1) could end it: the run is
+      // there, unfinished, and nothing drives it.
+      const before = runXplan(['status', '--json'], { cwd: repo });
+      expect(before.code, before.stderr).toBe(0);
+      const status = JSON.parse(before.stdout) as { run: { status: string; orphaned: boolean } };
+      expect(status.run.status).not.toBe('completed');
+      expect(status.run.orphaned).toBe(true);
 
-    const next = await runXplanAsync(['resume'], { cwd: repo, env });
-    expect(next.code, next.stdout + next.stderr).toBe(0);
-    const final = JSON.parse(runXplan(['status', '--json'], { cwd: repo }).stdout) as {
-      run: { status: string };
-      tasks: Array<{ id: string; state: string; attempt: number }>;
-    };
-    expect(final.run.status).toBe('completed');
-    expect(final.tasks.map((t) => t.state)).toEqual(['completed', 'completed', 'completed']);
+      const next = await runXplanAsync(['resume'], { cwd: repo, env });
+      expect(next.code, next.stdout + next.stderr).toBe(0);
+      const final = JSON.parse(runXplan(['status', '--json'], { cwd: repo }).stdout) as {
+        run: { status: string };
+        tasks: Array<{ id: string; state: string; attempt: number }>;
+      };
+      expect(final.run.status).toBe('completed');
+      expect(final.tasks.map((t) => t.state)).toEqual(['completed', 'completed', 'completed']);
 
-    const events = readFileSync(join(repo, '.xplan/events.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as Event);
-    // No event lost, none written twice.
-    const ids = events.map((e) => e.id);
-    expect(new Set(ids).size).toBe(ids.length);
-    for (const task of ['T1', 'T2', 'T3']) {
-      const mine = events.filter((e) => e.taskId === task);
-      expect(mine.filter((e) => e.type === 'task.completed'), `${task} completed once`).toHaveLength(1);
-      // Nothing ran the task again once it had completed.
-      const completedAt = mine.findIndex((e) => e.type === 'task.completed');
-      expect(mine.slice(completedAt + 1).filter((e) => e.type === 'task.dispatched' || e.type === 'task.resumed')).toEqual([]);
-    }
-    // Every attempt the state records was announced.
-    const state = JSON.parse(readFileSync(statePath, 'utf8')) as { run: { tasks: Record<string, { attempts: Array<{ agent: number }> }> } };
-    for (const [task, entry] of Object.entries(state.run.tasks)) {
-      for (const attempt of entry.attempts) {
-        expect(events.some((e) => e.type === 'task.dispatched' && e.taskId === task && e.agent === attempt.agent), `${task} agent-${attempt.agent} dispatched`).toBe(true);
+      const events = readFileSync(join(repo, '.xplan/events.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Event);
+      // No event lost, none written twice.
+      const ids = events.map((e) => e.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const task of ['T1', 'T2', 'T3']) {
+        const mine = events.filter((e) => e.taskId === task);
+        expect(
+          mine.filter((e) => e.type === 'task.completed'),
+          `${task} completed once`,
+        ).toHaveLength(1);
+        // Nothing ran the task again once it had completed.
+        const completedAt = mine.findIndex((e) => e.type === 'task.completed');
+        expect(mine.slice(completedAt + 1).filter((e) => e.type === 'task.dispatched' || e.type === 'task.resumed')).toEqual([]);
       }
-    }
-    expect(existsSync(join(repo, '.xplan/run.lock'))).toBe(false);
-    expect(processesUnder(repo)).toEqual([]);
-  }, 120_000);
+      // Every attempt the state records was announced.
+      const state = JSON.parse(readFileSync(statePath, 'utf8')) as { run: { tasks: Record<string, { attempts: Array<{ agent: number }> }> } };
+      for (const [task, entry] of Object.entries(state.run.tasks)) {
+        for (const attempt of entry.attempts) {
+          expect(
+            events.some((e) => e.type === 'task.dispatched' && e.taskId === task && e.agent === attempt.agent),
+            `${task} agent-${attempt.agent} dispatched`,
+          ).toBe(true);
+        }
+      }
+      expect(existsSync(join(repo, '.xplan/run.lock'))).toBe(false);
+      expect(processesUnder(repo)).toEqual([]);
+    },
+    120_000,
+  );
 });

@@ -22,7 +22,12 @@ it('runs the README example: every task of the plan completed and verified on it
 
     const result = await runXplanAsync(['run'], { cwd: repo, env: claudeEnv(server.url) });
     expect(result.code, result.stdout + result.stderr).toBe(0);
-    const status = JSON.parse(runXplan(['status', '--json'], { cwd: repo }).stdout) as { run: { status: string }; total: number; counts: Record<string, number>; tasks: Array<{ id: string; branch: string }> };
+    const status = JSON.parse(runXplan(['status', '--json'], { cwd: repo }).stdout) as {
+      run: { status: string };
+      total: number;
+      counts: Record<string, number>;
+      tasks: Array<{ id: string; branch: string }>;
+    };
     expect(status.run.status).toBe('completed');
     expect(status.total).toBeGreaterThan(3);
     expect(status.counts).toEqual({ completed: status.total });

@@ -12,7 +12,19 @@ import { approvedRepo, claudeEnv, git, runConfig } from '../support/run-repo.js'
 interface Status {
   run: { id: string; status: string; stop: { message: string; hint: string } | null; base: { commit: string } };
   counts: Record<string, number>;
-  tasks: Array<{ id: string; state: string; label: string; agent: number; branch: string; worktree: string; attempt: number; reason: string | null; commits: number; uncommitted: string[]; usage: { inputTokens: number; outputTokens: number; costUsd: number; turns: number } }>;
+  tasks: Array<{
+    id: string;
+    state: string;
+    label: string;
+    agent: number;
+    branch: string;
+    worktree: string;
+    attempt: number;
+    reason: string | null;
+    commits: number;
+    uncommitted: string[];
+    usage: { inputTokens: number; outputTokens: number; costUsd: number; turns: number };
+  }>;
   blockers: Array<{ task: string; waitingOn: string[]; next: string }>;
   usage: { inputTokens: number; turns: number };
 }
@@ -93,7 +105,12 @@ describe('xplan run with the real claude binary', () => {
     expect(logs.stdout).toContain('→ Bash: git commit -m "[T1] Add t1.txt"');
     expect(logs.stdout).toContain('✓ result: success · 4 turns');
     const raw = runXplan(['logs', 'T1', '--raw'], { cwd: repo });
-    expect(raw.stdout.trim().split('\n').every((line) => JSON.parse(line))).toBeTruthy();
+    expect(
+      raw.stdout
+        .trim()
+        .split('\n')
+        .every((line) => JSON.parse(line)),
+    ).toBeTruthy();
   }, 120_000);
 
   it('retries a 429 with backoff, and the task completes on the second attempt', async () => {
@@ -161,9 +178,7 @@ describe('xplan run with the real claude binary', () => {
   it('stacked: a task with two dependencies starts from a merge of their branches; a clash between them is caught by the merge queue, naming the file', async () => {
     // T1 and T2 write different files in the clean case; in the conflicting case both write shared.txt.
     const conflicting = new Set<string>();
-    server = await startModelServer((c) =>
-      commitSteps(c, conflicting.has(c.cwd!.split('/.xplan/')[0]!) && c.taskId !== 'T3' ? { file: 'shared.txt', content: `${c.taskId}\n` } : {}),
-    );
+    server = await startModelServer((c) => commitSteps(c, conflicting.has(c.cwd!.split('/.xplan/')[0]!) && c.taskId !== 'T3' ? { file: 'shared.txt', content: `${c.taskId}\n` } : {}));
     const tasks = [{ title: 'Write the hello file' }, { title: 'Write the world file' }, { title: 'Join them', dependsOn: ['T1', 'T2'] }];
     const repo = approvedRepo(tasks, runConfig({ branching: 'stacked' }));
     const result = await runXplanAsync(['run'], { cwd: repo, env: claudeEnv(server.url) });
@@ -243,4 +258,3 @@ describe('xplan run refuses what it cannot run, before starting anything', () =>
     expect(runXplan(['logs', 'T1'], { cwd: repo }).stderr).toContain('No run has started');
   });
 });
-

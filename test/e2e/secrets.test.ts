@@ -144,7 +144,10 @@ it('the prompt is not left on disk: the agent gets the whole spec through a pipe
 it('assess and plan warn about a secret in the spec by file, line and kind, never its value', () => {
   const repo = approvedRepo([{ title: 'Write the hello file' }], runConfig());
   writeFiles(repo, { 'leaky.md': `# Deploy notes\n\nPush with the token ${TOKEN} from CI.\n` });
-  for (const args of [['assess', 'leaky.md', '--json'], ['plan', 'leaky.md', '--json', '--force']]) {
+  for (const args of [
+    ['assess', 'leaky.md', '--json'],
+    ['plan', 'leaky.md', '--json', '--force'],
+  ]) {
     const result = runXplan(args, { cwd: repo });
     expect(result.code, result.stderr).toBe(0);
     const warning = (JSON.parse(result.stdout) as { warnings: Array<{ code: string; message: string }> }).warnings.find((w) => w.code === 'SECRETS_IN_SPEC');

@@ -21,27 +21,42 @@ const HEAVY = ['execa', 'simple-git', '@inquirer', 'ora', 'chalk', 'zod', 'yaml'
 describe('lazy start-up', () => {
   it('xplan --version loads no Claude, git, prompt, colour, schema or command code', () => {
     const modules = loadedModules(['--version']);
-    for (const heavy of HEAVY) expect(modules.filter((m) => m.includes(heavy)), heavy).toEqual([]);
+    for (const heavy of HEAVY)
+      expect(
+        modules.filter((m) => m.includes(heavy)),
+        heavy,
+      ).toEqual([]);
     expect(modules.some((m) => m.includes('commander'))).toBe(false);
   });
 
   it('xplan --help loads the argument parser but no command or adapter code', () => {
     const modules = loadedModules(['--help']);
-    for (const heavy of HEAVY) expect(modules.filter((m) => m.includes(heavy)), heavy).toEqual([]);
+    for (const heavy of HEAVY)
+      expect(
+        modules.filter((m) => m.includes(heavy)),
+        heavy,
+      ).toEqual([]);
   });
 
   it('xplan check of a task-master file loads neither the plan schema, the state store nor a YAML parser', () => {
     const modules = loadedModules(['check', 'test/fixtures/taskmaster/tagged-tasks.json']);
     expect(modules.some((m) => m.includes('/dist/commands/check.js'))).toBe(true);
     for (const heavy of ['zod', 'yaml', 'plan-schema', 'state-store', '/dist/adapters/project.js', 'render-plan.js', 'execa', 'chalk']) {
-      expect(modules.filter((m) => m.includes(heavy)), heavy).toEqual([]);
+      expect(
+        modules.filter((m) => m.includes(heavy)),
+        heavy,
+      ).toEqual([]);
     }
   });
 
   it('xplan assess loads neither git, prompts nor process helpers', () => {
     const modules = loadedModules(['assess', '--no-save', 'examples/specs/bookmarks-api.md']);
     expect(modules.some((m) => m.includes('/dist/commands/assess.js'))).toBe(true);
-    for (const heavy of ['execa', 'simple-git', '@inquirer', 'ora']) expect(modules.filter((m) => m.includes(heavy)), heavy).toEqual([]);
+    for (const heavy of ['execa', 'simple-git', '@inquirer', 'ora'])
+      expect(
+        modules.filter((m) => m.includes(heavy)),
+        heavy,
+      ).toEqual([]);
   });
 });
 

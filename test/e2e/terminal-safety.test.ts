@@ -18,7 +18,10 @@ const HOSTILE = `${OSC_TITLE}${CSI_CLEAR}${C1_CSI}${OSC_CLIPBOARD}${BIDI}`;
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 function expectSafe(label: string, result: { stdout: string; stderr: string }): void {
-  for (const [stream, text] of [['stdout', result.stdout], ['stderr', result.stderr]] as const) {
+  for (const [stream, text] of [
+    ['stdout', result.stdout],
+    ['stderr', result.stderr],
+  ] as const) {
     const at = text.search(CONTROL);
     expect(at, `${label}: control character in ${stream} near ${JSON.stringify(text.slice(Math.max(0, at - 30), at + 30))}`).toBe(-1);
   }
@@ -55,7 +58,9 @@ describe('commands that print spec and plan text', () => {
     expect(xplan(['task', 'set', 'T1', '--acceptance', `works ${HOSTILE}`]).code).toBe(0);
     expect(xplan(['task', 'set', `T9${HOSTILE}`, '--title', 'x']).code).toBe(2);
     expect(xplan(['assess', `missing${HOSTILE}.md`]).code).toBe(2);
-    writeFiles(repo, { 'plan.yaml': `tasks:\n  - id: T1\n    title: "A ${HOSTILE.replace(/\\/g, '\\\\').replace(/[\u0000-\u001f\u007f-\u009f\u202e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"\n    dependsOn: [T1]\n` });
+    writeFiles(repo, {
+      'plan.yaml': `tasks:\n  - id: T1\n    title: "A ${HOSTILE.replace(/\\/g, '\\\\').replace(/[\u0000-\u001f\u007f-\u009f\u202e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"\n    dependsOn: [T1]\n`,
+    });
     expect(xplan(['check', 'plan.yaml']).code).toBe(1);
     expect(xplan(['approve', '--yes']).code).toBe(0);
     const dryRun = xplan(['run', '--dry-run']);

@@ -111,7 +111,16 @@ export class FakeAgents implements Agents {
     const attempt = this.started.filter((a) => a.taskId === taskId).length + 1;
     const pid = this.nextPid++;
     const alongside = this.started.filter((a) => (a.cwd === cwd || a.taskId === taskId) && this.groupAlive(a.pid)).map((a) => a.pid);
-    const record: FakeAgentRecord = { taskId, pid, dir, cwd, startedAt: this.clock.now().getTime(), resumed: spec.args.some((a) => a === '--resume' || a.startsWith('--resume=')), alongside, ...(env ? { env } : {}) };
+    const record: FakeAgentRecord = {
+      taskId,
+      pid,
+      dir,
+      cwd,
+      startedAt: this.clock.now().getTime(),
+      resumed: spec.args.some((a) => a === '--resume' || a.startsWith('--resume=')),
+      alongside,
+      ...(env ? { env } : {}),
+    };
     this.started.push(record);
     this.live.add(pid);
     const startedAt = this.clock.now().toISOString();
@@ -232,5 +241,9 @@ export class FakeVerifier implements Verifier {
 }
 
 export function git(cwd: string, args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'Agent', GIT_AUTHOR_EMAIL: 'agent@example.com', GIT_COMMITTER_NAME: 'Agent', GIT_COMMITTER_EMAIL: 'agent@example.com' } }).trim();
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_NAME: 'Agent', GIT_AUTHOR_EMAIL: 'agent@example.com', GIT_COMMITTER_NAME: 'Agent', GIT_COMMITTER_EMAIL: 'agent@example.com' },
+  }).trim();
 }

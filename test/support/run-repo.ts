@@ -87,7 +87,11 @@ export async function waitForEvent(repo: string, match: (e: { type: string; task
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (existsSync(path)) {
-      const found = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; taskId?: string }).find(match);
+      const found = readFileSync(path, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { type: string; taskId?: string })
+        .find(match);
       if (found) return found;
     }
     if (Date.now() > deadline) throw new Error('timed out waiting for an event');

@@ -92,7 +92,7 @@ describe('one agent per worktree', () => {
     expect(first!.endedAt).toBeLessThanOrEqual(second!.startedAt);
   });
 
-  it("a supervisor killed while nothing watched: resume stops its Claude Code before continuing in place", async () => {
+  it('a supervisor killed while nothing watched: resume stops its Claude Code before continuing in place', async () => {
     const h = harness({ tasks: { T1: [] }, script: hangsFirst });
     await crashAfterDispatch(h);
     const first = h.agents.started[0]!;

@@ -76,11 +76,7 @@ describe('classifyAgentExit: success', () => {
   });
 
   it('a success is a success whatever the exit code, stderr or rate-limit warning says', () => {
-    const outcome = classifyAgentExit(
-      exitWith({ result: SUCCESS, exitCode: 1, stderrTail: 'error: unknown option', rateLimit: { status: 'allowed_warning', resetsAt: 1767225600 } }),
-      COMMAND,
-      NOW,
-    );
+    const outcome = classifyAgentExit(exitWith({ result: SUCCESS, exitCode: 1, stderrTail: 'error: unknown option', rateLimit: { status: 'allowed_warning', resetsAt: 1767225600 } }), COMMAND, NOW);
     expect(outcome.kind).toBe('success');
   });
 });
@@ -210,11 +206,7 @@ describe('classifyAgentExit: task failures reported in the result', () => {
 
 describe('classifyAgentExit: no result event', () => {
   it('a missing executable is fatal, with how to install Claude Code', () => {
-    const outcome = classifyAgentExit(
-      exitWith({ exitCode: null, spawnError: { code: 'ENOENT', message: 'spawn claude ENOENT' } }),
-      '/opt/bin/claude',
-      NOW,
-    );
+    const outcome = classifyAgentExit(exitWith({ exitCode: null, spawnError: { code: 'ENOENT', message: 'spawn claude ENOENT' } }), '/opt/bin/claude', NOW);
     expect(outcome).toEqual({
       kind: 'fatal',
       reason: 'Claude Code was not found: `/opt/bin/claude` is not on PATH',
@@ -296,11 +288,7 @@ describe('classifyAgentExit: no result event', () => {
 
 describe('classifyAgentExit: usage limits', () => {
   it('a rejected rate_limit_event is a usage limit until its resetsAt', () => {
-    const outcome = classifyAgentExit(
-      exitWith({ result: RATE_LIMITED, apiError: 'rate_limit', rateLimit: { status: 'rejected', resetsAt: 1772370000, rateLimitType: 'five_hour' } }),
-      COMMAND,
-      NOW,
-    );
+    const outcome = classifyAgentExit(exitWith({ result: RATE_LIMITED, apiError: 'rate_limit', rateLimit: { status: 'rejected', resetsAt: 1772370000, rateLimitType: 'five_hour' } }), COMMAND, NOW);
     expect(outcome).toEqual({
       kind: 'usage-limit',
       reason: 'API Error: Request rejected (429) · rate_limit_error',
@@ -422,7 +410,11 @@ describe('usage limits in the words Claude Code uses', () => {
   });
 
   it('names the API error when the result has no text', () => {
-    const outcome = classifyAgentExit({ exitCode: 1, signal: null, apiError: 'rate_limit', result: { type: 'result', subtype: 'success', is_error: true, api_error_status: null, result: '' }, startedAt: '', endedAt: '', lines: 1 }, 'claude', now);
+    const outcome = classifyAgentExit(
+      { exitCode: 1, signal: null, apiError: 'rate_limit', result: { type: 'result', subtype: 'success', is_error: true, api_error_status: null, result: '' }, startedAt: '', endedAt: '', lines: 1 },
+      'claude',
+      now,
+    );
     expect(outcome).toMatchObject({ kind: 'transient', reason: 'API error rate_limit' });
   });
 });

@@ -104,9 +104,7 @@ describe('assessSpecs: verdicts', () => {
     expect(driver(a, 'requirements').level).toBe('decomposition-required');
 
     const lines = text.split('\n');
-    expect(a.split.map((s) => [s.title, s.requirements])).toEqual(
-      Array.from({ length: 8 }, (_v, i) => [`Epic ${i + 1}`, 15]),
-    );
+    expect(a.split.map((s) => [s.title, s.requirements])).toEqual(Array.from({ length: 8 }, (_v, i) => [`Epic ${i + 1}`, 15]));
     for (const s of a.split) {
       expect(s.file).toBe('specs/platform.md');
       expect(lines[s.line - 1]).toBe(`## ${s.title}`);
@@ -117,12 +115,7 @@ describe('assessSpecs: verdicts', () => {
 
   it('a single oversized measure alone does not force a multi-agent verdict', () => {
     // Five risks (> 4) but nothing else: one agent still fits.
-    const a = assess([
-      [
-        'r.md',
-        md('# Fix export', '## Requirements', '- FR-1: Export orders as CSV', '## Risks', '- a slow', '- b flaky', '- c large', '- d odd', '- e cold'),
-      ],
-    ]);
+    const a = assess([['r.md', md('# Fix export', '## Requirements', '- FR-1: Export orders as CSV', '## Risks', '- a slow', '- b flaky', '- c large', '- d odd', '- e cold')]]);
     expect(driver(a, 'risks').value).toBe(5);
     expect(driver(a, 'risks').level).toBe('multi-agent');
     expect(a.verdict).toBe('single-agent');
@@ -203,8 +196,7 @@ describe('assessSpecs: unknowns lower confidence, never change the verdict', () 
     { name: 'bug fix', base: BUG_FIX, verdict: 'single-agent' },
     { name: 'multi-component feature', base: serviceSpec(), verdict: 'multi-agent' },
   ])('$name', ({ base, verdict }) => {
-    const questions = (n: number) =>
-      n === 0 ? base : `${base}\n## Open Questions\n${Array.from({ length: n }, (_v, i) => `- Open question ${i + 1}?`).join('\n')}\n`;
+    const questions = (n: number) => (n === 0 ? base : `${base}\n## Open Questions\n${Array.from({ length: n }, (_v, i) => `- Open question ${i + 1}?`).join('\n')}\n`);
     const clear = assess([['s.md', questions(0)]]);
     const some = assess([['s.md', questions(3)]]);
     const many = assess([['s.md', questions(15)]]);
@@ -224,13 +216,7 @@ describe('assessSpecs: unknowns lower confidence, never change the verdict', () 
     const a = assess([
       [
         's.md',
-        md(
-          '# Export',
-          '## Requirements',
-          '- FR-1: Export as CSV (delimiter TBD)',
-          '- FR-2: Email the file [NEEDS CLARIFICATION: to whom?]',
-          '- FR-3: Zip large files [NEEDS CLARIFICATION: limit?]',
-        ),
+        md('# Export', '## Requirements', '- FR-1: Export as CSV (delimiter TBD)', '- FR-2: Email the file [NEEDS CLARIFICATION: to whom?]', '- FR-3: Zip large files [NEEDS CLARIFICATION: limit?]'),
       ],
     ]);
     expect(driver(a, 'unknowns').evidence.map((e) => e.line)).toEqual([3, 4, 5]);

@@ -76,7 +76,16 @@ describe('graphPlan', () => {
       { from: 'T3', to: 'T2' },
     ]);
     expect(plan.commit_message).toBe('msg');
-    expect(plan.nodes[0]).toEqual({ key: 'T2', title: 'T2 Title', type: 'task', description: 'D', priority: 2, labels: ['xplan'], metadata: { xplanPlan: 'p-1', xplanTask: 'T2' }, parent_id: 'acme-e1' });
+    expect(plan.nodes[0]).toEqual({
+      key: 'T2',
+      title: 'T2 Title',
+      type: 'task',
+      description: 'D',
+      priority: 2,
+      labels: ['xplan'],
+      metadata: { xplanPlan: 'p-1', xplanTask: 'T2' },
+      parent_id: 'acme-e1',
+    });
     expect(plan.edges).toEqual([
       { from_key: 'T2', to_id: 'acme-e1.1', type: 'blocks' },
       { from_key: 'T3', to_key: 'T2', type: 'blocks' },
@@ -87,7 +96,19 @@ describe('graphPlan', () => {
 describe('changedFields and missingDetails', () => {
   it('ask bd only for what differs', () => {
     const wanted = issue('T1');
-    expect(changedFields(wanted, { id: 'x', title: 'T1 Title', description: 'D', design: 'G', acceptance_criteria: '- A', priority: 2, estimated_minutes: 60, labels: ['xplan', 'mine'], external_ref: 'xplan:p-1:T1' })).toEqual([]);
+    expect(
+      changedFields(wanted, {
+        id: 'x',
+        title: 'T1 Title',
+        description: 'D',
+        design: 'G',
+        acceptance_criteria: '- A',
+        priority: 2,
+        estimated_minutes: 60,
+        labels: ['xplan', 'mine'],
+        external_ref: 'xplan:p-1:T1',
+      }),
+    ).toEqual([]);
     expect(changedFields(wanted, { id: 'x', title: 'Old', priority: 1 })).toEqual([
       ['--title', 'T1 Title'],
       ['--description', 'D'],

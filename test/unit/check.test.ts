@@ -77,7 +77,14 @@ describe('check: xplan plan files', () => {
   });
 
   it('reports a cycle with its path and leaves the tasks on and behind it out of the figures', async () => {
-    const plan = { tasks: [{ id: 'T1', title: 'a' }, { id: 'T3', title: 'b', dependsOn: ['T1', 'T5'] }, { id: 'T5', title: 'c', dependsOn: ['T3'] }, { id: 'T6', title: 'd', dependsOn: ['T5'] }] };
+    const plan = {
+      tasks: [
+        { id: 'T1', title: 'a' },
+        { id: 'T3', title: 'b', dependsOn: ['T1', 'T5'] },
+        { id: 'T5', title: 'c', dependsOn: ['T3'] },
+        { id: 'T6', title: 'd', dependsOn: ['T5'] },
+      ],
+    };
     const result = await check({ cwd: dirWith({ 'plan.json': JSON.stringify(plan) }), file: 'plan.json' });
     expect(result.ok).toBe(false);
     expect(result.errors).toEqual([{ code: 'CYCLE', message: 'cycle: T3 → T5 → T3', tasks: ['T3', 'T5'] }]);
@@ -112,7 +119,11 @@ describe('check: xplan plan files', () => {
     { name: 'no tasks', doc: { schemaVersion: 1 }, errors: ['tasks: required (a list of tasks)'] },
     { name: 'another schema version', doc: { schemaVersion: 2, tasks: [] }, errors: ['schemaVersion: expected 1 (found 2)'] },
     { name: 'a bad status', doc: { status: 'done', tasks: [] }, errors: ['status: expected one of draft, approved (found "done")'] },
-    { name: 'a bad source', doc: { tasks: [{ id: 'T1', title: 'a', sources: [{ file: 'a.md', line: 0, ref: 'FR-1', col: 2 }] }] }, errors: ['tasks.0.sources.0.line: expected a line number of 1 or more', 'tasks.0.sources.0.col: unknown key'] },
+    {
+      name: 'a bad source',
+      doc: { tasks: [{ id: 'T1', title: 'a', sources: [{ file: 'a.md', line: 0, ref: 'FR-1', col: 2 }] }] },
+      errors: ['tasks.0.sources.0.line: expected a line number of 1 or more', 'tasks.0.sources.0.col: unknown key'],
+    },
     { name: 'a dependency that is not text', doc: { tasks: [{ id: 'T1', title: 'a', dependsOn: 'T2' }] }, errors: ['tasks.0.dependsOn: expected a list (found "T2")'] },
   ])('refuses $name', async ({ doc, errors }) => {
     const result = await check({ cwd: dirWith({ 'plan.json': JSON.stringify(doc) }), file: 'plan.json' });
@@ -121,12 +132,16 @@ describe('check: xplan plan files', () => {
   });
 
   it('warns when stated waves do not match the dependencies, and about an empty plan', async () => {
-    const plan = { tasks: [{ id: 'T1', title: 'a', wave: 1 }, { id: 'T2', title: 'b', dependsOn: ['T1'], wave: 1 }, { id: 'T3', title: 'c', wave: 0 }] };
+    const plan = {
+      tasks: [
+        { id: 'T1', title: 'a', wave: 1 },
+        { id: 'T2', title: 'b', dependsOn: ['T1'], wave: 1 },
+        { id: 'T3', title: 'c', wave: 0 },
+      ],
+    };
     const result = await check({ cwd: dirWith({ 'plan.json': JSON.stringify(plan) }), file: 'plan.json' });
     expect(result.ok).toBe(true);
-    expect(result.warnings).toEqual([
-      { code: 'STALE_WAVES', message: '1 task states a wave that does not match its dependencies (T2 says 1, is 2); xplan recomputes waves', tasks: ['T2'] },
-    ]);
+    expect(result.warnings).toEqual([{ code: 'STALE_WAVES', message: '1 task states a wave that does not match its dependencies (T2 says 1, is 2); xplan recomputes waves', tasks: ['T2'] }]);
     const empty = await check({ cwd: dirWith({ 'plan.json': '{ "tasks": [] }' }), file: 'plan.json' });
     expect([empty.ok, empty.warnings.map((w) => w.code)]).toEqual([true, ['EMPTY_PLAN']]);
   });
@@ -277,7 +292,10 @@ describe('plan schema: the fast path answers exactly as zod', () => {
     files: ['src/**'],
   };
   const values: unknown[] = [undefined, null, 0, -1, 1.5, 3, '', ' ', 'x', 'T7', 'M', 'low', 'none', 'docs', [], ['a'], [1], {}, true];
-  const variants: Array<{ name: string; task: unknown }> = [{ name: 'complete', task: full }, { name: 'minimal', task: { id: 'T1', title: 'x' } }];
+  const variants: Array<{ name: string; task: unknown }> = [
+    { name: 'complete', task: full },
+    { name: 'minimal', task: { id: 'T1', title: 'x' } },
+  ];
   for (const key of Object.keys(full)) {
     for (const value of values) variants.push({ name: `${key} = ${JSON.stringify(value)}`, task: { ...full, [key]: value } });
     const { [key]: _, ...without } = full as Record<string, unknown>;
@@ -353,7 +371,10 @@ describe('renderCheck', () => {
       source: { kind: 'file', path: 'tasks.json', format: 'taskmaster', detected: true, layout: 'tagged', tag: 'ui', subtasks: 'expanded' },
       header: 'Checked tasks.json (task-master tasks.json: detected, tag ui, subtasks expanded)',
     },
-    { source: { kind: 'file', path: 'tasks.json', format: 'taskmaster', detected: false, layout: 'legacy', subtasks: 'folded' }, header: 'Checked tasks.json (task-master tasks.json: --from taskmaster, legacy layout, subtasks folded)' },
+    {
+      source: { kind: 'file', path: 'tasks.json', format: 'taskmaster', detected: false, layout: 'legacy', subtasks: 'folded' },
+      header: 'Checked tasks.json (task-master tasks.json: --from taskmaster, legacy layout, subtasks folded)',
+    },
   ] as Array<{ source: CheckResult['source']; header: string }>)('header: $header', ({ source, header }) => {
     expect(renderCheck({ ...base, source }, plainTheme).split('\n')[0]).toBe(header);
   });

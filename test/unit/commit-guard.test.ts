@@ -110,7 +110,12 @@ describe('commit guard', () => {
   it('follows the reservations file: a released file commits, and no file means no check', async () => {
     await installCommitGuard({ worktree: worktreeB, runId: RUN, taskId: 'T2', reservationsFile: reservations });
     expect(commit(worktreeB, ['src/shared.ts']).code).not.toBe(0);
-    await writeReservations(reservations, RUN, table.filter((r) => r.taskId !== 'T1'), AT);
+    await writeReservations(
+      reservations,
+      RUN,
+      table.filter((r) => r.taskId !== 'T1'),
+      AT,
+    );
     expect(git(worktreeB, ['commit', '-q', '-m', 'now free']).code).toBe(0);
     rmSync(reservations);
     expect(commit(worktreeB, ['src/ui.ts', 'src/api/users.ts']).code).toBe(0);

@@ -67,7 +67,10 @@ describe('fake bd: basics', () => {
     bd(['list'], { BEADS_DIR: beadsDir, BEADS_ACTOR: 'env-actor' });
     const remote = JSON.parse(readFileSync(join(beadsDir, 'fake-db.json'), 'utf8'));
     expect(remote.issues.map((i: Issue) => i.title)).toEqual(['Remote']);
-    const calls = readFileSync(join(beadsDir, 'calls.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const calls = readFileSync(join(beadsDir, 'calls.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(calls).toEqual([
       { argv: ['init', '-q'], actor: 'fake', nonInteractive: null },
       { argv: ['create', 'Remote', '--json', '--actor', 'xplan'], actor: 'xplan', nonInteractive: '1' },
@@ -98,8 +101,41 @@ describe('fake bd: create', () => {
   });
 
   it('takes every field flag (the way xplan calls it) and --silent prints only the id', () => {
-    const id = create('Full', '-t', 'feature', '-p', '1', '-d', 'Desc', '--design', 'Des', '--acceptance', 'Acc', '--notes', 'N', '-l', 'xplan,ui', '--external-ref', 'xplan:t1', '--metadata', '{"xplan_task":"t1"}', '-e', '30');
-    expect(show(id)).toMatchObject({ issue_type: 'feature', priority: 1, description: 'Desc', design: 'Des', acceptance_criteria: 'Acc', notes: 'N', labels: ['xplan', 'ui'], external_ref: 'xplan:t1', metadata: { xplan_task: 't1' }, estimated_minutes: 30 });
+    const id = create(
+      'Full',
+      '-t',
+      'feature',
+      '-p',
+      '1',
+      '-d',
+      'Desc',
+      '--design',
+      'Des',
+      '--acceptance',
+      'Acc',
+      '--notes',
+      'N',
+      '-l',
+      'xplan,ui',
+      '--external-ref',
+      'xplan:t1',
+      '--metadata',
+      '{"xplan_task":"t1"}',
+      '-e',
+      '30',
+    );
+    expect(show(id)).toMatchObject({
+      issue_type: 'feature',
+      priority: 1,
+      description: 'Desc',
+      design: 'Des',
+      acceptance_criteria: 'Acc',
+      notes: 'N',
+      labels: ['xplan', 'ui'],
+      external_ref: 'xplan:t1',
+      metadata: { xplan_task: 't1' },
+      estimated_minutes: 30,
+    });
     const empty = show(create('No labels', '-l', '', '-d', ''));
     expect(empty).not.toHaveProperty('labels');
     expect(empty).not.toHaveProperty('description');
@@ -123,7 +159,11 @@ describe('fake bd: create', () => {
     const child = listAll().find((i) => i.id === c1)!;
     expect(child.parent).toBe(epic);
     expect(child.dependencies).toEqual([{ issue_id: c1, depends_on_id: epic, type: 'parent-child', created_at: expect.any(String), created_by: 'xplan' }]);
-    expect(ok<Issue[]>(['list', '--parent', epic]).map((i) => i.id).sort()).toEqual([c1, c2]);
+    expect(
+      ok<Issue[]>(['list', '--parent', epic])
+        .map((i) => i.id)
+        .sort(),
+    ).toEqual([c1, c2]);
     expect(bd(['create', 'Orphan', '--parent', 'xp-none', '--json']).error().code).toBe('NOT_FOUND');
   });
 
@@ -177,7 +217,10 @@ describe('fake bd: dependencies', () => {
 
 describe('fake bd: list and ready', () => {
   it('returns 50 issues by default; --limit 0 returns all', () => {
-    const file = writeJsonl('many.jsonl', Array.from({ length: 60 }, (_, n) => ({ id: `xp-m${String(n).padStart(2, '0')}`, title: `Issue ${n}`, priority: 2 })));
+    const file = writeJsonl(
+      'many.jsonl',
+      Array.from({ length: 60 }, (_, n) => ({ id: `xp-m${String(n).padStart(2, '0')}`, title: `Issue ${n}`, priority: 2 })),
+    );
     expect(ok(['import', file]).created).toBe(60);
     expect(ok<Issue[]>(['list'])).toHaveLength(50);
     expect(ok<Issue[]>(['list', '--limit', '0'])).toHaveLength(60);
@@ -189,7 +232,11 @@ describe('fake bd: list and ready', () => {
     const done = create('Done');
     ok(['close', done, '-r', 'finished']);
     expect(ok<Issue[]>(['list']).map((i) => i.id)).toEqual([open]);
-    expect(ok<Issue[]>(['list', '--all']).map((i) => i.id).sort()).toEqual([open, done].sort());
+    expect(
+      ok<Issue[]>(['list', '--all'])
+        .map((i) => i.id)
+        .sort(),
+    ).toEqual([open, done].sort());
     expect(ok<Issue[]>(['list', '--status', 'closed']).map((i) => i.id)).toEqual([done]);
     expect(ok<Issue[]>(['list', '--status', 'open,closed'])).toHaveLength(2);
   });
@@ -212,11 +259,19 @@ describe('fake bd: list and ready', () => {
     const child = create('Child', '--parent', epic);
     const busy = create('Busy');
     ok(['update', busy, '-s', 'in_progress']);
-    expect(ok<Issue[]>(['ready']).map((i) => i.id).sort()).toEqual([gate, epic, child].sort());
+    expect(
+      ok<Issue[]>(['ready'])
+        .map((i) => i.id)
+        .sort(),
+    ).toEqual([gate, epic, child].sort());
     ok(['dep', 'add', epic, gate]);
     expect(ok<Issue[]>(['ready']).map((i) => i.id)).toEqual([gate]);
     ok(['close', gate, '-r', 'done']);
-    expect(ok<Issue[]>(['ready']).map((i) => i.id).sort()).toEqual([epic, child].sort());
+    expect(
+      ok<Issue[]>(['ready'])
+        .map((i) => i.id)
+        .sort(),
+    ).toEqual([epic, child].sort());
   });
 });
 
@@ -228,7 +283,17 @@ describe('fake bd: update', () => {
     expect(updated[0]).toMatchObject({ id, status: 'in_progress', assignee: 'agent-1', notes: 'first\nsecond', labels: ['b'] });
     expect(updated[0]!.started_at).toEqual(expect.any(String));
     ok(['update', id, '--title', 'Renamed', '-p', '0', '--acceptance', 'Acc', '--external-ref', 'r', '--metadata', '{"a":1}', '-e', '5', '-d', 'D', '--design', 'G']);
-    expect(show(id)).toMatchObject({ title: 'Renamed', priority: 0, acceptance_criteria: 'Acc', external_ref: 'r', metadata: { a: 1 }, estimated_minutes: 5, description: 'D', design: 'G', started_at: updated[0]!.started_at });
+    expect(show(id)).toMatchObject({
+      title: 'Renamed',
+      priority: 0,
+      acceptance_criteria: 'Acc',
+      external_ref: 'r',
+      metadata: { a: 1 },
+      estimated_minutes: 5,
+      description: 'D',
+      design: 'G',
+      started_at: updated[0]!.started_at,
+    });
   });
 
   it('fails on an unknown id or status and changes nothing', () => {
@@ -251,7 +316,10 @@ describe('fake bd: close', () => {
     const a = create('A');
     const b = create('B');
     const closed = ok<Issue[]>(['close', a, b, '-r', 'Merged in abc123']);
-    expect(closed.map((i) => [i.id, i.status, i.close_reason])).toEqual([[a, 'closed', 'Merged in abc123'], [b, 'closed', 'Merged in abc123']]);
+    expect(closed.map((i) => [i.id, i.status, i.close_reason])).toEqual([
+      [a, 'closed', 'Merged in abc123'],
+      [b, 'closed', 'Merged in abc123'],
+    ]);
     expect(closed[0]!.closed_at).toEqual(expect.any(String));
     expect(ok<Issue[]>(['update', a, '-s', 'open'])[0]).not.toHaveProperty('closed_at');
   });
@@ -311,10 +379,16 @@ describe('fake bd: import', () => {
     const existing = create('Existing');
     const file = writeJsonl('issues.jsonl', [
       { _type: 'issue', id: 'xp-k9z', title: 'Epic', issue_type: 'epic', priority: 1, status: 'open', labels: ['xplan'] },
-      { id: 'xp-k9z.1', title: 'Schema', created_at: '2026-05-01T12:00:00Z', updated_at: '2026-05-01T12:00:00Z', dependencies: [
-        { issue_id: 'xp-k9z.1', depends_on_id: 'xp-k9z', type: 'parent-child', created_at: '2026-05-01T12:00:00Z', created_by: 'xplan' },
-        { issue_id: 'xp-k9z.1', depends_on_id: 'xp-gone', type: 'blocks' },
-      ] },
+      {
+        id: 'xp-k9z.1',
+        title: 'Schema',
+        created_at: '2026-05-01T12:00:00Z',
+        updated_at: '2026-05-01T12:00:00Z',
+        dependencies: [
+          { issue_id: 'xp-k9z.1', depends_on_id: 'xp-k9z', type: 'parent-child', created_at: '2026-05-01T12:00:00Z', created_by: 'xplan' },
+          { issue_id: 'xp-k9z.1', depends_on_id: 'xp-gone', type: 'blocks' },
+        ],
+      },
       { _type: 'issue', id: 'xp-done', title: 'Done', status: 'closed', priority: 3 },
       { _type: 'counts', issues: 3 },
       { id: existing, title: 'Duplicate' },
@@ -394,7 +468,11 @@ describe('fake bd: create --graph (beads source: cmd/bd/graph_apply.go)', () => 
         { key: 't2', title: 'T2 API', parent_key: 'epic', priority: 3 },
         { key: 't3', title: 'T3 Extra', parent_id: outside },
       ],
-      edges: [{ from_key: 't2', to_key: 't1', type: 'blocks' }, { from_id: outside, to_key: 't1', type: 'related' }, { from_key: 't2', to_key: 'epic', type: 'parent-child' }],
+      edges: [
+        { from_key: 't2', to_key: 't1', type: 'blocks' },
+        { from_id: outside, to_key: 't1', type: 'related' },
+        { from_key: 't2', to_key: 'epic', type: 'parent-child' },
+      ],
     });
     const result = ok<{ ids: Record<string, string>; schema_version: number }>(['create', '--graph', file, '--actor', 'xplan']);
     expect(Object.keys(result.ids).sort()).toEqual(['epic', 't1', 't2', 't3']);
@@ -403,7 +481,12 @@ describe('fake bd: create --graph (beads source: cmd/bd/graph_apply.go)', () => 
     expect(t1).toMatchObject({ title: 'T1 Schema', priority: 2, issue_type: 'task', description: 'D', metadata: { xplanTask: 'T1' }, created_by: 'xplan' });
     expect(t1.dependencies).toEqual([expect.objectContaining({ id: result.ids.epic, dependency_type: 'parent-child' })]);
     const t2 = show(result.ids.t2!);
-    expect((t2.dependencies as Array<{ id: string; dependency_type: string }>).map((d) => [d.id, d.dependency_type]).sort()).toEqual([[result.ids.epic, 'parent-child'], [result.ids.t1, 'blocks']].sort());
+    expect((t2.dependencies as Array<{ id: string; dependency_type: string }>).map((d) => [d.id, d.dependency_type]).sort()).toEqual(
+      [
+        [result.ids.epic, 'parent-child'],
+        [result.ids.t1, 'blocks'],
+      ].sort(),
+    );
     expect(show(result.ids.epic!)).toMatchObject({ issue_type: 'epic', priority: 1, labels: ['xplan'] });
     expect(listAll().find((i) => i.id === result.ids.t3)!.parent).toBe(outside);
     expect(show(outside).dependencies).toEqual([expect.objectContaining({ id: result.ids.t1, dependency_type: 'related' })]);
@@ -417,10 +500,24 @@ describe('fake bd: create --graph (beads source: cmd/bd/graph_apply.go)', () => 
     const bad = [
       { nodes: [] },
       { nodes: [{ key: 'a', title: '' }] },
-      { nodes: [{ key: 'a', title: 'A' }, { key: 'a', title: 'B' }] },
+      {
+        nodes: [
+          { key: 'a', title: 'A' },
+          { key: 'a', title: 'B' },
+        ],
+      },
       { nodes: [{ key: 'a', title: 'A', parent_key: 'nope' }] },
       { nodes: [{ key: 'a', title: 'A' }], edges: [{ from_key: 'a', to_key: 'zz' }] },
-      { nodes: [{ key: 'a', title: 'A' }, { key: 'b', title: 'B' }], edges: [{ from_key: 'a', to_key: 'b' }, { from_key: 'b', to_key: 'a' }] },
+      {
+        nodes: [
+          { key: 'a', title: 'A' },
+          { key: 'b', title: 'B' },
+        ],
+        edges: [
+          { from_key: 'a', to_key: 'b' },
+          { from_key: 'b', to_key: 'a' },
+        ],
+      },
       { nodes: [{ key: 'a', title: 'A', metadata: { n: 1 } }] },
       { nodes: [{ key: 'a', title: 'x'.repeat(501) }] },
     ];
@@ -451,7 +548,16 @@ describe('fake bd: values attached with `=` and operands after `--` (pflag, as r
   it('config get, create --graph, update, epic close without force, reopen and dep take these forms; a value that starts with `-` stays a value', () => {
     expect(asXplan(['config', 'get'], ['issue_prefix'])).toEqual({ key: 'issue_prefix', value: 'xp', schema_version: 1 });
     const file = join(dir, 'graph.json');
-    writeFileSync(file, JSON.stringify({ nodes: [{ key: 'epic', title: 'Epic', type: 'epic' }, { key: 'a', title: '--force', parent_key: 'epic' }, { key: 'b', title: 'B', parent_key: 'epic' }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        nodes: [
+          { key: 'epic', title: 'Epic', type: 'epic' },
+          { key: 'a', title: '--force', parent_key: 'epic' },
+          { key: 'b', title: 'B', parent_key: 'epic' },
+        ],
+      }),
+    );
     const { ids } = asXplan<{ ids: Record<string, string> }>(['create', `--graph=${file}`]);
     expect(show(ids.a!)).toMatchObject({ title: '--force', created_by: 'xplan' });
     asXplan(['update', '--title=-p 0', '--description=--status=closed', '--estimate=30'], [ids.b!]);

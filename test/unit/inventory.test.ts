@@ -78,7 +78,18 @@ describe('coverage against the inventory', () => {
 });
 
 describe('a structured plan answer', () => {
-  const base = { description: '', derivedAcceptance: [], effort: 'M', risk: 'low', riskReason: '', testStrategy: 'test-after', strategyReason: '', stream: 'notes', files: [], kind: 'feature' } as const;
+  const base = {
+    description: '',
+    derivedAcceptance: [],
+    effort: 'M',
+    risk: 'low',
+    riskReason: '',
+    testStrategy: 'test-after',
+    strategyReason: '',
+    stream: 'notes',
+    files: [],
+    kind: 'feature',
+  } as const;
   const answer = (tasks: Array<Partial<PlanAnswer['tasks'][number]> & { id: string }>, excluded: PlanAnswer['excluded'] = []): PlanAnswer => ({
     tasks: tasks.map((t) => ({ title: `Task ${t.id}`, dependsOn: [], covers: [], acceptance: [], ...base, ...t })),
     excluded,
@@ -86,10 +97,13 @@ describe('a structured plan answer', () => {
 
   it('becomes tasks whose sources and criteria are the inventory items they name, derived criteria marked', () => {
     const converted = convertPlanAnswer(
-      answer([
-        { id: 'T1', covers: ['R1'], acceptance: ['A1'], derivedAcceptance: ['titles are trimmed'] },
-        { id: 'T2', covers: ['R2'], acceptance: ['A2'], dependsOn: [{ task: 'T1', reason: 'searches the notes T1 stores' }] },
-      ], [{ item: 'R3', reason: 'the same work as FR-12345' }]),
+      answer(
+        [
+          { id: 'T1', covers: ['R1'], acceptance: ['A1'], derivedAcceptance: ['titles are trimmed'] },
+          { id: 'T2', covers: ['R2'], acceptance: ['A2'], dependsOn: [{ task: 'T1', reason: 'searches the notes T1 stores' }] },
+        ],
+        [{ item: 'R3', reason: 'the same work as FR-12345' }],
+      ),
       inventory,
       { min: 1, max: 4 },
     );
@@ -106,7 +120,15 @@ describe('a structured plan answer', () => {
   it('reports cycles, dangling edges, keys in the wrong list and too many tasks', () => {
     const tasks = [
       { id: 'T1', covers: ['R1', 'A1'], dependsOn: [{ task: 'T2', reason: 'x' }] },
-      { id: 'T2', covers: ['R2', 'R3'], acceptance: ['A2'], dependsOn: [{ task: 'T1', reason: 'y' }, { task: 'T9', reason: 'z' }] },
+      {
+        id: 'T2',
+        covers: ['R2', 'R3'],
+        acceptance: ['A2'],
+        dependsOn: [
+          { task: 'T1', reason: 'y' },
+          { task: 'T9', reason: 'z' },
+        ],
+      },
       ...['T3', 'T4', 'T5'].map((id) => ({ id, effort: 'XS' as const })),
     ];
     const problems = convertPlanAnswer(answer(tasks), inventory, { min: 1, max: 3 }).problems.join('\n');

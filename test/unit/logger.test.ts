@@ -16,7 +16,9 @@ describe('xplan.log', () => {
     }
     // The newest entries are in the current file; the oldest were dropped.
     expect(readFileSync(join(dir, 'xplan.log'), 'utf8')).toContain('"msg":"event 199"');
-    const all = readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')).join('');
+    const all = readdirSync(dir)
+      .map((f) => readFileSync(join(dir, f), 'utf8'))
+      .join('');
     expect(all).not.toContain('"msg":"event 0"');
   });
 

@@ -224,7 +224,10 @@ describe('integration: the merge queue, in-process', () => {
     expect(t2.state).toBe('conflict');
     expect(t2.reason).toBe('merging into the integration branch conflicts in shared.txt with T1');
     expect(first.status.tasks.find((t) => t.id === 'T3')!.state).toBe('waiting');
-    const history = readFileSync(join(h.repo, '.xplan/history/conflicts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const history = readFileSync(join(h.repo, '.xplan/history/conflicts.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(history).toEqual([expect.objectContaining({ run: first.status.run.id, tasks: ['T2', 'T1'], files: ['shared.txt'] })]);
     const state = JSON.parse(readFileSync(join(h.repo, '.xplan/state.json'), 'utf8'));
     expect(git(state.run.integration.worktree, ['status', '--porcelain'])).toBe('');
@@ -350,7 +353,12 @@ describe('coordination: file reservations between parallel agents, in-process', 
   });
 
   it('a crash leaves no reservation behind: resume rebuilds them from the running tasks only', async () => {
-    const h = harness({ tasks: { T1: [], T2: [] }, runConfig: ['concurrency: 2'], files: { T1: ['a.ts'], T2: ['b.ts'] }, script: (id) => ({ durationMs: id === 'T1' ? 1000 : 6000, commits: { [id === 'T1' ? 'a.ts' : 'b.ts']: id } }) });
+    const h = harness({
+      tasks: { T1: [], T2: [] },
+      runConfig: ['concurrency: 2'],
+      files: { T1: ['a.ts'], T2: ['b.ts'] },
+      script: (id) => ({ durationMs: id === 'T1' ? 1000 : 6000, commits: { [id === 'T1' ? 'a.ts' : 'b.ts']: id } }),
+    });
     let turns = 0;
     const sleep = h.clock.sleep.bind(h.clock);
     h.clock.sleep = (ms) => (h.agents.started.length === 2 && ++turns > 3 ? Promise.reject(new Error('killed')) : sleep(ms));
@@ -368,7 +376,13 @@ describe('coordination: file reservations between parallel agents, in-process', 
   });
 
   it('with agent mail on, the server sees each attempt register, reserve, renew and release, and its thread start and complete, in order', async () => {
-    const server = (await startAgentMailServer()) as { url: string; calls: Array<{ tool: string; args: Record<string, unknown> }>; messages: Array<{ subject: string }>; reservations: () => unknown[]; close: () => Promise<void> };
+    const server = (await startAgentMailServer()) as {
+      url: string;
+      calls: Array<{ tool: string; args: Record<string, unknown> }>;
+      messages: Array<{ subject: string }>;
+      reservations: () => unknown[];
+      close: () => Promise<void>;
+    };
     try {
       const h = harness({
         tasks: { T1: [] },

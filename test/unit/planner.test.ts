@@ -208,7 +208,12 @@ describe('planSpecs: guards', () => {
   });
 
   it('gives spec-wide success criteria a verification task after the features, so they are covered', () => {
-    const { plan } = planText('# A\n## Requirements\n- FR-1 Export CSV from the reports page.\n- FR-2 Import CSV into the reports page.\n## Success criteria\n- SC-001: 95% of exports finish in 2 s.\n', 'spec.md', {}, 'multi-agent');
+    const { plan } = planText(
+      '# A\n## Requirements\n- FR-1 Export CSV from the reports page.\n- FR-2 Import CSV into the reports page.\n## Success criteria\n- SC-001: 95% of exports finish in 2 s.\n',
+      'spec.md',
+      {},
+      'multi-agent',
+    );
     const verify = taskCovering(plan, 'SC-001');
     expect(verify.title).toBe('Verify the spec-wide acceptance criteria');
     expect(ancestors(plan, verify.id)).toEqual(new Set(plan.tasks.filter((t) => t !== verify).map((t) => t.id)));
@@ -219,7 +224,18 @@ describe('planSpecs: guards', () => {
 
 describe('planSpecs: predicted files', () => {
   it('gives every task whose requirement names a file that file, also when an earlier requirement named it', () => {
-    const text = ['# Greeting', '', '## Hello part', '', '- FR-1: The hello part goes at the top of `src/greeting.ts`.', '', '## World part', '', '- FR-2: The world part goes at the top of `src/greeting.ts`.', ''].join('\n');
+    const text = [
+      '# Greeting',
+      '',
+      '## Hello part',
+      '',
+      '- FR-1: The hello part goes at the top of `src/greeting.ts`.',
+      '',
+      '## World part',
+      '',
+      '- FR-2: The world part goes at the top of `src/greeting.ts`.',
+      '',
+    ].join('\n');
     const { plan } = planText(text, 'spec.md', {}, 'multi-agent');
     expect(plan.tasks.map((t) => [t.sources.map((s) => s.ref).join(), t.files])).toEqual([
       ['FR-1', ['src/greeting.ts']],

@@ -19,7 +19,10 @@ const FIXTURES: Array<[name: string, plan: Plan]> = [
 /** A copy of a plan with one task changed. */
 function withTask(plan: Plan, id: string, change: Partial<Plan['tasks'][number]>): Plan {
   const copy = structuredClone(plan);
-  Object.assign(copy.tasks.find((t) => t.id === id)!, change);
+  Object.assign(
+    copy.tasks.find((t) => t.id === id)!,
+    change,
+  );
   return copy;
 }
 
@@ -49,7 +52,9 @@ describe('renderPlanTable', () => {
   });
 
   it('truncates long titles at a word and shortens source lists', () => {
-    const row = renderPlanTable(checkoutPlan, plainTheme).split('\n').find((l) => l.startsWith('T4 '))!;
+    const row = renderPlanTable(checkoutPlan, plainTheme)
+      .split('\n')
+      .find((l) => l.startsWith('T4 '))!;
     expect(row).toContain('Show customers their order history with…');
     expect(row).not.toContain('account page');
     expect(row).toContain('FR-4, line 34, line 35 +1');

@@ -4,19 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readConflictHistory } from '../../src/adapters/conflict-history.js';
 import { InputError } from '../../src/core/errors.js';
-import {
-  admit,
-  clashes,
-  guardFile,
-  parseConflictHistory,
-  predictedFiles,
-  recomputeTable,
-  release,
-  reservationBrief,
-  reserve,
-  waitingOn,
-  type ReservationTable,
-} from '../../src/core/reservations.js';
+import { admit, clashes, guardFile, parseConflictHistory, predictedFiles, recomputeTable, release, reservationBrief, reserve, waitingOn, type ReservationTable } from '../../src/core/reservations.js';
 import { parseSpec } from '../../src/core/spec.js';
 
 const AT = '2026-01-01T00:00:00.000Z';
@@ -119,10 +107,7 @@ describe('predictedFiles', () => {
 
   it('takes the task files, the files the spec names in what the task covers, and the conflict history', () => {
     const history = parseConflictHistory(
-      [
-        JSON.stringify({ run: 'r1', tasks: ['T2', 'T5'], files: ['src/cart/total.ts'], at: AT }),
-        JSON.stringify({ run: 'r1', tasks: ['T1', 'T5'], files: ['src/auth/other.ts'], at: AT }),
-      ].join('\n'),
+      [JSON.stringify({ run: 'r1', tasks: ['T2', 'T5'], files: ['src/cart/total.ts'], at: AT }), JSON.stringify({ run: 'r1', tasks: ['T1', 'T5'], files: ['src/auth/other.ts'], at: AT })].join('\n'),
     ).records;
     const task = { id: 'T2', files: ['src/cart/'], sources: [{ file: 'spec.md', line: 5, ref: 'FR-2' }] };
     expect(predictedFiles(task, { specs: [spec], history })).toEqual(['src/cart/**', 'src/cart/store.ts', 'src/shared.ts', 'src/cart/total.ts']);

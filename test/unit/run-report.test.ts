@@ -12,7 +12,10 @@ const FIXTURE = join(REPO_ROOT, 'test/fixtures/runs/bookmarks');
 
 function fixture(): { run: RunState; plan: Plan; events: RunEvent[] } {
   const state = JSON.parse(readFileSync(join(FIXTURE, 'state.json'), 'utf8')) as { run: RunState; plan: Plan };
-  const events = readFileSync(join(FIXTURE, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RunEvent);
+  const events = readFileSync(join(FIXTURE, 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as RunEvent);
   return { run: state.run, plan: state.plan, events };
 }
 
@@ -57,7 +60,9 @@ describe('buildReportModel', () => {
   it('sums usage and retries over attempts, and sets actual against estimated effort', () => {
     const { run, plan, events } = fixture();
     const model = buildReportModel({ run, plan, events, now: END });
-    const attemptCost = Object.values(run.tasks).flatMap((t) => t.attempts).reduce((sum, a) => sum + (a.usage?.costUsd ?? 0), 0);
+    const attemptCost = Object.values(run.tasks)
+      .flatMap((t) => t.attempts)
+      .reduce((sum, a) => sum + (a.usage?.costUsd ?? 0), 0);
     expect(model.usage.costUsd).toBeCloseTo(attemptCost, 6);
     expect(model.usage).toMatchObject({ retries: 2, transientFailures: 1 });
     const t1 = model.tasks[0]!;
@@ -91,7 +96,12 @@ describe('buildReportModel', () => {
   it('shows running agents with their elapsed time and last tool call', () => {
     const { run, plan, events } = fixture();
     const live = startAttempt({ ...run, status: 'running', endedAt: undefined }, 'T6', {
-      agent: 8, branch: 'xplan/r/agent-8-ui', worktree: 'w', sessionId: 's', base: 'b', startedAt: '2026-11-23T13:50:00.000Z',
+      agent: 8,
+      branch: 'xplan/r/agent-8-ui',
+      worktree: 'w',
+      sessionId: 's',
+      base: 'b',
+      startedAt: '2026-11-23T13:50:00.000Z',
     });
     const model = buildReportModel({ run: live, plan, events, now: END, activity: { 8: { name: 'Bash', detail: 'npm test' } } });
     expect(model.running).toHaveLength(1);
@@ -129,7 +139,7 @@ describe('buildReportModel', () => {
     expect(model.warnings).toEqual([expect.stringContaining('changed after this run started'), 'T8 is in the run but no longer in the plan.']);
   });
 
-  it('renders without a plan, ignores other runs\' events, and keeps only the newest events of a long run', () => {
+  it("renders without a plan, ignores other runs' events, and keeps only the newest events of a long run", () => {
     const { run, events } = fixture();
     const other = events.map((e) => ({ ...e, runId: 'other' }));
     const many = Array.from({ length: REPORT_EVENT_LIMIT + 20 }, (_, i) => ({ type: 'task.retry', at: run.startedAt, runId: run.id, taskId: 'T6', id: `x${i}` }));
@@ -149,7 +159,10 @@ describe('lastToolCall', () => {
       '"tool_use","name":"Cut"}]}}',
       line([{ type: 'tool_use', name: 'Read', input: { file_path: 'src/app.ts' } }]),
       JSON.stringify({ type: 'user', message: { content: [{ type: 'tool_result', content: 'ok' }] } }),
-      line([{ type: 'text', text: 'Running the tests' }, { type: 'tool_use', name: 'Bash', input: { command: 'npm   test\n -- --run' } }]),
+      line([
+        { type: 'text', text: 'Running the tests' },
+        { type: 'tool_use', name: 'Bash', input: { command: 'npm   test\n -- --run' } },
+      ]),
       '{"type":"assistant","message":{"content":[{"type":"tool_use"',
     ].join('\n');
     expect(lastToolCall(tail)).toEqual({ name: 'Bash', detail: 'npm test -- --run' });

@@ -27,7 +27,13 @@ describe('SIGTERM on a run', () => {
     expect(resumed.terminated).toBe(false);
     expect(resumed.status.run.status).toBe('completed');
     // Both continue in parallel, in whichever order they start.
-    expect(h.agents.started.slice(2).filter((a) => a.resumed).map((a) => a.taskId).sort()).toEqual(['T1', 'T2']);
+    expect(
+      h.agents.started
+        .slice(2)
+        .filter((a) => a.resumed)
+        .map((a) => a.taskId)
+        .sort(),
+    ).toEqual(['T1', 'T2']);
   });
 
   it('during the integration verify: the verify is stopped, the merge undone and queued again, never failed', async () => {

@@ -14,7 +14,18 @@ describe('secret scanner on the labelled corpus', () => {
       `secret scanner: detection ${(detection * 100).toFixed(1)} % (${SECRETS.length - missed.length}/${SECRETS.length}), ` +
         `false positives ${(falsePositives * 100).toFixed(1)} % (${flagged.length}/${LOOK_ALIKES.length})` +
         `${missed.length ? `\n  missed: ${missed.map((m) => `${m.kind}: ${m.text.slice(0, 50)}`).join('\n  missed: ')}` : ''}` +
-        `${flagged.length ? `\n  flagged: ${flagged.map((f) => `${scanSecrets(f.text).map((x) => x.kind).join(',')}: ${f.text.slice(0, 60)}`).join('\n  flagged: ')}` : ''}`,
+        `${
+          flagged.length
+            ? `\n  flagged: ${flagged
+                .map(
+                  (f) =>
+                    `${scanSecrets(f.text)
+                      .map((x) => x.kind)
+                      .join(',')}: ${f.text.slice(0, 60)}`,
+                )
+                .join('\n  flagged: ')}`
+            : ''
+        }`,
     );
     expect(SECRETS.length).toBeGreaterThanOrEqual(60);
     expect(LOOK_ALIKES.length).toBeGreaterThanOrEqual(60);
@@ -38,7 +49,10 @@ describe('secret scanner on the labelled corpus', () => {
   });
 
   it('redacts inside JSON lines without breaking them', () => {
-    const line = JSON.stringify({ type: 'user', message: { content: [{ type: 'tool_result', content: 'token ghp_4fJk9Lm2Nq8Rs6Tv1Wx3Yz5Ab7Cd9Ef0Gh2Ij\n-----BEGIN PRIVATE KEY-----\nMIGHAgEA\n-----END PRIVATE KEY-----' }] } });
+    const line = JSON.stringify({
+      type: 'user',
+      message: { content: [{ type: 'tool_result', content: 'token ghp_4fJk9Lm2Nq8Rs6Tv1Wx3Yz5Ab7Cd9Ef0Gh2Ij\n-----BEGIN PRIVATE KEY-----\nMIGHAgEA\n-----END PRIVATE KEY-----' }] },
+    });
     const redacted = redactSecrets(line);
     expect(() => JSON.parse(redacted)).not.toThrow();
     expect(redacted).toContain('<REDACTED:github-token>');

@@ -155,7 +155,15 @@ describe('what is not work', () => {
 describe('words are not meaning', () => {
   it('does not take a metadata line, a slug or a common word for an integration', () => {
     const spec = parse(
-      md('# Notes app', 'Author: openai-codex', '## Requirements', '- Keep a linear checklist of steps', '- Linear is mentioned first here', '- Sync each note to Linear as an issue', '- Errors are reported to github.com/acme/issues'),
+      md(
+        '# Notes app',
+        'Author: openai-codex',
+        '## Requirements',
+        '- Keep a linear checklist of steps',
+        '- Linear is mentioned first here',
+        '- Sync each note to Linear as an issue',
+        '- Errors are reported to github.com/acme/issues',
+      ),
     );
     expect(spec.integrations.map((i) => [i.name, i.evidence.line])).toEqual([['Linear', 6]]);
   });
@@ -169,7 +177,19 @@ describe('words are not meaning', () => {
 
 describe('PRD shapes from task-master', () => {
   it('reads a summary list followed by a section per feature as one requirement each', () => {
-    const spec = parse(md('# Board', '## Core Features', '1. CLI Integration', '2. Task Cards', '## Core Features', '### 1. CLI Integration', 'Starts the server on a free port.', '### 2. Task Cards', 'Each card shows its title.'));
+    const spec = parse(
+      md(
+        '# Board',
+        '## Core Features',
+        '1. CLI Integration',
+        '2. Task Cards',
+        '## Core Features',
+        '### 1. CLI Integration',
+        'Starts the server on a free port.',
+        '### 2. Task Cards',
+        'Each card shows its title.',
+      ),
+    );
     expect(spec.requirements.map((r) => [r.line, r.text])).toEqual([
       [6, '1. CLI Integration'],
       [8, '2. Task Cards'],
@@ -177,7 +197,16 @@ describe('PRD shapes from task-master', () => {
   });
 
   it('names a story headed only by its persona from its "Story:" line, and keeps its "Acceptance:" line', () => {
-    const spec = parse(md('# Board', '## User Stories', '### As a Developer', '- **Story**: I want to start the board with a single command', '- **Acceptance**: `task-master ui` opens the browser', '- **Benefit**: quick access'));
+    const spec = parse(
+      md(
+        '# Board',
+        '## User Stories',
+        '### As a Developer',
+        '- **Story**: I want to start the board with a single command',
+        '- **Acceptance**: `task-master ui` opens the browser',
+        '- **Benefit**: quick access',
+      ),
+    );
     expect(spec.requirements.map((r) => [r.line, r.kind, r.text])).toEqual([[3, 'story', 'As a Developer, I want to start the board with a single command']]);
     expect(ownerLines(spec)).toEqual([[5, 3]]);
   });
@@ -190,7 +219,18 @@ describe('PRD shapes from task-master', () => {
 
   it('takes template blanks and author instructions for what they are: not work', () => {
     const spec = parse(
-      md('# PRD Template', '<instruction>', '## Rules', '1. Each capability maps to a module', '</instruction>', '## Features', '- **Description**: [One sentence]', '- **Inputs**:', '- Line coverage: [X]% minimum', '- Export to CSV'),
+      md(
+        '# PRD Template',
+        '<instruction>',
+        '## Rules',
+        '1. Each capability maps to a module',
+        '</instruction>',
+        '## Features',
+        '- **Description**: [One sentence]',
+        '- **Inputs**:',
+        '- Line coverage: [X]% minimum',
+        '- Export to CSV',
+      ),
     );
     expect(spec.requirements.map((r) => r.text)).toEqual(['Export to CSV']);
     expect(spec.placeholders.map((p) => p.line)).toEqual([7, 9]);
@@ -200,7 +240,16 @@ describe('PRD shapes from task-master', () => {
 describe('a dependency chain written in words', () => {
   it('takes "Depends on X and Y" under a step as that step’s dependencies, instead of the step before', () => {
     const spec = parse(
-      md('# Tool', '# Logical Dependency Chain', '1. **Task Data Structure**', '   - Defines the core data model', '2. **Command Line Interface**', '   - Built on top of the task data structure', '3. **Batch Operations**', '   - Depends on both task data structure and CLI'),
+      md(
+        '# Tool',
+        '# Logical Dependency Chain',
+        '1. **Task Data Structure**',
+        '   - Defines the core data model',
+        '2. **Command Line Interface**',
+        '   - Built on top of the task data structure',
+        '3. **Batch Operations**',
+        '   - Depends on both task data structure and CLI',
+      ),
     );
     expect(spec.dependencies.map((d) => [d.from.text, d.on.map((o) => o.text)])).toEqual([
       ['Task Data Structure', []],

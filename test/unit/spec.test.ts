@@ -71,15 +71,7 @@ describe('parseSpec: requirement ids at the start of a line', () => {
 
 describe('parseSpec: user stories', () => {
   it('recognises "As a …, I want …" sentences as stories, in prose and in lists', () => {
-    const spec = parse(
-      md(
-        '# Shop',
-        '## Users',
-        'As a shopper, I want to save my cart so that I can buy later.',
-        '- As an admin, I need to export orders.',
-        'Shoppers like carts.',
-      ),
-    );
+    const spec = parse(md('# Shop', '## Users', 'As a shopper, I want to save my cart so that I can buy later.', '- As an admin, I need to export orders.', 'Shoppers like carts.'));
     expect(spec.requirements.map((r) => [r.kind, r.line])).toEqual([
       ['story', 3],
       ['story', 4],
@@ -87,9 +79,7 @@ describe('parseSpec: user stories', () => {
   });
 
   it('does not count the story sentence under a "### US-n" heading a second time', () => {
-    const spec = parse(
-      md('# App', '## User Stories', '### US-1: Save cart', 'As a shopper, I want to save my cart so that I can buy later.'),
-    );
+    const spec = parse(md('# App', '## User Stories', '### US-1: Save cart', 'As a shopper, I want to save my cart so that I can buy later.'));
     expect(reqIds(spec)).toEqual([['US-1', 3]]);
   });
 
@@ -133,9 +123,7 @@ describe('parseSpec: user stories', () => {
 
 describe('parseSpec: acceptance criteria', () => {
   it('reads checkboxes as acceptance criteria, not requirements', () => {
-    const spec = parse(
-      md('# Shop', '## Tasks', '- [ ] Cart total updates when quantity changes', '- [x] Checkout button disabled when cart is empty'),
-    );
+    const spec = parse(md('# Shop', '## Tasks', '- [ ] Cart total updates when quantity changes', '- [x] Checkout button disabled when cart is empty'));
     expect(lineTexts(spec.acceptance)).toEqual([
       [3, 'Cart total updates when quantity changes'],
       [4, 'Checkout button disabled when cart is empty'],
@@ -191,18 +179,7 @@ describe('parseSpec: acceptance criteria', () => {
   });
 
   it('attaches an inline "Acceptance criteria:" list to the feature it sits under', () => {
-    const spec = parse(
-      md(
-        '# App',
-        '## Core Features',
-        '### Search',
-        '- Keyword search',
-        '**Acceptance criteria**:',
-        '- Results within 1 s',
-        '### Export',
-        '- CSV export',
-      ),
-    );
+    const spec = parse(md('# App', '## Core Features', '### Search', '- Keyword search', '**Acceptance criteria**:', '- Results within 1 s', '### Export', '- CSV export'));
     expect(spec.requirements.map((r) => [r.text, r.acceptance.map((i) => spec.acceptance[i]!.line)])).toEqual([
       ['Search', [6]],
       ['Export', []],
@@ -213,17 +190,7 @@ describe('parseSpec: acceptance criteria', () => {
 describe('parseSpec: features and roadmaps', () => {
   it('counts each sub-heading under "Core Features" as one requirement with its bullets as details', () => {
     const spec = parse(
-      md(
-        '# Product',
-        '## Core Features',
-        '### Shopping cart',
-        '- Add items',
-        '- Remove items',
-        '- Persist across sessions',
-        '### Checkout',
-        '- Card payment',
-        '- Order confirmation',
-      ),
+      md('# Product', '## Core Features', '### Shopping cart', '- Add items', '- Remove items', '- Persist across sessions', '### Checkout', '- Card payment', '- Order confirmation'),
     );
     expect(spec.requirements.map((r) => [r.kind, r.line, r.text, r.endLine])).toEqual([
       ['feature', 3, 'Shopping cart', 6],
@@ -235,19 +202,7 @@ describe('parseSpec: features and roadmaps', () => {
 
   it('does not double count a roadmap that repeats the feature list', () => {
     const spec = parse(
-      md(
-        '# Product',
-        '## Features',
-        '- Shopping cart',
-        '- Checkout',
-        '- Order history',
-        '## Roadmap',
-        '### Phase 1',
-        '- Shopping cart',
-        '- Checkout',
-        '### Phase 2',
-        '- Order history',
-      ),
+      md('# Product', '## Features', '- Shopping cart', '- Checkout', '- Order history', '## Roadmap', '### Phase 1', '- Shopping cart', '- Checkout', '### Phase 2', '- Order history'),
     );
     expect(spec.requirements.map((r) => [r.line, r.text])).toEqual([
       [3, 'Shopping cart'],
@@ -265,9 +220,7 @@ describe('parseSpec: features and roadmaps', () => {
   });
 
   it('reads plain list items under functional and non-functional requirement headings', () => {
-    const spec = parse(
-      md('# App', '## Functional Requirements', '1. Users can sign up', '2. Users can sign in', '## Non-Functional Requirements', '- p95 latency under 200 ms'),
-    );
+    const spec = parse(md('# App', '## Functional Requirements', '1. Users can sign up', '2. Users can sign in', '## Non-Functional Requirements', '- p95 latency under 200 ms'));
     expect(spec.requirements.map((r) => [r.kind, r.line, r.text])).toEqual([
       ['functional', 3, 'Users can sign up'],
       ['functional', 4, 'Users can sign in'],
@@ -301,9 +254,7 @@ describe('parseSpec: risks', () => {
   });
 
   it('counts a risk sub-heading once, not the mitigation bullets under it', () => {
-    const spec = parse(
-      md('# P', '## Risks', '### Vendor lock-in', '**Mitigation**:', '- Abstract the storage layer', '- Keep exports', '### Data loss'),
-    );
+    const spec = parse(md('# P', '## Risks', '### Vendor lock-in', '**Mitigation**:', '- Abstract the storage layer', '- Keep exports', '### Data loss'));
     expect(lineTexts(spec.risks)).toEqual([
       [3, 'Vendor lock-in'],
       [7, 'Data loss'],
@@ -346,16 +297,7 @@ describe('parseSpec: open questions', () => {
 describe('parseSpec: out of scope', () => {
   it('reads Out of Scope and Non-goals items, and ignores components only named there', () => {
     const spec = parse(
-      md(
-        '# P',
-        '## Requirements',
-        '- FR-1: Show orders in the React dashboard',
-        '## Out of Scope',
-        '- Mobile app',
-        '- Payment service rewrite with Kafka',
-        '## Non-goals',
-        '- Multi-currency support',
-      ),
+      md('# P', '## Requirements', '- FR-1: Show orders in the React dashboard', '## Out of Scope', '- Mobile app', '- Payment service rewrite with Kafka', '## Non-goals', '- Multi-currency support'),
     );
     expect(lineTexts(spec.outOfScope)).toEqual([
       [5, 'Mobile app'],
@@ -372,9 +314,7 @@ describe('parseSpec: code fences', () => {
     ['backticks', '```'],
     ['tildes', '~~~'],
   ])('ignores everything inside a %s fence', (_name, fence) => {
-    const spec = parse(
-      md('# P', '## Requirements', '- FR-1: Real one', '', fence, '- FR-9: inside the fence', '## Risks', '- not a risk', fence, '- FR-2: Another'),
-    );
+    const spec = parse(md('# P', '## Requirements', '- FR-1: Real one', '', fence, '- FR-9: inside the fence', '## Risks', '- not a risk', fence, '- FR-2: Another'));
     expect(reqIds(spec)).toEqual([
       ['FR-1', 3],
       ['FR-2', 10],
@@ -465,28 +405,12 @@ describe('parseSpec: kind', () => {
     },
     {
       name: 'a doc with Problem Statement / Goals / User Stories',
-      text: md(
-        '# Team calendar',
-        '## Problem Statement',
-        'Teams miss meetings.',
-        '## Goals',
-        '- Fewer missed meetings',
-        '## User Stories',
-        '- As a member, I want reminders so that I attend.',
-      ),
+      text: md('# Team calendar', '## Problem Statement', 'Teams miss meetings.', '## Goals', '- Fewer missed meetings', '## User Stories', '- As a member, I want reminders so that I attend.'),
       kind: 'prd',
     },
     {
       name: 'a doc with Steps to Reproduce / Expected / Actual behaviour',
-      text: md(
-        '# Exports time out',
-        '## Steps to reproduce',
-        '1. Open the orders page',
-        '## Expected behaviour',
-        'The export downloads.',
-        '## Actual behaviour',
-        'The request times out.',
-      ),
+      text: md('# Exports time out', '## Steps to reproduce', '1. Open the orders page', '## Expected behaviour', 'The export downloads.', '## Actual behaviour', 'The request times out.'),
       kind: 'debug-investigation',
     },
   ])('$name → $kind', ({ text, kind }) => {

@@ -6,7 +6,21 @@ const task = { state: 'failed', failure: 'verify', reason: 'r', attempts: [attem
 
 const VARIANTS: Array<[string, unknown]> = [
   ['a valid task', task],
-  ['every optional field set', { ...task, retryAt: 'x', commits: [{ sha: 'a', subject: 's' }], uncommitted: ['f'], verified: true, endedAt: 'x', stops: 1, retryRequest: { fresh: true, context: 'c', after: 'a' }, forced: { by: 'b', reason: 'r', at: 'a' }, future: 1 }],
+  [
+    'every optional field set',
+    {
+      ...task,
+      retryAt: 'x',
+      commits: [{ sha: 'a', subject: 's' }],
+      uncommitted: ['f'],
+      verified: true,
+      endedAt: 'x',
+      stops: 1,
+      retryRequest: { fresh: true, context: 'c', after: 'a' },
+      forced: { by: 'b', reason: 'r', at: 'a' },
+      future: 1,
+    },
+  ],
   ['optional fields null', { ...task, failure: null, reason: null, retryAt: null, commits: null }],
   ['an unknown state', { ...task, state: 'bogus' }],
   ['no attempts', { ...task, attempts: undefined }],

@@ -57,10 +57,22 @@ describe('convertTaskmaster: layouts and tags', () => {
 
   it.each([
     { name: 'a missing tag', doc: { master: { tasks: [] }, ui: { tasks: [] } }, tag: 'nope', problem: 'tag', reason: 'there is no tag nope (tags: master, ui)' },
-    { name: 'several tags and no master', doc: { a: { tasks: [] }, b: { tasks: [] } }, tag: undefined, problem: 'tag', reason: 'the file has several tags and none is master (a, b); choose one with --tag' },
+    {
+      name: 'several tags and no master',
+      doc: { a: { tasks: [] }, b: { tasks: [] } },
+      tag: undefined,
+      problem: 'tag',
+      reason: 'the file has several tags and none is master (a, b); choose one with --tag',
+    },
     { name: 'a tag on a legacy file', doc: { tasks: [] }, tag: 'ui', problem: 'tag', reason: 'the file has no tags (legacy layout), so there is no tag ui' },
     { name: 'a tag on a bare list', doc: [], tag: 'ui', problem: 'tag', reason: 'the file has no tags (a bare list of tasks), so there is no tag ui' },
-    { name: 'no task list at all', doc: { hello: 'world' }, tag: undefined, problem: 'no-tasks', reason: 'no task list found: expected { "tasks": [...] }, { "master": { "tasks": [...] } } or a list of tasks' },
+    {
+      name: 'no task list at all',
+      doc: { hello: 'world' },
+      tag: undefined,
+      problem: 'no-tasks',
+      reason: 'no task list found: expected { "tasks": [...] }, { "master": { "tasks": [...] } } or a list of tasks',
+    },
   ])('refuses $name', ({ doc, tag, problem, reason }) => {
     const r = convertTaskmaster(doc, tag ? { tag } : {});
     expect(r.ok).toBe(false);
@@ -69,7 +81,10 @@ describe('convertTaskmaster: layouts and tags', () => {
 
   it('reads a legacy file as the master tag, and a bare list', () => {
     expect(converted(load('legacy-cycle.json'))).toMatchObject({ layout: 'legacy', tag: 'master' });
-    const bare = converted([{ id: 1, title: 'A' }, { id: 2, title: 'B', dependencies: [1] }]);
+    const bare = converted([
+      { id: 1, title: 'A' },
+      { id: 2, title: 'B', dependencies: [1] },
+    ]);
     expect(bare.layout).toBe('array');
     expect(deps(bare.tasks)).toEqual({ T1: [], T2: ['T1'] });
   });
@@ -146,7 +161,14 @@ describe('convertTaskmaster: subtasks folded (default)', () => {
   it("lifts a subtask's dependency on another task's subtask to its parent, and says so", () => {
     const doc = {
       tasks: [
-        { id: 3, title: 'API', subtasks: [{ id: 1, title: 'routes' }, { id: 2, title: 'auth middleware' }] },
+        {
+          id: 3,
+          title: 'API',
+          subtasks: [
+            { id: 1, title: 'routes' },
+            { id: 2, title: 'auth middleware' },
+          ],
+        },
         { id: 5, title: 'UI', dependencies: [], subtasks: [{ id: 1, title: 'login form', dependencies: ['3.2'] }] },
       ],
     };
@@ -192,7 +214,14 @@ describe('convertTaskmaster: subtasks as tasks of their own', () => {
 describe('convertTaskmaster: references that name nothing survive, so check reports them', () => {
   it('keeps a dependency on a missing task, and a repeated one, as written', () => {
     expect(byId(converted(load('legacy-cycle.json')).tasks).T5!.dependsOn).toEqual(['T9']);
-    expect(converted({ tasks: [{ id: 1, title: 'a' }, { id: 2, title: 'b', dependencies: [1, '1', 7] }] }).tasks[1]!.dependsOn).toEqual(['T1', 'T1', 'T7']);
+    expect(
+      converted({
+        tasks: [
+          { id: 1, title: 'a' },
+          { id: 2, title: 'b', dependencies: [1, '1', 7] },
+        ],
+      }).tasks[1]!.dependsOn,
+    ).toEqual(['T1', 'T1', 'T7']);
   });
 
   it('keeps missing subtasks as dangling ids, folded and expanded', () => {
@@ -212,7 +241,20 @@ describe('convertTaskmaster: references that name nothing survive, so check repo
   });
 
   it('reads a subtask number that names no sibling as the top-level task, with a warning', () => {
-    const doc = { tasks: [{ id: 1, title: 'base' }, { id: 2, title: 'x', subtasks: [{ id: 1, title: 'y', dependencies: [] }, { id: 2, title: 'z', dependencies: [3] }] }, { id: 3, title: 'w' }] };
+    const doc = {
+      tasks: [
+        { id: 1, title: 'base' },
+        {
+          id: 2,
+          title: 'x',
+          subtasks: [
+            { id: 1, title: 'y', dependencies: [] },
+            { id: 2, title: 'z', dependencies: [3] },
+          ],
+        },
+        { id: 3, title: 'w' },
+      ],
+    };
     const out = converted(doc, { subtasks: true });
     // 2.2 → 3: no subtask 2.3, so task 3.
     expect(deps(out.tasks)).toMatchObject({ T4: [], T5: ['T3'] });
@@ -256,11 +298,62 @@ describe('readTaskmasterGraph: the graph check needs, the same as a conversion',
   const docs: Array<[string, unknown]> = [
     ['tagged fixture', load('tagged-tasks.json')],
     ['legacy fixture with a cycle', load('legacy-cycle.json')],
-    ['missing subtasks', { tasks: [{ id: 3, title: 'API', dependencies: ['4.1'], subtasks: [{ id: 1, title: 'routes', dependencies: [9] }] }, { id: 4, title: 'Auth' }] }],
-    ['a subtask number naming a task', { tasks: [{ id: 1, title: 'base' }, { id: 2, title: 'x', subtasks: [{ id: 1, title: 'y', dependencies: [] }, { id: 2, title: 'z', dependencies: [3, 1] }] }, { id: 3, title: 'w' }] }],
-    ['fields it cannot read', { master: { tasks: [{ id: 'abc' }, 'x', { id: 2, dependencies: 'T1' }, { id: 3, dependencies: [null, 2, '2', 2] }, { id: 4, subtasks: [{ id: 'x' }, { id: 1, dependencies: {} }] }] } }],
-    ['long texts (effort L and XL)', { tasks: [{ id: 1, title: 'a', description: words(150), details: words(100) }, { id: 2, title: 'b', details: words(600), dependencies: [1] }, { id: 3, title: 'c', subtasks: [{ id: 1, title: 's', description: words(250) }, { id: 2, title: 't', details: 42, dependencies: [1] }] }] }],
-    ['many subtasks, dotted references, repeated subtask numbers', { tasks: [{ id: 1, title: 'a', subtasks: Array.from({ length: 9 }, (_, k) => ({ id: k % 8, title: `s${k}`, dependencies: k ? [k - 1, '2.1'] : [] })) }, { id: 2, title: 'b', dependencies: ['1.3', '2.1'], subtasks: [{ id: 1, title: 'x', dependencies: ['1.1'] }] }] }],
+    [
+      'missing subtasks',
+      {
+        tasks: [
+          { id: 3, title: 'API', dependencies: ['4.1'], subtasks: [{ id: 1, title: 'routes', dependencies: [9] }] },
+          { id: 4, title: 'Auth' },
+        ],
+      },
+    ],
+    [
+      'a subtask number naming a task',
+      {
+        tasks: [
+          { id: 1, title: 'base' },
+          {
+            id: 2,
+            title: 'x',
+            subtasks: [
+              { id: 1, title: 'y', dependencies: [] },
+              { id: 2, title: 'z', dependencies: [3, 1] },
+            ],
+          },
+          { id: 3, title: 'w' },
+        ],
+      },
+    ],
+    [
+      'fields it cannot read',
+      { master: { tasks: [{ id: 'abc' }, 'x', { id: 2, dependencies: 'T1' }, { id: 3, dependencies: [null, 2, '2', 2] }, { id: 4, subtasks: [{ id: 'x' }, { id: 1, dependencies: {} }] }] } },
+    ],
+    [
+      'long texts (effort L and XL)',
+      {
+        tasks: [
+          { id: 1, title: 'a', description: words(150), details: words(100) },
+          { id: 2, title: 'b', details: words(600), dependencies: [1] },
+          {
+            id: 3,
+            title: 'c',
+            subtasks: [
+              { id: 1, title: 's', description: words(250) },
+              { id: 2, title: 't', details: 42, dependencies: [1] },
+            ],
+          },
+        ],
+      },
+    ],
+    [
+      'many subtasks, dotted references, repeated subtask numbers',
+      {
+        tasks: [
+          { id: 1, title: 'a', subtasks: Array.from({ length: 9 }, (_, k) => ({ id: k % 8, title: `s${k}`, dependencies: k ? [k - 1, '2.1'] : [] })) },
+          { id: 2, title: 'b', dependencies: ['1.3', '2.1'], subtasks: [{ id: 1, title: 'x', dependencies: ['1.1'] }] },
+        ],
+      },
+    ],
   ];
 
   it.each(docs.flatMap(([name, doc]) => [false, true].map((subtasks) => ({ name, doc, subtasks }))))('$name (subtasks expanded: $subtasks)', ({ doc, subtasks }) => {
@@ -283,7 +376,17 @@ describe('compactTaskmasterGraph: the usual file read flat, the same graph as th
       tasks: [
         { id: 1, title: 'Setup', description: 'a', details: 'b', dependencies: [], subtasks: [] },
         { id: 2, title: '', description: words(150), details: words(100), dependencies: [1] },
-        { id: 3, title: 'API', dependencies: [1, 2, 2, 3], subtasks: [{ id: 1, title: 'x', dependencies: [] }, { id: 2, title: 'y', dependencies: [1] }, { id: 3, title: 'z', dependencies: [1, 2] }, { id: 4, title: 'w' }] },
+        {
+          id: 3,
+          title: 'API',
+          dependencies: [1, 2, 2, 3],
+          subtasks: [
+            { id: 1, title: 'x', dependencies: [] },
+            { id: 2, title: 'y', dependencies: [1] },
+            { id: 3, title: 'z', dependencies: [1, 2] },
+            { id: 4, title: 'w' },
+          ],
+        },
         { id: 5, title: 42, details: words(600), dependencies: [3] },
       ],
       metadata: {},
@@ -314,7 +417,15 @@ describe('compactTaskmasterGraph: the usual file read flat, the same graph as th
   });
 
   it('reports a cycle read flat as the general reader does', () => {
-    const { flat, general } = both({ tasks: [{ id: 1, title: 'a', dependencies: [3] }, { id: 2, title: 'b', dependencies: [1] }, { id: 3, title: 'c', dependencies: [2] }, { id: 4, title: 'd', dependencies: [3] }, { id: 5, title: 'e' }] });
+    const { flat, general } = both({
+      tasks: [
+        { id: 1, title: 'a', dependencies: [3] },
+        { id: 2, title: 'b', dependencies: [1] },
+        { id: 3, title: 'c', dependencies: [2] },
+        { id: 4, title: 'd', dependencies: [3] },
+        { id: 5, title: 'e' },
+      ],
+    });
     expect(flat).toEqual(general);
     expect(flat.figures.excluded).toEqual(['T1', 'T2', 'T3', 'T4']);
   });
@@ -332,7 +443,15 @@ describe('compactTaskmasterGraph: the usual file read flat, the same graph as th
     ['a missing task', { tasks: [{ id: 1, dependencies: [9] }] }],
     ['a repeated id', { tasks: [{ id: 1 }, { id: 1 }] }],
     ['a string dependency', { tasks: [{ id: 1 }, { id: 2, dependencies: ['1'] }] }],
-    ['a subtask reference', { tasks: [{ id: 1, subtasks: [{ id: 1 }] }, { id: 2, dependencies: [1], subtasks: [{ id: 1, dependencies: [3] }] }] }],
+    [
+      'a subtask reference',
+      {
+        tasks: [
+          { id: 1, subtasks: [{ id: 1 }] },
+          { id: 2, dependencies: [1], subtasks: [{ id: 1, dependencies: [3] }] },
+        ],
+      },
+    ],
     ['an entry that is not a task', { tasks: [{ id: 1 }, 'x'] }],
     ['sparse ids', { tasks: [{ id: 1 }, { id: 1_000_000 }] }],
   ])('leaves %s to the general reader', (_name, doc) => {
