@@ -29,7 +29,8 @@ export function spinnerWanted(options: SpinnerOptions = {}): boolean {
 export async function startSpinner(text: string, options: SpinnerOptions = {}): Promise<Spinner> {
   if (!spinnerWanted(options)) return silentSpinner;
   const { default: ora } = await import('ora');
-  const spinner = ora({ text, stream: options.stream ?? process.stderr, discardStdin: false }).start();
+  // spinnerWanted has decided: ora is not to second-guess it from the process's own environment.
+  const spinner = ora({ text, stream: options.stream ?? process.stderr, discardStdin: false, isEnabled: true }).start();
   return {
     update: (next) => {
       spinner.text = next;
@@ -49,7 +50,7 @@ export function countingProgress(spinner: Spinner, label: string): (done: number
 export async function terminalSpinner(options: SpinnerOptions = {}): Promise<Pick<Spinner, 'update' | 'stop'> | undefined> {
   if (!spinnerWanted(options)) return undefined;
   const { default: ora } = await import('ora');
-  const spinner = ora({ stream: options.stream ?? process.stderr, discardStdin: false });
+  const spinner = ora({ stream: options.stream ?? process.stderr, discardStdin: false, isEnabled: true });
   const startedAt = Date.now();
   let label = '';
   const render = () => {

@@ -180,7 +180,7 @@ describe('retry, skip and done', () => {
     expect(skip.stdout).toContain('Its dependents stay blocked (--cascade skips them too)');
     status = statusOf(repo);
     expect(status.tasks[1]).toMatchObject({ state: 'skipped', reason: 'not needed yet' });
-    expect(status.blockers).toContainEqual({ task: 'T3', waitingOn: ['T2'], next: 'wait for T2' });
+    expect(status.blockers).toContainEqual({ task: 'T3', waitingOn: ['T2'], next: 'T2 was skipped: xplan retry T2, or xplan done T2 --reason "…", or xplan skip T3' });
 
     const done = runXplan(['done', 'T2', '--reason', 'built by hand on main'], { cwd: repo });
     expect(done.code, done.stderr).toBe(0);
