@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { XplanError } from '../core/errors.js';
-import type { BeadsChange, BeadsStatus } from '../core/beads-map.js';
+import type { BeadsChange, BeadsIssue, BeadsStatus } from '../core/beads-map.js';
 import type { BdFlag, BeadsRecord, GraphPlan } from '../core/beads-export.js';
 import { findExecutable } from './claude-code.js';
 
@@ -136,19 +136,8 @@ export class BeadsCli {
     }
   }
 
-  async create(fields: {
-    title: string;
-    type: string;
-    priority: number;
-    description: string;
-    design: string;
-    acceptance: string;
-    labels: string[];
-    estimateMinutes?: number;
-    externalRef: string;
-    metadata: Record<string, string>;
-    parent?: string;
-  }): Promise<string> {
+  /** Creates one issue; `parent` is the bd id of its epic. */
+  async create(fields: Omit<BeadsIssue, 'key' | 'parent'> & { parent?: string }): Promise<string> {
     const flags: BdFlag[] = [
       ['--type', fields.type],
       ['--priority', String(fields.priority)],

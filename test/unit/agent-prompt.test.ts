@@ -2,25 +2,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderAgentPrompt, type AgentPromptInput } from '../../src/core/agent-prompt.js';
 import type { Task } from '../../src/core/plan.js';
+import { task as planTask } from '../support/plan-builder.js';
 
 const template = readFileSync(new URL('../../templates/agent-prompt.md', import.meta.url), 'utf8');
-const task: Task = {
-  id: 'T2',
-  title: 'Feature A',
-  description: 'Build feature A.',
-  dependsOn: [],
-  acceptanceCriteria: ['A works'],
-  effort: 'S',
-  risk: 'low',
-  riskReason: '',
-  testStrategy: 'test-after',
-  strategyReason: '',
-  stream: 'A',
-  wave: 1,
-  kind: 'feature',
-  sources: [],
-  files: ['src/a.ts'],
-};
+const task: Task = { ...planTask('T2'), title: 'Feature A', description: 'Build feature A.', acceptanceCriteria: ['A works'], files: ['src/a.ts'] };
 const input: AgentPromptInput = { task, specTitle: 'Spec', specs: [{ path: 'spec.md', text: '# Spec' }], dependencies: [], branch: 'b', worktree: '/w', verify: null };
 
 describe('the agent prompt: reserved files', () => {
