@@ -124,7 +124,8 @@ export class Workspace {
     };
     return {
       plan,
-      derive: (tasks, from = plan) => derivePlan({ planId: from.planId, branching: from.branching, spec: from.spec, tasks, streams: from.streams, warnings: from.warnings }, settings),
+      derive: (tasks, from = plan) =>
+        derivePlan({ planId: from.planId, branching: from.branching, spec: from.spec, tasks, streams: from.streams, warnings: from.warnings, leftOut: from.leftOut, note: from.note }, settings),
       save: async (next) => {
         await this.store.update((s) => ({ ...s, plan: next }), { expectedRevision: state.revision });
       },

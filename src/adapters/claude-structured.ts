@@ -1,8 +1,9 @@
 /**
  * One headless Claude Code call that answers with structured output:
- * `claude -p --output-format json --json-schema <schema> --tools ""`, the prompt on stdin (a full spec can exceed the
- * argument size limit), no tools, no saved session, a budget and a wall-clock timeout. Every way it can fail becomes
- * a StructuredCallError saying what happened.
+ * `claude -p --output-format stream-json --verbose --include-partial-messages --json-schema <schema> --tools ""`,
+ * the prompt on stdin (a full spec can exceed the argument size limit), no tools, no saved session, a budget and a
+ * wall-clock timeout. The partial messages tell how many tokens the answer has so far, for the progress line; the
+ * final result event holds the answer. Every way it can fail becomes a StructuredCallError saying what happened.
  */
 import { spawn } from 'node:child_process';
 import { classifyAgentExit, usageOf, type AgentExit, type ResultEvent } from '../core/agent-result.js';
@@ -19,6 +20,8 @@ export interface StructuredCallOptions {
   maxBudgetUsd?: number | null;
   /** Kept last: what the user configured in claude.extraArgs. */
   extraArgs?: string[];
+  /** Told the output tokens so far as the answer streams in (estimated from its text until the model says). */
+  onOutputTokens?: (tokens: number) => void;
 }
 
 export interface StructuredAnswer {
@@ -42,7 +45,7 @@ export class StructuredCallError extends Error {
 }
 
 export function structuredArgs(options: Pick<StructuredCallOptions, 'schema' | 'model' | 'maxBudgetUsd' | 'extraArgs'>): string[] {
-  const args = ['-p', '--output-format', 'json', '--json-schema', JSON.stringify(options.schema), '--tools', '', '--no-session-persistence'];
+  const args = ['-p', '--output-format', 'stream-json', '--verbose', '--include-partial-messages', '--json-schema', JSON.stringify(options.schema), '--tools', '', '--no-session-persistence'];
   if (options.model) args.push('--model', options.model);
   if (options.maxBudgetUsd !== null && options.maxBudgetUsd !== undefined) args.push('--max-budget-usd', String(options.maxBudgetUsd));
   args.push(...(options.extraArgs ?? []));
@@ -53,14 +56,14 @@ const NO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, costUsd: 0, turns: 0 
 
 export async function callStructured(options: StructuredCallOptions): Promise<StructuredAnswer> {
   const startedAt = new Date().toISOString();
-  const run = await new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string; spawnError?: NodeJS.ErrnoException; timedOut: boolean }>((resolve) => {
+  const run = await new Promise<{ code: number | null; signal: string | null; result?: ResultEvent; stderr: string; spawnError?: NodeJS.ErrnoException; timedOut: boolean }>((resolve) => {
     // Its own process group, so a timeout stops Claude Code and anything it started.
     const child = spawn(options.command, structuredArgs(options), { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-    let stdout = '';
+    const events = new StreamReader(options.onOutputTokens);
     let stderr = '';
     let timedOut = false;
     let spawnError: NodeJS.ErrnoException | undefined;
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => events.push(chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-8192)));
     child.on('error', (error: NodeJS.ErrnoException) => (spawnError = error));
     child.stdin.on('error', () => {}); // a process that died at once closes its stdin; its exit says why
@@ -71,12 +74,12 @@ export async function callStructured(options: StructuredCallOptions): Promise<St
     }, options.timeoutMs);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, spawnError, timedOut });
+      resolve({ code, signal, result: events.end(), stderr, spawnError, timedOut });
     });
     child.stdin.end(options.prompt);
   });
 
-  const result = parseResult(run.stdout);
+  const result = run.result;
   const usage = result ? usageOf(result) : NO_USAGE;
   if (run.timedOut) {
     throw new StructuredCallError('timeout', `Claude Code did not answer within ${Math.round(options.timeoutMs / 1000)} s`, usage, 'Raise planning.timeoutSeconds in .xplan/config.yaml');
@@ -112,18 +115,48 @@ export async function callStructured(options: StructuredCallOptions): Promise<St
   return { output: structured, usage, ...(model ? { model } : {}) };
 }
 
-/** The result object of `--output-format json` (the last JSON line, should anything come before it). */
-function parseResult(stdout: string): ResultEvent | undefined {
-  const lines = stdout.trim().split('\n').reverse();
-  for (const line of lines) {
+/**
+ * Reads stream-json as it arrives: counts the answer's tokens for progress and keeps the result event (the
+ * `--output-format json` object, which some stand-ins print alone). Lines that are not JSON are skipped.
+ */
+class StreamReader {
+  private partial = '';
+  private streamedChars = 0;
+  private result: ResultEvent | undefined;
+
+  constructor(private readonly onOutputTokens?: (tokens: number) => void) {}
+
+  push(chunk: string): void {
+    const lines = (this.partial + chunk).split('\n');
+    this.partial = lines.pop() ?? '';
+    for (const line of lines) this.line(line);
+  }
+
+  end(): ResultEvent | undefined {
+    this.line(this.partial);
+    this.partial = '';
+    return this.result;
+  }
+
+  private line(line: string): void {
+    if (!line.trim()) return;
+    let event: { type?: string; event?: { type?: string; delta?: { text?: string; partial_json?: string }; usage?: { output_tokens?: number } } };
     try {
-      const value = JSON.parse(line) as ResultEvent;
-      if (value && value.type === 'result') return value;
+      event = JSON.parse(line);
     } catch {
-      // not JSON: keep looking
+      return;
+    }
+    if (event?.type === 'result') this.result = event as ResultEvent;
+    if (event?.type !== 'stream_event' || !this.onOutputTokens) return;
+    const delta = event.event?.delta;
+    if (event.event?.type === 'content_block_delta' && delta) {
+      this.streamedChars += (delta.partial_json ?? delta.text ?? '').length;
+      // About four characters a token, until message_delta gives the count.
+      this.onOutputTokens(Math.round(this.streamedChars / 4));
+    } else if (event.event?.type === 'message_delta' && typeof event.event.usage?.output_tokens === 'number') {
+      this.onOutputTokens(event.event.usage.output_tokens);
     }
   }
-  return undefined;
 }
 
 function stopGroup(pid: number | undefined, signal: NodeJS.Signals): void {

@@ -3,6 +3,7 @@
  * invocation (`--version`, `--help`) loads nothing else.
  */
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
+import type { EngineName } from '../core/config.js';
 import type { Branching, Task } from '../core/plan.js';
 import type { EditResult, TaskFields } from '../core/plan-edit.js';
 import type { PlanFormat } from '../ui/render-plan-output.js';
@@ -97,9 +98,9 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .description('tell whether a spec fits one agent, needs several, or must be split — and why')
     .argument('<spec...>', 'spec files (Markdown or text); several specs are assessed together')
     .option('--json', 'print the assessment as JSON (schemaVersion 1)')
-    .addOption(new Option('--engine <engine>', 'assessment engine (default: config `engine`, else heuristic)').choices(['heuristic', 'claude']))
+    .addOption(new Option('--engine <engine>', 'assessment engine (default: config planning.engine, auto: claude when logged in, else heuristic)').choices(['auto', 'claude', 'heuristic']))
     .option('--no-save', 'do not save the assessment into .xplan/state.json')
-    .action(async (specs: string[], opts: { json?: boolean; save: boolean; engine?: 'heuristic' | 'claude' }) => {
+    .action(async (specs: string[], opts: { json?: boolean; save: boolean; engine?: EngineName }) => {
       const { assess } = await import('../commands/assess.js');
       const spinner = await (await import('../ui/spinner.js')).terminalSpinner();
       const result = await assess({ specs, save: opts.save, engine: opts.engine, progress: spinner?.update }, await workspace()).finally(() => spinner?.stop());
@@ -118,7 +119,8 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--force', 'replace an approved or hand-edited plan without asking')
     .option('--edit', 'edit the saved plan in an interactive menu instead of generating one')
     .option('--editor', 'with --edit: edit the plan as YAML in $VISUAL / $EDITOR')
-    .addOption(new Option('--engine <engine>', 'planning engine (default: config `engine`, else heuristic)').choices(['heuristic', 'claude']))
+    .addOption(new Option('--engine <engine>', 'planning engine (default: config planning.engine, auto: claude when logged in, else heuristic)').choices(['auto', 'claude', 'heuristic']))
+    .option('--note <text>', 'an instruction for the planner, kept with the plan (e.g. "Phase 2 is in scope")')
     .addOption(new Option('--from <format>', 'make the plan from a task-master tasks.json or a spec-kit tasks.md instead of a spec').choices(['taskmaster', 'speckit']))
     .option('--tag <name>', 'with --from taskmaster: the tag to read (default: master, else the only tag)')
     .option('--subtasks', 'with --from taskmaster: subtasks become tasks of their own instead of folding into their parent')
@@ -136,7 +138,8 @@ export function buildProgram(ctx: CliContext, version: string): Command {
           from?: 'taskmaster' | 'speckit';
           tag?: string;
           subtasks?: boolean;
-          engine?: 'heuristic' | 'claude';
+          engine?: EngineName;
+          note?: string;
         },
       ) => {
         if (opts.from) {
@@ -167,7 +170,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
         const ask = terminalConfirm();
         const confirm = ask && ((message: string) => (spinner?.stop(), ask(message)));
         const result = await plan(
-          { specs, maxTasks: opts.maxTasks, branching: opts.branching, yes: opts.yes ?? false, force: opts.force ?? false, confirm, engine: opts.engine, progress: spinner?.update },
+          { specs, maxTasks: opts.maxTasks, branching: opts.branching, yes: opts.yes ?? false, force: opts.force ?? false, confirm, engine: opts.engine, note: opts.note, progress: spinner?.update },
           await workspace(),
         ).finally(() => spinner?.stop());
         const footer = result.saved ? `Saved as a draft to ${result.saved.path} (revision ${result.saved.revision}).` : `Not saved: ${result.notSavedReason}.`;

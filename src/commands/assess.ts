@@ -1,10 +1,10 @@
 /** `xplan assess`: read specs, assess their scope, and save the assessment for `plan` to reuse. */
 import { relative } from 'node:path';
 import type { Assessment } from '../core/assess.js';
-import type { EngineName } from '../core/config.js';
+import { configuredEngine, type EngineName } from '../core/config.js';
 import { parseSpec } from '../core/spec.js';
 import { secretsInSpecs, secretsWarning } from '../core/secrets.js';
-import { createEngine } from '../engines/engine.js';
+import { chooseEngine, createEngine } from '../engines/engine.js';
 import { readSpecFiles } from '../adapters/spec-file.js';
 import { refuseTaskmasterAsSpec } from '../adapters/foreign-plan.js';
 import type { Workspace } from '../workspace.js';
@@ -27,7 +27,8 @@ export async function assess(options: AssessOptions, ws: Workspace): Promise<Ass
   const files = await readSpecFiles(options.specs, ws.cwd);
   refuseTaskmasterAsSpec(files);
 
-  const engine = await createEngine(options.engine ?? config.engine, { config, cwd: ws.cwd, env: ws.env, progress: options.progress });
+  const choice = await chooseEngine(options.engine ?? configuredEngine(config), { config, cwd: ws.cwd, env: ws.env });
+  const engine = await createEngine(choice, { config, cwd: ws.cwd, env: ws.env, progress: options.progress });
   const found = secretsInSpecs(files);
   const assessed = await engine.assess({ specs: files.map((f) => ({ parsed: parseSpec(f.text, f.path), text: f.text })) });
   const assessment =

@@ -3,6 +3,8 @@ import { AgentMailClient, describeFailure } from '../adapters/agent-mail.js';
 import type { Workspace } from '../workspace.js';
 import { probe } from '../adapters/system.js';
 import { XplanError } from '../core/errors.js';
+import { configuredEngine, type Config } from '../core/config.js';
+import { chooseEngine } from '../engines/engine.js';
 import { parseVersion, versionAtLeast } from '../core/version.js';
 import type { CheckStatus, DoctorCheck, DoctorResult } from '../core/results.js';
 export type { CheckStatus, DoctorCheck, DoctorResult };
@@ -76,8 +78,19 @@ async function configChecks(ws: Workspace): Promise<DoctorCheck[]> {
     return [{ ...base, status: 'invalid', detail: error.message.replace(/\s*\n\s*/g, ' '), fix: error.hint }];
   }
   const checks: DoctorCheck[] = [{ ...base, status: 'ok', detail: project.inGitRepo ? 'valid' : 'valid (not inside a git repository: assess results are not saved)' }];
+  checks.push(await engineCheck(config, ws));
   if (config.coordination === 'agent-mail') checks.push(await agentMailCheck(config.agentMail.url, config.agentMail.token));
   return checks;
+}
+
+/** Which engine `assess` and `plan` would use here, and why: the same choice they make. */
+async function engineCheck(config: Config, ws: Workspace): Promise<DoctorCheck> {
+  const requested = configuredEngine(config);
+  const choice = await chooseEngine(requested, { config, cwd: ws.cwd, env: ws.env });
+  const picked = `${requested === 'auto' ? 'auto → ' : ''}${choice.name} (${choice.reason})`;
+  const base = { name: 'planning engine', neededFor: 'assess and plan', required: false };
+  // The heuristic plans offline, so a fallback is a warning with its fix, never a failure.
+  return choice.hint ? { ...base, status: 'missing', detail: picked, fix: choice.hint } : { ...base, status: 'ok', detail: picked };
 }
 
 /** Configured agent mail is optional: without it a run coordinates natively. */

@@ -4,14 +4,14 @@ import { join, relative } from 'node:path';
 import { assessSpecs, type Assessment } from '../core/assess.js';
 import { CancelledError, UsageError, XplanError } from '../core/errors.js';
 import { planHash, type Branching, type Plan } from '../core/plan.js';
-import type { EngineName } from '../core/config.js';
+import { configuredEngine, type EngineName } from '../core/config.js';
 import { serializeHotTasks } from '../core/conflict-history.js';
 import { derivePlan } from '../core/plan-derive.js';
 import { isActiveRun } from '../core/run.js';
 import { readConflictHistory } from '../adapters/conflict-history.js';
 import { parseSpec, type ParsedSpec } from '../core/spec.js';
 import { secretsInSpecs, secretsWarning } from '../core/secrets.js';
-import { createEngine } from '../engines/engine.js';
+import { chooseEngine, createEngine } from '../engines/engine.js';
 import type { State } from '../core/state.js';
 import { readSpecFiles, type SpecFile } from '../adapters/spec-file.js';
 import { refuseTaskmasterAsSpec } from '../adapters/foreign-plan.js';
@@ -31,6 +31,8 @@ export interface PlanOptions {
   engine?: EngineName;
   /** Told what a slow engine is waiting for. */
   progress?: (message: string) => void;
+  /** The lead's instruction to the planner; without it, the saved plan's note is kept. */
+  note?: string;
 }
 
 export interface PlanResult {
@@ -59,8 +61,10 @@ export async function plan(options: PlanOptions, ws: Workspace): Promise<PlanRes
   const files = await readSpecFiles(paths, ws.cwd);
   refuseTaskmasterAsSpec(files);
   const specs = files.map((f) => parseSpec(f.text, f.path));
-  const engineName = options.engine ?? config.engine;
-  const engine = await createEngine(engineName, { config, cwd: ws.cwd, env: ws.env, progress: options.progress });
+  if (options.note !== undefined && !options.note.trim()) throw new UsageError('--note needs the instruction for the planner', 'Say what the planner should know, e.g. --note "Phase 2 is in scope".');
+  const note = options.note?.trim() ?? state?.plan?.note;
+  const choice = await chooseEngine(options.engine ?? configuredEngine(config), { config, cwd: ws.cwd, env: ws.env });
+  const engine = await createEngine(choice, { config, cwd: ws.cwd, env: ws.env, progress: options.progress });
 
   const saved = savedAssessmentFor(state, files, project.root);
   const assessment = saved ?? assessSpecs(specs, config.assess.thresholds);
@@ -72,13 +76,17 @@ export async function plan(options: PlanOptions, ws: Workspace): Promise<PlanRes
     tinyTaskRatio: config.plan.tinyTaskRatio,
   };
   const planId = `p-${createHash('sha256')
-    .update(JSON.stringify(engineName === 'heuristic' ? [files.map((f) => f.sha256), settings] : [files.map((f) => f.sha256), settings, engineName]))
+    .update(JSON.stringify(choice.name === 'heuristic' ? [files.map((f) => f.sha256), settings] : [files.map((f) => f.sha256), settings, choice.name, note ?? '']))
     .digest('hex')
     .slice(0, 10)}`;
-  const { plan: generated, confirmations } = await engine.plan({
+  const {
+    plan: generated,
+    confirmations,
+    assessment: engineAssessment,
+  } = await engine.plan({
     specs: files.map((f, i) => ({ parsed: specs[i]!, text: f.text })),
     assessment,
-    options: { planId, ...settings, maxTasksFromUser: options.maxTasks !== undefined },
+    options: { planId, ...settings, maxTasksFromUser: options.maxTasks !== undefined, ...(note ? { note } : {}) },
   });
 
   if (confirmations.length > 0 && !options.yes) {
@@ -99,16 +107,17 @@ export async function plan(options: PlanOptions, ws: Workspace): Promise<PlanRes
   const planned = found.length === 0 ? learned : { ...learned, warnings: [...learned.warnings, { code: 'SECRETS_IN_SPEC', message: secretsWarning(found), tasks: [] }] };
   await confirmReplacing(state?.plan, planned, options);
 
-  if (!store) return { plan: planned, reusedAssessment: saved !== undefined, notSavedReason: 'not inside a git repository' };
+  const reusedAssessment = saved !== undefined && engineAssessment === undefined;
+  if (!store) return { plan: planned, reusedAssessment, notSavedReason: 'not inside a git repository' };
   const next = await store.update((s) => ({
     ...s,
     specs: files.map((f) => ({ path: relative(project.root, f.absolutePath), sha256: f.sha256, bytes: f.bytes })),
-    assessment,
+    assessment: engineAssessment ?? assessment,
     plan: planned,
   }));
   return {
     plan: planned,
-    reusedAssessment: saved !== undefined,
+    reusedAssessment,
     saved: { path: relative(ws.cwd, store.path) || store.path, revision: next.revision },
   };
 }
@@ -129,7 +138,22 @@ async function learnFromConflicts(plan: Plan, ws: Workspace, settings: { specs: 
   const { records } = await readConflictHistory(ws.project.xplanDir);
   const learned = serializeHotTasks(plan.tasks, records);
   if (learned.warnings.length === 0) return plan;
-  return derivePlan({ planId: plan.planId, branching: plan.branching, spec: plan.spec, tasks: learned.tasks, streams: plan.streams, warnings: [...plan.warnings, ...learned.warnings] }, settings);
+  return {
+    ...derivePlan(
+      {
+        planId: plan.planId,
+        branching: plan.branching,
+        spec: plan.spec,
+        tasks: learned.tasks,
+        streams: plan.streams,
+        warnings: [...plan.warnings, ...learned.warnings],
+        leftOut: plan.leftOut,
+        note: plan.note,
+      },
+      settings,
+    ),
+    ...(plan.engine ? { engine: plan.engine } : {}),
+  };
 }
 
 /** An approved plan, or one edited by hand, is replaced only when the user says so (or with --force/--yes). */

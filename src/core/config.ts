@@ -15,8 +15,11 @@ const thresholdRange = (single: number, multi: number) =>
     .refine((range) => range.multi >= range.single, { message: 'multi must be greater than or equal to single' })
     .default({});
 
-export const ENGINES = ['heuristic', 'claude'] as const;
+export const ENGINES = ['auto', 'claude', 'heuristic'] as const;
+/** What the user asks for: `auto` picks claude when Claude Code is logged in, else the heuristic. */
 export type EngineName = (typeof ENGINES)[number];
+/** The engine that actually plans. */
+export type PlanningEngineName = Exclude<EngineName, 'auto'>;
 
 export const DEFAULT_ALLOWED_TOOLS = [
   'Read',
@@ -34,7 +37,8 @@ export const DEFAULT_ALLOWED_TOOLS = [
 
 export const ConfigSchema = z
   .object({
-    engine: z.enum(ENGINES).default('heuristic'),
+    // The older spelling of planning.engine; when set, it wins.
+    engine: z.enum(ENGINES).optional(),
     assess: z
       .object({
         // A driver above `single` argues for several agents; above `multi`, for splitting the spec.
@@ -101,10 +105,13 @@ export const ConfigSchema = z
       })
       .strict()
       .default({}),
-    // The claude planning engine (`engine: claude`, `--engine claude`): one headless Claude Code call per answer,
-    // with no tools; a plan that fails xplan's checks is sent back with the problems up to repairRounds times.
+    // Planning: `engine: auto` plans with Claude Code when it is logged in, else with the offline heuristic. The
+    // claude engine makes an outline call, then detail calls for groups of tasks side by side (at most
+    // `concurrency` at once); a part that fails xplan's checks is sent back with the problems up to repairRounds times.
     planning: z
       .object({
+        engine: z.enum(ENGINES).default('auto'),
+        concurrency: z.number().int().min(1).max(16).default(6),
         maxBudgetUsd: z.number().positive().nullable().default(2),
         timeoutSeconds: z.number().positive().default(600),
         repairRounds: z.number().int().min(0).max(5).default(2),
@@ -181,4 +188,9 @@ function formatIssue(issue: z.ZodIssue): string {
     return issue.keys.map((key) => `${path ? `${path}.` : ''}${key}: unknown key`).join('\n');
   }
   return `${path || '(root)'}: ${issue.message}`;
+}
+
+/** The engine the config asks for (`planning.engine`, or the older top-level `engine`). */
+export function configuredEngine(config: Config): EngineName {
+  return config.engine ?? config.planning.engine;
 }

@@ -98,15 +98,14 @@ export interface CoverageProblem {
 }
 
 /**
- * Coverage against the inventory: every requirement and acceptance line covered by exactly one task (test tasks
- * share their implementation's items and are not counted), nothing out of scope planned. `excluded` are work
- * items the engine judged not to be work, with its reason; they must not be covered either.
+ * Coverage against the inventory: every requirement and acceptance line covered by exactly one task, of any kind
+ * (a test task that lists an item covers it), nothing out of scope planned. `excluded` are work items the engine
+ * left out on purpose, with its reason; they must not be covered either.
  */
 export function checkCoverage(inventory: Inventory, tasks: Array<Pick<Task, 'id' | 'kind'> & { covers: string[] }>, excluded: Set<string> = new Set()): CoverageProblem[] {
   const problems: CoverageProblem[] = [];
   const coveredBy = new Map<string, string[]>();
   for (const t of tasks) {
-    if (t.kind === 'test') continue;
     for (const key of new Set(t.covers)) {
       if (!inventory.byKey.has(key)) {
         problems.push({ code: 'UNKNOWN_ITEM', message: `${t.id} covers ${key}, which is not in the inventory`, tasks: [t.id], items: [key] });

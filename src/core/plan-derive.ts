@@ -5,7 +5,7 @@
  */
 import { analyzeDag, mergeOrder } from './dag.js';
 import { EFFORT_HOURS } from './effort.js';
-import { branchName, PLAN_SCHEMA_VERSION, type Branching, type Coverage, type Plan, type PlanWarning, type Stream, type Task } from './plan.js';
+import { branchName, PLAN_SCHEMA_VERSION, type Branching, type Coverage, type LeftOutItem, type Plan, type PlanWarning, type Stream, type Task } from './plan.js';
 import type { ParsedSpec, SourceRef } from './spec.js';
 import { groupBy } from './text.js';
 
@@ -26,6 +26,8 @@ export interface PlanCore {
   streams: Stream[];
   /** Warnings from generation that edits cannot recompute (consolidation). */
   warnings?: PlanWarning[];
+  leftOut?: LeftOutItem[];
+  note?: string;
 }
 
 /** Warning codes derivePlan computes itself; others are carried over. */
@@ -42,7 +44,7 @@ export function derivePlan(core: PlanCore, settings: DeriveSettings): Plan {
 
   const warnings: PlanWarning[] = (core.warnings ?? []).filter((w) => !DERIVED_CODES.has(w.code));
   for (const e of analysis.errors) warnings.push({ code: e.code, message: e.message, tasks: e.tasks });
-  const coverage = settings.specs ? coverageOf(settings.specs, tasks) : (settings.previousCoverage ?? emptyCoverage());
+  const coverage = settings.specs ? coverageOf(settings.specs, tasks, core.leftOut) : (settings.previousCoverage ?? emptyCoverage());
   if (coverage.uncovered.length > 0) {
     warnings.push({ code: 'UNCOVERED', message: `${coverage.uncovered.length} spec item${coverage.uncovered.length === 1 ? ' is' : 's are'} not covered by any task`, tasks: [] });
   }
@@ -81,21 +83,30 @@ export function derivePlan(core: PlanCore, settings: DeriveSettings): Plan {
         ? order.map((task) => ({ task, branch: branchName('<run>', 1, core.spec.title) }))
         : order.map((task, i) => ({ task, branch: branchName('<run>', i + 1, titleById.get(task)!) })),
     warnings,
+    ...(core.leftOut && core.leftOut.length > 0 ? { leftOut: core.leftOut } : {}),
+    ...(core.note ? { note: core.note } : {}),
   };
 }
 
-/** A spec item is covered when some task names its line among its sources. */
-export function coverageOf(specs: ParsedSpec[], tasks: Task[]): Coverage {
+/**
+ * A spec item is covered when some task names its line among its sources; left out when the engine left it out
+ * on purpose, with a reason; otherwise uncovered.
+ */
+export function coverageOf(specs: ParsedSpec[], tasks: Task[], leftOut: LeftOutItem[] = []): Coverage {
   const covered = new Set<string>();
   for (const t of tasks) for (const s of t.sources) covered.add(`${s.file}:${s.line}`);
+  const decided = new Set(leftOut.map((l) => `${l.file}:${l.line}`));
   const uncovered: string[] = [];
-  const count = (items: SourceRef[]) => {
+  const count = (items: SourceRef[]): Coverage['requirements'] => {
     let n = 0;
+    let left = 0;
     for (const item of items) {
-      if (covered.has(`${item.file}:${item.line}`)) n++;
-      else uncovered.push(`${item.file}:${item.line} ${item.text}`);
+      const at = `${item.file}:${item.line}`;
+      if (covered.has(at)) n++;
+      else if (decided.has(at)) left++;
+      else uncovered.push(`${at} ${item.text}`);
     }
-    return { covered: n, total: items.length };
+    return left > 0 ? { covered: n, total: items.length, leftOut: left } : { covered: n, total: items.length };
   };
   return { requirements: count(specs.flatMap((s) => s.requirements)), acceptance: count(specs.flatMap((s) => s.acceptance)), uncovered };
 }

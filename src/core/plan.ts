@@ -49,8 +49,9 @@ export interface Stream {
 }
 
 export interface Coverage {
-  requirements: { covered: number; total: number };
-  acceptance: { covered: number; total: number };
+  /** `total` counts every item; `leftOut` of them were left out on purpose (see Plan.leftOut), not uncovered. */
+  requirements: { covered: number; total: number; leftOut?: number };
+  acceptance: { covered: number; total: number; leftOut?: number };
   /** Spec items no task covers, as `file:line text`. */
   uncovered: string[];
 }
@@ -88,11 +89,27 @@ export interface Approval {
 /** Which engine made a plan or an assessment, and what its calls to a model cost. */
 export interface EngineRun {
   name: 'heuristic' | 'claude';
+  /** What the user asked for (`auto` picks one), and why this engine planned. */
+  requested?: 'auto' | 'heuristic' | 'claude';
+  reason?: string;
+  /** How to get the other engine, when auto fell back to the heuristic. */
+  hint?: string;
   model?: string;
   /** Calls made, repair rounds included. */
   calls: number;
   repairRounds: number;
   usage: { inputTokens: number; outputTokens: number; costUsd: number };
+  /** The longest chain of output tokens through calls that wait on each other: what the lead waits for. */
+  sequentialOutputTokens?: number;
+}
+
+/** An inventory item the engine left out on purpose: a decision for the lead, shown before approval. */
+export interface LeftOutItem {
+  key: string;
+  file: string;
+  line: number;
+  text: string;
+  reason: string;
 }
 
 export interface Plan {
@@ -109,7 +126,11 @@ export interface Plan {
   /** The branch each task will get in a run, in dispatch order (`<run>` is the run id). */
   branchPreview: Array<{ task: string; branch: string }>;
   warnings: PlanWarning[];
-  /** Set by the claude engine: the model and the tokens and cost of the calls that made the plan. */
+  /** Inventory items left out on purpose, each with its reason: decisions for the lead to review. */
+  leftOut?: LeftOutItem[];
+  /** The lead's instruction to the planner (`xplan plan --note`), kept for re-plans. */
+  note?: string;
+  /** The engine that made the plan, why it was chosen, and for claude the model and the tokens and cost. */
   engine?: EngineRun;
 }
 

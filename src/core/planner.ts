@@ -27,6 +27,8 @@ export interface PlanOptions {
   concurrency: number;
   minHoursPerTask: number;
   tinyTaskRatio: number;
+  /** The lead's instruction to the planner (`xplan plan --note`); the claude engine passes it to the model. */
+  note?: string;
 }
 
 /** Something the user must confirm before the plan is saved (or pass --yes). */
@@ -38,6 +40,8 @@ export interface PlanConfirmation {
 export interface PlanningResult {
   plan: Plan;
   confirmations: PlanConfirmation[];
+  /** The engine's own assessment, made with the plan (the claude engine's verdict comes from its outline). */
+  assessment?: Assessment;
 }
 
 type Layer = 'setup' | 'data' | 'core' | 'api' | 'cli' | 'ui' | 'infra' | 'docs' | 'quality';

@@ -1,38 +1,73 @@
 /**
- * The claude engine: the user's own Claude Code, headless, answers with structured output; xplan validates the
- * answer, runs its own checks, and sends what fails back for a repair round or two. What still fails after the
- * last round stays on the plan as warnings. A failed call is an error naming the offline fallback; nothing is
- * returned half-done, so nothing is saved.
+ * The claude engine: the user's own Claude Code, headless, answers with structured output; xplan validates each
+ * answer, runs its own checks, and sends what fails back for a repair round or two.
+ *
+ * A plan comes from calls that can run side by side: one outline call (the scope verdict and the tasks in compact
+ * form: coverage, dependencies, effort), then detail calls for groups of tasks at once (descriptions, risks,
+ * strategies, files). A repair round resends only the part that failed. Every call starts with the same prefix
+ * (spec, inventory, the lead's note), so the prompt cache serves it. A failed call is an error naming the offline
+ * fallback; nothing is returned half-done, so nothing is saved.
  */
 import { assessSpecs, type Assessment } from '../core/assess.js';
 import { XplanError, InputError } from '../core/errors.js';
+import { EFFORT_HOURS } from '../core/effort.js';
 import { buildInventory } from '../core/inventory.js';
 import { capitalise } from '../core/text.js';
-import { derivePlan, recommendedRange } from '../core/plan-derive.js';
+import { derivePlan } from '../core/plan-derive.js';
 import type { EngineRun, PlanWarning } from '../core/plan.js';
 import type { PlanConfirmation, PlanningResult } from '../core/planner.js';
 import { redactSecrets, scanSecrets } from '../core/secrets.js';
-import { callStructured, StructuredCallError, type StructuredAnswer } from '../adapters/claude-structured.js';
+import { callStructured, StructuredCallError, type StructuredAnswer, type StructuredCallOptions } from '../adapters/claude-structured.js';
 import {
   ASSESS_ANSWER_JSON_SCHEMA,
   AssessAnswerSchema,
+  assemblePlan,
   assessProblems,
   assessPrompt,
+  checkDetails,
+  checkOutline,
   convertAssessAnswer,
-  convertPlanAnswer,
-  PLAN_ANSWER_JSON_SCHEMA,
-  PlanAnswerSchema,
-  planPrompt,
+  detailGroups,
+  detailsPrompt,
+  detailsPurpose,
+  DETAILS_JSON_SCHEMA,
+  DetailsSchema,
+  OUTLINE_JSON_SCHEMA,
+  outlineAssessment,
+  outlinePrompt,
+  OutlineSchema,
+  planningPrefix,
   repairPrompt,
-  type ConvertedPlan,
+  specAsksTestsFirst,
+  type Details,
+  type Outline,
+  type OutlineCheck,
   type SpecText,
+  type TaskDetails,
 } from './claude-answer.js';
 import type { AssessRequest, EngineContext, EngineSpec, PlanningEngine, PlanRequest } from './engine.js';
 
 const FALLBACK = 'run the same command with --engine heuristic (offline, no Claude Code needed)';
 
+/** One call in flight, for the progress line. */
+interface CallProgress {
+  purpose: string;
+  startedAt: number;
+  outputTokens: number;
+  done: boolean;
+}
+
+/** What one conversation (a call and its repair rounds) produced. */
+interface Conversation<T> {
+  value: T;
+  problems: string[];
+  /** Output tokens of its calls, one after the other. */
+  outputTokens: number;
+}
+
 export class ClaudeEngine implements PlanningEngine {
   readonly name = 'claude' as const;
+  private readonly inFlight: CallProgress[] = [];
 
   constructor(private readonly context: EngineContext) {}
 
@@ -42,12 +77,14 @@ export class ClaudeEngine implements PlanningEngine {
     const parsed = request.specs.map((s) => s.parsed);
     const heuristic = assessSpecs(parsed, thresholds);
     const inventory = buildInventory(parsed);
-    const run = newRun();
-    const outcome = await this.converse(assessPrompt(this.specTexts(request.specs), inventory, thresholds), ASSESS_ANSWER_JSON_SCHEMA, run, 'assessing the spec', (output) => {
+    const run = this.newRun();
+    const prefix = planningPrefix(this.specTexts(request.specs), inventory);
+    const outcome = await this.converse('assess', assessPrompt(prefix, thresholds), ASSESS_ANSWER_JSON_SCHEMA, run, (output) => {
       const answer = AssessAnswerSchema.safeParse(output);
       if (!answer.success) return { problems: schemaProblems(answer.error.issues) };
       return { value: answer.data, problems: assessProblems(answer.data, inventory) };
     });
+    run.sequentialOutputTokens = outcome.outputTokens;
     const assessment = convertAssessAnswer(outcome.value, inventory, heuristic, thresholds);
     if (outcome.problems.length > 0) {
       assessment.warnings.push({ code: 'ENGINE_CHECK', message: `After ${run.repairRounds} repair round(s) the answer still has problems: ${outcome.problems.join('; ')}`, evidence: [] });
@@ -57,49 +94,86 @@ export class ClaudeEngine implements PlanningEngine {
 
   async plan(request: PlanRequest): Promise<PlanningResult> {
     const { config } = this.context;
-    const { options, assessment } = request;
+    const { options } = request;
     const parsed = request.specs.map((s) => s.parsed);
     const inventory = buildInventory(parsed);
-    const effort = assessment.drivers.find((d) => d.id === 'effortHours')?.value ?? 8;
-    const range = recommendedRange(effort, options.minHoursPerTask);
-    const recommended = { min: Math.min(range.min, options.maxTasks), max: Math.min(range.max, options.maxTasks) };
-    const run = newRun();
-    const outcome = await this.converse(
-      planPrompt({ specs: this.specTexts(request.specs), inventory, verdict: assessment.verdict, recommendedTasks: recommended }),
-      PLAN_ANSWER_JSON_SCHEMA,
-      run,
-      'planning',
-      (output): { value?: ConvertedPlan; problems: string[] } => {
-        const answer = PlanAnswerSchema.safeParse(output);
+    const specs = this.specTexts(request.specs);
+    const prefix = planningPrefix(specs, inventory, options.note);
+    const rules = {
+      maxTasks: options.maxTasksFromUser ? options.maxTasks : undefined,
+      minHoursPerTask: options.minHoursPerTask,
+      testsFirst: specAsksTestsFirst(specs),
+      specNamesFiles: parsed.some((s) => s.files.length >= 3),
+    };
+    const run = this.newRun();
+    const ticker = this.startTicker();
+    try {
+      const outlined = await this.converse('outline', outlinePrompt(prefix, rules), OUTLINE_JSON_SCHEMA, run, (output): { value?: { outline: Outline; check: OutlineCheck }; problems: string[] } => {
+        const answer = OutlineSchema.safeParse(output);
         if (!answer.success) return { problems: schemaProblems(answer.error.issues) };
-        const converted = convertPlanAnswer(answer.data, inventory, recommended);
-        return { value: converted, problems: converted.problems };
-      },
-    );
-    const converted = outcome.value;
-    const warnings: PlanWarning[] = outcome.problems.map((message) => ({ code: 'ENGINE_CHECK', message, tasks: [] }));
-    for (const e of converted.excluded) {
-      warnings.push({ code: 'ENGINE_EXCLUDED', message: `${e.item.key} (${e.item.file}:${e.item.line}) left out: ${e.reason}`, tasks: [] });
-    }
-    const plan = derivePlan(
-      {
-        planId: options.planId,
-        branching: options.branching,
-        spec: { paths: parsed.map((s) => s.file), title: parsed.map((s) => s.title).join(' + ') },
-        tasks: converted.tasks,
-        streams: converted.streams,
-        warnings,
-      },
-      { specs: parsed, concurrency: options.concurrency, minHoursPerTask: options.minHoursPerTask, tinyTaskRatio: options.tinyTaskRatio },
-    );
-    const confirmations: PlanConfirmation[] = [];
-    if (plan.tasks.length > plan.summary.recommendedTasks.max) {
-      confirmations.push({
-        code: 'OVER_DECOMPOSED',
-        message: `${plan.tasks.length} tasks is more than this spec's size supports (${plan.summary.recommendedTasks.min}–${plan.summary.recommendedTasks.max})`,
+        const check = checkOutline(answer.data, inventory, rules);
+        return { value: { outline: answer.data, check }, problems: check.problems };
       });
+      const { outline, check } = outlined.value;
+      if (check.graph.length > 0) {
+        // Details of tasks whose ids or edges are still wrong would be built on sand.
+        throw new XplanError('ENGINE_INVALID_ANSWER', `Claude Code's outline still has problems after ${run.repairRounds} repair round(s): ${check.graph.slice(0, 5).join('; ')}`, {
+          hint: `Nothing was saved. Try again, or ${FALLBACK}.`,
+        });
+      }
+
+      const groups = detailGroups(
+        outline.tasks.map((t) => t.id),
+        config.planning.concurrency,
+      );
+      const detailed = await Promise.all(groups.map((ids) => this.detail(prefix, outline, ids, rules, run)));
+      const details = new Map<string, TaskDetails>();
+      for (const d of detailed) for (const t of d.value.tasks) if (!details.has(t.id)) details.set(t.id, t);
+      run.sequentialOutputTokens = outlined.outputTokens + Math.max(0, ...detailed.map((d) => d.outputTokens));
+
+      const assembled = assemblePlan(outline, details, inventory);
+      const warnings: PlanWarning[] = [...outlined.problems, ...detailed.flatMap((d) => d.problems)].map((message) => ({ code: 'ENGINE_CHECK', message, tasks: [] }));
+      const planHours = assembled.tasks.reduce((sum, t) => sum + EFFORT_HOURS[t.effort], 0);
+      const heuristic = assessSpecs(parsed, config.assess.thresholds);
+      const assessment = { ...outlineAssessment(outline, inventory, heuristic, config.assess.thresholds, planHours), engine: run };
+      const leftOut = check.excluded.map((e) => ({ key: e.item.key, file: e.item.file, line: e.item.line, text: e.item.text, reason: e.reason }));
+      const plan = derivePlan(
+        {
+          planId: options.planId,
+          branching: options.branching,
+          spec: { paths: parsed.map((s) => s.file), title: parsed.map((s) => s.title).join(' + ') },
+          tasks: assembled.tasks,
+          streams: assembled.streams,
+          warnings,
+          leftOut,
+          ...(options.note ? { note: options.note } : {}),
+        },
+        { specs: parsed, concurrency: options.concurrency, minHoursPerTask: options.minHoursPerTask, tinyTaskRatio: options.tinyTaskRatio },
+      );
+      const confirmations: PlanConfirmation[] = [];
+      if (plan.tasks.length > plan.summary.recommendedTasks.max) {
+        confirmations.push({
+          code: 'OVER_DECOMPOSED',
+          message: `${plan.tasks.length} tasks is more than this spec's size supports (${plan.summary.recommendedTasks.min}–${plan.summary.recommendedTasks.max})`,
+        });
+      }
+      return { plan: { ...plan, engine: run }, assessment, confirmations };
+    } finally {
+      clearInterval(ticker);
     }
-    return { plan: { ...plan, engine: run }, confirmations };
+  }
+
+  /** The details of one group of tasks; a failed check resends this group alone. */
+  private async detail(prefix: string, outline: Outline, ids: string[], rules: { testsFirst: boolean; specNamesFiles: boolean }, run: EngineRun): Promise<Conversation<Details>> {
+    const outcome = await this.converse(detailsPurpose(ids), detailsPrompt(prefix, outline, ids, rules), DETAILS_JSON_SCHEMA, run, (output) => {
+      const answer = DetailsSchema.safeParse(output);
+      if (!answer.success) return { problems: schemaProblems(answer.error.issues) };
+      const problems = checkDetails(answer.data, outline, ids, rules);
+      // A task with no details at all cannot be planned: that is a shape problem, not a warning.
+      const complete = ids.every((id) => answer.data.tasks.some((t) => t.id === id));
+      return complete ? { value: answer.data, problems } : { problems };
+    });
+    return outcome;
   }
 
   /**
@@ -107,61 +181,99 @@ export class ClaudeEngine implements PlanningEngine {
    * used up. An answer that never matched the schema is an error; one that matched but still has problems is
    * returned with them.
    */
-  private async converse<T>(
-    basePrompt: string,
-    schema: object,
-    run: EngineRun,
-    doing: string,
-    check: (output: unknown) => { value?: T; problems: string[] },
-  ): Promise<{ value: T; problems: string[] }> {
+  private async converse<T>(purpose: string, basePrompt: string, schema: object, run: EngineRun, check: (output: unknown) => { value?: T; problems: string[] }): Promise<Conversation<T>> {
     const settings = this.context.config.planning;
     let prompt = basePrompt;
     let best: { value: T; problems: string[] } | undefined;
     let lastProblems: string[] = [];
+    let rounds = 0;
+    let outputTokens = 0;
     for (;;) {
-      this.context.progress?.(run.calls === 0 ? `Claude Code is ${doing}` : `Claude Code is repairing its answer (round ${run.repairRounds})`);
-      const answer = await this.call(prompt, schema, run);
+      const answer = await this.call(rounds === 0 ? purpose : `${purpose}, repair ${rounds}`, prompt, schema, run);
+      outputTokens += answer.usage.outputTokens;
       const checked = check(answer.output);
       lastProblems = checked.problems;
       if (checked.value !== undefined) best = { value: checked.value, problems: checked.problems };
-      if (checked.problems.length === 0 || run.repairRounds >= settings.repairRounds) break;
+      if (checked.problems.length === 0 || rounds >= settings.repairRounds) break;
+      rounds++;
       run.repairRounds++;
       prompt = repairPrompt(basePrompt, answer.output, checked.problems);
     }
     if (!best) {
-      throw new XplanError('ENGINE_INVALID_ANSWER', `Claude Code's answer does not have the required shape, after ${run.repairRounds} repair round(s): ${lastProblems.slice(0, 5).join('; ')}`, {
+      throw new XplanError('ENGINE_INVALID_ANSWER', `Claude Code's answer (${purpose}) does not have the required shape, after ${rounds} repair round(s): ${lastProblems.slice(0, 5).join('; ')}`, {
         hint: `Nothing was saved. Try again, or ${FALLBACK}.`,
       });
     }
-    return best;
+    return { ...best, outputTokens };
   }
 
-  private async call(prompt: string, schema: object, run: EngineRun): Promise<StructuredAnswer> {
+  private async call(purpose: string, prompt: string, schema: object, run: EngineRun): Promise<StructuredAnswer> {
     const { config, cwd, env } = this.context;
     run.calls++;
+    const progress: CallProgress = { purpose, startedAt: Date.now(), outputTokens: 0, done: false };
+    this.inFlight.push(progress);
+    this.report();
+    const options: StructuredCallOptions = {
+      command: config.claude.command,
+      schema,
+      prompt,
+      cwd,
+      env,
+      timeoutMs: config.planning.timeoutSeconds * 1000,
+      model: config.planning.model ?? config.claude.model,
+      maxBudgetUsd: config.planning.maxBudgetUsd,
+      extraArgs: config.claude.extraArgs,
+      onOutputTokens: (n) => {
+        progress.outputTokens = n;
+        this.report();
+      },
+    };
     try {
-      const answer = await callStructured({
-        command: config.claude.command,
-        schema,
-        prompt,
-        cwd,
-        env,
-        timeoutMs: config.planning.timeoutSeconds * 1000,
-        model: config.planning.model ?? config.claude.model,
-        maxBudgetUsd: config.planning.maxBudgetUsd,
-        extraArgs: config.claude.extraArgs,
-      });
+      const answer = await (this.context.call ?? callStructured)(options);
+      progress.outputTokens = answer.usage.outputTokens;
       addUsage(run, answer.usage);
       if (answer.model) run.model = answer.model;
       return answer;
     } catch (error) {
       if (!(error instanceof StructuredCallError)) throw error;
       addUsage(run, error.usage);
-      throw new XplanError(`ENGINE_${error.failure.toUpperCase().replace(/-/g, '_')}`, `The claude engine failed: ${error.message}`, {
+      throw new XplanError(`ENGINE_${error.failure.toUpperCase().replace(/-/g, '_')}`, `The claude engine failed (${purpose}): ${error.message}`, {
         hint: `Nothing was saved. ${error.hint ? `${error.hint}; or ${FALLBACK}` : capitalise(FALLBACK)}.`,
         cause: error,
       });
+    } finally {
+      progress.done = true;
+      this.report();
     }
+  }
+
+  /** Elapsed time and tokens so far of each call in flight: "outline 12 s · 1.2k tokens". */
+  private report(): void {
+    const { progress } = this.context;
+    if (!progress) return;
+    const now = Date.now();
+    const active = this.inFlight.filter((c) => !c.done);
+    if (active.length === 0) return;
+    const parts = active.map((c) => `${c.purpose} ${Math.floor((now - c.startedAt) / 1000)} s${c.outputTokens > 0 ? ` · ${formatTokens(c.outputTokens)} tokens` : ''}`);
+    progress(`Claude Code: ${parts.join('; ')}`);
+  }
+
+  private startTicker(): ReturnType<typeof setInterval> {
+    const ticker = setInterval(() => this.report(), 1000);
+    ticker.unref();
+    return ticker;
+  }
+
+  private newRun(): EngineRun {
+    const { choice } = this.context;
+    return {
+      name: 'claude',
+      calls: 0,
+      repairRounds: 0,
+      usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
+      sequentialOutputTokens: 0,
+      ...(choice ? { requested: choice.requested, reason: choice.reason } : {}),
+    };
   }
 
   /** The specs as sent to Claude Code, following the `secrets:` policy. */
@@ -182,8 +294,8 @@ export class ClaudeEngine implements PlanningEngine {
   }
 }
 
-function newRun(): EngineRun {
-  return { name: 'claude', calls: 0, repairRounds: 0, usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 } };
+function formatTokens(n: number): string {
+  return n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n);
 }
 
 function addUsage(run: EngineRun, usage: { inputTokens: number; outputTokens: number; costUsd: number }): void {

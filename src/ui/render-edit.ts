@@ -2,7 +2,7 @@
 import type { ApproveResult } from '../core/results.js';
 import type { EditPlanResult } from '../core/plan-edit.js';
 import type { Plan } from '../core/plan.js';
-import { formatCriticalPath, warningText } from './render-plan.js';
+import { formatCriticalPath, leftOutLines, warningText } from './render-plan.js';
 import type { Theme } from './theme.js';
 import { terminalSafe } from './terminal-text.js';
 
@@ -38,6 +38,9 @@ export function renderApprove(unsafe: ApproveResult, theme: Theme): string {
     `  ${planLine(result.plan)}`,
     `  plan hash ${a.hash.slice(0, 12)}`,
     ...result.notes.map((n) => `  ${n}`),
+    ...(result.plan.leftOut && result.plan.leftOut.length > 0
+      ? [`  ${theme.warn('!')} Approved with ${result.plan.leftOut.length} item${result.plan.leftOut.length === 1 ? '' : 's'} left out of the plan:`, ...leftOutLines(result.plan, theme, '    ')]
+      : []),
     `Next: ${theme.accent('xplan run')}`,
   ];
   return out.join('\n');

@@ -128,11 +128,8 @@ export function renderPlanTable(unsafe: Plan, theme: Theme): string {
   const efficiency = `${Math.round(s.parallelEfficiency * 100)}%`;
   field('Effort', `${formatHours(s.totalHours)} total ${theme.dim('·')} parallel efficiency ${efficiency} at ${plural(s.concurrency, 'agent')}`);
   const c = s.coverage;
-  const ratio = (x: { covered: number; total: number }) => {
-    const text = `${x.covered}/${x.total}`;
-    return x.covered < x.total ? theme.warn(text) : text;
-  };
-  field('Coverage', `requirements ${ratio(c.requirements)} ${theme.dim('·')} acceptance ${ratio(c.acceptance)}`);
+  field('Coverage', `requirements ${coverageCounts(c.requirements, theme)} ${theme.dim('·')} acceptance ${coverageCounts(c.acceptance, theme)}`);
+  if (plan.note) field('Lead’s note', plan.note);
   if (c.uncovered.length > 0) {
     c.uncovered.slice(0, UNCOVERED_SHOWN).forEach((item, i) => field(i === 0 ? 'Uncovered' : '', theme.warn(truncate(item, 100))));
     if (c.uncovered.length > UNCOVERED_SHOWN) field('', theme.dim(`… ${c.uncovered.length - UNCOVERED_SHOWN} more (--json lists them)`));
@@ -151,6 +148,12 @@ export function renderPlanTable(unsafe: Plan, theme: Theme): string {
     formatList(sourceLabels(t.sources, severalSpecs), SOURCES_SHOWN),
   ]);
   out.push(renderTable(['ID', 'Wave', 'Stream', 'Title', 'Deps', 'Effort', 'Risk', 'Strategy', 'Sources'], rows, { styleHeader: theme.dim }));
+
+  if (plan.leftOut && plan.leftOut.length > 0) {
+    out.push('');
+    out.push(theme.bold('Left out — review before approving'));
+    out.push(...leftOutLines(plan, theme));
+  }
 
   if (plan.warnings.length > 0) {
     out.push('');
@@ -215,9 +218,32 @@ function taskLine(t: Task, theme: Theme): string {
   return `${theme.bold(t.id)} ${truncate(t.title, TREE_TITLE_MAX)} ${theme.dim('[')}${t.effort}${theme.dim(',')} ${risk}${theme.dim(',')} ${t.testStrategy}${theme.dim(']')}${deps}`;
 }
 
-/** "claude (model) · 2 calls, 1 repair round · 12,345 tokens in, 2,345 out · $0.1234" */
+/** "41 covered · 12 left out · 0 uncovered", or "41/41" when nothing was left out. */
+function coverageCounts(x: Plan['summary']['coverage']['requirements'], theme: Theme): string {
+  const uncovered = x.total - x.covered - (x.leftOut ?? 0);
+  if (!x.leftOut) return uncovered > 0 ? theme.warn(`${x.covered}/${x.total}`) : `${x.covered}/${x.total}`;
+  return `${x.covered} covered ${theme.dim('·')} ${x.leftOut} left out ${theme.dim('·')} ${uncovered > 0 ? theme.warn(`${uncovered} uncovered`) : '0 uncovered'}`;
+}
+
+/** Each item the engine left out, where it is and why: `R7 spec.md:40 "Phase 2: sync" — a later phase`. */
+export function leftOutLines(unsafe: Plan, theme: Theme, indent = '  '): string[] {
+  const plan = terminalSafe(unsafe);
+  const several = plan.spec.paths.length > 1;
+  return (plan.leftOut ?? []).map((l) => `${indent}${theme.warn('–')} ${l.key} ${theme.dim(several ? `${l.file}:${l.line}` : `line ${l.line}`)} ${truncate(l.text, 70)} ${theme.dim('—')} ${l.reason}`);
+}
+
+/**
+ * "claude (model) · 2 calls, 1 repair round · 12,345 tokens in, 2,345 out · $0.1234"; for the heuristic, why it
+ * planned: "heuristic · auto: Claude Code is not logged in — run `claude auth login`, then …".
+ */
 export function describeEngineRun(run: EngineRun): string {
+  if (run.name === 'heuristic') {
+    const why = run.requested === 'auto' ? `auto: ${run.reason}` : run.reason;
+    return ['heuristic (offline)', why ? `${why}${run.hint ? ` — ${run.hint}` : ''}` : undefined].filter(Boolean).join(' · ');
+  }
   const calls = `${run.calls} call${run.calls === 1 ? '' : 's'}${run.repairRounds > 0 ? `, ${run.repairRounds} repair round${run.repairRounds === 1 ? '' : 's'}` : ''}`;
   const tokens = `${run.usage.inputTokens.toLocaleString('en-US')} tokens in, ${run.usage.outputTokens.toLocaleString('en-US')} out`;
-  return [`${run.name}${run.model ? ` (${run.model})` : ''}`, calls, tokens, `$${run.usage.costUsd.toFixed(4)}`].join(' · ');
+  const chain = run.sequentialOutputTokens ? `${run.sequentialOutputTokens.toLocaleString('en-US')} out in sequence` : undefined;
+  const why = run.requested === 'auto' ? `auto: ${run.reason}` : undefined;
+  return [`${run.name}${run.model ? ` (${run.model})` : ''}`, why, calls, tokens, chain, `$${run.usage.costUsd.toFixed(4)}`].filter(Boolean).join(' · ');
 }
