@@ -126,7 +126,11 @@ export class ClaudeEngine implements PlanningEngine {
         outline.tasks.map((t) => t.id),
         config.planning.concurrency,
       );
-      const detailed = await Promise.all(groups.map((ids) => this.detail(prefix, outline, ids, rules, run)));
+      // Every call is waited for, so none is left running when one fails.
+      const settled = await Promise.allSettled(groups.map((ids) => this.detail(prefix, outline, ids, rules, run)));
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw failed.reason;
+      const detailed = settled.map((s) => (s as PromiseFulfilledResult<Conversation<Details>>).value);
       const details = new Map<string, TaskDetails>();
       for (const d of detailed) for (const t of d.value.tasks) if (!details.has(t.id)) details.set(t.id, t);
       run.sequentialOutputTokens = outlined.outputTokens + Math.max(0, ...detailed.map((d) => d.outputTokens));

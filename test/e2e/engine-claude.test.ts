@@ -1,6 +1,7 @@
 /**
- * `--engine claude` end to end: the built binary runs the REAL `claude` binary headless with --json-schema; a
- * scripted model server on loopback plays the model and answers through Claude Code's StructuredOutput tool.
+ * The claude planning engine end to end: the built binary runs the REAL `claude` binary headless with --json-schema;
+ * a scripted model server on loopback plays the model and answers through Claude Code's StructuredOutput tool, by the
+ * call each prompt names (the outline, or the details of a group of tasks).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,45 +23,67 @@ const SPEC = `# Bookmarks export
 `;
 // The inventory of SPEC: R1 = FR-1 (line 4), A1 (line 5), R2 = FR-2 (line 6), A2 (line 7), X1 (line 10).
 
-interface AnswerTask {
+interface OutlineTask {
   id: string;
   title: string;
-  dependsOn?: Array<{ task: string; reason: string }>;
   covers: string[];
-  acceptance: string[];
+  dependsOn?: string[];
 }
 
-function planAnswer(tasks: AnswerTask[]) {
+function outlineAnswer(tasks: OutlineTask[], extra: Record<string, unknown> = {}) {
   return {
-    tasks: tasks.map((t) => ({
-      description: `Do ${t.title.toLowerCase()}.`,
-      dependsOn: [],
+    kind: 'technical-spec',
+    verdict: 'multi-agent',
+    confidence: 'medium',
+    reasons: ['Export and import are two commands over one format.'],
+    effortHours: 4,
+    drivers: [{ id: 'requirements', value: 2, reason: 'export and import', evidence: ['R1', 'R2'] }],
+    tasks: tasks.map((t) => ({ dependsOn: [], effort: 'M', kind: 'feature', stream: 'cli', ...t })),
+    excluded: [],
+    ...extra,
+  };
+}
+
+function detailsAnswer(ids: string[], edges: Record<string, Array<{ task: string; reason: string }>> = {}) {
+  return {
+    tasks: ids.map((id) => ({
+      id,
+      description: `Build ${id} in src/bookmarks.ts.`,
+      edges: edges[id] ?? [],
       derivedAcceptance: [],
-      effort: 'M',
       risk: 'low',
       riskReason: 'small and well specified',
       testStrategy: 'test-after',
       strategyReason: 'tests inside the task',
-      stream: 'cli',
       files: ['src/bookmarks.ts'],
-      kind: 'feature',
-      ...t,
     })),
-    excluded: [],
   };
 }
 
-const VALID = planAnswer([
-  { id: 'T1', title: 'Export bookmarks as JSON', covers: ['R1'], acceptance: ['A1'] },
-  { id: 'T2', title: 'Import bookmarks from JSON', dependsOn: [{ task: 'T1', reason: 'import reads the format export writes' }], covers: ['R2'], acceptance: ['A2'] },
+const OUTLINE = outlineAnswer([
+  { id: 'T1', title: 'Export bookmarks as JSON', covers: ['R1', 'A1'] },
+  { id: 'T2', title: 'Import bookmarks from JSON', covers: ['R2', 'A2'], dependsOn: ['T1'] },
 ]);
+const DETAILS = detailsAnswer(['T1', 'T2'], { T2: [{ task: 'T1', reason: 'import reads the format export writes' }] });
 // A cycle between T1 and T2, and FR-2 (R2) covered by nobody.
-const BROKEN = planAnswer([
-  { id: 'T1', title: 'Export bookmarks as JSON', dependsOn: [{ task: 'T2', reason: 'needs the store' }], covers: ['R1'], acceptance: ['A1'] },
-  { id: 'T2', title: 'Set up the bookmark store', dependsOn: [{ task: 'T1', reason: 'needs the format' }], covers: [], acceptance: ['A2'] },
+const BROKEN_OUTLINE = outlineAnswer([
+  { id: 'T1', title: 'Export bookmarks as JSON', covers: ['R1', 'A1'], dependsOn: ['T2'] },
+  { id: 'T2', title: 'Set up the bookmark store', covers: ['A2'], dependsOn: ['T1'] },
 ]);
 
 const isRepair = (prompt: string) => prompt.includes("Problems found by xplan's checks");
+const isOutline = (prompt: string) => prompt.includes('\nCall: outline\n');
+const isDetails = (prompt: string) => /\nCall: details /.test(prompt);
+
+/** The model: the outline and the details as given, each replaced on a repair round when `repaired` says. */
+function planner(answers: { outline?: unknown; details?: unknown; repairedOutline?: unknown; repairedDetails?: unknown }) {
+  return (c: { prompt: string }) => {
+    const repair = isRepair(c.prompt);
+    if (isOutline(c.prompt)) return { tool: 'StructuredOutput', input: (repair && answers.repairedOutline) || answers.outline || OUTLINE };
+    if (isDetails(c.prompt)) return { tool: 'StructuredOutput', input: (repair && answers.repairedDetails) || answers.details || DETAILS };
+    return { text: 'unexpected prompt' };
+  };
+}
 
 let server: Awaited<ReturnType<typeof startModelServer>> | undefined;
 afterEach(async () => {
@@ -77,16 +100,17 @@ function repo(planning: string[] = []): string {
   return dir;
 }
 
-function savedState(dir: string): { plan?: { engine?: unknown; tasks: unknown[] }; assessment?: { engine?: unknown } } | undefined {
+function savedState(dir: string): { plan?: { engine?: unknown; tasks: unknown[] }; assessment?: { engine?: unknown; verdict?: string } } | undefined {
   const path = join(dir, '.xplan/state.json');
   return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined;
 }
 
-describe('xplan plan --engine claude, with the real claude binary', () => {
-  it('saves a valid structured plan, with its edge reasons, the spec’s criteria on the implementing task, and the cost', async () => {
-    server = await startModelServer(() => ({ tool: 'StructuredOutput', input: VALID }));
+describe('xplan plan with the claude engine, with the real claude binary', () => {
+  it('plans from an outline call and a detail call: edge reasons, the spec’s criteria on the implementing task, the model’s verdict, and the cost', async () => {
+    server = await startModelServer(planner({}));
     const dir = repo();
-    const result = await runXplanAsync(['plan', 'spec.md', '--engine', 'claude', '--json'], { cwd: dir, env: claudeEnv(server.url) });
+    // engine: auto, and Claude Code is logged in (an API key): the claude engine plans.
+    const result = await runXplanAsync(['plan', 'spec.md', '--json'], { cwd: dir, env: claudeEnv(server.url) });
     expect(result.code, result.stderr).toBe(0);
     const plan = JSON.parse(result.stdout);
     expect(plan.tasks.map((t: { id: string; title: string; dependsOn: string[] }) => [t.id, t.title, t.dependsOn])).toEqual([
@@ -100,66 +124,142 @@ describe('xplan plan --engine claude, with the real claude binary', () => {
       { file: 'spec.md', line: 7, ref: 'acceptance' },
     ]);
     expect(plan.summary.coverage).toEqual({ requirements: { covered: 2, total: 2 }, acceptance: { covered: 2, total: 2 }, uncovered: [] });
-    expect(plan.engine).toMatchObject({ name: 'claude', calls: 1, repairRounds: 0 });
+    expect(plan.engine).toMatchObject({ name: 'claude', requested: 'auto', calls: 2, repairRounds: 0 });
+    expect(plan.engine.reason).toMatch(/logged in/);
     expect(plan.engine.usage.inputTokens).toBeGreaterThan(0);
     expect(plan.engine.usage.costUsd).toBeGreaterThan(0);
-    expect(savedState(dir)?.plan?.engine).toEqual(plan.engine);
+    expect(plan.engine.sequentialOutputTokens).toBeGreaterThan(0);
+    expect(plan.engine.sequentialOutputTokens).toBeLessThanOrEqual(plan.engine.usage.outputTokens);
+    const state = savedState(dir)!;
+    expect(state.plan?.engine).toEqual(plan.engine);
+    // The verdict a lead reads with the plan is the model's.
+    expect(state.assessment).toMatchObject({ verdict: 'multi-agent', reasons: ['Export and import are two commands over one format.'] });
 
-    // The model was given the numbered inventory and the numbered spec.
-    const prompt = server.requests[0]!.prompt;
-    expect(prompt).toContain('R1 [FR-1] spec.md:4 — FR-1: Export all bookmarks as JSON to stdout');
-    expect(prompt).toContain('A2 [of R2] spec.md:7 — importing the same file twice adds nothing the second time');
-    expect(prompt).toContain('X1 spec.md:10 — Syncing between devices');
-    expect(prompt).toMatch(/ 6\| - FR-2: Import bookmarks/);
+    // Both calls start with the same numbered inventory and spec, so the prompt cache serves the second.
+    const outline = server.requests.find((r) => isOutline(r.prompt))!.prompt;
+    const details = server.requests.find((r) => isDetails(r.prompt))!.prompt;
+    const prefix = outline.slice(0, outline.indexOf('# Outline the plan'));
+    expect(details.startsWith(prefix)).toBe(true);
+    expect(prefix).toContain('R1 [FR-1] spec.md:4 — FR-1: Export all bookmarks as JSON to stdout');
+    expect(prefix).toContain('A2 [of R2] spec.md:7 — importing the same file twice adds nothing the second time');
+    expect(prefix).toContain('X1 spec.md:10 — Syncing between devices');
+    expect(prefix).toMatch(/ 6\| - FR-2: Import bookmarks/);
+    expect(details).toContain('Call: details T1–T2');
   });
 
-  it('sends a plan with a cycle and an uncovered requirement back once, and saves the repaired plan', async () => {
-    server = await startModelServer((c) => ({ tool: 'StructuredOutput', input: isRepair(c.prompt) ? VALID : BROKEN }));
+  it('sends an outline with a cycle and an uncovered requirement back once, then details the repaired outline', async () => {
+    server = await startModelServer(planner({ outline: BROKEN_OUTLINE, repairedOutline: OUTLINE }));
     const dir = repo();
     const result = await runXplanAsync(['plan', 'spec.md', '--engine', 'claude', '--json'], { cwd: dir, env: claudeEnv(server.url) });
     expect(result.code, result.stderr).toBe(0);
     const plan = JSON.parse(result.stdout);
-    expect(plan.engine).toMatchObject({ calls: 2, repairRounds: 1 });
+    expect(plan.engine).toMatchObject({ calls: 3, repairRounds: 1 });
     expect(plan.tasks.map((t: { title: string }) => t.title)).toEqual(['Export bookmarks as JSON', 'Import bookmarks from JSON']);
     expect(plan.warnings.filter((w: { code: string }) => w.code.startsWith('ENGINE'))).toEqual([]);
     const repair = server.requests.find((r) => isRepair(r.prompt))!.prompt;
+    expect(repair).toContain('Call: outline');
     expect(repair).toMatch(/T1 → T2 → T1|T2 → T1 → T2/);
     expect(repair).toContain('R2 (FR-2) at spec.md:6 "FR-2: Import bookmarks from a JSON file, skipping duplicates" is covered by no task');
   });
 
-  it('fails with the fallback named, and saves nothing, when the answer never passes the schema', async () => {
+  it('repairs only the detail call that failed its check; the outline is not asked again', async () => {
+    server = await startModelServer(planner({ details: detailsAnswer(['T1']), repairedDetails: DETAILS }));
+    const dir = repo();
+    const result = await runXplanAsync(['plan', 'spec.md', '--engine', 'claude', '--json'], { cwd: dir, env: claudeEnv(server.url) });
+    expect(result.code, result.stderr).toBe(0);
+    const plan = JSON.parse(result.stdout);
+    expect(plan.engine).toMatchObject({ calls: 3, repairRounds: 1 });
+    expect(server.requests.filter((r) => isOutline(r.prompt))).toHaveLength(1);
+    const repair = server.requests.find((r) => isRepair(r.prompt))!.prompt;
+    expect(repair).toContain('Call: details T1–T2');
+    expect(repair).toContain('- T2 has no details');
+    expect(plan.tasks[1].description).toContain('Build T2');
+  });
+
+  it('saves nothing when a detail call fails after the outline, and names the fallback', async () => {
+    server = await startModelServer((c: { prompt: string }) => (isDetails(c.prompt) ? { status: 429, message: 'rate limited' } : { tool: 'StructuredOutput', input: OUTLINE }));
+    const dir = repo();
+    const result = await runXplanAsync(['plan', 'spec.md', '--engine', 'claude'], { cwd: dir, env: claudeEnv(server.url) });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/claude engine failed \(details T1–T2\): Claude Code could not reach the model/);
+    expect(result.stderr).toMatch(/--engine heuristic/);
+    expect(savedState(dir)?.plan).toBeUndefined();
+  });
+
+  it('fails with the fallback named, and saves nothing, when the outline never passes the schema', async () => {
     // A title of punctuation passes Claude Code's JSON schema but not xplan's: a repair round, then an error.
-    const untitled = planAnswer([{ id: 'T1', title: '***', covers: ['R1', 'R2'], acceptance: ['A1', 'A2'] }]);
-    server = await startModelServer(() => ({ tool: 'StructuredOutput', input: untitled }));
+    const untitled = outlineAnswer([{ id: 'T1', title: '***', covers: ['R1', 'R2', 'A1', 'A2'] }]);
+    server = await startModelServer(planner({ outline: untitled }));
     const dir = repo(['repairRounds: 1']);
     const result = await runXplanAsync(['plan', 'spec.md', '--engine', 'claude'], { cwd: dir, env: claudeEnv(server.url) });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/answer does not have the required shape, after 1 repair round/);
+    expect(result.stderr).toMatch(/answer \(outline\) does not have the required shape, after 1 repair round/);
     expect(result.stderr).toMatch(/tasks\.0\.title: a task needs a title/);
     expect(result.stderr).toMatch(/--engine heuristic/);
-    expect(server.requests.filter((r) => r.prompt.includes('# Plan this spec'))).toHaveLength(2);
+    expect(server.requests.filter((r) => isOutline(r.prompt))).toHaveLength(2);
     expect(savedState(dir)?.plan).toBeUndefined();
   });
 
-  it('names the fallback when Claude Code is rate limited, and saves nothing', async () => {
-    server = await startModelServer(() => ({ status: 429, message: 'rate limited' }));
+  it('shows what the model left out, with its reason, as a decision before approving, and keeps the lead’s note', async () => {
+    const leavesOut = outlineAnswer([{ id: 'T1', title: 'Export bookmarks as JSON', covers: ['R1', 'A1'] }], {
+      excluded: [
+        { item: 'R2', reason: 'import is a later phase' },
+        { item: 'A2', reason: 'belongs to the import' },
+      ],
+    });
+    server = await startModelServer(planner({ outline: leavesOut, details: detailsAnswer(['T1']) }));
     const dir = repo();
-    const result = await runXplanAsync(['plan', 'spec.md', '--engine', 'claude'], { cwd: dir, env: claudeEnv(server.url) });
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/claude engine failed: Claude Code could not reach the model/);
-    expect(result.stderr).toMatch(/--engine heuristic/);
-    expect(savedState(dir)?.plan).toBeUndefined();
+    const result = await runXplanAsync(['plan', 'spec.md', '--engine', 'claude', '--note', 'Build on the existing CLI'], { cwd: dir, env: { ...claudeEnv(server.url), NO_COLOR: '1' } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/Coverage\s+requirements 1 covered · 1 left out · 0 uncovered · acceptance 1 covered · 1 left out · 0 uncovered/);
+    expect(result.stdout).toContain('Left out — review before approving');
+    expect(result.stdout).toMatch(/R2 line 6 FR-2: Import bookmarks from a JSON file, skipping duplicates — import is a later phase/);
+    expect(result.stdout).not.toMatch(/Uncovered/);
+    expect(server.requests[0]!.prompt).toContain('## Instructions from the tech lead');
+    expect(server.requests[0]!.prompt).toContain('Build on the existing CLI');
+
+    const approve = await runXplanAsync(['approve', '--yes'], { cwd: dir, env: { NO_COLOR: '1' } });
+    expect(approve.code, approve.stderr).toBe(0);
+    expect(approve.stdout).toMatch(/Approved with 2 items left out of the plan/);
+    expect(approve.stdout).toMatch(/R2 line 6 .* — import is a later phase/);
   });
 
-  it('says Claude Code is not logged in, and how to fall back', async () => {
-    server = await startModelServer(() => ({ tool: 'StructuredOutput', input: VALID }));
+  it('the fast path holds for the model’s verdict: single-agent with high confidence is one task', async () => {
+    const split = outlineAnswer(
+      [
+        { id: 'T1', title: 'Export bookmarks as JSON', covers: ['R1', 'A1'] },
+        { id: 'T2', title: 'Import bookmarks from JSON', covers: ['R2', 'A2'] },
+      ],
+      { verdict: 'single-agent', confidence: 'high' },
+    );
+    const one = outlineAnswer([{ id: 'T1', title: 'Add JSON export and import of bookmarks', covers: ['R1', 'A1', 'R2', 'A2'] }], { verdict: 'single-agent', confidence: 'high' });
+    server = await startModelServer(planner({ outline: split, repairedOutline: one, details: detailsAnswer(['T1']) }));
     const dir = repo();
-    const result = await runXplanAsync(['plan', 'spec.md', '--engine', 'claude'], { cwd: dir, env: claudeEnv(server.url, { apiKey: false }) });
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/Claude Code is not logged in/);
-    expect(result.stderr).toMatch(/\/login/);
-    expect(result.stderr).toMatch(/--engine heuristic/);
-    expect(savedState(dir)?.plan).toBeUndefined();
+    const result = await runXplanAsync(['plan', 'spec.md', '--engine', 'claude', '--json'], { cwd: dir, env: claudeEnv(server.url) });
+    expect(result.code, result.stderr).toBe(0);
+    const plan = JSON.parse(result.stdout);
+    expect(plan.tasks).toHaveLength(1);
+    expect(server.requests.find((r) => isRepair(r.prompt))!.prompt).toContain('single-agent with high confidence, which is one task, but the outline has 2');
+  });
+
+  it('not logged in: auto plans with the heuristic and says how to get a model-made plan; --engine claude fails with the hint', async () => {
+    server = await startModelServer(planner({}));
+    const dir = repo();
+    const env = { ...claudeEnv(server.url, { apiKey: false }), NO_COLOR: '1' };
+    const auto = await runXplanAsync(['plan', 'spec.md'], { cwd: dir, env });
+    expect(auto.code, auto.stderr).toBe(0);
+    expect(auto.stdout).toMatch(/Engine\s+heuristic \(offline\) · auto: Claude Code is not logged in — run `.*claude.* auth login`, then `xplan plan` again for a model-made plan/);
+    expect(server.requests).toHaveLength(0);
+    expect(savedState(dir)?.plan?.engine).toMatchObject({ name: 'heuristic', requested: 'auto', reason: 'Claude Code is not logged in' });
+
+    const forced = await runXplanAsync(['plan', 'spec.md', '--engine', 'claude', '--force'], { cwd: dir, env });
+    expect(forced.code).toBe(2);
+    expect(forced.stderr).toMatch(/Claude Code is not logged in/);
+    expect(forced.stderr).toMatch(/\/login/);
+    expect(forced.stderr).toMatch(/--engine heuristic/);
+
+    const doctor = await runXplanAsync(['doctor'], { cwd: dir, env });
+    expect(doctor.stdout).toMatch(/planning engine.*auto → heuristic \(Claude Code is not logged in\)/);
   });
 });
 
