@@ -111,7 +111,7 @@ export const ConfigSchema = z
     planning: z
       .object({
         engine: z.enum(ENGINES).default('auto'),
-        concurrency: z.number().int().min(1).max(16).default(6),
+        concurrency: z.number().int().min(1).max(16).default(8),
         maxBudgetUsd: z.number().positive().nullable().default(2),
         timeoutSeconds: z.number().positive().default(600),
         repairRounds: z.number().int().min(0).max(5).default(2),

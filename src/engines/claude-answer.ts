@@ -101,7 +101,7 @@ export const OUTLINE_JSON_SCHEMA = {
         properties: {
           id: { type: 'string', pattern: '^T[0-9]+$' },
           title: { type: 'string', minLength: 3, maxLength: 90 },
-          covers: { type: 'array', items: { type: 'string', pattern: '^[RA][0-9]+$' } },
+          covers: { type: 'array', items: { type: 'string', pattern: '^[RA][0-9]+(-[RA]?[0-9]+)?$' } },
           dependsOn: { type: 'array', items: { type: 'string', pattern: '^T[0-9]+$' } },
           effort: { type: 'string', enum: [...EFFORTS] },
           kind: { type: 'string', enum: [...TASK_KINDS] },
@@ -169,7 +169,7 @@ export function outlinePrompt(prefix: string, rules: OutlineRules): string {
     'test strategies come in later calls, so leave them out here. Rules:',
     '1. Scope: `verdict` is single-agent (one agent, one session), multi-agent (several tasks) or decomposition-required (too large for one plan: split the spec first), with your `confidence`, the `reasons` (one sentence each) and the `drivers` behind it, each citing inventory keys (R1, K2, Q1, …) as `evidence`. `kind` follows from the structure: a bug investigation has a symptom, a cause and a fix; a technical spec describes a design; a PRD describes a product.',
     '2. A single-agent verdict with high confidence is exactly one task that covers everything in scope.',
-    '3. Every R and A item is in the `covers` of exactly one task (of any kind), or in `excluded` with the reason it is not work to do now (an example, a glossary entry, a later phase, a duplicate). An A item goes on the task that implements what it checks (the task covering its `of` item, when it has one). X items are out of scope: never plan them. Leave nothing out silently: the lead reads every exclusion before approving. The inventory may miss work the spec asks for (a command table, a file format, a decision to implement): plan that too.',
+    '3. Every R and A item is in the `covers` of exactly one task (of any kind), or in `excluded` with the reason it is not work to do now (an example, a glossary entry, a later phase, a duplicate). An A item goes on the task that implements what it checks (the task covering its `of` item, when it has one). X items are out of scope: never plan them. Leave nothing out silently: the lead reads every exclusion before approving. Write a run of consecutive keys as a range (`A26-A34`). The inventory may miss work the spec asks for (a command table, a file format, a decision to implement): plan that too.',
     `4. Size: each task is one focused agent session of coherent work (effort XS ≈ ½ h, S ≈ 1 h, M ≈ 2 h, L ≈ 4 h, XL ≈ 8 h). \`effortHours\` is your estimate of the whole; the tasks' efforts add up to it. For E agent-hours the plan has between ⌈E/8⌉ and max(3, ⌈E/${rules.minHoursPerTask}⌉) tasks: the range the lead is shown${rules.maxTasks ? `, and never more than ${rules.maxTasks} (the lead's limit)` : ''}. Never split work one agent does in one session; never a task for a heading alone.`,
     '5. `dependsOn`: only producer → consumer edges (the consumer needs something the producer builds: a schema, a module, an endpoint), only direct ones (no edge another path already implies), no cycles. A scaffold, shared schema or shared module that several tasks need is its own task (kind setup or foundation), first. Follow the order and dependency chains the spec states.',
     '6. When the spec describes a library or module to plug into an existing application, plan the task that wires it in.',
@@ -186,6 +186,22 @@ export interface OutlineCheck {
   /** Problems with the ids and edges (duplicates, dangling, cycles): a plan cannot be built on them. */
   graph: string[];
   excluded: Array<{ item: InventoryItem; reason: string }>;
+}
+
+/** The keys a `covers` entry names: `A7`, or a range `A26-A34` (both ends of one kind). Unknown shapes stay as given. */
+export function expandKeys(entries: string[]): string[] {
+  return entries.flatMap((entry) => {
+    const range = /^([RA])(\d+)-\1?(\d+)$/.exec(entry);
+    if (!range) return [entry];
+    const [from, to] = [Number(range[2]), Number(range[3])];
+    if (to < from || to - from > 10_000) return [entry];
+    return Array.from({ length: to - from + 1 }, (_, i) => `${range[1]}${from + i}`);
+  });
+}
+
+/** The outline with every range in `covers` written out, so the checks and the plan see single keys. */
+export function expandOutline(outline: Outline): Outline {
+  return { ...outline, tasks: outline.tasks.map((t) => ({ ...t, covers: expandKeys(t.covers) })) };
 }
 
 /** xplan's checks of an outline: ids, the graph, coverage against the inventory, the size guard, the fast path. */
@@ -287,10 +303,24 @@ export function detailsPurpose(ids: string[]): string {
   return ids.length === 1 ? `details ${ids[0]}` : `details ${ids[0]}–${ids[ids.length - 1]}`;
 }
 
+/** Keys with runs of consecutive numbers written as ranges: A26, A27, A28 → A26-A28. */
+function compactKeys(keys: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < keys.length;) {
+    const m = /^([RA])(\d+)$/.exec(keys[i]!);
+    let j = i;
+    if (m) while (j + 1 < keys.length && keys[j + 1] === `${m[1]}${Number(m[2]) + (j + 1 - i)}`) j++;
+    out.push(j - i >= 2 ? `${keys[i]}-${keys[j]}` : keys[i]!);
+    if (j - i === 1) out.push(keys[j]!);
+    i = j + 1;
+  }
+  return out;
+}
+
 /** The outline as the detail calls see it: one line per task. */
 function formatOutline(outline: Outline): string {
   return outline.tasks
-    .map((t) => `${t.id} [${t.kind}, ${t.effort}, stream ${t.stream}] ${t.title} — covers ${t.covers.join(', ') || 'nothing'}; depends on ${t.dependsOn.join(', ') || 'nothing'}`)
+    .map((t) => `${t.id} [${t.kind}, ${t.effort}, stream ${t.stream}] ${t.title} — covers ${compactKeys(t.covers).join(', ') || 'nothing'}; depends on ${t.dependsOn.join(', ') || 'nothing'}`)
     .join('\n');
 }
 
@@ -303,10 +333,10 @@ export function detailsPrompt(prefix: string, outline: Outline, ids: string[], r
     '',
     'The plan is outlined below. Answer with the structured output only, with one entry for each of these tasks and',
     `no others: ${ids.join(', ')}. Rules:`,
-    '1. `description`: two to five sentences an agent can act on: what to build, in which modules, with which stack; a setup task names the stack (language, framework, test runner) the spec gives.',
-    '2. `edges`: for each task in its `depends on`, the reason in one sentence (what it needs from that task).',
-    "3. `derivedAcceptance`: only concrete, testable checks the spec does not state; the spec's own criteria are already on the task.",
-    '4. `risk` and `riskReason`: what this task itself does that could go wrong, in its words; low when nothing does.',
+    '1. `description`: at most four sentences (under 80 words) an agent can act on: what to build, in which modules, with which stack; a setup task names the stack (language, framework, test runner) the spec gives.',
+    '2. `edges`: for each task in its `depends on`, the reason in one short sentence (what it needs from that task).',
+    "3. `derivedAcceptance`: at most three concrete, testable checks the spec does not state, one line each; the spec's own criteria are already on the task.",
+    '4. `risk` and `riskReason`: what this task itself does that could go wrong, in one sentence; low when nothing does. `strategyReason` is one sentence too.',
     `5. \`testStrategy\`: test-first (the tests are written before the code), test-after (tests inside the task), test-parallel, or none (docs, config), with \`strategyReason\`.${rules.testsFirst ? ' The spec asks for tests first: high-risk tasks are test-first.' : ''}`,
     `6. \`files\`: the paths the task will create or change${rules.specNamesFiles ? '. The spec names its files and structure: every task that writes code names its files' : ', where the spec or the structure it describes names them'}.`,
     '',
@@ -342,7 +372,7 @@ export function checkDetails(details: Details, outline: Outline, ids: string[], 
 
 /** Tasks in groups of similar size for the detail calls, in outline order, at most `calls` groups. */
 export function detailGroups(ids: string[], calls: number): string[][] {
-  const size = Math.max(3, Math.ceil(ids.length / Math.max(1, calls)));
+  const size = Math.max(2, Math.ceil(ids.length / Math.max(1, calls)));
   const groups: string[][] = [];
   for (let i = 0; i < ids.length; i += size) groups.push(ids.slice(i, i + size));
   return groups;

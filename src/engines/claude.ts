@@ -32,6 +32,7 @@ import {
   detailsPurpose,
   DETAILS_JSON_SCHEMA,
   DetailsSchema,
+  expandOutline,
   OUTLINE_JSON_SCHEMA,
   outlineAssessment,
   outlinePrompt,
@@ -111,8 +112,9 @@ export class ClaudeEngine implements PlanningEngine {
       const outlined = await this.converse('outline', outlinePrompt(prefix, rules), OUTLINE_JSON_SCHEMA, run, (output): { value?: { outline: Outline; check: OutlineCheck }; problems: string[] } => {
         const answer = OutlineSchema.safeParse(output);
         if (!answer.success) return { problems: schemaProblems(answer.error.issues) };
-        const check = checkOutline(answer.data, inventory, rules);
-        return { value: { outline: answer.data, check }, problems: check.problems };
+        const outline = expandOutline(answer.data);
+        const check = checkOutline(outline, inventory, rules);
+        return { value: { outline, check }, problems: check.problems };
       });
       const { outline, check } = outlined.value;
       if (check.graph.length > 0) {

@@ -34,6 +34,8 @@ export async function startSpinner(text: string, options: SpinnerOptions = {}): 
   return {
     update: (next) => {
       spinner.text = next;
+      // Drawn now, not at the next frame: a count that moves faster than the frames would otherwise skip its end.
+      spinner.render();
     },
     succeed: (done) => void spinner.succeed(done),
     fail: (failed) => void spinner.fail(failed),

@@ -6,12 +6,15 @@
  * `Call: <purpose>` line, and prints the result event of `--output-format stream-json` with the recorded answer as
  * structured output (tokens counted as characters / 4).
  *
+ * Detail answers are per task, so a detail call for a grouping that was not recorded (another planning.concurrency)
+ * is answered with those tasks' entries from the recorded detail files.
+ *
  * RECORDED_ANSWERS names the folder of one spec's answers. A call with no recorded answer saves its prompt and
  * schema as pending/<purpose>.md and pending/<purpose>.schema.json there and fails, so whoever records can answer
  * it and run again; with RECORD_WITH=<real claude command> it asks that instead and saves the answer.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const argv = process.argv.slice(2);
@@ -53,6 +56,23 @@ const result = (output) =>
     structured_output: output,
   });
 
+/** The asked tasks' entries from every recorded detail answer (a repair's over the first), if all are there. */
+function regroupedDetails() {
+  const asked = /no others: (T\d+(?:, T\d+)*)\./.exec(prompt.replace(/\s+/g, ' '))?.[1]?.split(', ');
+  if (!asked || !name.startsWith('details-') || name.endsWith('.repair')) return undefined;
+  const entries = new Map();
+  const files = readdirSync(dir).filter((f) => f.startsWith('details-') && f.endsWith('.json'));
+  for (const f of [...files.filter((f) => !f.endsWith('.repair.json')), ...files.filter((f) => f.endsWith('.repair.json'))]) {
+    for (const t of JSON.parse(readFileSync(join(dir, f), 'utf8')).tasks ?? []) entries.set(t.id, t);
+  }
+  return asked.every((id) => entries.has(id)) ? { tasks: asked.map((id) => entries.get(id)) } : undefined;
+}
+
+const regrouped = existsSync(answerFile) ? undefined : regroupedDetails();
+if (regrouped) {
+  console.log(result(regrouped));
+  process.exit(0);
+}
 if (!existsSync(answerFile)) {
   if (process.env.RECORD_WITH) {
     const args = argv.map((a) => (a === 'stream-json' ? 'json' : a)).filter((a) => a !== '--include-partial-messages' && a !== '--verbose');

@@ -5,7 +5,19 @@
 import { describe, expect, it } from 'vitest';
 import { buildInventory } from '../../src/core/inventory.js';
 import { parseSpec } from '../../src/core/spec.js';
-import { assemblePlan, checkDetails, checkOutline, detailGroups, detailsPrompt, outlinePrompt, planningPrefix, type Outline, type TaskDetails } from '../../src/engines/claude-answer.js';
+import {
+  assemblePlan,
+  checkDetails,
+  checkOutline,
+  detailGroups,
+  detailsPrompt,
+  expandKeys,
+  expandOutline,
+  outlinePrompt,
+  planningPrefix,
+  type Outline,
+  type TaskDetails,
+} from '../../src/engines/claude-answer.js';
 
 const SPEC = [
   '# Notes', //                                                  1
@@ -136,5 +148,14 @@ describe('the detail calls', () => {
       { file: 'notes.md', line: 6, ref: 'acceptance' },
     ]);
     expect(streams).toEqual([{ id: 'A', name: 'notes', tasks: ['T1', 'T2', 'T3'] }]);
+  });
+});
+
+describe('ranges of keys', () => {
+  it('cover every key between their ends, and read back the same way in the detail calls', () => {
+    expect(expandKeys(['R1', 'A2-A5', 'A7-9', 'A9-A3'])).toEqual(['R1', 'A2', 'A3', 'A4', 'A5', 'A7', 'A8', 'A9', 'A9-A3']);
+    const ranged = expandOutline(outline([{ id: 'T1', covers: ['R1-R3', 'A1-A2'] }]));
+    expect(checkOutline(ranged, inventory, rules).problems).toEqual([]);
+    expect(detailsPrompt('', ranged, ['T1'], { testsFirst: false, specNamesFiles: false })).toContain('covers R1-R3, A1, A2;');
   });
 });
