@@ -604,8 +604,14 @@ export function parseSpec(text: string, file: string): ParsedSpec {
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   const state = newParseState(file, lines.length);
   const { spec } = state;
+  const continued = joinWrappedItems(lines);
 
   for (let i = 0; i < lines.length; i++) {
+    if (continued.has(i)) {
+      // Already part of the list item above it, which carries its text.
+      spec.wordCount += countWords(lines[i]!.trim());
+      continue;
+    }
     const line = classifyLine(lines[i]!, lines[i + 1]);
     if (line.kind === 'fence') {
       state.inFence = !state.inFence;
@@ -650,6 +656,49 @@ export function parseSpec(text: string, file: string): ParsedSpec {
   spec.kind = detectKind(state.kindScore, spec, text);
   if (!spec.title) spec.title = state.firstTextLine || file;
   return spec;
+}
+
+/** A line that starts something of its own: it never continues the list item above it. */
+const STARTS_OWN_LINE = /^(?:#{1,6}\s|[-*+]\s|\d{1,3}[.)]\s|\||<|```|~~~|(?:\*\*|__)?\[?(?:(?:FR|NFR|US|UC|REQ|SC|AC)-\d+))/;
+
+/** Labels that open something of their own (criteria, an example, a risk), even right below an item. */
+const OWN_LABELS = [INLINE_ACCEPTANCE_LABEL, INLINE_ACCEPTANCE, BOLD_LABEL, EXAMPLE_LABEL, METADATA_LINE, INLINE_RISK, MITIGATION_LABEL, STORY_LINE, NUMBERED_REQUIREMENT_HEADING];
+
+/**
+ * List items and user stories wrapped over several lines become one line: the text of each continuation line
+ * (indented under the item, or a lazy continuation right below it, as CommonMark reads it) is appended to the first
+ * line, so a story, a criterion or a Given/When/Then keeps every clause. Returns the continuation lines, which the parse
+ * then skips; every item keeps the line it starts on.
+ */
+function joinWrappedItems(lines: string[]): Set<number> {
+  const continued = new Set<number>();
+  let inFence = false;
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!;
+    if (FENCE.test(raw)) inFence = !inFence;
+    if (inFence) continue;
+    const item = LIST_ITEM.exec(raw);
+    // A user story is one sentence however its paragraph wraps.
+    const story = !item && (STORY_LABEL.test(raw.trim()) || /^as an? /i.test(raw.trim()));
+    if (!item && !story) continue;
+    const markerWidth = item ? raw.length - raw.trimStart().length + (raw.trimStart().length - item[3]!.length) : Infinity;
+    let j = i + 1;
+    const parts: string[] = [];
+    for (; j < lines.length; j++) {
+      const next = lines[j]!;
+      const trimmed = next.trim();
+      if (trimmed === '' || STARTS_OWN_LINE.test(trimmed) || HORIZONTAL_RULE.test(trimmed) || OWN_LABELS.some((label) => label.test(trimmed))) break;
+      const indent = next.length - next.trimStart().length;
+      // Indented under a nested item's marker is that item's business; deeper text is ours up to the marker width.
+      if (indent > markerWidth + 3) break;
+      parts.push(trimmed);
+    }
+    if (parts.length === 0) continue;
+    lines[i] = `${raw.trimEnd()} ${parts.join(' ')}`;
+    for (let k = i + 1; k < j; k++) continued.add(k);
+    i = j - 1;
+  }
+  return continued;
 }
 
 function ref(state: ParseState, line: number, text: string): SourceRef {

@@ -258,3 +258,40 @@ describe('a dependency chain written in words', () => {
     ]);
   });
 });
+
+describe('text that wraps over several lines', () => {
+  it('keeps a wrapped criterion, a wrapped story and every Given/When/Then clause whole, each on the line it starts', () => {
+    const spec = parse(
+      md(
+        '# Store', //                                                              1
+        '## Requirements',
+        '- FR-1: As the person who runs the VM, I want the data in one file with a', // 3
+        '  single writer, so that backups are a copy.',
+        '  - Acceptance: a second writer is refused with',
+        '    an error that names the lock file',
+        '## User stories',
+        '**User Story:** As an operator, I want to restore a backup',
+        'without stopping the service, so that restores need no downtime.', //  9
+        '## Acceptance criteria',
+        '1. Given a running service', //                                       11
+        '   When a backup is restored',
+        '   Then readers see the restored data',
+        '2. WHEN the file is missing THEN the service SHALL create it', //      14
+      ),
+    );
+    expect(spec.requirements.map((r) => [r.line, r.text])).toEqual([
+      [3, 'FR-1: As the person who runs the VM, I want the data in one file with a single writer, so that backups are a copy.'],
+      [8, 'User Story: As an operator, I want to restore a backup without stopping the service, so that restores need no downtime.'],
+    ]);
+    expect(spec.acceptance.map((c) => [c.line, c.text])).toEqual([
+      [5, 'a second writer is refused with an error that names the lock file'],
+      [11, 'Given a running service When a backup is restored Then readers see the restored data'],
+      [14, 'WHEN the file is missing THEN the service SHALL create it'],
+    ]);
+  });
+
+  it('does not join a paragraph, a label or the next item to a list item', () => {
+    const spec = parse(md('# App', '## Requirements', '- The tool lists bookmarks', '**Notes:**', '- The tool deletes a bookmark', '', 'A paragraph after a blank line.'));
+    expect(spec.requirements.map((r) => r.text)).toEqual(['The tool lists bookmarks', 'The tool deletes a bookmark']);
+  });
+});
