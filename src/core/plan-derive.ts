@@ -8,6 +8,8 @@ import { EFFORT_HOURS } from './effort.js';
 import { branchName, PLAN_SCHEMA_VERSION, type Branching, type Coverage, type LeftOutItem, type Plan, type PlanWarning, type Stream, type Task } from './plan.js';
 import type { ParsedSpec, SourceRef } from './spec.js';
 import { groupBy } from './text.js';
+import { globsOverlap } from './glob.js';
+import { concurrentPairs, listScheduleHours, transitiveReduction } from './schedule.js';
 
 export interface DeriveSettings {
   /** The specs, to compute coverage; without them the previous coverage is kept. */
@@ -31,7 +33,7 @@ export interface PlanCore {
 }
 
 /** Warning codes derivePlan computes itself; others are carried over. */
-const DERIVED_CODES = new Set(['UNCOVERED', 'OVER_DECOMPOSED', 'TINY_TASKS', 'CYCLE', 'DANGLING_REF', 'SELF_REF', 'DUPLICATE_ID', 'DUPLICATE_DEP']);
+const DERIVED_CODES = new Set(['UNCOVERED', 'OVER_DECOMPOSED', 'TINY_TASKS', 'CYCLE', 'DANGLING_REF', 'SELF_REF', 'DUPLICATE_ID', 'DUPLICATE_DEP', 'REDUNDANT_EDGE', 'FILE_OVERLAP']);
 
 export function recommendedRange(totalHours: number, minHoursPerTask: number): { min: number; max: number } {
   return { min: Math.max(1, Math.ceil(totalHours / 8)), max: Math.max(3, Math.ceil(totalHours / minHoursPerTask)) };
@@ -55,8 +57,10 @@ export function derivePlan(core: PlanCore, settings: DeriveSettings): Plan {
   const streams = streamsOf(tasks, core.streams);
   const order = mergeOrder(tasks);
   const titleById = new Map(tasks.map((t) => [t.id, t.title]));
+  if (analysis.errors.length === 0) warnings.push(...redundantEdgeWarnings(tasks), ...fileOverlapWarnings(tasks));
   const n = core.branching === 'single' ? 1 : settings.concurrency;
-  const makespan = Math.max(analysis.criticalPathHours, totalHours / n);
+  // What a run at n agents would do, not the bound max(critical path, work / n).
+  const makespan = listScheduleHours(tasks, n);
   return {
     schemaVersion: PLAN_SCHEMA_VERSION,
     planId: core.planId,
@@ -124,6 +128,44 @@ function streamsOf(tasks: Task[], previous: Stream[]): Stream[] {
     streams.get(t.stream)!.tasks.push(t.id);
   }
   return [...streams.values()];
+}
+
+/** Edges another path already implies: they add nothing, and hide the graph's shape. */
+function redundantEdgeWarnings(tasks: Task[]): PlanWarning[] {
+  const { redundant } = transitiveReduction(tasks);
+  if (redundant.length === 0) return [];
+  const shown = redundant.slice(0, 8).map((r) => `${r.task} → ${r.dependency} (already through ${r.via})`);
+  return [
+    {
+      code: 'REDUNDANT_EDGE',
+      message: `${redundant.length} dependenc${redundant.length === 1 ? 'y is' : 'ies are'} implied by others and can go: ${shown.join(', ')}${redundant.length > shown.length ? `, … ${redundant.length - shown.length} more` : ''}`,
+      tasks: [...new Set(redundant.map((r) => r.task))],
+    },
+  ];
+}
+
+/** Overlapping pairs named; the rest counted. */
+const OVERLAPS_SHOWN = 10;
+
+/**
+ * Tasks that may run at the same time (neither depends on the other) and name overlapping files: their merges
+ * will likely conflict. Each pair is named with the files and the edge that would serialize them.
+ */
+function fileOverlapWarnings(tasks: Task[]): PlanWarning[] {
+  const withFiles = tasks.filter((t) => t.files.length > 0);
+  const shared = (a: Task, b: Task) => a.files.filter((f) => b.files.some((g) => globsOverlap(f, g)));
+  const pairs = concurrentPairs(withFiles, (a, b) => shared(a, b).length > 0);
+  const warnings: PlanWarning[] = pairs.slice(0, OVERLAPS_SHOWN).map(([a, b]) => {
+    const files = shared(a, b);
+    return {
+      code: 'FILE_OVERLAP',
+      message: `${a.id} and ${b.id} may run at the same time and both touch ${files.slice(0, 3).join(', ')}${files.length > 3 ? ` (+${files.length - 3} more)` : ''}; make ${b.id} depend on ${a.id}, or merge them`,
+      tasks: [a.id, b.id],
+    };
+  });
+  if (pairs.length > OVERLAPS_SHOWN)
+    warnings.push({ code: 'FILE_OVERLAP', message: `… ${pairs.length - OVERLAPS_SHOWN} more pairs of tasks that may run at the same time touch the same files`, tasks: [] });
+  return warnings;
 }
 
 /** The over-decomposition guard: too many tasks for the spec's size, or too many tiny ones. */

@@ -3,6 +3,7 @@
  * estimated against actual effort, merge state, what needs a hand. Pure: state and events in, a model out; the HTML
  * report, the Markdown report and the live dashboard all render this one model.
  */
+import { transitiveReduction } from './schedule.js';
 import { EFFORT_HOURS, type Effort } from './effort.js';
 import type { ToolCall } from './agent-activity.js';
 import type { Plan, Task } from './plan.js';
@@ -192,6 +193,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
   const orphans = tasks.filter((t) => !t.inPlan).map((t) => t.id);
   if (plan && orphans.length > 0) warnings.push(`${orphans.join(', ')} ${orphans.length === 1 ? 'is' : 'are'} in the run but no longer in the plan.`);
 
+  const { direct } = transitiveReduction(tasks);
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     generatedAt: nowIso,
@@ -212,7 +214,8 @@ export function buildReportModel(input: ReportInput): ReportModel {
     progress: { done, total: inRun.length, percent: inRun.length === 0 ? 100 : Math.round((done / inRun.length) * 100), counts },
     tasks,
     waves,
-    edges: tasks.flatMap((t) => t.dependsOn.filter((d) => byId.has(d)).map((d) => ({ from: d, to: t.id }))),
+    // Direct edges only: the graph shows its shape, not every implied path.
+    edges: tasks.flatMap((t) => (direct.get(t.id) ?? []).filter((d) => byId.has(d)).map((d) => ({ from: d, to: t.id }))),
     timeline: { start: run.startedAt, end: latest([runEnd, ...attempts.map((a) => a.endedAt ?? a.startedAt)]), attempts },
     running: attempts.filter((a) => a.running),
     usage: {

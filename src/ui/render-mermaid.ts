@@ -2,6 +2,7 @@
  * `xplan plan --format mermaid`: the task DAG as a Mermaid flowchart, one subgraph per stream, an edge from
  * each prerequisite to its dependent, and high-risk tasks marked. Deterministic: same plan, same text.
  */
+import { transitiveReduction } from '../core/schedule.js';
 import type { Plan } from '../core/plan.js';
 import { tasksByStream } from './render-plan.js';
 import { terminalSafe } from './terminal-text.js';
@@ -40,8 +41,10 @@ export function renderMermaid(unsafe: Plan): string {
     out.push('  end');
   }
 
+  // Direct edges only: an edge another path implies would only add crossings.
+  const { direct } = transitiveReduction(plan.tasks);
   for (const t of plan.tasks) {
-    for (const dep of new Set(t.dependsOn)) out.push(`  ${dep} --> ${t.id}`);
+    for (const dep of direct.get(t.id) ?? []) out.push(`  ${dep} --> ${t.id}`);
   }
 
   const risky = plan.tasks.filter((t) => t.risk === 'high').map((t) => t.id);

@@ -3,6 +3,7 @@
  * Also the small formatting helpers the other plan renderers (Mermaid, ExecPlan) share.
  */
 import { EFFORT_HOURS } from '../core/effort.js';
+import { transitiveReduction } from '../core/schedule.js';
 import type { Branching, EngineRun, Plan, PlanWarning, Risk, Task, TaskSource } from '../core/plan.js';
 import { renderTable } from './table.js';
 import { formatHours, truncate } from '../core/text.js';
@@ -126,7 +127,11 @@ export function renderPlanTable(unsafe: Plan, theme: Theme): string {
   field('Streams', plan.streams.map((st) => `${st.id} ${st.name}`).join(theme.dim(' · ')) || '—');
   field('Critical path', formatCriticalPath(plan));
   const efficiency = `${Math.round(s.parallelEfficiency * 100)}%`;
-  field('Effort', `${formatHours(s.totalHours)} total ${theme.dim('·')} parallel efficiency ${efficiency} at ${plural(s.concurrency, 'agent')}`);
+  const makespan = s.parallelEfficiency > 0 ? s.totalHours / (s.parallelEfficiency * s.concurrency) : 0;
+  field(
+    'Effort',
+    `${formatHours(s.totalHours)} of work ${theme.dim('·')} about ${formatHours(Math.round(makespan * 10) / 10)} at ${plural(s.concurrency, 'agent')} ${theme.dim('·')} parallel efficiency ${efficiency}`,
+  );
   const c = s.coverage;
   field('Coverage', `requirements ${coverageCounts(c.requirements, theme)} ${theme.dim('·')} acceptance ${coverageCounts(c.acceptance, theme)}`);
   if (plan.note) field('Lead’s note', plan.note);
@@ -136,12 +141,14 @@ export function renderPlanTable(unsafe: Plan, theme: Theme): string {
   }
   out.push('');
 
+  // Direct dependencies only: an edge another path implies says nothing a reader needs.
+  const { direct } = transitiveReduction(plan.tasks);
   const rows = plan.tasks.map((t) => [
     theme.bold(t.id),
     String(t.wave),
     t.stream,
     truncate(t.title, TABLE_TITLE_MAX),
-    t.dependsOn.length > 0 ? formatList(t.dependsOn, DEPS_SHOWN) : theme.dim('—'),
+    direct.get(t.id)!.length > 0 ? formatList(direct.get(t.id)!, DEPS_SHOWN) : theme.dim('—'),
     t.effort,
     theme.level(t.risk, RISK_SEVERITY[t.risk]),
     t.testStrategy === 'none' ? theme.dim(t.testStrategy) : t.testStrategy,
@@ -192,9 +199,12 @@ export function renderPlanTree(unsafe: Plan, theme: Theme): string {
   out.push(theme.dim(`${plural(s.tasks, 'task')} · ${plural(s.streams, 'stream')} · ${plural(s.waves, 'wave')} · critical path ${formatCriticalPath(plan)}`));
 
   for (const [wave, tasks] of tasksByWave(plan)) {
-    const hours = tasks.reduce((sum, t) => sum + EFFORT_HOURS[t.effort], 0);
+    // A wave lasts as long as its longest task; the sum is work, in agent-hours.
+    const longest = Math.max(...tasks.map((t) => EFFORT_HOURS[t.effort]));
+    const work = tasks.reduce((sum, t) => sum + EFFORT_HOURS[t.effort], 0);
     out.push('');
-    out.push(`${theme.bold(wave >= 1 ? `Wave ${wave}` : 'Unscheduled')} ${theme.dim(`(${plural(tasks.length, 'task')}, ${formatHours(hours)})`)}`);
+    const length = tasks.length === 1 ? formatHours(work) : `${formatHours(longest)} long, ${formatHours(work)} of work`;
+    out.push(`${theme.bold(wave >= 1 ? `Wave ${wave}` : 'Unscheduled')} ${theme.dim(`(${plural(tasks.length, 'task')}, ${length})`)}`);
     const streams = tasksByStream(plan, tasks);
     streams.forEach((stream, si) => {
       const lastStream = si === streams.length - 1;
