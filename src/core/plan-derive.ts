@@ -76,6 +76,7 @@ export function derivePlan(core: PlanCore, settings: DeriveSettings): Plan {
       totalHours,
       concurrency: n,
       parallelEfficiency: makespan > 0 ? Math.round((totalHours / makespan / n) * 100) / 100 : 1,
+      makespanHours: makespan,
       coverage,
       recommendedTasks: recommended,
     },

@@ -75,6 +75,8 @@ export interface PlanSummary {
   concurrency: number;
   /** Expected speed-up over one agent, divided by the concurrency (1 = every agent always busy). */
   parallelEfficiency: number;
+  /** Hours from the first start to the last end at `concurrency` agents (the list schedule behind the efficiency). */
+  makespanHours?: number;
   coverage: Coverage;
   /** Task-count range the spec's size supports; above it the plan is probably over-decomposed. */
   recommendedTasks: { min: number; max: number };

@@ -127,7 +127,7 @@ export function renderPlanTable(unsafe: Plan, theme: Theme): string {
   field('Streams', plan.streams.map((st) => `${st.id} ${st.name}`).join(theme.dim(' · ')) || '—');
   field('Critical path', formatCriticalPath(plan));
   const efficiency = `${Math.round(s.parallelEfficiency * 100)}%`;
-  const makespan = s.parallelEfficiency > 0 ? s.totalHours / (s.parallelEfficiency * s.concurrency) : 0;
+  const makespan = s.makespanHours ?? (s.parallelEfficiency > 0 ? s.totalHours / (s.parallelEfficiency * s.concurrency) : 0);
   field(
     'Effort',
     `${formatHours(s.totalHours)} of work ${theme.dim('·')} about ${formatHours(Math.round(makespan * 10) / 10)} at ${plural(s.concurrency, 'agent')} ${theme.dim('·')} parallel efficiency ${efficiency}`,
