@@ -167,6 +167,9 @@ const INLINE_ACCEPTANCE_LABEL = /^(?:\*\*|__)?(acceptance (criteria|scenarios|te
 // "- Acceptance: exporting an empty store writes []": one criterion on the line itself.
 const INLINE_ACCEPTANCE = /^(?:\*\*|__)?(?:acceptance(?: criteri(?:on|a))?|done when|AC)(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(\S.*)$/i;
 // "### Requirement 3" (Kiro), "### Feature 2: Export": a requirement named by its number, wherever it appears.
+// OpenSpec: "### Requirement: <name>" and, under it, "#### Scenario: <name>" with its WHEN/THEN bullets.
+const OPENSPEC_REQUIREMENT = /^requirement:\s*(\S.*)$/i;
+const OPENSPEC_SCENARIO = /^scenario:\s*(\S.*)$/i;
 const NUMBERED_REQUIREMENT_HEADING = /^(requirement|feature|capability)\s+#?\d+(?:\.\d+)*\b\s*[:.—–-]?\s*(.*)$/i;
 // "Example:", "**Example output:**", "For example:": what follows illustrates, it is not work.
 const EXAMPLE_LABEL = /^(?:\*\*|__|\*|_)?(?:for )?(?:examples?|e\.g\.|sample)(?: (?:output|usage|session|run|response|request|input))?(?:\*\*|__|\*|_)?\s*:?\s*(?:\*\*|__|\*|_)?\s*$/i;
@@ -501,6 +504,8 @@ interface ParseState {
   inListItem: boolean;
   /** After an inline "Acceptance criteria:" label, until the next heading. */
   acceptanceBlock: boolean;
+  /** An OpenSpec scenario being read: its WHEN/THEN lines become part of its text, until the next heading. */
+  scenario?: AcceptanceCriterion;
   /** After a "Mitigation:" label in a risk section. */
   mitigationBlock: boolean;
   /** Inside `<instruction>` / `<example>` blocks: guidance for the author, not work. */
@@ -840,6 +845,7 @@ function handleHeading(state: ParseState, lineNo: number, raw: string, line: Ext
   const ownType = ENCLOSING_SECTIONS.has(parentType) && classified !== 'out-of-scope' ? parentType : classified;
   const headingIsRequirementLike = WORK_SECTIONS.has(parentType);
   state.acceptanceBlock = false;
+  state.scenario = undefined;
   state.mitigationBlock = false;
   state.exampleBlock = false;
   state.tableColumns = [];
@@ -872,6 +878,16 @@ function handleHeading(state: ParseState, lineNo: number, raw: string, line: Ext
     });
     isRequirement = true;
     type = parentType === 'other' ? 'requirements' : parentType;
+  } else if (OPENSPEC_REQUIREMENT.test(text) && ownType !== 'out-of-scope' && parentType !== 'out-of-scope') {
+    // An OpenSpec requirement: its SHALL sentence and its scenarios belong to it.
+    addRequirement(state, 'functional', lineNo, text, { byHeading: true, headingLevel: level });
+    isRequirement = true;
+    type = parentType === 'other' ? 'requirements' : parentType;
+  } else if (OPENSPEC_SCENARIO.test(text) && state.current && stack.length > 0 && stack[stack.length - 1]!.isRequirement) {
+    // A scenario is a criterion of the requirement above it, with its WHEN/THEN/AND lines as its text.
+    addAcceptance(state, lineNo, text);
+    state.scenario = state.spec.acceptance[state.spec.acceptance.length - 1];
+    type = parentType;
   } else if (numbered && ownType !== 'questions' && ownType !== 'out-of-scope' && parentType !== 'out-of-scope') {
     // Kiro's "### Requirement 3": its user story and "#### Acceptance Criteria" below it belong to it.
     const req = addRequirement(state, 'functional', lineNo, text, { byHeading: true, headingLevel: level });
@@ -948,6 +964,10 @@ function rowText(cells: string[], columns: string[]): { text: string; priority?:
 
 function handleText(state: ParseState, lineNo: number, raw: string, line: Extract<SpecLine, { kind: 'text' }>): void {
   const { trimmed, item, row } = line;
+  if (state.scenario) {
+    state.scenario.text = `${state.scenario.text}${state.scenario.text.includes(' — ') ? ' ' : ' — '}${plain(item ? item.text : trimmed)}`;
+    return;
+  }
   if (METADATA_LINE.test(trimmed) && !state.current) return;
   if (row?.header) {
     state.tableColumns = row.cells.map((c) => c.toLowerCase());
@@ -1262,10 +1282,15 @@ function keepRequirements(requirements: Requirement[], acceptance: AcceptanceCri
 function detectKind(headingScore: Record<SpecKind, number>, spec: ParsedSpec, text: string): SpecKind {
   const sample = text.length > 20_000 ? text.slice(0, 20_000) : text;
   const debugWords = sample.match(DEBUG_WORDS)?.length ?? 0;
+  // EARS criteria ("WHEN … THEN the system SHALL …") specify behaviour to build; words like "fail" in them do not
+  // make a bug report. A bug investigation shows its structure (symptoms, reproduction, cause): its words count
+  // only then.
+  const ears = spec.acceptance.filter((c) => /\bSHALL\b/.test(c.text)).length;
+  const debugHeadings = headingScore['debug-investigation'];
   const score: Record<SpecKind, number> = {
     prd: headingScore.prd * 2 + (spec.requirements.some((r) => r.kind === 'story') ? 2 : 0) + (spec.format === 'spec-kit' ? 4 : 0),
-    'technical-spec': headingScore['technical-spec'] * 2,
-    'debug-investigation': headingScore['debug-investigation'] * 3 + Math.min(debugWords, 6),
+    'technical-spec': headingScore['technical-spec'] * 2 + Math.min(ears, 6),
+    'debug-investigation': debugHeadings > 0 ? debugHeadings * 3 + Math.min(debugWords, 6) : 0,
   };
   // A short note full of bug words is a bug report even without headings.
   if (spec.headings.length <= 1 && debugWords >= 2) return 'debug-investigation';

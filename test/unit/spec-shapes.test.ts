@@ -295,3 +295,51 @@ describe('text that wraps over several lines', () => {
     expect(spec.requirements.map((r) => r.text)).toEqual(['The tool lists bookmarks', 'The tool deletes a bookmark']);
   });
 });
+
+describe('OpenSpec delta specs', () => {
+  it('read each "Requirement:" as a requirement and its "Scenario:" blocks, WHEN/THEN/AND whole, as its criteria', () => {
+    const spec = parse(
+      md(
+        '## ADDED Requirements', //                                             1
+        '',
+        '### Requirement: Tracker Feature Flag', //                             3
+        'The system SHALL support a `tracker` project feature flag.',
+        '',
+        '#### Scenario: Tracker flag absent', //                                6
+        '- **WHEN** `tracker` flag is not set',
+        '- **THEN** tracker resolution SHALL be disabled',
+        '- **AND** workflow commands SHALL behave as before',
+        '',
+        '### Requirement: Tracker Authentication', //                           11
+        '#### Scenario: Missing credentials', //                                12
+        '- **WHEN** required environment variables are absent',
+        '- **THEN** resolution SHALL be skipped with a clear message',
+      ),
+    );
+    expect(spec.requirements.map((r) => [r.line, r.text, r.acceptance])).toEqual([
+      [3, 'Requirement: Tracker Feature Flag', [0]],
+      [11, 'Requirement: Tracker Authentication', [1]],
+    ]);
+    expect(spec.acceptance.map((c) => [c.line, c.text])).toEqual([
+      [6, 'Scenario: Tracker flag absent — WHEN tracker flag is not set THEN tracker resolution SHALL be disabled AND workflow commands SHALL behave as before'],
+      [12, 'Scenario: Missing credentials — WHEN required environment variables are absent THEN resolution SHALL be skipped with a clear message'],
+    ]);
+  });
+});
+
+describe('the kind of a spec, from its structure', () => {
+  it('calls EARS requirements a spec even when their criteria say "fail", and a write-up with a reproduction a bug', () => {
+    const ears = parse(
+      md(
+        '# Requirements Document',
+        '### Requirement 1: Throttle by capacity',
+        '#### Acceptance Criteria',
+        '1. WHEN capacity is exhausted THEN the system SHALL fail the request with a retry hint',
+        '2. WHEN a worker fails THEN the system SHALL release its capacity',
+      ),
+    );
+    expect(ears.kind).toBe('technical-spec');
+    const bug = parse(md('# Empty values break the parser', '## Steps to reproduce', '- parse `a:""`', '## Root cause', 'The tokenizer drops empty strings.', '## Fix', '- keep empty tokens'));
+    expect(bug.kind).toBe('debug-investigation');
+  });
+});
