@@ -17,6 +17,7 @@ import { type Branching, type Plan, type PlanWarning, type Risk, type Stream, ty
 import type { AcceptanceCriterion, DependencyRef, ParsedSpec, Requirement, SourceRef } from './spec.js';
 import { capitalise, formatHours, groupBy, truncate } from './text.js';
 import { MinHeap } from './min-heap.js';
+import { transitiveReduction } from './schedule.js';
 
 export interface PlanOptions {
   planId: string;
@@ -107,6 +108,8 @@ interface Unit {
   order: number;
   kind: TaskKind;
   priority?: string;
+  /** Cut by the spec's own stories: the plan keeps the spec's order, not the layers'. */
+  specOrder?: boolean;
 }
 
 interface Draft {
@@ -361,6 +364,10 @@ function workUnits(spec: ParsedSpec, orderBase: number): Unit[] {
   }
 
   const indexed = spec.requirements.map((r, i) => ({ r, i }));
+  // Numbered stories that carry their own acceptance criteria (BMAD's "### Story 1.3" blocks) are the spec's own
+  // cut of the work: each is a unit, and a requirement goes with the story that shares most of its words.
+  const storyLed = indexed.filter(({ r }) => r.kind === 'story' && STORY_NUMBER_PREFIX.test(r.text) && r.acceptance.length > 0).length >= STORY_LED_MIN;
+  if (storyLed) return storyUnits(indexed, unitOf, acceptanceOf);
   const stories = indexed.filter(({ r }) => r.kind === 'story');
   const units = indexed.filter(({ r }) => r.kind !== 'story').map(({ r, i }) => unitOf(r, i));
 
@@ -387,6 +394,42 @@ function workUnits(spec: ParsedSpec, orderBase: number): Unit[] {
       for (const c of acceptanceOf(story)) covering.acceptance.add(c);
     } else {
       units.push({ ...unitOf(story, i), kind: 'feature' });
+    }
+  }
+  return units.sort((a, b) => a.order - b.order);
+}
+
+const STORY_NUMBER_PREFIX = /^story\s+\d+(?:\.\d+)*\s*[:.—–-]\s*/i;
+
+/** Stories with their own criteria from which the stories, not the requirements, cut the work. */
+const STORY_LED_MIN = 3;
+
+/** Story-led units: one per story; each other requirement joins the story that shares most of its words, else its own. */
+function storyUnits(indexed: Array<{ r: Requirement; i: number }>, unitOf: (r: Requirement, i: number) => Unit, acceptanceOf: (r: Requirement) => Set<AcceptanceCriterion>): Unit[] {
+  // The spec's order is the dependency chain it states: its first story lays the ground for all, and each epic's
+  // (section's) first story for the rest of that epic. Words in a title ("Create Setup Skill") decide nothing.
+  const seenAreas = new Set<string>();
+  const units: Unit[] = indexed
+    .filter(({ r }) => r.kind === 'story')
+    .map(({ r, i }, n) => {
+      const unit = unitOf(r, i);
+      const opensArea = !seenAreas.has(unit.area);
+      seenAreas.add(unit.area);
+      const worded = unit.layer === 'setup' || unit.layer === 'data' ? 'core' : unit.layer;
+      const layer: Layer = n === 0 ? 'setup' : opensArea ? 'data' : worded;
+      // A story's size shows in its criteria: about a quarter of an agent-hour each, an hour at least.
+      const hours = Math.max(unit.hours, EFFORT_HOURS.S, r.acceptance.length * 0.25);
+      return { ...unit, title: titleFrom(r.text.replace(STORY_NUMBER_PREFIX, '')), layer, hours, kind: 'feature', specOrder: true };
+    });
+  const storyIndex = new WordIndex(units, (u) => [...u.details, ...u.requirements.map((r) => r.details), ...[...u.acceptance].map((c) => c.text)].join(' '));
+  for (const { r, i } of indexed) {
+    if (r.kind === 'story') continue;
+    const story = storyIndex.best(keywords(`${r.text} ${r.details}`), 2);
+    if (story) {
+      story.alsoCovers.push(r);
+      for (const c of acceptanceOf(r)) story.acceptance.add(c);
+    } else {
+      units.push(unitOf(r, i));
     }
   }
   return units.sort((a, b) => a.order - b.order);
@@ -474,6 +517,11 @@ function groupUnits(units: Unit[], fastPath: boolean): Draft[] {
     if (chunk.length > 0) drafts.push(newDraft(chunk, drafts.length));
   }
   for (const d of drafts) d.description = describe(d);
+  if (units.some((u) => u.specOrder)) {
+    // The spec's order, with the ground-laying story first and work about everything (quality, docs) last.
+    const band = (d: Draft) => (d.layer === 'setup' ? 0 : d.layer === 'quality' || d.layer === 'docs' ? 2 : 1);
+    return drafts.sort((a, b) => band(a) - band(b) || a.order - b.order);
+  }
   return drafts.sort((a, b) => LAYER_RANK[a.layer] - LAYER_RANK[b.layer] || a.order - b.order);
 }
 
@@ -948,12 +996,15 @@ function assemble(drafts: Draft[], specs: ParsedSpec[], options: PlanOptions, wa
     };
   });
 
+  // Only direct edges: an edge another path already implies says nothing and clutters the plan.
+  const { direct } = transitiveReduction(tasks);
+  const reduced = tasks.map((t) => ({ ...t, dependsOn: direct.get(t.id) ?? t.dependsOn }));
   return derivePlan(
     {
       planId: options.planId,
       branching: options.branching,
       spec: { paths: specs.map((s) => s.file), title: specs.map((s) => s.title).join(' + ') },
-      tasks,
+      tasks: reduced,
       streams,
       warnings,
     },

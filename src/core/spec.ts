@@ -161,6 +161,8 @@ const STORY_LINE = /^(?:\*\*|__)?(?:user )?story(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\
 // "[Name]", "[One sentence]", "[X]%": a blank in a template. Not a link, a checkbox, an id or a clarification marker.
 const PLACEHOLDER = /\[(?!NEEDS CLARIFICATION)(?:[A-Z][a-z][^\][]{0,60}|[A-Z]|[A-Z][a-z]+\/[^\][]{0,40})\](?!\()/;
 const STORY_LABEL = /^(?:\*\*|__)?user story(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*/i;
+// BMAD: "### Story 1.3: Implement Shared Types Package", its user story and its numbered acceptance criteria below.
+const BMAD_STORY = /^story\s+(\d+(?:\.\d+)*)\s*[:.—–-]\s*(\S.*)$/i;
 const SPECKIT_STORY = /^user story\s+(\d+)\b.*?(?:\(priority:\s*(p\d)\))?$/i;
 const GIVEN_WHEN_THEN = /\bgiven\b.*\bwhen\b.*\bthen\b/i;
 const INLINE_ACCEPTANCE_LABEL = /^(?:\*\*|__)?(acceptance (criteria|scenarios|tests?)|success criteria|done when)(?:\*\*|__)?\s*:?\s*(?:\*\*|__)?\s*:?\s*$/i;
@@ -894,6 +896,10 @@ function handleHeading(state: ParseState, lineNo: number, raw: string, line: Ext
     if (req && !numbered[2]) state.unnamedRequirement = req;
     isRequirement = true;
     type = parentType === 'other' ? 'requirements' : parentType;
+  } else if (BMAD_STORY.test(text) && ownType !== 'out-of-scope' && parentType !== 'out-of-scope') {
+    addRequirement(state, 'story', lineNo, text, { byHeading: true, headingLevel: level });
+    isRequirement = true;
+    type = 'stories';
   } else if (storyMatch) {
     state.sawSpecKitMarker ||= storyMatch[2] !== undefined;
     state.storyLines.set(storyMatch[1]!, lineNo);

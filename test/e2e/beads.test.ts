@@ -116,7 +116,7 @@ describe('xplan export beads', async () => {
 
     const first = await runXplanAsync(['export', 'beads'], { cwd: repo, env: bd062 });
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toContain('Exported to bd 0.62.0 (prefix acme): 9 created, 0 updated, 0 unchanged; dependencies +12 −0.');
+    expect(first.stdout).toContain('Exported to bd 0.62.0 (prefix acme): 9 created, 0 updated, 0 unchanged; dependencies +10 −0.');
     const issues = allIssues(repo);
     const epic = issues.find((i) => i.issue_type === 'epic')!;
     expect(epic.title).toBe('Bookmarks Service — Product Requirements');
@@ -164,11 +164,11 @@ describe('xplan export beads', async () => {
   it('bd 0.63+: new issues and their dependencies go in one create --graph transaction, then acceptance, design, estimate and external ref are set on each', async () => {
     const repo = exampleRepo({ beadsPrefix: 'acme' });
     const dry = await runXplanAsync(['export', 'beads', '--dry-run'], { cwd: repo, env: withBd() });
-    expect(dry.stdout).toContain('create 9 issues and 12 dependencies in one transaction (bd create --graph):');
+    expect(dry.stdout).toContain('create 9 issues and 10 dependencies in one transaction (bd create --graph):');
     expect(dry.stdout).toMatch(/ {2}create new "T2 [^"]+" under new "Bookmarks Service — Product Requirements"/);
     const first = await runXplanAsync(['export', 'beads'], { cwd: repo, env: withBd() });
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toContain('Exported to bd 1.0.5 (prefix acme): 9 created (new issues in one transaction), 0 updated, 0 unchanged; dependencies +12 −0.');
+    expect(first.stdout).toContain('Exported to bd 1.0.5 (prefix acme): 9 created (new issues in one transaction), 0 updated, 0 unchanged; dependencies +10 −0.');
     const calls = xplanCalls(repo);
     const creates = calls.filter((argv) => argv[0] === 'create');
     expect(creates).toHaveLength(1);
