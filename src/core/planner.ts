@@ -282,7 +282,7 @@ export function planSpecs(specs: ParsedSpec[], assessment: Assessment, options: 
   for (const d of drafts) assignRiskAndStrategy(d, risks, questions, fastPath);
 
   drafts = addTestTasks(drafts);
-  const warnings: PlanWarning[] = [];
+  const warnings: PlanWarning[] = notUnderstood(specs);
   if (drafts.length > options.maxTasks) drafts = consolidate(drafts, options.maxTasks, warnings);
 
   const plan = assemble(drafts, specs, options, warnings);
@@ -301,6 +301,31 @@ export function planSpecs(specs: ParsedSpec[], assessment: Assessment, options: 
     });
   }
   return { plan, confirmations };
+}
+
+/** Sections named, at most, in the warning about a spec the heuristic could not read. */
+const SECTIONS_NAMED = 5;
+
+/**
+ * A spec in which the heuristic found no requirement, story or criterion is planned as one task for the whole of
+ * it: the plan says so, naming the sections it could not read, rather than claim they are covered.
+ */
+function notUnderstood(specs: ParsedSpec[]): PlanWarning[] {
+  return specs
+    .filter((s) => s.requirements.length === 0 && s.acceptance.length === 0)
+    .map((s) => {
+      const sections = s.headings.filter((h) => h.level >= 2 && h.level <= 3).map((h) => h.text);
+      const named = sections.slice(0, SECTIONS_NAMED).join(', ');
+      const what =
+        sections.length > 0
+          ? `${sections.length} section${sections.length === 1 ? '' : 's'} not understood: ${named}${sections.length > SECTIONS_NAMED ? ', …' : ''}`
+          : 'no requirements, stories or criteria found';
+      return {
+        code: 'NOT_UNDERSTOOD',
+        message: `${s.file}: ${what}. It is planned as one task for the whole spec; plan it with --engine claude, or write its work as a list of requirements`,
+        tasks: [],
+      };
+    });
 }
 
 function wholeSpecUnit(specs: ParsedSpec[]): Unit {
@@ -929,6 +954,16 @@ function rebuild(drafts: Draft[], clusters: Draft[][]): Draft[] {
   return [...deps.keys()]; // in the order of the drafts they replace
 }
 
+/**
+ * Without criteria of its own, a task is done when what the spec lists under its headings holds: those bullets,
+ * whole. Only a requirement with nothing under it falls back to its own text.
+ */
+function criteriaFromBullets(d: Draft): string[] {
+  const bullets = d.units.flatMap((u) => [...u.requirements, ...u.alsoCovers].flatMap((r) => r.bullets ?? []));
+  if (bullets.length > 0) return [...new Set(bullets)];
+  return d.units.flatMap((u) => u.details.map((t) => `Done as specified: ${truncate(t, 160)}`));
+}
+
 function sourcesOf(d: Draft): TaskSource[] {
   const seen = new Set<string>();
   const out: TaskSource[] = [];
@@ -982,7 +1017,7 @@ function assemble(drafts: Draft[], specs: ParsedSpec[], options: PlanOptions, wa
       title: d.title,
       description: d.description,
       dependsOn: [...d.deps].map((x) => ids.get(x)!).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))),
-      acceptanceCriteria: criteria.length > 0 ? criteria : d.units.flatMap((u) => u.details.map((t) => `Done as specified: ${truncate(t, 160)}`)),
+      acceptanceCriteria: criteria.length > 0 ? criteria : criteriaFromBullets(d),
       effort: effortFor(d.hours),
       risk: d.risk,
       riskReason: d.riskReason,

@@ -37,6 +37,8 @@ export interface Requirement extends SpecItem {
   fromRoadmap?: boolean;
   /** Indexes into ParsedSpec.acceptance of the criteria that cover this requirement. */
   acceptance: number[];
+  /** The bullets under a requirement's heading, whole: what "done" means when the spec gives no criteria. */
+  bullets?: string[];
 }
 
 export interface AcceptanceCriterion extends SpecItem {
@@ -1188,6 +1190,7 @@ function handleWorkItem(state: ParseState, l: TextLine): void {
 
   if (current) {
     addDetail(current, lineNo, trimmed);
+    if (itemText !== undefined && l.topLevel && state.currentByHeading) (current.bullets ??= []).push(plain(itemText));
   }
 }
 

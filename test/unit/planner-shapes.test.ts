@@ -258,3 +258,33 @@ describe('a BMAD PRD: epics of numbered stories with their own criteria', () => 
     expect(only(p, 19).dependsOn).toEqual([only(p, 16).id]);
   });
 });
+
+describe('criteria when the spec states none', () => {
+  it('are the bullets under the feature’s heading, whole, never "Done as specified"', () => {
+    const p = plan(
+      md(
+        '# Notes app',
+        '## Core features',
+        '### Export notes', //                                                    3
+        '- Export writes every note as JSON to stdout, one object per line',
+        '- An empty store exports nothing and exits 0',
+        '### Import notes', //                                                    6
+        '- Import reads the same JSON lines and skips notes it already has',
+      ),
+    );
+    expect(only(p, 3).acceptanceCriteria).toEqual(['Export writes every note as JSON to stdout, one object per line', 'An empty store exports nothing and exits 0']);
+    expect(p.tasks.flatMap((t) => t.acceptanceCriteria).filter((c) => c.startsWith('Done as specified'))).toEqual([]);
+  });
+});
+
+describe('a spec the heuristic cannot read', () => {
+  it('is one task, and the plan says which sections it did not understand instead of claiming them', () => {
+    const p = plan(
+      md('# Go tool modules', '## Abstract', 'Track tool dependencies in go.mod.', '## Background', 'Tools are tracked with blank imports today.', '## Proposal', 'Add a tool directive to go.mod.'),
+    );
+    expect(p.tasks).toHaveLength(1);
+    expect(p.warnings.find((w) => w.code === 'NOT_UNDERSTOOD')?.message).toBe(
+      'spec.md: 3 sections not understood: Abstract, Background, Proposal. It is planned as one task for the whole spec; plan it with --engine claude, or write its work as a list of requirements',
+    );
+  });
+});
