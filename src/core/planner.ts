@@ -597,7 +597,9 @@ function linkDependencies(drafts: Draft[]): void {
     const base = group.find((d) => d.kind !== 'test' && d.units.some((u) => FOUNDATION_TITLE.test(u.title)));
     if (!base || group.length < 2) continue;
     for (const dep of [...base.deps]) if (dep.area === base.area && dep.layer !== 'setup') base.deps.delete(dep);
-    for (const d of group) if (d !== base && d.layer !== 'setup' && !reaches(base, d)) d.deps.add(base);
+    // Stories and features extend it; setup, schema and infrastructure work never waits for a feature.
+    const extendsBase = (d: Draft) => !['setup', 'data', 'infra'].includes(d.layer) || d.units.some((u) => u.requirements.some((r) => r.kind === 'story'));
+    for (const d of group) if (d !== base && extendsBase(d) && !reaches(base, d)) d.deps.add(base);
   }
 
   // Explicit references: a requirement that names another builds on it.
@@ -695,7 +697,8 @@ function oneTaskPerCriterion(drafts: Draft[]): void {
   }
 }
 
-const FOUNDATION_TITLE = /^(basic|core|base|foundation(al)?|minimal|skeleton|mvp)\b/i;
+// A first working version the spec names as such. "Core …" names a part, not a first version: it decides nothing.
+const FOUNDATION_TITLE = /^(basic|minimal|skeleton|mvp)\b/i;
 
 /** Whether `to` is reachable from `from` along dependencies. */
 function reaches(from: Draft, to: Draft): boolean {
