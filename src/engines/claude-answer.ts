@@ -64,6 +64,8 @@ export function callLine(purpose: string): string {
 
 // ---------------------------------------------------------------- plan: outline
 
+const DRIVER_IDS = ['requirements', 'components', 'integrations', 'risks', 'unknowns', 'effortHours'] as const satisfies readonly DriverId[];
+
 const DRIVER_SCHEMA = {
   type: 'array',
   items: {
@@ -71,7 +73,7 @@ const DRIVER_SCHEMA = {
     additionalProperties: false,
     required: ['id', 'value', 'reason', 'evidence'],
     properties: {
-      id: { type: 'string', enum: ['requirements', 'components', 'integrations', 'risks', 'unknowns', 'effortHours'] },
+      id: { type: 'string', enum: [...DRIVER_IDS] },
       value: { type: 'number', minimum: 0 },
       reason: { type: 'string' },
       evidence: stringArray,
@@ -116,9 +118,7 @@ export const OUTLINE_JSON_SCHEMA = {
   },
 } as const;
 
-const DriverAnswerSchema = z
-  .object({ id: z.enum(['requirements', 'components', 'integrations', 'risks', 'unknowns', 'effortHours']), value: z.number().nonnegative(), reason: z.string(), evidence: z.array(z.string()) })
-  .strict();
+const DriverAnswerSchema = z.object({ id: z.enum(DRIVER_IDS), value: z.number().nonnegative(), reason: z.string(), evidence: z.array(z.string()) }).strict();
 
 export const OutlineSchema = z
   .object({
@@ -460,7 +460,6 @@ export function specAsksTestsFirst(specs: SpecText[]): boolean {
 
 // ---------------------------------------------------------------- assess
 
-const DRIVER_IDS = ['requirements', 'components', 'integrations', 'risks', 'unknowns', 'effortHours'] as const satisfies readonly DriverId[];
 const DRIVER_LABELS: Record<DriverId, string> = {
   requirements: 'Requirements and user stories',
   components: 'Components',
@@ -486,15 +485,7 @@ export const ASSESS_ANSWER_JSON_SCHEMA = {
     verdict: { type: 'string', enum: ['single-agent', 'multi-agent', 'decomposition-required'] },
     confidence: { type: 'string', enum: ['low', 'medium', 'high'] },
     reasons: stringArray,
-    drivers: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['id', 'value', 'reason', 'evidence'],
-        properties: { id: { type: 'string', enum: [...DRIVER_IDS] }, value: { type: 'number', minimum: 0 }, reason: { type: 'string' }, evidence: stringArray },
-      },
-    },
+    drivers: DRIVER_SCHEMA,
   },
 } as const;
 
@@ -508,7 +499,7 @@ export const AssessAnswerSchema = z
     verdict: z.enum(['single-agent', 'multi-agent', 'decomposition-required']),
     confidence: z.enum(['low', 'medium', 'high']),
     reasons: z.array(z.string()),
-    drivers: z.array(z.object({ id: z.enum(DRIVER_IDS), value: z.number().nonnegative(), reason: z.string(), evidence: z.array(z.string()) }).strict()),
+    drivers: z.array(DriverAnswerSchema),
   })
   .strict();
 
