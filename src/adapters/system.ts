@@ -8,12 +8,12 @@ export interface ProbeResult {
   stderr: string;
 }
 
-export async function probe(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<ProbeResult> {
+export async function probe(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<ProbeResult> {
   const result = await execa(command, args, {
     cwd: options.cwd,
     env: options.env,
     reject: false,
-    timeout: options.timeoutMs ?? 10_000,
+    timeout: 10_000,
     stdin: 'ignore',
   });
   const missing = result.failed && (result as { code?: string }).code === 'ENOENT';

@@ -62,7 +62,9 @@ export async function plan(options: PlanOptions, ws: Workspace): Promise<PlanRes
   refuseTaskmasterAsSpec(files);
   const specs = files.map((f) => parseSpec(f.text, f.path));
   if (options.note !== undefined && !options.note.trim()) throw new UsageError('--note needs the instruction for the planner', 'Say what the planner should know, e.g. --note "Phase 2 is in scope".');
-  const note = options.note?.trim() ?? state?.plan?.note;
+  // A re-plan of the same specs keeps the lead's note; other specs start without one.
+  const sameSpecs = state?.plan?.spec.paths.join('\n') === specs.map((s) => s.file).join('\n');
+  const note = options.note?.trim() ?? (sameSpecs ? state?.plan?.note : undefined);
   const choice = await chooseEngine(options.engine ?? configuredEngine(config), { config, cwd: ws.cwd, env: ws.env });
   const engine = await createEngine(choice, { config, cwd: ws.cwd, env: ws.env, progress: options.progress });
 

@@ -218,6 +218,12 @@ describe('xplan plan with the claude engine, with the real claude binary', () =>
     expect(server.requests[0]!.prompt).toContain('## Instructions from the tech lead');
     expect(server.requests[0]!.prompt).toContain('Build on the existing CLI');
 
+    // A re-plan of the same spec keeps the note.
+    const again = await runXplanAsync(['plan', 'spec.md', '--engine', 'claude', '--json'], { cwd: dir, env: claudeEnv(server.url) });
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).note).toBe('Build on the existing CLI');
+    expect(server.requests.at(-1)!.prompt).toContain('Build on the existing CLI');
+
     const approve = await runXplanAsync(['approve', '--yes'], { cwd: dir, env: { NO_COLOR: '1' } });
     expect(approve.code, approve.stderr).toBe(0);
     expect(approve.stdout).toMatch(/Approved with 2 items left out of the plan/);
