@@ -10,8 +10,9 @@
  *   reports it as dangling, and a repeated one stays, so it is reported as repeated.
  * - priority is importance, not risk: high → risk medium, medium and low → risk low; the reason names the priority
  *   ("task-master priority high").
- * - effort M; L when description + details run over 200 words or there are 4+ subtasks; XL over 500 words or 8+
- *   subtasks. Subtasks of their own (see below) are S, M when long.
+ * - effort: the `xplan effort: L` line xplan's own export writes into the details, so a round trip keeps it; else M,
+ *   L when description + details run over 200 words or there are 4+ subtasks, XL over 500 words or 8+ subtasks.
+ *   Subtasks of their own (see below) are S, M when long.
  * - testStrategy text → an acceptance criterion, strategy test-after (tests inside the task). kind from the title
  *   (setup, docs, test), else feature. status goes into the description.
  *
@@ -383,7 +384,7 @@ function readTask(parent: Parent, walk: Walk, subtaskTasks: Array<Task | DagNode
   const count = parent.subtasks.length;
   const split = expand && count > 0;
   const words = split ? 0 : taskWordsBeyond(parent, LONG_WORDS);
-  const effort: Effort = split ? 'XS' : words > VERY_LONG_WORDS || count >= 8 ? 'XL' : words > LONG_WORDS || count >= 4 ? 'L' : 'M';
+  const effort: Effort = split ? 'XS' : (effortMarker(raw.details) ?? (words > VERY_LONG_WORDS || count >= 8 ? 'XL' : words > LONG_WORDS || count >= 4 ? 'L' : 'M'));
   if (text(raw.title) === '') walk.warnings.push(`${selfId} has no title`);
   if (!full) return { id: selfId, dependsOn, hours: EFFORT_HOURS[effort] };
   const task = build({
@@ -391,7 +392,7 @@ function readTask(parent: Parent, walk: Walk, subtaskTasks: Array<Task | DagNode
     title: text(raw.title) || `Task ${parent.number}`,
     description: [
       text(raw.description),
-      text(raw.details),
+      text(raw.details).replace(EFFORT_MARKER, '').trim(),
       ...(folded.length > 0 ? [`Subtasks:\n${folded.join('\n')}`] : []),
       ...(split ? [`Done when its subtasks are done: ${parent.subtasks.map((s) => `${s.newId} (${s.id})`).join(', ')}.`] : []),
       status(raw.status),
@@ -627,7 +628,7 @@ export function compactTaskmasterGraph(doc: unknown, options: TaskmasterOptions 
     if (subtasks < 0) return undefined;
     if (typeof raw.title === 'string' ? raw.title.trim() === '' : typeof raw.title !== 'number') untitled[i] = 1;
     const words = compactWordsBeyond(raw, LONG_WORDS);
-    const effort: Effort = words > VERY_LONG_WORDS || subtasks >= 8 ? 'XL' : words > LONG_WORDS || subtasks >= 4 ? 'L' : 'M';
+    const effort: Effort = effortMarker(raw.details) ?? (words > VERY_LONG_WORDS || subtasks >= 8 ? 'XL' : words > LONG_WORDS || subtasks >= 4 ? 'L' : 'M');
     hours[i] = EFFORT_HOURS[effort];
   }
   depStart[n] = e;
@@ -678,6 +679,13 @@ function compactWordsBeyond(raw: TmTask, limit: number): number {
   return words;
 }
 
+/** The line xplan's export adds to a task's details: `xplan effort: L`. */
+const EFFORT_MARKER = /^xplan effort: (XS|S|M|L|XL)$/m;
+
+function effortMarker(details: unknown): Effort | undefined {
+  return typeof details === 'string' ? (EFFORT_MARKER.exec(details)?.[1] as Effort | undefined) : undefined;
+}
+
 /** A task as task-master writes it in tasks.json. */
 export interface TaskmasterTaskOut {
   id: number;
@@ -708,7 +716,8 @@ export function toTaskmaster(plan: { spec: { title: string }; tasks: Task[] }): 
       id: number(t.id),
       title: t.title,
       description: description.trim(),
-      details: details.join('\n\n').trim(),
+      // task-master has no effort field: a line of its own carries it back on import.
+      details: [details.join('\n\n').trim(), `xplan effort: ${t.effort}`].filter(Boolean).join('\n\n'),
       testStrategy: t.acceptanceCriteria.join('\n'),
       status: 'pending',
       dependencies: t.dependsOn.map(number).filter((n) => !Number.isNaN(n)),

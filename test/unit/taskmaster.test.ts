@@ -463,3 +463,27 @@ describe('compactTaskmasterGraph: the usual file read flat, the same graph as th
     expect(compactTaskmasterGraph(usual, { tag: 'nope' })).toBeUndefined();
   });
 });
+
+describe('a round trip through task-master', () => {
+  it('keeps every task’s effort and edges, so the total, the critical path and the efficiency come back unchanged', async () => {
+    const { checkoutPlan } = await import('../fixtures/plans/checkout.js');
+    const { toTaskmaster } = await import('../../src/core/taskmaster.js');
+    const { derivePlan } = await import('../../src/core/plan-derive.js');
+    const settings = { concurrency: 3, minHoursPerTask: 1.5, tinyTaskRatio: 0.3 };
+    const derive = (tasks: Task[]) => derivePlan({ planId: 'p', branching: 'feature', spec: checkoutPlan.spec, tasks, streams: [] }, settings).summary;
+    const back = convertTaskmaster(JSON.parse(JSON.stringify(toTaskmaster(checkoutPlan))));
+    if (!back.ok) throw new Error('the export does not read back');
+    expect(back.tasks.map((t) => [t.id, t.effort, t.dependsOn])).toEqual(checkoutPlan.tasks.map((t) => [t.id, t.effort, t.dependsOn]));
+    expect(back.tasks.every((t) => !t.description.includes('xplan effort:'))).toBe(true);
+    const [before, after] = [derive(checkoutPlan.tasks), derive(back.tasks)];
+    expect([after.totalHours, after.criticalPath, after.criticalPathHours, after.parallelEfficiency]).toEqual([
+      before.totalHours,
+      before.criticalPath,
+      before.criticalPathHours,
+      before.parallelEfficiency,
+    ]);
+    // check reads the same effort from the file as the conversion does.
+    const compact = compactTaskmasterGraph(JSON.parse(JSON.stringify(toTaskmaster(checkoutPlan))))!;
+    expect(Array.from(compact.hours)).toEqual(checkoutPlan.tasks.map((t) => EFFORT_HOURS[t.effort]));
+  });
+});
