@@ -17,7 +17,8 @@ import { type Branching, type Plan, type PlanWarning, type Risk, type Stream, ty
 import type { AcceptanceCriterion, DependencyRef, ParsedSpec, Requirement, SourceRef } from './spec.js';
 import { capitalise, formatHours, groupBy, truncate } from './text.js';
 import { MinHeap } from './min-heap.js';
-import { transitiveReduction } from './schedule.js';
+import { mergeStreamsSharingFiles, transitiveReduction } from './schedule.js';
+import { globsOverlap } from './glob.js';
 
 export interface PlanOptions {
   planId: string;
@@ -1034,16 +1035,18 @@ function assemble(drafts: Draft[], specs: ParsedSpec[], options: PlanOptions, wa
     };
   });
 
-  // Only direct edges: an edge another path already implies says nothing and clutters the plan.
+  // Only direct edges: an edge another path already implies says nothing and clutters the plan. Layers whose
+  // tasks name the same files are one stream: different streams touch different files.
   const { direct } = transitiveReduction(tasks);
-  const reduced = tasks.map((t) => ({ ...t, dependsOn: direct.get(t.id) ?? t.dependsOn }));
+  const merged = mergeStreamsSharingFiles(tasks, streams, globsOverlap);
+  const reduced = tasks.map((t) => ({ ...t, dependsOn: direct.get(t.id) ?? t.dependsOn, stream: merged.streamOf.get(t.id)! }));
   return derivePlan(
     {
       planId: options.planId,
       branching: options.branching,
       spec: { paths: specs.map((s) => s.file), title: specs.map((s) => s.title).join(' + ') },
       tasks: reduced,
-      streams,
+      streams: merged.streams,
       warnings,
     },
     { specs, concurrency: options.concurrency, minHoursPerTask: options.minHoursPerTask, tinyTaskRatio: options.tinyTaskRatio },

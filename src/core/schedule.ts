@@ -142,3 +142,43 @@ export function concurrentPairs<T extends GraphTask>(tasks: T[], wanted: (a: T, 
   }
   return pairs;
 }
+
+/**
+ * Streams that touch the same files are one component: they are merged (the first one's id and name kept, the
+ * others named in it), so that tasks in different streams really touch different files.
+ */
+export function mergeStreamsSharingFiles<S extends { id: string; name: string; tasks: string[] }>(
+  tasks: Array<{ id: string; stream: string; files: string[]; kind?: string }>,
+  streams: S[],
+  overlap: (a: string, b: string) => boolean,
+): { streams: S[]; streamOf: Map<string, string> } {
+  const parent = new Map(streams.map((s) => [s.id, s.id]));
+  const find = (id: string): string => {
+    let root = id;
+    while (parent.get(root) !== root) root = parent.get(root)!;
+    parent.set(id, root);
+    return root;
+  };
+  const filesOf = new Map<string, string[]>();
+  for (const t of tasks) if (t.kind !== 'test') filesOf.set(t.stream, [...(filesOf.get(t.stream) ?? []), ...t.files]);
+  for (let i = 0; i < streams.length; i++) {
+    for (let j = i + 1; j < streams.length; j++) {
+      const a = filesOf.get(streams[i]!.id) ?? [];
+      const b = filesOf.get(streams[j]!.id) ?? [];
+      if (a.some((f) => b.some((g) => overlap(f, g)))) {
+        const [ra, rb] = [find(streams[i]!.id), find(streams[j]!.id)];
+        if (ra !== rb) parent.set(rb, ra);
+      }
+    }
+  }
+  const merged: S[] = [];
+  for (const s of streams) {
+    const root = find(s.id);
+    const into = merged.find((m) => m.id === root);
+    if (into) {
+      into.name = `${into.name} + ${s.name}`;
+      into.tasks.push(...s.tasks);
+    } else merged.push({ ...s, tasks: [...s.tasks] });
+  }
+  return { streams: merged, streamOf: new Map(tasks.map((t) => [t.id, find(t.stream)])) };
+}

@@ -10,6 +10,8 @@ import { analyzeDag } from '../core/dag.js';
 import { EFFORT_HOURS } from '../core/effort.js';
 import { checkCoverage, formatInventory, type Inventory, type InventoryItem } from '../core/inventory.js';
 import { recommendedRange } from '../core/plan-derive.js';
+import { globsOverlap } from '../core/glob.js';
+import { mergeStreamsSharingFiles } from '../core/schedule.js';
 import type { Stream, Task, TaskSource } from '../core/plan.js';
 import { EFFORTS, RISKS, TASK_KINDS, TEST_STRATEGIES } from '../core/plan-schema.js';
 import type { SourceRef } from '../core/spec.js';
@@ -446,7 +448,9 @@ export function assemblePlan(outline: Outline, details: Map<string, TaskDetails>
       files: d.files,
     };
   });
-  return { tasks, streams };
+  // Streams whose tasks name the same files are one component, whatever the model called them.
+  const merged = mergeStreamsSharingFiles(tasks, streams, globsOverlap);
+  return { tasks: tasks.map((t) => ({ ...t, stream: merged.streamOf.get(t.id)! })), streams: merged.streams };
 }
 
 function streamLetter(n: number): string {

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { Effort } from '../../src/core/effort.js';
 import { derivePlan } from '../../src/core/plan-derive.js';
 import type { Task } from '../../src/core/plan.js';
-import { concurrentPairs, listScheduleHours, transitiveReduction } from '../../src/core/schedule.js';
+import { concurrentPairs, listScheduleHours, mergeStreamsSharingFiles, transitiveReduction } from '../../src/core/schedule.js';
+import { globsOverlap } from '../../src/core/glob.js';
 import { task } from '../support/plan-builder.js';
 
 const t = (id: string, dependsOn: string[], effort: Effort = 'M', files: string[] = []): Task => ({ ...task(id, dependsOn), effort, files });
@@ -75,5 +76,26 @@ describe('tasks that may run at the same time', () => {
     expect(overlaps).toEqual([
       { code: 'FILE_OVERLAP', message: 'T2 and T3 may run at the same time and both touch src/api/*.ts, README.md; make T3 depend on T2, or merge them', tasks: ['T2', 'T3'] },
     ]);
+  });
+});
+
+describe('streams', () => {
+  it('that touch the same files are one stream; a test task’s files do not join its stream to another', () => {
+    const tasks = [
+      { id: 'T1', stream: 'A', files: ['package.json', 'src/db.ts'] },
+      { id: 'T2', stream: 'B', files: ['src/api/*.ts'] },
+      { id: 'T3', stream: 'C', files: ['src/api/routes.ts'] },
+      { id: 'T4', stream: 'D', files: ['src/ui/app.tsx'] },
+      { id: 'T5', stream: 'E', files: ['src/db.ts'], kind: 'test' },
+    ];
+    const streams = ['A', 'B', 'C', 'D', 'E'].map((id, i) => ({ id, name: ['data', 'api', 'routes', 'ui', 'tests'][i]!, tasks: [`T${i + 1}`] }));
+    const { streams: merged, streamOf } = mergeStreamsSharingFiles(tasks, streams, globsOverlap);
+    expect(merged.map((s) => [s.id, s.name, s.tasks])).toEqual([
+      ['A', 'data', ['T1']],
+      ['B', 'api + routes', ['T2', 'T3']],
+      ['D', 'ui', ['T4']],
+      ['E', 'tests', ['T5']],
+    ]);
+    expect(streamOf.get('T3')).toBe('B');
   });
 });
