@@ -683,7 +683,9 @@ function compactWordsBeyond(raw: TmTask, limit: number): number {
 const EFFORT_MARKER = /^xplan effort: (XS|S|M|L|XL)$/m;
 
 function effortMarker(details: unknown): Effort | undefined {
-  return typeof details === 'string' ? (EFFORT_MARKER.exec(details)?.[1] as Effort | undefined) : undefined;
+  // indexOf first: most files never had the line, and check reads 20,000 tasks.
+  if (typeof details !== 'string' || !details.includes('xplan effort: ')) return undefined;
+  return EFFORT_MARKER.exec(details)?.[1] as Effort | undefined;
 }
 
 /** A task as task-master writes it in tasks.json. */
