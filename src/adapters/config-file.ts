@@ -21,7 +21,10 @@ export async function readConfig(xplanDir: string, cwd: string): Promise<Config>
   const data = await parseYamlText(text, shown, 'CONFIG_INVALID', 'Fix the YAML syntax at that position.');
   const result = validateConfig(data);
   if (!result.ok) {
-    throw new InputError('CONFIG_INVALID', `${shown} is invalid:\n  ${result.errors.join('\n  ')}`, 'Fix the keys listed above; `xplan init --print` shows every key with its default.');
+    // What is wrong goes on the error line itself; further problems follow, one a line.
+    const [first, ...rest] = result.errors;
+    const message = rest.length === 0 ? `${shown} is invalid: ${first}` : `${shown} is invalid: ${first} (and ${rest.length} more)\n  ${rest.join('\n  ')}`;
+    throw new InputError('CONFIG_INVALID', message, `Fix ${rest.length === 0 ? 'that key' : 'the keys listed'}; \`xplan init --print\` shows every key with its default.`);
   }
   return result.config;
 }

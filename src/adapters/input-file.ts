@@ -4,7 +4,7 @@
  * bytes, not UTF-8, or empty. Every refusal is an InputError; nothing is read past the checks that fail.
  */
 import { mkdir, open, stat, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 
 export interface InputFileKind {
@@ -120,6 +120,18 @@ export async function readInputFile(input: string, cwd: string, kind: InputFileK
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === '') throw new InputError(`${kind.code}_EMPTY`, `${name} is empty`, kind.emptyHint);
   return { path: shown, absolutePath, text, buffer };
+}
+
+/** A path the user named for output may not point into `.xplan/`: xplan's own state lives there. */
+export function refuseOwnFile(path: string, xplanDir: string, shown: string, option: string): void {
+  const inside = relative(xplanDir, path);
+  if (inside === '' || (!inside.startsWith('..') && !isAbsolute(inside))) {
+    throw new InputError(
+      'OUTPUT_IN_XPLAN',
+      `${shortened(shown)} is inside .xplan/, where xplan keeps its own files; ${option} will not write there`,
+      `Write it elsewhere, e.g. ${option} ${basename(path) || 'out'}, or leave ${option} off for xplan's default place.`,
+    );
+  }
 }
 
 /**

@@ -61,6 +61,12 @@ function positiveInteger(value: string): number {
   return n;
 }
 
+/** Text an option must carry: an empty or blank `--reason ""` records nothing, so it is refused. */
+function someText(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('expected some text, not an empty string');
+  return value.trim();
+}
+
 const MAX_CONCURRENCY = 64;
 
 function concurrency(value: string): number {
@@ -120,7 +126,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--edit', 'edit the saved plan in an interactive menu instead of generating one')
     .option('--editor', 'with --edit: edit the plan as YAML in $VISUAL / $EDITOR')
     .addOption(new Option('--engine <engine>', 'planning engine (default: config planning.engine, auto: claude when logged in, else heuristic)').choices(['auto', 'claude', 'heuristic']))
-    .option('--note <text>', 'an instruction for the planner, kept with the plan (e.g. "Phase 2 is in scope")')
+    .option('--note <text>', 'an instruction for the planner, kept with the plan (e.g. "Phase 2 is in scope")', someText)
     .addOption(new Option('--from <format>', 'make the plan from a task-master tasks.json or a spec-kit tasks.md instead of a spec').choices(['taskmaster', 'speckit']))
     .option('--tag <name>', 'with --from taskmaster: the tag to read (default: master, else the only tag)')
     .option('--subtasks', 'with --from taskmaster: subtasks become tasks of their own instead of folding into their parent')
@@ -458,7 +464,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .command('retry')
     .description('run a failed, blocked, interrupted or skipped task again, as a new attempt with a new agent and branch')
     .argument('<task>', 'task id, e.g. T3')
-    .option('--context <text>', 'add this to the prompt of the new attempt')
+    .option('--context <text>', 'add this to the prompt of the new attempt', someText)
     .option('--context-file <file>', 'add this file to the prompt of the new attempt')
     .option('--fresh', "start from the task's base, not from the last attempt's branch")
     .option('--json', 'print the result as JSON')
@@ -473,7 +479,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .description('skip a task; its dependents stay blocked unless --cascade skips them too')
     .argument('<task>', 'task id, e.g. T3')
     .option('--cascade', 'skip every task that depends on it too')
-    .option('--reason <text>', 'why, for the record')
+    .option('--reason <text>', 'why, for the record', someText)
     .option('--json', 'print the result as JSON')
     .action(async (taskId: string, o: { cascade?: boolean; reason?: string }) => {
       const { skip } = await import('../commands/skip.js');
@@ -484,7 +490,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .command('done')
     .description('mark a task completed by hand (recorded with who and why); its dependents are released')
     .argument('<task>', 'task id, e.g. T3')
-    .requiredOption('--reason <text>', 'why it counts as done')
+    .requiredOption('--reason <text>', 'why it counts as done', someText)
     .option('--json', 'print the result as JSON')
     .action(async (taskId: string, o: { reason: string }) => {
       const { done } = await import('../commands/done.js');

@@ -29,7 +29,7 @@ import { isApproved, planHash, type Plan } from '../core/plan.js';
 import type { RunState } from '../core/run.js';
 import type { State } from '../core/state.js';
 import { applyEpicStatus, applyStatus, BeadsCli } from '../adapters/beads.js';
-import { writeOutputFile } from '../adapters/input-file.js';
+import { refuseOwnFile, writeOutputFile } from '../adapters/input-file.js';
 import type { ApprovalHook, Workspace } from '../workspace.js';
 
 export type { ExportResult } from '../core/beads-export.js';
@@ -102,6 +102,7 @@ async function exportJsonl(options: ExportOptions, ws: Workspace, plan: Plan, gr
   const { prefix, source } = await resolvePrefix(options, bd, ws.root);
   const file = resolve(ws.cwd, options.jsonl ?? resolve(ws.root, DEFAULT_JSONL));
   const shown = relative(ws.cwd, file) || '.';
+  if (options.jsonl !== undefined) refuseOwnFile(file, ws.project.xplanDir, shown, '--jsonl');
   const statuses = sync.run ? jsonlStatuses(sync.run, graph) : undefined;
   const dry = options.dryRun ?? false;
   options.onProgress?.(1, 1, shown);

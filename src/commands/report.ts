@@ -3,8 +3,8 @@
  * unless --out says where. The page is rendered by the renderer the CLI hands in.
  */
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { refuseOwnFile, writeOutputFile } from '../adapters/input-file.js';
 import { InputError } from '../core/errors.js';
 import { buildReportModel, type ReportModel } from '../core/run-report.js';
 import { loadReportInput } from '../adapters/run-history.js';
@@ -45,7 +45,8 @@ export async function report(options: ReportOptions, ws: Workspace): Promise<Rep
   if (existsSync(file) && statSync(file).isDirectory()) {
     throw new InputError('OUT_IS_A_DIRECTORY', `${options.out} is a directory`, `Name a file, e.g. --out ${join(options.out ?? '.', `run-${model.run.id}.${options.format}`)}.`);
   }
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, text);
+  const shown = relative(ws.cwd, file) || file;
+  if (options.out !== undefined) refuseOwnFile(file, project.xplanDir, shown, '--out');
+  await writeOutputFile(file, shown, '--out', text);
   return { schemaVersion: 1, format: options.format, path: relative(ws.cwd, file) || file, bytes: Buffer.byteLength(text), text: null, report: model };
 }

@@ -24,9 +24,14 @@ export async function retry(options: RetryOptions, ws: Workspace): Promise<Contr
 }
 
 async function readContextFile(cwd: string, path: string): Promise<string> {
+  let text: string;
   try {
-    return await readFile(resolve(cwd, path), 'utf8');
+    text = await readFile(resolve(cwd, path), 'utf8');
   } catch (error) {
     throw new InputError('CONTEXT_FILE', `Cannot read the context file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'Pass a readable text file to --context-file.');
   }
+  // A prompt is text: a binary file would reach the agent as noise.
+  if (text.includes('\u0000') || text.includes('\ufffd')) throw new InputError('CONTEXT_FILE_BINARY', `The context file ${path} is not text`, 'Pass a UTF-8 text file to --context-file.');
+  if (text.trim() === '') throw new InputError('CONTEXT_FILE_EMPTY', `The context file ${path} is empty`, 'Write the context into it, or use --context "…".');
+  return text;
 }

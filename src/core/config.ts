@@ -8,8 +8,8 @@ import { z } from 'zod/v3';
 const thresholdRange = (single: number, multi: number) =>
   z
     .object({
-      single: z.number().nonnegative().default(single),
-      multi: z.number().nonnegative().default(multi),
+      single: z.number().finite().nonnegative().default(single),
+      multi: z.number().finite().nonnegative().default(multi),
     })
     .strict()
     .refine((range) => range.multi >= range.single, { message: 'multi must be greater than or equal to single' })
@@ -60,48 +60,48 @@ export const ConfigSchema = z
       .object({
         branching: z.enum(['single', 'feature', 'stacked']).default('feature'),
         // Plans above this many tasks are consolidated; --max-tasks overrides it.
-        maxTasks: z.number().int().positive().default(60),
+        maxTasks: z.number().finite().int().positive().default(60),
         // The over-decomposition guard: fewer agent-hours per task than this means tasks are too small.
-        minHoursPerTask: z.number().positive().default(1.5),
+        minHoursPerTask: z.number().finite().positive().default(1.5),
         // Share of extra-small tasks above which the guard suggests merging them.
-        tinyTaskRatio: z.number().min(0).max(1).default(0.3),
+        tinyTaskRatio: z.number().finite().min(0).max(1).default(0.3),
       })
       .strict()
       .default({}),
     run: z
       .object({
         // Agents running at once; the plan's parallelism figures assume it too.
-        concurrency: z.number().int().min(1).max(64).default(3),
+        concurrency: z.number().finite().int().min(1).max(64).default(3),
         // Shell command run in each task's worktree after its agent ends; a task is completed only if it passes.
         verify: z.string().trim().min(1).nullable().default(null),
-        verifyTimeoutMinutes: z.number().positive().default(20),
+        verifyTimeoutMinutes: z.number().finite().positive().default(20),
         // Run on the integration branch after each merge; a failure undoes that merge. Unset: the same as verify.
         integrationVerify: z.string().trim().min(1).nullable().optional(),
         // Merge conflicts in one run after which dispatching pauses, with advice to re-plan for better isolation.
-        maxConflicts: z.number().int().min(1).default(3),
+        maxConflicts: z.number().finite().int().min(1).default(3),
         // Transient failures (429, 529/overloaded, connection errors) are retried this many times per task,
         // waiting backoffSeconds, then twice as long each time.
-        retries: z.number().int().min(0).default(3),
-        backoffSeconds: z.number().min(0).default(30),
+        retries: z.number().finite().int().min(0).default(3),
+        backoffSeconds: z.number().finite().min(0).default(30),
         // How long a usage limit holds the run when Claude Code does not say when it resets.
-        usageLimitWaitMinutes: z.number().positive().default(60),
+        usageLimitWaitMinutes: z.number().finite().positive().default(60),
         // Wall-clock limit per task by effort, and the longest silence (no transcript output) before an agent
         // counts as stalled. Either stops the agent; the task is tried once more, then fails.
         timeoutMinutes: z
           .object({
-            XS: z.number().positive().default(20),
-            S: z.number().positive().default(40),
-            M: z.number().positive().default(90),
-            L: z.number().positive().default(180),
-            XL: z.number().positive().default(360),
+            XS: z.number().finite().positive().default(20),
+            S: z.number().finite().positive().default(40),
+            M: z.number().finite().positive().default(90),
+            L: z.number().finite().positive().default(180),
+            XL: z.number().finite().positive().default(360),
           })
           .strict()
           .default({}),
-        stallMinutes: z.number().positive().default(15),
+        stallMinutes: z.number().finite().positive().default(15),
         // A failed beads status update during a run is retried after this long, then twice as long each time.
-        beadsRetrySeconds: z.number().min(0).default(0.5),
+        beadsRetrySeconds: z.number().finite().min(0).default(0.5),
         // After SIGTERM, how long an agent has to exit before SIGKILL.
-        stopGraceSeconds: z.number().min(0).default(10),
+        stopGraceSeconds: z.number().finite().min(0).default(10),
       })
       .strict()
       .default({}),
@@ -111,10 +111,10 @@ export const ConfigSchema = z
     planning: z
       .object({
         engine: z.enum(ENGINES).default('auto'),
-        concurrency: z.number().int().min(1).max(16).default(8),
-        maxBudgetUsd: z.number().positive().nullable().default(2),
-        timeoutSeconds: z.number().positive().default(600),
-        repairRounds: z.number().int().min(0).max(5).default(2),
+        concurrency: z.number().finite().int().min(1).max(16).default(8),
+        maxBudgetUsd: z.number().finite().positive().nullable().default(2),
+        timeoutSeconds: z.number().finite().positive().default(600),
+        repairRounds: z.number().finite().int().min(0).max(5).default(2),
         model: z.string().min(1).nullable().default(null),
       })
       .strict()
@@ -122,8 +122,8 @@ export const ConfigSchema = z
     // xplan's own log, .xplan/logs/xplan.log: rotated past maxBytes, keeping `keep` older files.
     log: z
       .object({
-        maxBytes: z.number().int().min(1024).default(1_048_576),
-        keep: z.number().int().min(0).max(100).default(3),
+        maxBytes: z.number().finite().int().min(1024).default(1_048_576),
+        keep: z.number().finite().int().min(0).max(100).default(3),
       })
       .strict()
       .default({}),
@@ -138,13 +138,17 @@ export const ConfigSchema = z
     coordination: z.enum(['native', 'agent-mail']).default('native'),
     agentMail: z
       .object({
-        url: z.string().url().default('http://127.0.0.1:8765/api/'),
+        url: z
+          .string()
+          .url()
+          .refine((url) => /^https?:\/\//i.test(url), { message: 'must be an http:// or https:// URL' })
+          .default('http://127.0.0.1:8765/api/'),
         // The server's HTTP_BEARER_TOKEN, when it sets one.
         token: z.string().min(1).nullable().default(null),
         // Also install the server's own pre-commit guard in each agent worktree (needs WORKTREES_ENABLED=1 there).
         installGuard: z.boolean().default(true),
         // Reservation lease, renewed while the agent runs.
-        ttlSeconds: z.number().int().min(60).default(3600),
+        ttlSeconds: z.number().finite().int().min(60).default(3600),
       })
       .strict()
       .default({}),
@@ -156,7 +160,7 @@ export const ConfigSchema = z
         // without prompts. --dangerously-skip-permissions is refused for root, so it is never the default.
         permissionMode: z.enum(['acceptEdits', 'auto', 'bypassPermissions', 'default', 'dontAsk', 'plan']).default('acceptEdits'),
         allowedTools: z.array(z.string().min(1)).default([...DEFAULT_ALLOWED_TOOLS]),
-        maxBudgetUsd: z.number().positive().nullable().default(null),
+        maxBudgetUsd: z.number().finite().positive().nullable().default(null),
         extraArgs: z.array(z.string()).default([]),
       })
       .strict()

@@ -23,8 +23,8 @@ export function renderReportMarkdown(model: ReportModel): string {
     `- Usage: ${formatCount(u.inputTokens)} input + ${formatCount(u.outputTokens)} output tokens · ${u.turns} turns · ${money(u.costUsd)} API-equivalent`,
     `- Scope accuracy: ${scope.ratio === null ? 'no finished task yet' : `actual ${hours(scope.actualHours)} vs estimated ${hours(scope.estimatedHours)} (×${scope.ratio}) over ${scope.tasks} finished tasks; ${scope.withinFactorTwo} within ×2 of their estimate`}`,
   ];
-  if (r.stop) out.push(`- **Stopped:** ${r.stop.message}${r.stop.hint ? ` — ${r.stop.hint}` : ''}`);
-  for (const w of model.warnings) out.push(`- ⚠ ${w}`);
+  if (r.stop) out.push(`- **Stopped:** ${prose(r.stop.message)}${r.stop.hint ? ` — ${prose(r.stop.hint)}` : ''}`);
+  for (const w of model.warnings) out.push(`- ⚠ ${prose(w)}`);
 
   if (model.plan) {
     const plan = model.plan;
@@ -42,7 +42,7 @@ export function renderReportMarkdown(model: ReportModel): string {
 
   if (model.blockers.length > 0) {
     out.push('', '## Needs a hand', '', '| Task | State | Why | Holds up | Next |', '|---|---|---|---|---|');
-    for (const b of model.blockers) out.push(`| ${b.task} | ${b.label} | ${cell(b.reason ?? '')} | ${b.holds.join(', ') || '—'} | \`${cell(b.next)}\` |`);
+    for (const b of model.blockers) out.push(`| ${b.task} | ${b.label} | ${cell(b.reason ?? '')} | ${b.holds.join(', ') || '—'} | \`${codeCell(b.next)}\` |`);
   }
 
   if (model.merge) {
@@ -159,7 +159,17 @@ function shorten(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** A table cell: one line, no pipe that splits it. */
+/** A table cell: one line, no pipe that splits it, no HTML a Markdown viewer would run or draw. */
 function cell(text: string): string {
-  return text.replace(/\s+/g, ' ').replace(/\|/g, '\\|').trim();
+  return prose(text.replace(/\s+/g, ' ').replace(/\|/g, '\\|').trim());
+}
+
+/** A command in a table cell's code span: shown as typed (entities would show literally there), pipes escaped. */
+function codeCell(text: string): string {
+  return text.replace(/\s+/g, ' ').replace(/\|/g, '\\|').replace(/`/g, "'").trim();
+}
+
+/** Text from a spec, an agent or git, as Markdown prose: `<` and `&` as entities, so no tag or script gets through. */
+function prose(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

@@ -203,7 +203,7 @@ describe('bad input gets a clear error and changes nothing', () => {
       files: { 'spec.md': '# A\n\nFix it.\n', '.xplan/config.yaml': 'assess:\n  thresholds:\n    requirements:\n      single: many\n  colour: red\n' },
       args: ['spec.md'],
       code: 2,
-      message: /\.xplan\/config\.yaml is invalid:\n\s+assess\.thresholds\.requirements\.single: .*number.*\n\s+assess\.colour: unknown key/,
+      message: /\.xplan\/config\.yaml is invalid: assess\.thresholds\.requirements\.single: .*number.* \(and 1 more\)\n\s+assess\.colour: unknown key/,
       hint: /xplan init --print/,
     },
     {

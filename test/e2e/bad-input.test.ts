@@ -284,6 +284,41 @@ const CASES: Case[] = [
     message: /the plan is approved, but .*T99/,
   },
 
+  // Inputs that would be accepted and break xplan later.
+  {
+    name: 'export --jsonl into .xplan',
+    setup: 'approved',
+    args: ['export', 'beads', '--jsonl', '.xplan/state.json'],
+    message: /\.xplan\/state\.json is inside \.xplan\/, where xplan keeps its own files/,
+    hint: /--jsonl state\.json/,
+  },
+  { name: 'report --out into .xplan', setup: 'ran', args: ['report', '--out', '.xplan/state.json'], message: /is inside \.xplan\/, where xplan keeps its own files; --out will not write there/ },
+  { name: "done --reason ''", setup: 'ran', args: ['done', 'T1', '--reason', ''], message: /--reason <text>' argument '' is invalid\. expected some text, not an empty string/ },
+  { name: "skip --reason '  '", setup: 'ran', args: ['skip', 'T1', '--reason', '  '], message: /expected some text/ },
+  { name: "retry --context ''", setup: 'ran', args: ['retry', 'T1', '--context', ''], message: /--context <text>' argument '' is invalid/ },
+  {
+    name: 'retry --context-file binary',
+    setup: 'ran',
+    prepare: file('context.bin', Buffer.from([0x89, 0x50, 0, 1, 0xff])),
+    args: ['retry', 'T1', '--context-file', 'context.bin'],
+    message: /The context file context\.bin is not text/,
+  },
+  { name: "plan --note ''", setup: 'planned', args: ['plan', 'spec.md', '--note', ''], message: /--note <text>' argument '' is invalid/ },
+  {
+    name: 'config: backoffSeconds 1e400',
+    setup: 'planned',
+    prepare: file('.xplan/config.yaml', 'run:\n  backoffSeconds: 1e400\n'),
+    args: ['plan', 'spec.md', '--yes'],
+    message: /run\.backoffSeconds/,
+  },
+  {
+    name: 'config: a javascript: agent-mail URL',
+    setup: 'planned',
+    prepare: file('.xplan/config.yaml', 'agentMail:\n  url: "javascript:alert(1)"\n'),
+    args: ['plan', 'spec.md', '--yes'],
+    message: /agentMail\.url: must be an http:\/\/ or https:\/\/ URL/,
+  },
+
   // Arguments.
   {
     name: '--concurrency 1e9',

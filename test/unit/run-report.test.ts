@@ -202,3 +202,14 @@ describe('run history', () => {
     expect('outbox' in saved.run).toBe(false);
   });
 });
+
+describe('the Markdown report', () => {
+  it('passes no HTML through from task titles, stop messages or warnings', async () => {
+    const { renderReportMarkdown } = await import('../../src/ui/render-report-md.js');
+    const { run, plan, events } = fixture();
+    const hostile = { ...plan, title: 'x', tasks: plan.tasks.map((t, i) => (i === 0 ? { ...t, title: '<script>alert(1)</script> & <svg onload=alert(2)>' } : t)) };
+    const md = renderReportMarkdown(buildReportModel({ run, plan: hostile, events, now: END }));
+    expect(md).not.toMatch(/<script|<svg/i);
+    expect(md).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;svg onload=alert(2)&gt;');
+  });
+});
