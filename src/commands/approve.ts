@@ -15,6 +15,12 @@ export interface ApproveOptions {
 
 export async function approve(options: ApproveOptions, ws: Workspace): Promise<ApproveResult> {
   const { state, plan } = await ws.requireEditablePlan();
+  if (plan.tasks.length === 0) {
+    throw new XplanError('PLAN_EMPTY', 'The plan has no tasks and cannot be approved', {
+      exitCode: 1,
+      hint: 'Add tasks with `xplan task add --title …`, or plan a spec with `xplan plan <spec.md>`.',
+    });
+  }
   // The same checks as `xplan check`: every field of every task, then the graph.
   const { validatePlanDocument } = await import('../core/plan-schema.js');
   const fields = validatePlanDocument(plan);

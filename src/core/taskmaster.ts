@@ -80,7 +80,8 @@ interface TmTask extends TmSubtask {
   subtasks?: unknown;
 }
 
-const NUMERIC_ID = /^\d+$/;
+// Up to 15 digits: every such id is a safe integer, so `T<n>` reads back as the same number.
+const NUMERIC_ID = /^\d{1,15}$/;
 const DOTTED_ID = /^(\d+)\.(\d+)$/;
 const RISK_BY_PRIORITY: Record<string, Risk> = { high: 'medium', medium: 'low', low: 'low' };
 const LONG_WORDS = 200;
@@ -91,7 +92,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function isNumericId(value: unknown): boolean {
-  return (typeof value === 'number' && Number.isInteger(value) && value >= 0) || (typeof value === 'string' && NUMERIC_ID.test(value));
+  return (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) || (typeof value === 'string' && NUMERIC_ID.test(value));
 }
 
 /** Tags of a tagged file: top-level keys whose value holds a `tasks` list. */
@@ -285,7 +286,7 @@ function indexSubtasks(parents: Parent[], next: number, walk: Walk): void {
  * (a bare number is then a sibling subtask). Folded, a subtask reference names its parent task.
  */
 function resolve(dep: unknown, siblingOf: string | undefined, { idOfNumber, subtaskIds, expand }: Walk): Resolved | undefined {
-  const ref = typeof dep === 'number' && Number.isInteger(dep) && dep >= 0 ? String(dep) : typeof dep === 'string' ? dep.trim() : undefined;
+  const ref = typeof dep === 'number' && Number.isSafeInteger(dep) && dep >= 0 ? String(dep) : typeof dep === 'string' ? dep.trim() : undefined;
   if (ref === undefined) return undefined;
   if (NUMERIC_ID.test(ref)) {
     const n = String(Number(ref));
@@ -645,7 +646,8 @@ export function indexedGraphOf(compact: CompactTaskmasterGraph): { graph: Indexe
 }
 
 function isWholeNumber(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+  // Safe integers only: 1e21 is an integer, but `T1e+21` is no task id anyone can type back.
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 /** How many subtasks, when every one has a whole-number id and waits only on siblings that exist; else -1. */

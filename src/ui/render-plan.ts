@@ -97,7 +97,14 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/** Graph errors `approve` refuses: the next step is to fix them, not to approve. */
+const BLOCKING_CODES = new Set(['CYCLE', 'DANGLING_REF', 'SELF_REF', 'DUPLICATE_ID']);
+
 function nextStep(plan: Plan, theme: Theme): string {
+  if (plan.tasks.length === 0) return `Next: ${theme.accent('xplan task add --title "…"')} ${theme.dim('(a plan with no tasks cannot be approved)')}`;
+  if (plan.status !== 'approved' && plan.warnings.some((w) => BLOCKING_CODES.has(w.code))) {
+    return `Next: fix the errors above with ${theme.accent('xplan task …')} or ${theme.accent('xplan plan --edit')} ${theme.dim('(xplan check lists them; approve refuses them)')}`;
+  }
   return plan.status === 'approved'
     ? `Next: ${theme.accent('xplan run')}`
     : `Next: ${theme.accent('xplan approve')} ${theme.dim('(or')} ${theme.accent('xplan plan --edit')} ${theme.dim('to change it)')}`;

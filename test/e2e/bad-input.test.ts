@@ -319,6 +319,14 @@ const CASES: Case[] = [
     message: /agentMail\.url: must be an http:\/\/ or https:\/\/ URL/,
   },
 
+  {
+    name: 'task-master: an id of 1e21',
+    setup: 'plain',
+    prepare: file('tasks.json', '{"tasks":[{"id":1e21,"title":"Big","dependencies":[]}]}'),
+    args: ['plan', '--from', 'taskmaster', 'tasks.json'],
+    message: /tasks\.0\.id: expected a whole number such as 3 \(found 1e\+21\)/,
+  },
+
   // Arguments.
   {
     name: '--concurrency 1e9',

@@ -140,3 +140,16 @@ describe('xplan plan --from speckit', () => {
     expect(readFileSync(join(repo, 'tasks.md'), 'utf8').split('\n')[63]).toContain('T012');
   });
 });
+
+describe('an import with nothing to run', () => {
+  it('saves the empty draft, says to add a task rather than approve, and approve refuses it', () => {
+    const repo = tempRepo();
+    writeFileSync(join(repo, 'tasks.json'), '{"tasks":[]}');
+    const imported = runXplan(['plan', '--from', 'taskmaster', 'tasks.json'], { cwd: repo });
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stdout).toContain('Next: xplan task add --title "…" (a plan with no tasks cannot be approved)');
+    const approve = runXplan(['approve', '--yes'], { cwd: repo });
+    expect(approve.code).toBe(1);
+    expect(approve.stderr).toMatch(/The plan has no tasks and cannot be approved/);
+  });
+});

@@ -215,3 +215,16 @@ describe('helpers', () => {
     expect(truncate('Supercalifragilistic', 10)).toBe('Supercali…');
   });
 });
+
+describe('the next step under a plan', () => {
+  it('is approve for a sound draft, the fix for a plan approve would refuse, and adding a task for an empty one', () => {
+    const next = (plan: typeof checkoutPlan) =>
+      renderPlanTable(plan, plainTheme)
+        .split('\n')
+        .find((l) => l.startsWith('Next:'));
+    expect(next(checkoutPlan)).toBe('Next: xplan approve (or xplan plan --edit to change it)');
+    const cyclic = { ...checkoutPlan, warnings: [{ code: 'CYCLE', message: 'T1 → T2 → T1', tasks: ['T1', 'T2'] }] };
+    expect(next(cyclic)).toBe('Next: fix the errors above with xplan task … or xplan plan --edit (xplan check lists them; approve refuses them)');
+    expect(next({ ...checkoutPlan, tasks: [] })).toBe('Next: xplan task add --title "…" (a plan with no tasks cannot be approved)');
+  });
+});
