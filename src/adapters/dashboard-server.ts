@@ -41,6 +41,8 @@ export interface DashboardServer {
 export const LOOPBACK = '127.0.0.1';
 const EVENTS_PATH = '/events';
 const KEEPALIVE_MS = 15_000;
+/** Open event streams at once: each holds a socket and a write per update; more are refused, not queued. */
+export const MAX_EVENT_CLIENTS = 64;
 
 export async function startDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
   const token = randomBytes(18).toString('base64url');
@@ -71,6 +73,10 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       return send(res, 200, 'text/html; charset=utf-8', req.method === 'HEAD' ? '' : options.page(frame, nonce, EVENTS_PATH));
     }
     if (url.pathname === EVENTS_PATH) {
+      if (clients.size >= MAX_EVENT_CLIENTS) {
+        res.setHeader('Retry-After', '5');
+        return send(res, 503, 'text/plain', `too many open dashboards (${MAX_EVENT_CLIENTS}); close one and reload`);
+      }
       res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
       res.write('retry: 1000\n\n');
       res.write(message(frame));

@@ -82,6 +82,37 @@ describe('xplan dashboard', () => {
     expect(end.stdout).toContain('Dashboard stopped.');
   });
 
+  it('holds at most 64 live event streams and refuses more with 503, then takes one again when one closes', async () => {
+    const { repo } = repoWithPlan();
+    const dash = await startDashboard(repo);
+    const path = `/events${dash.url.search}`;
+    const open = (): Promise<{ status: number; close: () => void }> =>
+      new Promise((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: dash.url.port, path }, (res) => resolve({ status: res.statusCode ?? 0, close: () => req.destroy() }));
+        req.on('error', reject);
+        req.end();
+      });
+    const streams = await Promise.all(Array.from({ length: 64 }, open));
+    try {
+      expect(streams.every((s) => s.status === 200)).toBe(true);
+      const refused = await open();
+      expect(refused.status).toBe(503);
+      refused.close();
+      streams.pop()!.close();
+      let again = 0;
+      for (let i = 0; i < 40 && again !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        const next = await open();
+        again = next.status;
+        if (again === 200) streams.push(next);
+        else next.close();
+      }
+      expect(again).toBe(200);
+    } finally {
+      for (const s of streams) s.close();
+    }
+  });
+
   it('refuses a port already in use, with the fix', async () => {
     const { repo } = repoWithPlan();
     const blocker = createServer();
