@@ -28,9 +28,10 @@ const PATTERNS: Pattern[] = [
   { kind: 'aws-access-key', regex: /\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b/g, accept: notExample },
   { kind: 'aws-secret-key', regex: /aws_?secret_?(?:access_?)?key["']?\s{0,16}[:=]\s{0,16}["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi, group: 1, accept: notExample },
   { kind: 'google-api-key', regex: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g },
-  { kind: 'github-token', regex: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b/g },
+  // Prefixes in any case: `GHP_…` pasted in capitals is still a token.
+  { kind: 'github-token', regex: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b/gi },
   { kind: 'gitlab-token', regex: /\bglpat-[A-Za-z0-9_-]{20,255}(?![A-Za-z0-9_-])/g },
-  { kind: 'slack-token', regex: /\b(?:xox[abposr]-[A-Za-z0-9-]{10,255}|xapp-\d-[A-Za-z0-9-]{10,255})(?![A-Za-z0-9-])/g },
+  { kind: 'slack-token', regex: /\b(?:xox[abposr]-[A-Za-z0-9-]{10,255}|xapp-\d-[A-Za-z0-9-]{10,255})(?![A-Za-z0-9-])/gi },
   { kind: 'slack-webhook', regex: /https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9]{1,64}\/B[A-Za-z0-9]{1,64}\/[A-Za-z0-9]{1,64}/gi },
   { kind: 'stripe-key', regex: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,255}\b/g, accept: hasDigitAndLetter },
   { kind: 'anthropic-key', regex: /\bsk-ant-(?:api|admin|oat)\d{2}-[A-Za-z0-9_-]{20,255}(?![A-Za-z0-9_-])/g },
@@ -45,7 +46,7 @@ const PATTERNS: Pattern[] = [
   // name = value, name: value, "name": "value"
   {
     kind: 'password',
-    regex: /\b[A-Za-z0-9_-]{0,64}(?:password|passwd|pwd|passphrase)\b["']?\s{0,16}[:=]\s{0,16}["']?([^\s"',;`)\\]{6,256})/gi,
+    regex: /\b[A-Za-z0-9_-]{0,64}(?:passw[o0]rd|passwd|pwd|passphrase)\b["']?\s{0,16}[:=]\s{0,16}["']?([^\s"',;`)\\]{6,256})/gi,
     group: 1,
     accept: notPlaceholder,
   },
@@ -53,7 +54,7 @@ const PATTERNS: Pattern[] = [
   {
     kind: 'password',
     regex:
-      /\b(?:password|passwd|passphrase|passcode)(?:\s{1,16}(?:for|of|to)\s{1,16}(?:the\s{1,16})?[\w.@-]{1,64}(?:\s{1,16}[\w.@-]{1,64})?)?\s{1,16}(?:is|was|will\s{1,16}be)(?:\s{0,16}[:=])?\s{0,16}["'`]?([^\s"'`]{5,128}?)(?=["'`]|[\s,;)]|[.!?](?:\s|$)|$)/gi,
+      /\b(?:passw[o0]rd|passwd|passphrase|passcode)(?:\s{1,16}(?:for|of|to)\s{1,16}(?:the\s{1,16})?[\w.@-]{1,64}(?:\s{1,16}[\w.@-]{1,64})?)?\s{1,16}(?:is|was|will\s{1,16}be)(?:\s{0,16}[:=])?\s{0,16}["'`]?([^\s"'`]{5,128}?)(?=["'`]|[\s,;)]|[.!?](?:\s|$)|$)/gi,
     group: 1,
     accept: (v) => notPlaceholder(v) && looksLikePassword(v),
   },
@@ -156,7 +157,7 @@ export function describeFindings(findings: SecretFinding[], file?: string): stri
 
 /** A cheap first look, so lines without anything key-like skip the full scan. */
 function mayHoldSecret(text: string): boolean {
-  return /[:=]|-----BEGIN|AKIA|ASIA|AIza|gh[pousr]_|github_pat_|glpat-|xox|sk[-_]|rk_|npm_|eyJ|Bearer|Basic|hooks\.slack|pass(?:word|wd|phrase|code)/i.test(text);
+  return /[:=]|-----BEGIN|AKIA|ASIA|AIza|gh[pousr]_|github_pat_|glpat-|xox|sk[-_]|rk_|npm_|eyJ|Bearer|Basic|hooks\.slack|pass(?:w[o0]rd|wd|phrase|code)/i.test(text);
 }
 
 function notExample(value: string): boolean {

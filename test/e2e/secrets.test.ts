@@ -155,3 +155,34 @@ it('assess and plan warn about a secret in the spec by file, line and kind, neve
     expect(result.stdout).not.toContain(TOKEN);
   }
 });
+
+it('every secret shape of the scanner corpus, in a heading, a requirement or a criterion, stays out of every output and file under redact', async () => {
+  const { SECRETS } = await import('../fixtures/secrets/corpus.js');
+  const { scanSecrets } = await import('../../src/core/secrets.js');
+  expect(SECRETS.length).toBeGreaterThanOrEqual(40);
+  const lines = SECRETS.map((s, i) => (i % 3 === 0 ? `## Setup ${i}: ${s.text}` : i % 3 === 1 ? `- FR-${i}: Configure ${s.text}` : `- [ ] Works with ${s.text}`));
+  // The values themselves (what redaction replaces), long enough that they cannot turn up by chance.
+  const values = SECRETS.flatMap((s) => scanSecrets(s.text).map((f) => s.text.slice(f.start, f.end))).filter((v) => v.length >= 8);
+  // Every shape is found (a shape the scanner misses would otherwise drop out of this test unnoticed).
+  expect(SECRETS.filter((s) => !scanSecrets(s.text).some((f) => f.kind === s.kind)).map((s) => s.text)).toEqual([]);
+  const repo = approvedRepo([{ title: 'Write the hello file' }], `${runConfig()}secrets: redact\n`);
+  writeFiles(repo, { 'spec.md': `# Secrets everywhere\n\n## Requirements\n\n${lines.join('\n')}\n` });
+  const outputs = [
+    runXplan(['assess', 'spec.md', '--json'], { cwd: repo }),
+    runXplan(['plan', 'spec.md', '--yes'], { cwd: repo }),
+    runXplan(['show', '--json'], { cwd: repo }),
+    runXplan(['show', '--format', 'md'], { cwd: repo }),
+    runXplan(['approve', '--yes'], { cwd: repo }),
+    runXplan(['export', 'beads', '--jsonl', 'issues.jsonl'], { cwd: repo }),
+    // The dry run prints each task's prompt, spec included.
+    runXplan(['run', '--dry-run'], { cwd: repo }),
+  ];
+  const leaks = (text: string) => values.filter((v) => text.includes(v));
+  for (const output of outputs) {
+    expect(output.code, output.stderr).toBe(0);
+    expect(leaks(output.stdout + output.stderr)).toEqual([]);
+  }
+  expect(outputs[6]!.stdout).toContain('<REDACTED:');
+  expect(leaks(readFileSync(join(repo, 'issues.jsonl'), 'utf8'))).toEqual([]);
+  for (const value of values) expect(filesContaining(join(repo, '.xplan'), value), value).toEqual([]);
+});
