@@ -48,9 +48,12 @@ export async function addWorktree(repo: string, path: string, branch: string, st
 
 /**
  * Merges the given branches into the worktree's branch. On a conflict the merge is aborted, leaving the branch as it
- * was, and the conflicting files are returned.
+ * was, and the conflicting files are returned; any other refusal of git (a lock, an untracked file in the way) is an
+ * error with git's message, not a conflict.
  */
-export async function mergeBranches(worktree: string, branches: string[], message: string): Promise<{ ok: true } | { ok: false; files: string[] }> {
+export type MergeResult = { ok: true } | { ok: false; files: string[] } | { ok: false; error: string };
+
+export async function mergeBranches(worktree: string, branches: string[], message: string): Promise<MergeResult> {
   const result = await execa('git', ['-c', 'user.name=xplan', '-c', 'user.email=xplan@localhost', 'merge', '--no-ff', '--no-edit', '-m', message, '--', ...branches], {
     cwd: worktree,
     reject: false,
@@ -60,7 +63,11 @@ export async function mergeBranches(worktree: string, branches: string[], messag
   const conflicted = await execa('git', ['diff', '--name-only', '--diff-filter=U'], { cwd: worktree, reject: false, stdin: 'ignore' });
   await execa('git', ['merge', '--abort'], { cwd: worktree, reject: false, stdin: 'ignore' });
   const files = String(conflicted.stdout).split('\n').filter(Boolean);
-  return { ok: false, files: files.length > 0 ? files : [lastLine(String(result.stderr || result.stdout)) || 'merge failed'] };
+  if (files.length > 0) return { ok: false, files };
+  // git's own words: its `error:`/`fatal:` line says what is in the way (its last line is often just "Aborting").
+  const said = String(result.stderr || result.stdout);
+  const reason = said.split('\n').find((l) => /^(error|fatal):/.test(l.trim()))?.trim() ?? lastLine(said);
+  return { ok: false, error: reason || `git merge exited with ${result.exitCode}` };
 }
 
 /** Commits on the worktree's HEAD since `base`, oldest first. */

@@ -23,7 +23,7 @@ export const TASK_STATES = [
 export type TaskState = (typeof TASK_STATES)[number];
 
 /** Why a task failed; shown as `failed: <failure>`. */
-export type Failure = 'verify' | 'no commits' | 'agent error' | 'max turns' | 'budget' | 'crash' | 'transient' | 'conflict' | 'timeout' | 'stalled' | 'integration';
+export type Failure = 'verify' | 'no commits' | 'agent error' | 'max turns' | 'budget' | 'crash' | 'transient' | 'conflict' | 'timeout' | 'stalled' | 'integration' | 'merge';
 
 export type RunStatus = 'running' | 'waiting' | 'paused' | 'completed' | 'failed' | 'stopped' | 'cancelled';
 
@@ -421,6 +421,11 @@ export function mergeConflicted(run: RunState, id: string, conflict: { files: st
 /** The integration verify failed after the merge, which was undone. */
 export function integrationFailed(run: RunState, id: string, reason: string, at: string): RunState {
   return withTask(run, id, (t) => ({ ...t, state: 'failed', failure: 'integration', reason, merge: undefined, endedAt: at }));
+}
+
+/** git itself would not merge the task (not its content): a failure of its own, kept out of the conflict history. */
+export function mergeErrored(run: RunState, id: string, reason: string, at: string): RunState {
+  return withTask(run, id, (t) => ({ ...t, state: 'failed', failure: 'merge', reason, merge: undefined, endedAt: at }));
 }
 
 /** A merge interrupted by a crash was undone: the task takes its turn again. */

@@ -8,7 +8,12 @@ import type { Integration } from '../core/run.js';
 import { redactSecrets } from '../core/secrets.js';
 import type { RunPorts } from './ports.js';
 
-export type MergeOutcome = { kind: 'merged'; commit: string; diffStat: string } | { kind: 'conflict'; files: string[]; with: string[] } | { kind: 'verify-failed'; reason: string; output: string };
+export type MergeOutcome =
+  | { kind: 'merged'; commit: string; diffStat: string }
+  | { kind: 'conflict'; files: string[]; with: string[] }
+  | { kind: 'verify-failed'; reason: string; output: string }
+  /** git refused for another reason than the content (a lock, a file in the way): not a conflict, not history. */
+  | { kind: 'git-failed'; message: string };
 
 export interface MergeInput {
   root: string;
@@ -25,6 +30,7 @@ export async function mergeTask(ports: Pick<RunPorts, 'vcs' | 'verifier'>, input
   const { vcs } = ports;
   const { worktree, head: before, verify } = input.integration;
   const result = await vcs.mergeBranches(worktree, [input.branch], `[${input.taskId}] Merge ${input.title}`);
+  if (!result.ok && 'error' in result) return { kind: 'git-failed', message: redactSecrets(result.error) };
   if (!result.ok) {
     const clashing: string[] = [];
     for (const other of input.merged) {

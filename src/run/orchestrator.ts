@@ -27,6 +27,7 @@ import {
   mergeLanded,
   nextToMerge,
   requeueMerge,
+  mergeErrored,
   startMerge,
   continueAttempt,
   DONE_STATES,
@@ -85,6 +86,8 @@ export interface OrchestratorDeps {
 }
 
 const RESUME_PROMPT = 'resume.md';
+/** Tries at a merge that git refuses for another reason than a conflict, before the task fails with git's message. */
+const GIT_MERGE_ATTEMPTS = 2;
 
 /** A dispatched agent the orchestrator is waiting for. */
 interface LiveAgent {
@@ -111,6 +114,8 @@ export class Orchestrator {
   private readonly settling = new Set<Promise<void>>();
   /** Verify commands running, to stop with the run. */
   private readonly verifying = new Set<(graceMs: number) => Promise<void>>();
+  /** git failures (not conflicts) of each task's merge in this process: retried, then failed. */
+  private readonly gitMergeFailures = new Map<string, number>();
   private writes: Promise<unknown> = Promise.resolve();
   private readonly tasksById: Map<string, Task>;
   /** The state file as this process last wrote it; a different inode means another xplan wrote it since. */
@@ -409,6 +414,18 @@ export class Orchestrator {
           (r) => integrationFailed(r, taskId, outcome.reason, at),
           [{ type: 'task.failed', taskId, failure: 'integration', reason: outcome.reason, log: relative(this.deps.project.root, log) }],
         );
+      }
+      case 'git-failed': {
+        // Nothing of the task's content is at fault: put the worktree back, try again, and fail only if git keeps refusing.
+        const integrationNow = this.run.integration;
+        if (integrationNow) await this.ports.vcs.resetHard(integrationNow.worktree, integrationNow.head).catch(() => {});
+        const failures = (this.gitMergeFailures.get(taskId) ?? 0) + 1;
+        this.gitMergeFailures.set(taskId, failures);
+        if (failures < GIT_MERGE_ATTEMPTS) {
+          return this.commit((r) => requeueMerge(r, taskId), [{ type: 'task.merge-undone', taskId, reason: `git could not merge it (${outcome.message}); trying again` }]);
+        }
+        const reason = `git could not merge the task's branch into the integration branch: ${outcome.message}`;
+        return this.commit((r) => mergeErrored(r, taskId, reason, at), [{ type: 'task.failed', taskId, failure: 'merge', reason }]);
       }
       case 'conflict': {
         await appendConflict(this.deps.project.xplanDir, { run: this.run.id, tasks: [taskId, ...outcome.with], files: outcome.files, at });

@@ -50,7 +50,10 @@ export async function placeAttempt(ctx: PlacementContext, task: Task, agent: num
   await vcs.addWorktree(root, worktree, branch, await vcs.branchHead(root, depBranches[0]!));
   if (depBranches.length > 1) {
     const merged = await vcs.mergeBranches(worktree, depBranches.slice(1), `Merge the dependencies of ${task.id}`);
-    if (!merged.ok) return { conflict: `merging the branches of ${task.dependsOn.join(', ')} conflicts in ${merged.files.join(', ')}` };
+    if (!merged.ok) {
+      if ('error' in merged) throw new Error(`git could not merge the branches of ${task.dependsOn.join(', ')}: ${merged.error}`);
+      return { conflict: `merging the branches of ${task.dependsOn.join(', ')} conflicts in ${merged.files.join(', ')}` };
+    }
   }
   return { branch, worktree, base: await vcs.branchHead(root, branch) };
 }

@@ -15,7 +15,8 @@ export interface Vcs {
   /** A new worktree at `path` on a new branch starting at `startPoint`. */
   addWorktree(repo: string, path: string, branch: string, startPoint: string): Promise<void>;
   /** Merges branches into the worktree's branch; a conflict is aborted and its files returned. */
-  mergeBranches(worktree: string, branches: string[], message: string): Promise<{ ok: true } | { ok: false; files: string[] }>;
+  /** A conflict names its files; any other git failure is an error with git's message. */
+  mergeBranches(worktree: string, branches: string[], message: string): Promise<{ ok: true } | { ok: false; files: string[] } | { ok: false; error: string }>;
   /** Commits on the worktree's HEAD since `base`, oldest first. */
   commitsSince(worktree: string, base: string): Promise<Commit[]>;
   uncommittedFiles(worktree: string): Promise<string[]>;

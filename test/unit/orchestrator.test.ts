@@ -2,8 +2,8 @@
  * The run engine in-process: real git, fake agents, a fake verifier and a virtual clock. Each test is a whole run
  * and takes a fraction of a second.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pause } from '../../src/commands/pause.js';
 import { retry } from '../../src/commands/retry.js';
@@ -239,6 +239,23 @@ describe('integration: the merge queue, in-process', () => {
     const prompt = readFileSync(join(retried.dir, 'prompt.md'), 'utf8');
     expect(prompt).toContain('conflicted in shared.txt with the merged work of T1');
     expect(prompt).toContain('[T1] write shared.txt');
+  });
+
+  it("a merge git refuses for another reason than a conflict is tried again, then fails as failed: merge with git's words, and is no conflict", async () => {
+    // An untracked file in the integration worktree, where the task's commit would write it: git refuses to merge.
+    const h = harness({
+      tasks: { T1: [] },
+      verify: (cwd) => {
+        if (!cwd.endsWith('/integration')) writeFileSync(join(dirname(cwd), 'integration', 't1.txt'), 'in the way\n');
+        return {};
+      },
+    });
+    const { status } = await h.start();
+    expect(status.tasks[0]).toMatchObject({ label: 'failed: merge' });
+    expect(status.tasks[0]!.reason).toMatch(/git could not merge the task's branch into the integration branch: error: .*untracked working tree files would be overwritten/);
+    expect(eventsOf(h.events, 'task.merge-undone')).toHaveLength(1);
+    expect(eventsOf(h.events, 'task.conflict')).toEqual([]);
+    expect(existsSync(join(h.repo, '.xplan/history/conflicts.jsonl'))).toBe(false);
   });
 
   it('a failing integration verify undoes the merge: failed: integration, the head unchanged, the output kept', async () => {
