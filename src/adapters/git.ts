@@ -66,7 +66,11 @@ export async function mergeBranches(worktree: string, branches: string[], messag
   if (files.length > 0) return { ok: false, files };
   // git's own words: its `error:`/`fatal:` line says what is in the way (its last line is often just "Aborting").
   const said = String(result.stderr || result.stdout);
-  const reason = said.split('\n').find((l) => /^(error|fatal):/.test(l.trim()))?.trim() ?? lastLine(said);
+  const reason =
+    said
+      .split('\n')
+      .find((l) => /^(error|fatal):/.test(l.trim()))
+      ?.trim() ?? lastLine(said);
   return { ok: false, error: reason || `git merge exited with ${result.exitCode}` };
 }
 

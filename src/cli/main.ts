@@ -26,6 +26,8 @@ async function main(argv: string[]): Promise<ExitCode> {
     const { superviseAgent } = await import('../adapters/agent-supervisor.js');
     return (await superviseAgent(argv[1])) === 0 ? 0 : 1;
   }
+  // Bare `xplan` asks what it can do: the help, on stdout, and success (as `git` and `npm` answer).
+  if (argv.length === 0) argv = ['--help'];
   const { buildProgram } = await import('./program.js');
   const ctx: CliContext = { cwd: process.cwd(), env: process.env, stdoutTheme: () => stdoutTheme(argv) };
   const json = argv.includes('--json');

@@ -12,7 +12,10 @@ export interface ColorInputs {
 
 export function colorEnabled({ env, isTTY, noColorFlag, json }: ColorInputs): boolean {
   if (json || noColorFlag || (env.NO_COLOR !== undefined && env.NO_COLOR !== '')) return false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false') return true;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '') {
+    // FORCE_COLOR=0 (or false) turns colour off even on a terminal, as Node and chalk read it.
+    return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  }
   return isTTY && env.TERM !== 'dumb';
 }
 

@@ -67,3 +67,12 @@ describe('a reader that stops early', () => {
     expect(result.stderr).toBe('');
   });
 });
+
+describe('bare xplan', () => {
+  it('prints the help on stdout and exits 0, as `xplan --help` does', () => {
+    const result = spawnSync(process.execPath, [BIN], { cwd: REPO_ROOT, env: { PATH: process.env.PATH, NO_COLOR: '1' }, encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: xplan \[options\] \[command\]/);
+    expect(result.stderr).toBe('');
+  });
+});
