@@ -1,5 +1,7 @@
 /** Runs external programs to ask them their version. A missing program is an answer, not an error. */
 import { execa } from 'execa';
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 
 export interface ProbeResult {
   found: boolean;
@@ -23,4 +25,19 @@ export async function probe(command: string, args: string[], options: { cwd: str
     stdout: String(result.stdout ?? '').trim(),
     stderr: String(result.stderr ?? '').trim(),
   };
+}
+
+/** The first executable file called `name` in the PATH directories, as the shell would find it. */
+export function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }

@@ -620,7 +620,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option('--json', 'print the checks as JSON')
     .action(async () => {
       const { doctor } = await import('../commands/doctor.js');
-      const result = await doctor({}, await workspace());
+      const result = await doctor({ ...(process.argv[1] ? { runningBin: process.argv[1] } : {}) }, await workspace());
       present(result, async () => (await import('../ui/render-doctor.js')).renderDoctor, { json: { schemaVersion: 1, ...result }, negative: !result.ok });
     });
 

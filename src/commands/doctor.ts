@@ -1,7 +1,8 @@
 /** `xplan doctor`: is this machine ready for each xplan step, and what fixes what is missing. */
 import { AgentMailClient, describeFailure } from '../adapters/agent-mail.js';
 import type { Workspace } from '../workspace.js';
-import { probe } from '../adapters/system.js';
+import { findOnPath, probe } from '../adapters/system.js';
+import { realpathSync } from 'node:fs';
 import { XplanError } from '../core/errors.js';
 import { configuredEngine, type Config } from '../core/config.js';
 import { chooseEngine } from '../engines/engine.js';
@@ -11,6 +12,8 @@ export type { CheckStatus, DoctorCheck, DoctorResult };
 
 export interface DoctorOptions {
   nodeVersion?: string;
+  /** The script this xplan runs from (its bin), to compare with the `xplan` on PATH. */
+  runningBin?: string;
 }
 
 const MIN_NODE = [20, 0, 0];
@@ -33,9 +36,27 @@ export async function doctor(options: DoctorOptions, ws: Workspace): Promise<Doc
     bd.found
       ? { name: bd.name, neededFor: 'export beads (optional)', required: false, status: 'ok', version: bd.version }
       : missing('bd', 'export beads (optional)', false, 'brew install beads, or npm install -g @beads/bd; without it xplan writes JSONL for `bd import`.'),
+    ...(options.runningBin ? [pathCheck(options.runningBin, ws.env)] : []),
     ...(await configChecks(ws)),
   ];
   return { checks, ok: checks.every((c) => !c.required || c.status === 'ok') };
+}
+
+/** Whether `xplan` on PATH is this xplan: the README writes `xplan …`, and another install would answer. */
+function pathCheck(runningBin: string, env: NodeJS.ProcessEnv): DoctorCheck {
+  const base = { name: 'xplan on PATH', neededFor: 'typing `xplan …` as the README does', required: false };
+  const onPath = findOnPath('xplan', env);
+  const fix = 'From the clone: `npm link`; or `npm pack && npm install -g ./xplan-*.tgz`; or keep using `npx xplan`.';
+  if (!onPath) return { ...base, status: 'missing', detail: 'not found on PATH', fix };
+  const real = (path: string) => {
+    try {
+      return realpathSync(path);
+    } catch {
+      return path;
+    }
+  };
+  if (real(onPath) === real(runningBin)) return { ...base, status: 'ok', detail: onPath };
+  return { ...base, status: 'invalid', detail: `PATH runs ${real(onPath)}, not this one (${real(runningBin)})`, fix };
 }
 
 function versionCheck(name: string, neededFor: string, required: boolean, text: string, minimum: number[], fix: string): DoctorCheck {

@@ -145,3 +145,24 @@ describe('xplan --version and --help', () => {
     expect(result.stdout).toContain('Exit codes: 0 ok');
   });
 });
+
+describe('xplan doctor and the xplan on PATH', () => {
+  it('says whether `xplan` on PATH is the one running, and how to put this one there', async () => {
+    const { symlinkSync } = await import('node:fs');
+    const { BIN } = await import('../support/cli.js');
+    const repo = tempRepo();
+    const doctorWith = (dir: string) => runXplan(['doctor', '--json'], { cwd: repo, env: { PATH: `${dir}:${process.env.PATH}` } });
+    const check = (r: { stdout: string }) =>
+      (JSON.parse(r.stdout) as { checks: Array<{ name: string; status: string; detail?: string; fix?: string }> }).checks.find((c) => c.name === 'xplan on PATH')!;
+
+    const linked = tempDir('xplan-linked-');
+    symlinkSync(BIN, join(linked, 'xplan'));
+    expect(check(doctorWith(linked))).toMatchObject({ status: 'ok', detail: join(linked, 'xplan') });
+
+    const other = shimPath({ xplan: 'echo another xplan' });
+    const stale = check(doctorWith(other));
+    expect(stale.status).toBe('invalid');
+    expect(stale.detail).toMatch(/^PATH runs .*\/xplan, not this one \(.*bin\/xplan\.js\)$/);
+    expect(stale.fix).toMatch(/npm link/);
+  });
+});
