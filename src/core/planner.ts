@@ -263,7 +263,11 @@ function areaOf(requirement: Requirement): string {
 
 export function planSpecs(specs: ParsedSpec[], assessment: Assessment, options: PlanOptions): PlanningResult {
   const fastPath = assessment.verdict === 'single-agent' && assessment.confidence === 'high';
-  const units = fastPath ? [wholeSpecUnit(specs)] : specs.flatMap((spec, i) => workUnits(spec, i * 1_000_000));
+  // Planned beside specs that state requirements, a document that states none (a Kiro design.md) describes how to
+  // build them: it is no work of its own, and the files it names go to the tasks they belong to.
+  const companions = specs.length > 1 && specs.some(hasWork) ? specs.filter((s) => !hasWork(s)) : [];
+  const working = specs.filter((s) => !companions.includes(s));
+  const units = fastPath ? [wholeSpecUnit(specs)] : working.flatMap((spec, i) => workUnits(spec, i * 1_000_000));
   const verification = fastPath ? undefined : specWideVerification(specs, units);
   if (verification) units.push(verification);
 
@@ -283,10 +287,10 @@ export function planSpecs(specs: ParsedSpec[], assessment: Assessment, options: 
   for (const d of drafts) assignRiskAndStrategy(d, risks, questions, fastPath);
 
   drafts = addTestTasks(drafts);
-  const warnings: PlanWarning[] = notUnderstood(specs);
+  const warnings: PlanWarning[] = notUnderstood(working);
   if (drafts.length > options.maxTasks) drafts = consolidate(drafts, options.maxTasks, warnings);
 
-  const plan = assemble(drafts, specs, options, warnings);
+  const plan = assemble(drafts, specs, options, warnings, companions);
   const { recommendedTasks: recommended, totalHours } = plan.summary;
   const confirmations: PlanConfirmation[] = [];
   if (options.maxTasksFromUser && options.maxTasks > recommended.max * 3 && options.maxTasks > 20) {
@@ -996,7 +1000,30 @@ function filesOf(d: Draft): string[] {
   return [...files];
 }
 
-function assemble(drafts: Draft[], specs: ParsedSpec[], options: PlanOptions, warnings: PlanWarning[]): Plan {
+function hasWork(spec: ParsedSpec): boolean {
+  return spec.requirements.length > 0 || spec.acceptance.length > 0;
+}
+
+/**
+ * Each file a companion document names goes to the task that shares most words with where it is named (the
+ * heading above it and the line itself); a file no task shares two words with stays unassigned.
+ */
+function assignCompanionFiles(tasks: Task[], companions: ParsedSpec[]): void {
+  if (companions.length === 0 || tasks.length === 0) return;
+  const index = new WordIndex(
+    tasks.filter((t) => t.kind !== 'test'),
+    (t) => [t.title, t.description, ...t.acceptanceCriteria].join(' '),
+  );
+  for (const spec of companions) {
+    for (const file of spec.files) {
+      const heading = [...spec.headings].reverse().find((h) => h.line <= file.line);
+      const task = index.best(keywords(`${heading?.text ?? ''} ${file.text.replace(/[/._-]+/g, ' ')}`), 2);
+      if (task && !task.files.includes(file.text)) task.files.push(file.text);
+    }
+  }
+}
+
+function assemble(drafts: Draft[], specs: ParsedSpec[], options: PlanOptions, warnings: PlanWarning[], companions: ParsedSpec[] = []): Plan {
   const ids = new Map<Draft, string>(drafts.map((d, i) => [d, `T${i + 1}`]));
   const streamOf = new Map<Layer, string>();
   const streams: Stream[] = [];
@@ -1035,6 +1062,7 @@ function assemble(drafts: Draft[], specs: ParsedSpec[], options: PlanOptions, wa
     };
   });
 
+  assignCompanionFiles(tasks, companions);
   // Only direct edges: an edge another path already implies says nothing and clutters the plan. Layers whose
   // tasks name the same files are one stream: different streams touch different files.
   const { direct } = transitiveReduction(tasks);

@@ -288,3 +288,37 @@ describe('a spec the heuristic cannot read', () => {
     );
   });
 });
+
+describe('a Kiro requirements.md planned with its design.md', () => {
+  it('plans the requirements; the design is no task of its own, and the files it names go to the tasks they belong to', () => {
+    const requirements = parseSpec(
+      md(
+        '# Requirements Document',
+        '### Requirement 1: Log entry type',
+        '#### Acceptance Criteria',
+        '1. WHEN a log entry is created THEN it SHALL carry an entry type',
+        '### Requirement 2: Joint quorum',
+        '#### Acceptance Criteria',
+        '1. WHEN a change is in progress THEN commits SHALL need a majority of both configurations',
+      ),
+      'requirements.md',
+    );
+    const design = parseSpec(
+      md(
+        '# Design Document',
+        '## Components',
+        '### Log entry type',
+        'Add the entry type to `include/raft/log_entry.hpp`.',
+        '### Joint quorum',
+        'The quorum calculation lives in `src/raft/quorum.cpp`.',
+      ),
+      'design.md',
+    );
+    const assessment = { ...assessSpecs([requirements, design], config.assess.thresholds), verdict: 'multi-agent' as const, confidence: 'medium' as const };
+    const p = planSpecs([requirements, design], assessment, { planId: 'p', branching: 'feature', maxTasks: 60, concurrency: 3, minHoursPerTask: 1.5, tinyTaskRatio: 0.3 }).plan;
+    expect(p.tasks.some((t) => t.sources.some((src) => src.file === 'design.md') || /design/i.test(t.title))).toBe(false);
+    expect(only(p, 2).files).toContain('include/raft/log_entry.hpp');
+    expect(only(p, 5).files).toContain('src/raft/quorum.cpp');
+    expect(p.warnings.map((w) => w.code)).not.toContain('NOT_UNDERSTOOD');
+  });
+});
