@@ -81,7 +81,8 @@ export interface CoordinationSetup {
 export function createCoordination(config: Pick<Config, 'coordination' | 'agentMail'>, setup: CoordinationSetup, client?: AgentMailClient): Coordination {
   const native = new NativeCoordination(setup);
   if (config.coordination !== 'agent-mail') return native;
-  const mail = client ?? new AgentMailClient({ url: config.agentMail.url, ...(config.agentMail.token ? { token: config.agentMail.token } : {}) });
+  // Short timeouts: a hanging server must not hold a dispatch for more than a few seconds (2 × 1.5 s, 250 ms apart).
+  const mail = client ?? new AgentMailClient({ url: config.agentMail.url, ...(config.agentMail.token ? { token: config.agentMail.token } : {}), attempts: 2, timeoutMs: 1500 });
   return new AgentMailCoordination(setup, native, mail, { installGuard: config.agentMail.installGuard, ttlSeconds: config.agentMail.ttlSeconds });
 }
 
@@ -170,6 +171,8 @@ export class AgentMailCoordination implements Coordination {
   private lead: AgentIdentity | undefined;
   private readonly agents = new Map<string, MailAgent>();
   private quietUntil = 0;
+  /** The fall-back to native reservations has been reported. */
+  private fellBack = false;
 
   constructor(
     private readonly setup: CoordinationSetup,
@@ -322,8 +325,14 @@ export class AgentMailCoordination implements Coordination {
   private check<T>(result: AgentMailResult<T>): result is { ok: true; value: T } {
     if (result.ok) return true;
     const { message, hint } = describeFailure(result.failure);
-    this.setup.report({ message, hint, failure: result.failure });
-    if (['unreachable', 'unauthorized', 'forbidden'].includes(result.failure.kind)) this.quietUntil = Date.now() + QUIET_MS;
+    const outOfReach = ['unreachable', 'unauthorized', 'forbidden'].includes(result.failure.kind);
+    if (!outOfReach) this.setup.report({ message, hint, failure: result.failure });
+    else if (!this.fellBack) {
+      // Said once: from here the run keeps to the native reservations whenever the server is out of reach.
+      this.fellBack = true;
+      this.setup.report({ message, hint: `${hint} Meanwhile the run goes on with native reservations.`, failure: result.failure });
+    }
+    if (outOfReach) this.quietUntil = Date.now() + QUIET_MS;
     return false;
   }
 }

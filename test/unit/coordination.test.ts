@@ -220,6 +220,7 @@ describe('agent mail coordination', () => {
     await coordination.release('T1');
     expect(problems).toHaveLength(1); // reported once, then the server is left alone for a while
     expect(problems[0]).toMatchObject({ failure: { kind: 'unreachable', tool: 'ensure_project' }, hint: expect.stringContaining('agentMail.url') });
+    expect(problems[0]!.hint).toMatch(/Meanwhile the run goes on with native reservations\.$/);
     expect(commit(worktree(), ['src/shared.ts']).code).toBe(0);
     expect(coordination.table).toEqual([]);
   });
