@@ -299,13 +299,14 @@ export function planSpecs(specs: ParsedSpec[], assessment: Assessment, options: 
       message: `--max-tasks ${options.maxTasks} is far above what this spec supports (about ${recommended.min}–${recommended.max} tasks for ${formatHours(totalHours)} of work)`,
     });
   }
-  if (plan.tasks.length > recommended.max) {
-    confirmations.push({
-      code: 'OVER_DECOMPOSED',
-      message: `${plan.tasks.length} tasks is more than this spec's size supports (${recommended.min}–${recommended.max})`,
-    });
-  }
+  confirmations.push(...overDecomposition(plan));
   return { plan, confirmations };
+}
+
+/** More tasks than the plan's own size supports: worth a question before saving, whichever engine planned. */
+export function overDecomposition(plan: Plan): PlanConfirmation[] {
+  const { min, max } = plan.summary.recommendedTasks;
+  return plan.tasks.length > max ? [{ code: 'OVER_DECOMPOSED', message: `${plan.tasks.length} tasks is more than this spec's size supports (${min}–${max})` }] : [];
 }
 
 /** Sections named, at most, in the warning about a spec the heuristic could not read. */

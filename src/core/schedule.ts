@@ -22,12 +22,8 @@ export const REACHABILITY_LIMIT = 4000;
  * dangling dependencies are ignored.
  */
 export function listScheduleHours(tasks: ScheduleTask[], agents: number): number {
-  const index = new Map(tasks.map((t, i) => [t.id, i]));
+  const { deps, dependents, order } = resolve(tasks);
   const hours = tasks.map((t) => EFFORT_HOURS[t.effort]);
-  const deps = tasks.map((t) => [...new Set(t.dependsOn.map((d) => index.get(d)).filter((d): d is number => d !== undefined && d !== index.get(t.id)))]);
-  const dependents: number[][] = tasks.map(() => []);
-  deps.forEach((ds, i) => ds.forEach((d) => dependents[d]!.push(i)));
-  const order = topologicalOrder(deps, dependents);
   // Priority: the longest path from the task to the end of the plan, itself included.
   const tail = new Float64Array(tasks.length);
   for (let k = order.length - 1; k >= 0; k--) {
@@ -60,23 +56,31 @@ export function listScheduleHours(tasks: ScheduleTask[], agents: number): number
   return makespan;
 }
 
-/** Kahn's order of the acyclic part (tasks on or behind a cycle left out). */
-function topologicalOrder(deps: number[][], dependents: number[][]): number[] {
+interface ResolvedGraph {
+  index: Map<string, number>;
+  /** Each task's dependencies and dependents as positions: repeats, self and dangling references dropped. */
+  deps: number[][];
+  dependents: number[][];
+  /** Kahn's order of the acyclic part (tasks on or behind a cycle left out). */
+  order: number[];
+}
+
+function resolve(tasks: GraphTask[]): ResolvedGraph {
+  const index = new Map(tasks.map((t, i) => [t.id, i]));
+  const deps = tasks.map((t, i) => [...new Set(t.dependsOn.map((d) => index.get(d)).filter((d): d is number => d !== undefined && d !== i))]);
+  const dependents: number[][] = tasks.map(() => []);
+  deps.forEach((ds, i) => ds.forEach((d) => dependents[d]!.push(i)));
   const waiting = deps.map((ds) => ds.length);
   const order: number[] = [];
   for (let i = 0; i < deps.length; i++) if (waiting[i] === 0) order.push(i);
   for (let k = 0; k < order.length; k++) for (const j of dependents[order[k]!]!) if (--waiting[j]! === 0) order.push(j);
-  return order;
+  return { index, deps, dependents, order };
 }
 
 /** What each task can reach through its dependencies (its ancestors), as bit sets over task positions. */
-function ancestors(tasks: GraphTask[]): { index: Map<string, number>; reach: Uint32Array[]; order: number[] } | undefined {
+function ancestors(tasks: GraphTask[]): { index: Map<string, number>; reach: Uint32Array[] } | undefined {
   if (tasks.length > REACHABILITY_LIMIT) return undefined;
-  const index = new Map(tasks.map((t, i) => [t.id, i]));
-  const deps = tasks.map((t) => [...new Set(t.dependsOn.map((d) => index.get(d)).filter((d): d is number => d !== undefined && d !== index.get(t.id)))]);
-  const dependents: number[][] = tasks.map(() => []);
-  deps.forEach((ds, i) => ds.forEach((d) => dependents[d]!.push(i)));
-  const order = topologicalOrder(deps, dependents);
+  const { index, deps, order } = resolve(tasks);
   const words = Math.ceil(tasks.length / 32);
   const reach = tasks.map(() => new Uint32Array(words));
   for (const i of order) {
@@ -87,7 +91,7 @@ function ancestors(tasks: GraphTask[]): { index: Map<string, number>; reach: Uin
       into[d >>> 5]! |= 1 << (d & 31);
     }
   }
-  return { index, reach, order };
+  return { index, reach };
 }
 
 const has = (bits: Uint32Array, i: number) => (bits[i >>> 5]! & (1 << (i & 31))) !== 0;

@@ -15,7 +15,7 @@ import { buildInventory } from '../core/inventory.js';
 import { capitalise } from '../core/text.js';
 import { derivePlan } from '../core/plan-derive.js';
 import type { EngineRun, PlanWarning } from '../core/plan.js';
-import type { PlanConfirmation, PlanningResult } from '../core/planner.js';
+import { overDecomposition, type PlanningResult } from '../core/planner.js';
 import { redactSecrets, scanSecrets } from '../core/secrets.js';
 import { callStructured, StructuredCallError, type StructuredAnswer, type StructuredCallOptions } from '../adapters/claude-structured.js';
 import {
@@ -55,7 +55,6 @@ interface CallProgress {
   purpose: string;
   startedAt: number;
   outputTokens: number;
-  done: boolean;
 }
 
 /** What one conversation (a call and its repair rounds) produced. */
@@ -68,7 +67,7 @@ interface Conversation<T> {
 
 export class ClaudeEngine implements PlanningEngine {
   readonly name = 'claude' as const;
-  private readonly inFlight: CallProgress[] = [];
+  private readonly inFlight = new Set<CallProgress>();
 
   constructor(private readonly context: EngineContext) {}
 
@@ -156,14 +155,7 @@ export class ClaudeEngine implements PlanningEngine {
         },
         { specs: parsed, concurrency: options.concurrency, minHoursPerTask: options.minHoursPerTask, tinyTaskRatio: options.tinyTaskRatio },
       );
-      const confirmations: PlanConfirmation[] = [];
-      if (plan.tasks.length > plan.summary.recommendedTasks.max) {
-        confirmations.push({
-          code: 'OVER_DECOMPOSED',
-          message: `${plan.tasks.length} tasks is more than this spec's size supports (${plan.summary.recommendedTasks.min}–${plan.summary.recommendedTasks.max})`,
-        });
-      }
-      return { plan: { ...plan, engine: run }, assessment, confirmations };
+      return { plan: { ...plan, engine: run }, assessment, confirmations: overDecomposition(plan) };
     } finally {
       clearInterval(ticker);
     }
@@ -216,8 +208,8 @@ export class ClaudeEngine implements PlanningEngine {
   private async call(purpose: string, prompt: string, schema: object, run: EngineRun): Promise<StructuredAnswer> {
     const { config, cwd, env } = this.context;
     run.calls++;
-    const progress: CallProgress = { purpose, startedAt: Date.now(), outputTokens: 0, done: false };
-    this.inFlight.push(progress);
+    const progress: CallProgress = { purpose, startedAt: Date.now(), outputTokens: 0 };
+    this.inFlight.add(progress);
     this.report();
     const options: StructuredCallOptions = {
       command: config.claude.command,
@@ -248,7 +240,7 @@ export class ClaudeEngine implements PlanningEngine {
         cause: error,
       });
     } finally {
-      progress.done = true;
+      this.inFlight.delete(progress);
       this.report();
     }
   }
@@ -258,7 +250,7 @@ export class ClaudeEngine implements PlanningEngine {
     const { progress } = this.context;
     if (!progress) return;
     const now = Date.now();
-    const active = this.inFlight.filter((c) => !c.done);
+    const active = [...this.inFlight];
     if (active.length === 0) return;
     const parts = active.map((c) => `${c.purpose} ${Math.floor((now - c.startedAt) / 1000)} s${c.outputTokens > 0 ? ` · ${formatTokens(c.outputTokens)} tokens` : ''}`);
     progress(`Claude Code: ${parts.join('; ')}`);
