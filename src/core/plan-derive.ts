@@ -154,9 +154,12 @@ const OVERLAPS_SHOWN = 10;
  */
 function fileOverlapWarnings(tasks: Task[]): PlanWarning[] {
   // A test task names the files it tests, which its implementation writes: the pair is meant to share them.
-  const withFiles = tasks.filter((t) => t.files.length > 0 && t.kind !== 'test');
   const shared = (a: Task, b: Task) => a.files.filter((f) => b.files.some((g) => globsOverlap(f, g)));
-  const pairs = concurrentPairs(withFiles, (a, b) => shared(a, b).length > 0);
+  const pairs = concurrentPairs(
+    tasks,
+    (a, b) => shared(a, b).length > 0,
+    (t) => t.files.length > 0 && t.kind !== 'test',
+  );
   const warnings: PlanWarning[] = pairs.slice(0, OVERLAPS_SHOWN).map(([a, b]) => {
     const files = shared(a, b);
     return {

@@ -133,13 +133,18 @@ export function transitiveReduction(tasks: GraphTask[]): Reduction {
   return { direct, redundant };
 }
 
-/** Whether two tasks may run at the same time: neither is an ancestor of the other. */
-export function concurrentPairs<T extends GraphTask>(tasks: T[], wanted: (a: T, b: T) => boolean): Array<[T, T]> {
+/**
+ * Pairs of the tasks `among` picks that may run at the same time: neither is an ancestor of the other in the whole
+ * graph (a path through tasks `among` leaves out still orders them).
+ */
+export function concurrentPairs<T extends GraphTask>(tasks: T[], wanted: (a: T, b: T) => boolean, among: (t: T) => boolean = () => true): Array<[T, T]> {
   const graph = ancestors(tasks);
   if (!graph) return [];
+  const picked = tasks.flatMap((t, i) => (among(t) ? [i] : []));
   const pairs: Array<[T, T]> = [];
-  for (let i = 0; i < tasks.length; i++) {
-    for (let j = i + 1; j < tasks.length; j++) {
+  for (let x = 0; x < picked.length; x++) {
+    for (let y = x + 1; y < picked.length; y++) {
+      const [i, j] = [picked[x]!, picked[y]!];
       if (has(graph.reach[i]!, j) || has(graph.reach[j]!, i)) continue;
       if (wanted(tasks[i]!, tasks[j]!)) pairs.push([tasks[i]!, tasks[j]!]);
     }

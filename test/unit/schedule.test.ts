@@ -65,6 +65,11 @@ describe('tasks that may run at the same time', () => {
     expect(concurrentPairs(tasks, () => true).map(([a, b]) => `${a.id}|${b.id}`)).toEqual(['T2|T3', 'T3|T4']);
   });
 
+  it('are ordered by a path through tasks that name no files: no overlap warning for them', () => {
+    const tasks = [t('T1', [], 'M', ['src/db.ts']), t('T2', ['T1']), t('T3', ['T2'], 'M', ['src/db.ts'])];
+    expect(derive(tasks).warnings.filter((w) => w.code === 'FILE_OVERLAP')).toEqual([]);
+  });
+
   it('get a warning when they touch the same files, naming both tasks, the files and the edge that would fix it', () => {
     const tasks = [
       t('T1', [], 'M', ['package.json']),
