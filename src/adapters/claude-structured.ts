@@ -1,8 +1,8 @@
 /**
  * One headless Claude Code call that answers with structured output:
  * `claude -p --output-format stream-json --verbose --include-partial-messages --json-schema <schema> --tools ""`,
- * the prompt on stdin (a full spec can exceed the argument size limit), no tools, no saved session, a budget and a
- * wall-clock timeout. The partial messages tell how many tokens the answer has so far, for the progress line; the
+ * the prompt on stdin (a full spec can exceed the argument size limit), no tools (or only the ones named, in
+ * `dontAsk` mode so anything else is refused, never asked), no saved session, a budget and a wall-clock timeout. The partial messages tell how many tokens the answer has so far, for the progress line; the
  * final result event holds the answer. Every way it can fail becomes a StructuredCallError saying what happened.
  */
 import { spawn } from 'node:child_process';
@@ -20,6 +20,10 @@ export interface StructuredCallOptions {
   maxBudgetUsd?: number | null;
   /** Kept last: what the user configured in claude.extraArgs. */
   extraArgs?: string[];
+  /** Tools the call may use; none when absent. */
+  tools?: ToolAccess;
+  /** Where to raise the timeout, said when it strikes. */
+  timeoutHint?: string;
   /** Told the output tokens so far as the answer streams in (estimated from its text until the model says). */
   onOutputTokens?: (tokens: number) => void;
 }
@@ -30,6 +34,16 @@ export interface StructuredAnswer {
   model?: string;
 }
 
+/**
+ * Tools for a structured call. `allowed` are permission rules (`Read`, `Bash(git diff:*)`); the tools they name are
+ * the only ones the model sees. `denied` rules win over allowed ones. The call runs in `dontAsk` mode: a tool use no
+ * rule allows is refused, never asked.
+ */
+export interface ToolAccess {
+  allowed: string[];
+  denied?: string[];
+}
+
 export type StructuredFailure = 'not-found' | 'not-authenticated' | 'usage-limit' | 'transient' | 'timeout' | 'no-answer' | 'failed';
 
 export class StructuredCallError extends Error {
@@ -38,17 +52,30 @@ export class StructuredCallError extends Error {
     message: string,
     readonly usage: Usage,
     readonly hint?: string,
+    /** For a usage limit, when Claude Code said it resets. */
+    readonly resetAt?: Date,
   ) {
     super(message);
     this.name = 'StructuredCallError';
   }
 }
 
-export function structuredArgs(options: Pick<StructuredCallOptions, 'schema' | 'model' | 'maxBudgetUsd' | 'extraArgs'>): string[] {
-  const args = ['-p', '--output-format', 'stream-json', '--verbose', '--include-partial-messages', '--json-schema', JSON.stringify(options.schema), '--tools', '', '--no-session-persistence'];
+export function structuredArgs(options: Pick<StructuredCallOptions, 'schema' | 'model' | 'maxBudgetUsd' | 'extraArgs' | 'tools'>): string[] {
+  const args = ['-p', '--output-format', 'stream-json', '--verbose', '--include-partial-messages', '--json-schema', JSON.stringify(options.schema), ...toolArgs(options.tools), '--no-session-persistence'];
   if (options.model) args.push('--model', options.model);
   if (options.maxBudgetUsd !== null && options.maxBudgetUsd !== undefined) args.push('--max-budget-usd', String(options.maxBudgetUsd));
   args.push(...(options.extraArgs ?? []));
+  return args;
+}
+
+function toolArgs(tools: ToolAccess | undefined): string[] {
+  if (!tools || tools.allowed.length === 0) return ['--tools', ''];
+  // `Bash(git diff:*)` makes Bash available; the rule then limits what it may run.
+  const available = [...new Set(tools.allowed.map((rule) => rule.replace(/\(.*$/s, '')))];
+  // `=` keeps each list one argument: the flags take several values, and the next flag must not become one of them.
+  const args = [`--tools=${available.join(',')}`, `--allowedTools=${tools.allowed.join(',')}`];
+  if (tools.denied && tools.denied.length > 0) args.push(`--disallowedTools=${tools.denied.join(',')}`);
+  args.push('--permission-mode', 'dontAsk');
   return args;
 }
 
@@ -82,7 +109,7 @@ export async function callStructured(options: StructuredCallOptions): Promise<St
   const result = run.result;
   const usage = result ? usageOf(result) : NO_USAGE;
   if (run.timedOut) {
-    throw new StructuredCallError('timeout', `Claude Code did not answer within ${Math.round(options.timeoutMs / 1000)} s`, usage, 'Raise planning.timeoutSeconds in .xplan/config.yaml');
+    throw new StructuredCallError('timeout', `Claude Code did not answer within ${Math.round(options.timeoutMs / 1000)} s`, usage, options.timeoutHint ?? 'Raise planning.timeoutSeconds in .xplan/config.yaml');
   }
   const exit: AgentExit = {
     exitCode: run.code,
@@ -101,7 +128,7 @@ export async function callStructured(options: StructuredCallOptions): Promise<St
     case 'fatal':
       throw new StructuredCallError(run.spawnError ? 'not-found' : /logged in/.test(outcome.reason) ? 'not-authenticated' : 'failed', outcome.reason, usage, outcome.hint);
     case 'usage-limit':
-      throw new StructuredCallError('usage-limit', `Claude usage limit reached${outcome.resetAt ? ` (resets ${outcome.resetAt.toISOString()})` : ''}: ${outcome.reason}`, usage);
+      throw new StructuredCallError('usage-limit', `Claude usage limit reached${outcome.resetAt ? ` (resets ${outcome.resetAt.toISOString()})` : ''}: ${outcome.reason}`, usage, undefined, outcome.resetAt);
     case 'transient':
       throw new StructuredCallError('transient', `Claude Code could not reach the model: ${outcome.reason}`, usage, 'Try again in a moment');
     case 'task-failure':

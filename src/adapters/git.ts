@@ -182,6 +182,11 @@ export async function diffStat(repo: string, from: string, to: string): Promise<
   return (await git(repo, ['diff', '--shortstat', from, to, '--'])).trim();
 }
 
+/** `git diff --stat` between two commits, a line per file, names in full. */
+export async function diffStatByFile(repo: string, from: string, to: string): Promise<string> {
+  return (await git(repo, ['diff', '--stat=200', '--end-of-options', from, to, '--'])).trimEnd();
+}
+
 /** The Vcs port, on real git. */
 export const gitVcs: Vcs = { headCommit, currentBranch, isValidBranchName, branchHead, addWorktree, mergeBranches, commitsSince, uncommittedFiles, head, resetHard, changedFiles, diffStat };
 

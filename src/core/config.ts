@@ -119,6 +119,21 @@ export const ConfigSchema = z
       })
       .strict()
       .default({}),
+    // The acceptance review between a task's verify and its merge: one headless Claude Code call with read-only
+    // tools judges each acceptance criterion against the diff. Not met fails the task and is retried autoRetry
+    // times with the review as context; onUncertain decides what a review that cannot tell does (hold: wait for
+    // the lead). model null: claude.model. A review that could not run is retried; it never counts as met.
+    review: z
+      .object({
+        enabled: z.boolean().default(true),
+        autoRetry: z.number().finite().int().min(0).max(5).default(1),
+        model: z.string().min(1).nullable().default(null),
+        maxBudgetUsd: z.number().finite().positive().nullable().default(0.5),
+        timeoutSeconds: z.number().finite().positive().default(300),
+        onUncertain: z.enum(['merge', 'hold']).default('hold'),
+      })
+      .strict()
+      .default({}),
     // xplan's own log, .xplan/logs/xplan.log: rotated past maxBytes, keeping `keep` older files.
     log: z
       .object({
@@ -172,6 +187,7 @@ export type Config = z.infer<typeof ConfigSchema>;
 export type Thresholds = Config['assess']['thresholds'];
 export type ThresholdRange = Thresholds['requirements'];
 export type ClaudeSettings = Config['claude'];
+export type ReviewSettings = Config['review'];
 
 export type ConfigValidation = { ok: true; config: Config } | { ok: false; errors: string[] };
 
