@@ -82,7 +82,7 @@ export function reviewPrompt(input: ReviewPromptInput): string {
     `## What changed (\`git diff --stat ${short} HEAD\`)`,
     '',
     '```',
-    input.diffStat.trim() || '(no changes)',
+    input.diffStat.replace(/^\n+/, '').trimEnd() || '(no changes)',
     '```',
     '',
     '## The task’s commits',
