@@ -61,7 +61,17 @@ export class StructuredCallError extends Error {
 }
 
 export function structuredArgs(options: Pick<StructuredCallOptions, 'schema' | 'model' | 'maxBudgetUsd' | 'extraArgs' | 'tools'>): string[] {
-  const args = ['-p', '--output-format', 'stream-json', '--verbose', '--include-partial-messages', '--json-schema', JSON.stringify(options.schema), ...toolArgs(options.tools), '--no-session-persistence'];
+  const args = [
+    '-p',
+    '--output-format',
+    'stream-json',
+    '--verbose',
+    '--include-partial-messages',
+    '--json-schema',
+    JSON.stringify(options.schema),
+    ...toolArgs(options.tools),
+    '--no-session-persistence',
+  ];
   if (options.model) args.push('--model', options.model);
   if (options.maxBudgetUsd !== null && options.maxBudgetUsd !== undefined) args.push('--max-budget-usd', String(options.maxBudgetUsd));
   args.push(...(options.extraArgs ?? []));
@@ -109,7 +119,12 @@ export async function callStructured(options: StructuredCallOptions): Promise<St
   const result = run.result;
   const usage = result ? usageOf(result) : NO_USAGE;
   if (run.timedOut) {
-    throw new StructuredCallError('timeout', `Claude Code did not answer within ${Math.round(options.timeoutMs / 1000)} s`, usage, options.timeoutHint ?? 'Raise planning.timeoutSeconds in .xplan/config.yaml');
+    throw new StructuredCallError(
+      'timeout',
+      `Claude Code did not answer within ${Math.round(options.timeoutMs / 1000)} s`,
+      usage,
+      options.timeoutHint ?? 'Raise planning.timeoutSeconds in .xplan/config.yaml',
+    );
   }
   const exit: AgentExit = {
     exitCode: run.code,
@@ -128,7 +143,13 @@ export async function callStructured(options: StructuredCallOptions): Promise<St
     case 'fatal':
       throw new StructuredCallError(run.spawnError ? 'not-found' : /logged in/.test(outcome.reason) ? 'not-authenticated' : 'failed', outcome.reason, usage, outcome.hint);
     case 'usage-limit':
-      throw new StructuredCallError('usage-limit', `Claude usage limit reached${outcome.resetAt ? ` (resets ${outcome.resetAt.toISOString()})` : ''}: ${outcome.reason}`, usage, undefined, outcome.resetAt);
+      throw new StructuredCallError(
+        'usage-limit',
+        `Claude usage limit reached${outcome.resetAt ? ` (resets ${outcome.resetAt.toISOString()})` : ''}: ${outcome.reason}`,
+        usage,
+        undefined,
+        outcome.resetAt,
+      );
     case 'transient':
       throw new StructuredCallError('transient', `Claude Code could not reach the model: ${outcome.reason}`, usage, 'Try again in a moment');
     case 'task-failure':

@@ -69,6 +69,9 @@ function describe(request) {
     taskId: /\bTask (T\d+)\b/.exec(prompt)?.[1] ?? 'unknown',
     cwd: /Primary working directory: (.+)/.exec(system)?.[1]?.trim(),
     turn: messages.filter((m) => m.role === 'assistant').length,
+    // The tools Claude Code offered the model, by name: what the call was allowed to use.
+    tools: (request.tools ?? []).map((tool) => tool.name),
+    model: request.model,
     prompt,
     system,
     lastToolResult: lastToolResult(messages),
@@ -82,7 +85,8 @@ function textOf(content) {
 }
 
 function lastToolResult(messages) {
-  const last = messages[messages.length - 1];
+  // The last user message: Claude Code may add a system message after it (the budget left, with --max-budget-usd).
+  const last = messages.filter((m) => m.role === 'user').pop();
   if (!last || !Array.isArray(last.content)) return undefined;
   const result = last.content.find((block) => block.type === 'tool_result');
   if (!result) return undefined;

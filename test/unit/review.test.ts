@@ -69,7 +69,14 @@ describe('the review prompt', () => {
 describe('checking an answer', () => {
   it('accepts one verdict per criterion, in any order, and keeps each criterion’s text with it', () => {
     const check = checkReviewAnswer(
-      answer([{ index: 3, verdict: 'cannot-tell', evidence: [], reasoning: 'No logger is configured in the tests.' }, { index: 2 }, { index: 1, evidence: [' test/notes.test.ts "refuses an empty title" '] }], [' adds a CHANGELOG entry ']),
+      answer(
+        [
+          { index: 3, verdict: 'cannot-tell', evidence: [], reasoning: 'No logger is configured in the tests.' },
+          { index: 2 },
+          { index: 1, evidence: [' test/notes.test.ts "refuses an empty title" '] },
+        ],
+        [' adds a CHANGELOG entry '],
+      ),
       criteria,
     );
     expect(check.ok).toBe(true);
@@ -83,10 +90,7 @@ describe('checking an answer', () => {
   });
 
   it('lists every broken rule, so one repair can fix them all', () => {
-    const check = checkReviewAnswer(
-      answer([{ index: 1, evidence: [] }, { index: 1 }, { index: 4 }, { index: 2, verdict: 'not-met', evidence: ['  '], reasoning: ' ' }]),
-      criteria,
-    );
+    const check = checkReviewAnswer(answer([{ index: 1, evidence: [] }, { index: 1 }, { index: 4 }, { index: 2, verdict: 'not-met', evidence: ['  '], reasoning: ' ' }]), criteria);
     expect(check).toEqual({
       ok: false,
       problems: [
