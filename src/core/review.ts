@@ -11,7 +11,8 @@ export const CRITERION_VERDICTS = ['met', 'not-met', 'cannot-tell'] as const;
 export type CriterionVerdictValue = (typeof CRITERION_VERDICTS)[number];
 
 /** accepted: every criterion met; rejected: at least one not met; uncertain: none not met, some cannot be told. */
-export type ReviewOutcome = 'accepted' | 'rejected' | 'uncertain';
+export const REVIEW_OUTCOMES = ['accepted', 'rejected', 'uncertain'] as const;
+export type ReviewOutcome = (typeof REVIEW_OUTCOMES)[number];
 
 /** What `review.onUncertain` says to do with an uncertain review. */
 export type UncertainPolicy = 'merge' | 'hold';

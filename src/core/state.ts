@@ -7,6 +7,7 @@ import type { Assessment } from './assess.js';
 import { analyzeDag } from './dag.js';
 import { BRANCHINGS, type Branching, type Plan } from './plan.js';
 import { validateTasks } from './plan-schema.js';
+import { CRITERION_VERDICTS, REVIEW_OUTCOMES } from './review.js';
 import { TASK_STATES, type RunState, type RunStatus } from './run.js';
 
 export const STATE_SCHEMA_VERSION = 1;
@@ -45,6 +46,20 @@ const AttemptSchema = z
   })
   .passthrough();
 
+/** An acceptance review kept on its task (core/review.ts TaskReview). */
+const TaskReviewSchema = z
+  .object({
+    attempt: z.number().int().positive(),
+    at: z.string(),
+    outcome: z.enum(REVIEW_OUTCOMES),
+    verdicts: z.array(z.object({ index: z.number().int().positive(), criterion: z.string(), verdict: z.enum(CRITERION_VERDICTS), evidence: strings, reasoning: z.string() }).passthrough()),
+    outsideTask: strings,
+    model: nullishString,
+    usage: UsageSchema,
+    repaired: z.boolean().nullish(),
+  })
+  .passthrough();
+
 export const TaskRunSchema = z
   .object({
     state: z.enum(TASK_STATES),
@@ -65,6 +80,7 @@ export const TaskRunSchema = z
       .passthrough()
       .nullish(),
     conflict: z.object({ files: strings, with: strings, at: z.string() }).passthrough().nullish(),
+    reviews: z.array(TaskReviewSchema).nullish(),
   })
   .passthrough();
 
@@ -227,7 +243,8 @@ export function acceptTaskRun(value: unknown): boolean {
       t.merge,
       (m) => isObject(m) && MERGE_STATES.has(m.state as string) && optional(m.before, isString) && optional(m.commit, isString) && optional(m.diffStat, isString) && optional(m.at, isString),
     ) &&
-    optional(t.conflict, (c) => isObject(c) && isStrings(c.files) && isStrings(c.with) && isString(c.at))
+    optional(t.conflict, (c) => isObject(c) && isStrings(c.files) && isStrings(c.with) && isString(c.at)) &&
+    optional(t.reviews, (r) => Array.isArray(r) && r.every(acceptReview))
   );
 }
 
@@ -247,9 +264,42 @@ function acceptAttempt(value: unknown): boolean {
     isString(a.startedAt) &&
     optional(a.endedAt, isString) &&
     optional(a.outcome, isString) &&
-    optional(a.usage, (u) => isObject(u) && ['inputTokens', 'outputTokens', 'costUsd', 'turns'].every((k) => typeof u[k] === 'number')) &&
+    optional(a.usage, isUsage) &&
     optional(a.resumes, isCount)
   );
+}
+
+const REVIEW_OUTCOME_SET: ReadonlySet<string> = new Set(REVIEW_OUTCOMES);
+const CRITERION_VERDICT_SET: ReadonlySet<string> = new Set(CRITERION_VERDICTS);
+
+function acceptReview(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  const r = value;
+  return (
+    Number.isInteger(r.attempt) &&
+    (r.attempt as number) > 0 &&
+    isString(r.at) &&
+    REVIEW_OUTCOME_SET.has(r.outcome as string) &&
+    Array.isArray(r.verdicts) &&
+    r.verdicts.every(
+      (v) =>
+        isObject(v) &&
+        Number.isInteger(v.index) &&
+        (v.index as number) > 0 &&
+        isString(v.criterion) &&
+        CRITERION_VERDICT_SET.has(v.verdict as string) &&
+        isStrings(v.evidence) &&
+        isString(v.reasoning),
+    ) &&
+    isStrings(r.outsideTask) &&
+    optional(r.model, isString) &&
+    isUsage(r.usage) &&
+    optional(r.repaired, (b) => typeof b === 'boolean')
+  );
+}
+
+function isUsage(u: unknown): boolean {
+  return isObject(u) && ['inputTokens', 'outputTokens', 'costUsd', 'turns'].every((k) => typeof u[k] === 'number');
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

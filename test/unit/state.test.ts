@@ -4,6 +4,15 @@ import { acceptTaskRun, emptyState, TaskRunSchema, validateState } from '../../s
 const attempt = { agent: 1, branch: 'xplan/r/agent-1-x', worktree: '/w', sessionId: 's', base: 'abc', startedAt: '2026-01-01T00:00:00Z' };
 const task = { state: 'failed', failure: 'verify', reason: 'r', attempts: [attempt], transientFailures: 0 };
 
+const review = {
+  attempt: 1,
+  at: '2026-01-01T00:00:00Z',
+  outcome: 'rejected',
+  verdicts: [{ index: 1, criterion: 'c', verdict: 'not-met', evidence: ['src/a.ts:1'], reasoning: 'r' }],
+  outsideTask: [],
+  usage: { inputTokens: 1, outputTokens: 1, costUsd: 0, turns: 1 },
+};
+
 const VARIANTS: Array<[string, unknown]> = [
   ['a valid task', task],
   [
@@ -22,6 +31,12 @@ const VARIANTS: Array<[string, unknown]> = [
     },
   ],
   ['optional fields null', { ...task, failure: null, reason: null, retryAt: null, commits: null }],
+  ['a review', { ...task, reviews: [{ ...review, model: 'claude-sonnet-4-5', repaired: true }] }],
+  ['a review with an unknown outcome', { ...task, reviews: [{ ...review, outcome: 'maybe' }] }],
+  ['a review verdict without evidence', { ...task, reviews: [{ ...review, verdicts: [{ ...review.verdicts[0], evidence: undefined }] }] }],
+  ['a review of attempt 0', { ...task, reviews: [{ ...review, attempt: 0 }] }],
+  ['a review without usage', { ...task, reviews: [{ ...review, usage: undefined }] }],
+  ['reviews not a list', { ...task, reviews: review }],
   ['an unknown state', { ...task, state: 'bogus' }],
   ['no attempts', { ...task, attempts: undefined }],
   ['attempts not a list', { ...task, attempts: {} }],
@@ -50,6 +65,13 @@ describe('validateState', () => {
   it('names the path of a bad field in a run task', () => {
     const result = validateState({ ...base, run: { ...run, tasks: { T1: { ...task, attempts: [{ ...attempt, agent: 'one' }] } } } });
     expect(result).toEqual({ ok: false, reason: 'run.tasks.T1.attempts[0].agent: Expected number, received string' });
+  });
+
+  it('keeps a task’s reviews, and names the path of a bad verdict', () => {
+    expect(validateState({ ...base, run: { ...run, tasks: { T1: { ...task, reviews: [review] } } } }).ok).toBe(true);
+    const bad = { ...review, verdicts: [{ ...review.verdicts[0], verdict: 'probably' }] };
+    const result = validateState({ ...base, run: { ...run, tasks: { T1: { ...task, reviews: [review, bad] } } } });
+    expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/^run\.tasks\.T1\.reviews\[1\]\.verdicts\[0\]\.verdict: Invalid enum value/) });
   });
 
   it('refuses a run task id that is not a task id, __proto__ included', () => {
