@@ -216,13 +216,19 @@ export function reviewOutcome(verdicts: Array<Pick<CriterionVerdict, 'verdict'>>
 }
 
 /**
- * What the run does with a review: merge it, fail the task (`failed: review`), or hold it for the lead.
- * Uncertain goes by `review.onUncertain`.
+ * What the run does with a review: merge it; retry the task with the review as the agent's context (a rejection,
+ * while `autoRetry` allows); fail it (`failed: review`); or hold it for the lead (uncertain, with
+ * `onUncertain: hold`). `earlier` are the task's reviews before this one; each rejection among them spent a retry.
  */
-export function reviewDecision(review: Pick<TaskReview, 'outcome'>, onUncertain: UncertainPolicy): 'merge' | 'fail' | 'hold' {
-  if (review.outcome === 'accepted') return 'merge';
-  if (review.outcome === 'rejected') return 'fail';
-  return onUncertain === 'merge' ? 'merge' : 'hold';
+export type ReviewNext = { action: 'merge' } | { action: 'retry'; context: string; reason: string } | { action: 'fail'; reason: string } | { action: 'hold'; reason: string };
+
+export function afterReview(review: TaskReview, earlier: Array<Pick<TaskReview, 'outcome'>>, settings: { autoRetry: number; onUncertain: UncertainPolicy }): ReviewNext {
+  const summary = reviewSummary(review);
+  if (review.outcome === 'accepted') return { action: 'merge' };
+  if (review.outcome === 'uncertain') return settings.onUncertain === 'merge' ? { action: 'merge' } : { action: 'hold', reason: `review: ${summary}` };
+  const retried = earlier.filter((r) => r.outcome === 'rejected').length;
+  if (retried < settings.autoRetry) return { action: 'retry', context: reviewRetryContext(review), reason: `review: ${summary}` };
+  return { action: 'fail', reason: `review: ${summary}` };
 }
 
 /** One line for status, the report and the task's reason: "2 of 3 criteria met; not met: 2 (…)". */

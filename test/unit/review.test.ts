@@ -8,13 +8,14 @@ import {
   checkReviewAnswer,
   REVIEW_JSON_SCHEMA,
   reviewCriteria,
-  reviewDecision,
+  afterReview,
   reviewOutcome,
   reviewPrompt,
   reviewRepairPrompt,
   reviewRetryContext,
   reviewSummary,
   type CriterionVerdict,
+  type TaskReview,
 } from '../../src/core/review.js';
 
 const task = {
@@ -130,15 +131,35 @@ const verdict = (index: number, value: CriterionVerdict['verdict'], reasoning = 
 });
 
 describe('the outcome and what the run does with it', () => {
-  it.each([
-    { verdicts: ['met', 'met', 'met'], outcome: 'accepted', hold: 'merge', merge: 'merge' },
-    { verdicts: ['met', 'not-met', 'cannot-tell'], outcome: 'rejected', hold: 'fail', merge: 'fail' },
-    { verdicts: ['met', 'cannot-tell', 'met'], outcome: 'uncertain', hold: 'hold', merge: 'merge' },
-  ] as const)('$verdicts → $outcome (hold: $hold, merge: $merge)', ({ verdicts, outcome, hold, merge }) => {
-    const review = { outcome: reviewOutcome(verdicts.map((v) => ({ verdict: v }))) };
-    expect(review.outcome).toBe(outcome);
-    expect(reviewDecision(review, 'hold')).toBe(hold);
-    expect(reviewDecision(review, 'merge')).toBe(merge);
+  const reviewOf = (values: CriterionVerdict['verdict'][]): TaskReview => {
+    const verdicts = values.map((v, i) => verdict(i + 1, v));
+    return { attempt: 1, at: 'x', outcome: reviewOutcome(verdicts), verdicts, outsideTask: [], usage: { inputTokens: 0, outputTokens: 0, costUsd: 0, turns: 0 } };
+  };
+  const settings = { autoRetry: 1, onUncertain: 'hold' as const };
+
+  it('all met is accepted and merges', () => {
+    const review = reviewOf(['met', 'met', 'met']);
+    expect(review.outcome).toBe('accepted');
+    expect(afterReview(review, [], settings)).toEqual({ action: 'merge' });
+  });
+
+  it('any not met is rejected: retried with the review as context while autoRetry allows, then failed', () => {
+    const review = reviewOf(['met', 'not-met', 'cannot-tell']);
+    expect(review.outcome).toBe('rejected');
+    const first = afterReview(review, [], settings);
+    expect(first).toMatchObject({ action: 'retry', reason: 'review: 1 of 3 criteria met; not met: 2 (reason 2)' });
+    expect(first.action === 'retry' && first.context).toContain('found these criteria not met:\n\n2. a title of 200 characters is accepted');
+    expect(afterReview(review, [{ outcome: 'rejected' }], settings)).toEqual({ action: 'fail', reason: 'review: 1 of 3 criteria met; not met: 2 (reason 2)' });
+    expect(afterReview(review, [], { ...settings, autoRetry: 0 })).toMatchObject({ action: 'fail' });
+    // An uncertain review before does not spend the retry.
+    expect(afterReview(review, [{ outcome: 'uncertain' }], settings)).toMatchObject({ action: 'retry' });
+  });
+
+  it('only cannot-tell left is uncertain: held for the lead by default, merged with onUncertain: merge', () => {
+    const review = reviewOf(['met', 'cannot-tell', 'met']);
+    expect(review.outcome).toBe('uncertain');
+    expect(afterReview(review, [], settings)).toEqual({ action: 'hold', reason: 'review: 2 of 3 criteria met; cannot tell: 2 (reason 2)' });
+    expect(afterReview(review, [], { ...settings, onUncertain: 'merge' })).toEqual({ action: 'merge' });
   });
 
   it('holds an uncertain review unless the config says merge', () => {
