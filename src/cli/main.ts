@@ -1,7 +1,7 @@
 /** Entry point: runs the program, prints the outcome or the error, and is the only place that sets exit codes. */
 import { readFileSync } from 'node:fs';
 import { XplanError, type ExitCode } from '../core/errors.js';
-import type { CliContext } from './program.js';
+import type { CliContext } from './outcome.js';
 
 const USAGE_CODES: Record<string, string> = {
   'commander.unknownOption': 'UNKNOWN_OPTION',
@@ -36,25 +36,16 @@ async function main(argv: string[]): Promise<ExitCode> {
 
   try {
     await program.parseAsync(argv, { from: 'user' });
+    const outcome = ctx.outcome;
+    if (!outcome) return 0;
+    const { printOutcome } = await import('./output.js');
+    // What is printed can quote a spec (the prompts of `run --dry-run`): secrets are masked unless asked for.
+    const ending = await printOutcome(outcome, { json, showSecrets: argv.includes('--show-secrets'), theme: ctx.stdoutTheme });
+    // 143 = 128 + SIGTERM, what a shell reports for a process SIGTERM ended: CI and `timeout` read it as such.
+    return ending.terminated ? 143 : ending.cancelled ? 130 : ending.negative ? 1 : 0;
   } catch (error) {
     return reportError(error, { json, debug, argv, commands: program.commands.map((c) => c.name()) });
   }
-  const outcome = ctx.outcome;
-  if (!outcome) return 0;
-  // 143 = 128 + SIGTERM, what a shell reports for a process SIGTERM ended: CI and `timeout` read it as such.
-  const code: ExitCode = outcome.terminated ? 143 : outcome.cancelled ? 130 : outcome.negative ? 1 : 0;
-  // What is printed can quote a spec (the prompts of `run --dry-run`): secrets are masked unless asked for.
-  const { redactDeep, redactSecrets } = await import('../core/secrets.js');
-  const showSecrets = argv.includes('--show-secrets');
-  if (json) {
-    if (outcome.streamed) return code;
-    process.stdout.write(`${JSON.stringify(withSchemaVersion(showSecrets ? outcome.json : redactDeep(outcome.json)), null, 2)}\n`);
-  } else {
-    const theme = await stdoutTheme(argv);
-    const text = await outcome.render(theme);
-    process.stdout.write(`${showSecrets ? text : redactSecrets(text)}\n`);
-  }
-  return code;
 }
 
 async function stdoutTheme(argv: string[]) {
@@ -133,12 +124,6 @@ async function logError(error: XplanError, original: unknown): Promise<void> {
 }
 
 const JSON_SCHEMA_VERSION = 1;
-
-/** Every JSON document xplan prints says which version of the contract it follows. */
-function withSchemaVersion(json: unknown): unknown {
-  if (json === null || typeof json !== 'object' || Array.isArray(json) || 'schemaVersion' in json) return json;
-  return { schemaVersion: JSON_SCHEMA_VERSION, ...json };
-}
 
 function isCommanderError(error: unknown): error is Error & { code: string } {
   const code = (error as { code?: unknown }).code;

@@ -1,4 +1,5 @@
 /** `xplan status`: where the run stands, task by task, with what blocks it and the command that moves it on. */
+import { XplanError } from '../core/errors.js';
 import { isActiveRun } from '../core/run.js';
 import { statusOf, type StatusResult } from '../core/run-status.js';
 import { runLockHolder } from '../adapters/run-lock.js';
@@ -9,4 +10,32 @@ export async function status(options: { now?: () => Date; run?: string | undefin
   const result = statusOf(plan, run, options.now?.() ?? new Date());
   if (isActiveRun(result.run)) result.run.orphaned = (await runLockHolder(ws.project.xplanDir))?.runId !== result.run.id;
   return result;
+}
+
+export type StatusUpdate = { waiting: true } | { status: StatusResult };
+
+/**
+ * `xplan status --watch`: the status every interval until the run ends (or nothing drives it any more). Before a run
+ * has started it says once that it waits for one.
+ */
+export async function* watchStatus(options: { now?: () => Date; run?: string | undefined; intervalMs?: number }, ws: Workspace): AsyncGenerator<StatusUpdate> {
+  const pause = () => new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 1000));
+  let started = false;
+  let told = false;
+  for (;;) {
+    let result: StatusResult;
+    try {
+      result = await status(options, ws);
+    } catch (error) {
+      if (started || !(error instanceof XplanError && error.code === 'NO_RUN')) throw error;
+      if (!told) yield { waiting: true };
+      told = true;
+      await pause();
+      continue;
+    }
+    started = true;
+    yield { status: result };
+    if (result.run.orphaned || !isActiveRun(result.run)) return;
+    await pause();
+  }
 }

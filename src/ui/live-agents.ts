@@ -26,27 +26,3 @@ export function renderLiveAgents(agents: readonly LiveAgentLine[], now: number, 
     return line.length > max ? `${line.slice(0, max - 1)}…` : line;
   });
 }
-
-/** The live lines at the bottom of the terminal; event lines are printed above them. */
-export class LiveArea {
-  private shown = 0;
-
-  constructor(private readonly stream: NodeJS.WriteStream) {}
-
-  /** Prints a line above the live area. */
-  line(text: string): void {
-    this.clear();
-    this.stream.write(`${text}\n`);
-  }
-
-  draw(lines: readonly string[]): void {
-    this.clear();
-    if (lines.length > 0) this.stream.write(`${lines.join('\n')}\n`);
-    this.shown = lines.length;
-  }
-
-  clear(): void {
-    if (this.shown > 0) this.stream.write(`\x1b[${this.shown}A\x1b[0J`);
-    this.shown = 0;
-  }
-}

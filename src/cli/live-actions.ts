@@ -1,0 +1,138 @@
+/**
+ * The commands that print as they go hand back a stream: `status --watch` its frames, `logs` the transcript's lines,
+ * `dashboard` its link, `run` and `resume` their events with the live agent lines under them on a terminal.
+ * output.ts prints the stream; nothing here writes to the terminal.
+ */
+import type { ActionInput, CliContext, LiveItem, Outcome } from './outcome.js';
+import { PushStream } from './outcome.js';
+import type { RunEvent } from '../core/run.js';
+import type { RunResult } from '../core/run-result.js';
+import type { RunFiles } from '../adapters/run-files.js';
+import type { TranscriptItem } from './reporters.js';
+
+type Action = (input: ActionInput, ctx: CliContext) => Promise<Outcome>;
+
+const workspace = async (ctx: CliContext) => (await import('../workspace.js')).Workspace.open(ctx.cwd, ctx.env);
+
+/** Events (and, on a terminal, the live agent lines) go into the stream as the engine runs; its end settles the outcome. */
+async function runStream(input: ActionInput, ctx: CliContext, start: (options: object, ws: Awaited<ReturnType<typeof workspace>>) => Promise<RunResult>): Promise<Outcome> {
+  const ws = await workspace(ctx);
+  const { levelsFrom } = await import('../adapters/logger.js');
+  const { escapeControl } = await import('../ui/terminal-text.js');
+  const stream = new PushStream<LiveItem>();
+  const agents = !input.opts.json && process.stdout.isTTY === true ? await liveAgents(ws.files, stream) : undefined;
+  const running = start(
+    {
+      signals: true,
+      log: { ...levelsFrom(input.global, ctx.env), stderr: (line: string) => process.stderr.write(`${escapeControl(line)}\n`) },
+      onEvent: (event: RunEvent) => {
+        agents?.follow(event);
+        stream.push({ line: event });
+      },
+    },
+    ws,
+  ).finally(() => {
+    agents?.stop();
+    stream.close();
+  });
+  running.catch(() => {}); // the error is thrown again by settle, once the stream has been printed
+  return {
+    reporter: 'run',
+    live: stream,
+    settle: async () => {
+      const result = await running;
+      if (result.kind !== 'run') return {};
+      return { result: result.status, negative: !['completed', 'paused'].includes(result.status.run.status), cancelled: result.interrupted, terminated: result.terminated };
+    },
+  };
+}
+
+/** One live line per running agent: elapsed time, last tool call, tokens, read from its transcript every second. */
+async function liveAgents(files: RunFiles, stream: PushStream<LiveItem>) {
+  const { TranscriptFollower } = await import('../adapters/transcript-progress.js');
+  const { AGENT_FILES } = await import('../adapters/run-files.js');
+  const agents = new Map<string, { agent: number; startedAt: number; follower: InstanceType<typeof TranscriptFollower> }>();
+  const ENDS = new Set(['task.verifying', 'task.completed', 'task.failed', 'task.blocked', 'task.retrying', 'task.interrupted', 'task.skipped', 'task.done']);
+  let polling = false;
+  const timer = setInterval(() => {
+    if (polling) return;
+    polling = true;
+    void Promise.all([...agents].map(async ([taskId, a]) => ({ taskId, agent: a.agent, startedAt: a.startedAt, ...(await a.follower.poll()) })))
+      .then((lines) => stream.push({ frame: { lines, now: Date.now() } }))
+      .finally(() => (polling = false));
+  }, 1000);
+  timer.unref();
+  return {
+    follow(event: RunEvent) {
+      if (!event.taskId) return;
+      if (event.type === 'task.dispatched' || event.type === 'task.resumed') {
+        const agent = Number(event.agent);
+        agents.set(event.taskId, { agent, startedAt: Date.parse(event.at), follower: new TranscriptFollower(`${files.agentDir(event.runId, agent)}/${AGENT_FILES.transcript}`) });
+      } else if (ENDS.has(event.type)) agents.delete(event.taskId);
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+export const liveActions: Record<string, Action> = {
+  async run(input, ctx) {
+    const { opts: o } = input;
+    const { run } = await import('../commands/run.js');
+    const { terminalConfirm } = await import('../adapters/prompts.js');
+    const options = { concurrency: o.concurrency, dryRun: o.dryRun ?? false, only: o.only, yes: o.yes ?? false, confirm: terminalConfirm() };
+    if (options.dryRun) return { reporter: 'run-preview', result: await run(options, await workspace(ctx)) };
+    return runStream(input, ctx, (engine, ws) => run({ ...engine, ...options }, ws));
+  },
+
+  async resume(input, ctx) {
+    const { resume } = await import('../commands/resume.js');
+    return runStream(input, ctx, (engine, ws) => resume(engine, ws));
+  },
+
+  async status({ opts }, ctx) {
+    const { status, watchStatus } = await import('../commands/status.js');
+    const ws = await workspace(ctx);
+    if (!opts.watch) return { result: await status({ run: opts.run }, ws) };
+    let last: unknown;
+    async function* frames(): AsyncGenerator<LiveItem> {
+      for await (const update of watchStatus({ run: opts.run }, ws)) {
+        if ('waiting' in update) yield { note: 'Waiting for a run to start…' };
+        else yield { frame: (last = update.status) };
+      }
+    }
+    return { live: frames(), settle: async () => ({ result: last }) };
+  },
+
+  async logs({ args: [taskId], opts }, ctx) {
+    const { logs } = await import('../commands/logs.js');
+    const result = await logs({ taskId, attempt: opts.attempt, follow: opts.follow ?? false, run: opts.run }, await workspace(ctx));
+    async function* transcript(): AsyncGenerator<LiveItem> {
+      const source = { taskId: result.taskId, attempt: result.attempt, attempts: result.attempts, agent: result.agent, transcript: result.transcript };
+      yield { line: { header: source } satisfies TranscriptItem };
+      for await (const line of result.lines) yield { line: { source, line } satisfies TranscriptItem };
+    }
+    return { reporter: opts.raw ? 'logs-raw' : 'logs', live: transcript() };
+  },
+
+  /** Serves until Ctrl-C or SIGTERM, which end it as a stop, not as an interruption. */
+  async dashboard({ opts }, ctx) {
+    const { dashboard } = await import('../commands/dashboard.js');
+    const { renderDashboardBody, renderDashboardPage } = await import('../ui/render-report-html.js');
+    const ws = await workspace(ctx);
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    const stream = new PushStream<LiveItem>();
+    const serving = dashboard(
+      { port: opts.port, signal: controller.signal, render: { body: renderDashboardBody, page: renderDashboardPage }, onListening: (url) => stream.push({ line: url }) },
+      ws,
+    ).finally(() => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      stream.close();
+    });
+    serving.catch(() => {}); // thrown again by settle
+    return { live: stream, settle: async () => ({ result: await serving }) };
+  },
+};
