@@ -3,17 +3,6 @@ import { readFileSync } from 'node:fs';
 import { XplanError, type ExitCode } from '../core/errors.js';
 import type { CliContext } from './outcome.js';
 
-const USAGE_CODES: Record<string, string> = {
-  'commander.unknownOption': 'UNKNOWN_OPTION',
-  'commander.unknownCommand': 'UNKNOWN_COMMAND',
-  'commander.missingArgument': 'MISSING_ARGUMENT',
-  'commander.optionMissingArgument': 'MISSING_OPTION_VALUE',
-  'commander.missingMandatoryOptionValue': 'MISSING_OPTION_VALUE',
-  'commander.invalidArgument': 'INVALID_ARGUMENT',
-  'commander.excessArguments': 'TOO_MANY_ARGUMENTS',
-  'commander.conflictingOption': 'CONFLICTING_OPTIONS',
-};
-
 async function main(argv: string[]): Promise<ExitCode> {
   const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   // The most frequent cheap call answers before the argument parser is even loaded.
@@ -65,10 +54,8 @@ async function reportError(error: unknown, ctx: ErrorContext): Promise<ExitCode>
     // --help and --version end parsing through an exception too.
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
     if (error.code === 'commander.help') return 2; // no command given: help went to stderr
-    const command = ctx.argv.find((a) => ctx.commands.includes(a));
-    const usage = new XplanError(USAGE_CODES[error.code] ?? 'USAGE', error.message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' '), {
-      hint: `Run \`xplan ${command ? `${command} ` : ''}--help\` for the usage.`,
-    });
+    const { usageErrorOf } = await import('./usage.js');
+    const usage = usageErrorOf(error, ctx.argv, ctx.commands);
     return printError(usage, ctx);
   }
   if (error instanceof Error && error.name === 'ExitPromptError') {

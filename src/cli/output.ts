@@ -64,13 +64,13 @@ async function printStream(live: AsyncIterable<LiveItem>, reporter: Reporter, op
       } else if (reporter.frame) {
         lastFrame = item.frame;
         if (frame) {
-          frame.draw(reporter.frame.text(item.frame, theme, stdout.columns ?? 100));
+          frame.draw(reporter.frame.text(item.frame, theme, stdout.columns || 100));
           continue;
         }
         const key = reporter.frame.key?.(item.frame);
         if (key !== undefined && key === lastKey) continue;
         lastKey = key;
-        const text = options.json ? reporter.frame.json?.(item.frame) : reporter.frame.text(item.frame, theme, stdout.columns ?? 100);
+        const text = options.json ? reporter.frame.json?.(item.frame) : reporter.frame.text(item.frame, theme, stdout.columns || 100);
         if (text !== undefined) stdout.write(`${text}\n`);
       }
     }

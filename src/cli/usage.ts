@@ -3,7 +3,7 @@
  * nothing and is reported like any other usage error.
  */
 import { Option, type Command } from 'commander';
-import { UsageError } from '../core/errors.js';
+import { UsageError, XplanError } from '../core/errors.js';
 import type { TaskFields } from '../core/plan-edit.js';
 
 export type UsageCheck = (args: unknown[], opts: Record<string, unknown>) => void;
@@ -51,3 +51,22 @@ export const fieldOptions = (cmd: Command): Command =>
     .option('--strategy-reason <text>', 'why that test strategy')
     .option('--stream <id>', 'stream the task belongs to')
     .addOption(new Option('--kind <kind>', 'kind of task').choices(['setup', 'foundation', 'feature', 'fix', 'test', 'integration', 'docs']));
+
+const USAGE_CODES: Record<string, string> = {
+  'commander.unknownOption': 'UNKNOWN_OPTION',
+  'commander.unknownCommand': 'UNKNOWN_COMMAND',
+  'commander.missingArgument': 'MISSING_ARGUMENT',
+  'commander.optionMissingArgument': 'MISSING_OPTION_VALUE',
+  'commander.missingMandatoryOptionValue': 'MISSING_OPTION_VALUE',
+  'commander.invalidArgument': 'INVALID_ARGUMENT',
+  'commander.excessArguments': 'TOO_MANY_ARGUMENTS',
+  'commander.conflictingOption': 'CONFLICTING_OPTIONS',
+};
+
+/** A usage error commander raised, in xplan's words: a code, the message on one line, and where to read the usage. */
+export function usageErrorOf(error: Error & { code: string }, argv: readonly string[], commands: readonly string[]): XplanError {
+  const command = argv.find((a) => commands.includes(a));
+  return new XplanError(USAGE_CODES[error.code] ?? 'USAGE', error.message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' '), {
+    hint: `Run \`xplan ${command ? `${command} ` : ''}--help\` for the usage.`,
+  });
+}

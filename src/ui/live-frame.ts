@@ -44,8 +44,8 @@ export class LiveFrame {
   /** Replaces the frame on screen with this one. */
   draw(text: string): void {
     this.text = text;
-    const columns = Math.max(1, this.terminal.columns ?? 80);
-    const lines = fitFrame(text === '' ? [] : text.split('\n'), columns, this.terminal.rows ?? 24);
+    const columns = this.terminal.columns || 80;
+    const lines = fitFrame(text === '' ? [] : text.split('\n'), columns, this.terminal.rows || 24);
     this.terminal.write(`${this.erasure()}${lines.map((l) => `${l}\n`).join('')}`);
     this.shown = lines.reduce((sum, line) => sum + rowsOf(line, columns), 0);
   }
