@@ -33,13 +33,10 @@ describe('xplan task', () => {
     expect(plan.mergeOrder).toContain(newId);
   });
 
-  it('sets fields, and rejects values outside the allowed ones', () => {
+  it('sets fields, and refuses a task that is not in the plan', () => {
     const repo = plannedRepo();
     expect(runXplan(['task', 'set', 'T2', '--effort', 'L', '--risk', 'high', '--risk-reason', 'touches billing'], { cwd: repo }).code).toBe(0);
     expect(task(repo, 'T2')).toMatchObject({ effort: 'L', risk: 'high', riskReason: 'touches billing' });
-    const bad = runXplan(['task', 'set', 'T2', '--effort', 'huge'], { cwd: repo });
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/Allowed choices are XS, S, M, L, XL/);
     const unknown = runXplan(['task', 'set', 'T99', '--effort', 'L'], { cwd: repo });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/There is no task T99 in the plan/);
