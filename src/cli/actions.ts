@@ -4,12 +4,32 @@
  */
 import type { FieldFlags } from './usage.js';
 import type { ActionInput, CliContext, Outcome } from './outcome.js';
-import type { Task } from '../core/plan.js';
+import type { EngineName } from '../core/config.js';
+import type { Branching, Task } from '../core/plan.js';
+import type { PlanFormat } from '../ui/render-plan-output.js';
+import type { Shell } from '../ui/render-completion.js';
 import type { EditResult, TaskFields } from '../core/plan-edit.js';
 import { UsageError } from '../core/errors.js';
 import { liveActions } from './live-actions.js';
 
-type Action = (input: ActionInput, ctx: CliContext) => Promise<Outcome>;
+// Each action states the arguments and options it takes; the table guarantees them.
+type Action = (input: ActionInput<any, any>, ctx: CliContext) => Promise<Outcome>;
+type In<Args extends unknown[], Opts = Record<string, never>> = ActionInput<Args, Opts>;
+
+interface PlanFlags {
+  format: PlanFormat;
+  maxTasks?: number;
+  branching?: Branching;
+  yes?: boolean;
+  force?: boolean;
+  edit?: boolean;
+  editor?: boolean;
+  from?: 'taskmaster' | 'speckit';
+  tag?: string;
+  subtasks?: boolean;
+  engine?: EngineName;
+  note?: string;
+}
 
 /** The repository the command works on, opened once per command. */
 export const workspace = async (ctx: CliContext) => (await import('../workspace.js')).Workspace.open(ctx.cwd, ctx.env);
@@ -36,7 +56,7 @@ async function edited(ctx: CliContext, edit: (tasks: Task[]) => EditResult): Pro
   return { result: await editPlan((plan) => edit(plan.tasks), await workspace(ctx)) };
 }
 
-async function editSavedPlan(inEditor: boolean, input: ActionInput, ctx: CliContext): Promise<Outcome> {
+async function editSavedPlan(inEditor: boolean, input: ActionInput<unknown[], unknown>, ctx: CliContext): Promise<Outcome> {
   if (inEditor) {
     const { editInEditor } = await import('../commands/edit-in-editor.js');
     return { reporter: 'edit-in-editor', result: await editInEditor(await workspace(ctx)) };
@@ -53,20 +73,20 @@ async function editSavedPlan(inEditor: boolean, input: ActionInput, ctx: CliCont
 }
 
 export const actions: Record<string, Action> = {
-  async assess({ args: [specs], opts }, ctx) {
+  async assess({ args: [specs], opts }: In<[string[]], { save: boolean; engine?: EngineName }>, ctx) {
     const { assess } = await import('../commands/assess.js');
     const spinner = await (await import('../ui/spinner.js')).terminalSpinner();
     return { result: await assess({ specs, save: opts.save, engine: opts.engine, progress: spinner?.update }, await workspace(ctx)).finally(() => spinner?.stop()) };
   },
 
-  async plan(input, ctx) {
+  async plan(input: In<[string[]], PlanFlags>, ctx) {
     const {
       args: [specs],
       opts,
     } = input;
     if (opts.from) {
       const { importPlan } = await import('../commands/import-plan.js');
-      const result = await importPlan({ from: opts.from, file: specs[0], tag: opts.tag, subtasks: opts.subtasks, branching: opts.branching }, await workspace(ctx));
+      const result = await importPlan({ from: opts.from, file: specs[0]!, tag: opts.tag, subtasks: opts.subtasks, branching: opts.branching }, await workspace(ctx));
       return { result: { plan: result.plan, format: opts.format, footer: [...result.notes.map((n) => `note: ${n}`), savedFooter(result)].join('\n') } };
     }
     if (opts.edit || opts.editor) return editSavedPlan(opts.editor ?? false, input, ctx);
@@ -82,74 +102,74 @@ export const actions: Record<string, Action> = {
     return { result: { plan: result.plan, format: opts.format, footer: savedFooter(result) } };
   },
 
-  async show({ opts }, ctx) {
+  async show({ opts }: In<[], { format: PlanFormat }>, ctx) {
     const { show } = await import('../commands/show.js');
     const { plan, progress } = await show(await workspace(ctx));
     return { result: { plan, format: opts.format, progress } };
   },
 
-  async check({ args: [file], opts }, ctx) {
+  async check({ args: [file], opts }: In<[string | undefined], { from?: 'xplan' | 'taskmaster'; tag?: string; subtasks?: boolean }>, ctx) {
     const { check } = await import('../commands/check.js');
     const result = await check({ cwd: ctx.cwd, file, from: opts.from, tag: opts.tag, subtasks: opts.subtasks });
     return { result, negative: !result.ok };
   },
 
-  async 'task add'({ opts: o }, ctx) {
+  async 'task add'({ opts: o }: In<[], FieldFlags & { title: string; after?: string; dependsOn?: string[] }>, ctx) {
     const { addTask } = await import('../core/plan-edit.js');
     return edited(ctx, (tasks) => addTask(tasks, { ...fieldsFrom(o), title: o.title, ...(o.after ? { after: o.after } : {}), ...(o.dependsOn ? { dependsOn: o.dependsOn } : {}) }));
   },
-  async 'task rm'({ args: [id], opts }, ctx) {
+  async 'task rm'({ args: [id], opts }: In<[string], { force?: boolean }>, ctx) {
     const { removeTask } = await import('../commands/edit-plan.js');
     const { terminalConfirm } = await import('../adapters/prompts.js');
     return { result: await removeTask({ id, force: opts.force ?? false, confirm: terminalConfirm() }, await workspace(ctx)) };
   },
-  async 'task set'({ args: [id], opts: o }, ctx) {
+  async 'task set'({ args: [id], opts: o }: In<[string], FieldFlags & { title?: string }>, ctx) {
     const { setTask } = await import('../core/plan-edit.js');
     return edited(ctx, (tasks) => setTask(tasks, id, { ...fieldsFrom(o), ...(o.title !== undefined ? { title: o.title } : {}) }));
   },
-  async 'task dep'({ args: [action, id, on] }, ctx) {
+  async 'task dep'({ args: [action, id, on] }: In<['add' | 'rm', string, string]>, ctx) {
     const { addDependency, removeDependency } = await import('../core/plan-edit.js');
     return edited(ctx, (tasks) => (action === 'add' ? addDependency(tasks, id, on) : removeDependency(tasks, id, on)));
   },
-  async 'task move'({ args: [id], opts }, ctx) {
+  async 'task move'({ args: [id], opts }: In<[string], { before?: string; after?: string }>, ctx) {
     const { moveTask } = await import('../core/plan-edit.js');
     return edited(ctx, (tasks) => moveTask(tasks, id, opts));
   },
 
-  async approve({ opts }, ctx) {
+  async approve({ opts }: In<[], { yes?: boolean }>, ctx) {
     const { approve } = await import('../commands/approve.js');
     const { terminalConfirm } = await import('../adapters/prompts.js');
     const { beadsOnApproval } = await import('../commands/export-beads.js');
     return { result: await approve({ yes: opts.yes ?? false, confirm: terminalConfirm(), hooks: [beadsOnApproval()] }, await workspace(ctx)) };
   },
 
-  async pause({ opts }, ctx) {
+  async pause({ opts }: In<[], { now?: boolean }>, ctx) {
     const { pause } = await import('../commands/pause.js');
     return { result: await pause({ now: opts.now ?? false }, await workspace(ctx)) };
   },
-  async cancel({ opts }, ctx) {
+  async cancel({ opts }: In<[], { now?: boolean }>, ctx) {
     const { cancel } = await import('../commands/cancel.js');
     return { result: await cancel({ now: opts.now ?? false }, await workspace(ctx)) };
   },
-  async merge({ opts }, ctx) {
+  async merge({ opts }: In<[], { into?: string; partial?: boolean; dryRun?: boolean }>, ctx) {
     const { merge } = await import('../commands/merge.js');
     const result = await merge({ into: opts.into, partial: opts.partial ?? false, dryRun: opts.dryRun ?? false }, await workspace(ctx));
     return { result, negative: result.how === 'conflict' };
   },
-  async retry({ args: [taskId], opts }, ctx) {
+  async retry({ args: [taskId], opts }: In<[string], { context?: string; contextFile?: string; fresh?: boolean }>, ctx) {
     const { retry } = await import('../commands/retry.js');
     return { result: await retry({ taskId, context: opts.context, contextFile: opts.contextFile, fresh: opts.fresh ?? false }, await workspace(ctx)) };
   },
-  async skip({ args: [taskId], opts }, ctx) {
+  async skip({ args: [taskId], opts }: In<[string], { cascade?: boolean; reason?: string }>, ctx) {
     const { skip } = await import('../commands/skip.js');
     return { result: await skip({ taskId, cascade: opts.cascade ?? false, reason: opts.reason }, await workspace(ctx)) };
   },
-  async done({ args: [taskId], opts }, ctx) {
+  async done({ args: [taskId], opts }: In<[string], { reason: string }>, ctx) {
     const { done } = await import('../commands/done.js');
     return { result: await done({ taskId, reason: opts.reason }, await workspace(ctx)) };
   },
 
-  async export({ opts: o, global }, ctx) {
+  async export({ opts: o, global }: In<['beads'], { dryRun?: boolean; jsonl?: string; sync?: boolean; prefix?: string; json?: boolean }>, ctx) {
     const { exportBeads } = await import('../commands/export-beads.js');
     const { startSpinner, countingProgress } = await import('../ui/spinner.js');
     const spinner = await startSpinner('exporting to beads', { silent: o.json === true || global.quiet === true });
@@ -159,11 +179,11 @@ export const actions: Record<string, Action> = {
     ).finally(() => spinner.stop());
     return { result };
   },
-  async clean({ opts }, ctx) {
+  async clean({ opts }: In<[], { run?: string; olderThan?: string; dryRun?: boolean }>, ctx) {
     const { clean } = await import('../commands/clean.js');
     return { result: await clean({ run: opts.run, olderThan: opts.olderThan, dryRun: opts.dryRun ?? false }, await workspace(ctx)) };
   },
-  async init({ opts }, ctx) {
+  async init({ opts }: In<[], { force?: boolean; print?: boolean }>, ctx) {
     const { init } = await import('../commands/init.js');
     return { result: await init({ force: opts.force ?? false, print: opts.print ?? false }, await workspace(ctx)) };
   },
@@ -176,7 +196,7 @@ export const actions: Record<string, Action> = {
     const { runs } = await import('../commands/runs.js');
     return { result: await runs(await workspace(ctx)) };
   },
-  async report({ opts }, ctx) {
+  async report({ opts }: In<[], { run?: string; out?: string; format: 'html' | 'md' }>, ctx) {
     const { report } = await import('../commands/report.js');
     const { renderReportHtml } = await import('../ui/render-report-html.js');
     const { renderReportMarkdown } = await import('../ui/render-report-md.js');
@@ -184,7 +204,7 @@ export const actions: Record<string, Action> = {
     return { result: await report({ run: opts.run, out: opts.out, format: opts.format, render }, await workspace(ctx)) };
   },
 
-  async completion({ args: [shell], program }) {
+  async completion({ args: [shell], program }: In<[Shell]>) {
     const { commandSpec } = await import('./command-spec.js');
     const { renderCompletion } = await import('../ui/render-completion.js');
     const script = renderCompletion(shell, commandSpec(program));
@@ -192,7 +212,7 @@ export const actions: Record<string, Action> = {
   },
 
   /** `xplan help task add` shows that subcommand's help on stdout, like `xplan task add --help`. */
-  async help({ args: [path], program }) {
+  async help({ args: [path], program }: In<[string[]]>) {
     let target = program;
     for (const name of path as string[]) {
       const next = target.commands.find((c) => c.name() === name || c.aliases().includes(name));

@@ -10,12 +10,14 @@ import type { RunResult } from '../core/run-result.js';
 import type { RunFiles } from '../adapters/run-files.js';
 import type { TranscriptItem } from './reporters.js';
 
-type Action = (input: ActionInput, ctx: CliContext) => Promise<Outcome>;
+// Each action states the arguments and options it takes; the table guarantees them.
+type Action = (input: ActionInput<any, any>, ctx: CliContext) => Promise<Outcome>;
+type In<Args extends unknown[], Opts> = ActionInput<Args, Opts>;
 
 const workspace = async (ctx: CliContext) => (await import('../workspace.js')).Workspace.open(ctx.cwd, ctx.env);
 
 /** Events (and, on a terminal, the live agent lines) go into the stream as the engine runs; its end settles the outcome. */
-async function runStream(input: ActionInput, ctx: CliContext, start: (options: object, ws: Awaited<ReturnType<typeof workspace>>) => Promise<RunResult>): Promise<Outcome> {
+async function runStream(input: ActionInput<[], { json?: boolean }>, ctx: CliContext, start: (options: object, ws: Awaited<ReturnType<typeof workspace>>) => Promise<RunResult>): Promise<Outcome> {
   const ws = await workspace(ctx);
   const { levelsFrom } = await import('../adapters/logger.js');
   const { escapeControl } = await import('../ui/terminal-text.js');
@@ -75,7 +77,7 @@ async function liveAgents(files: RunFiles, stream: PushStream<LiveItem>) {
 }
 
 export const liveActions: Record<string, Action> = {
-  async run(input, ctx) {
+  async run(input: In<[], { concurrency?: number; dryRun?: boolean; only?: string[]; yes?: boolean; json?: boolean }>, ctx) {
     const { opts: o } = input;
     const { run } = await import('../commands/run.js');
     const { terminalConfirm } = await import('../adapters/prompts.js');
@@ -84,12 +86,12 @@ export const liveActions: Record<string, Action> = {
     return runStream(input, ctx, (engine, ws) => run({ ...engine, ...options }, ws));
   },
 
-  async resume(input, ctx) {
+  async resume(input: In<[], { json?: boolean }>, ctx) {
     const { resume } = await import('../commands/resume.js');
     return runStream(input, ctx, (engine, ws) => resume(engine, ws));
   },
 
-  async status({ opts }, ctx) {
+  async status({ opts }: In<[], { watch?: boolean; run?: string; json?: boolean }>, ctx) {
     const { status, watchStatus } = await import('../commands/status.js');
     const ws = await workspace(ctx);
     if (!opts.watch) return { result: await status({ run: opts.run }, ws) };
@@ -103,7 +105,7 @@ export const liveActions: Record<string, Action> = {
     return { live: frames(), settle: async () => ({ result: last }) };
   },
 
-  async logs({ args: [taskId], opts }, ctx) {
+  async logs({ args: [taskId], opts }: In<[string], { attempt?: number; follow?: boolean; raw?: boolean; json?: boolean; run?: string }>, ctx) {
     const { logs } = await import('../commands/logs.js');
     const result = await logs({ taskId, attempt: opts.attempt, follow: opts.follow ?? false, run: opts.run }, await workspace(ctx));
     async function* transcript(): AsyncGenerator<LiveItem> {
@@ -115,7 +117,7 @@ export const liveActions: Record<string, Action> = {
   },
 
   /** Serves until Ctrl-C or SIGTERM, which end it as a stop, not as an interruption. */
-  async dashboard({ opts }, ctx) {
+  async dashboard({ opts }: In<[], { port?: number }>, ctx) {
     const { dashboard } = await import('../commands/dashboard.js');
     const { renderDashboardBody, renderDashboardPage } = await import('../ui/render-report-html.js');
     const ws = await workspace(ctx);

@@ -21,10 +21,11 @@ export interface GlobalFlags {
 }
 
 /** What a command's action receives from the command line. */
-export interface ActionInput {
+export interface ActionInput<Args extends unknown[] = any[], Opts = any> {
   /** The positional arguments, in order. */
-  args: any[];
-  opts: any;
+  args: Args;
+  /** The options as commander parsed them: flags not given are absent. */
+  opts: Opts;
   global: GlobalFlags;
   /** The whole program, for the commands that describe it (help, completion). */
   program: Command;
