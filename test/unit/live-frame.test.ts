@@ -108,3 +108,37 @@ describe('a live frame', () => {
     expect(terminal.text()).toBe('✔ T2 completed');
   });
 });
+
+describe('xplan run on a terminal', () => {
+  it('keeps the event lines, draws the agent lines under them in place, and ends with the status alone under the events', async () => {
+    const at = '2026-12-01T10:00:00.000Z';
+    const event = (type: string, fields: Record<string, unknown>) => ({ type, at, runId: 'r1', ...fields });
+    const agent = (seconds: number) => ({ lines: [{ taskId: 'T2', agent: 2, startedAt: 0, tool: { name: 'Bash', detail: 'npm test' }, tokens: 10 }], now: seconds * 1000 });
+    async function* run(): AsyncGenerator<LiveItem> {
+      yield { line: event('task.blocked', { taskId: 'T1', reason: 'needs a key' }) };
+      yield { frame: agent(1) };
+      yield { frame: agent(2) };
+      yield { line: event('task.blocked', { taskId: 'T3', reason: 'needs T1' }) };
+      yield { frame: agent(3) };
+    }
+    const terminal = new Terminal(24, 100);
+    let raw = '';
+    const final = statusAt(5, { T1: { state: 'blocked' } }, 'failed');
+    const ending = await printOutcome(
+      { reporter: 'run', live: run(), settle: async () => ({ result: final, negative: true }) },
+      {
+        json: false,
+        showSecrets: false,
+        theme: async () => plainTheme,
+        streams: { stdout: { isTTY: true, rows: 24, columns: 100, write: (t: string) => ((raw += t), terminal.write(t)) } as never, stderr: process.stderr },
+      },
+    );
+    expect(ending.negative).toBe(true);
+    expect(raw).toContain('T2 agent-2      3s');
+    const lines = terminal.text().split('\n');
+    expect(lines[0]).toMatch(/^■ T1 blocked · needs a key$/);
+    expect(lines[1]).toMatch(/^■ T3 blocked · needs T1$/);
+    expect(lines.slice(2, 4)).toEqual(['', expect.stringMatching(/^Run r1 · failed/)]);
+    expect(terminal.text()).not.toContain('agent-2');
+  });
+});
