@@ -5,13 +5,27 @@
  */
 import { XplanError } from './errors.js';
 import type { Plan } from './plan.js';
-import { BUSY, DONE_STATES, finalStatus, isActiveRun, isSettled, lastAttempt, releaseWaiting, releasesDependents, withTask, type Attempt, type RunState, type TaskRun } from './run.js';
+import {
+  BUSY,
+  DONE_STATES,
+  finalStatus,
+  isActiveRun,
+  isSettled,
+  lastAttempt,
+  releaseWaiting,
+  releasesDependents,
+  withTask,
+  type Attempt,
+  type EventDraft,
+  type RunState,
+  type TaskRun,
+  type Transition,
+} from './run.js';
 
-export interface ControlChange {
-  run: RunState;
+export interface ControlChange extends Transition {
   /** Agents to stop: their tasks no longer want them. */
   stop: Array<{ taskId: string; attempt: Attempt }>;
-  events: Array<{ type: string; taskId?: string } & Record<string, unknown>>;
+  events: EventDraft[];
 }
 
 /** What `pause`, `retry`, `skip`, `done` and `cancel` report. */
@@ -46,6 +60,12 @@ export function pauseRun(run: RunState, options: { now: boolean; by: string }): 
     }
   }
   return { run: next, stop, events: [{ type: 'run.paused', now: options.now, by: options.by, interrupted: stop.map((s) => s.taskId) }] };
+}
+
+/** Past run.maxConflicts, parallel tasks keep clashing: xplan pauses the run itself and says why (`reason`). */
+export function pauseForConflicts(run: RunState, conflicts: { reason: string; files: string[] }): ControlChange {
+  const paused = pauseRun(run, { now: false, by: 'xplan: too many merge conflicts' });
+  return { ...paused, run: { ...paused.run, pauseReason: conflicts.reason }, events: [...paused.events, { type: 'run.conflicts', reason: conflicts.reason, files: conflicts.files }] };
 }
 
 /** `xplan cancel`: the run ends for good; its agents are stopped, its branches and worktrees kept, the plan unlocked. */
@@ -101,14 +121,16 @@ export function skipTask(run: RunState, plan: Plan, id: string, options: { casca
   const ids = [id, ...(options.cascade ? dependentsOf(plan, id).filter((d) => run.tasks[d] && !DONE_STATES.has(run.tasks[d].state) && run.tasks[d].state !== 'skipped') : [])];
   let next = run;
   const stop: ControlChange['stop'] = [];
+  const events: EventDraft[] = [];
   for (const target of ids) {
     const entry = next.tasks[target]!;
     const attempt = lastAttempt(entry);
     if (BUSY.has(entry.state) && attempt) stop.push({ taskId: target, attempt });
     const reason = target === id ? (options.reason ?? 'skipped by hand') : `skipped with ${id}`;
     next = withTask(next, target, (t) => ({ ...t, state: 'skipped', failure: undefined, reason }));
+    events.push({ type: 'task.skipped', taskId: target, reason });
   }
-  return { run: settleIfIdle(next), stop, events: ids.map((t) => ({ type: 'task.skipped', taskId: t, reason: next.tasks[t]!.reason })) };
+  return { run: settleIfIdle(next), stop, events };
 }
 
 export function forceDone(run: RunState, plan: Plan, id: string, options: { reason: string; by: string; at: string }): ControlChange {

@@ -5,6 +5,7 @@
  */
 import type { Branching, Plan, Task } from './plan.js';
 import type { Reservation } from './reservations.js';
+import type { EventDraft, RunEvent } from './run-events.js';
 
 export const TASK_STATES = [
   'waiting', // a dependency is not done yet
@@ -27,17 +28,13 @@ export type Failure = 'verify' | 'no commits' | 'agent error' | 'max turns' | 'b
 
 export type RunStatus = 'running' | 'waiting' | 'paused' | 'completed' | 'failed' | 'stopped' | 'cancelled';
 
-/** One line of `.xplan/events.jsonl`. `id` is unique: `<run>:<state revision>:<n>`. */
-export interface RunEvent {
-  type: string;
-  at: string;
-  runId: string;
-  taskId?: string;
-  id?: string;
-  [field: string]: unknown;
+export type { EventDraft, EventOf, RunEvent, RunEventType } from './run-events.js';
+
+/** A change of the run with the events that record it: what every transition that says something returns. */
+export interface Transition {
+  run: RunState;
+  events: EventDraft[];
 }
-/** An event as the engine drafts it; the journal adds `at`, `runId` and `id` when it is written. */
-export type EventDraft = { type: string; taskId?: string } & Record<string, unknown>;
 
 const ACTIVE_RUN_STATUSES: readonly string[] = ['running', 'waiting', 'paused'];
 
@@ -500,4 +497,143 @@ export function blockersOf(run: RunState, plan: Plan, id: string): string[] {
 /** Run ids sort by time and are valid in branch names: `20261123-114502`. */
 export function runIdFor(now: Date): string {
   return now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+// ── Transitions with their events ────────────────────────────────────────────────────────────────────────────────
+// The engine records what happens through these: each returns the changed run and the events that say so, so no
+// caller writes an event by hand.
+
+/** A write that changes nothing and says nothing (the reservations table still goes with it). */
+export function unchanged(run: RunState): Transition {
+  return { run, events: [] };
+}
+
+/** The events a new run starts with. */
+export function runStarted(run: RunState, input: { pid: number; secrets?: { policy: 'warn' | 'redact' | 'block'; findings: string[] } }): Transition {
+  const events: EventDraft[] = [
+    {
+      type: 'run.started',
+      integration: run.integration?.branch,
+      base: run.base,
+      branching: run.branching,
+      concurrency: run.concurrency,
+      tasks: Object.keys(run.tasks),
+      verify: run.verify,
+      pid: input.pid,
+    },
+  ];
+  if (input.secrets && input.secrets.findings.length > 0) events.push({ type: 'secrets.found', policy: input.secrets.policy, findings: input.secrets.findings });
+  return { run, events };
+}
+
+/** An attempt is recorded before its agent starts; `worktree` is as shown (relative to the repository). */
+export function dispatchTask(run: RunState, id: string, attempt: Attempt, shownWorktree: string): Transition {
+  const number = (run.tasks[id]?.attempts.length ?? 0) + 1;
+  return {
+    run: startAttempt(run, id, attempt),
+    events: [{ type: 'task.dispatched', taskId: id, agent: attempt.agent, attempt: number, branch: attempt.branch, worktree: shownWorktree, sessionId: attempt.sessionId }],
+  };
+}
+
+/** An interrupted attempt goes on in its worktree, in its own session (`resumed`) or a new one. */
+export function resumeTask(run: RunState, id: string, attempt: Attempt, session: 'resumed' | 'new'): Transition {
+  return { run: continueAttempt(run, id, attempt), events: [{ type: 'task.resumed', taskId: id, agent: attempt.agent, session, sessionId: attempt.sessionId }] };
+}
+
+export function interruptTask(run: RunState, id: string, reason: string): Transition {
+  return { run: markInterrupted(run, id, reason), events: [{ type: 'task.interrupted', taskId: id, reason }] };
+}
+
+/** An agent its task no longer wanted was found running and stopped: the run itself is unchanged. */
+export function strayAgentStopped(run: RunState, stray: { taskId: string; agent: number; pid: number; reason: string }): Transition {
+  return { run, events: [{ type: 'agent.stopped', taskId: stray.taskId, agent: stray.agent, pid: stray.pid, reason: stray.reason }] };
+}
+
+/** A ready task waits for a file a running task holds, or (no holder) no longer does. */
+export function noteWaiting(run: RunState, id: string, holder: { taskId: string; file: string } | undefined): Transition {
+  const reason = holder ? `waits for ${holder.taskId}, which holds ${holder.file}` : undefined;
+  return { run: waitForFiles(run, id, reason), events: holder ? [{ type: 'task.waiting', taskId: id, heldBy: holder.taskId, file: holder.file }] : [] };
+}
+
+/** What a verdict's event adds: a no-commits failure names what was left uncommitted, a verify failure its log. */
+export interface VerdictDetail {
+  uncommitted?: string[];
+  log?: string;
+}
+
+/** The verdict on a task, with its event; the agent and branch are those of the task's last attempt. */
+export function settleTask(run: RunState, plan: Plan, id: string, verdict: TaskVerdict, detail: VerdictDetail = {}): Transition {
+  const entry = run.tasks[id];
+  const attempt = lastAttempt(entry);
+  const agent = attempt?.agent ?? 0;
+  const next = applyVerdict(run, plan, id, verdict);
+  const events: EventDraft[] = [];
+  switch (verdict.kind) {
+    case 'verifying':
+      events.push({ type: 'task.verifying', taskId: id, agent });
+      break;
+    case 'completed':
+      events.push({ type: 'task.completed', taskId: id, agent, branch: attempt?.branch ?? '', verified: verdict.verified, commits: verdict.commits.length, uncommitted: verdict.uncommitted });
+      break;
+    case 'failed':
+      events.push({ type: 'task.failed', taskId: id, failure: verdict.failure, reason: verdict.reason, ...detail });
+      break;
+    case 'blocked':
+      events.push({ type: 'task.blocked', taskId: id, reason: verdict.reason });
+      break;
+    case 'retry':
+    case 'stopped':
+      events.push({ type: 'task.retrying', taskId: id, agent, reason: verdict.reason, retryAt: verdict.retryAt, attempt: (entry?.attempts.length ?? 0) + 1 });
+      break;
+    case 'fatal':
+      events.push({ type: 'run.stopping', taskId: id, reason: verdict.reason, hint: verdict.hint });
+      break;
+    case 'usage-limit':
+      events.push({ type: 'run.waiting', taskId: id, reason: verdict.reason, resumeAt: verdict.resumeAt });
+      break;
+    case 'requeue':
+      break;
+  }
+  return { run: next, events };
+}
+
+/** The usage limit has reset: dispatching goes on. */
+export function limitReset(run: RunState): Transition {
+  return { run: resumeAfterLimit(run), events: [{ type: 'run.resumed', reason: 'usage limit reset' }] };
+}
+
+/** A settled run ends with the status its tasks earned. */
+export function finishRun(run: RunState, at: string): Transition {
+  const next = endRun(run, at);
+  return { run: next, events: [{ type: 'run.ended', status: next.status, stop: next.stop }] };
+}
+
+/** A merge begins, from the integration head; it is recorded before it starts, so a crash mid-merge is undone. */
+export function beginMerge(run: RunState, id: string, at: string): Transition {
+  const integration = run.integration!;
+  const branch = lastAttempt(run.tasks[id])?.branch ?? '';
+  return { run: startMerge(run, id, integration.head, at), events: [{ type: 'task.merging', taskId: id, branch, into: integration.branch }] };
+}
+
+export function landMerge(run: RunState, plan: Plan, id: string, landed: { commit: string; diffStat: string; at: string }): Transition {
+  return { run: mergeLanded(run, plan, id, landed), events: [{ type: 'task.merged', taskId: id, commit: landed.commit, diffStat: landed.diffStat }] };
+}
+
+/** A merge was undone (cut short, stopped, or refused by git for a passing reason): the task takes its turn again. */
+export function undoMerge(run: RunState, id: string, reason: string): Transition {
+  return { run: requeueMerge(run, id), events: [{ type: 'task.merge-undone', taskId: id, reason }] };
+}
+
+export function conflictMerge(run: RunState, id: string, conflict: { files: string[]; with: string[]; at: string }): Transition {
+  return { run: mergeConflicted(run, id, conflict), events: [{ type: 'task.conflict', taskId: id, files: conflict.files, with: conflict.with }] };
+}
+
+/** The integration verify failed (its log kept at `log`), or merging broke: the task fails. */
+export function failIntegration(run: RunState, id: string, reason: string, at: string, log?: string): Transition {
+  return { run: integrationFailed(run, id, reason, at), events: [{ type: 'task.failed', taskId: id, failure: 'integration', reason, ...(log !== undefined ? { log } : {}) }] };
+}
+
+/** git kept refusing to merge the task for another reason than its content. */
+export function failMerge(run: RunState, id: string, reason: string, at: string): Transition {
+  return { run: mergeErrored(run, id, reason, at), events: [{ type: 'task.failed', taskId: id, failure: 'merge', reason }] };
 }

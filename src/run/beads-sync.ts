@@ -8,7 +8,8 @@
 import { epicChange, epicsOf } from '../core/beads-export.js';
 import { beadsGraph, beadsStatusOf, completedReason, doneReason, type BeadsChange, type BeadsMapping } from '../core/beads-map.js';
 import { planHash } from '../core/plan.js';
-import type { RunEvent } from '../core/run.js';
+import type { EventOf, RunEvent } from '../core/run.js';
+import { unhandledEvent } from '../core/run-events.js';
 import type { State } from '../core/state.js';
 import { applyEpicStatus, applyStatus, BeadsCli } from '../adapters/beads.js';
 import type { RunFiles } from '../adapters/run-files.js';
@@ -32,12 +33,19 @@ export class BeadsSync implements Beads {
     private readonly issues: Record<string, string>,
     private readonly epics: Epics,
     private readonly files: RunFiles,
-    private readonly onFailure: (event: RunEvent) => void,
+    private readonly onFailure: (event: EventOf<'beads.failed'>) => void,
     private readonly retryDelayMs: number,
   ) {}
 
   /** A sync for this repository, when its plan was exported to beads and bd is installed. */
-  static async open(root: string, state: State, files: RunFiles, env: NodeJS.ProcessEnv, retryDelayMs: number, onFailure: (event: RunEvent) => void = () => {}): Promise<BeadsSync | undefined> {
+  static async open(
+    root: string,
+    state: State,
+    files: RunFiles,
+    env: NodeJS.ProcessEnv,
+    retryDelayMs: number,
+    onFailure: (event: EventOf<'beads.failed'>) => void = () => {},
+  ): Promise<BeadsSync | undefined> {
     const mapping = (state as State & { beads?: BeadsMapping }).beads;
     if (!mapping || !state.plan || mapping.planId !== state.plan.planId) return undefined;
     const bd = await BeadsCli.detect(root, env);
@@ -94,7 +102,7 @@ export class BeadsSync implements Beads {
           await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs * 2 ** (attempt - 1)));
           continue;
         }
-        const failure: RunEvent = {
+        const failure: EventOf<'beads.failed'> = {
           type: 'beads.failed',
           at: new Date().toISOString(),
           runId: event.runId,
@@ -118,7 +126,7 @@ function statusFor(e: RunEvent): BeadsChange | undefined {
     case 'task.resumed':
       return { status: 'in_progress', assignee: `agent-${e.agent}` };
     case 'task.completed':
-      return { status: 'closed', reason: completedReason(String(e.branch), e.verified === true) };
+      return { status: 'closed', reason: completedReason(e.branch, e.verified) };
     case 'task.failed':
       return { status: 'blocked', reason: `failed: ${e.failure}: ${e.reason}` };
     case 'task.blocked':
@@ -126,15 +134,34 @@ function statusFor(e: RunEvent): BeadsChange | undefined {
     case 'task.conflict':
       return {
         status: 'blocked',
-        reason: `conflict: merging clashed${Array.isArray(e.with) && e.with.length > 0 ? ` with ${e.with.join(', ')}` : ''}${Array.isArray(e.files) && e.files.length > 0 ? ` in ${e.files.join(', ')}` : ''}`,
+        reason: `conflict: merging clashed${e.with.length > 0 ? ` with ${e.with.join(', ')}` : ''}${e.files.length > 0 ? ` in ${e.files.join(', ')}` : ''}`,
       };
     case 'task.retry':
       return { status: 'open' };
     case 'task.skipped':
       return { status: 'deferred', reason: `skipped: ${e.reason}` };
     case 'task.done':
-      return { status: 'closed', reason: doneReason(String(e.by), String(e.reason)) };
-    default:
+      return { status: 'closed', reason: doneReason(e.by, e.reason) };
+    case 'run.started':
+    case 'secrets.found':
+    case 'task.waiting':
+    case 'task.verifying':
+    case 'task.retrying':
+    case 'task.interrupted':
+    case 'agent.stopped':
+    case 'task.merging':
+    case 'task.merged':
+    case 'task.merge-undone':
+    case 'run.conflicts':
+    case 'run.waiting':
+    case 'run.stopping':
+    case 'run.paused':
+    case 'run.resumed':
+    case 'run.cancelled':
+    case 'run.ended':
+    case 'beads.failed':
       return undefined;
+    default:
+      return unhandledEvent(e);
   }
 }

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { AgentMailClient, describeFailure, type AgentIdentity, type AgentMailFailure, type AgentMailResult } from '../adapters/agent-mail.js';
 import { installCommitGuard, RESERVATIONS_FILE, writeReservations } from '../adapters/commit-guard.js';
 import type { Config } from '../core/config.js';
+import { unhandledEvent, type RunEvent } from '../core/run-events.js';
 import { recomputeTable, release, reserve, waitingOn, type ReservationTable } from '../core/reservations.js';
 
 export interface CoordinatedTask {
@@ -37,6 +38,45 @@ export type ReserveOutcome =
   | { granted: false; waitFor: string; file: string; outside?: boolean };
 
 export type CoordinationNotice = { kind: 'started' } | { kind: 'blocked'; reason: string } | { kind: 'completed'; summary: string };
+
+/** What the task's thread hears of a run event: its completion, or what holds it; nothing for the other events. */
+export function noticeFor(event: RunEvent): CoordinationNotice | undefined {
+  switch (event.type) {
+    case 'task.completed':
+      return { kind: 'completed', summary: `${event.commits} commit(s) on ${event.branch}` };
+    case 'task.failed':
+    case 'task.blocked':
+      return { kind: 'blocked', reason: event.reason };
+    case 'task.conflict':
+      return { kind: 'blocked', reason: event.type };
+    case 'run.started':
+    case 'secrets.found':
+    case 'task.dispatched':
+    case 'task.resumed':
+    case 'task.waiting':
+    case 'task.verifying':
+    case 'task.retrying':
+    case 'task.interrupted':
+    case 'agent.stopped':
+    case 'task.merging':
+    case 'task.merged':
+    case 'task.merge-undone':
+    case 'run.conflicts':
+    case 'run.waiting':
+    case 'run.stopping':
+    case 'run.paused':
+    case 'run.resumed':
+    case 'run.cancelled':
+    case 'run.ended':
+    case 'task.retry':
+    case 'task.skipped':
+    case 'task.done':
+    case 'beads.failed':
+      return undefined;
+    default:
+      return unhandledEvent(event);
+  }
+}
 
 export interface CoordinationProblem {
   message: string;

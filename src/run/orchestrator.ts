@@ -14,37 +14,39 @@ import { classifyAgentExit, type AgentExit } from '../core/agent-result.js';
 import { renderAgentPrompt, type DependencyStatus } from '../core/agent-prompt.js';
 import type { Config } from '../core/config.js';
 import type { Plan, Task } from '../core/plan.js';
-import { pauseRun, type ControlChange } from '../core/run-control.js';
+import { pauseForConflicts, pauseRun, type ControlChange } from '../core/run-control.js';
 import { appendConflict } from '../adapters/conflict-history.js';
 import { saveRunSummary } from '../adapters/run-history.js';
 import {
-  applyVerdict,
   awaitsMerge,
+  beginMerge,
   BUSY,
   conflictCount,
-  integrationFailed,
-  mergeConflicted,
-  mergeLanded,
-  nextToMerge,
-  requeueMerge,
-  mergeErrored,
-  startMerge,
-  continueAttempt,
+  conflictMerge,
+  dispatchTask,
   DONE_STATES,
   endAttempt,
-  endRun,
+  failIntegration,
+  failMerge,
+  finishRun,
+  interruptTask,
   isActiveRun,
   isSettled,
+  landMerge,
   lastAttempt,
   limitHasReset,
-  markInterrupted,
+  limitReset,
   nextRetryAt,
-  resumeAfterLimit,
-  startAttempt,
+  nextToMerge,
+  noteWaiting,
+  resumeTask,
+  settleTask,
   stateLabel,
+  strayAgentStopped,
   tasksToDispatch,
+  unchanged,
+  undoMerge,
   useAgentNumber,
-  waitForFiles,
   withReservations,
   type Attempt,
   type EventDraft,
@@ -52,6 +54,7 @@ import {
   type RunEvent,
   type RunState,
   type TaskVerdict,
+  type Transition,
 } from '../core/run.js';
 import { claudeArgs } from '../adapters/claude-code.js';
 import { readJsonIfPresent, writeJsonAtomic } from '../adapters/atomic-file.js';
@@ -61,7 +64,7 @@ import type { RunJournal } from '../adapters/run-journal.js';
 import type { StateStore } from '../adapters/state-store.js';
 import { reservationBrief, waitingOn } from '../core/reservations.js';
 import { placeAttempt } from './placement.js';
-import type { Coordination } from './coordination.js';
+import { noticeFor, type Coordination } from './coordination.js';
 import type { RunPorts } from './ports.js';
 import { mergeTask } from './merge-queue.js';
 import { checkWork, settlementFor, type StopReason } from './settle.js';
@@ -149,12 +152,17 @@ export class Orchestrator {
     return this.ports.clock.now().toISOString();
   }
 
-  /** Writes a change and its events through the journal, one write at a time. */
-  private commit(change: (run: RunState) => RunState, events: EventDraft[] | ((run: RunState) => EventDraft[]) = []): Promise<void> {
+  /** Writes a transition (a change and its events) through the journal, one write at a time. */
+  private commit(step: (run: RunState) => Transition): Promise<void> {
     const coordination = this.ports.coordination;
-    const withTable = coordination ? (r: RunState) => withReservations(change(r), coordination.table) : change;
+    let events: EventDraft[] = [];
+    const change = (r: RunState): RunState => {
+      const next = step(r);
+      events = next.events;
+      return coordination ? withReservations(next.run, coordination.table) : next.run;
+    };
     const write = this.writes.then(async () => {
-      const result = await this.deps.journal.commit(withTable, events);
+      const result = await this.deps.journal.commit(change, () => events);
       await this.adopted(result.run, result.events);
     });
     this.writes = write.catch(() => {});
@@ -171,7 +179,7 @@ export class Orchestrator {
     }
   }
 
-  async begin(run: RunState, events: EventDraft[]): Promise<void> {
+  async begin({ run, events }: Transition): Promise<void> {
     await mkdir(this.deps.files.runDir(run.id), { recursive: true });
     const result = await this.deps.journal.begin(run, events);
     await this.adopted(result.run, result.events);
@@ -182,7 +190,7 @@ export class Orchestrator {
    * are settled, and agents that were recorded but never started are started.
    */
   async adopt(change: ControlChange): Promise<void> {
-    await this.commit(() => change.run, change.events);
+    await this.commit(() => change);
     await this.undoInterruptedMerge();
     await this.recoverReservations();
     for (const [taskId, entry] of Object.entries(this.run.tasks)) {
@@ -209,7 +217,7 @@ export class Orchestrator {
         const reason = orphaned
           ? `the agent's supervisor (pid ${pids.supervisor}) was killed while no xplan was watching; its Claude Code was still running and was stopped`
           : 'the agent ended while no xplan was watching it';
-        await this.commit((r) => markInterrupted(r, taskId, reason), [{ type: 'task.interrupted', taskId, reason }]);
+        await this.commit((r) => interruptTask(r, taskId, reason));
       }
     }
   }
@@ -229,7 +237,7 @@ export class Orchestrator {
     if (!pids || !this.ports.agents.groupAlive(pids.supervisor)) return false;
     await this.ports.agents.stop(pids.supervisor, this.graceMs);
     const reason = `it was still running though ${why}`;
-    await this.commit((r) => r, [{ type: 'agent.stopped', taskId, agent, pid: pids.supervisor, reason }]);
+    await this.commit((r) => strayAgentStopped(r, { taskId, agent, pid: pids.supervisor, reason }));
     return true;
   }
 
@@ -251,14 +259,7 @@ export class Orchestrator {
   interrupt(): void {
     this.interrupts++;
     const now = this.interrupts > 1;
-    let change: ControlChange | undefined;
-    void this.commit(
-      (r) => {
-        change = r.status === 'running' || r.status === 'waiting' || now ? pauseRun(r, { now, by: now ? 'a second Ctrl-C' : 'Ctrl-C' }) : undefined;
-        return change?.run ?? r;
-      },
-      () => change?.events ?? [],
-    )
+    void this.commit((r) => (r.status === 'running' || r.status === 'waiting' || now ? pauseRun(r, { now, by: now ? 'a second Ctrl-C' : 'Ctrl-C' }) : unchanged(r)))
       .then(() => (now ? this.stopAll() : undefined))
       .catch(() => {}); // the run had already ended: nothing to pause
   }
@@ -284,14 +285,7 @@ export class Orchestrator {
   private async applyTermination(): Promise<void> {
     if (!this.terminating || this.terminationApplied) return;
     this.terminationApplied = true;
-    let change: ControlChange | undefined;
-    await this.commit(
-      (r) => {
-        change = isActiveRun(r) ? pauseRun(r, { now: true, by: 'SIGTERM' }) : undefined;
-        return change?.run ?? r;
-      },
-      () => change?.events ?? [],
-    ).catch(() => {}); // the run had already ended: nothing to pause
+    await this.commit((r) => (isActiveRun(r) ? pauseRun(r, { now: true, by: 'SIGTERM' }) : unchanged(r))).catch(() => {}); // the run had already ended: nothing to pause
     await this.stopAll();
   }
 
@@ -319,7 +313,7 @@ export class Orchestrator {
       await this.checkHealth();
       this.mergeNext();
       if (limitHasReset(this.run, this.ports.clock.now())) {
-        await this.commit(resumeAfterLimit, [{ type: 'run.resumed', reason: 'usage limit reset' }]);
+        await this.commit(limitReset);
       }
       if (!this.run.stop && !this.terminating) {
         // A round's agents start together: worktrees and supervisors in parallel, state writes in turn.
@@ -339,10 +333,7 @@ export class Orchestrator {
     }
     await this.writes;
     if (this.run.status === 'paused' || this.run.status === 'cancelled') return this.run;
-    await this.commit(
-      (r) => endRun(r, this.at()),
-      (r) => [{ type: 'run.ended', status: r.status, stop: r.stop }],
-    );
+    await this.commit((r) => finishRun(r, this.at()));
     await saveRunSummary(this.deps.project.xplanDir, this.run, this.deps.plan);
     return this.run;
   }
@@ -356,7 +347,7 @@ export class Orchestrator {
     if (!integration) return;
     const merging = Object.entries(this.run.tasks).find(([, t]) => t.merge?.state === 'merging');
     await this.ports.vcs.resetHard(integration.worktree, merging?.[1].merge?.before ?? integration.head);
-    if (merging) await this.commit((r) => requeueMerge(r, merging[0]), [{ type: 'task.merge-undone', taskId: merging[0], reason: 'the merge was cut short; it runs again' }]);
+    if (merging) await this.commit((r) => undoMerge(r, merging[0], 'the merge was cut short; it runs again'));
   }
 
   /** Starts the next merge in the queue in the background, when none is under way. */
@@ -383,7 +374,7 @@ export class Orchestrator {
     const integration = this.run.integration!;
     const task = this.tasksById.get(taskId)!;
     const attempt = lastAttempt(this.run.tasks[taskId])!;
-    await this.commit((r) => startMerge(r, taskId, integration.head, this.at()), [{ type: 'task.merging', taskId, branch: attempt.branch, into: integration.branch }]);
+    await this.commit((r) => beginMerge(r, taskId, this.at()));
     const merged = Object.entries(this.run.tasks)
       .filter(([, t]) => t.merge?.state === 'merged')
       .flatMap(([id, t]) => {
@@ -401,19 +392,13 @@ export class Orchestrator {
     const at = this.at();
     switch (outcome.kind) {
       case 'merged':
-        return this.commit(
-          (r) => mergeLanded(r, this.deps.plan, taskId, { commit: outcome.commit, diffStat: outcome.diffStat, at }),
-          [{ type: 'task.merged', taskId, commit: outcome.commit, diffStat: outcome.diffStat }],
-        );
+        return this.commit((r) => landMerge(r, this.deps.plan, taskId, { commit: outcome.commit, diffStat: outcome.diffStat, at }));
       case 'verify-failed': {
         // Stopped with the run (SIGTERM, a second Ctrl-C), not failed: the merge was undone; it runs again on resume.
-        if (this.stoppingNow) return this.commit((r) => requeueMerge(r, taskId), [{ type: 'task.merge-undone', taskId, reason: 'the run was stopped during its verify; it runs again' }]);
+        if (this.stoppingNow) return this.commit((r) => undoMerge(r, taskId, 'the run was stopped during its verify; it runs again'));
         const log = join(this.deps.files.agentDir(this.run.id, attempt.agent), 'integration-verify.log');
         await writeFile(log, outcome.output);
-        return this.commit(
-          (r) => integrationFailed(r, taskId, outcome.reason, at),
-          [{ type: 'task.failed', taskId, failure: 'integration', reason: outcome.reason, log: relative(this.deps.project.root, log) }],
-        );
+        return this.commit((r) => failIntegration(r, taskId, outcome.reason, at, relative(this.deps.project.root, log)));
       }
       case 'git-failed': {
         // Nothing of the task's content is at fault: put the worktree back, try again, and fail only if git keeps refusing.
@@ -422,14 +407,14 @@ export class Orchestrator {
         const failures = (this.gitMergeFailures.get(taskId) ?? 0) + 1;
         this.gitMergeFailures.set(taskId, failures);
         if (failures < GIT_MERGE_ATTEMPTS) {
-          return this.commit((r) => requeueMerge(r, taskId), [{ type: 'task.merge-undone', taskId, reason: `git could not merge it (${outcome.message}); trying again` }]);
+          return this.commit((r) => undoMerge(r, taskId, `git could not merge it (${outcome.message}); trying again`));
         }
         const reason = `git could not merge the task's branch into the integration branch: ${outcome.message}`;
-        return this.commit((r) => mergeErrored(r, taskId, reason, at), [{ type: 'task.failed', taskId, failure: 'merge', reason }]);
+        return this.commit((r) => failMerge(r, taskId, reason, at));
       }
       case 'conflict': {
         await appendConflict(this.deps.project.xplanDir, { run: this.run.id, tasks: [taskId, ...outcome.with], files: outcome.files, at });
-        await this.commit((r) => mergeConflicted(r, taskId, { files: outcome.files, with: outcome.with, at }), [{ type: 'task.conflict', taskId, files: outcome.files, with: outcome.with }]);
+        await this.commit((r) => conflictMerge(r, taskId, { files: outcome.files, with: outcome.with, at }));
         return this.pauseOnTooManyConflicts();
       }
     }
@@ -441,14 +426,7 @@ export class Orchestrator {
     if (conflictCount(this.run) < limit || this.run.status !== 'running') return;
     const files = [...new Set(Object.values(this.run.tasks).flatMap((t) => t.conflict?.files ?? []))];
     const reason = `${conflictCount(this.run)} merge conflicts in this run (run.maxConflicts: ${limit}), in ${files.join(', ')}: re-plan so that tasks touching these files do not run in parallel (\`xplan cancel\`, then \`xplan plan\`, which reads the conflict history), or go on with \`xplan resume\``;
-    let change: ControlChange | undefined;
-    await this.commit(
-      (r) => {
-        change = r.status === 'running' ? pauseRun(r, { now: false, by: 'xplan: too many merge conflicts' }) : undefined;
-        return change ? { ...change.run, pauseReason: reason } : r;
-      },
-      () => (change ? [...change.events, { type: 'run.conflicts', reason, files }] : []),
-    );
+    await this.commit((r) => (r.status === 'running' ? pauseForConflicts(r, { reason, files }) : unchanged(r)));
   }
 
   /** The merge itself broke (git refused): the task fails with the reason, and the integration head is restored. */
@@ -456,7 +434,7 @@ export class Orchestrator {
     const reason = `xplan could not merge the task's branch: ${error instanceof Error ? error.message : String(error)}`;
     const integration = this.run.integration;
     if (integration) await this.ports.vcs.resetHard(integration.worktree, integration.head).catch(() => {});
-    await this.commit((r) => integrationFailed(r, taskId, reason, this.at()), [{ type: 'task.failed', taskId, failure: 'integration', reason }]).catch(() => {});
+    await this.commit((r) => failIntegration(r, taskId, reason, this.at())).catch(() => {});
   }
 
   /** Another xplan (pause, retry, skip, done) changed the state: take its version of the run. */
@@ -555,7 +533,7 @@ export class Orchestrator {
       const holder = this.heldBy(taskId);
       const reason = holder ? `waits for ${holder.taskId}, which holds ${holder.file}` : undefined;
       const shown = entry.reason?.startsWith('waits for ') ? entry.reason : undefined;
-      if (reason !== shown) await this.commit((r) => waitForFiles(r, taskId, reason), reason ? [{ type: 'task.waiting', taskId, heldBy: holder!.taskId, file: holder!.file }] : []);
+      if (reason !== shown) await this.commit((r) => noteWaiting(r, taskId, holder));
     }
   }
 
@@ -569,7 +547,7 @@ export class Orchestrator {
     });
     const ended = Object.values(this.run.tasks).flatMap((entry) => (BUSY.has(entry.state) ? [] : entry.attempts.map((a) => a.agent)));
     await coordination.recover(running, ended);
-    await this.commit((r) => r);
+    await this.commit(unchanged);
   }
 
   private coordinated(taskId: string): Parameters<Coordination['reserve']>[0] {
@@ -580,11 +558,8 @@ export class Orchestrator {
   /** The tracker of the coordination (agent mail) hears how each task went. */
   private notifyCoordination(event: RunEvent): void {
     const coordination = this.ports.coordination;
-    if (!coordination || !event.taskId) return;
-    if (event.type === 'task.completed') void coordination.notify(event.taskId, { kind: 'completed', summary: `${String(event.commits)} commit(s) on ${String(event.branch)}` });
-    else if (event.type === 'task.failed' || event.type === 'task.blocked' || event.type === 'task.conflict') {
-      void coordination.notify(event.taskId, { kind: 'blocked', reason: String(event.reason ?? event.type) });
-    }
+    const notice = noticeFor(event);
+    if (coordination && event.taskId && notice) void coordination.notify(event.taskId, notice);
   }
 
   /** Stops agents past their wall-clock limit or silent for too long, and renews their reservations. Checked once a second. */
@@ -618,16 +593,12 @@ export class Orchestrator {
    * Applies an agent's outcome, unless its task was meanwhile taken out of its hands (paused now, skipped, done):
    * then nothing changes.
    */
-  private settleCommit(taskId: string, agent: LiveAgent, change: (r: RunState) => RunState, events: EventDraft[]): Promise<void> {
-    let applied = false;
-    return this.commit(
-      (r) => {
-        const entry = r.tasks[taskId];
-        applied = entry !== undefined && BUSY.has(entry.state) && lastAttempt(entry)?.agent === agent.attempt.agent;
-        return applied ? change(r) : r;
-      },
-      () => (applied ? events : []),
-    );
+  private settleCommit(taskId: string, agent: LiveAgent, step: (r: RunState) => Transition): Promise<void> {
+    return this.commit((r) => {
+      const entry = r.tasks[taskId];
+      const applies = entry !== undefined && BUSY.has(entry.state) && lastAttempt(entry)?.agent === agent.attempt.agent;
+      return applies ? step(r) : unchanged(r);
+    });
   }
 
   private async settle(taskId: string, agent: LiveAgent, exit: AgentExit): Promise<void> {
@@ -638,20 +609,26 @@ export class Orchestrator {
     const entry = this.run.tasks[taskId]!;
     if (!BUSY.has(entry.state)) {
       // Taken out of the agent's hands meanwhile: only the attempt's end is recorded.
-      await this.commit((r) => (r.tasks[taskId] ? ended(r) : r));
+      await this.commit((r) => unchanged(r.tasks[taskId] ? ended(r) : r));
       return;
     }
-    const settlement = settlementFor(
-      { taskId, entry, agent: agent.attempt.agent, outcome, stopped: agent.stopping, effort: this.tasksById.get(taskId)?.effort ?? 'M', config, now: this.ports.clock.now() },
-      (verdict) => (r) => applyVerdict(ended(r), plan, taskId, verdict),
-    );
+    const settlement = settlementFor({
+      taskId,
+      entry,
+      agent: agent.attempt.agent,
+      outcome,
+      stopped: agent.stopping,
+      effort: this.tasksById.get(taskId)?.effort ?? 'M',
+      config,
+      now: this.ports.clock.now(),
+    });
     switch (settlement.kind) {
-      case 'change':
-        return this.settleCommit(taskId, agent, settlement.change, settlement.events);
+      case 'verdict':
+        return this.settleCommit(taskId, agent, (r) => settleTask(ended(r), plan, taskId, settlement.verdict));
       case 'fail':
         return this.fail(taskId, agent, ended, settlement);
       case 'check-work': {
-        await this.settleCommit(taskId, agent, (r) => applyVerdict(ended(r), plan, taskId, { kind: 'verifying' }), [{ type: 'task.verifying', taskId, agent: agent.attempt.agent }]);
+        await this.settleCommit(taskId, agent, (r) => settleTask(ended(r), plan, taskId, { kind: 'verifying' }));
         if (this.run.tasks[taskId]?.state !== 'verifying') return;
         const { attempt } = agent;
         const verifyLogPath = join(agent.dir, AGENT_FILES.verify);
@@ -676,7 +653,7 @@ export class Orchestrator {
           },
         );
         if (check.verifyLog !== undefined) await writeFile(verifyLogPath, check.verifyLog);
-        return this.settleCommit(taskId, agent, (r) => applyVerdict(r, plan, taskId, check.verdict), check.events);
+        return this.settleCommit(taskId, agent, (r) => settleTask(r, plan, taskId, check.verdict, check.detail));
       }
     }
   }
@@ -684,9 +661,7 @@ export class Orchestrator {
   /** Settling itself broke (git refused, a file vanished): the task fails with the reason instead of hanging. */
   private async settleFailed(taskId: string, agent: LiveAgent, error: unknown): Promise<void> {
     const reason = `xplan could not check the agent's work: ${error instanceof Error ? error.message : String(error)}`;
-    await this.settleCommit(taskId, agent, (r) => applyVerdict(r, this.deps.plan, taskId, { kind: 'failed', failure: 'crash', reason, now: this.at() }), [
-      { type: 'task.failed', taskId, failure: 'crash', reason },
-    ]).catch(() => {});
+    await this.settleCommit(taskId, agent, (r) => settleTask(r, this.deps.plan, taskId, { kind: 'failed', failure: 'crash', reason, now: this.at() })).catch(() => {});
   }
 
   private async fail(taskId: string, agent: LiveAgent, ended: (r: RunState) => RunState, failure: { failure: Failure; reason: string }): Promise<void> {
@@ -695,7 +670,7 @@ export class Orchestrator {
     const commits = await this.ports.vcs.commitsSince(worktree, base).catch(() => undefined);
     const uncommitted = await this.ports.vcs.uncommittedFiles(worktree).catch(() => undefined);
     const verdict: TaskVerdict = { kind: 'failed', failure: failure.failure, reason: failure.reason, commits, uncommitted, now: this.at() };
-    return this.settleCommit(taskId, agent, (r) => applyVerdict(ended(r), this.deps.plan, taskId, verdict), [{ type: 'task.failed', taskId, failure: failure.failure, reason: failure.reason }]);
+    return this.settleCommit(taskId, agent, (r) => settleTask(ended(r), this.deps.plan, taskId, verdict));
   }
 
   private async dispatch(task: Task): Promise<void> {
@@ -725,10 +700,7 @@ export class Orchestrator {
     if ('conflict' in placement) {
       await coordination?.release(task.id);
       const reason = placement.conflict;
-      await this.commit(
-        (r) => applyVerdict(useAgentNumber(r, agent), plan, task.id, { kind: 'blocked', failure: 'conflict', reason, now: this.at() }),
-        [{ type: 'task.blocked', taskId: task.id, reason }],
-      );
+      await this.commit((r) => settleTask(useAgentNumber(r, agent), plan, task.id, { kind: 'blocked', failure: 'conflict', reason, now: this.at() }));
       return;
     }
 
@@ -758,10 +730,7 @@ export class Orchestrator {
     await this.writeAgentSpec(dir, placement.worktree, sessionId, false);
     const attempt: Attempt = { agent, branch: placement.branch, worktree: placement.worktree, sessionId, base: placement.base, startedAt: this.at() };
     // Recorded before the agent starts, so a crash right after starting it cannot lose it.
-    await this.commit(
-      (r) => startAttempt(r, task.id, attempt),
-      [{ type: 'task.dispatched', taskId: task.id, agent, attempt: entry.attempts.length + 1, branch: placement.branch, worktree: relative(project.root, placement.worktree), sessionId }],
-    );
+    await this.commit((r) => dispatchTask(r, task.id, attempt, relative(project.root, placement.worktree)));
     // Stopping now: the recorded attempt is started by `xplan resume`, like one a crash left unstarted.
     if (this.terminating) return;
     this.watch(task.id, attempt, dir, this.ports.agents.spawn(dir, placement.worktree, coordination?.agentEnv(task.id)));
@@ -787,7 +756,7 @@ export class Orchestrator {
     );
     await this.writeAgentSpec(dir, attempt.worktree, sessionId, sessionStarted);
     const resumed: Attempt = { ...attempt, sessionId, resumes, endedAt: undefined, outcome: undefined };
-    await this.commit((r) => continueAttempt(r, task.id, resumed), [{ type: 'task.resumed', taskId: task.id, agent: attempt.agent, session: sessionStarted ? 'resumed' : 'new', sessionId }]);
+    await this.commit((r) => resumeTask(r, task.id, resumed, sessionStarted ? 'resumed' : 'new'));
     const coordination = this.ports.coordination;
     if (coordination) await coordination.reserve(this.coordinated(task.id), { agent: attempt.agent });
     if (this.terminating) return;

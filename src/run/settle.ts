@@ -6,7 +6,7 @@ import { relative } from 'node:path';
 import type { AgentOutcome } from '../core/agent-result.js';
 import type { Config } from '../core/config.js';
 import type { Effort } from '../core/effort.js';
-import { backoffMs, type Commit, type EventDraft, type Failure, type RunState, type TaskRun, type TaskVerdict } from '../core/run.js';
+import { backoffMs, type Commit, type Failure, type TaskRun, type TaskVerdict, type VerdictDetail } from '../core/run.js';
 import { redactSecrets } from '../core/secrets.js';
 import type { RunPorts } from './ports.js';
 
@@ -14,8 +14,8 @@ import type { RunPorts } from './ports.js';
 export type StopReason = 'timeout' | 'stalled';
 
 export type Settlement =
-  /** A change of the run with its events. */
-  | { kind: 'change'; change: (run: RunState) => RunState; events: EventDraft[] }
+  /** The verdict, applied at once (core/run.ts `settleTask` records it with its event). */
+  | { kind: 'verdict'; verdict: TaskVerdict }
   /** The task failed; what the agent committed and left behind is gathered first. */
   | { kind: 'fail'; failure: Failure; reason: string }
   /** The agent says it succeeded: its work is checked. */
@@ -32,31 +32,30 @@ export interface SettleInput {
   now: Date;
 }
 
-export function settlementFor(input: SettleInput, apply: (change: TaskVerdict) => (run: RunState) => RunState): Settlement {
-  const { taskId, entry, agent, outcome, config, now } = input;
+export function settlementFor(input: SettleInput): Settlement {
+  const { entry, outcome, config, now } = input;
   const at = now.toISOString();
-  const attempt = entry.attempts.length + 1;
   if (input.stopped) {
     const what = input.stopped === 'timeout' ? `ran past its ${config.run.timeoutMinutes[input.effort]} min limit` : `printed nothing for ${config.run.stallMinutes} min`;
     if ((entry.stops ?? 0) < 1) {
       const reason = `the agent ${what}; trying once more`;
-      return { kind: 'change', change: apply({ kind: 'stopped', reason, retryAt: at }), events: [{ type: 'task.retrying', taskId, agent, reason, retryAt: at, attempt }] };
+      return { kind: 'verdict', verdict: { kind: 'stopped', reason, retryAt: at } };
     }
     return { kind: 'fail', failure: input.stopped, reason: `the agent ${what}, twice` };
   }
   switch (outcome.kind) {
     case 'fatal':
-      return { kind: 'change', change: apply({ kind: 'fatal', reason: outcome.reason, hint: outcome.hint }), events: [{ type: 'run.stopping', taskId, reason: outcome.reason, hint: outcome.hint }] };
+      return { kind: 'verdict', verdict: { kind: 'fatal', reason: outcome.reason, hint: outcome.hint } };
     case 'usage-limit': {
       const resumeAt = (outcome.resetAt ?? new Date(now.getTime() + config.run.usageLimitWaitMinutes * 60_000)).toISOString();
-      return { kind: 'change', change: apply({ kind: 'usage-limit', reason: outcome.reason, resumeAt }), events: [{ type: 'run.waiting', taskId, reason: outcome.reason, resumeAt }] };
+      return { kind: 'verdict', verdict: { kind: 'usage-limit', reason: outcome.reason, resumeAt } };
     }
     case 'transient': {
       if (entry.transientFailures >= config.run.retries) {
         return { kind: 'fail', failure: 'transient', reason: `${outcome.reason} (gave up after ${entry.transientFailures + 1} attempts)` };
       }
       const retryAt = new Date(now.getTime() + backoffMs(config.run.backoffSeconds * 1000, entry.transientFailures)).toISOString();
-      return { kind: 'change', change: apply({ kind: 'retry', reason: outcome.reason, retryAt }), events: [{ type: 'task.retrying', taskId, agent, reason: outcome.reason, retryAt, attempt }] };
+      return { kind: 'verdict', verdict: { kind: 'retry', reason: outcome.reason, retryAt } };
     }
     case 'task-failure':
       return { kind: 'fail', failure: outcome.failure, reason: outcome.reason };
@@ -67,7 +66,8 @@ export function settlementFor(input: SettleInput, apply: (change: TaskVerdict) =
 
 export interface WorkCheck {
   verdict: TaskVerdict;
-  events: EventDraft[];
+  /** What the verdict's event adds (core/run.ts `settleTask`). */
+  detail?: VerdictDetail;
   /** The verify output, to keep beside the agent's files. */
   verifyLog?: string;
 }
@@ -104,7 +104,7 @@ export async function checkWork(
     const reason = `the agent made no commits${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`;
     return {
       verdict: { kind: 'failed', failure: 'no commits', reason, commits, uncommitted, now: input.now().toISOString() },
-      events: [{ type: 'task.failed', taskId, failure: 'no commits', reason, uncommitted }],
+      detail: { uncommitted },
     };
   }
   if (verify) {
@@ -118,7 +118,7 @@ export async function checkWork(
       const reason = redactSecrets(`\`${verify}\` ${why}${last ? `: ${last.slice(0, 200)}` : ''}`);
       return {
         verdict: { kind: 'failed', failure: 'verify', reason, commits, uncommitted, now: input.now().toISOString() },
-        events: [{ type: 'task.failed', taskId, failure: 'verify', reason, log: relative(input.root, input.verifyLogPath) }],
+        detail: { log: relative(input.root, input.verifyLogPath) },
         verifyLog,
       };
     }
@@ -130,7 +130,6 @@ export async function checkWork(
 function completed(input: { taskId: string; agent: number; branch: string; now: () => Date }, commits: Commit[], uncommitted: string[], verified: boolean, verifyLog?: string): WorkCheck {
   return {
     verdict: { kind: 'completed', verified, commits, uncommitted, now: input.now().toISOString() },
-    events: [{ type: 'task.completed', taskId: input.taskId, agent: input.agent, branch: input.branch, verified, commits: commits.length, uncommitted }],
     ...(verifyLog !== undefined ? { verifyLog } : {}),
   };
 }

@@ -10,7 +10,7 @@ import type { Config } from '../core/config.js';
 import { CancelledError, InputError, UsageError, XplanError } from '../core/errors.js';
 import { branchName, isApproved, planHash, type Plan, type Task } from '../core/plan.js';
 import { resumeRun as resumeChange } from '../core/run-control.js';
-import { isActiveRun, newRun, runIdFor, type Integration, type RunEvent } from '../core/run.js';
+import { isActiveRun, newRun, runIdFor, runStarted, type Integration, type RunEvent } from '../core/run.js';
 import type { DryRunTask, RunResult } from '../core/run-result.js';
 import { statusOf } from '../core/run-status.js';
 import { describeFindings, redactSecrets, scanSecrets } from '../core/secrets.js';
@@ -181,21 +181,7 @@ export async function startRun(options: StartOptions, ws: Workspace): Promise<Ru
       planHash: planHash(plan.tasks),
       ...(integration ? { integration } : {}),
     });
-    return await drive(orchestrator, options, plan, ports, () =>
-      orchestrator.begin(runState, [
-        {
-          type: 'run.started',
-          integration: integration?.branch,
-          base: runState.base,
-          branching: runState.branching,
-          concurrency: runState.concurrency,
-          tasks: Object.keys(runState.tasks),
-          verify: runState.verify,
-          pid: process.pid,
-        },
-        ...(setup.secrets.length > 0 ? [{ type: 'secrets.found', policy: config.secrets, findings: setup.secrets }] : []),
-      ]),
-    );
+    return await drive(orchestrator, options, plan, ports, () => orchestrator.begin(runStarted(runState, { pid: process.pid, secrets: { policy: config.secrets, findings: setup.secrets } })));
   } finally {
     await lock.release();
   }
@@ -271,7 +257,7 @@ async function orchestratorFor(setup: RunSetup, options: EngineOptions, ports: R
   const beads =
     ports.beads ??
     (await BeadsSync.open(ws.root, setup.state, ws.files, ws.env, config.run.beadsRetrySeconds * 1000, (failure) =>
-      logger.warn(`beads issue ${String(failure.issue)} of ${failure.taskId} was not set to ${String(failure.status)}: ${String(failure.error)}; \`xplan export beads --sync\` repairs it`, failure),
+      logger.warn(`beads issue ${failure.issue} of ${failure.taskId} was not set to ${failure.status}: ${failure.error}; \`xplan export beads --sync\` repairs it`, { ...failure }),
     ));
   return new Orchestrator({
     ports: { ...ports, beads, coordination },
@@ -287,7 +273,7 @@ async function orchestratorFor(setup: RunSetup, options: EngineOptions, ports: R
     specs: setup.specs,
     pollMs: options.pollMs ?? 50,
     onEvent: (event) => {
-      logger.info(event.type, event);
+      logger.info(event.type, { ...event });
       options.onEvent?.(event);
     },
   });

@@ -316,8 +316,9 @@ export function describeEvent(e: ReportModel['events'][number]): string {
   } catch {
     // an event of another shape: fall through
   }
+  const fields: Record<string, unknown> = { ...e };
   const detail = ['status', 'reason', 'failure']
-    .map((k) => e[k])
+    .map((k) => fields[k])
     .filter((v) => typeof v === 'string')
     .join(' · ');
   return `${e.type}${detail ? `: ${detail}` : ''}`;

@@ -1,5 +1,5 @@
 /** `xplan run` output: one line per event as the run goes, and the preview of `--dry-run`. */
-import type { RunEvent } from '../adapters/run-files.js';
+import { unhandledEvent, type RunEvent } from '../core/run-events.js';
 import type { RunResult } from '../core/run-result.js';
 import { formatNumber } from '../core/text.js';
 import type { Theme } from './theme.js';
@@ -12,20 +12,20 @@ export function renderRunEvent(unsafe: RunEvent, theme: Theme): string | undefin
   const task = e.taskId ? theme.bold(e.taskId) : '';
   switch (e.type) {
     case 'run.started':
-      return `${theme.bold(`Run ${e.runId}`)} · ${(e.tasks as string[]).length} tasks · ${e.concurrency} at a time · ${e.branching} branching · base ${String((e.base as { commit: string }).commit).slice(0, 7)}${e.verify ? ` · verify \`${e.verify}\`` : theme.warn(' · no verify command: tasks end unverified')}`;
+      return `${theme.bold(`Run ${e.runId}`)} · ${e.tasks.length} tasks · ${e.concurrency} at a time · ${e.branching} branching · base ${e.base.commit.slice(0, 7)}${e.verify ? ` · verify \`${e.verify}\`` : theme.warn(' · no verify command: tasks end unverified')}`;
     case 'task.dispatched':
-      return `${theme.accent('▶')} ${task} agent-${e.agent}${Number(e.attempt) > 1 ? ` (attempt ${e.attempt})` : ''} on ${e.branch} ${theme.dim(`in ${e.worktree}`)}`;
+      return `${theme.accent('▶')} ${task} agent-${e.agent}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''} on ${e.branch} ${theme.dim(`in ${e.worktree}`)}`;
     case 'task.verifying':
       return undefined;
     case 'task.completed': {
-      const uncommitted = (e.uncommitted as string[]).length;
+      const uncommitted = e.uncommitted.length;
       return `${theme.ok('✓')} ${task} ${e.verified ? 'completed' : theme.warn('completed: unverified')} · ${e.commits} commit${e.commits === 1 ? '' : 's'} on ${e.branch}${uncommitted ? theme.warn(` · ${uncommitted} uncommitted file(s) left`) : ''}`;
     }
     case 'task.merged':
-      return `${theme.ok('⇢')} ${task} merged into the integration branch (${String(e.commit).slice(0, 8)})${e.diffStat ? theme.dim(` · ${e.diffStat}`) : ''}`;
+      return `${theme.ok('⇢')} ${task} merged into the integration branch (${e.commit.slice(0, 8)})${e.diffStat ? theme.dim(` · ${e.diffStat}`) : ''}`;
     case 'task.conflict': {
-      const clash = (e.with as string[]).length ? ` with ${(e.with as string[]).join(', ')}` : '';
-      return `${theme.error('✗')} ${task} ${theme.error('conflict')} · merging into the integration branch conflicts in ${(e.files as string[]).join(', ')}${clash} ${theme.dim(`→ xplan retry ${e.taskId}`)}`;
+      const clash = e.with.length ? ` with ${e.with.join(', ')}` : '';
+      return `${theme.error('✗')} ${task} ${theme.error('conflict')} · merging into the integration branch conflicts in ${e.files.join(', ')}${clash} ${theme.dim(`→ xplan retry ${e.taskId}`)}`;
     }
     case 'task.merge-undone':
       return `${theme.warn('↻')} ${task} ${e.reason}`;
@@ -34,16 +34,16 @@ export function renderRunEvent(unsafe: RunEvent, theme: Theme): string | undefin
     case 'task.blocked':
       return `${theme.error('■')} ${task} ${theme.error('blocked')} · ${e.reason}`;
     case 'task.retrying':
-      return `${theme.warn('↻')} ${task} ${e.reason} · retrying at ${clock(String(e.retryAt))} (attempt ${e.attempt})`;
+      return `${theme.warn('↻')} ${task} ${e.reason} · retrying at ${clock(e.retryAt)} (attempt ${e.attempt})`;
     case 'run.waiting':
-      return `${theme.warn('⏸')} usage limit reached (${e.reason}) · the run waits until ${clock(String(e.resumeAt))}`;
+      return `${theme.warn('⏸')} usage limit reached (${e.reason}) · the run waits until ${clock(e.resumeAt)}`;
     case 'run.resumed':
       return `${theme.accent('▶')} run continues: ${e.reason}`;
     case 'run.stopping':
       return `${theme.error('■')} ${e.reason}: no more agents start${e.hint ? `\n  ${theme.dim('→')} ${e.hint}` : ''}`;
     case 'run.paused':
       return e.now
-        ? `${theme.warn('⏸')} paused by ${e.by}: agents stopped${(e.interrupted as string[]).length ? ` (${(e.interrupted as string[]).join(', ')} interrupted)` : ''}`
+        ? `${theme.warn('⏸')} paused by ${e.by}: agents stopped${e.interrupted.length ? ` (${e.interrupted.join(', ')} interrupted)` : ''}`
         : `${theme.warn('⏸')} paused by ${e.by}: running agents finish their tasks, no new ones start${e.by === 'Ctrl-C' ? ' (Ctrl-C again stops them now)' : ''}`;
     case 'task.resumed':
       return `${theme.accent('▶')} ${task} agent-${e.agent} continues in its worktree (${e.session === 'resumed' ? 'claude --resume' : 'new session'})`;
@@ -58,11 +58,18 @@ export function renderRunEvent(unsafe: RunEvent, theme: Theme): string | undefin
     case 'task.done':
       return `${theme.ok('✓')} ${task} completed by hand (${e.by}): ${e.reason}`;
     case 'secrets.found':
-      return `${theme.warn('!')} the spec holds ${(e.findings as string[]).length} secret(s) (${(e.findings as string[]).join(', ')}); ${e.policy === 'redact' ? 'agents get them as <REDACTED:kind>' : 'agents see them (secrets: warn); set `secrets: redact` or `block` in .xplan/config.yaml to change that'}`;
+      return `${theme.warn('!')} the spec holds ${e.findings.length} secret(s) (${e.findings.join(', ')}); ${e.policy === 'redact' ? 'agents get them as <REDACTED:kind>' : 'agents see them (secrets: warn); set `secrets: redact` or `block` in .xplan/config.yaml to change that'}`;
     case 'run.ended':
       return undefined; // the status summary follows
-    default:
+    case 'task.waiting':
+    case 'task.merging':
+    case 'run.conflicts':
+    case 'run.cancelled':
+    case 'beads.failed':
+      // Said by what follows them (the merge, the pause) or by their command; the run's log keeps them.
       return undefined;
+    default:
+      return unhandledEvent(e);
   }
 }
 

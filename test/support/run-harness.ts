@@ -6,7 +6,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { planHash, type Plan } from '../../src/core/plan.js';
-import type { RunEvent } from '../../src/core/run.js';
+import type { EventOf, RunEvent, RunEventType } from '../../src/core/run.js';
 import type { RunResult } from '../../src/core/run-result.js';
 import { resumeRun, startRun, type StartOptions } from '../../src/run/setup.js';
 import { Workspace } from '../../src/workspace.js';
@@ -79,6 +79,6 @@ export function harness(options: HarnessOptions): Harness {
 }
 
 /** The events of one type, in order. */
-export function eventsOf(events: RunEvent[], type: string): RunEvent[] {
-  return events.filter((e) => e.type === type);
+export function eventsOf<T extends RunEventType>(events: RunEvent[], type: T): Array<EventOf<T>> {
+  return events.filter((e): e is EventOf<T> => e.type === type);
 }
