@@ -25,7 +25,15 @@ export default tseslint.config(
   {
     files: ['src/commands/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['./*'], message: 'Commands never import each other: shared logic goes in src/run, src/core or src/workspace.ts.' }, { group: ['../cli/*'], message: 'Only the CLI imports the CLI.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['./*'], message: 'Commands never import each other: shared logic goes in src/run, src/core or src/workspace.ts.' },
+            { group: ['../cli/*'], message: 'Only the CLI imports the CLI.' },
+          ],
+        },
+      ],
     },
   },
   {
@@ -35,7 +43,28 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/adapters/**/*.ts', 'src/run/**/*.ts', 'src/engines/**/*.ts', 'src/workspace.ts'],
+    // The run engine reaches the outside world through its ports (src/run/ports.ts). Adapters are wired in where the
+    // engine is put together: setup.ts for run and resume, control.ts for the steering commands.
+    files: ['src/run/**/*.ts'],
+    ignores: ['src/run/setup.ts', 'src/run/control.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../adapters/*'], message: 'src/run goes through its ports (src/run/ports.ts); adapters are wired in src/run/setup.ts.' },
+            { group: ['../commands/*', '../cli/*'], message: 'Commands and the CLI sit above this layer.' },
+          ],
+          paths: ['fs', 'fs/promises', 'node:fs', 'node:fs/promises'].map((name) => ({
+            name,
+            message: 'src/run touches files through its ports (AgentDirs, RunStore, RunArchive in src/run/ports.ts).',
+          })),
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/adapters/**/*.ts', 'src/run/setup.ts', 'src/run/control.ts', 'src/engines/**/*.ts', 'src/workspace.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['../commands/*', '../cli/*', './commands/*', './cli/*'], message: 'Commands and the CLI sit above this layer.' }] }],
     },

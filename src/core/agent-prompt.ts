@@ -86,3 +86,35 @@ function dependencyLines(deps: DependencyStatus[]): string {
     })
     .join('\n');
 }
+
+/** What an agent whose attempt follows an earlier one is told, as the prompt's notes for this attempt. */
+export function attemptContext(input: {
+  /** The conflict that ended the task's last attempt, with the commits of the tasks it clashed with. */
+  conflict?: { files: string[]; with: string[]; commits: Commit[] };
+  /** The attempt this one continues on the same branch, and how it ended. */
+  previous?: { agent: number; ended: string };
+  /** Context given with `xplan retry --context`. */
+  extra?: string;
+}): string | undefined {
+  const notes = [input.conflict ? conflictNote(input.conflict) : '', input.previous ? earlierAttemptNote(input.previous) : '', input.extra ?? ''].filter(Boolean);
+  return notes.length > 0 ? notes.join('\n\n') : undefined;
+}
+
+function earlierAttemptNote(previous: { agent: number; ended: string }): string {
+  return `An earlier attempt at this task (agent-${previous.agent}) ended: ${previous.ended}. Its commits are on your branch; continue from there.`;
+}
+
+/** What a task that conflicted is told when it runs again from the integration head. */
+function conflictNote(conflict: { files: string[]; with: string[]; commits: Commit[] }): string {
+  const commits = conflict.commits.map((c) => `${c.sha.slice(0, 8)} ${c.subject}`);
+  return [
+    `Your task's last attempt could not be merged into the integration branch: it conflicted in ${conflict.files.join(', ')}${conflict.with.length > 0 ? ` with the merged work of ${conflict.with.join(', ')}` : ''}.`,
+    'This attempt starts from the integration head, which holds that work. Build on it; do not undo it.',
+    ...(commits.length > 0 ? ['Their commits:', ...commits.map((c) => `- ${c}`)] : []),
+  ].join('\n');
+}
+
+/** The prompt an interrupted agent continues its own session with. */
+export function resumePrompt(taskId: string): string {
+  return `Your work on task ${taskId} was interrupted. Continue where you stopped: check \`git status\` and \`git log\`, finish the task as described earlier, and commit with the [${taskId}] prefix.\n`;
+}

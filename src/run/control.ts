@@ -9,7 +9,7 @@ import { stopAgent } from '../adapters/agent-process.js';
 import { RunJournal } from '../adapters/run-journal.js';
 import { runLockHolder } from '../adapters/run-lock.js';
 import type { Workspace } from '../workspace.js';
-import { BeadsSync } from './beads-sync.js';
+import { BeadsSync } from '../adapters/beads-sync.js';
 
 export type Change = (run: RunState, plan: Plan, by: string, at: string) => ControlChange;
 

@@ -3,8 +3,10 @@
  * (git, detached agent processes, a shell, the system clock, bd); tests hand the engine fakes, so most run
  * behaviour is checked in-process in seconds.
  */
-import type { Commit, RunEvent } from '../core/run.js';
-import type { Coordination } from './coordination.js';
+import type { AgentExit } from '../core/agent-result.js';
+import type { Plan } from '../core/plan.js';
+import type { ReservationTable } from '../core/reservations.js';
+import type { Commit, RunEvent, RunState, Transition } from '../core/run.js';
 
 /** The git work of a run. */
 export interface Vcs {
@@ -81,6 +83,134 @@ export interface Beads {
   drain(): Promise<void>;
 }
 
+/** A write of the run as it landed: the run and its events, stamped. */
+export interface Written {
+  run: RunState;
+  events: RunEvent[];
+}
+
+/**
+ * The run state and its event log, written together (one atomic write each time). Other xplan processes (pause,
+ * retry, skip, done) write the same state: `changedSince` is how the engine hears of them.
+ */
+export interface RunStore {
+  /** The first write of a new run. */
+  begin(start: Transition): Promise<Written>;
+  /** Applies the transition to the run as saved now, and records its events with it. */
+  commit(step: (run: RunState) => Transition): Promise<Written>;
+  /** The run as another xplan wrote it since this engine last wrote or read it; undefined when nobody did. */
+  changedSince(): Promise<RunState | undefined>;
+}
+
+/** How an agent is launched: written to its directory (agent.json), read by its supervisor. */
+export interface AgentLaunch {
+  cwd: string;
+  sessionId: string;
+  /** Continue the session (`claude --resume`) with the resume prompt, instead of starting it with the task's prompt. */
+  resume: boolean;
+  verify: string | null;
+}
+
+/**
+ * The run directory of each agent (`.xplan/runs/<run>/agent-<n>/`): what the engine writes there for the agent, and
+ * what the agent leaves there for the engine.
+ */
+export interface AgentDirs {
+  path(agent: number): string;
+  /** Where agent `agent` works: its git worktree. */
+  worktree(agent: number): string;
+  /** Whether the agent number is taken: its directory or its worktree exists. */
+  taken(agent: number): boolean;
+  /** Whether a path (a worktree) exists. */
+  exists(path: string): boolean;
+  create(agent: number): Promise<void>;
+  /** The task's prompt, readable by its owner only: with `secrets: warn` it may quote the spec's secrets. */
+  writePrompt(agent: number, prompt: string): Promise<void>;
+  writeResumePrompt(agent: number, prompt: string): Promise<void>;
+  writeLaunch(agent: number, launch: AgentLaunch): Promise<void>;
+  /** Whether the agent was recorded to launch (agent.json exists). */
+  launched(agent: number): boolean;
+  /** Keeps the last process's records (exit.json, pid.json) beside the next one's, numbered `n`. */
+  archiveProcess(agent: number, n: number): Promise<void>;
+  /** How the agent ended, once its supervisor has written it. */
+  exit(agent: number): Promise<AgentExit | undefined>;
+  hasExit(agent: number): boolean;
+  transcriptSize(agent: number): Promise<number>;
+  /** Whether Claude Code's session began (its transcript has the init line), so it can be resumed. */
+  sessionStarted(agent: number): Promise<boolean>;
+  /** Calls `onExit` when exit.json appears; undefined when the directory cannot be watched (polling still finds it). */
+  watch(agent: number, onExit: () => void): { close(): void } | undefined;
+  /** Where the output of the task's verify is kept (verify.log). */
+  verifyLogPath(agent: number): string;
+  writeVerifyLog(agent: number, output: string): Promise<void>;
+  /** Keeps the output of a failed integration verify beside the agent's files; returns its path. */
+  writeIntegrationLog(agent: number, output: string): Promise<string>;
+}
+
+/** What outlives a run: the conflict history the planner learns from, and the run's summary for `xplan runs`. */
+export interface RunArchive {
+  recordConflict(record: { run: string; tasks: string[]; files: string[]; at: string }): Promise<void>;
+  saveSummary(run: RunState, plan: Plan): Promise<void>;
+}
+
+/**
+ * What to dispatch next: the ids of the tasks to start now, within the run's free agent slots. The default is the
+ * plan order of core/run.ts `tasksToDispatch`; a tracker-driven worker can decide instead.
+ */
+export interface Scheduler {
+  next(run: RunState, plan: Plan, slots: { now: Date; held: (taskId: string) => boolean }): string[];
+}
+
+export interface CoordinatedTask {
+  id: string;
+  title: string;
+  /** Predicted files (core/reservations.ts `predictedFiles`). */
+  patterns: readonly string[];
+  /** The task's beads issue, when the plan is exported: thread id, subject prefix and reservation reason. */
+  beadsId?: string;
+}
+
+export interface CoordinatedAttempt {
+  agent: number;
+}
+
+export type ReserveOutcome =
+  | { granted: true }
+  /**
+   * `waitFor` holds `file`: a task of this run, or (with `outside`) an agent mail agent that is not part of it, whose
+   * lease the task waits out (try again on a later scheduling round).
+   */
+  | { granted: false; waitFor: string; file: string; outside?: boolean };
+
+export type CoordinationNotice = { kind: 'started' } | { kind: 'blocked'; reason: string } | { kind: 'completed'; summary: string };
+
+/**
+ * Coordination of parallel agents, for one run: before an attempt starts, its task reserves the files it is
+ * predicted to touch; a task whose files a running task holds waits; reservations are renewed while the agent runs
+ * and released when it ends. Natively, or through agent mail (src/adapters/coordination.ts).
+ */
+export interface Coordination {
+  readonly mode: 'native' | 'agent-mail';
+  /** The reservations now held; the engine keeps it as `run.reservations`. */
+  readonly table: ReservationTable;
+  /** At dispatch, before the worktree is made: a task that must wait gets nothing made for it. */
+  reserve(task: CoordinatedTask, attempt: CoordinatedAttempt): Promise<ReserveOutcome>;
+  /** Once the granted attempt's worktree exists, before its agent starts: installs the commit guard(s). */
+  prepareWorktree(taskId: string, worktree: string): Promise<void>;
+  /** While the agent runs, every few minutes. */
+  renew(taskId: string): Promise<void>;
+  /** When the attempt ends, whatever the outcome, and when the task is stopped. */
+  release(taskId: string): Promise<void>;
+  notify(taskId: string, notice: CoordinationNotice): Promise<void>;
+  /**
+   * On resume: nothing held before the crash is trusted; reservations are rebuilt from the tasks running now, and
+   * (agent mail) the agents of attempts that ended meanwhile give up what the server still holds for them.
+   */
+  recover(running: ReadonlyArray<{ task: CoordinatedTask; attempt: CoordinatedAttempt & { worktree: string } }>, endedAgents?: readonly number[]): Promise<void>;
+  /** Extra environment for the attempt's agent process. */
+  agentEnv(taskId: string): Record<string, string>;
+}
+
 export interface RunPorts {
   vcs: Vcs;
   agents: Agents;
@@ -89,4 +219,6 @@ export interface RunPorts {
   beads?: Beads | undefined;
   /** File reservations between parallel agents (native, or through agent mail). */
   coordination?: Coordination | undefined;
+  /** What to dispatch next; by default ready tasks in plan order (src/run/scheduler.ts). */
+  scheduler?: Scheduler | undefined;
 }

@@ -1,6 +1,7 @@
 /**
  * Starting and continuing a run: load and check what it needs from the workspace once, build the ports, hand the
- * loop to the orchestrator, and turn its end into the status document. `previewRun` shows what a run would do.
+ * loop to the orchestrator, and turn its end into the status document. This is the run engine's composition root:
+ * the one file of src/run that wires the adapters in (eslint holds the others to the ports). `previewRun` shows what a run would do.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -25,13 +26,16 @@ import { findExecutable } from '../adapters/claude-code.js';
 import { gitVcs } from '../adapters/git.js';
 import { Logger, type LoggerOptions } from '../adapters/logger.js';
 import { RunJournal } from '../adapters/run-journal.js';
+import { JournalRunStore } from '../adapters/run-store.js';
+import { fileAgentDirs } from '../adapters/agent-dirs.js';
+import { fileRunArchive } from '../adapters/run-archive.js';
 import { acquireRunLock, runLockedError, runLockHolder } from '../adapters/run-lock.js';
 import { shellVerifier } from '../adapters/shell-verifier.js';
 import { readSpecFiles, type SpecFile } from '../adapters/spec-file.js';
 import { systemClock } from '../adapters/system-clock.js';
 import type { Workspace } from '../workspace.js';
-import { BeadsSync } from './beads-sync.js';
-import { createCoordination } from './coordination.js';
+import { BeadsSync } from '../adapters/beads-sync.js';
+import { createCoordination } from '../adapters/coordination.js';
 import { Orchestrator } from './orchestrator.js';
 import type { RunPorts } from './ports.js';
 
@@ -232,6 +236,7 @@ function portsFor(setup: RunSetup, options: EngineOptions): RunPorts {
     verifier: options.ports?.verifier ?? shellVerifier(env),
     clock: options.ports?.clock ?? systemClock,
     beads: options.ports?.beads,
+    scheduler: options.ports?.scheduler,
   };
 }
 
@@ -263,12 +268,12 @@ async function orchestratorFor(setup: RunSetup, options: EngineOptions, ports: R
     ports: { ...ports, beads, coordination },
     predicted,
     ...(mapping?.planId === plan.planId ? { beadsIds: mapping.issues } : {}),
-    project: ws.project,
+    root: ws.root,
     config: setup.config,
     plan: setup.plan,
-    store: ws.store,
-    journal: new RunJournal(ws.store, ws.files, () => ports.clock.now()),
-    files: ws.files,
+    store: new JournalRunStore(ws.store, new RunJournal(ws.store, ws.files, () => ports.clock.now()), ws.files),
+    dirs: fileAgentDirs(ws.files, runId, config.claude),
+    archive: fileRunArchive(ws.project.xplanDir),
     template: setup.template,
     specs: setup.specs,
     pollMs: options.pollMs ?? 50,

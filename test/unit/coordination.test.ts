@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AgentMailClient } from '../../src/adapters/agent-mail.js';
 import { defaultConfig } from '../../src/core/config.js';
-import { createCoordination, type CoordinatedTask, type CoordinationProblem } from '../../src/run/coordination.js';
+import { createCoordination, type CoordinationProblem } from '../../src/adapters/coordination.js';
+import type { CoordinatedTask } from '../../src/run/ports.js';
 import { startAgentMailServer } from '../support/agent-mail-server.mjs';
 import { tempDir, tempRepo, writeFiles } from '../support/cli.js';
 

@@ -11,9 +11,9 @@ import { planHash } from '../core/plan.js';
 import type { EventOf, RunEvent } from '../core/run.js';
 import { unhandledEvent } from '../core/run-events.js';
 import type { State } from '../core/state.js';
-import { applyEpicStatus, applyStatus, BeadsCli } from '../adapters/beads.js';
-import type { RunFiles } from '../adapters/run-files.js';
-import type { Beads } from './ports.js';
+import { applyEpicStatus, applyStatus, BeadsCli } from './beads.js';
+import type { RunFiles } from './run-files.js';
+import type { Beads } from '../run/ports.js';
 
 const RETRIES = 3;
 

@@ -1,0 +1,27 @@
+/** What the loop shares with the modules it drives (agent processes, launching): the run as it stands, and its writes. */
+import type { Config } from '../core/config.js';
+import type { Plan } from '../core/plan.js';
+import type { RunState, Transition } from '../core/run.js';
+import type { AgentDirs, RunPorts } from './ports.js';
+
+export interface RunContext {
+  /** The run as this engine last wrote or read it. */
+  readonly run: RunState;
+  readonly ports: RunPorts;
+  readonly dirs: AgentDirs;
+  readonly plan: Plan;
+  readonly config: Config;
+  /** SIGTERM: nothing new starts. */
+  readonly terminating: boolean;
+  /** Writes a transition, one write at a time, and hands its events on. */
+  commit(step: (run: RunState) => Transition): Promise<void>;
+  /** Now, as an ISO time. */
+  at(): string;
+  /** Wakes the loop before its poll interval ends. */
+  wake(): void;
+}
+
+/** How long a stopped agent gets between SIGTERM and SIGKILL. */
+export function graceMs(config: Config): number {
+  return config.run.stopGraceSeconds * 1000;
+}
