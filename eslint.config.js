@@ -25,15 +25,7 @@ export default tseslint.config(
   {
     files: ['src/commands/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['./*'], message: 'Commands never import each other: shared logic goes in src/run, src/core or src/workspace.ts.' },
-            { group: ['../cli/*'], message: 'Only the CLI imports the CLI.' },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['./*'], message: 'Commands never import each other: shared logic goes in src/run, src/core or src/workspace.ts.' }, { group: ['../cli/*'], message: 'Only the CLI imports the CLI.' }] }],
     },
   },
   {
