@@ -13,6 +13,14 @@ export interface RunContext {
   readonly config: Config;
   /** SIGTERM: nothing new starts. */
   readonly terminating: boolean;
+  /** SIGTERM or a second Ctrl-C: everything stops now, merges included. */
+  readonly stoppingNow: boolean;
+  /** Work under way in the background (settling ended agents, the merge): the loop waits for it before it ends. */
+  readonly background: Set<Promise<void>>;
+  /** A running verify is stopped with the run; returns what to call once it ended. */
+  whileVerifying(stop: (graceMs: number) => Promise<void>): () => void;
+  /** Releases a task's reserved files once its work is merged or will not be. */
+  releaseFiles(taskId: string): Promise<void>;
   /** Writes a transition, one write at a time, and hands its events on. */
   commit(step: (run: RunState) => Transition): Promise<void>;
   /** Now, as an ISO time. */
