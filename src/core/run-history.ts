@@ -3,7 +3,7 @@
  * ended (`.xplan/runs/<run>/run.json`), and, for runs older than either, the events in events.jsonl. Pure.
  */
 import type { Plan } from './plan.js';
-import { DONE_STATES, runUsage, type RunEvent, type RunState, type Usage } from './run.js';
+import { DONE_STATES, runUsage, type RunEvent, type RunEventType, type RunState, type TaskState, type Usage } from './run.js';
 
 export const RUN_SUMMARY_SCHEMA_VERSION = 1;
 
@@ -69,7 +69,7 @@ function entryOf(run: RunState, source: RunSource, current: boolean): RunListEnt
   };
 }
 
-const TASK_STATE_BY_EVENT: Record<string, string> = {
+const TASK_STATE_BY_EVENT: Partial<Record<RunEventType, TaskState>> = {
   'task.dispatched': 'running',
   'task.resumed': 'running',
   'task.verifying': 'verifying',
@@ -104,8 +104,9 @@ export function runsFromEvents(events: RunEvent[]): RunListEntry[] {
       entry.status = 'paused';
     } else if (e.type === 'run.resumed') {
       entry.status = 'running';
-    } else if (e.taskId && TASK_STATE_BY_EVENT[e.type]) {
-      states.set(e.taskId, TASK_STATE_BY_EVENT[e.type]!);
+    } else {
+      const state = TASK_STATE_BY_EVENT[e.type];
+      if (e.taskId && state) states.set(e.taskId, state);
     }
     entry.startedAt ??= e.at;
   }

@@ -315,12 +315,13 @@ function attemptEndings(id: string, events: RunEvent[], runId: string): Map<numb
   let attempt = 0;
   for (const e of events) {
     if (e.runId !== runId || e.taskId !== id) continue;
+    // Lines written by older versions may lack a field: each is read as if it could be absent.
     if (e.type === 'task.dispatched') attempt = typeof e.attempt === 'number' ? e.attempt : attempt + 1;
     else if (attempt === 0) continue;
     else if (e.type === 'task.completed') endings.set(attempt, { verdict: 'completed', text: e.verified === false ? 'completed: unverified' : 'completed' });
-    else if (e.type === 'task.failed') endings.set(attempt, { verdict: 'failed', text: `failed: ${String(e.failure ?? 'error')}` });
+    else if (e.type === 'task.failed') endings.set(attempt, { verdict: 'failed', text: `failed: ${e.failure ?? 'error'}` });
     else if (e.type === 'task.blocked') endings.set(attempt, { verdict: 'failed', text: 'blocked' });
-    else if (e.type === 'task.retrying') endings.set(attempt, { verdict: 'retried', text: `retried: ${String(e.reason ?? '')}`.replace(/: $/, '') });
+    else if (e.type === 'task.retrying') endings.set(attempt, { verdict: 'retried', text: `retried: ${e.reason ?? ''}`.replace(/: $/, '') });
     else if (e.type === 'task.interrupted') endings.set(attempt, { verdict: 'interrupted', text: 'interrupted' });
     else if (e.type === 'task.skipped') endings.set(attempt, { verdict: 'skipped', text: 'skipped' });
     else if (e.type === 'task.done') endings.set(attempt, { verdict: 'completed', text: 'completed: by hand' });
