@@ -22,9 +22,7 @@ export type Settlement =
   | { kind: 'check-work'; permissionDenials: string[] };
 
 export interface SettleInput {
-  taskId: string;
   entry: TaskRun;
-  agent: number;
   outcome: AgentOutcome;
   stopped: StopReason | undefined;
   effort: Effort;
@@ -79,9 +77,6 @@ export interface WorkCheck {
 export async function checkWork(
   ports: Pick<RunPorts, 'vcs' | 'verifier'>,
   input: {
-    taskId: string;
-    agent: number;
-    branch: string;
     worktree: string;
     base: string;
     root: string;
@@ -93,7 +88,7 @@ export async function checkWork(
   },
   onVerify: (stop: (graceMs: number) => Promise<void>) => () => void,
 ): Promise<WorkCheck> {
-  const { taskId, worktree, base, verify } = input;
+  const { worktree, base, verify } = input;
   const commits = await ports.vcs.commitsSince(worktree, base);
   const uncommitted = await ports.vcs.uncommittedFiles(worktree);
   if (commits.length === 0) {
@@ -127,7 +122,7 @@ export async function checkWork(
   return completed(input, commits, uncommitted, false);
 }
 
-function completed(input: { taskId: string; agent: number; branch: string; now: () => Date }, commits: Commit[], uncommitted: string[], verified: boolean, verifyLog?: string): WorkCheck {
+function completed(input: { now: () => Date }, commits: Commit[], uncommitted: string[], verified: boolean, verifyLog?: string): WorkCheck {
   return {
     verdict: { kind: 'completed', verified, commits, uncommitted, now: input.now().toISOString() },
     ...(verifyLog !== undefined ? { verifyLog } : {}),

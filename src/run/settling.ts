@@ -54,7 +54,7 @@ export class Settler {
       return;
     }
     const effort = plan.tasks.find((t) => t.id === taskId)?.effort ?? 'M';
-    const settlement = settlementFor({ taskId, entry, agent: agent.attempt.agent, outcome, stopped: agent.stopping, effort, config, now: ports.clock.now() });
+    const settlement = settlementFor({ entry, outcome, stopped: agent.stopping, effort, config, now: ports.clock.now() });
     switch (settlement.kind) {
       case 'verdict':
         return this.settleCommit(taskId, agent, (r) => settleTask(ended(r), plan, taskId, settlement.verdict));
@@ -67,9 +67,6 @@ export class Settler {
         const check = await checkWork(
           ports,
           {
-            taskId,
-            agent: attempt.agent,
-            branch: attempt.branch,
             worktree: attempt.worktree,
             base: attempt.base,
             root: this.root,
