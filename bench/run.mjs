@@ -100,6 +100,14 @@ const planPerKbSmall = (planSmall - nodeBaseline) / 100;
 const planPerKbLarge = (planLarge - nodeBaseline) / (5 * 1024);
 report('plan, 5 MB spec', planLarge, undefined, `per KB after start-up: ${planPerKbLarge.toFixed(3)} ms vs ${planPerKbSmall.toFixed(3)} ms at 100 KB (linear if not larger); consolidates 8,000 tasks to the limit`);
 
+// Shapes the realistic generator never writes: none may take a second to plan.
+const { generateOddSpec, ODD_SHAPES } = await import('./generate-odd-spec.mjs');
+for (const shape of ODD_SHAPES) {
+  const odd = join(work, `spec-odd-${shape}.md`);
+  writeFileSync(odd, generateOddSpec(100 * 1024, shape));
+  report(`plan, 100 KB spec of odd shape (${shape})`, time(['plan', '--json', '--yes', '--engine', 'heuristic', odd], 3), 1000);
+}
+
 const { generateLargePlanFile } = await import('./check-20k.mjs');
 const largePlan = join(work, 'plan-20k.json');
 generateLargePlanFile(largePlan);

@@ -533,6 +533,8 @@ interface ParseState {
   /** A risk sub-heading, counted unless its body states the risk. */
   pendingRiskHeading?: SpecItem;
   listedComponents: Component[];
+  /** Their names, lower case: a component listed twice is one. */
+  listedNames: Set<string>;
   /** The requirement whose details are being read. */
   current?: Requirement;
   /** The current requirement was opened by a heading (its list items are details). */
@@ -588,6 +590,7 @@ function newParseState(file: string, lineCount: number): ParseState {
     chainSteps: new Map(),
     chainStatementExplicit: false,
     listedComponents: [],
+    listedNames: new Set(),
     currentByHeading: false,
     currentHeadingLevel: 0,
     definedIds: new Set(),
@@ -656,7 +659,8 @@ export function parseSpec(text: string, file: string): ParsedSpec {
   // A spec that lists its components says more than the words it happens to use.
   const listed = state.listedComponents;
   if (listed.length > 0) {
-    spec.components = [...listed, ...spec.components.filter((c) => c.category === 'service' && !listed.some((l) => l.name.toLowerCase().includes(c.name.split(' ')[0]!)))];
+    const named = namePrefixes(listed.map((l) => l.name));
+    spec.components = [...listed, ...spec.components.filter((c) => c.category === 'service' && !named.has(c.name.split(' ')[0]!))];
   }
 
   linkAcceptance(spec.requirements, spec.acceptance);
@@ -712,6 +716,21 @@ function joinWrappedItems(lines: string[]): Set<number> {
 
 function ref(state: ParseState, line: number, text: string): SourceRef {
   return { file: state.spec.file, line, text: plain(text) };
+}
+
+/**
+ * Every start of every word of `names`, lower case: "Payments API" yields "p", "pa", … "payments", "a", "ap", "api".
+ * A named service ("payment service") already listed under another name is found by one look-up, not by scanning
+ * every listed name, which made a spec listing thousands of components take seconds.
+ */
+function namePrefixes(names: string[]): Set<string> {
+  const prefixes = new Set<string>();
+  for (const name of names) {
+    for (const whole of name.toLowerCase().split(/[^\p{L}\p{N}_-]+/u)) {
+      for (const word of new Set([whole, ...whole.split('-')])) for (let n = 1; n <= Math.min(word.length, 32); n++) prefixes.add(word.slice(0, n));
+    }
+  }
+  return prefixes;
 }
 
 function closeCurrent(state: ParseState): void {
@@ -775,7 +794,8 @@ function addListedComponent(state: ParseState, line: number, text: string): void
     .split(/\s*[:(—–]\s*|\s+-\s+/)[0]!
     .replace(/[.*]+$/, '')
     .trim();
-  if (!name || name.length > 60 || state.listedComponents.some((c) => c.name.toLowerCase() === name.toLowerCase())) return;
+  if (!name || name.length > 60 || state.listedNames.has(name.toLowerCase())) return;
+  state.listedNames.add(name.toLowerCase());
   state.listedComponents.push({ name, category: 'service', evidence: ref(state, line, text) });
 }
 
@@ -1258,8 +1278,8 @@ function dropRestatedRequirements(requirements: Requirement[], acceptance: Accep
     const other = key ? keeper.get(key) : undefined;
     if (!other || r.words > other.words) keeper.set(key, r);
   }
-  const dropped = requirements.filter((r) => !r.id && keeper.get(normal(r)) !== r);
-  if (dropped.length === 0) return requirements;
+  const dropped = new Set(requirements.filter((r) => !r.id && keeper.get(normal(r)) !== r));
+  if (dropped.size === 0) return requirements;
   const index = new Map(requirements.map((r, i) => [r, i]));
   for (const r of dropped) {
     const kept = keeper.get(normal(r))!;
@@ -1271,7 +1291,7 @@ function dropRestatedRequirements(requirements: Requirement[], acceptance: Accep
   return keepRequirements(
     requirements,
     acceptance,
-    requirements.filter((r) => !dropped.includes(r)),
+    requirements.filter((r) => !dropped.has(r)),
   );
 }
 
