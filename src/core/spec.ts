@@ -4,6 +4,7 @@
  * Every item keeps its 1-based source line for traceability.
  */
 
+import { scanBlocks, type BlockRole, type CodeBlock, type TableBlock } from './markdown-blocks.js';
 import { redactSecrets } from './secrets.js';
 
 export type SpecKind = 'prd' | 'technical-spec' | 'debug-investigation';
@@ -142,10 +143,7 @@ function classifySection(text: string): SectionType {
 }
 
 const HEADING = /^(#{1,6})\s+(.*?)\s*#*\s*$/;
-const FENCE = /^\s*(```|~~~)/;
 const LIST_ITEM = /^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(?:\[([ xX])\]\s+)?(.*)$/;
-const TABLE_ROW = /^\s*\|(.*)\|\s*$/;
-const TABLE_SEPARATOR = /^\s*\|?[\s:|-]+\|?\s*$/;
 const REQ_ID_AT_START = /^(?:\*\*|__)?\[?((?:FR|NFR|US|UC|REQ|SC|AC)-\d+|[A-Z]{2,4}-\d+)\]?(?:\*\*|__)?\s*[:.)—–-]?/;
 // Standards and algorithms look like ids: SHA-256, ISO-8601, UTF-8, RFC-7231.
 const NOT_REQUIREMENT_IDS = /^(SHA|ISO|UTF|RFC|MD|AES|RSA|TLS|SSL|HTTP|IPV|PEP|CVE|WCAG|ES|ECMA|UTC|GMT|P|PR|COVID|IEEE|ANSI|ASCII|X)-\d+$/;
@@ -440,7 +438,7 @@ function isMarkdownName(file: string): boolean {
 
 /** One line of the spec, classified once; the handlers below decide what it means in its section. */
 type SpecLine =
-  | { kind: 'fence' }
+  | { kind: 'code'; part: 'open' | 'body' | 'close'; block: CodeBlock }
   | { kind: 'blank' }
   | { kind: 'markup'; taskmaster: boolean; tag: string; closing: boolean }
   | { kind: 'heading'; level: number; text: string }
@@ -453,16 +451,22 @@ interface ListItem {
 }
 
 interface TableRow {
+  table: TableBlock;
   cells: string[];
-  /** A separator (`|---|---|`) or header row (the one followed by a separator): not an item. */
+  /** The delimiter row (`|---|---|`) or the header row: not an item. */
   separator: boolean;
   header: boolean;
 }
 
-/** Classifies one line by its shape alone; `next` is the following line (a table header is known by it). */
-function classifyLine(raw: string, next: string | undefined): SpecLine {
-  if (FENCE.test(raw)) return { kind: 'fence' };
+/** Classifies one line by its shape and the block it belongs to (a code block, a table), if any. */
+function classifyLine(raw: string, role: BlockRole | undefined): SpecLine {
+  if (role?.block.kind === 'code') return { kind: 'code', part: role.part as 'open' | 'body' | 'close', block: role.block };
   const trimmed = raw.trim();
+  if (role?.block.kind === 'table') {
+    const table = role.block;
+    const cells = role.part === 'row' ? role.cells : table.columns;
+    return { kind: 'text', trimmed, row: { table, cells: cells.map((cell) => plain(cell)), separator: role.part === 'delimiter', header: role.part === 'header' } };
+  }
   if (trimmed === '' || HORIZONTAL_RULE.test(trimmed)) return { kind: 'blank' };
   if (MARKUP_TAG.test(trimmed)) {
     const tag = /^<\/?([\w-]+)>$/.exec(trimmed)![1]!.toLowerCase();
@@ -475,14 +479,6 @@ function classifyLine(raw: string, next: string | undefined): SpecLine {
   if (item) {
     line.item = { indent: item[1]!.replace(/\t/g, '    ').length, checkbox: item[2] !== undefined, text: item[3]! };
     return line;
-  }
-  const row = TABLE_ROW.exec(raw);
-  if (row) {
-    line.row = {
-      cells: row[1]!.split('|').map((cell) => plain(cell)),
-      separator: TABLE_SEPARATOR.test(raw),
-      header: TABLE_SEPARATOR.test(next ?? ''),
-    };
   }
   return line;
 }
@@ -500,7 +496,6 @@ interface ParseState {
   /** Headings enclosing the current line; a heading's section type is its own or inherited from an ancestor. */
   stack: HeadingFrame[];
   sectionType: SectionType;
-  inFence: boolean;
   listBaseIndent: number;
   /** Ids named by the heading or bold label a group of criteria sits under. */
   groupRefs: string[];
@@ -576,7 +571,6 @@ function newParseState(file: string, lineCount: number): ParseState {
     },
     stack: [],
     sectionType: 'other',
-    inFence: false,
     listBaseIndent: -1,
     groupRefs: [],
     inListItem: false,
@@ -616,7 +610,9 @@ export function parseSpec(text: string, file: string): ParsedSpec {
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   const state = newParseState(file, lines.length);
   const { spec } = state;
-  const continued = joinWrappedItems(lines);
+  // Code blocks and tables are found on the lines as written, before wrapped items are joined.
+  const blocks = scanBlocks(lines);
+  const continued = joinWrappedItems(lines, blocks.roles);
 
   for (let i = 0; i < lines.length; i++) {
     if (continued.has(i)) {
@@ -624,12 +620,9 @@ export function parseSpec(text: string, file: string): ParsedSpec {
       spec.wordCount += countWords(lines[i]!.trim());
       continue;
     }
-    const line = classifyLine(lines[i]!, lines[i + 1]);
-    if (line.kind === 'fence') {
-      state.inFence = !state.inFence;
-      continue;
-    }
-    if (state.inFence) continue;
+    const line = classifyLine(lines[i]!, blocks.roles[i]);
+    // What a code block shows is read as one block, never line by line.
+    if (line.kind === 'code') continue;
     const lineNo = i + 1;
     if (line.kind === 'blank') {
       state.inListItem = false;
@@ -683,13 +676,11 @@ const OWN_LABELS = [INLINE_ACCEPTANCE_LABEL, INLINE_ACCEPTANCE, BOLD_LABEL, EXAM
  * line, so a story, a criterion or a Given/When/Then keeps every clause. Returns the continuation lines, which the parse
  * then skips; every item keeps the line it starts on.
  */
-function joinWrappedItems(lines: string[]): Set<number> {
+function joinWrappedItems(lines: string[], roles: Array<BlockRole | undefined>): Set<number> {
   const continued = new Set<number>();
-  let inFence = false;
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!;
-    if (FENCE.test(raw)) inFence = !inFence;
-    if (inFence) continue;
+    if (roles[i]) continue;
     const item = LIST_ITEM.exec(raw);
     // A user story is one sentence however its paragraph wraps.
     const story = !item && (STORY_LABEL.test(raw.trim()) || /^as an? /i.test(raw.trim()));
@@ -700,7 +691,7 @@ function joinWrappedItems(lines: string[]): Set<number> {
     for (; j < lines.length; j++) {
       const next = lines[j]!;
       const trimmed = next.trim();
-      if (trimmed === '' || STARTS_OWN_LINE.test(trimmed) || HORIZONTAL_RULE.test(trimmed) || OWN_LABELS.some((label) => label.test(trimmed))) break;
+      if (trimmed === '' || roles[j] || STARTS_OWN_LINE.test(trimmed) || HORIZONTAL_RULE.test(trimmed) || OWN_LABELS.some((label) => label.test(trimmed))) break;
       const indent = next.length - next.trimStart().length;
       // Indented under a nested item's marker is that item's business; deeper text is ours up to the marker width.
       if (indent > markerWidth + 3) break;
