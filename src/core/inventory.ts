@@ -4,7 +4,7 @@
  * between intake and planning engines: an engine says which keys a task covers, and coverage is checked against
  * it, key by key. Pure.
  */
-import type { ParsedSpec } from './spec.js';
+import type { ParsedSpec, Requirement, WorkOrigin } from './spec.js';
 import type { Task } from './plan.js';
 
 export type InventoryKind = 'requirement' | 'story' | 'acceptance' | 'risk' | 'question' | 'assumption' | 'out-of-scope';
@@ -30,6 +30,8 @@ export interface InventoryItem {
   id?: string;
   /** For an acceptance line: the key of the requirement it sits under. */
   of?: string;
+  /** Work found outside the requirement lists: a command table row, a format, a decision, a mitigation, a test to write. */
+  origin?: WorkOrigin;
 }
 
 export interface Inventory {
@@ -45,24 +47,42 @@ export function isWork(item: InventoryItem): boolean {
 export function buildInventory(specs: ParsedSpec[]): Inventory {
   const items: InventoryItem[] = [];
   const counters = new Map<string, number>();
-  const add = (kind: InventoryKind, file: string, line: number, text: string, extra: { id?: string; of?: string } = {}): InventoryItem => {
-    const prefix = INVENTORY_PREFIX[kind];
+  const next = (prefix: string): string => {
     const n = (counters.get(prefix) ?? 0) + 1;
     counters.set(prefix, n);
-    const item: InventoryItem = { key: `${prefix}${n}`, kind, file, line, text };
+    return `${prefix}${n}`;
+  };
+  const add = (kind: InventoryKind, file: string, line: number, text: string, extra: { id?: string; of?: string; origin?: WorkOrigin; key?: string } = {}): InventoryItem => {
+    const item: InventoryItem = { key: extra.key ?? next(INVENTORY_PREFIX[kind]), kind, file, line, text };
     if (extra.id) item.id = extra.id;
     if (extra.of) item.of = extra.of;
+    if (extra.origin) item.origin = extra.origin;
     items.push(item);
     return item;
   };
+  // Work found outside the requirement lists is numbered after all the rest (R and A of every spec), so that
+  // reading more of a spec adds keys and moves none.
+  const requirementKey = new Map<Requirement, string>();
+  for (const spec of specs) for (const r of spec.requirements) if (!r.origin) requirementKey.set(r, next('R'));
+  for (const spec of specs) for (const r of spec.requirements) if (r.origin) requirementKey.set(r, next('R'));
+  const later: Array<() => void> = [];
   for (const spec of specs) {
-    const requirementKeys = spec.requirements.map((r) => add(r.kind === 'story' ? 'story' : 'requirement', r.file, r.line, r.text, { id: r.id }).key);
-    for (const c of spec.acceptance) add('acceptance', c.file, c.line, c.text, { id: c.id, of: c.owner === undefined ? undefined : requirementKeys[c.owner] });
+    for (const r of spec.requirements) {
+      const entry = () => add(r.kind === 'story' ? 'story' : 'requirement', r.file, r.line, r.text, { id: r.id, origin: r.origin, key: requirementKey.get(r) });
+      if (r.origin) later.push(entry);
+      else entry();
+    }
+    for (const c of spec.acceptance) {
+      const entry = () => add('acceptance', c.file, c.line, c.text, { id: c.id, of: c.owner === undefined ? undefined : requirementKey.get(spec.requirements[c.owner]!), origin: c.origin });
+      if (c.origin) later.push(entry);
+      else entry();
+    }
     for (const r of spec.risks) add('risk', r.file, r.line, r.text);
     for (const q of spec.openQuestions) add('question', q.file, q.line, q.text);
     for (const a of spec.assumptions) add('assumption', a.file, a.line, a.text);
     for (const o of spec.outOfScope) add('out-of-scope', o.file, o.line, o.text);
   }
+  for (const entry of later) entry();
   return { items, byKey: new Map(items.map((i) => [i.key, i])) };
 }
 
@@ -82,7 +102,7 @@ export function formatInventory(inventory: Inventory): string {
     if (items.length === 0) continue;
     out.push(`### ${title}`);
     for (const i of items) {
-      const tags = [i.id, i.kind === 'story' ? 'story' : undefined, i.of ? `of ${i.of}` : undefined].filter(Boolean).join(', ');
+      const tags = [i.id, i.kind === 'story' ? 'story' : undefined, i.origin, i.of ? `of ${i.of}` : undefined].filter(Boolean).join(', ');
       out.push(`${i.key}${tags ? ` [${tags}]` : ''} ${i.file}:${i.line} — ${i.text}`);
     }
     out.push('');

@@ -23,6 +23,13 @@ export interface SpecItem extends SourceRef {
 
 export type RequirementKind = 'functional' | 'non-functional' | 'story' | 'feature';
 
+/**
+ * Where work was found other than in a list of requirements: a row of a command or option table, a file format or
+ * schema (a table of fields, a schema code block), a decision that asks for work, a risk's mitigation, a test case
+ * still to write. The inventory numbers these after the others, so adding them leaves the earlier keys as they were.
+ */
+export type WorkOrigin = 'command' | 'format' | 'decision' | 'mitigation' | 'test';
+
 export interface Requirement extends SpecItem {
   kind: RequirementKind;
   /** Heading path the requirement sits under, outermost first. */
@@ -36,6 +43,7 @@ export interface Requirement extends SpecItem {
   priority?: string;
   /** Written under a roadmap/phase heading rather than a requirements heading. */
   fromRoadmap?: boolean;
+  origin?: WorkOrigin;
   /** Indexes into ParsedSpec.acceptance of the criteria that cover this requirement. */
   acceptance: number[];
   /** The bullets under a requirement's heading, whole: what "done" means when the spec gives no criteria. */
@@ -47,6 +55,7 @@ export interface AcceptanceCriterion extends SpecItem {
   refs: string[];
   /** Index of the requirement the criterion sits under, if any. */
   owner?: number;
+  origin?: WorkOrigin;
 }
 
 export interface Heading {
@@ -106,7 +115,7 @@ export interface ParsedSpec {
   placeholders: SourceRef[];
 }
 
-type SectionType = 'chain' | 'requirements' | 'nfr' | 'stories' | 'acceptance' | 'risks' | 'assumptions' | 'out-of-scope' | 'questions' | 'roadmap' | 'components' | 'context' | 'other';
+type SectionType = 'decisions' | 'chain' | 'requirements' | 'nfr' | 'stories' | 'acceptance' | 'risks' | 'assumptions' | 'out-of-scope' | 'questions' | 'roadmap' | 'components' | 'context' | 'other';
 
 // Order matters: the first match wins ("Acceptance criteria for requirements" is acceptance).
 const SECTION_PATTERNS: Array<[SectionType, RegExp]> = [
@@ -128,13 +137,42 @@ const SECTION_PATTERNS: Array<[SectionType, RegExp]> = [
   ['nfr', /\b(non-functional|nonfunctional|nfrs?|quality attributes|performance requirements|security requirements)\b/],
   ['stories', /\b(user stor(y|ies)|user scenarios|use cases)\b/],
   ['roadmap', /\b(roadmap|phase \d+|phases|milestones?|implementation plan|work breakdown|development plan|mvp)\b/],
+  ['decisions', /\b(decisions?|decision records?|adrs)\b/],
   ['components', /\b(system components|components|modules?|services)\b/],
   ['requirements', /\b(requirements?|features?|capabilit(y|ies)|functional|deliverables|scope|proposed (fix|changes?|solution))\b/],
 ];
 
 // Sections whose sub-headings are part of them whatever their titles say ("### Feature Prioritization" under Risks).
-const ENCLOSING_SECTIONS = new Set<SectionType>(['chain', 'risks', 'out-of-scope', 'questions', 'assumptions', 'acceptance', 'context']);
+const ENCLOSING_SECTIONS = new Set<SectionType>(['decisions', 'chain', 'risks', 'out-of-scope', 'questions', 'assumptions', 'acceptance', 'context']);
 const WORK_SECTIONS = new Set<SectionType>(['requirements', 'nfr', 'stories', 'roadmap']);
+// Sections where a command table, a schema, a decision or a test to write is work (not where it is context).
+const NO_EXTRA_WORK = new Set<SectionType>(['out-of-scope', 'questions', 'context', 'chain', 'components', 'acceptance']);
+
+// A table whose rows are things to build, by its first column: commands, options, endpoints, presets, settings.
+const WORK_TABLE_COLUMN =
+  /^(commands?|sub-?commands?|cli( commands?)?|options?|flags?|arguments?|args?|endpoints?|routes?|operations?|tools?|presets?|hooks?|events?|settings?|config(uration)?( keys?| options?)?|env(ironment)?( variables?| vars?)?|variables?|keys?)$/;
+// A table of fields with their types describes a format: one item for the format, not one per field.
+const FIELD_COLUMN = /^(fields?|columns?|propert(y|ies)|attributes?|keys?|names?|parameters?|params?)$/;
+const TYPE_COLUMN = /^(types?|data ?types?|formats?|kinds?)$/;
+// A fenced block that defines a format: by the heading it sits under, or by what it declares.
+const SCHEMA_LANGS = new Set(['json', 'jsonc', 'json5', 'yaml', 'yml', 'toml', 'sql', 'graphql', 'gql', 'proto', 'protobuf', 'prisma', 'typescript', 'ts', 'avro', 'xsd', 'xml', 'jsonschema', 'ddl']);
+const SCHEMA_HEADING = /\b(schemas?|formats?|data models?|models?|structures?|layouts?|encodings?|payloads?|manifests?|contracts?|records?|messages?|file shapes?)\b/i;
+const SCHEMA_DECLARATION = /^\s*(?:create\s+table|(?:export\s+)?(?:interface|type)\s+\w+\s*(?:=|\{|extends)|message\s+\w+\s*\{|model\s+\w+\s*\{|"\$schema"\s*:)/im;
+const DECLARED_NAME = /(?:create\s+table(?:\s+if\s+not\s+exists)?|interface|type|message|model|enum)\s+[`"]?(\w+)/gi;
+// "**Decision:** Use one monorepo", "**Decision 2: Throttle at image level**".
+const DECISION_LABEL = /^(?:key |design |architectural |architecture |technical )*decision(?:\s+#?(\d+))?\s*[:.—–-]\s*(\S.*)$/i;
+// A decision or mitigation that asks for nothing to be built.
+// A mitigation asks for work when it says what to build or do, not what to keep in mind ("Focus on the core").
+const MITIGATION_WORK =
+  /^(?:(?:clearly|always|also|then|first)\s+)?(?:implement|add|use|build|create|support|cache|validate|verify|test|document|provide|design|handle|define|write|store|retry|sanitize|log|record|track|limit|enforce|encrypt|introduce|expose|run|measure|check|detect|fall ?back|guard|lock|queue|throttle|migrate|pin|optimi[sz]e|batch|paginate|index|cap|reject|warn|emit|allow|prevent|require|configure|wrap|isolate|back ?up|ensure|monitor|alert|timeout|time out|bound|split|deduplicate|version)\b|\b(?:validation|retries|retry|caching|fallbacks?|backoff|rate[- ]limit(?:ing|s)?|locking|logging|monitoring|timeouts?|pagination|tests?|checksums?|transactions?|discovery|rollback)\b/i;
+const ASKS_NOTHING = /^(?:no|none|nothing|n\/?a|not|do not|don't|won't|will not|defer(?:red)?|postpone(?:d)?|rejected|accept(?:ed|able)?|tbd|no action)\b/i;
+const MITIGATION_TEXT = /^mitigations?(?:\s*\([^)]*\))?\s*[:.—–-]\s*/i;
+const MITIGATION_HEADING = /\bmitigat/i;
+const RISKS_AND_MITIGATIONS = /\brisks?\s*(?:and|&|\/)\s*mitigations?\b/i;
+// "- TODO: test that an empty file imports nothing", and test tables whose status says it is still to write.
+const TODO_ITEM = /^(?:\[[ xX]\]\s*)?(?:TODO|FIXME)\b\s*[:.—–)-]?\s*(\S.*)$/;
+const TESTISH = /\b(tests?|testing|test cases?|test plan)\b/i;
+const TODO_STATUS = /^(?:todo|to do|to-do|pending|not started|not written|missing|❌)$/i;
 
 function classifySection(text: string): SectionType {
   const t = text.toLowerCase();
@@ -511,8 +549,15 @@ interface ParseState {
   guidanceDepth: number;
   /** After an "Example:" label: the list that follows illustrates, it asks for nothing. */
   exampleBlock: boolean;
-  /** Column names of the table being read (from its header row). */
+  /** Column names of the table being read (from its header row), and what its rows are. */
   tableColumns: string[];
+  tableShape?: TableShape;
+  /** After a decision that asks for nothing: its rationale below is no decision either, up to the next heading. */
+  declinedDecision: boolean;
+  /** Under a "Risk Mitigation" heading: its items are mitigations. */
+  mitigationHeading: boolean;
+  /** Headings that already gave the item for the format they describe. */
+  formatHeadings: Set<HeadingFrame>;
   /** A requirement whose heading is only its number ("Requirement 3"): its user story names it. */
   unnamedRequirement?: Requirement;
   /** Requirements opened by a plain heading: without anything under them they are not work. */
@@ -579,6 +624,9 @@ function newParseState(file: string, lineCount: number): ParseState {
     exampleBlock: false,
     guidanceDepth: 0,
     tableColumns: [],
+    mitigationHeading: false,
+    declinedDecision: false,
+    formatHeadings: new Set(),
     headingOnly: new Set(),
     storyLines: new Map(),
     chainSteps: new Map(),
@@ -622,7 +670,10 @@ export function parseSpec(text: string, file: string): ParsedSpec {
     }
     const line = classifyLine(lines[i]!, blocks.roles[i]);
     // What a code block shows is read as one block, never line by line.
-    if (line.kind === 'code') continue;
+    if (line.kind === 'code') {
+      if (line.part === 'open' && state.guidanceDepth === 0) handleCodeBlock(state, line.block);
+      continue;
+    }
     const lineNo = i + 1;
     if (line.kind === 'blank') {
       state.inListItem = false;
@@ -734,7 +785,7 @@ function addRequirement(
   kind: RequirementKind,
   line: number,
   text: string,
-  opts: { id?: string; byHeading?: boolean; headingLevel?: number; priority?: string } = {},
+  opts: { id?: string; byHeading?: boolean; headingLevel?: number; priority?: string; origin?: WorkOrigin } = {},
 ): Requirement | undefined {
   if (opts.id) {
     if (state.definedIds.has(opts.id)) return undefined;
@@ -752,6 +803,7 @@ function addRequirement(
   if (opts.id) req.id = opts.id;
   if (opts.priority) req.priority = opts.priority.toUpperCase();
   if (state.sectionType === 'roadmap') req.fromRoadmap = true;
+  if (opts.origin) req.origin = opts.origin;
   state.requirementIndex.set(req, state.spec.requirements.length);
   state.spec.requirements.push(req);
   state.current = req;
@@ -761,9 +813,10 @@ function addRequirement(
 }
 
 /** A criterion; it belongs to `owner` (by default the requirement being read), if any. */
-function addAcceptance(state: ParseState, line: number, text: string, opts: { id?: string; owner?: Requirement | null } = {}): void {
+function addAcceptance(state: ParseState, line: number, text: string, opts: { id?: string; owner?: Requirement | null; origin?: WorkOrigin } = {}): void {
   const criterion: AcceptanceCriterion = { ...ref(state, line, text), refs: [...new Set([...idsIn(text), ...state.groupRefs])] };
   if (opts.id) criterion.id = opts.id;
+  if (opts.origin) criterion.origin = opts.origin;
   const index = state.spec.acceptance.length;
   const owner = opts.owner === undefined ? state.current : (opts.owner ?? undefined);
   if (owner) {
@@ -864,6 +917,8 @@ function handleHeading(state: ParseState, lineNo: number, raw: string, line: Ext
   state.mitigationBlock = false;
   state.exampleBlock = false;
   state.tableColumns = [];
+  state.tableShape = undefined;
+  state.declinedDecision = false;
   state.unnamedRequirement = undefined;
   state.listBaseIndent = -1;
   state.groupRefs = idsIn(text);
@@ -919,6 +974,21 @@ function handleHeading(state: ParseState, lineNo: number, raw: string, line: Ext
     addRequirement(state, 'story', lineNo, text, { byHeading: true, headingLevel: level, priority: storyMatch[2] });
     isRequirement = true;
     type = 'stories';
+  } else if (
+    !isTitle &&
+    ownType !== 'out-of-scope' &&
+    !NO_EXTRA_WORK.has(parentType) &&
+    (parentType === 'decisions' || DECISION_LABEL.test(text)) &&
+    !(stack.length > 0 && stack[stack.length - 1]!.isRequirement)
+  ) {
+    // "### Use SQLite" under "## Decisions", or "### Decision 3: …" anywhere: a decision to carry out.
+    const decision = DECISION_LABEL.exec(text)?.[2] ?? text;
+    if (!ASKS_NOTHING.test(decision)) {
+      const req = addRequirement(state, 'functional', lineNo, decision, { byHeading: true, headingLevel: level, origin: 'decision' });
+      if (req) state.headingOnly.add(req);
+      isRequirement = true;
+    }
+    type = parentType === 'other' ? 'decisions' : parentType;
   } else if (headingIsRequirementLike && ownType === 'other') {
     // A sub-heading under "Core Features" is a feature; its bullets are its details.
     const parentIsRequirement = stack.length > 0 && stack[stack.length - 1]!.isRequirement;
@@ -942,6 +1012,7 @@ function handleHeading(state: ParseState, lineNo: number, raw: string, line: Ext
   if (isRequirement) noteDependency(state, lineNo, text);
   stack.push({ level, text, type, isRequirement });
   state.sectionType = type;
+  state.mitigationHeading = type === 'risks' && MITIGATION_HEADING.test(text) && !RISKS_AND_MITIGATIONS.test(text);
   // What is out of scope is not built; the title names the whole system, not one of its parts.
   if (type !== 'out-of-scope' && !isTitle) scanVocabulary(state, lineNo, raw);
 }
@@ -981,6 +1052,113 @@ function rowText(cells: string[], columns: string[]): { text: string; priority?:
   return priority ? { text, priority } : { text };
 }
 
+type TableShape = 'work' | 'format' | 'tests';
+
+/** What a table's rows are, by its columns: things to build, the fields of one format, test cases, or prose. */
+function tableShape(columns: string[]): TableShape | undefined {
+  if (WORK_TABLE_COLUMN.test(columns[0] ?? '')) return 'work';
+  if (columns.some((c) => FIELD_COLUMN.test(c)) && columns.some((c) => TYPE_COLUMN.test(c))) return 'format';
+  if (columns.some((c) => TESTISH.test(c)) && columns.some((c) => /^status$/.test(c))) return 'tests';
+  return undefined;
+}
+
+/** Whether a command table, a schema, a decision or a test to write found here is work of its own. */
+function takesExtraWork(state: ParseState): boolean {
+  return !NO_EXTRA_WORK.has(state.sectionType) && state.sectionType !== 'out-of-scope' && !(state.current && state.currentByHeading);
+}
+
+/** One item for a file format or schema, named by the heading it sits under; one per heading. */
+function addFormat(state: ParseState, line: number, what: string, names: string[]): void {
+  if (!takesExtraWork(state)) return;
+  const heading = state.stack.length > 0 ? state.stack[state.stack.length - 1]! : undefined;
+  if (heading && state.formatHeadings.has(heading)) return;
+  if (heading) state.formatHeadings.add(heading);
+  const listed = names.filter(Boolean);
+  const fields = listed.length > 0 ? ` (${listed.slice(0, 8).join(', ')}${listed.length > 8 ? ', …' : ''})` : '';
+  addRequirement(state, 'functional', line, `${heading ? heading.text : 'Data'}: ${what}${fields}`, { origin: 'format' });
+  closeCurrent(state);
+}
+
+/** A fenced block that defines a format (a schema, a data model) is one item; other code illustrates. */
+function handleCodeBlock(state: ParseState, block: CodeBlock): void {
+  if (state.exampleBlock || !SCHEMA_LANGS.has(block.lang)) return;
+  const body = block.body.join('\n');
+  const heading = state.stack.length > 0 ? state.stack[state.stack.length - 1]!.text : '';
+  const declares = SCHEMA_DECLARATION.test(body);
+  if (!declares && !SCHEMA_HEADING.test(heading)) return;
+  const names: string[] = [];
+  if (declares) {
+    DECLARED_NAME.lastIndex = 0;
+    for (let m = DECLARED_NAME.exec(body); m && names.length < 9; m = DECLARED_NAME.exec(body)) if (!names.includes(m[1]!)) names.push(m[1]!);
+  } else names.push(...topLevelKeys(block.body));
+  addFormat(state, block.line, `${block.lang.toUpperCase()} format`, names);
+}
+
+/** The keys of a JSON or YAML block at its outermost level. */
+function topLevelKeys(body: string[]): string[] {
+  const keyed = body.map((line) => /^(\s*)"?([A-Za-z_$][\w$-]*)"?\s*:/.exec(line)).filter((m): m is RegExpExecArray => m !== null);
+  if (keyed.length === 0) return [];
+  const indent = Math.min(...keyed.map((m) => m[1]!.length));
+  return [...new Set(keyed.filter((m) => m[1]!.length === indent).map((m) => m[2]!))].slice(0, 9);
+}
+
+function addDecision(state: ParseState, line: number, text: string): void {
+  // One decision after another under the same heading: the next closes the one before.
+  if (state.current?.origin === 'decision' && state.currentHeadingLevel === 7) closeCurrent(state);
+  if (!takesExtraWork(state)) {
+    if (state.current) addDetail(state.current, line, text);
+    return;
+  }
+  if (ASKS_NOTHING.test(text)) return;
+  // Its rationale and trade-offs below are its details, up to the next heading.
+  addRequirement(state, 'functional', line, text, { byHeading: true, headingLevel: 7, origin: 'decision' });
+}
+
+function addMitigation(state: ParseState, line: number, text: string): void {
+  // "Regression Prevention: Run the full suite": the label names it, the rest says what to do.
+  const action = text.replace(/^[^:]{1,40}:\s+/, '');
+  if (ASKS_NOTHING.test(action) || PLACEHOLDER.test(text) || !MITIGATION_WORK.test(action)) return;
+  addRequirement(state, 'functional', line, text, { origin: 'mitigation' });
+  closeCurrent(state);
+}
+
+/**
+ * Work outside the requirement lists: a row of a command table, a mitigation under its label or heading, a test case
+ * still to write. Returns whether the line was taken.
+ */
+function handleExtraWork(state: ParseState, lineNo: number, trimmed: string, itemText: string | undefined, topLevel: boolean, row: TableRow | undefined, priority: string | undefined): boolean {
+  const section = state.sectionType;
+  if (row && state.tableShape === 'format') return true;
+  if (row && state.tableShape === 'work' && !WORK_SECTIONS.has(section)) {
+    if (itemText && takesExtraWork(state)) {
+      addRequirement(state, 'functional', lineNo, itemText, { origin: 'command', ...(priority ? { priority } : {}) });
+      closeCurrent(state);
+      return true;
+    }
+    return false;
+  }
+  if (row && state.tableShape === 'tests') {
+    const status = state.tableColumns.indexOf('status');
+    if (TODO_STATUS.test(row.cells[status] ?? '') && itemText && !NO_EXTRA_WORK.has(section) && section !== 'out-of-scope') {
+      addAcceptance(state, lineNo, itemText, { origin: 'test', owner: state.current && state.currentByHeading ? undefined : null });
+      return true;
+    }
+    return false;
+  }
+  if (section === 'risks' && (state.mitigationBlock || state.mitigationHeading) && itemText !== undefined && topLevel) {
+    addMitigation(state, lineNo, plain(itemText));
+    return true;
+  }
+  const todo = TODO_ITEM.exec(plain(itemText ?? trimmed));
+  if (todo && !WORK_SECTIONS.has(section) && !NO_EXTRA_WORK.has(section) && section !== 'out-of-scope') {
+    const where = state.stack.map((h) => h.text).join(' ');
+    if (!TESTISH.test(todo[1]!) && !TESTISH.test(where)) return false;
+    addAcceptance(state, lineNo, todo[1]!, { origin: 'test', owner: state.current && state.currentByHeading ? undefined : null });
+    return true;
+  }
+  return false;
+}
+
 function handleText(state: ParseState, lineNo: number, raw: string, line: Extract<SpecLine, { kind: 'text' }>): void {
   const { trimmed, item, row } = line;
   if (state.scenario) {
@@ -990,6 +1168,14 @@ function handleText(state: ParseState, lineNo: number, raw: string, line: Extrac
   if (METADATA_LINE.test(trimmed) && !state.current) return;
   if (row?.header) {
     state.tableColumns = row.cells.map((c) => c.toLowerCase());
+    state.tableShape = tableShape(state.tableColumns);
+    if (state.tableShape === 'format')
+      addFormat(
+        state,
+        lineNo,
+        'format',
+        row.table.rows.map((r) => plain(r.cells[0] ?? '')),
+      );
     return;
   }
   if (EXAMPLE_LABEL.test(trimmed)) {
@@ -1023,9 +1209,21 @@ function handleText(state: ParseState, lineNo: number, raw: string, line: Extrac
     state.mitigationBlock = false;
     return;
   }
-  // A nested "- Mitigation: …" belongs to its risk; only a label of its own starts a block of mitigations.
-  if (state.sectionType === 'risks' && MITIGATION_LABEL.test(trimmed) && !(item && item.indent > Math.max(state.listBaseIndent, 0))) {
-    state.mitigationBlock = true;
+  if (state.sectionType === 'risks' && MITIGATION_LABEL.test(trimmed)) {
+    // "**Mitigation**: add retries" is one mitigation; a bare label opens a list of them. A nested "- Mitigation: …"
+    // belongs to its risk and opens nothing.
+    const mitigation = plain(item ? item.text : trimmed).replace(MITIGATION_TEXT, '');
+    if (mitigation && !MITIGATION_LABEL.test(mitigation)) addMitigation(state, lineNo, mitigation);
+    if (!(item && item.indent > Math.max(state.listBaseIndent, 0))) state.mitigationBlock = true;
+    return;
+  }
+  const decision = NO_EXTRA_WORK.has(state.sectionType) ? null : DECISION_LABEL.exec(plain(item ? item.text : trimmed));
+  if (decision) {
+    // "**Decision:** One monorepo" says what it decides under its heading; "**Decision 2: Throttle per image**" names it.
+    const heading = state.stack.length > 0 ? state.stack[state.stack.length - 1]!.text : '';
+    state.declinedDecision = false;
+    addDecision(state, lineNo, decision[1] === undefined && heading ? `${heading} — ${decision[2]!}` : decision[2]!);
+    state.declinedDecision = state.current?.origin !== 'decision';
     return;
   }
 
@@ -1041,6 +1239,7 @@ function handleText(state: ParseState, lineNo: number, raw: string, line: Extrac
     state.spec.placeholders.push(ref(state, lineNo, itemText ?? trimmed));
     return;
   }
+  if (handleExtraWork(state, lineNo, trimmed, itemText, topLevel, row, cells?.priority)) return;
   SECTION_HANDLERS[state.sectionType](state, { lineNo, raw, trimmed, item, itemText, continuesItem, topLevel, priority: cells?.priority });
 }
 
@@ -1090,6 +1289,16 @@ const SECTION_HANDLERS: Record<SectionType, SectionHandler> = {
     state.chainStatementExplicit = named.length > 0;
     state.chainSteps.set(number, step);
     state.lastChainStep = step;
+  },
+  decisions: (state, l) => {
+    // Requirement ids and criteria written among decisions are what they are.
+    if (REQ_ID_AT_START.test((l.itemText ?? l.trimmed).trim()) || l.item?.checkbox || GIVEN_WHEN_THEN.test(l.trimmed)) handleWorkLine(state, l);
+    else if (state.declinedDecision) return;
+    else if (l.itemText !== undefined && l.topLevel && !(state.current && state.currentByHeading)) {
+      addDecision(state, l.lineNo, l.itemText);
+      // A decision written as one list item is whole; the next item is the next decision.
+      closeCurrent(state);
+    } else if (state.current) addDetail(state.current, l.lineNo, l.trimmed);
   },
   requirements: handleWorkLine,
   nfr: handleWorkLine,
@@ -1240,7 +1449,7 @@ function linkAcceptance(requirements: Requirement[], acceptance: AcceptanceCrite
  * the work, so the more detailed of the two is kept; ids, stories and non-functional requirements always stay.
  */
 function preferMoreDetailedScope(requirements: Requirement[], acceptance: AcceptanceCriterion[]): Requirement[] {
-  const isPlainWork = (r: Requirement) => !r.id && (r.kind === 'functional' || r.kind === 'feature');
+  const isPlainWork = (r: Requirement) => !r.id && !r.origin && (r.kind === 'functional' || r.kind === 'feature');
   const roadmap = requirements.filter((r) => r.fromRoadmap && isPlainWork(r)).length;
   const listed = requirements.filter((r) => !r.fromRoadmap && isPlainWork(r)).length;
   if (roadmap === 0) return requirements;

@@ -19,6 +19,7 @@ describe.each(ODD_SHAPES as string[])('a 100 KB spec of odd shape (%s)', (shape)
     const spec = parseSpec(text, 'odd.md');
     expect(spec.lineCount).toBe(text.split('\n').length - 1);
     if (shape === 'components') expect(spec.components.length).toBeGreaterThan(1000);
+    if (shape === 'table') expect(spec.requirements.filter((r) => r.origin === 'command').length).toBeGreaterThan(1000);
     if (shape === 'restated') expect(spec.requirements).toHaveLength(1);
     const assessment = { ...assessSpecs([spec], config.assess.thresholds), verdict: 'multi-agent' as const, confidence: 'medium' as const };
     const { plan } = planSpecs([spec], assessment, { planId: 'p', branching: 'feature', maxTasks: 60, concurrency: 3, minHoursPerTask: 1.5, tinyTaskRatio: 0.3 });
