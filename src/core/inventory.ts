@@ -4,7 +4,8 @@
  * between intake and planning engines: an engine says which keys a task covers, and coverage is checked against
  * it, key by key. Pure.
  */
-import type { ParsedSpec, Requirement, WorkOrigin } from './spec.js';
+import { keywords } from './planner.js';
+import type { DependencyRef, ParsedSpec, Requirement, WorkOrigin } from './spec.js';
 import type { Task } from './plan.js';
 
 export type InventoryKind = 'requirement' | 'story' | 'acceptance' | 'risk' | 'question' | 'assumption' | 'out-of-scope';
@@ -32,6 +33,10 @@ export interface InventoryItem {
   of?: string;
   /** Work found outside the requirement lists: a command table row, a format, a decision, a mitigation, a test to write. */
   origin?: WorkOrigin;
+  /** Its place in the order the spec gives its work (a task-master "Logical Dependency Chain"), 1 first. */
+  order?: number;
+  /** Keys of the items the spec says this one needs first ("depends on FR-2", a step of the dependency chain). */
+  dependsOn?: string[];
 }
 
 export interface Inventory {
@@ -83,7 +88,70 @@ export function buildInventory(specs: ParsedSpec[]): Inventory {
     for (const o of spec.outOfScope) add('out-of-scope', o.file, o.line, o.text);
   }
   for (const entry of later) entry();
+  for (const spec of specs) linkStatedOrder(spec, requirementKey, items);
   return { items, byKey: new Map(items.map((i) => [i.key, i])) };
+}
+
+/**
+ * The order and dependencies a spec states, as hints on the items they name, for planners to use as edges: a
+ * requirement id, a story priority, a line inside a requirement, or the words of a chain step ("Backend storage
+ * module") matched to the requirement sharing most of them.
+ */
+function linkStatedOrder(spec: ParsedSpec, requirementKey: Map<Requirement, string>, items: InventoryItem[]): void {
+  if (spec.dependencies.length === 0) return;
+  const byKey = new Map(items.map((i) => [i.key, i]));
+  // Chain steps name the main work; mitigations and the like are matched by id or line only.
+  const requirements = spec.requirements.filter((r) => requirementKey.has(r) && !r.origin);
+  const words = requirements.map((r) => keywords(`${r.text} ${r.details}`));
+  const used = new Map<string, number>();
+  for (const own of words) for (const w of own) used.set(w, (used.get(w) ?? 0) + 1);
+  // Keys already named by an earlier step: a chain names each piece of work once, so a new step is likelier another item.
+  const claimed = new Set<string>();
+  const stepKeys = new Map<number, string[]>();
+  const resolve = (ref: DependencyRef, ownStep = false): string[] => {
+    if (ref.line !== undefined && stepKeys.has(ref.line)) return stepKeys.get(ref.line)!;
+    const found = ref.id
+      ? requirements.filter((r) => r.id === ref.id)
+      : ref.priority
+        ? requirements.filter((r) => r.priority === ref.priority)
+        : requirements.filter((r) => ref.line !== undefined && r.line <= ref.line && ref.line <= r.endLine);
+    if (found.length > 0 || !ref.text) return found.map((r) => requirementKey.get(r)!);
+    const wanted = keywords(ref.text.replace(/\(?\s*(?:depends on|needs|after)\b[^)]*\)?/gi, ''));
+    let best = -1;
+    let bestWeight = 0;
+    words.forEach((own, i) => {
+      let shared = 0;
+      let weight = 0;
+      for (const w of wanted) {
+        if (!own.has(w)) continue;
+        shared++;
+        weight += 1 / used.get(w)!;
+      }
+      // Two words in common, or half the words of a short step ("Frontend UI components").
+      if (shared === 0 || (shared < 2 && shared * 2 < wanted.size)) return;
+      if (ownStep && claimed.has(requirementKey.get(requirements[i]!)!)) weight /= 2;
+      if (weight > bestWeight) [best, bestWeight] = [i, weight];
+    });
+    return best >= 0 ? [requirementKey.get(requirements[best]!)!] : [];
+  };
+  let step = 0;
+  for (const statement of spec.dependencies) {
+    // A step of a dependency chain names itself by its words; its place in the chain is its order.
+    const isStep = statement.from.text !== undefined && statement.from.line === statement.line;
+    const from = resolve(statement.from, isStep);
+    if (isStep) {
+      step++;
+      stepKeys.set(statement.line, from);
+      for (const key of from) claimed.add(key);
+    }
+    const on = [...new Set(statement.on.flatMap((ref) => resolve(ref)))];
+    for (const key of from) {
+      const item = byKey.get(key)!;
+      if (isStep && item.order === undefined) item.order = step;
+      const needs = on.filter((k) => k !== key && !(item.dependsOn ?? []).includes(k));
+      if (needs.length > 0) item.dependsOn = [...(item.dependsOn ?? []), ...needs];
+    }
+  }
 }
 
 /** The inventory as numbered lines, for a prompt or a reviewer: `R3 [FR-3] spec.md:14 — text`. */
@@ -102,7 +170,16 @@ export function formatInventory(inventory: Inventory): string {
     if (items.length === 0) continue;
     out.push(`### ${title}`);
     for (const i of items) {
-      const tags = [i.id, i.kind === 'story' ? 'story' : undefined, i.origin, i.of ? `of ${i.of}` : undefined].filter(Boolean).join(', ');
+      const tags = [
+        i.id,
+        i.kind === 'story' ? 'story' : undefined,
+        i.origin,
+        i.of ? `of ${i.of}` : undefined,
+        i.order ? `step ${i.order}` : undefined,
+        i.dependsOn ? `after ${i.dependsOn.join(' ')}` : undefined,
+      ]
+        .filter(Boolean)
+        .join(', ');
       out.push(`${i.key}${tags ? ` [${tags}]` : ''} ${i.file}:${i.line} — ${i.text}`);
     }
     out.push('');

@@ -202,6 +202,8 @@ const STORY_LABEL = /^(?:\*\*|__)?user story(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*/i
 // BMAD: "### Story 1.3: Implement Shared Types Package", its user story and its numbered acceptance criteria below.
 const BMAD_STORY = /^story\s+(\d+(?:\.\d+)*)\s*[:.—–-]\s*(\S.*)$/i;
 const SPECKIT_STORY = /^user story\s+(\d+)\b.*?(?:\(priority:\s*(p\d)\))?$/i;
+const EDGE_CASES_HEADING = /\bedge cases?\b/i;
+const EDGE_CASE_QUESTION = /^[^?]{3,300}\?/;
 const GIVEN_WHEN_THEN = /\bgiven\b.*\bwhen\b.*\bthen\b/i;
 const INLINE_ACCEPTANCE_LABEL = /^(?:\*\*|__)?(acceptance (criteria|scenarios|tests?)|success criteria|done when)(?:\*\*|__)?\s*:?\s*(?:\*\*|__)?\s*:?\s*$/i;
 // "- Acceptance: exporting an empty store writes []": one criterion on the line itself.
@@ -217,7 +219,7 @@ const EXAMPLE_LABEL = /^(?:\*\*|__|\*|_)?(?:for )?(?:examples?|e\.g\.|sample)(?:
 const METADATA_LINE = /^(?:[-*+]\s+)?(?:\*\*|__)?(authors?|owners?|date|version|status|last updated|created|updated|reviewers?|approvers?|contributors?)(?:\*\*|__)?\s*:/i;
 // An item marked for later is not work now: "(out of scope)", "(post-MVP)", "[future]", "Phase 2:".
 const LATER_MARKER =
-  /\((?:out of scope|out-of-scope|later|future|post[- ]mvp|not in (?:the )?mvp|v2|phase [2-9]|deferred|nice to have|optional)\b[^)]*\)|\[(?:later|future|post[- ]mvp|v2|deferred)\]|^(?:\*\*|__)?(?:later|future|post[- ]mvp|deferred|phase [2-9])(?:\*\*|__)?\s*:/i;
+  /\((?:out of scope|out-of-scope|later|future|post[- ]mvp|not in (?:the )?mvp|v2|phase [2-9]|deferred|nice to have|optional)\b[^)]*\)|\[(?:later|future|post[- ]mvp|v2|deferred)\]|^(?:\*\*|__)?(?:later|future(?: (?:enhancements?|work|features?|ideas?|phases?))?|post[- ]mvp|deferred|phase [2-9])(?:\*\*|__)?\s*:/i;
 const INLINE_RISK = /^(?:[-*+]\s+)?(?:\*\*|__)?risk(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.+)$/i;
 const BOLD_LABEL = /^(\*\*|__)[^*_]+\1:?$/;
 const MITIGATION_LABEL = /^(?:[-*+]\s+)?(?:\*\*|__)?mitigations?\b/i;
@@ -698,7 +700,9 @@ export function parseSpec(text: string, file: string): ParsedSpec {
       spec.acceptance,
       spec.requirements.filter((r) => !empty(r)),
     );
-  spec.requirements = preferMoreDetailedScope(spec.requirements, spec.acceptance);
+  // A task-master PRD plans from its roadmap: its features describe, its roadmap's phases say what to build.
+  const roadmapLed = state.sawTaskmasterTag || spec.dependencies.some((d) => d.from.text !== undefined && d.from.line === d.line);
+  spec.requirements = preferMoreDetailedScope(spec.requirements, spec.acceptance, roadmapLed);
   spec.requirements = dropRestatedRequirements(spec.requirements, spec.acceptance);
   // A spec that lists its components says more than the words it happens to use.
   const listed = state.listedComponents;
@@ -1340,7 +1344,11 @@ function handleWorkItem(state: ParseState, l: TextLine): void {
   const { sectionType } = state;
   const { lineNo, trimmed, item, itemText } = l;
   // "- **Description**:" with nothing after it: an empty field of a template.
-  if (itemText !== undefined && /^(?:\*\*|__)?[^*_:]{1,40}(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*$/.test(itemText)) return;
+  if (itemText !== undefined && /^(?:\*\*|__)?[^*_:]{1,40}(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*$/.test(itemText)) {
+    // "- **MVP Requirements:**" in a roadmap: the list nested under it is the roadmap's work.
+    if (sectionType === 'roadmap' && l.topLevel) state.listBaseIndent = -1;
+    return;
+  }
 
   const startId = itemText !== undefined ? REQ_ID_AT_START.exec(itemText.trim()) : REQ_ID_AT_START.exec(trimmed);
   const id = startId && !NOT_REQUIREMENT_IDS.test(startId[1]!) ? startId[1] : undefined;
@@ -1374,6 +1382,13 @@ function handleWorkItem(state: ParseState, l: TextLine): void {
     return;
   }
 
+  // "What happens when the list is empty?" under Edge Cases asks; only its answer, when given, is a criterion.
+  if (sectionType === 'acceptance' && itemText !== undefined && EDGE_CASE_QUESTION.test(itemText) && state.stack.some((h) => EDGE_CASES_HEADING.test(h.text))) {
+    const answer = itemText.slice(itemText.indexOf('?') + 1).trim();
+    if (answer) addAcceptance(state, lineNo, itemText, { owner: null });
+    else addQuestion(state, lineNo, itemText);
+    return;
+  }
   if (isCriterion && (itemText !== undefined || gwt)) {
     // In a spec-wide acceptance section, criteria belong to the requirements they name, not the last one read.
     const specWide = sectionType === 'acceptance' && !state.acceptanceBlock && !(state.current && state.currentByHeading);
@@ -1448,12 +1463,12 @@ function linkAcceptance(requirements: Requirement[], acceptance: AcceptanceCrite
  * Feature lists and roadmaps often describe the same scope at two levels of detail. Counting both would double
  * the work, so the more detailed of the two is kept; ids, stories and non-functional requirements always stay.
  */
-function preferMoreDetailedScope(requirements: Requirement[], acceptance: AcceptanceCriterion[]): Requirement[] {
+function preferMoreDetailedScope(requirements: Requirement[], acceptance: AcceptanceCriterion[], roadmapLed: boolean): Requirement[] {
   const isPlainWork = (r: Requirement) => !r.id && !r.origin && (r.kind === 'functional' || r.kind === 'feature');
   const roadmap = requirements.filter((r) => r.fromRoadmap && isPlainWork(r)).length;
   const listed = requirements.filter((r) => !r.fromRoadmap && isPlainWork(r)).length;
   if (roadmap === 0) return requirements;
-  const dropRoadmap = listed >= roadmap;
+  const dropRoadmap = !roadmapLed && listed >= roadmap;
   const kept = requirements.filter((r) => !isPlainWork(r) || Boolean(r.fromRoadmap) !== dropRoadmap);
   if (kept.length === requirements.length) return kept;
   return keepRequirements(requirements, acceptance, kept);
