@@ -202,6 +202,11 @@ const STORY_LABEL = /^(?:\*\*|__)?user story(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*/i
 // BMAD: "### Story 1.3: Implement Shared Types Package", its user story and its numbered acceptance criteria below.
 const BMAD_STORY = /^story\s+(\d+(?:\.\d+)*)\s*[:.—–-]\s*(\S.*)$/i;
 const SPECKIT_STORY = /^user story\s+(\d+)\b.*?(?:\(priority:\s*(p\d)\))?$/i;
+// BMAD: "## Epic 5: Analytics (deferred to v2)", or an epic whose status line says so, is out of scope, with its reason.
+const EPIC_HEADING = /^epic\s+\d+(?:\.\d+)*\b/i;
+const DEFERRED_WORDS = /\b(deferred|defer|out of scope|out-of-scope|post[- ]mvp|descoped|de-scoped|not in (?:the )?mvp|won't do|future release|later release|v2)\b/i;
+const DEFERRED_STATUS = /^(?:[-*+]\s+)?(?:\*\*|__)?status(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*)$/i;
+const REASON_LINE = /^(?:[-*+]\s+)?(?:\*\*|__)?(?:reason|why|rationale)(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(\S.*)$/i;
 const EDGE_CASES_HEADING = /\bedge cases?\b/i;
 const EDGE_CASE_QUESTION = /^[^?]{3,300}\?/;
 const GIVEN_WHEN_THEN = /\bgiven\b.*\bwhen\b.*\bthen\b/i;
@@ -554,6 +559,10 @@ interface ParseState {
   /** Column names of the table being read (from its header row), and what its rows are. */
   tableColumns: string[];
   tableShape?: TableShape;
+  /** An epic being read, until its first requirement: a status line below its heading may still defer it. */
+  openEpic?: { level: number; line: number; text: string; requirements: number };
+  /** A deferred epic: it is one out-of-scope item, whose reason is read below it; nothing under it is work. */
+  deferredEpic?: { level: number; item: SpecItem; reasoned: boolean };
   /** After a decision that asks for nothing: its rationale below is no decision either, up to the next heading. */
   declinedDecision: boolean;
   /** Under a "Risk Mitigation" heading: its items are mitigations. */
@@ -908,6 +917,25 @@ function handleHeading(state: ParseState, lineNo: number, raw: string, line: Ext
   for (const kind of Object.keys(KIND_HEADINGS) as SpecKind[]) if (KIND_HEADINGS[kind].test(text)) state.kindScore[kind]++;
 
   while (stack.length > 0 && stack[stack.length - 1]!.level >= level) stack.pop();
+  if (state.deferredEpic && level > state.deferredEpic.level) {
+    // A story of a deferred epic is deferred with it.
+    stack.push({ level, text, type: 'out-of-scope', isRequirement: false });
+    state.sectionType = 'out-of-scope';
+    return;
+  }
+  state.deferredEpic = undefined;
+  state.openEpic = undefined;
+  if (EPIC_HEADING.test(text) && !(spec.headings.length === 1 && level === 1)) {
+    const inOutOfScope = stack.length > 0 && stack[stack.length - 1]!.type === 'out-of-scope';
+    if (DEFERRED_WORDS.test(text) || inOutOfScope) {
+      if (state.current && (!state.currentByHeading || level <= state.currentHeadingLevel)) closeCurrent(state);
+      deferEpic(state, level, ref(state, lineNo, text), false);
+      stack.push({ level, text, type: 'out-of-scope', isRequirement: false });
+      state.sectionType = 'out-of-scope';
+      return;
+    }
+    state.openEpic = { level, line: lineNo, text, requirements: spec.requirements.length };
+  }
   const parentType = stack.length > 0 ? stack[stack.length - 1]!.type : 'other';
   // The document's title heading names the whole spec ("… Requirements Document"), not a section.
   const isTitle = spec.headings.length === 1 && level === 1;
@@ -1163,8 +1191,36 @@ function handleExtraWork(state: ParseState, lineNo: number, trimmed: string, ite
   return false;
 }
 
+/** The epic becomes one out-of-scope item; the first line below it that says why (or any paragraph) is its reason. */
+function deferEpic(state: ParseState, level: number, item: SpecItem, reasoned: boolean): void {
+  state.spec.outOfScope.push(item);
+  state.deferredEpic = { level, item, reasoned };
+  state.openEpic = undefined;
+}
+
+/** A line under a deferred epic: only its reason is read. */
+function handleDeferredEpicLine(state: ParseState, trimmed: string, item: ListItem | undefined): void {
+  const epic = state.deferredEpic!;
+  if (epic.reasoned) return;
+  const reason = REASON_LINE.exec(trimmed)?.[1] ?? DEFERRED_STATUS.exec(trimmed)?.[1] ?? (item ? undefined : trimmed);
+  if (!reason) return;
+  epic.item.text = `${epic.item.text} — ${plain(reason)}`;
+  epic.reasoned = true;
+}
+
 function handleText(state: ParseState, lineNo: number, raw: string, line: Extract<SpecLine, { kind: 'text' }>): void {
   const { trimmed, item, row } = line;
+  if (state.deferredEpic) return handleDeferredEpicLine(state, trimmed, item);
+  const epic = state.openEpic;
+  const status = epic && state.spec.requirements.length === epic.requirements ? DEFERRED_STATUS.exec(trimmed) : null;
+  if (epic && status && DEFERRED_WORDS.test(status[1]!)) {
+    // "**Status:** Deferred — needs the billing rework first": the epic is out of scope, the status says why.
+    deferEpic(state, epic.level, ref(state, epic.line, epic.text), false);
+    if (state.stack.length > 0) state.stack[state.stack.length - 1]!.type = 'out-of-scope';
+    state.sectionType = 'out-of-scope';
+    handleDeferredEpicLine(state, trimmed, item);
+    return;
+  }
   if (state.scenario) {
     state.scenario.text = `${state.scenario.text}${state.scenario.text.includes(' — ') ? ' ' : ' — '}${plain(item ? item.text : trimmed)}`;
     return;

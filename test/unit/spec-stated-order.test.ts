@@ -74,3 +74,42 @@ describe('a task-master PRD', () => {
     ]);
   });
 });
+
+describe('a BMAD PRD', () => {
+  it('takes a deferred epic as one out-of-scope item with its reason, and nothing under it as work', () => {
+    const spec = parseSpec(
+      md(
+        '# PRD',
+        '',
+        '## Epic 1: Core',
+        '',
+        '### Story 1.1: Save a note',
+        '',
+        'As a user, I want to save a note, so that I keep it.',
+        '',
+        '## Epic 2: Sharing (deferred)',
+        '',
+        'Deferred until the permission model exists.',
+        '',
+        '### Story 2.1: Share a note',
+        '',
+        '1. A shared note is visible to the other user',
+        '',
+        '## Epic 3: Sync',
+        '',
+        '**Status:** Out of scope for the MVP: needs a server.',
+        '',
+        '### Story 3.1: Sync notes',
+        '',
+        '- Notes sync within a minute',
+      ),
+      'prd.md',
+    );
+    expect(spec.requirements.map((r) => r.text)).toEqual(['Story 1.1: Save a note']);
+    expect(spec.acceptance).toEqual([]);
+    expect(spec.outOfScope.map((o) => [o.line, o.text])).toEqual([
+      [9, 'Epic 2: Sharing (deferred) — Deferred until the permission model exists.'],
+      [17, 'Epic 3: Sync — Out of scope for the MVP: needs a server.'],
+    ]);
+  });
+});
