@@ -2,7 +2,7 @@
 import { relative } from 'node:path';
 import type { Assessment } from '../core/assess.js';
 import { configuredEngine, type EngineName } from '../core/config.js';
-import { parseSpec } from '../core/spec.js';
+import { parseSpecs } from '../core/spec.js';
 import { secretsInSpecs, secretsWarning } from '../core/secrets.js';
 import { chooseEngine, createEngine } from '../engines/engine.js';
 import { readSpecFiles } from '../adapters/spec-file.js';
@@ -30,7 +30,8 @@ export async function assess(options: AssessOptions, ws: Workspace): Promise<Ass
   const choice = await chooseEngine(options.engine ?? configuredEngine(config), { config, cwd: ws.cwd, env: ws.env });
   const engine = await createEngine(choice, { config, cwd: ws.cwd, env: ws.env, progress: options.progress });
   const found = secretsInSpecs(files);
-  const assessed = await engine.assess({ specs: files.map((f) => ({ parsed: parseSpec(f.text, f.path), text: f.text })) });
+  const parsed = parseSpecs(files);
+  const assessed = await engine.assess({ specs: files.map((f, i) => ({ parsed: parsed[i]!, text: f.text })) });
   const assessment =
     found.length === 0
       ? assessed

@@ -9,7 +9,7 @@ import { serializeHotTasks } from '../core/conflict-history.js';
 import { derivePlan } from '../core/plan-derive.js';
 import { isActiveRun } from '../core/run.js';
 import { readConflictHistory } from '../adapters/conflict-history.js';
-import { parseSpec, type ParsedSpec } from '../core/spec.js';
+import { parseSpecs, type ParsedSpec } from '../core/spec.js';
 import { secretsInSpecs, secretsWarning } from '../core/secrets.js';
 import { chooseEngine, createEngine } from '../engines/engine.js';
 import type { State } from '../core/state.js';
@@ -60,7 +60,7 @@ export async function plan(options: PlanOptions, ws: Workspace): Promise<PlanRes
   }
   const files = await readSpecFiles(paths, ws.cwd);
   refuseTaskmasterAsSpec(files);
-  const specs = files.map((f) => parseSpec(f.text, f.path));
+  const specs = parseSpecs(files);
   if (options.note !== undefined && !options.note.trim()) throw new UsageError('--note needs the instruction for the planner', 'Say what the planner should know, e.g. --note "Phase 2 is in scope".');
   // A re-plan of the same specs keeps the lead's note; other specs start without one.
   const sameSpecs = state?.plan?.spec.paths.join('\n') === specs.map((s) => s.file).join('\n');

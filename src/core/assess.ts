@@ -125,7 +125,7 @@ export function assessSpecs(specs: ParsedSpec[], thresholds: Thresholds): Assess
 
   return {
     schemaVersion: 1,
-    spec: { paths, kind: kinds.length === 1 ? kinds[0]! : 'mixed', title: specs.map((s) => s.title).join(' + ') },
+    spec: { paths, kind: kinds.length === 1 ? kinds[0]! : 'mixed', title: [...new Set(specs.map((s) => s.title))].join(' + ') },
     verdict,
     confidence,
     reasons,

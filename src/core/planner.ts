@@ -1073,7 +1073,7 @@ function assemble(drafts: Draft[], specs: ParsedSpec[], options: PlanOptions, wa
     {
       planId: options.planId,
       branching: options.branching,
-      spec: { paths: specs.map((s) => s.file), title: specs.map((s) => s.title).join(' + ') },
+      spec: { paths: specs.map((s) => s.file), title: [...new Set(specs.map((s) => s.title))].join(' + ') },
       tasks: reduced,
       streams: merged.streams,
       warnings,

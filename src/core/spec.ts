@@ -113,6 +113,14 @@ export interface ParsedSpec {
   dependencies: DependencyStatement[];
   /** Lines with template placeholders (`[Name]`, `[One sentence]`, `[X]%`): a template to fill in, not work. */
   placeholders: SourceRef[];
+  /** An OpenSpec change this file is a part of; the parts given together are one change (see parseSpecs). */
+  change?: ChangePart;
+}
+
+export interface ChangePart {
+  /** The change's name: its folder (`openspec/changes/<name>/`) or its proposal's title. */
+  name: string;
+  part: 'proposal' | 'design' | 'delta' | 'tasks';
 }
 
 type SectionType = 'decisions' | 'chain' | 'requirements' | 'nfr' | 'stories' | 'acceptance' | 'risks' | 'assumptions' | 'out-of-scope' | 'questions' | 'roadmap' | 'components' | 'context' | 'other';
@@ -724,8 +732,48 @@ export function parseSpec(text: string, file: string): ParsedSpec {
 
   spec.format = state.sawSpecKitMarker ? 'spec-kit' : state.sawTaskmasterTag ? 'taskmaster' : spec.headings.length === 0 && !isMarkdownName(file) ? 'text' : spec.format;
   spec.kind = detectKind(state.kindScore, spec, text);
+  const part = changePart(spec, lines[0] ?? '');
+  if (part) spec.change = { name: /(?:^|\/)changes\/([^/]+)\//.exec(file)?.[1] ?? '', part };
   if (!spec.title) spec.title = state.firstTextLine || file;
   return spec;
+}
+
+const DELTA_HEADING = /^(added|modified|removed|renamed) requirements$/i;
+
+/** Which part of an OpenSpec change a file is, by its headings (and name): proposal, design, delta spec or tasks. */
+function changePart(spec: ParsedSpec, firstLine: string): ChangePart['part'] | undefined {
+  const headings = spec.headings.map((h) => h.text.toLowerCase());
+  const inChange = /(?:^|\/)openspec\/changes\//.test(spec.file);
+  if (/^#\s+change\s*:/i.test(firstLine) || (headings.includes('why') && headings.includes('what changes'))) return 'proposal';
+  if (spec.headings.some((h) => DELTA_HEADING.test(h.text))) return 'delta';
+  const base = spec.file.split('/').pop()!.toLowerCase();
+  if (inChange && base === 'tasks.md') return 'tasks';
+  if (inChange && base === 'design.md') return 'design';
+  if (inChange && spec.requirements.some((r) => OPENSPEC_REQUIREMENT.test(r.text))) return 'delta';
+  return undefined;
+}
+
+/**
+ * Parses the specs given together. The parts of an OpenSpec change (proposal, design, delta specs, tasks) are one
+ * change: they take its name and its proposal's title, so the plan is of the change, not of each file.
+ */
+export function parseSpecs(files: Array<{ text: string; path: string }>): ParsedSpec[] {
+  const specs = files.map((f) => parseSpec(f.text, f.path));
+  const parts = specs.filter((s) => s.change);
+  const proposals = parts.filter((s) => s.change!.part === 'proposal');
+  if (parts.length < 2 || proposals.length > 1) {
+    for (const s of parts) if (!s.change!.name) delete s.change;
+    return specs;
+  }
+  const proposal = proposals[0];
+  const names = new Set(parts.map((s) => s.change!.name).filter(Boolean));
+  if (names.size > 1) return specs;
+  const name = [...names][0] ?? proposal?.title ?? parts[0]!.title;
+  for (const s of parts) {
+    s.change!.name = name;
+    if (proposal) s.title = proposal.title;
+  }
+  return specs;
 }
 
 /** A line that starts something of its own: it never continues the list item above it. */
@@ -912,7 +960,7 @@ function handleHeading(state: ParseState, lineNo: number, raw: string, line: Ext
   const { level, text } = line;
   spec.headings.push({ level, text, line: lineNo });
   // "# Overview" is a section name, not a title: the first sentence under it names the work better.
-  if (spec.headings.length === 1 && level === 1 && !GENERIC_TITLE.test(text)) spec.title = text.replace(/^(feature specification|prd|spec)\s*:\s*/i, '') || text;
+  if (spec.headings.length === 1 && level === 1 && !GENERIC_TITLE.test(text)) spec.title = text.replace(/^(feature specification|prd|spec|change)\s*:\s*/i, '') || text;
   if (/^feature specification\b/i.test(text)) state.sawSpecKitMarker = true;
   for (const kind of Object.keys(KIND_HEADINGS) as SpecKind[]) if (KIND_HEADINGS[kind].test(text)) state.kindScore[kind]++;
 
@@ -1320,7 +1368,9 @@ const SECTION_HANDLERS: Record<SectionType, SectionHandler> = {
     if (l.itemText !== undefined && l.topLevel && !state.mitigationBlock && !state.pendingRiskHeading) state.spec.risks.push(ref(state, l.lineNo, l.itemText));
   },
   components: (state, l) => {
-    if (l.itemText !== undefined && l.topLevel) addListedComponent(state, l.lineNo, l.itemText);
+    // "- [ ] 2.1 Define the client protocol" under "## 2. Implement the tracker module" is a task, not a component.
+    if (l.item?.checkbox) handleWorkLine(state, l);
+    else if (l.itemText !== undefined && l.topLevel) addListedComponent(state, l.lineNo, l.itemText);
   },
   chain: (state, l) => {
     if (l.itemText === undefined) return;

@@ -146,7 +146,7 @@ export class ClaudeEngine implements PlanningEngine {
         {
           planId: options.planId,
           branching: options.branching,
-          spec: { paths: parsed.map((s) => s.file), title: parsed.map((s) => s.title).join(' + ') },
+          spec: { paths: parsed.map((s) => s.file), title: [...new Set(parsed.map((s) => s.title))].join(' + ') },
           tasks: assembled.tasks,
           streams: assembled.streams,
           warnings,
