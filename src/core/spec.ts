@@ -25,8 +25,8 @@ export type RequirementKind = 'functional' | 'non-functional' | 'story' | 'featu
 
 /**
  * Where work was found other than in a list of requirements: a row of a command or option table, a file format or
- * schema (a table of fields, a schema code block), a decision that asks for work, a risk's mitigation, a test case
- * still to write. The inventory numbers these after the others, so adding them leaves the earlier keys as they were.
+ * schema (a table of fields, a schema code block), a decision that asks for work (these three are requirements), a
+ * risk's mitigation or a test case still to write (criteria). The inventory numbers these after the others, so adding them leaves the earlier keys as they were.
  */
 export type WorkOrigin = 'command' | 'format' | 'decision' | 'mitigation' | 'test';
 
@@ -1198,8 +1198,9 @@ function addMitigation(state: ParseState, line: number, text: string): void {
   // "Regression Prevention: Run the full suite": the label names it, the rest says what to do.
   const action = text.replace(/^[^:]{1,40}:\s+/, '');
   if (ASKS_NOTHING.test(action) || PLACEHOLDER.test(text) || !MITIGATION_WORK.test(action)) return;
-  addRequirement(state, 'functional', line, text, { origin: 'mitigation' });
-  closeCurrent(state);
+  // A condition on the work it protects ("Add a retry loop" on short-code generation): a criterion of the spec,
+  // which planners give to the task it concerns.
+  addAcceptance(state, line, text, { owner: null, origin: 'mitigation' });
 }
 
 /**

@@ -86,7 +86,7 @@ describe('xplan plan', () => {
         streams: expect.any(Number),
         waves: expect.any(Number),
         criticalPath: expect.any(Array),
-        coverage: { requirements: { covered: 17, total: 17 }, acceptance: { covered: 12, total: 12 }, uncovered: [] },
+        coverage: { requirements: { covered: 18, total: 18 }, acceptance: { covered: 12, total: 12 }, uncovered: [] },
       },
       mergeOrder: expect.any(Array),
       warnings: expect.any(Array),

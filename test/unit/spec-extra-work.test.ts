@@ -118,7 +118,7 @@ describe('decisions, mitigations and tests to write', () => {
     expect(spec.requirements[1]!.details).toContain('One monorepo for all packages');
   });
 
-  it('mitigations that say what to build are items; the risks stay risks, and "acceptable for now" asks for nothing', () => {
+  it('mitigations that say what to build are criteria for the work they concern; the risks stay risks, and "acceptable for now" asks for nothing', () => {
     const text = md(
       '# Tool',
       '',
@@ -135,10 +135,11 @@ describe('decisions, mitigations and tests to write', () => {
       '- Focus on the core use case',
     );
     const spec = parseSpec(text, 's.md');
-    expect(work(text)).toEqual([
-      [6, 'mitigation', 'Add exponential backoff with retries.'],
-      [12, 'mitigation', 'Validate every response against the schema'],
+    expect(spec.acceptance.map((c) => [c.line, c.origin, c.text, c.owner])).toEqual([
+      [6, 'mitigation', 'Add exponential backoff with retries.', undefined],
+      [12, 'mitigation', 'Validate every response against the schema', undefined],
     ]);
+    expect(work(text)).toEqual([]);
     expect(spec.risks.map((r) => r.line)).toEqual([5, 7, 10]);
   });
 
