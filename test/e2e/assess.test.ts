@@ -83,7 +83,7 @@ describe('xplan assess output', () => {
     expect(result.code).toBe(0);
     const out = result.stdout;
     expect(out).toMatch(/Verdict\s+multi-agent\s+\(confidence: (low|medium|high)\)/);
-    expect(out).toMatch(/Requirements and user stories\s+17\s+≤ 8\s+≤ 60\s+multi-agent\s+40, 42, 44, 46 \+13/);
+    expect(out).toMatch(/Requirements and user stories\s+18\s+≤ 8\s+≤ 60\s+multi-agent\s+40, 42, 44, 46 \+14/);
     expect(out).toContain('2 open questions to answer before agents start');
     expect(out).toMatch(/line 172\s+Should tags be shared/);
     expect(out).toContain('Next: xplan plan examples/specs/bookmarks-api.md');

@@ -1,6 +1,6 @@
 /**
  * Real specs of each shape xplan reads, written by other people: every item found, whole, of the right kind, from the
- * right lines. The files are public documents kept byte for byte (test/fixtures/specs/corpus/SOURCE.md,
+ * right lines. The files are public documents kept byte for byte (test/fixtures/specs/corpus/SOURCE.md, test/fixtures/specs/shapes/SOURCE.md,
  * test/fixtures/recorded/README.md).
  */
 import { readFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { parseSpecs, type ParsedSpec } from '../../src/core/spec.js';
 const FIXTURES = join(import.meta.dirname, '../fixtures');
 const recorded = (name: string, file: string) => ({ path: `specs/${file}`, text: readFileSync(join(FIXTURES, 'recorded', name, 'specs', file), 'utf8') });
 const corpus = (file: string, path = file) => ({ path, text: readFileSync(join(FIXTURES, 'specs/corpus', file), 'utf8') });
+const shapes = (file: string, path = file) => ({ path, text: readFileSync(join(FIXTURES, 'specs/shapes', file), 'utf8') });
 
 const plainText = (s: string) =>
   s
@@ -68,7 +69,7 @@ describe('real specs, by shape', () => {
   });
 
   it('spec-kit (floe): answered edge cases are criteria, whole', () => {
-    const files = [corpus('speckit-floe-opentelemetry-spec.md')];
+    const files = [shapes('speckit-floe-opentelemetry-spec.md')];
     const { items, keys } = read(files);
     expect(keys('acceptance').map((a) => a.text)).toContain('What happens when no OTLP endpoint is configured? System operates normally with telemetry disabled (no-op provider).');
     expect(keys('requirement').filter((i) => i.id?.startsWith('FR-')).length).toBeGreaterThanOrEqual(30);
@@ -112,7 +113,7 @@ describe('real specs, by shape', () => {
       { ...recorded(name, 'openspec-mcp-guide-add-tracker-integration-proposal.md'), path: `${change}/proposal.md` },
       { ...recorded(name, 'openspec-mcp-guide-add-tracker-integration-spec-workflow-flags.md'), path: `${change}/specs/workflow-flags/spec.md` },
       { ...recorded(name, 'openspec-mcp-guide-add-tracker-integration-spec-workflow.md'), path: `${change}/specs/workflow/spec.md` },
-      corpus('openspec-mcp-guide-add-tracker-integration-tasks.md', `${change}/tasks.md`),
+      shapes('openspec-mcp-guide-add-tracker-integration-tasks.md', `${change}/tasks.md`),
     ];
     const { specs, items, keys } = read(files);
     expect(specs.map((s) => s.change)).toEqual([
