@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Config } from './core/config.js';
-import { InputError, XplanError } from './core/errors.js';
+import { InputError, specChangedError, XplanError } from './core/errors.js';
 import { isApproved, type Plan } from './core/plan.js';
 import type { EditPlanResult, EditResult } from './core/plan-edit.js';
 import { isActiveRun, type RunState } from './core/run.js';
@@ -91,6 +91,17 @@ export class Workspace {
       });
     }
     return loaded;
+  }
+
+  /**
+   * Refuses, naming the files, when a spec the plan was made from changed since (`state.specs` holds their hashes);
+   * `force` runs anyway. Reads only: a refusal leaves everything as it was.
+   */
+  async requireUnchangedSpecs(state: State, command: string, force = false): Promise<void> {
+    if (force) return;
+    const { changedSpecFiles } = await import('./adapters/spec-file.js');
+    const changed = await changedSpecFiles(this.root, state.specs);
+    if (changed.length > 0) throw specChangedError(changed, command);
   }
 
   /** The current run, or with `runId` an earlier one (see `xplan runs`). */

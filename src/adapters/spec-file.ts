@@ -1,5 +1,7 @@
 /** Reads spec files and refuses, with a reason and a fix, anything that is not a usable text spec. */
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { readInputFile, type InputFileKind } from './input-file.js';
 
 export { displayPath } from './input-file.js';
@@ -44,4 +46,24 @@ export async function readSpecFiles(inputs: string[], cwd: string): Promise<Spec
   const files: SpecFile[] = [];
   for (const input of inputs) files.push(await readSpecFile(input, cwd));
   return files;
+}
+
+/**
+ * The recorded specs (paths relative to the repository root) whose contents differ from their recorded hash now,
+ * a missing or unreadable file included: the spec an agent would get is not the one the plan was made from.
+ */
+export async function changedSpecFiles(root: string, recorded: ReadonlyArray<{ path: string; sha256: string }>): Promise<string[]> {
+  const changed: string[] = [];
+  for (const spec of recorded) {
+    let sha256: string | undefined;
+    try {
+      sha256 = createHash('sha256')
+        .update(await readFile(join(root, spec.path)))
+        .digest('hex');
+    } catch {
+      sha256 = undefined;
+    }
+    if (sha256 !== spec.sha256) changed.push(spec.path);
+  }
+  return changed;
 }

@@ -156,9 +156,9 @@ export const actions: Record<string, Action> = {
     const result = await merge({ into: opts.into, partial: opts.partial ?? false, dryRun: opts.dryRun ?? false }, await workspace(ctx));
     return { result, negative: result.how === 'conflict' };
   },
-  async retry({ args: [taskId], opts }: In<[string], { context?: string; contextFile?: string; fresh?: boolean }>, ctx) {
+  async retry({ args: [taskId], opts }: In<[string], { context?: string; contextFile?: string; fresh?: boolean; force?: boolean }>, ctx) {
     const { retry } = await import('../commands/retry.js');
-    return { result: await retry({ taskId, context: opts.context, contextFile: opts.contextFile, fresh: opts.fresh ?? false }, await workspace(ctx)) };
+    return { result: await retry({ taskId, context: opts.context, contextFile: opts.contextFile, fresh: opts.fresh ?? false, force: opts.force ?? false }, await workspace(ctx)) };
   },
   async skip({ args: [taskId], opts }: In<[string], { cascade?: boolean; reason?: string }>, ctx) {
     const { skip } = await import('../commands/skip.js');

@@ -77,18 +77,18 @@ async function liveAgents(files: RunFiles, stream: PushStream<LiveItem>) {
 }
 
 export const liveActions: Record<string, Action> = {
-  async run(input: In<[], { concurrency?: number; dryRun?: boolean; only?: string[]; yes?: boolean; json?: boolean }>, ctx) {
+  async run(input: In<[], { concurrency?: number; dryRun?: boolean; only?: string[]; yes?: boolean; force?: boolean; json?: boolean }>, ctx) {
     const { opts: o } = input;
     const { run } = await import('../commands/run.js');
     const { terminalConfirm } = await import('../adapters/prompts.js');
-    const options = { concurrency: o.concurrency, dryRun: o.dryRun ?? false, only: o.only, yes: o.yes ?? false, confirm: terminalConfirm() };
+    const options = { concurrency: o.concurrency, dryRun: o.dryRun ?? false, only: o.only, yes: o.yes ?? false, force: o.force ?? false, confirm: terminalConfirm() };
     if (options.dryRun) return { reporter: 'run-preview', result: await run(options, await workspace(ctx)) };
     return runStream(input, ctx, (engine, ws) => run({ ...engine, ...options }, ws));
   },
 
-  async resume(input: In<[], { json?: boolean }>, ctx) {
+  async resume(input: In<[], { force?: boolean; json?: boolean }>, ctx) {
     const { resume } = await import('../commands/resume.js');
-    return runStream(input, ctx, (engine, ws) => resume(engine, ws));
+    return runStream(input, ctx, (engine, ws) => resume({ ...engine, force: input.opts.force ?? false }, ws));
   },
 
   async status({ opts }: In<[], { watch?: boolean; run?: string; json?: boolean }>, ctx) {

@@ -142,12 +142,14 @@ export function buildProgram(ctx: CliContext, version: string, invoke: Invoke = 
     .option('--show-secrets', 'with --dry-run: print the prompts with the secrets in the spec, as agents get them (masked otherwise)')
     .option('--only <ids>', 'run only these tasks (comma-separated; their dependencies must be included)', idList)
     .option('-y, --yes', 'run again over a completed run without asking')
+    .option('--force', 'run even though a spec changed since the plan was made from it')
     .option('--json', 'stream the run events as JSON lines')
     .action(use('run', 'run'));
 
   program
     .command('resume')
     .description('continue a paused or interrupted run; agents still working are adopted, not restarted')
+    .option('--force', 'resume even though a spec changed since the plan was made from it')
     .option('--json', 'stream the run events as JSON lines')
     .action(use('resume', 'run'));
 
@@ -181,6 +183,7 @@ export function buildProgram(ctx: CliContext, version: string, invoke: Invoke = 
     .option('--context <text>', 'add this to the prompt of the new attempt', someText)
     .option('--context-file <file>', 'add this file to the prompt of the new attempt')
     .option('--fresh', "start from the task's base, not from the last attempt's branch")
+    .option('--force', 'retry even though a spec changed since the plan was made from it')
     .option('--json', 'print the result as JSON')
     .action(use('retry', 'control', retryUsage));
 

@@ -11,10 +11,14 @@ export interface RetryOptions {
   context?: string;
   contextFile?: string;
   fresh: boolean;
+  /** Retry even though a spec changed since the plan was made from it. */
+  force?: boolean;
 }
 
 export async function retry(options: RetryOptions, ws: Workspace): Promise<ControlResult> {
   const context = options.contextFile ? await readContextFile(ws.cwd, options.contextFile) : options.context;
+  const { state } = await ws.requireRun();
+  await ws.requireUnchangedSpecs(state, `xplan retry ${options.taskId}`, options.force);
   return applyControl(
     ws,
     (run, plan) => retryTask(run, plan, options.taskId, { ...(context ? { context } : {}), fresh: options.fresh }),

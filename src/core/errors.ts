@@ -41,3 +41,14 @@ export class CancelledError extends XplanError {
     this.name = 'CancelledError';
   }
 }
+
+/**
+ * The spec files on disk are not the ones the approved plan was made from: running would hand agents a spec nobody
+ * reviewed. `command` is what the user ran, so the hint repeats it with --force.
+ */
+export function specChangedError(changed: string[], command: string): XplanError {
+  const what = changed.length === 1 ? `The spec ${changed[0]!} has` : `The specs ${changed.join(', ')} have`;
+  return new XplanError('SPEC_CHANGED', `${what} changed since the plan was made from ${changed.length === 1 ? 'it' : 'them'}: the approved plan may no longer match`, {
+    hint: `Re-plan with \`xplan plan\` and approve the new plan, or run the approved plan against the spec as it is now with \`${command} --force\`.`,
+  });
+}

@@ -50,6 +50,8 @@ export interface EngineOptions {
   log?: Pick<LoggerOptions, 'fileLevel' | 'stderrLevel' | 'stderr'>;
   /** Replaces the real ports (tests). */
   ports?: Partial<RunPorts>;
+  /** Run even though a spec changed since the plan was made from it. */
+  force?: boolean;
 }
 
 export interface StartOptions extends EngineOptions {
@@ -152,6 +154,7 @@ export async function startRun(options: StartOptions, ws: Workspace): Promise<Ru
       hint: 'Review it with `xplan show`, then `xplan approve`. `xplan run --dry-run` previews a draft.',
     });
   }
+  await ws.requireUnchangedSpecs(state, 'xplan run', options.force);
   refuseSecrets(setup);
   if (state.run?.status === 'completed' && !options.yes) {
     const question = `Run ${state.run.id} already completed this plan${state.run.landed ? ` and landed on ${state.run.landed.into}` : ''}. Run it again from the start?`;
@@ -203,6 +206,7 @@ export async function resumeRun(options: EngineOptions, ws: Workspace): Promise<
     throw new XplanError('PLAN_CHANGED', `The plan changed since run ${current.id} started`, { hint: 'Start a new run with `xplan run` after approving the plan.' });
   }
   const change = resumeChange(current);
+  await ws.requireUnchangedSpecs(state, 'xplan resume', options.force);
   refuseSecrets(setup);
   if (!options.ports?.agents) requireClaude(config, ws);
   const ports = portsFor(setup, options);

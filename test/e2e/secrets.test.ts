@@ -61,7 +61,7 @@ it('a spec with a secret: warn says where, redact sends it redacted, block refus
   const spec = `# Greeting files\n\nFix the missing greeting files. Deploy with GITHUB_TOKEN=${TOKEN}.\n`;
   const repo = approvedRepo([{ title: 'Write the hello file' }], runConfig());
   writeFiles(repo, { 'spec.md': spec });
-  // The plan's spec hash changed, but its tasks did not: still approved.
+  // The plan's spec hash changed, but its tasks did not: still approved, and a dry run previews it; a run needs --force.
   const warn = runXplan(['run', '--dry-run'], { cwd: repo });
   expect(warn.stdout).toContain('The spec holds 1 secret(s): spec.md:3: github-token. Agents will see them (secrets: warn).');
   // What is printed is masked; --show-secrets shows the prompts as the agents get them.
@@ -73,13 +73,13 @@ it('a spec with a secret: warn says where, redact sends it redacted, block refus
   expect(shown.stdout).toContain(`Deploy with GITHUB_TOKEN=${TOKEN}.`);
 
   writeFiles(repo, { '.xplan/config.yaml': `${runConfig()}secrets: block\n` });
-  const block = runXplan(['run'], { cwd: repo, env: claudeEnv(server.url) });
+  const block = runXplan(['run', '--force'], { cwd: repo, env: claudeEnv(server.url) });
   expect(block.code).toBe(2);
   expect(block.stderr).toContain('The spec holds 1 secret(s), so no agent gets it: spec.md:3: github-token');
   expect(block.stderr).not.toContain(TOKEN);
 
   writeFiles(repo, { '.xplan/config.yaml': `${runConfig()}secrets: redact\n` });
-  const redact = await runXplanAsync(['run'], { cwd: repo, env: claudeEnv(server.url) });
+  const redact = await runXplanAsync(['run', '--force'], { cwd: repo, env: claudeEnv(server.url) });
   expect(redact.code, redact.stdout + redact.stderr).toBe(0);
   expect(redact.stdout).toContain('agents get them as <REDACTED:kind>');
   const prompt = server.requests.find((r) => r.turn === 0)!.prompt;
@@ -132,7 +132,7 @@ it('the prompt is not left on disk: the agent gets the whole spec through a pipe
   server = await startModelServer((c) => commitSteps(c));
   const repo = approvedRepo([{ title: 'Write the hello file' }], runConfig());
   writeFiles(repo, { 'spec.md': `# Greeting files\n\nFix the missing greeting files. Deploy with GITHUB_TOKEN=${TOKEN}.\n` });
-  const result = await runXplanAsync(['run'], { cwd: repo, env: claudeEnv(server.url) });
+  const result = await runXplanAsync(['run', '--force'], { cwd: repo, env: claudeEnv(server.url) });
   expect(result.code, result.stdout + result.stderr).toBe(0);
   // secrets: warn, the default: the agent sees the spec as it is.
   expect(server.requests.find((r) => r.turn === 0)!.prompt).toContain(`Deploy with GITHUB_TOKEN=${TOKEN}.`);

@@ -3,12 +3,13 @@
  * run engine driven with fake agents, a fake verifier and a virtual clock. A run of several tasks takes well under
  * a second, so dispatch order, retries, timeouts, pause and crash windows are checked here, not end to end.
  */
+import { createHash } from 'node:crypto';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { planHash, type Plan } from '../../src/core/plan.js';
 import type { EventOf, RunEvent, RunEventType } from '../../src/core/run.js';
 import type { RunResult } from '../../src/core/run-result.js';
-import { resumeRun, startRun, type StartOptions } from '../../src/run/setup.js';
+import { resumeRun, startRun, type EngineOptions, type StartOptions } from '../../src/run/setup.js';
 import { Workspace } from '../../src/workspace.js';
 import { tempRepo } from './cli.js';
 import { FakeAgents, FakeClock, FakeVerifier, git, type AgentScript } from './fake-ports.js';
@@ -23,7 +24,7 @@ export interface Harness {
   verifier: FakeVerifier;
   events: RunEvent[];
   start(options?: Partial<StartOptions>): Promise<RunResult & { kind: 'run' }>;
-  resume(): Promise<RunResult & { kind: 'run' }>;
+  resume(options?: Partial<EngineOptions>): Promise<RunResult & { kind: 'run' }>;
 }
 
 export interface HarnessOptions {
@@ -47,7 +48,8 @@ export function harness(options: HarnessOptions): Harness {
   const repo = tempRepo();
   git(repo, ['config', 'user.name', 'Test User']);
   git(repo, ['config', 'user.email', 'test@example.com']);
-  writeFileSync(join(repo, 'spec.md'), '# Test spec\n\nBuild the parts.\n');
+  const spec = '# Test spec\n\nBuild the parts.\n';
+  writeFileSync(join(repo, 'spec.md'), spec);
   git(repo, ['add', 'spec.md']);
   git(repo, ['commit', '-q', '-m', 'init']);
   mkdirSync(join(repo, '.xplan'), { recursive: true });
@@ -57,7 +59,13 @@ export function harness(options: HarnessOptions): Harness {
   const built = buildPlan(options.tasks, options.branching ?? 'feature');
   const draft = { ...built, tasks: built.tasks.map((t) => ({ ...t, files: options.files?.[t.id] ?? [] })) };
   const plan: Plan = { ...draft, approval: { by: 'Test User', at: '2026-12-01T09:00:00.000Z', hash: planHash(draft.tasks) } };
-  const state = { schemaVersion: 1, revision: 1, updatedAt: '2026-12-01T09:00:00.000Z', specs: [{ path: 'spec.md', sha256: 'x', bytes: 1 }], plan };
+  const state = {
+    schemaVersion: 1,
+    revision: 1,
+    updatedAt: '2026-12-01T09:00:00.000Z',
+    specs: [{ path: 'spec.md', sha256: createHash('sha256').update(spec).digest('hex'), bytes: Buffer.byteLength(spec) }],
+    plan,
+  };
   writeFileSync(join(repo, '.xplan/state.json'), JSON.stringify(state));
   const ws = Workspace.open(repo, { PATH: process.env.PATH });
   const clock = new FakeClock();
@@ -74,7 +82,7 @@ export function harness(options: HarnessOptions): Harness {
     verifier,
     events,
     start: (extra = {}) => startRun({ ...engine, ...extra }, ws),
-    resume: () => resumeRun(engine, ws),
+    resume: (extra = {}) => resumeRun({ ...engine, ...extra }, ws),
   };
 }
 
