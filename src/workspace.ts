@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Config } from './core/config.js';
-import { InputError, specChangedError, XplanError } from './core/errors.js';
+import { noPlanError, noRunError, notARepositoryError, planNotApprovedError, runInProgressError, specChangedError } from './core/errors.js';
 import { isApproved, type Plan } from './core/plan.js';
 import type { EditPlanResult, EditResult } from './core/plan-edit.js';
 import { isActiveRun, type RunState } from './core/run.js';
@@ -67,13 +67,13 @@ export class Workspace {
   }
 
   requireRepository(): void {
-    if (!this.project.inGitRepo) throw new InputError('NOT_A_REPOSITORY', 'Not inside a git repository', 'Run xplan inside the repository the plan is for.');
+    if (!this.project.inGitRepo) throw notARepositoryError();
   }
 
   async requirePlan(): Promise<{ state: State; plan: Plan }> {
-    if (!this.project.inGitRepo) throw new InputError('NO_PLAN', 'Not inside a git repository, so there is no saved plan', 'Run xplan inside the repository you planned.');
+    if (!this.project.inGitRepo) throw noPlanError('not-a-repository');
     const state = await this.store.read();
-    if (!state?.plan) throw new InputError('NO_PLAN', 'There is no saved plan in this repository', 'Run `xplan plan <spec.md>` to create one.');
+    if (!state?.plan) throw noPlanError('none');
     return { state, plan: state.plan };
   }
 
@@ -83,13 +83,10 @@ export class Workspace {
     return { state: loaded.state, plan: editablePlan(loaded.state) };
   }
 
-  async requireApprovedPlan(what = 'runs'): Promise<{ state: State; plan: Plan }> {
+  /** The plan, refused unless it is approved and unchanged since; `purpose` words the refusal. */
+  async requireApprovedPlan(purpose: 'run' | 'export'): Promise<{ state: State; plan: Plan }> {
     const loaded = await this.requirePlan();
-    if (!isApproved(loaded.plan)) {
-      throw new XplanError('PLAN_NOT_APPROVED', loaded.plan.status === 'approved' ? 'The plan changed after it was approved' : `The plan is a draft: only an approved plan ${what}`, {
-        hint: 'Review it with `xplan show`, then `xplan approve`.',
-      });
-    }
+    if (!isApproved(loaded.plan)) throw planNotApprovedError(loaded.plan, purpose);
     return loaded;
   }
 
@@ -107,10 +104,10 @@ export class Workspace {
   /** The current run, or with `runId` an earlier one (see `xplan runs`). */
   async requireRun(options: { runId?: string | undefined; hint?: string } = {}): Promise<{ state: State; plan: Plan; run: RunState }> {
     const hint = options.hint ?? 'Start one with `xplan run`.';
-    if (!this.project.inGitRepo) throw new InputError('NO_RUN', 'No run has started in this repository', hint);
+    if (!this.project.inGitRepo) throw noRunError(hint);
     const { readRunState } = await import('./adapters/run-history.js');
     const state = await readRunState(this.project.xplanDir, options.runId);
-    if (!state?.run || !state.plan) throw new InputError('NO_RUN', 'No run has started in this repository', hint);
+    if (!state?.run || !state.plan) throw noRunError(hint);
     return { state, plan: state.plan, run: state.run };
   }
 
@@ -182,12 +179,8 @@ export class Workspace {
 
 /** The saved plan, if it may change now: there is one, and no run works from it. */
 function editablePlan(state: State): Plan {
-  if (!state.plan) throw new InputError('NO_PLAN', 'There is no saved plan in this repository', 'Run `xplan plan <spec.md>` to create one.');
+  if (!state.plan) throw noPlanError('none');
   const run = state.run;
-  if (run && isActiveRun(run)) {
-    throw new XplanError('RUN_IN_PROGRESS', `Run ${run.id} is ${run.status}: the plan cannot change while agents work from it`, {
-      hint: 'Finish it with `xplan resume`, or end it for good with `xplan cancel` (its branches and worktrees are kept), then edit the plan.',
-    });
-  }
+  if (run && isActiveRun(run)) throw runInProgressError(run, 'edit');
   return state.plan;
 }

@@ -9,7 +9,7 @@ import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promis
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import writeFileAtomic from 'write-file-atomic';
-import { XplanError } from '../core/errors.js';
+import { gitFailedError } from '../core/errors.js';
 import { guardFile, type ReservationTable } from '../core/reservations.js';
 
 export const RESERVATIONS_FILE = 'reservations.json';
@@ -33,9 +33,7 @@ export async function writeReservations(path: string, runId: string, table: Rese
 async function git(cwd: string, args: string[]): Promise<string> {
   const result = await execa('git', args, { cwd, reject: false, stdin: 'ignore' });
   if (result.exitCode !== 0) {
-    throw new XplanError('GIT_FAILED', `git ${args.join(' ')} failed in ${cwd}: ${String(result.stderr).trim().split('\n').pop() || `exit ${result.exitCode}`}`, {
-      hint: 'Check the worktree it names (`git worktree list`), then run the command again.',
-    });
+    throw gitFailedError(args, cwd, String(result.stderr), result.exitCode, 'Check the worktree it names (`git worktree list`), then run the command again.');
   }
   return String(result.stdout).trim();
 }

@@ -4,16 +4,14 @@
  * `--end-of-options` where git reads revisions) or is an option's value: one starting with `-` stays a value.
  */
 import { execa } from 'execa';
-import { XplanError } from '../core/errors.js';
+import { gitFailedError } from '../core/errors.js';
 import type { Commit } from '../core/run.js';
 import type { Vcs } from '../run/ports.js';
 
 async function git(cwd: string, args: string[]): Promise<string> {
   const result = await execa('git', args, { cwd, reject: false, stdin: 'ignore' });
   if (result.exitCode !== 0) {
-    throw new XplanError('GIT_FAILED', `git ${args.join(' ')} failed in ${cwd}: ${lastLine(String(result.stderr)) || `exit ${result.exitCode}`}`, {
-      hint: 'Fix the repository state it names, then run the command again.',
-    });
+    throw gitFailedError(args, cwd, String(result.stderr), result.exitCode);
   }
   return String(result.stdout);
 }
@@ -210,7 +208,7 @@ export async function mergeTree(repo: string, ours: string, theirs: string): Pro
   const lines = String(result.stdout).split('\n').filter(Boolean);
   if (result.exitCode === 0) return { ok: true, tree: lines[0]! };
   if (result.exitCode === 1) return { ok: false, files: lines.slice(1) };
-  throw new XplanError('GIT_FAILED', `git merge-tree failed in ${repo}: ${lastLine(String(result.stderr)) || `exit ${result.exitCode}`}`, { hint: 'git 2.38 or newer is needed (`xplan doctor`).' });
+  throw gitFailedError(['merge-tree'], repo, String(result.stderr), result.exitCode, 'git 2.38 or newer is needed (`xplan doctor`).');
 }
 
 /** A merge commit of `tree` with the given parents, made without a worktree. */

@@ -6,7 +6,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { InputError } from '../core/errors.js';
+import { InputError, noRunError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { lastAttempt, type RunEvent, type RunState } from '../core/run.js';
 import { lastToolCall, type ToolCall } from '../core/agent-activity.js';
@@ -90,7 +90,7 @@ export interface LoadedRun {
 export async function loadRun(xplanDir: string, runId?: string): Promise<LoadedRun> {
   const state = await new StateStore(xplanDir).read();
   if (runId === undefined || state?.run?.id === runId) {
-    if (!state?.run) throw new InputError('NO_RUN', 'No run has started in this repository', 'Start one with `xplan run` (preview it with `xplan run --dry-run`).');
+    if (!state?.run) throw noRunError('Start one with `xplan run` (preview it with `xplan run --dry-run`).');
     return { run: state.run, plan: state.plan, source: 'state' };
   }
   const path = runSummaryPath(xplanDir, runId);

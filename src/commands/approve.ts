@@ -1,6 +1,6 @@
 /** `xplan approve`: a reviewed plan becomes the one agents may run. Records who, when and the plan's hash. */
 import { analyzeDag } from '../core/dag.js';
-import { CancelledError, XplanError } from '../core/errors.js';
+import { CancelledError, confirmationRequiredError, XplanError } from '../core/errors.js';
 import { planHash, type Plan } from '../core/plan.js';
 import type { ApprovalHook, Workspace } from '../workspace.js';
 import type { ApproveResult } from '../core/results.js';
@@ -38,7 +38,7 @@ export async function approve(options: ApproveOptions, ws: Workspace): Promise<A
   if (plan.warnings.length > 0 && !options.yes) {
     const summary = plan.warnings.map((w) => w.message).join('; ');
     if (!options.confirm) {
-      throw new XplanError('CONFIRMATION_REQUIRED', `Not approved: the plan has warnings (${summary})`, { exitCode: 1, hint: 'Review them with `xplan show`, then approve with --yes.' });
+      throw confirmationRequiredError(`Not approved: the plan has warnings (${summary})`, 'Review them with `xplan show`, then approve with --yes.');
     }
     if (!(await options.confirm(`The plan has ${plan.warnings.length} warning(s): ${summary}. Approve it anyway?`))) throw new CancelledError('Not approved.');
   }

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { analyzeDag, analyzeIndexedDag, type DagFigures, type DagIssueCode, type DagNode, type IndexedGraph } from '../core/dag.js';
 import { EFFORT_HOURS, type Effort } from '../core/effort.js';
-import { InputError } from '../core/errors.js';
+import { InputError, noPlanError } from '../core/errors.js';
 import type { PlanWarning, Task } from '../core/plan.js';
 import type { PlanValidation } from '../core/plan-schema.js';
 import type { TaskmasterLayout } from '../core/taskmaster.js';
@@ -97,13 +97,12 @@ const hoursOfTask = (t: Task): number => EFFORT_HOURS[t.effort];
 async function loadSaved(options: CheckOptions): Promise<Loaded> {
   const { findProject } = await import('../adapters/project.js');
   const project = findProject(options.cwd);
-  const hint = 'Run xplan plan <spec> first, or name a plan file: xplan check plan.json';
-  if (!project.inGitRepo) throw new InputError('NO_PLAN', 'Not inside a git repository, so there is no saved plan to check', hint);
+  if (!project.inGitRepo) throw noPlanError('not-a-repository', 'check');
   // Loaded only here: the state store brings the state schema with it.
   const [{ StateStore }, { validatePlanDocument }] = await Promise.all([import('../adapters/state-store.js'), import('../core/plan-schema.js')]);
   const store = new StateStore(project.xplanDir);
   const state = await store.read();
-  if (!state?.plan) throw new InputError('NO_PLAN', 'There is no saved plan to check in this repository', hint);
+  if (!state?.plan) throw noPlanError('none', 'check');
   const source: CheckSource = { kind: 'state', path: displayPath(store.path, options.cwd), format: 'xplan', detected: false };
   const warnings: PlanWarning[] = [];
   if (options.from === 'taskmaster' || options.tag !== undefined || options.subtasks) {

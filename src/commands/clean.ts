@@ -9,7 +9,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { readdir, rmdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { CleanedRun, CleanResult, KeptWorktree } from '../core/clean-result.js';
-import { InputError, UsageError } from '../core/errors.js';
+import { notARepositoryError, UsageError } from '../core/errors.js';
 import { isActiveRun } from '../core/run.js';
 import {
   branchesUnder,
@@ -37,7 +37,7 @@ export interface CleanOptions {
 
 export async function clean(options: CleanOptions, ws: Workspace): Promise<CleanResult> {
   const { project } = ws;
-  if (!project.inGitRepo) throw new InputError('NOT_A_REPOSITORY', 'Not inside a git repository', 'Run xplan clean inside the repository of the runs.');
+  if (!project.inGitRepo) throw notARepositoryError('xplan clean', 'the repository of the runs');
   const maxAgeMs = options.olderThan !== undefined ? parseAge(options.olderThan) : undefined;
 
   const state = await ws.state();

@@ -4,7 +4,7 @@
  * until `signal` aborts (Ctrl-C or SIGTERM).
  */
 import { existsSync } from 'node:fs';
-import { InputError } from '../core/errors.js';
+import { InputError, notARepositoryError } from '../core/errors.js';
 import { buildReportModel, type ReportModel } from '../core/run-report.js';
 import { startDashboardServer, type Frame } from '../adapters/dashboard-server.js';
 import { RunWatcher } from '../adapters/run-watch.js';
@@ -36,7 +36,7 @@ export interface DashboardResult {
 
 export async function dashboard(options: DashboardOptions, ws: Workspace): Promise<DashboardResult> {
   const { project } = ws;
-  if (!project.inGitRepo) throw new InputError('NOT_A_REPOSITORY', 'Not inside a git repository', 'Run xplan dashboard inside the repository of the run.');
+  if (!project.inGitRepo) throw notARepositoryError('xplan dashboard', 'the repository of the run');
   const now = options.now ?? (() => new Date());
   const watcher = new RunWatcher(project.xplanDir);
 

@@ -25,7 +25,7 @@ import {
 } from '../core/beads-export.js';
 import { beadsGraph, beadsJsonl, beadsStatusOf, type BeadsChange, type BeadsGraph, type BeadsIssue, type BeadsMapping, type JsonlStatus } from '../core/beads-map.js';
 import { InputError, XplanError } from '../core/errors.js';
-import { isApproved, planHash, type Plan } from '../core/plan.js';
+import { planHash, type Plan } from '../core/plan.js';
 import type { RunState } from '../core/run.js';
 import type { State } from '../core/state.js';
 import { applyEpicStatus, applyStatus, BeadsCli } from '../adapters/beads.js';
@@ -352,11 +352,7 @@ function statusStep(issue: BeadsIssue, want: BeadsChange, id: () => string, appl
 }
 
 async function loadApprovedPlan(ws: Workspace): Promise<{ state: State; plan: Plan }> {
-  const { state, plan } = await ws.requirePlan();
-  if (!isApproved(plan)) {
-    throw new XplanError('PLAN_NOT_APPROVED', 'Only an approved plan is exported to beads', { hint: 'Review it with `xplan show`, then `xplan approve`.' });
-  }
-  return { state, plan };
+  return ws.requireApprovedPlan('export');
 }
 
 /** With `beads: auto`, approving a plan exports it when bd is on PATH; the line returned tells the user. */

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { relative } from 'node:path';
-import { InputError, XplanError } from '../core/errors.js';
+import { InputError, runInProgressError } from '../core/errors.js';
 import type { Branching, Plan, Task } from '../core/plan.js';
 import { derivePlan } from '../core/plan-derive.js';
 import { convertSpeckit } from '../core/speckit.js';
@@ -44,11 +44,7 @@ export async function importPlan(options: ImportPlanOptions, ws: Workspace): Pro
   const config = await ws.config();
   const file = await readSpecFile(options.file, ws.cwd);
   const run = (await ws.state())?.run;
-  if (run && isActiveRun(run)) {
-    throw new XplanError('RUN_IN_PROGRESS', `Run ${run.id} is ${run.status}: a new plan cannot replace the one its agents work from`, {
-      hint: 'Finish it with `xplan resume`, or end it for good with `xplan cancel`, then import again.',
-    });
-  }
+  if (run && isActiveRun(run)) throw runInProgressError(run, 'import');
   if (options.from === 'speckit' && (options.tag !== undefined || options.subtasks)) {
     throw new InputError('OPTION_NOT_FOR_SPECKIT', '--tag and --subtasks apply to task-master files', `Leave them out: xplan plan --from speckit ${file.path}`);
   }

@@ -3,7 +3,7 @@
  * `--into` another: a fast-forward where it can, else one merge commit. Never pushes. Refuses a target whose
  * checked-out worktree has uncommitted changes; `--dry-run` says what would land and any conflict.
  */
-import { InputError, XplanError } from '../core/errors.js';
+import { InputError, runInProgressError, XplanError } from '../core/errors.js';
 import { DONE_STATES, isActiveRun, type RunState } from '../core/run.js';
 import { commitTree, countBetween, diffStat, isAncestor, mergeInWorktree, mergeTree, trackedChanges, updateBranch, worktreeOf, branchHead } from '../adapters/git.js';
 import type { MergeResult } from '../core/run-result.js';
@@ -38,7 +38,7 @@ export async function merge(options: MergeOptions, ws: Workspace): Promise<Merge
       hint: `Finish it first (\`xplan status\`), or land the ${merged.length} merged task(s) with \`xplan merge --partial\`.`,
     });
   }
-  if (isActiveRun(run) && !options.dryRun && !options.partial) throw new XplanError('RUN_IN_PROGRESS', `Run ${run.id} is ${run.status}`, { hint: 'Wait for it to end, or use --partial.' });
+  if (isActiveRun(run) && !options.dryRun && !options.partial) throw runInProgressError(run, 'merge');
   const into = options.into ?? run.base.branch;
   if (!into) throw new InputError('NO_TARGET', `Run ${run.id} started on a detached HEAD, so there is no branch to land it on`, 'Name one: `xplan merge --into main`.');
   const target = await branchHead(ws.root, into).catch(() => {

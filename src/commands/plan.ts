@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { assessSpecs, type Assessment } from '../core/assess.js';
-import { CancelledError, UsageError, XplanError } from '../core/errors.js';
+import { CancelledError, confirmationRequiredError, runInProgressError, UsageError } from '../core/errors.js';
 import { planHash, type Branching, type Plan } from '../core/plan.js';
 import { configuredEngine, type EngineName } from '../core/config.js';
 import { serializeHotTasks } from '../core/conflict-history.js';
@@ -48,11 +48,7 @@ export async function plan(options: PlanOptions, ws: Workspace): Promise<PlanRes
   const config = await ws.config();
   const store = project.inGitRepo ? ws.store : undefined;
   const state = await ws.state();
-  if (state?.run && isActiveRun(state.run)) {
-    throw new XplanError('RUN_IN_PROGRESS', `Run ${state.run.id} is ${state.run.status}: a new plan cannot replace the one its agents work from`, {
-      hint: 'Finish it with `xplan resume`, or end it for good with `xplan cancel` (its branches and worktrees are kept), then plan again.',
-    });
-  }
+  if (state?.run && isActiveRun(state.run)) throw runInProgressError(state.run, 'replan');
 
   const paths = options.specs.length > 0 ? options.specs : (state?.specs ?? []).map((s) => relative(ws.cwd, join(project.root, s.path)));
   if (paths.length === 0) {
@@ -94,10 +90,7 @@ export async function plan(options: PlanOptions, ws: Workspace): Promise<PlanRes
   if (confirmations.length > 0 && !options.yes) {
     const reasons = confirmations.map((c) => c.message).join('; ');
     if (!options.confirm) {
-      throw new XplanError('CONFIRMATION_REQUIRED', `Not saved: ${reasons}`, {
-        exitCode: 1,
-        hint: 'Review it with `xplan plan --json`, lower --max-tasks, or pass --yes to accept it.',
-      });
+      throw confirmationRequiredError(`Not saved: ${reasons}`, 'Review it with `xplan plan --json`, lower --max-tasks, or pass --yes to accept it.');
     }
     for (const c of confirmations) {
       if (!(await options.confirm(`${c.message}. Save this plan anyway?`))) throw new CancelledError('Plan not saved.');
@@ -165,7 +158,7 @@ async function confirmReplacing(saved: Plan | undefined, next: Plan, options: Pi
   if (saved.status !== 'approved' && !edited) return;
   const what = saved.status === 'approved' ? 'the approved plan' : 'the plan you edited';
   if (!options.confirm) {
-    throw new XplanError('CONFIRMATION_REQUIRED', `Not saved: this would replace ${what}`, { exitCode: 1, hint: 'Keep it (`xplan show`), or replace it with `xplan plan --force`.' });
+    throw confirmationRequiredError(`Not saved: this would replace ${what}`, 'Keep it (`xplan show`), or replace it with `xplan plan --force`.');
   }
   if (!(await options.confirm(`This replaces ${what}. Go on?`))) throw new CancelledError('Plan not saved.');
 }

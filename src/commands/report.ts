@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { refuseOwnFile, writeOutputFile } from '../adapters/input-file.js';
-import { InputError } from '../core/errors.js';
+import { InputError, notARepositoryError } from '../core/errors.js';
 import { buildReportModel, type ReportModel } from '../core/run-report.js';
 import { loadReportInput } from '../adapters/run-history.js';
 import { RunFiles } from '../adapters/run-files.js';
@@ -35,7 +35,7 @@ export interface ReportResult {
 
 export async function report(options: ReportOptions, ws: Workspace): Promise<ReportResult> {
   const { project } = ws;
-  if (!project.inGitRepo) throw new InputError('NOT_A_REPOSITORY', 'Not inside a git repository', 'Run xplan report inside the repository of the run.');
+  if (!project.inGitRepo) throw notARepositoryError('xplan report', 'the repository of the run');
   const input = await loadReportInput(project.xplanDir, options.run, (options.now ?? (() => new Date()))());
   const model = buildReportModel(input);
   const text = options.render(model, options.format);

@@ -1,5 +1,5 @@
 /** `xplan runs`: every run this repository knows of, newest first, and where its details are kept. */
-import { InputError } from '../core/errors.js';
+import { notARepositoryError } from '../core/errors.js';
 import type { RunList } from '../core/run-history.js';
 import { listKnownRuns } from '../adapters/run-history.js';
 import type { Workspace } from '../workspace.js';
@@ -11,6 +11,6 @@ export interface RunsResult extends RunList {
 
 export async function runs(ws: Workspace): Promise<RunsResult> {
   const { project } = ws;
-  if (!project.inGitRepo) throw new InputError('NOT_A_REPOSITORY', 'Not inside a git repository', 'Run xplan runs inside the repository of the runs.');
+  if (!project.inGitRepo) throw notARepositoryError('xplan runs', 'the repository of the runs');
   return listKnownRuns(project.xplanDir);
 }

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { renderAgentPrompt } from '../core/agent-prompt.js';
 import type { Config } from '../core/config.js';
-import { CancelledError, InputError, UsageError, XplanError } from '../core/errors.js';
+import { CancelledError, confirmationRequiredError, InputError, noRunError, planNotApprovedError, runInProgressError, UsageError, XplanError } from '../core/errors.js';
 import { branchName, isApproved, planHash, type Plan, type Task } from '../core/plan.js';
 import { resumeRun as resumeChange } from '../core/run-control.js';
 import { isActiveRun, newRun, runIdFor, runStarted, type Integration, type RunEvent } from '../core/run.js';
@@ -144,25 +144,15 @@ export async function startRun(options: StartOptions, ws: Workspace): Promise<Ru
   if (state.run && isActiveRun(state.run)) {
     const holder = await runLockHolder(ws.project.xplanDir);
     if (holder) throw runLockedError(holder);
-    throw new XplanError('RUN_IN_PROGRESS', `Run ${state.run.id} is ${state.run.status}, and no xplan process drives it any more`, {
-      hint: 'Continue it with `xplan resume`.',
-    });
+    throw runInProgressError(state.run, 'start');
   }
   const selected = selectTasks(plan, options.only);
-  if (!isApproved(plan)) {
-    throw new XplanError('PLAN_NOT_APPROVED', plan.status === 'approved' ? 'The plan changed after it was approved' : 'The plan is a draft: only an approved plan runs', {
-      hint: 'Review it with `xplan show`, then `xplan approve`. `xplan run --dry-run` previews a draft.',
-    });
-  }
+  if (!isApproved(plan)) throw planNotApprovedError(plan, 'run');
   await ws.requireUnchangedSpecs(state, 'xplan run', options.force);
   refuseSecrets(setup);
   if (state.run?.status === 'completed' && !options.yes) {
     const question = `Run ${state.run.id} already completed this plan${state.run.landed ? ` and landed on ${state.run.landed.into}` : ''}. Run it again from the start?`;
-    if (!options.confirm)
-      throw new XplanError('CONFIRMATION_REQUIRED', `Not started: run ${state.run.id} already completed this plan`, {
-        exitCode: 1,
-        hint: 'See it with `xplan status`; run it again with `xplan run --yes`.',
-      });
+    if (!options.confirm) throw confirmationRequiredError(`Not started: run ${state.run.id} already completed this plan`, 'See it with `xplan status`; run it again with `xplan run --yes`.');
     if (!(await options.confirm(question))) throw new CancelledError('Not started.');
   }
   const baseCommit = await ports.vcs.headCommit(ws.root);
@@ -199,7 +189,7 @@ export async function resumeRun(options: EngineOptions, ws: Workspace): Promise<
   const setup = await loadSetup(ws);
   const { config, state, plan } = setup;
   const current = state.run;
-  if (!current) throw new InputError('NO_RUN', 'No run has started in this repository', 'Start one with `xplan run`.');
+  if (!current) throw noRunError();
   const holder = await runLockHolder(ws.project.xplanDir);
   if (holder) throw runLockedError(holder);
   if (current.planHash !== planHash(plan.tasks)) {
