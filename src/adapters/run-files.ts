@@ -7,6 +7,7 @@
 import { appendFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { agentName, INTEGRATION_NAME } from '../core/branch-names.js';
 import type { RunEvent } from '../core/run.js';
 import { redactDeep } from '../core/secrets.js';
 
@@ -24,16 +25,16 @@ export class RunFiles {
   }
 
   agentDir(runId: string, agent: number): string {
-    return join(this.runDir(runId), `agent-${agent}`);
+    return join(this.runDir(runId), agentName(agent));
   }
 
   worktree(runId: string, agent: number): string {
-    return join(this.xplanDir, 'worktrees', runId, `agent-${agent}`);
+    return join(this.xplanDir, 'worktrees', runId, agentName(agent));
   }
 
   /** The run's integration worktree, where completed tasks are merged. */
   integrationWorktree(runId: string): string {
-    return join(this.xplanDir, 'worktrees', runId, 'integration');
+    return join(this.xplanDir, 'worktrees', runId, INTEGRATION_NAME);
   }
 
   /** One write per event with O_APPEND, so concurrent writers never interleave within a line. */

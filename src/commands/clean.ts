@@ -10,6 +10,7 @@ import { readdir, rmdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { CleanedRun, CleanResult, KeptWorktree } from '../core/clean-result.js';
 import { notARepositoryError, UsageError } from '../core/errors.js';
+import { agentNumberIn, integrationBranch, runBranchPrefix } from '../core/branch-names.js';
 import { isActiveRun } from '../core/run.js';
 import {
   branchesUnder,
@@ -72,7 +73,7 @@ export async function clean(options: CleanOptions, ws: Workspace): Promise<Clean
 async function cleanRun(root: string, id: string, runWorktrees: string, base: string, dryRun: boolean): Promise<CleanedRun> {
   const cleaned: CleanedRun = { id, removedWorktrees: [], keptWorktrees: [], deletedBranches: [], keptBranches: [] };
   const keptBranches = new Set<string>();
-  const keptAgents = new Set<string>();
+  const keptAgents = new Set<number>();
   const removed: string[] = [];
   for (const name of (await readdir(runWorktrees)).sort(byAgentNumber)) {
     const path = join(runWorktrees, name);
@@ -80,7 +81,7 @@ async function cleanRun(root: string, id: string, runWorktrees: string, base: st
     if (kept) {
       cleaned.keptWorktrees.push({ path: relative(root, path), ...kept.report });
       if (kept.branch) keptBranches.add(kept.branch);
-      const agent = agentNumber(name);
+      const agent = agentNumberIn(name);
       if (agent !== undefined) keptAgents.add(agent);
       continue;
     }
@@ -90,9 +91,9 @@ async function cleanRun(root: string, id: string, runWorktrees: string, base: st
   }
   // A branch checked out in a worktree that stays (here, the main checkout, or anywhere else) cannot go.
   const checkedOut = await checkedOutBranches(root);
-  for (const branch of (await branchesUnder(root, `xplan/${id}/`)).sort(byAgentNumber)) {
+  for (const branch of (await branchesUnder(root, runBranchPrefix(id))).sort(byAgentNumber)) {
     const unmerged = await unmergedCount(root, branch, base);
-    const agent = agentNumber(branch);
+    const agent = agentNumberIn(branch);
     const elsewhere = checkedOut.get(branch);
     if (unmerged > 0) cleaned.keptBranches.push({ branch, reason: `${unmerged} commit(s) not merged into ${base}` });
     else if (keptBranches.has(branch) || (agent !== undefined && keptAgents.has(agent))) cleaned.keptBranches.push({ branch, reason: 'its worktree is kept' });
@@ -119,7 +120,7 @@ async function whyKeep(root: string, runId: string, path: string, base: string):
     const newest = commits[0]!.sha.slice(0, 10);
     reasons.push(`${commits.length} commit(s) no branch holds: ${sample(shown)}; keep them with \`git branch <name> ${newest}\``);
   }
-  const integration = `xplan/${runId}/integration`;
+  const integration = integrationBranch(runId);
   if (branch === integration && (await unmergedCount(root, branch, base)) > 0) {
     reasons.push(`its branch ${branch} is not merged into ${base}; land it with \`xplan merge --run ${runId}\``);
   }
@@ -129,10 +130,6 @@ async function whyKeep(root: string, runId: string, path: string, base: string):
 
 function sample(items: string[]): string {
   return `${items.slice(0, 3).join(', ')}${items.length > 3 ? ', …' : ''}`;
-}
-
-function agentNumber(name: string): string | undefined {
-  return /(?:^|\/)agent-(\d+)/.exec(name)?.[1];
 }
 
 function realPath(path: string): string {
@@ -150,7 +147,7 @@ function runStartedAt(id: string): number | undefined {
 }
 
 function byAgentNumber(a: string, b: string): number {
-  const n = (s: string) => Number(/agent-(\d+)/.exec(s)?.[1] ?? 0);
+  const n = (s: string) => agentNumberIn(s) ?? 0;
   return n(a) - n(b) || a.localeCompare(b);
 }
 

@@ -5,7 +5,8 @@
  */
 import { analyzeDag, mergeOrder } from './dag.js';
 import { EFFORT_HOURS } from './effort.js';
-import { branchName, PLAN_SCHEMA_VERSION, type Branching, type Coverage, type LeftOutItem, type Plan, type PlanWarning, type Stream, type Task } from './plan.js';
+import { taskBranch } from './branch-names.js';
+import { PLAN_SCHEMA_VERSION, type Branching, type Coverage, type LeftOutItem, type Plan, type PlanWarning, type Stream, type Task } from './plan.js';
 import type { ParsedSpec, SourceRef } from './spec.js';
 import { groupBy } from './text.js';
 import { globsOverlap } from './glob.js';
@@ -83,10 +84,7 @@ export function derivePlan(core: PlanCore, settings: DeriveSettings): Plan {
     tasks,
     streams,
     mergeOrder: order,
-    branchPreview:
-      core.branching === 'single'
-        ? order.map((task) => ({ task, branch: branchName('<run>', 1, core.spec.title) }))
-        : order.map((task, i) => ({ task, branch: branchName('<run>', i + 1, titleById.get(task)!) })),
+    branchPreview: order.map((task, i) => ({ task, branch: taskBranch('<run>', core.branching, i + 1, titleById.get(task)!, core.spec.title) })),
     warnings,
     ...(core.leftOut && core.leftOut.length > 0 ? { leftOut: core.leftOut } : {}),
     ...(core.note ? { note: core.note } : {}),

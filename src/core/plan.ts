@@ -4,7 +4,6 @@
  */
 import { createHash } from 'node:crypto';
 import type { Effort } from './effort.js';
-import { redactSecrets } from './secrets.js';
 
 export const PLAN_SCHEMA_VERSION = 1;
 
@@ -134,25 +133,6 @@ export interface Plan {
   note?: string;
   /** The engine that made the plan, why it was chosen, and for claude the model and the tokens and cost. */
   engine?: EngineRun;
-}
-
-/**
- * Branch-name slug: lowercase words joined by dashes, safe for `git check-ref-format`. A secret in the text is
- * redacted first: lowercased and cut, it would no longer be recognised anywhere it goes.
- */
-export function slugify(text: string, maxLength = 40): string {
-  const slug = redactSecrets(text)
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
-  const cut = slug.length > maxLength ? slug.slice(0, maxLength).replace(/-[^-]*$/, '') || slug.slice(0, maxLength) : slug;
-  return cut.replace(/-+$/g, '') || 'task';
-}
-
-export function branchName(runId: string, agent: number, title: string): string {
-  return `xplan/${runId}/agent-${agent}-${slugify(title)}`;
 }
 
 /** The hash of what agents will be asked to do: the tasks, in order, with every field. */

@@ -494,11 +494,6 @@ export function blockersOf(run: RunState, plan: Plan, id: string): string[] {
   return (task?.dependsOn ?? []).filter((dep) => run.tasks[dep] !== undefined && !releasesDependents(run, run.tasks[dep]));
 }
 
-/** Run ids sort by time and are valid in branch names: `20261123-114502`. */
-export function runIdFor(now: Date): string {
-  return now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-}
-
 // ── Transitions with their events ────────────────────────────────────────────────────────────────────────────────
 // The engine records what happens through these: each returns the changed run and the events that say so, so no
 // caller writes an event by hand.

@@ -3,7 +3,8 @@
  * plan's branching (`single`: one branch for the run; `feature`: each task from the run base; `stacked`: from its
  * dependencies' branches, merged).
  */
-import { branchName, type Plan, type Task } from '../core/plan.js';
+import { agentBranch, taskBranch } from '../core/branch-names.js';
+import type { Plan, Task } from '../core/plan.js';
 import { lastAttempt, type Attempt, type RunState } from '../core/run.js';
 import type { Vcs } from './ports.js';
 
@@ -28,11 +29,11 @@ export async function placeAttempt(ctx: PlacementContext, task: Task, agent: num
   if (run.branching === 'single') {
     // One branch and one worktree for the whole run; tasks take turns on it.
     const worktree = ctx.worktreeOf(1);
-    const branch = branchName(run.id, 1, plan.spec.title);
+    const branch = taskBranch(run.id, run.branching, 1, task.title, plan.spec.title);
     if (!ctx.exists(worktree)) await vcs.addWorktree(root, worktree, branch, run.base.commit);
     return { branch, worktree, base: previous?.base ?? (await vcs.branchHead(root, branch)) };
   }
-  const branch = branchName(run.id, agent, task.title);
+  const branch = agentBranch(run.id, agent, task.title);
   if (!(await vcs.isValidBranchName(root, branch))) throw new Error(`\`${branch}\` is not a valid branch name`);
   const worktree = ctx.worktreeOf(agent);
   if (previous) {

@@ -9,9 +9,10 @@ import { join, relative } from 'node:path';
 import { renderAgentPrompt } from '../core/agent-prompt.js';
 import type { Config } from '../core/config.js';
 import { CancelledError, confirmationRequiredError, InputError, noRunError, planNotApprovedError, runInProgressError, UsageError, XplanError } from '../core/errors.js';
-import { branchName, isApproved, planHash, type Plan, type Task } from '../core/plan.js';
+import { integrationBranch, runIdFor, taskBranch, workingAgent } from '../core/branch-names.js';
+import { isApproved, planHash, type Plan, type Task } from '../core/plan.js';
 import { resumeRun as resumeChange } from '../core/run-control.js';
-import { isActiveRun, newRun, runIdFor, runStarted, type Integration, type RunEvent } from '../core/run.js';
+import { isActiveRun, newRun, runStarted, type Integration, type RunEvent } from '../core/run.js';
 import type { DryRunTask, RunResult } from '../core/run-result.js';
 import { statusOf } from '../core/run-status.js';
 import { describeFindings, redactSecrets, scanSecrets } from '../core/secrets.js';
@@ -110,8 +111,8 @@ export async function previewRun(options: Pick<StartOptions, 'concurrency' | 'on
     .sort((a, b) => a.wave - b.wave)
     .map((task): DryRunTask => {
       agent++;
-      const branch = plan.branching === 'single' ? branchName(runId, 1, plan.spec.title) : branchName(runId, agent, task.title);
-      const worktree = ws.files.worktree(runId, plan.branching === 'single' ? 1 : agent);
+      const branch = taskBranch(runId, plan.branching, agent, task.title, plan.spec.title);
+      const worktree = ws.files.worktree(runId, workingAgent(plan.branching, agent));
       const prompt = renderAgentPrompt(setup.template, {
         task,
         specTitle: plan.spec.title,
@@ -215,7 +216,7 @@ export async function resumeRun(options: EngineOptions, ws: Workspace): Promise<
  */
 async function createIntegration(setup: RunSetup, ports: RunPorts, runId: string, base: string): Promise<Integration | undefined> {
   if (setup.plan.branching === 'single') return undefined;
-  const branch = `xplan/${runId}/integration`;
+  const branch = integrationBranch(runId);
   const worktree = setup.ws.files.integrationWorktree(runId);
   await ports.vcs.addWorktree(setup.ws.root, worktree, branch, base);
   const { verify, integrationVerify } = setup.config.run;

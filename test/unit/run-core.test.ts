@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Branching, Plan, Task } from '../../src/core/plan.js';
+import { runIdFor } from '../../src/core/branch-names.js';
 import { plan } from '../support/plan-builder.js';
 import {
   addUsage,
@@ -13,7 +14,6 @@ import {
   isSettled,
   newRun,
   nextRetryAt,
-  runIdFor,
   runUsage,
   startAttempt,
   stateLabel,

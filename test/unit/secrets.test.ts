@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { slugify } from '../../src/core/plan.js';
+import { slugify } from '../../src/core/branch-names.js';
 import { describeFindings, redactSecrets, scanSecrets } from '../../src/core/secrets.js';
 import { parseSpec } from '../../src/core/spec.js';
 import { LOOK_ALIKES, SECRETS } from '../fixtures/secrets/corpus.js';
