@@ -5,6 +5,10 @@ import tseslint from 'typescript-eslint';
 const NODE_IO = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'https', 'os', 'readline', 'worker_threads'].flatMap((m) => [m, `node:${m}`]);
 const OUTSIDE_WORLD = ['execa', 'chalk', 'ora', '@inquirer/prompts', 'write-file-atomic', 'playwright-core'];
 
+// State, plan, config and history files are written only through src/adapters/atomic-file.ts.
+const ATOMIC_WRITER = [{ name: 'write-file-atomic', message: 'Write files through src/adapters/atomic-file.ts (writeTextAtomic, writeJsonAtomic).' }];
+const ABOVE_ADAPTERS = [{ group: ['../commands/*', '../cli/*', './commands/*', './cli/*'], message: 'Commands and the CLI sit above this layer.' }];
+
 const restrict = (patterns, paths = []) => ['error', { patterns, paths: paths.map((name) => ({ name, message: 'src/core is pure: do the I/O in an adapter and pass the data in.' })) }];
 
 export default tseslint.config(
@@ -25,7 +29,13 @@ export default tseslint.config(
   {
     files: ['src/commands/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['./*'], message: 'Commands never import each other: shared logic goes in src/run, src/core or src/workspace.ts.' }, { group: ['../cli/*'], message: 'Only the CLI imports the CLI.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['./*'], message: 'Commands never import each other: shared logic goes in src/run, src/core or src/workspace.ts.' }, { group: ['../cli/*'], message: 'Only the CLI imports the CLI.' }],
+          paths: ATOMIC_WRITER,
+        },
+      ],
     },
   },
   {
@@ -58,7 +68,13 @@ export default tseslint.config(
   {
     files: ['src/adapters/**/*.ts', 'src/run/setup.ts', 'src/run/control.ts', 'src/engines/**/*.ts', 'src/workspace.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['../commands/*', '../cli/*', './commands/*', './cli/*'], message: 'Commands and the CLI sit above this layer.' }] }],
+      'no-restricted-imports': ['error', { patterns: ABOVE_ADAPTERS, paths: ATOMIC_WRITER }],
+    },
+  },
+  {
+    files: ['src/adapters/atomic-file.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ABOVE_ADAPTERS }],
     },
   },
 );

@@ -8,8 +8,8 @@
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import writeFileAtomic from 'write-file-atomic';
 import { gitFailedError } from '../core/errors.js';
+import { writeTextAtomic } from './atomic-file.js';
 import { guardFile, type ReservationTable } from '../core/reservations.js';
 
 export const RESERVATIONS_FILE = 'reservations.json';
@@ -27,7 +27,7 @@ export interface GuardConfig {
 
 /** Writes the run's reservations for the guards to read: whole or not at all. */
 export async function writeReservations(path: string, runId: string, table: ReservationTable, now: string): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(guardFile(runId, table, now), null, 2)}\n`, { fsync: true });
+  await writeTextAtomic(path, `${JSON.stringify(guardFile(runId, table, now), null, 2)}\n`);
 }
 
 async function git(cwd: string, args: string[]): Promise<string> {
@@ -55,7 +55,8 @@ export async function installCommitGuard(options: { worktree: string; runId: str
   const config: GuardConfig = { runId: options.runId, taskId: options.taskId, reservationsFile: resolve(options.reservationsFile), chain };
 
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+  // The hook reads its config on every commit: it must never see half of one.
+  await writeTextAtomic(join(dir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
   await writeFile(join(dir, SCRIPT_FILE), GUARD_SCRIPT);
   const node = options.nodePath ?? process.execPath;
   await writeHook(dir, 'pre-commit', [`${sh(node)} ${sh(join(dir, SCRIPT_FILE))} || exit $?`, ...chainLines(chain, 'pre-commit')]);

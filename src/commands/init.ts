@@ -1,8 +1,8 @@
 /** `xplan init`: writes `.xplan/config.yaml` with every setting and its default, and `.xplan/.gitignore`. */
 import { access, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { XplanError } from '../core/errors.js';
+import { writeTextAtomic } from '../adapters/atomic-file.js';
 import { CONFIG_FILE } from '../adapters/config-file.js';
 import { ensureXplanDir } from '../adapters/xplan-dir.js';
 import type { Workspace } from '../workspace.js';
@@ -36,6 +36,6 @@ export async function init(options: InitOptions, ws: Workspace): Promise<InitRes
     });
   }
   await ensureXplanDir(project.xplanDir);
-  await writeFileAtomic(path, template);
+  await writeTextAtomic(path, template);
   return { configPath: shown, overwritten: exists, inGitRepo: project.inGitRepo };
 }
