@@ -12,10 +12,16 @@ const ABOVE_ADAPTERS = [{ group: ['../commands/*', '../cli/*', './commands/*', '
 const restrict = (patterns, paths = []) => ['error', { patterns, paths: paths.map((name) => ({ name, message: 'src/core is pure: do the I/O in an adapter and pass the data in.' })) }];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test/**', 'bench/**', 'bin/**', 'templates/**', 'scripts/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'test/**', 'bench/**', 'bin/**', 'scripts/**'] },
   {
     files: ['src/**/*.ts'],
     languageOptions: { parser: tseslint.parser },
+  },
+  {
+    // The commit guard hook runs as plain Node in agent worktrees, with no imports from xplan.
+    files: ['templates/**/*.mjs'],
+    languageOptions: { sourceType: 'module', ecmaVersion: 2022, globals: { process: 'readonly', URL: 'readonly' } },
+    rules: { 'no-undef': 'error', 'no-unused-vars': 'error', 'prefer-const': 'error', 'no-var': 'error', eqeqeq: ['error', 'smart'] },
   },
   {
     files: ['src/core/**/*.ts'],

@@ -5,7 +5,7 @@
  * the guard (they are chained, not replaced). The hook reads `.xplan/runs/<run>/reservations.json`, which the run
  * rewrites atomically whenever a reservation is taken or released; with no such file it lets every commit through.
  */
-import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { gitFailedError } from '../core/errors.js';
@@ -13,6 +13,8 @@ import { writeTextAtomic } from './atomic-file.js';
 import { guardFile, type ReservationTable } from '../core/reservations.js';
 
 export const RESERVATIONS_FILE = 'reservations.json';
+/** The hook itself, a plain Node program (see the file). */
+const GUARD_SCRIPT = new URL('../../templates/commit-guard-hook.mjs', import.meta.url);
 const HOOKS_DIR = 'xplan-hooks';
 const CONFIG_FILE = 'guard.json';
 const SCRIPT_FILE = 'xplan-guard.mjs';
@@ -57,7 +59,7 @@ export async function installCommitGuard(options: { worktree: string; runId: str
   await mkdir(dir, { recursive: true });
   // The hook reads its config on every commit: it must never see half of one.
   await writeTextAtomic(join(dir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
-  await writeFile(join(dir, SCRIPT_FILE), GUARD_SCRIPT);
+  await copyFile(GUARD_SCRIPT, join(dir, SCRIPT_FILE));
   const node = options.nodePath ?? process.execPath;
   await writeHook(dir, 'pre-commit', [`${sh(node)} ${sh(join(dir, SCRIPT_FILE))} || exit $?`, ...chainLines(chain, 'pre-commit')]);
   // Other hooks the repository has keep running in this worktree.
@@ -109,58 +111,3 @@ async function executableHooks(dir: string): Promise<string[]> {
 function sh(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
-
-/**
- * The hook itself: plain Node with no imports from xplan, so it keeps working whatever happens to xplan's install.
- * The reservations file carries each pattern as a regular expression.
- */
-const GUARD_SCRIPT = `// xplan commit guard: refuses a commit that stages a file another running task has reserved.
-import { readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
-
-const config = JSON.parse(readFileSync(new URL('./guard.json', import.meta.url), 'utf8'));
-let doc;
-try {
-  doc = JSON.parse(readFileSync(config.reservationsFile, 'utf8'));
-} catch (error) {
-  // No reservations file: the run is over or has not reserved anything yet.
-  if (error && error.code === 'ENOENT') process.exit(0);
-  process.stderr.write('xplan: could not read ' + config.reservationsFile + ' (' + (error && error.message) + '); the commit is not checked against file reservations.\\n');
-  process.exit(0);
-}
-if (!doc || doc.runId !== config.runId || !Array.isArray(doc.reservations)) process.exit(0);
-
-const staged = execFileSync('git', ['diff', '--cached', '--name-only', '-z', '--no-renames', '--diff-filter=ACDMRTUXB'], { encoding: 'utf8' })
-  .split('\\0')
-  .filter(Boolean);
-const others = doc.reservations
-  .filter((r) => r.taskId !== config.taskId && r.exclusive)
-  .map((r) => ({ ...r, compiled: r.regexes.map((source) => new RegExp(source)) }));
-const refused = [];
-for (const file of staged) {
-  for (const r of others) {
-    const index = r.compiled.findIndex((re) => re.test(file));
-    if (index >= 0) {
-      refused.push({ file, taskId: r.taskId, agent: r.agent, pattern: r.patterns[index] });
-      break;
-    }
-  }
-}
-if (refused.length === 0) process.exit(0);
-
-const own = doc.reservations.find((r) => r.taskId === config.taskId);
-const holders = [...new Set(refused.map((r) => r.taskId))].join(', ');
-const quoted = refused.map((r) => "'" + r.file.replace(/'/g, "'\\\\''") + "'").join(' ');
-const lines = [
-  'xplan: commit refused. It stages ' + (refused.length === 1 ? 'a file' : refused.length + ' files') + ' that another running task has reserved:',
-  ...refused.map((r) => '  ' + r.file + '  reserved by task ' + r.taskId + ' (agent-' + r.agent + (r.pattern !== r.file ? ', pattern ' + r.pattern : '') + ')'),
-  '',
-  'Task ' + config.taskId + ' must not change ' + (refused.length === 1 ? 'it' : 'them') + ' while ' + holders + ' ' + (holders.includes(',') ? 'run' : 'runs') + '. To go on:',
-  '  1. Unstage ' + (refused.length === 1 ? 'it' : 'them') + ' (your edits stay in the working tree): git restore --staged -- ' + quoted,
-  '  2. Commit the rest of your work as usual.',
-  '  3. In your final message, say what change ' + (refused.length === 1 ? 'that file' : 'those files') + ' still need' + (refused.length === 1 ? 's' : '') + ', so it is made once ' + holders + ' is merged.',
-];
-if (own && own.patterns.length > 0) lines.push('', 'Files reserved for ' + config.taskId + ': ' + own.patterns.join(', '));
-process.stderr.write(lines.join('\\n') + '\\n');
-process.exit(1);
-`;
