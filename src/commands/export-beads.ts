@@ -8,22 +8,19 @@
  */
 import { basename, relative, resolve } from 'node:path';
 import {
-  asBeadsStatus,
+  actionLines,
+  actionSummary,
   bdInitPrefix,
-  changedFields,
-  dependencyLine,
+  decideBeadsExport,
   emptyCounts,
-  epicChange,
-  epicsOf,
   graphPlan,
-  issueLabel,
-  missingDetails,
+  jsonlStatuses,
   prefixProblem,
   unusableTitles,
-  type BeadsRecord,
+  type BeadsAction,
   type ExportResult,
 } from '../core/beads-export.js';
-import { beadsGraph, beadsJsonl, beadsStatusOf, type BeadsChange, type BeadsGraph, type BeadsIssue, type BeadsMapping, type JsonlStatus } from '../core/beads-map.js';
+import { beadsGraph, beadsJsonl, type BeadsGraph, type BeadsMapping } from '../core/beads-map.js';
 import { InputError, XplanError } from '../core/errors.js';
 import { planHash, type Plan } from '../core/plan.js';
 import type { RunState } from '../core/run.js';
@@ -45,13 +42,6 @@ export interface ExportOptions {
 }
 
 export const DEFAULT_JSONL = '.xplan/beads-issues.jsonl';
-
-/** One bd call of the export: what it does, for the report and the progress count, and the call itself. */
-interface Step {
-  what: string;
-  lines: () => string[];
-  run: () => Promise<void>;
-}
 
 export async function exportBeads(options: ExportOptions, ws: Workspace): Promise<ExportResult> {
   const { state, plan } = await loadApprovedPlan(ws);
@@ -127,30 +117,6 @@ async function exportJsonl(options: ExportOptions, ws: Workspace, plan: Plan, gr
   };
 }
 
-/** Each task's status in the run, and each epic's: closed once every child is. */
-function jsonlStatuses(run: RunState, graph: BeadsGraph): Record<string, JsonlStatus> {
-  const statuses: Record<string, JsonlStatus> = {};
-  for (const issue of graph.issues) {
-    if (issue.type === 'epic') continue;
-    const change = beadsStatusOf(run, issue.key);
-    const task = run.tasks[issue.key];
-    if (change) statuses[issue.key] = { ...change, ...(task?.endedAt ? { at: task.endedAt } : {}) };
-  }
-  const { childrenOf } = epicsOf(graph);
-  for (const [epic, children] of childrenOf) {
-    const change = epicChange(
-      children.map((c) => statuses[c]?.status ?? 'open'),
-      'open',
-    );
-    const latest = children
-      .map((c) => statuses[c]?.at ?? '')
-      .sort()
-      .pop();
-    statuses[epic] = change ? { ...change, ...(latest ? { at: latest } : {}) } : { status: 'open' };
-  }
-  return statuses;
-}
-
 async function exportToBd(options: ExportOptions, ws: Workspace, state: State, plan: Plan, graph: BeadsGraph, bd: BeadsCli, sync: { run?: RunState; notes: string[] }): Promise<ExportResult> {
   const dry = options.dryRun ?? false;
   let noPrefix: unknown;
@@ -165,9 +131,7 @@ async function exportToBd(options: ExportOptions, ws: Workspace, state: State, p
       `Leave out --prefix, or write JSONL for another workspace with \`xplan export beads --jsonl FILE --prefix ${options.prefix}\`.`,
     );
   }
-  const counts = emptyCounts();
   const saved = (state as State & { beads?: BeadsMapping }).beads;
-  const mapping: Record<string, string> = saved?.planId === plan.planId ? { ...saved.issues } : {};
   const existing = await bd.listAll().catch((error: unknown) => {
     // bd could give neither its prefix nor its issues: most likely there is no workspace here yet.
     if (noPrefix === undefined) throw error;
@@ -176,154 +140,21 @@ async function exportToBd(options: ExportOptions, ws: Workspace, state: State, p
       cause: error,
     });
   });
-  const byId = new Map(existing.map((i) => [i.id, i]));
-  const byRef = new Map(existing.filter((i) => i.external_ref).map((i) => [i.external_ref!, i]));
-  // Issues made by `create --graph` carry the xplan keys in their metadata before their external ref is set.
-  const byMetadata = new Map(existing.filter((i) => i.metadata?.xplanPlan === plan.planId).map((i) => [String(i.metadata?.xplanTask ?? `epic:${String(i.metadata?.xplanSpec)}`), i]));
-  const issueByKey = new Map(graph.issues.map((i) => [i.key, i]));
-  const titleOf = (key: string) => issueByKey.get(key)?.title ?? key;
-  const end = (key: string) => ({ id: mapping[key], title: titleOf(key) });
-
-  const found = new Map<string, BeadsRecord>();
-  for (const issue of graph.issues) {
-    const record = (mapping[issue.key] ? byId.get(mapping[issue.key]!) : undefined) ?? byRef.get(issue.externalRef) ?? byMetadata.get(issue.key);
-    if (record) {
-      found.set(issue.key, record);
-      mapping[issue.key] = record.id;
-    } else {
-      delete mapping[issue.key];
-    }
-  }
-  const created = graph.issues.filter((i) => !found.has(i.key));
-  const steps: Step[] = [];
-
-  // Existing issues: only the fields that changed.
-  for (const issue of graph.issues) {
-    const record = found.get(issue.key);
-    if (!record) continue;
-    const flags = changedFields(issue, record);
-    if (flags.length === 0) {
-      counts.unchanged++;
-      continue;
-    }
-    counts.updated++;
-    steps.push({
-      what: `update ${issue.key}`,
-      lines: () => [`update ${issueLabel(record.id, issue.title)}: ${flags.map(([flag]) => flag).join(' ')}`],
-      run: () => bd.update(record.id, flags),
-    });
-  }
-
-  // Dependencies: exactly the plan's, in bd's direction (the dependent depends on its prerequisite).
-  const keyOf = new Map(Object.entries(mapping).map(([key, id]) => [id, key]));
-  const current = new Set<string>();
-  for (const record of found.values()) {
-    for (const dep of record.dependencies ?? []) {
-      const to = dep.depends_on_id ?? dep.id;
-      const [fromKey, toKey] = [keyOf.get(dep.issue_id ?? record.id), to ? keyOf.get(to) : undefined];
-      if ((dep.type ?? dep.dependency_type) === 'blocks' && fromKey && toKey) current.add(`${fromKey} ${toKey}`);
-    }
-  }
-  const wanted = graph.dependencies.filter((d) => !current.has(`${d.from} ${d.to}`));
-  const unwanted = [...current].filter((pair) => !graph.dependencies.some((d) => `${d.from} ${d.to}` === pair)).map((pair) => pair.split(' ') as [string, string]);
-
-  // New issues: one transaction when bd can, each with its own call otherwise.
-  const useGraph = bd.supportsGraph && created.length > 1;
-  const isNew = new Set(created.map((i) => i.key));
-  const inGraph = useGraph ? wanted.filter((d) => isNew.has(d.from) || isNew.has(d.to)) : [];
-  if (useGraph) {
-    counts.created += created.length;
-    counts.dependenciesAdded += inGraph.length;
-    steps.push({
-      what: `create ${created.length} issues`,
-      lines: () => [
-        `create ${created.length} issues and ${inGraph.length} dependencies in one transaction (${bd.command} create --graph):`,
-        ...created.map((issue) => `  create ${issueLabel(mapping[issue.key], issue.title)}${issue.parent ? ` under ${issueLabel(mapping[issue.parent], titleOf(issue.parent))}` : ''}`),
-        ...inGraph.map((d) => `  dep add ${dependencyLine(end(d.from), end(d.to))}`),
-      ],
-      run: async () => {
-        const ids = await bd.createGraph(graphPlan(`xplan: plan ${plan.planId} (${created.length} issues)`, created, mapping, inGraph));
-        Object.assign(mapping, ids);
-      },
-    });
-    for (const issue of created) {
-      const flags = missingDetails(issue, {});
-      if (flags.length === 0) continue;
-      steps.push({
-        what: `details of ${issue.key}`,
-        lines: () => [`update ${issueLabel(mapping[issue.key], issue.title)}: ${flags.map(([flag]) => flag).join(' ')} (not in the graph format)`],
-        run: () => bd.update(mapping[issue.key]!, flags),
-      });
-    }
-  } else {
-    // Epics come first in the graph, so children can name their parent.
-    for (const issue of created) {
-      counts.created++;
-      steps.push({
-        what: `create ${issue.key}`,
-        lines: () => [`create ${issueLabel(mapping[issue.key], issue.title)}${issue.parent ? ` under ${issueLabel(mapping[issue.parent], titleOf(issue.parent))}` : ''}`],
-        run: async () => {
-          const parent = issue.parent ? mapping[issue.parent] : undefined;
-          mapping[issue.key] = await bd.create({ ...issue, ...(parent ? { parent } : {}) });
-        },
-      });
-    }
-  }
-  for (const d of wanted) {
-    if (inGraph.includes(d)) continue;
-    counts.dependenciesAdded++;
-    steps.push({ what: 'dependencies', lines: () => [`dep add ${dependencyLine(end(d.from), end(d.to))}`], run: () => bd.addDependency(mapping[d.from]!, mapping[d.to]!) });
-  }
-  for (const [from, to] of unwanted) {
-    counts.dependenciesRemoved++;
-    steps.push({ what: 'dependencies', lines: () => [`dep remove ${dependencyLine(end(from), end(to))}`], run: () => bd.removeDependency(mapping[from]!, mapping[to]!) });
-  }
-
-  // Statuses from the run, then each epic after its children.
-  if (sync.run) {
-    const have = (key: string) => found.get(key);
-    const statusNow: Record<string, string> = Object.fromEntries(graph.issues.map((i) => [i.key, asBeadsStatus(have(i.key)?.status)]));
-    for (const issue of graph.issues) {
-      if (issue.type === 'epic') continue;
-      const want = beadsStatusOf(sync.run, issue.key);
-      if (!want) continue;
-      const record = have(issue.key);
-      statusNow[issue.key] = want.status;
-      if (record && record.status === want.status && (!want.assignee || record.assignee === want.assignee)) continue;
-      if (!record && want.status === 'open') continue;
-      counts.statuses++;
-      steps.push(
-        statusStep(
-          issue,
-          want,
-          () => mapping[issue.key]!,
-          (id, change) => applyStatus(bd, id, change),
-        ),
-      );
-    }
-    for (const [epic, children] of epicsOf(graph).childrenOf) {
-      const change = epicChange(
-        children.map((c) => statusNow[c] ?? 'open'),
-        have(epic)?.status ?? 'open',
-      );
-      if (!change) continue;
-      counts.epics++;
-      steps.push(
-        statusStep(
-          issueByKey.get(epic)!,
-          change,
-          () => mapping[epic]!,
-          (id, c) => applyEpicStatus(bd, id, c),
-        ),
-      );
-    }
-  }
-
+  // Decide everything first; then each action is one bd call (none with --dry-run).
+  const decision = decideBeadsExport({
+    planId: plan.planId,
+    graph,
+    existing,
+    saved: saved?.planId === plan.planId ? saved.issues : {},
+    supportsGraph: bd.supportsGraph,
+    run: sync.run,
+  });
+  const { mapping } = decision;
   const actions: string[] = [];
-  for (const [index, step] of steps.entries()) {
-    options.onProgress?.(index + 1, steps.length, step.what);
-    if (!dry) await step.run();
-    actions.push(...step.lines());
+  for (const [index, action] of decision.actions.entries()) {
+    options.onProgress?.(index + 1, decision.actions.length, actionSummary(action));
+    if (!dry) await perform(bd, action, mapping);
+    actions.push(...actionLines(action, mapping, graph, bd.command));
   }
   if (!dry) {
     await ws.store.update((s) => ({ ...s, beads: { planId: plan.planId, tool: bd.command, issues: mapping } satisfies BeadsMapping }));
@@ -334,21 +165,39 @@ async function exportToBd(options: ExportOptions, ws: Workspace, state: State, p
     tool: bd.command,
     version: bd.version,
     ...(workspacePrefix ? { prefix: workspacePrefix, prefixSource: 'bd' as const } : {}),
-    ...(created.length > 0 ? { creation: useGraph ? ('graph' as const) : ('per-issue' as const) } : {}),
+    ...(decision.creation ? { creation: decision.creation } : {}),
     actions,
     notes: sync.notes,
-    counts,
+    counts: decision.counts,
     mapping,
   };
 }
 
-function statusStep(issue: BeadsIssue, want: BeadsChange, id: () => string, apply: (id: string, change: BeadsChange) => Promise<void>): Step {
-  const verb = issue.type === 'epic' ? (want.status === 'closed' ? 'close epic' : 'reopen epic') : 'status';
-  return {
-    what: `${verb} ${issue.key}`,
-    lines: () => [`${verb} ${issueLabel(id(), issue.title)}${verb === 'status' ? ` → ${want.status}` : ''}${want.reason && issue.type === 'epic' ? `: ${want.reason}` : ''}`],
-    run: () => apply(id(), want),
-  };
+/** Carries out one decided action with bd; new issues add their ids to `mapping`. */
+async function perform(bd: BeadsCli, action: BeadsAction, mapping: Record<string, string>): Promise<void> {
+  switch (action.kind) {
+    case 'update':
+      return bd.update(action.id, action.flags);
+    case 'create-graph':
+      Object.assign(mapping, await bd.createGraph(graphPlan(action.message, action.issues, mapping, action.dependencies)));
+      return;
+    case 'details':
+      return bd.update(mapping[action.issue.key]!, action.flags);
+    case 'create': {
+      const { issue } = action;
+      const parent = issue.parent ? mapping[issue.parent] : undefined;
+      mapping[issue.key] = await bd.create({ ...issue, ...(parent ? { parent } : {}) });
+      return;
+    }
+    case 'add-dependency':
+      return bd.addDependency(mapping[action.from]!, mapping[action.to]!);
+    case 'remove-dependency':
+      return bd.removeDependency(mapping[action.from]!, mapping[action.to]!);
+    case 'status':
+      return applyStatus(bd, mapping[action.issue.key]!, action.change);
+    case 'epic-status':
+      return applyEpicStatus(bd, mapping[action.issue.key]!, action.change);
+  }
 }
 
 async function loadApprovedPlan(ws: Workspace): Promise<{ state: State; plan: Plan }> {

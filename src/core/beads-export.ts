@@ -1,9 +1,11 @@
 /**
  * The rules of `xplan export beads` that need no bd: which titles bd can take, which prefix a workspace has when
- * bd cannot say, what an existing issue lacks, how a dependency reads, when an epic closes or reopens, and the
- * JSON plan of `bd create --graph`. Pure: the command and the run's beads sync call bd with what these return.
+ * bd cannot say, what an existing issue lacks, how a dependency reads, when an epic closes or reopens, the JSON
+ * plan of `bd create --graph`, and the whole export decided as a list of actions (decideBeadsExport). Pure: the
+ * command and the run's beads sync call bd with what these return.
  */
-import type { BeadsChange, BeadsGraph, BeadsIssue, BeadsStatus } from './beads-map.js';
+import { beadsStatusOf, type BeadsChange, type BeadsGraph, type BeadsIssue, type BeadsStatus, type JsonlStatus } from './beads-map.js';
+import type { RunState } from './run.js';
 
 /** An issue as bd lists it (`bd list --json`); only the fields xplan reads. */
 export interface BeadsRecord {
@@ -189,4 +191,242 @@ export function graphPlan(message: string, create: readonly BeadsIssue[], existi
 /** Statuses bd accepts for an issue; anything else reads as open. */
 export function asBeadsStatus(status: string | undefined): BeadsStatus {
   return status === 'in_progress' || status === 'blocked' || status === 'deferred' || status === 'closed' ? status : 'open';
+}
+
+/** One bd call of an export, decided before any is made. Issues are named by xplan key; bd ids come from the mapping. */
+export type BeadsAction =
+  | { kind: 'update'; issue: BeadsIssue; id: string; flags: BdFlag[] }
+  /** New issues and the dependencies that touch them, in one `bd create --graph` transaction. */
+  | { kind: 'create-graph'; issues: BeadsIssue[]; dependencies: Array<{ from: string; to: string }>; message: string }
+  /** The fields of an issue just created by the graph that its format has no room for. */
+  | { kind: 'details'; issue: BeadsIssue; flags: BdFlag[] }
+  | { kind: 'create'; issue: BeadsIssue }
+  | { kind: 'add-dependency'; from: string; to: string }
+  | { kind: 'remove-dependency'; from: string; to: string }
+  | { kind: 'status'; issue: BeadsIssue; change: BeadsChange }
+  | { kind: 'epic-status'; issue: BeadsIssue; change: BeadsChange };
+
+export interface BeadsExportInput {
+  planId: string;
+  graph: BeadsGraph;
+  /** Every issue bd lists in the workspace. */
+  existing: readonly BeadsRecord[];
+  /** The xplan key → bd id mapping saved by the last export of this plan. */
+  saved: Readonly<Record<string, string>>;
+  /** Whether bd has `create --graph`. */
+  supportsGraph: boolean;
+  /** With `--sync`: the run whose statuses the issues take. */
+  run?: RunState | undefined;
+}
+
+export interface BeadsExportDecision {
+  actions: BeadsAction[];
+  counts: ExportCounts;
+  /** Key → bd id of every issue that exists already; creating the others adds theirs. */
+  mapping: Record<string, string>;
+  /** How new issues are created, when there are any. */
+  creation?: 'graph' | 'per-issue';
+}
+
+/**
+ * What an export to bd does, in order: existing issues found (through the saved mapping, their external ref or
+ * their metadata) and updated where they differ, new ones created (one transaction when bd can and there is more
+ * than one), dependencies added and removed to be exactly the plan's, and with a run each task's status set, then
+ * each epic closed or reopened after its children.
+ */
+export function decideBeadsExport(input: BeadsExportInput): BeadsExportDecision {
+  const { graph, existing, planId } = input;
+  const counts = emptyCounts();
+  const mapping: Record<string, string> = { ...input.saved };
+  const byId = new Map(existing.map((i) => [i.id, i]));
+  const byRef = new Map(existing.filter((i) => i.external_ref).map((i) => [i.external_ref!, i]));
+  // Issues made by `create --graph` carry the xplan keys in their metadata before their external ref is set.
+  const byMetadata = new Map(existing.filter((i) => i.metadata?.xplanPlan === planId).map((i) => [String(i.metadata?.xplanTask ?? `epic:${String(i.metadata?.xplanSpec)}`), i]));
+  const issueByKey = new Map(graph.issues.map((i) => [i.key, i]));
+
+  const found = new Map<string, BeadsRecord>();
+  for (const issue of graph.issues) {
+    const record = (mapping[issue.key] ? byId.get(mapping[issue.key]!) : undefined) ?? byRef.get(issue.externalRef) ?? byMetadata.get(issue.key);
+    if (record) {
+      found.set(issue.key, record);
+      mapping[issue.key] = record.id;
+    } else {
+      delete mapping[issue.key];
+    }
+  }
+  const created = graph.issues.filter((i) => !found.has(i.key));
+  const actions: BeadsAction[] = [];
+
+  // Existing issues: only the fields that changed.
+  for (const issue of graph.issues) {
+    const record = found.get(issue.key);
+    if (!record) continue;
+    const flags = changedFields(issue, record);
+    if (flags.length === 0) {
+      counts.unchanged++;
+      continue;
+    }
+    counts.updated++;
+    actions.push({ kind: 'update', issue, id: record.id, flags });
+  }
+
+  // Dependencies: exactly the plan's, in bd's direction (the dependent depends on its prerequisite).
+  const keyOf = new Map(Object.entries(mapping).map(([key, id]) => [id, key]));
+  const current = new Set<string>();
+  for (const record of found.values()) {
+    for (const dep of record.dependencies ?? []) {
+      const to = dep.depends_on_id ?? dep.id;
+      const [fromKey, toKey] = [keyOf.get(dep.issue_id ?? record.id), to ? keyOf.get(to) : undefined];
+      if ((dep.type ?? dep.dependency_type) === 'blocks' && fromKey && toKey) current.add(`${fromKey} ${toKey}`);
+    }
+  }
+  const wanted = graph.dependencies.filter((d) => !current.has(`${d.from} ${d.to}`));
+  const unwanted = [...current].filter((pair) => !graph.dependencies.some((d) => `${d.from} ${d.to}` === pair)).map((pair) => pair.split(' ') as [string, string]);
+
+  // New issues: one transaction when bd can, each with its own call otherwise (epics first, so children name them).
+  const useGraph = input.supportsGraph && created.length > 1;
+  const isNew = new Set(created.map((i) => i.key));
+  const inGraph = useGraph ? wanted.filter((d) => isNew.has(d.from) || isNew.has(d.to)) : [];
+  if (useGraph) {
+    counts.created += created.length;
+    counts.dependenciesAdded += inGraph.length;
+    actions.push({ kind: 'create-graph', issues: created, dependencies: inGraph, message: `xplan: plan ${planId} (${created.length} issues)` });
+    for (const issue of created) {
+      const flags = missingDetails(issue, {});
+      if (flags.length > 0) actions.push({ kind: 'details', issue, flags });
+    }
+  } else {
+    for (const issue of created) {
+      counts.created++;
+      actions.push({ kind: 'create', issue });
+    }
+  }
+  for (const d of wanted) {
+    if (inGraph.includes(d)) continue;
+    counts.dependenciesAdded++;
+    actions.push({ kind: 'add-dependency', from: d.from, to: d.to });
+  }
+  for (const [from, to] of unwanted) {
+    counts.dependenciesRemoved++;
+    actions.push({ kind: 'remove-dependency', from, to });
+  }
+
+  // Statuses from the run, then each epic after its children.
+  if (input.run) {
+    const statusNow: Record<string, string> = Object.fromEntries(graph.issues.map((i) => [i.key, asBeadsStatus(found.get(i.key)?.status)]));
+    for (const issue of graph.issues) {
+      if (issue.type === 'epic') continue;
+      const want = beadsStatusOf(input.run, issue.key);
+      if (!want) continue;
+      const record = found.get(issue.key);
+      statusNow[issue.key] = want.status;
+      if (record && record.status === want.status && (!want.assignee || record.assignee === want.assignee)) continue;
+      if (!record && want.status === 'open') continue;
+      counts.statuses++;
+      actions.push({ kind: 'status', issue, change: want });
+    }
+    for (const [epic, children] of epicsOf(graph).childrenOf) {
+      const change = epicChange(
+        children.map((c) => statusNow[c] ?? 'open'),
+        found.get(epic)?.status ?? 'open',
+      );
+      if (!change) continue;
+      counts.epics++;
+      actions.push({ kind: 'epic-status', issue: issueByKey.get(epic)!, change });
+    }
+  }
+  return { actions, counts, mapping, ...(created.length > 0 ? { creation: useGraph ? ('graph' as const) : ('per-issue' as const) } : {}) };
+}
+
+/** What a progress line calls an action. */
+export function actionSummary(action: BeadsAction): string {
+  switch (action.kind) {
+    case 'update':
+      return `update ${action.issue.key}`;
+    case 'create-graph':
+      return `create ${action.issues.length} issues`;
+    case 'details':
+      return `details of ${action.issue.key}`;
+    case 'create':
+      return `create ${action.issue.key}`;
+    case 'add-dependency':
+    case 'remove-dependency':
+      return 'dependencies';
+    case 'status':
+    case 'epic-status':
+      return `${statusVerb(action)} ${action.issue.key}`;
+  }
+}
+
+/**
+ * The report lines of an action, with the bd ids known so far (`new` for an issue not created yet): after the
+ * action runs for a real export, before it for a dry run.
+ */
+export function actionLines(action: BeadsAction, ids: Readonly<Record<string, string>>, graph: BeadsGraph, bdCommand: string): string[] {
+  const titles = titlesOf(graph);
+  const titleOf = (key: string) => titles.get(key) ?? key;
+  const end = (key: string) => ({ id: ids[key], title: titleOf(key) });
+  const under = (issue: BeadsIssue) => (issue.parent ? ` under ${issueLabel(ids[issue.parent], titleOf(issue.parent))}` : '');
+  const flagNames = (flags: BdFlag[]) => flags.map(([flag]) => flag).join(' ');
+  switch (action.kind) {
+    case 'update':
+      return [`update ${issueLabel(action.id, action.issue.title)}: ${flagNames(action.flags)}`];
+    case 'create-graph':
+      return [
+        `create ${action.issues.length} issues and ${action.dependencies.length} dependencies in one transaction (${bdCommand} create --graph):`,
+        ...action.issues.map((issue) => `  create ${issueLabel(ids[issue.key], issue.title)}${under(issue)}`),
+        ...action.dependencies.map((d) => `  dep add ${dependencyLine(end(d.from), end(d.to))}`),
+      ];
+    case 'details':
+      return [`update ${issueLabel(ids[action.issue.key], action.issue.title)}: ${flagNames(action.flags)} (not in the graph format)`];
+    case 'create':
+      return [`create ${issueLabel(ids[action.issue.key], action.issue.title)}${under(action.issue)}`];
+    case 'add-dependency':
+      return [`dep add ${dependencyLine(end(action.from), end(action.to))}`];
+    case 'remove-dependency':
+      return [`dep remove ${dependencyLine(end(action.from), end(action.to))}`];
+    case 'status':
+    case 'epic-status': {
+      const verb = statusVerb(action);
+      const { change, issue } = action;
+      return [`${verb} ${issueLabel(ids[issue.key], issue.title)}${verb === 'status' ? ` → ${change.status}` : ''}${change.reason && issue.type === 'epic' ? `: ${change.reason}` : ''}`];
+    }
+  }
+}
+
+const TITLES = new WeakMap<BeadsGraph, Map<string, string>>();
+
+function titlesOf(graph: BeadsGraph): Map<string, string> {
+  let titles = TITLES.get(graph);
+  if (!titles) TITLES.set(graph, (titles = new Map(graph.issues.map((i) => [i.key, i.title]))));
+  return titles;
+}
+
+function statusVerb(action: Extract<BeadsAction, { kind: 'status' | 'epic-status' }>): string {
+  if (action.issue.type !== 'epic') return 'status';
+  return action.change.status === 'closed' ? 'close epic' : 'reopen epic';
+}
+
+/** For JSONL: each task's status in the run, and each epic's, closed once every child is. */
+export function jsonlStatuses(run: RunState, graph: BeadsGraph): Record<string, JsonlStatus> {
+  const statuses: Record<string, JsonlStatus> = {};
+  for (const issue of graph.issues) {
+    if (issue.type === 'epic') continue;
+    const change = beadsStatusOf(run, issue.key);
+    const task = run.tasks[issue.key];
+    if (change) statuses[issue.key] = { ...change, ...(task?.endedAt ? { at: task.endedAt } : {}) };
+  }
+  const { childrenOf } = epicsOf(graph);
+  for (const [epic, children] of childrenOf) {
+    const change = epicChange(
+      children.map((c) => statuses[c]?.status ?? 'open'),
+      'open',
+    );
+    const latest = children
+      .map((c) => statuses[c]?.at ?? '')
+      .sort()
+      .pop();
+    statuses[epic] = change ? { ...change, ...(latest ? { at: latest } : {}) } : { status: 'open' };
+  }
+  return statuses;
 }

@@ -1,7 +1,23 @@
 /** The pure rules of the beads export: usable titles, the prefix bd init picks, epics that follow their children, the graph plan. */
 import { describe, expect, it } from 'vitest';
-import { bdInitPrefix, changedFields, dependencyLine, epicChange, graphPlan, missingDetails, prefixProblem, titleProblem } from '../../src/core/beads-export.js';
-import type { BeadsIssue } from '../../src/core/beads-map.js';
+import {
+  actionLines,
+  actionSummary,
+  bdInitPrefix,
+  changedFields,
+  decideBeadsExport,
+  dependencyLine,
+  emptyCounts,
+  epicChange,
+  graphPlan,
+  missingDetails,
+  prefixProblem,
+  titleProblem,
+  type BeadsAction,
+  type BeadsRecord,
+} from '../../src/core/beads-export.js';
+import type { BeadsGraph, BeadsIssue } from '../../src/core/beads-map.js';
+import type { RunState } from '../../src/core/run.js';
 
 describe('titleProblem', () => {
   it.each([
@@ -131,5 +147,167 @@ describe('changedFields and missingDetails', () => {
 describe('dependencyLine', () => {
   it('names both ends, with ids and titles', () => {
     expect(dependencyLine({ id: 'acme-1.2', title: 'T2 API' }, { id: undefined, title: 'T1 Schema' })).toBe('acme-1.2 "T2 API" depends on new "T1 Schema"');
+  });
+});
+
+describe('decideBeadsExport: the whole export decided before bd is called', () => {
+  const epic = issue('epic:spec.md', { type: 'epic', title: 'Spec', metadata: { xplanPlan: 'p-1', xplanSpec: 'spec.md' }, externalRef: 'xplan:p-1:epic:spec.md' });
+  const tasks = ['T1', 'T2', 'T3'].map((key) => issue(key, { parent: 'epic:spec.md' }));
+  const graph: BeadsGraph = {
+    issues: [epic, ...tasks],
+    dependencies: [
+      { from: 'T2', to: 'T1' },
+      { from: 'T3', to: 'T2' },
+    ],
+  };
+  const ids: Record<string, string> = { 'epic:spec.md': 'bd-e', T1: 'bd-1', T2: 'bd-2', T3: 'bd-3' };
+  /** The issue as bd lists it once exported, with the dependencies it has in bd. */
+  const record = (i: BeadsIssue, extra: Partial<BeadsRecord> = {}, dependsOn: string[] = []): BeadsRecord => ({
+    id: ids[i.key]!,
+    title: i.title,
+    status: 'open',
+    external_ref: i.externalRef,
+    description: i.description,
+    design: i.design,
+    acceptance_criteria: i.acceptance,
+    priority: i.priority,
+    estimated_minutes: i.estimateMinutes!,
+    labels: i.labels,
+    metadata: i.metadata,
+    dependencies: dependsOn.map((to) => ({ issue_id: ids[i.key]!, depends_on_id: ids[to]!, type: 'blocks' })),
+    ...extra,
+  });
+  const exported = (): BeadsRecord[] => [record(epic), record(tasks[0]!), record(tasks[1]!, {}, ['T1']), record(tasks[2]!, {}, ['T2'])];
+  /** Each action as `kind key…`, as a reader of the export report would name it. */
+  const summary = (actions: BeadsAction[]) =>
+    actions.map((a) => {
+      switch (a.kind) {
+        case 'create-graph':
+          return `create-graph ${a.issues.map((i) => i.key).join(',')} deps ${a.dependencies.map((d) => `${d.from}>${d.to}`).join(',')}`;
+        case 'add-dependency':
+        case 'remove-dependency':
+          return `${a.kind} ${a.from}>${a.to}`;
+        case 'update':
+        case 'details':
+          return `${a.kind} ${a.issue.key} ${a.flags.map(([f]) => f).join(' ')}`;
+        case 'status':
+        case 'epic-status':
+          return `${a.kind} ${a.issue.key} ${a.change.status}`;
+        default:
+          return `${a.kind} ${a.issue.key}`;
+      }
+    });
+  const runWith = (states: Record<string, string>): RunState =>
+    ({
+      tasks: Object.fromEntries(
+        Object.entries(states).map(([id, state]) => [id, { state, attempts: [{ agent: Number(id.slice(1)), branch: `xplan/r/agent-${id.slice(1)}-x` }], transientFailures: 0 }]),
+      ),
+    }) as unknown as RunState;
+
+  it.each([
+    {
+      name: 'a first export with create --graph: one transaction, then the fields the graph cannot carry',
+      existing: [] as BeadsRecord[],
+      supportsGraph: true,
+      actions: [
+        'create-graph epic:spec.md,T1,T2,T3 deps T2>T1,T3>T2',
+        'details epic:spec.md --design --acceptance --estimate --external-ref',
+        'details T1 --design --acceptance --estimate --external-ref',
+        'details T2 --design --acceptance --estimate --external-ref',
+        'details T3 --design --acceptance --estimate --external-ref',
+      ],
+      counts: { created: 4, dependenciesAdded: 2 },
+      creation: 'graph',
+    },
+    {
+      name: 'a first export without create --graph: one create each, the epic first, then the dependencies',
+      existing: [],
+      supportsGraph: false,
+      actions: ['create epic:spec.md', 'create T1', 'create T2', 'create T3', 'add-dependency T2>T1', 'add-dependency T3>T2'],
+      counts: { created: 4, dependenciesAdded: 2 },
+      creation: 'per-issue',
+    },
+    {
+      name: 'exporting again unchanged does nothing',
+      existing: exported(),
+      supportsGraph: true,
+      actions: [],
+      counts: { unchanged: 4 },
+      creation: undefined,
+    },
+    {
+      name: 'a changed title and a new label are the only fields updated',
+      existing: [record(epic), record(tasks[0]!, { title: 'T1 Old title', labels: [] }), record(tasks[1]!, {}, ['T1']), record(tasks[2]!, {}, ['T2'])],
+      supportsGraph: true,
+      actions: ['update T1 --title --add-label'],
+      counts: { updated: 1, unchanged: 3 },
+      creation: undefined,
+    },
+    {
+      name: 'dependencies become exactly the plan’s: a stale one removed, a missing one added',
+      existing: [record(epic), record(tasks[0]!), record(tasks[1]!, {}, ['T1']), record(tasks[2]!, {}, ['T1'])],
+      supportsGraph: true,
+      actions: ['add-dependency T3>T2', 'remove-dependency T3>T1'],
+      counts: { unchanged: 4, dependenciesAdded: 1, dependenciesRemoved: 1 },
+      creation: undefined,
+    },
+    {
+      name: 'one issue missing is created on its own, even with create --graph',
+      existing: exported().filter((r) => r.id !== 'bd-3'),
+      supportsGraph: true,
+      actions: ['create T3', 'add-dependency T3>T2'],
+      counts: { created: 1, unchanged: 3, dependenciesAdded: 1 },
+      creation: 'per-issue',
+    },
+  ])('$name', ({ existing, supportsGraph, actions, counts, creation }) => {
+    const decision = decideBeadsExport({ planId: 'p-1', graph, existing, saved: {}, supportsGraph });
+    expect(summary(decision.actions)).toEqual(actions);
+    expect(decision.counts).toEqual({ ...emptyCounts(), ...counts });
+    expect(decision.creation).toBe(creation);
+  });
+
+  it('finds issues by the saved mapping, their external ref or their metadata, and forgets mapped ids bd no longer has', () => {
+    const blocks = (from: string, to: string) => [{ issue_id: from, depends_on_id: to, type: 'blocks' }];
+    const byRef = record(tasks[1]!, { id: 'bd-22', metadata: {}, dependencies: blocks('bd-22', 'bd-11') });
+    const byMetadata = record(tasks[2]!, { id: 'bd-33', external_ref: '', dependencies: blocks('bd-33', 'bd-22') });
+    const decision = decideBeadsExport({
+      planId: 'p-1',
+      graph,
+      existing: [record(epic), record(tasks[0]!, { id: 'bd-11' }), byRef, byMetadata],
+      saved: { 'epic:spec.md': 'bd-e', T1: 'bd-11', T2: 'bd-gone' },
+      supportsGraph: true,
+    });
+    expect(decision.mapping).toEqual({ 'epic:spec.md': 'bd-e', T1: 'bd-11', T2: 'bd-22', T3: 'bd-33' });
+    expect(summary(decision.actions)).toEqual(['update T3 --external-ref']);
+  });
+
+  it.each([
+    {
+      name: 'tasks take their run states; the epic stays open while a child is',
+      states: { T1: 'completed', T2: 'running', T3: 'waiting' },
+      epicStatus: 'open',
+      actions: ['status T1 closed', 'status T2 in_progress'],
+    },
+    {
+      name: 'the epic closes after its last child',
+      states: { T1: 'completed', T2: 'completed', T3: 'unverified' },
+      epicStatus: 'open',
+      actions: ['status T1 closed', 'status T2 closed', 'status T3 closed', 'epic-status epic:spec.md closed'],
+    },
+    { name: 'a closed epic reopens when a child is open again', states: { T1: 'failed' }, epicStatus: 'closed', actions: ['status T1 blocked', 'epic-status epic:spec.md open'] },
+  ])('--sync: $name', ({ states, epicStatus, actions }) => {
+    const existing = exported().map((r) => (r.id === 'bd-e' ? { ...r, status: epicStatus } : r));
+    const decision = decideBeadsExport({ planId: 'p-1', graph, existing, saved: {}, supportsGraph: true, run: runWith(states) });
+    expect(summary(decision.actions)).toEqual(actions);
+  });
+
+  it('report lines name each issue by its bd id once known, and `new` before', () => {
+    const create: BeadsAction = { kind: 'create', issue: tasks[0]! };
+    expect(actionLines(create, {}, graph, 'bd')).toEqual(['create new "T1 Title" under new "Spec"']);
+    expect(actionLines(create, ids, graph, 'bd')).toEqual(['create bd-1 "T1 Title" under bd-e "Spec"']);
+    expect(actionLines({ kind: 'epic-status', issue: epic, change: { status: 'closed', reason: 'All 3 child issues are closed' } }, ids, graph, 'bd')).toEqual([
+      'close epic bd-e "Spec": All 3 child issues are closed',
+    ]);
+    expect(actionSummary({ kind: 'remove-dependency', from: 'T3', to: 'T1' })).toBe('dependencies');
   });
 });
