@@ -5,11 +5,9 @@ import { assessSpecs, type Assessment } from '../core/assess.js';
 import { CancelledError, confirmationRequiredError, runInProgressError, UsageError } from '../core/errors.js';
 import { planHash, type Branching, type Plan } from '../core/plan.js';
 import { configuredEngine, type EngineName } from '../core/config.js';
-import { serializeHotTasks } from '../core/conflict-history.js';
-import { derivePlan } from '../core/plan-derive.js';
 import { isActiveRun } from '../core/run.js';
 import { readConflictHistory } from '../adapters/conflict-history.js';
-import { parseSpecs, type ParsedSpec } from '../core/spec.js';
+import { parseSpecs } from '../core/spec.js';
 import { secretsInSpecs, secretsWarning } from '../core/secrets.js';
 import { chooseEngine, createEngine } from '../engines/engine.js';
 import type { State } from '../core/state.js';
@@ -73,6 +71,8 @@ export async function plan(options: PlanOptions, ws: Workspace): Promise<PlanRes
     minHoursPerTask: config.plan.minHoursPerTask,
     tinyTaskRatio: config.plan.tinyTaskRatio,
   };
+  // Tasks predicted to touch files that conflicted in earlier runs are planned not to run in parallel.
+  const history = project.inGitRepo ? (await readConflictHistory(project.xplanDir)).records : [];
   const planId = `p-${createHash('sha256')
     .update(JSON.stringify(choice.name === 'heuristic' ? [files.map((f) => f.sha256), settings] : [files.map((f) => f.sha256), settings, choice.name, note ?? '']))
     .digest('hex')
@@ -84,7 +84,7 @@ export async function plan(options: PlanOptions, ws: Workspace): Promise<PlanRes
   } = await engine.plan({
     specs: files.map((f, i) => ({ parsed: specs[i]!, text: f.text })),
     assessment,
-    options: { planId, ...settings, maxTasksFromUser: options.maxTasks !== undefined, ...(note ? { note } : {}) },
+    options: { planId, ...settings, maxTasksFromUser: options.maxTasks !== undefined, ...(note ? { note } : {}), ...(history.length > 0 ? { conflictHistory: history } : {}) },
   });
 
   if (confirmations.length > 0 && !options.yes) {
@@ -97,9 +97,8 @@ export async function plan(options: PlanOptions, ws: Workspace): Promise<PlanRes
     }
   }
 
-  const learned = await learnFromConflicts(generated, ws, { specs, ...settings });
   const found = secretsInSpecs(files);
-  const planned = found.length === 0 ? learned : { ...learned, warnings: [...learned.warnings, { code: 'SECRETS_IN_SPEC', message: secretsWarning(found), tasks: [] }] };
+  const planned = found.length === 0 ? generated : { ...generated, warnings: [...generated.warnings, { code: 'SECRETS_IN_SPEC', message: secretsWarning(found), tasks: [] }] };
   await confirmReplacing(state?.plan, planned, options);
 
   const reusedAssessment = saved !== undefined && engineAssessment === undefined;
@@ -122,33 +121,6 @@ function savedAssessmentFor(state: State | undefined, files: SpecFile[], root: s
   if (!state?.assessment || state.specs.length !== files.length) return undefined;
   const same = files.every((f, i) => state.specs[i]!.sha256 === f.sha256 && state.specs[i]!.path === relative(root, f.absolutePath));
   return same ? state.assessment : undefined;
-}
-
-/**
- * Tasks predicted to touch files that conflicted in earlier runs do not run in parallel: each such pair gets an
- * edge and a warning with the reason (`.xplan/history/conflicts.jsonl`).
- */
-async function learnFromConflicts(plan: Plan, ws: Workspace, settings: { specs: ParsedSpec[]; concurrency: number; minHoursPerTask: number; tinyTaskRatio: number }): Promise<Plan> {
-  if (!ws.project.inGitRepo) return plan;
-  const { records } = await readConflictHistory(ws.project.xplanDir);
-  const learned = serializeHotTasks(plan.tasks, records);
-  if (learned.warnings.length === 0) return plan;
-  return {
-    ...derivePlan(
-      {
-        planId: plan.planId,
-        branching: plan.branching,
-        spec: plan.spec,
-        tasks: learned.tasks,
-        streams: plan.streams,
-        warnings: [...plan.warnings, ...learned.warnings],
-        leftOut: plan.leftOut,
-        note: plan.note,
-      },
-      settings,
-    ),
-    ...(plan.engine ? { engine: plan.engine } : {}),
-  };
 }
 
 /** An approved plan, or one edited by hand, is replaced only when the user says so (or with --force/--yes). */

@@ -3,10 +3,12 @@
  * coverage, merge order, branch preview and the guards' warnings. Computed the same way after generation and
  * after every edit, so an edited plan is checked exactly like a generated one.
  */
+import { serializeHotTasks } from './conflict-history.js';
 import { analyzeDag, mergeOrder } from './dag.js';
 import { EFFORT_HOURS } from './effort.js';
 import { taskBranch } from './branch-names.js';
 import { PLAN_SCHEMA_VERSION, type Branching, type Coverage, type LeftOutItem, type Plan, type PlanWarning, type Stream, type Task } from './plan.js';
+import type { ConflictRecord } from './reservations.js';
 import type { ParsedSpec, SourceRef } from './spec.js';
 import { groupBy } from './text.js';
 import { globsOverlap } from './glob.js';
@@ -19,6 +21,12 @@ export interface DeriveSettings {
   concurrency: number;
   minHoursPerTask: number;
   tinyTaskRatio: number;
+  /**
+   * Files that conflicted at merge time in earlier runs (`.xplan/history/conflicts.jsonl`): tasks predicted to
+   * touch one do not run in parallel, each such pair getting an edge and a CONFLICT_HISTORY warning with the
+   * reason. Given when planning, not when editing, so an edge the lead removed stays removed.
+   */
+  conflictHistory?: readonly ConflictRecord[];
 }
 
 export interface PlanCore {
@@ -41,11 +49,12 @@ export function recommendedRange(totalHours: number, minHoursPerTask: number): {
 }
 
 export function derivePlan(core: PlanCore, settings: DeriveSettings): Plan {
-  const tasks = core.tasks.map((t) => ({ ...t }));
+  const learned = settings.conflictHistory ? serializeHotTasks(core.tasks, settings.conflictHistory) : undefined;
+  const tasks = (learned?.tasks ?? core.tasks).map((t) => ({ ...t }));
   const analysis = analyzeDag(tasks.map((t) => ({ id: t.id, dependsOn: t.dependsOn, hours: EFFORT_HOURS[t.effort] })));
   for (const t of tasks) t.wave = analysis.wave.get(t.id) ?? 0;
 
-  const warnings: PlanWarning[] = (core.warnings ?? []).filter((w) => !DERIVED_CODES.has(w.code));
+  const warnings: PlanWarning[] = [...(core.warnings ?? []).filter((w) => !DERIVED_CODES.has(w.code)), ...(learned?.warnings ?? [])];
   for (const e of analysis.errors) warnings.push({ code: e.code, message: e.message, tasks: e.tasks });
   const coverage = settings.specs ? coverageOf(settings.specs, tasks, core.leftOut) : (settings.previousCoverage ?? emptyCoverage());
   if (coverage.uncovered.length > 0) {

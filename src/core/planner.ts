@@ -19,6 +19,7 @@ import { capitalise, formatHours, groupBy, truncate } from './text.js';
 import { MinHeap } from './min-heap.js';
 import { mergeStreamsSharingFiles, transitiveReduction } from './schedule.js';
 import { globsOverlap } from './glob.js';
+import type { ConflictRecord } from './reservations.js';
 
 export interface PlanOptions {
   planId: string;
@@ -31,6 +32,8 @@ export interface PlanOptions {
   tinyTaskRatio: number;
   /** The lead's instruction to the planner (`xplan plan --note`); the claude engine passes it to the model. */
   note?: string;
+  /** Files that conflicted in earlier runs: tasks sharing one are serialized (see DeriveSettings). */
+  conflictHistory?: readonly ConflictRecord[];
 }
 
 /** Something the user must confirm before the plan is saved (or pass --yes). */
@@ -1078,6 +1081,11 @@ function assemble(drafts: Draft[], specs: ParsedSpec[], options: PlanOptions, wa
       streams: merged.streams,
       warnings,
     },
-    { specs, concurrency: options.concurrency, minHoursPerTask: options.minHoursPerTask, tinyTaskRatio: options.tinyTaskRatio },
+    { specs, concurrency: options.concurrency, minHoursPerTask: options.minHoursPerTask, tinyTaskRatio: options.tinyTaskRatio, ...historyOf(options) },
   );
+}
+
+/** The conflict history to plan with, as derivePlan takes it. */
+export function historyOf(options: Pick<PlanOptions, 'conflictHistory'>): { conflictHistory?: readonly ConflictRecord[] } {
+  return options.conflictHistory ? { conflictHistory: options.conflictHistory } : {};
 }

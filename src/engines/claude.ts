@@ -15,7 +15,7 @@ import { buildInventory } from '../core/inventory.js';
 import { capitalise } from '../core/text.js';
 import { derivePlan } from '../core/plan-derive.js';
 import type { EngineRun, PlanWarning } from '../core/plan.js';
-import { overDecomposition, type PlanningResult } from '../core/planner.js';
+import { historyOf, overDecomposition, type PlanningResult } from '../core/planner.js';
 import { redactSecrets, scanSecrets } from '../core/secrets.js';
 import { callStructured, StructuredCallError, type StructuredAnswer, type StructuredCallOptions } from '../adapters/claude-structured.js';
 import {
@@ -153,7 +153,7 @@ export class ClaudeEngine implements PlanningEngine {
           leftOut,
           ...(options.note ? { note: options.note } : {}),
         },
-        { specs: parsed, concurrency: options.concurrency, minHoursPerTask: options.minHoursPerTask, tinyTaskRatio: options.tinyTaskRatio },
+        { specs: parsed, concurrency: options.concurrency, minHoursPerTask: options.minHoursPerTask, tinyTaskRatio: options.tinyTaskRatio, ...historyOf(options) },
       );
       return { plan: { ...plan, engine: run }, assessment, confirmations: overDecomposition(plan) };
     } finally {
