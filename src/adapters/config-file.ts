@@ -1,9 +1,8 @@
 /** Reads `.xplan/config.yaml`: YAML syntax and schema errors become one clear message listing `path: message`. */
-import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { defaultConfig, validateConfig, type Config } from '../core/config.js';
 import { InputError } from '../core/errors.js';
-import { xplanFileError } from './xplan-dir.js';
+import { readXplanFile } from './xplan-dir.js';
 import { parseYamlText } from './yaml-text.js';
 
 export const CONFIG_FILE = 'config.yaml';
@@ -11,13 +10,8 @@ export const CONFIG_FILE = 'config.yaml';
 export async function readConfig(xplanDir: string, cwd: string): Promise<Config> {
   const path = join(xplanDir, CONFIG_FILE);
   const shown = relative(cwd, path) || path;
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return defaultConfig();
-    throw xplanFileError(error, path) ?? error;
-  }
+  const text = await readXplanFile(path);
+  if (text === undefined) return defaultConfig();
   const data = await parseYamlText(text, shown, 'CONFIG_INVALID', 'Fix the YAML syntax at that position.');
   const result = validateConfig(data);
   if (!result.ok) {

@@ -4,12 +4,13 @@
  *   .xplan/worktrees/<run>/agent-<n>/  the agent's git worktree
  *   .xplan/events.jsonl                every transition, one JSON object per line, never rewritten
  */
-import { appendFile, open } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { agentName, INTEGRATION_NAME } from '../core/branch-names.js';
 import type { RunEvent } from '../core/run.js';
 import { redactDeep } from '../core/secrets.js';
+import { openXplanFile } from './xplan-dir.js';
 
 export type { RunEvent };
 
@@ -56,13 +57,8 @@ export const AGENT_FILES = {
 
 /** The last `bytes` of a file, or '' when there is none. */
 export async function readTail(path: string, bytes: number): Promise<string> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw error;
-  }
+  const handle = await openXplanFile(path);
+  if (!handle) return '';
   try {
     const { size } = await handle.stat();
     const length = Math.min(size, bytes);

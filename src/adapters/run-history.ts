@@ -2,7 +2,7 @@
  * Runs past and present, from disk: state.json holds the latest run, `.xplan/runs/<run>/run.json` the summary of a
  * run that ended (written by saveRunSummary), and events.jsonl every run's transitions.
  */
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -16,6 +16,7 @@ import type { State } from '../core/state.js';
 import { readJsonIfPresent, writeJsonAtomic } from './atomic-file.js';
 import { AGENT_FILES, readTail, RunFiles } from './run-files.js';
 import { StateStore } from './state-store.js';
+import { openXplanFile } from './xplan-dir.js';
 
 export const RUN_SUMMARY_FILE = 'run.json';
 
@@ -57,11 +58,11 @@ export async function readSavedRuns(xplanDir: string): Promise<{ saved: SavedRun
  * crash) is skipped.
  */
 export async function readEvents(xplanDir: string, runId?: string): Promise<RunEvent[]> {
-  const file = new RunFiles(xplanDir).eventsFile;
-  if (!existsSync(file)) return [];
+  const handle = await openXplanFile(new RunFiles(xplanDir).eventsFile);
+  if (!handle) return [];
   const events: RunEvent[] = [];
   const needle = runId === undefined ? undefined : `"runId":${JSON.stringify(runId)}`;
-  for await (const line of createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity })) {
+  for await (const line of createInterface({ input: handle.createReadStream({ encoding: 'utf8' }), crlfDelay: Infinity })) {
     if (!line || (needle && !line.includes(needle))) continue;
     try {
       const event = JSON.parse(line) as RunEvent;

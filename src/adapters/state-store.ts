@@ -5,14 +5,14 @@
  * hard-linked there before the new one replaces it, so a write costs one file, not two. A corrupt state file is
  * never overwritten.
  */
-import { copyFile, link, readFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, link, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { XplanError } from '../core/errors.js';
 import { redactDeep } from '../core/secrets.js';
 import { emptyState, validateState, type State } from '../core/state.js';
 import { writeTextAtomic } from './atomic-file.js';
 import { acquirePidLock, type LockHolder } from './pid-lock.js';
-import { directoryInTheWay, ensureXplanDir, xplanFileError } from './xplan-dir.js';
+import { directoryInTheWay, ensureXplanDir, readXplanFile, xplanFileError } from './xplan-dir.js';
 
 export class StateCorruptError extends XplanError {
   constructor(path: string, reason: string, backup: string | undefined) {
@@ -119,13 +119,8 @@ export class StateStore {
   }
 
   private async readRaw(): Promise<{ state: State } | undefined> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw xplanFileError(error, this.path) ?? error;
-    }
+    const text = await readXplanFile(this.path);
+    if (text === undefined) return undefined;
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -139,7 +134,8 @@ export class StateStore {
 
   private async goodBackup(): Promise<string | undefined> {
     try {
-      return validateState(JSON.parse(await readFile(this.backupPath, 'utf8'))).ok ? this.backupPath : undefined;
+      const text = await readXplanFile(this.backupPath);
+      return text !== undefined && validateState(JSON.parse(text)).ok ? this.backupPath : undefined;
     } catch {
       return undefined;
     }

@@ -2,7 +2,7 @@
  * What each running agent has done so far, read from its transcript as it grows: the last tool it called and the
  * tokens of its turns. Each poll reads only the bytes added since the last one.
  */
-import { open } from 'node:fs/promises';
+import { openXplanFile } from './xplan-dir.js';
 import { lastToolCall, type ToolCall } from '../core/agent-activity.js';
 
 export interface TranscriptProgress {
@@ -20,10 +20,11 @@ export class TranscriptFollower {
   async poll(): Promise<TranscriptProgress> {
     let handle;
     try {
-      handle = await open(this.path, 'r');
+      handle = await openXplanFile(this.path);
     } catch {
-      return this.progress; // not written yet
+      return this.progress; // not a file xplan can read: nothing to show
     }
+    if (!handle) return this.progress; // not written yet
     try {
       const { size } = await handle.stat();
       if (size <= this.offset) return this.progress;

@@ -2,8 +2,8 @@
  * Creates `.xplan/` with its `.gitignore`, so working files never end up committed by accident, and says clearly
  * when `.xplan` or a file in it is the wrong kind of file.
  */
-import { statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { constants, statSync, type Stats } from 'node:fs';
+import { mkdir, open, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../core/errors.js';
 
@@ -65,6 +65,45 @@ export function xplanFileError(error: unknown, path: string): InputError | undef
     default:
       return undefined;
   }
+}
+
+/**
+ * Opens one of xplan's own files (state, config, events, conflict history, an agent's transcript) for reading;
+ * undefined when there is none. It is opened without blocking and checked before anything is read, so a named pipe
+ * or a device put there is refused at once, with the way out, instead of hanging the command.
+ */
+export async function openXplanFile(path: string): Promise<FileHandle | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw xplanFileError(error, path) ?? error;
+  }
+  const info = await handle.stat();
+  if (info.isFile()) return handle;
+  await handle.close();
+  throw notARegularFile(path, info);
+}
+
+/** The text of one of xplan's own files, or undefined when there is none (see openXplanFile). */
+export async function readXplanFile(path: string): Promise<string | undefined> {
+  const handle = await openXplanFile(path);
+  if (!handle) return undefined;
+  try {
+    return await handle.readFile('utf8');
+  } catch (error) {
+    throw xplanFileError(error, path) ?? error;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** `path` is not a regular file where xplan keeps one: a directory, a named pipe, a device or a socket. */
+export function notARegularFile(path: string, info: Stats): InputError {
+  if (info.isDirectory()) return directoryInTheWay(path);
+  const kind = info.isFIFO() ? 'a named pipe (FIFO)' : info.isSocket() ? 'a socket' : info.isCharacterDevice() || info.isBlockDevice() ? 'a device' : 'not a regular file';
+  return new InputError('XPLAN_FILE_KIND', `${path} is ${kind}, but xplan keeps a regular file there`, `Move it aside (mv ${path} ${path}.bak); xplan writes the file again when it needs it.`);
 }
 
 /** `path` is a directory where xplan keeps a file. */

@@ -7,6 +7,7 @@ import { InputError, UsageError } from '../core/errors.js';
 import { readPids } from '../adapters/agent-process.js';
 import { groupAlive } from '../adapters/processes.js';
 import { AGENT_FILES } from '../adapters/run-files.js';
+import { openXplanFile } from '../adapters/xplan-dir.js';
 import type { Workspace } from '../workspace.js';
 
 export interface LogsOptions {
@@ -51,8 +52,9 @@ export async function logs(options: LogsOptions, ws: Workspace): Promise<LogsRes
 }
 
 async function* readLines(path: string, start = 0): AsyncGenerator<string> {
-  if (!existsSync(path)) return;
-  yield* createInterface({ input: createReadStream(path, { start }), crlfDelay: Infinity });
+  const handle = await openXplanFile(path);
+  if (!handle) return;
+  yield* createInterface({ input: handle.createReadStream({ start }), crlfDelay: Infinity });
 }
 
 /**
