@@ -8,6 +8,14 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = join(REPO_ROOT, 'bin/xplan.js');
 
+/**
+ * The home a run of the binary sees: its own directory, so Claude Code and git find no user settings; never this
+ * repository's root, where `claude auth status` would leave its `.claude.json`.
+ */
+function homeFor(cwd: string): string {
+  return resolve(cwd) === REPO_ROOT ? tempDir('xplan-home-') : cwd;
+}
+
 export interface RunResult {
   code: number | null;
   stdout: string;
@@ -17,7 +25,7 @@ export interface RunResult {
 export function runXplan(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string }): RunResult {
   const result = spawnSync(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH, HOME: options.cwd, NO_COLOR: '1', ...options.env },
+    env: { PATH: process.env.PATH, HOME: homeFor(options.cwd), NO_COLOR: '1', ...options.env },
     input: options.input,
     encoding: 'utf8',
     timeout: 60_000,
@@ -50,7 +58,7 @@ export const ANSI = /\u001b\[[0-9;]*m/;
 export function startXplan(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): { child: ChildProcess; output: () => string; done: Promise<RunResult> } {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH, HOME: options.cwd, NO_COLOR: '1', ...options.env },
+    env: { PATH: process.env.PATH, HOME: homeFor(options.cwd), NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
