@@ -37,9 +37,11 @@ async function main(argv: string[]): Promise<ExitCode> {
   }
 }
 
+/** The one place that reads the terminal: colours, and the width every renderer fits its tables to. */
 async function stdoutTheme(argv: string[]) {
-  const { colorEnabled, loadTheme } = await import('../ui/theme.js');
-  return loadTheme(colorEnabled({ env: process.env, isTTY: process.stdout.isTTY === true, noColorFlag: argv.includes('--no-color'), json: false }));
+  const { colorEnabled, loadTheme, outputColumns } = await import('../ui/theme.js');
+  const columns = outputColumns({ wide: argv.includes('--wide'), terminalColumns: process.stdout.isTTY === true ? process.stdout.columns : undefined });
+  return loadTheme(colorEnabled({ env: process.env, isTTY: process.stdout.isTTY === true, noColorFlag: argv.includes('--no-color'), json: false }), columns);
 }
 
 interface ErrorContext {

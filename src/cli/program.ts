@@ -23,6 +23,7 @@ export function buildProgram(ctx: CliContext, version: string, invoke: Invoke = 
     .description('Assess a finished spec, plan it as a task DAG, and run it with Claude Code agents in git worktrees.')
     .version(version, '-V, --version', 'print the version')
     .option('--no-color', 'no colours in the output (also NO_COLOR=1)')
+    .option('--wide', 'tables as wide as their content, not cut to the terminal (piped output is cut to 80 columns)')
     .option('--debug', 'print stack traces for errors and log everything (also XPLAN_DEBUG=1)')
     .option('--verbose', 'show more of what xplan does on stderr, and log it')
     .option('--quiet', 'show only errors on stderr')

@@ -4,7 +4,7 @@ import type { SourceRef } from '../core/spec.js';
 import type { AssessResult } from '../core/results.js';
 import { formatNumber, truncate } from '../core/text.js';
 import { describeEngineRun } from './render-plan.js';
-import { renderTable } from './table.js';
+import { renderTable, type Column } from './table.js';
 import type { Theme } from './theme.js';
 import { terminalSafe } from './terminal-text.js';
 
@@ -34,13 +34,26 @@ export function renderAssess(unsafe: AssessResult, theme: Theme): string {
     d.affects === 'confidence' ? (d.level === 'single-agent' ? '—' : theme.warn('lower confidence')) : theme.level(d.level, SEVERITY[d.level]),
     lines(d.evidence, d.id === 'effortHours' ? d.evidence.length : d.value, manyFiles),
   ]);
-  out.push(renderTable(['Driver', 'Value', 'Single', 'Multi', 'Points to', 'Spec lines'], rows, { styleHeader: theme.dim }));
+  const columns: Column[] = [
+    { header: 'Driver', cut: 'end', min: 12, cutOrder: 1 },
+    { header: 'Value' },
+    { header: 'Single', optional: 1 },
+    { header: 'Multi', optional: 2 },
+    { header: 'Points to', cut: 'end', min: 9, cutOrder: 2 },
+    { header: 'Spec lines', cut: 'end', min: 10, cutOrder: 0, optional: 0 },
+  ];
+  out.push(renderTable(columns, rows, { styleHeader: theme.dim, width: theme.columns }));
 
   if (a.split.length > 0) {
     out.push('');
     out.push(theme.bold('Split by section'));
     const rows = a.split.map((s) => [where(s, manyFiles), s.title, theme.dim(`${s.requirements} requirements`)]);
-    out.push(renderTable(['Where', 'Section', 'Size'], rows, { indent: '  ', styleHeader: theme.dim }));
+    const columns: Column[] = [
+      { header: 'Where', cut: 'middle', min: 8, cutOrder: 0 },
+      { header: 'Section', cut: 'end', min: 12, cutOrder: 1 },
+      { header: 'Size', optional: 0 },
+    ];
+    out.push(renderTable(columns, rows, { indent: '  ', styleHeader: theme.dim, width: theme.columns }));
   }
 
   if (a.warnings.length > 0) {

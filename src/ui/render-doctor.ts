@@ -1,6 +1,6 @@
 /** Human output of `xplan doctor` and `xplan init`. */
 import type { DoctorResult, InitResult } from '../core/results.js';
-import { renderTable } from './table.js';
+import { renderTable, type Column } from './table.js';
 import type { Theme } from './theme.js';
 import { terminalSafe } from './terminal-text.js';
 
@@ -13,7 +13,14 @@ export function renderDoctor(unsafe: DoctorResult, theme: Theme): string {
     c.neededFor,
     c.status === 'ok' ? theme.dim(c.detail ?? '') : `${c.status}${c.detail ? `: ${c.detail}` : ''}`,
   ]);
-  const out = [renderTable(['', 'Check', 'Version', 'Needed for', 'Status'], rows, { styleHeader: theme.dim })];
+  const columns: Column[] = [
+    { header: '' },
+    { header: 'Check' },
+    { header: 'Version', cut: 'end', min: 8, cutOrder: 0, optional: 0 },
+    { header: 'Needed for', cut: 'end', min: 10, cutOrder: 1, optional: 1 },
+    { header: 'Status', cut: 'end', min: 12, cutOrder: 2 },
+  ];
+  const out = [renderTable(columns, rows, { styleHeader: theme.dim, width: theme.columns })];
   const fixes = result.checks.filter((c) => c.status !== 'ok' && c.fix);
   if (fixes.length > 0) {
     out.push('', theme.bold('To fix'));

@@ -5,7 +5,7 @@
 import { EFFORT_HOURS } from '../core/effort.js';
 import { transitiveReduction } from '../core/schedule.js';
 import type { Branching, EngineRun, Plan, PlanWarning, Risk, Task, TaskSource } from '../core/plan.js';
-import { renderTable } from './table.js';
+import { renderTable, type Column } from './table.js';
 import { formatHours, truncate } from '../core/text.js';
 import type { Theme } from './theme.js';
 import { terminalSafe } from './terminal-text.js';
@@ -13,7 +13,6 @@ import { terminalSafe } from './terminal-text.js';
 export { formatHours, truncate };
 
 const RISK_SEVERITY: Record<Risk, 0 | 1 | 2> = { low: 0, medium: 1, high: 2 };
-const TABLE_TITLE_MAX = 48;
 const TREE_TITLE_MAX = 72;
 const SOURCES_SHOWN = 3;
 const UNCOVERED_SHOWN = 5;
@@ -154,14 +153,26 @@ export function renderPlanTable(unsafe: Plan, theme: Theme): string {
     theme.bold(t.id),
     String(t.wave),
     t.stream,
-    truncate(t.title, TABLE_TITLE_MAX),
+    t.title.replace(/\s+/g, ' ').trim(),
     direct.get(t.id)!.length > 0 ? formatList(direct.get(t.id)!, DEPS_SHOWN) : theme.dim('—'),
     t.effort,
     theme.level(t.risk, RISK_SEVERITY[t.risk]),
     t.testStrategy === 'none' ? theme.dim(t.testStrategy) : t.testStrategy,
     formatList(sourceLabels(t.sources, severalSpecs), SOURCES_SHOWN),
   ]);
-  out.push(renderTable(['ID', 'Wave', 'Stream', 'Title', 'Deps', 'Effort', 'Risk', 'Strategy', 'Sources'], rows, { styleHeader: theme.dim }));
+  // The title gets the room: it is cut only when the terminal is too narrow, after the sources and the stream.
+  const columns: Column[] = [
+    { header: 'ID' },
+    { header: 'Wave', optional: 2 },
+    { header: 'Stream', cut: 'end', min: 6, cutOrder: 1, optional: 4 },
+    { header: 'Title', cut: 'end', min: 40, cutOrder: 2 },
+    { header: 'Deps', optional: 5 },
+    { header: 'Effort', optional: 3 },
+    { header: 'Risk', optional: 6 },
+    { header: 'Strategy', optional: 1 },
+    { header: 'Sources', cut: 'end', min: 8, cutOrder: 0, optional: 0 },
+  ];
+  out.push(renderTable(columns, rows, { styleHeader: theme.dim, width: theme.columns }));
 
   if (plan.leftOut && plan.leftOut.length > 0) {
     out.push('');
@@ -185,7 +196,11 @@ export function renderPlanTable(unsafe: Plan, theme: Theme): string {
     out.push('');
     out.push(`${theme.bold('Branches')} ${theme.dim('(<run> is the run id; agent numbers are given at dispatch)')}`);
     const rows = groups.slice(0, BRANCHES_SHOWN).map(([branch, tasks]) => [formatList(tasks, WARNING_TASKS_SHOWN), theme.dim(branch)]);
-    out.push(renderTable(['Tasks', 'Branch'], rows, { indent: '  ', styleHeader: theme.dim }));
+    const columns: Column[] = [
+      { header: 'Tasks', cut: 'end', min: 8, cutOrder: 1 },
+      { header: 'Branch', cut: 'middle', min: 12, cutOrder: 0 },
+    ];
+    out.push(renderTable(columns, rows, { indent: '  ', styleHeader: theme.dim, width: theme.columns }));
     if (groups.length > BRANCHES_SHOWN) out.push(theme.dim(`  … ${groups.length - BRANCHES_SHOWN} more (${groups.length} in all; --json lists them)`));
   }
 

@@ -1,6 +1,6 @@
 /** `xplan runs`: one line per run, newest first. */
 import type { RunList } from '../core/run-history.js';
-import { renderTable } from './table.js';
+import { renderTable, type Column } from './table.js';
 import type { Theme } from './theme.js';
 
 export function renderRuns(result: RunList & { unreadable?: string[] }, theme: Theme, now: Date = new Date()): string {
@@ -14,7 +14,16 @@ export function renderRuns(result: RunList & { unreadable?: string[] }, theme: T
     r.usage ? `$${r.usage.costUsd.toFixed(2)}` : '—',
     r.source === 'events' ? theme.dim('events only') : r.source === 'saved' ? 'saved' : 'state',
   ]);
-  const lines = [renderTable(['run', 'status', 'started', 'took', 'done', 'cost*', 'kept as'], rows, { styleHeader: theme.dim })];
+  const columns: Column[] = [
+    { header: 'run' },
+    { header: 'status' },
+    { header: 'started', cut: 'end', min: 10, optional: 2 },
+    { header: 'took', optional: 3 },
+    { header: 'done', cut: 'end', min: 5 },
+    { header: 'cost*', optional: 1 },
+    { header: 'kept as', optional: 0 },
+  ];
+  const lines = [renderTable(columns, rows, { styleHeader: theme.dim, width: theme.columns })];
   lines.push(theme.dim('* API-equivalent. `xplan report --run <id>` writes a run\'s report; runs kept as "events only" ended before run summaries were saved.'));
   for (const path of result.unreadable ?? []) lines.push(theme.warn(`! ${path} cannot be read; that run is listed from its events.`));
   return lines.join('\n');

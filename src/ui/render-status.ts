@@ -1,7 +1,7 @@
 /** `xplan status`: progress, the task table, blockers with the next command, usage. */
 import type { StatusResult, TaskStatus } from '../core/run-status.js';
-import { formatNumber, truncate } from '../core/text.js';
-import { renderTable } from './table.js';
+import { formatNumber } from '../core/text.js';
+import { renderTable, type Column } from './table.js';
 import type { Theme } from './theme.js';
 import { terminalSafe } from './terminal-text.js';
 
@@ -31,30 +31,61 @@ export function renderStatus(unsafe: StatusResult, theme: Theme): string {
     t.usage.inputTokens + t.usage.outputTokens > 0 ? formatNumber(t.usage.inputTokens + t.usage.outputTokens) : '—',
     t.usage.costUsd > 0 ? `$${t.usage.costUsd.toFixed(2)}` : '—',
     ...(status.integration ? [t.merge ?? '—'] : []),
-    truncate(t.reason ?? t.branch ?? t.title, 70),
+    t.branch ? theme.dim(branchInRun(t.branch, run.id)) : '—',
+    titleCell(t, theme),
   ]);
-  const header = ['task', 'state', 'agent', 'try', 'time', 'tokens', 'cost', ...(status.integration ? ['merge'] : []), 'branch / reason'];
-  lines.push(renderTable(header, rows, { styleHeader: theme.dim }));
+  // The title gets the room; on a narrow terminal the branch is shortened first, then the figures are left out.
+  const header: Column[] = [
+    { header: 'task' },
+    { header: 'state' },
+    { header: 'agent', optional: 3 },
+    { header: 'try', optional: 1 },
+    { header: 'time', optional: 4 },
+    { header: 'tokens', optional: 0 },
+    { header: 'cost', optional: 2 },
+    ...(status.integration ? [{ header: 'merge', optional: 5 }] : []),
+    { header: 'branch', cut: 'middle', min: 12, cutOrder: 0, optional: 6 },
+    { header: 'title', cut: 'end', min: 40, cutOrder: 1 },
+  ];
+  lines.push(renderTable(header, rows, { styleHeader: theme.dim, width: theme.columns }));
   if (status.integration) {
     const merged = status.tasks.filter((t) => t.merge === 'merged').length;
     const landed = status.integration.landed;
     lines.push('', `Integration: ${status.integration.branch} · ${merged}/${status.total} merged${landed ? ` · landed on ${landed.into} (${landed.commit.slice(0, 8)})` : ''}`);
   }
-  if (status.blockers.length > 0) {
+  // Only what needs a person is listed; a task that merely waits for unfinished work is counted.
+  const states = new Map(status.tasks.map((t) => [t.id, t.state]));
+  const needsPerson = status.blockers.filter((b) => b.waitingOn.includes(b.task) || b.waitingOn.some((id) => states.get(id) === 'skipped'));
+  const waiting = status.blockers.length - needsPerson.length;
+  if (needsPerson.length > 0) {
     lines.push('', theme.bold('Blocked'));
     const labels = new Map(status.tasks.map((t) => [t.id, t.label]));
-    for (const b of status.blockers) {
+    for (const b of needsPerson) {
+      const held = status.blockers.filter((other) => other.task !== b.task && other.waitingOn.includes(b.task)).map((other) => other.task);
       const what =
         b.waitingOn.length === 1 && b.waitingOn[0] === b.task
-          ? `${b.task} is ${labels.get(b.task)}`
+          ? `${b.task} is ${labels.get(b.task)}${held.length > 0 ? ` (holds ${held.join(', ')})` : ''}`
           : `${b.task} waits for ${b.waitingOn.map((id) => `${id} (${labels.get(id) ?? 'not in this run'})`).join(', ')}`;
       lines.push(`  ${what} ${theme.dim('→')} ${b.next}`);
     }
   }
+  if (waiting > 0) lines.push('', theme.dim(`${waiting} task${waiting === 1 ? '' : 's'} waiting for unfinished dependencies.`));
   if (status.next) lines.push('', `${theme.bold('Next:')} ${status.next}`);
   const u = status.usage;
   lines.push('', theme.dim(`Usage: ${formatNumber(u.inputTokens)} input + ${formatNumber(u.outputTokens)} output tokens · ${u.turns} turns · $${u.costUsd.toFixed(2)}`));
   return lines.join('\n');
+}
+
+/** The title, with why the task stands where it does (a failure, a skip reason) after it. */
+function titleCell(t: TaskStatus, theme: Theme): string {
+  const title = t.title.replace(/\s+/g, ' ').trim();
+  return t.reason ? `${title} ${theme.dim(`— ${t.reason.replace(/\s+/g, ' ').trim()}`)}` : title;
+}
+
+/** A task branch as its run's own table shows it: the run id every branch of the run shares is left out. */
+export function branchInRun(branch: string, runId: string): string {
+  const prefix = `xplan/${runId}/`;
+  return branch.startsWith(prefix) ? branch.slice(prefix.length) : branch;
 }
 
 function stateCell(t: TaskStatus, theme: Theme): string {

@@ -21,6 +21,8 @@ export function colorEnabled({ env, isTTY, noColorFlag, json }: ColorInputs): bo
 
 export interface Theme {
   enabled: boolean;
+  /** The columns a table may take: the terminal's, 80 when the output is piped, unlimited with --wide or none given. */
+  columns: number;
   bold: (s: string) => string;
   dim: (s: string) => string;
   ok: (s: string) => string;
@@ -33,15 +35,25 @@ export interface Theme {
 
 const same = (s: string) => s;
 
-export const plainTheme: Theme = { enabled: false, bold: same, dim: same, ok: same, warn: same, error: same, accent: same, level: same };
+export const plainTheme: Theme = { enabled: false, columns: Infinity, bold: same, dim: same, ok: same, warn: same, error: same, accent: same, level: same };
+
+/** Piped output is read in 80 columns, the width people and tools expect of text. */
+export const PIPED_COLUMNS = 80;
+
+/** The width tables get: `--wide` lifts the limit; a terminal gives its own; piped output gets 80. */
+export function outputColumns({ wide, terminalColumns }: { wide: boolean; terminalColumns: number | undefined }): number {
+  if (wide) return Infinity;
+  return terminalColumns !== undefined && terminalColumns > 0 ? terminalColumns : PIPED_COLUMNS;
+}
 
 /** chalk is only loaded when colour is on. */
-export async function loadTheme(enabled: boolean): Promise<Theme> {
-  if (!enabled) return plainTheme;
+export async function loadTheme(enabled: boolean, columns: number = Infinity): Promise<Theme> {
+  if (!enabled) return { ...plainTheme, columns };
   const { Chalk } = await import('chalk');
   const c = new Chalk({ level: 1 });
   return {
     enabled,
+    columns,
     bold: (s) => c.bold(s),
     dim: (s) => c.dim(s),
     ok: (s) => c.green(s),

@@ -28,7 +28,7 @@ function withTask(plan: Plan, id: string, change: Partial<Plan['tasks'][number]>
 
 describe('snapshots', () => {
   for (const [name, plan] of FIXTURES) {
-    it(`table: ${name}`, () => expect(renderPlanTable(plan, plainTheme)).toMatchSnapshot());
+    it(`table: ${name}`, () => expect(renderPlanTable(plan, { ...plainTheme, columns: 80 })).toMatchSnapshot());
     it(`tree: ${name}`, () => expect(renderPlanTree(plan, plainTheme)).toMatchSnapshot());
     it(`mermaid: ${name}`, () => expect(renderMermaid(plan)).toMatchSnapshot());
     it(`execplan: ${name}`, () => expect(renderExecPlan(plan)).toMatchSnapshot());
@@ -51,13 +51,16 @@ describe('renderPlanTable', () => {
     expect(out).toContain('feature (each task branches from the run base)');
   });
 
-  it('truncates long titles at a word and shortens source lists', () => {
-    const row = renderPlanTable(checkoutPlan, plainTheme)
-      .split('\n')
-      .find((l) => l.startsWith('T4 '))!;
-    expect(row).toContain('Show customers their order history with…');
-    expect(row).not.toContain('account page');
-    expect(row).toContain('FR-4, line 34, line 35 +1');
+  it('cuts a long title only when the terminal is too narrow for it, and shortens source lists', () => {
+    const rowAt = (columns: number) =>
+      renderPlanTable(checkoutPlan, { ...plainTheme, columns })
+        .split('\n')
+        .find((l) => l.startsWith('T4 '))!;
+    expect(rowAt(200)).toContain('Show customers their order history with filters by date, status and seller on the account page');
+    expect(rowAt(200)).toContain('FR-4, line 34, line 35 +1');
+    expect(rowAt(100)).toMatch(/Show customers their order history[^|]*…/);
+    expect(rowAt(100)).not.toContain('account page');
+    expect(rowAt(100).length).toBeLessThanOrEqual(100);
   });
 
   it('prints warnings as sentences naming their tasks, without codes', () => {
