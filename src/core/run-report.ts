@@ -4,6 +4,7 @@
  * report, the Markdown report and the live dashboard all render this one model.
  */
 import { transitiveReduction } from './schedule.js';
+import { statusOf } from './run-status.js';
 import { EFFORT_HOURS, type Effort } from './effort.js';
 import type { ToolCall } from './agent-activity.js';
 import type { Plan, Task } from './plan.js';
@@ -146,6 +147,13 @@ export interface ReportModel {
     counts: Record<string, number>;
     conflicts: Array<{ task: string; files: string[]; with: string[] }>;
   } | null;
+  /**
+   * Whether the run's work has reached the base: the integration branch and, once `xplan merge` ran, where it landed.
+   * Null for a run without an integration branch.
+   */
+  landing: { branch: string; into: string | null; landed: { into: string; commit: string; at: string } | null } | null;
+  /** The command that moves the run on, as `xplan status` gives it; null when nothing is left to do or it is going. */
+  next: string | null;
   events: RunEvent[];
   eventsOmitted: number;
   warnings: string[];
@@ -235,6 +243,8 @@ export function buildReportModel(input: ReportInput): ReportModel {
     },
     blockers: blockersFor(tasks, run),
     merge: mergeSection(run, tasks),
+    landing: run.integration ? { branch: run.integration.branch, into: run.base.branch, landed: run.landed ? { into: run.landed.into, commit: run.landed.commit, at: run.landed.at } : null } : null,
+    next: plan ? statusOf(plan, run, now).next : null,
     events: runEvents.slice(-REPORT_EVENT_LIMIT),
     eventsOmitted: Math.max(0, runEvents.length - REPORT_EVENT_LIMIT),
     warnings,
@@ -414,6 +424,21 @@ function planSection(plan: Plan, run: RunState): NonNullable<ReportModel['plan']
     parallelEfficiency: summary?.parallelEfficiency ?? 0,
     coverage: summary?.coverage ? { requirements: summary.coverage.requirements, acceptance: summary.coverage.acceptance } : null,
   };
+}
+
+/**
+ * The blockers a person must act on. An interrupted task of a run still going is continued by the run itself, so it
+ * only waits, like the tasks behind unfinished dependencies.
+ */
+export function blockersNeedingAPerson(model: Pick<ReportModel, 'blockers' | 'tasks' | 'run'>): ReportBlocker[] {
+  const live = model.run.status === 'running' || model.run.status === 'waiting';
+  const stateOf = new Map(model.tasks.map((t) => [t.id, t.state]));
+  return model.blockers.filter((b) => !(live && stateOf.get(b.task) === 'interrupted'));
+}
+
+/** Tasks of the run that wait for their turn (unfinished dependencies, a free agent): nothing for a person to do. */
+export function waitingTasks(model: Pick<ReportModel, 'tasks'>): number {
+  return model.tasks.filter((t) => t.inRun && (t.state === 'waiting' || t.state === 'ready')).length;
 }
 
 const NEEDS_A_HAND = new Set(['failed', 'blocked', 'interrupted', 'skipped', 'conflict']);
