@@ -255,9 +255,11 @@ function place(order: string[][], slots: Map<string, Slot>, o: LayoutOptions): M
       });
     }
   }
+  // The rounds can drift the whole drawing down: it is moved back up to the top.
+  const shift = Math.min(...[...y.values()]) - o.top;
   const positions = new Map<string, { x: number; y: number; height: number }>();
   order.forEach((layer, l) => {
-    for (const key of layer) positions.set(key, { x: o.pad + l * (o.nodeWidth + o.layerGap), y: y.get(key)!, height: height(key) });
+    for (const key of layer) positions.set(key, { x: o.pad + l * (o.nodeWidth + o.layerGap), y: y.get(key)! - shift, height: height(key) });
   });
   return positions;
 }

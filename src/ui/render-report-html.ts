@@ -4,7 +4,10 @@
  * swaps it in as the run moves.
  */
 import type { ReportAttempt, ReportModel, ReportTask } from '../core/run-report.js';
+import { blockersNeedingAPerson, waitingTasks } from '../core/run-report.js';
 import { truncate } from '../core/text.js';
+import { layoutGraph } from './dag-layout.js';
+import { wrapToWidth } from './text-width.js';
 import { renderRunEvent } from './render-run.js';
 import { plainTheme } from './theme.js';
 
@@ -56,12 +59,13 @@ export function renderWaitingBody(message: string): string {
 export function renderReportBody(model: ReportModel, options: { live?: boolean } = {}): string {
   const parts = [
     header(model),
+    closingSection(model),
     cards(model),
     model.warnings.length > 0 ? `<section class="warnings">${model.warnings.map((w) => `<p>⚠ ${esc(w)}</p>`).join('')}</section>` : '',
     blockersSection(model),
     options.live || model.running.length > 0 ? runningSection(model) : '',
     mergeSection(model),
-    section('dag', 'Task graph', `${legend()}${dagSvg(model)}`),
+    section('dag', 'Task graph', dagSvg(model)),
     section('timeline', 'Timeline', ganttSvg(model)),
     section('tasks', 'Tasks', tasksTable(model)),
     planSection(model),
@@ -121,12 +125,52 @@ function card(title: string, value: string, detailHtml: string, key: string): st
 }
 
 function blockersSection(model: ReportModel): string {
-  if (model.blockers.length === 0) return '';
-  const rows = model.blockers.map(
+  const blockers = blockersNeedingAPerson(model);
+  if (blockers.length === 0) return '';
+  const rows = blockers.map(
     (b) =>
       `<tr data-blocker="${esc(b.task)}"><td class="mono">${esc(b.task)}</td><td>${stateBadge(b.label, stateOfTask(model, b.task))}</td><td>${esc(b.reason ?? '')}</td><td>${b.holds.length > 0 ? esc(b.holds.join(', ')) : '—'}</td><td><code>${esc(b.next)}</code></td></tr>`,
   );
-  return section('blockers', 'Needs a hand', `<table><thead><tr><th>Task</th><th>State</th><th>Why</th><th>Holds up</th><th>Next</th></tr></thead><tbody>${rows.join('')}</tbody></table>`);
+  return section(
+    'blockers',
+    'Needs a hand',
+    `${scrollBox(`<table><thead><tr><th>Task</th><th>State</th><th>Why</th><th>Holds up</th><th>Next</th></tr></thead><tbody>${rows.join('')}</tbody></table>`, 'table')}${waitingNote(model)}`,
+  );
+}
+
+/** Tasks that only wait are counted, not listed: they start by themselves. */
+function waitingNote(model: ReportModel): string {
+  const waiting = waitingTasks(model);
+  return waiting > 0
+    ? `<p class="muted small" data-waiting-count="${waiting}">${waiting} task${waiting === 1 ? '' : 's'} waiting for ${waiting === 1 ? 'its' : 'their'} dependencies or a free agent; ${waiting === 1 ? 'it starts' : 'they start'} by ${waiting === 1 ? 'itself' : 'themselves'} once those are done.</p>`
+    : '';
+}
+
+/** Where the run's work stands against the base branch, and the command that moves it on: the report's last word. */
+function closingSection(model: ReportModel): string {
+  const landing = model.landing;
+  const base = landing?.into ?? model.run.base.branch;
+  let where: string;
+  let landed: 'landed' | 'to-merge' | 'none';
+  if (landing?.landed) {
+    landed = 'landed';
+    where = `The integration branch <code>${esc(landing.branch)}</code> has landed on <code>${esc(landing.landed.into)}</code> at <code>${esc(landing.landed.commit.slice(0, 12))}</code> (${esc(clock(landing.landed.at))}).`;
+  } else if (landing) {
+    landed = 'to-merge';
+    where = `The integration branch <code>${esc(landing.branch)}</code> is not merged into ${base ? `<code>${esc(base)}</code>` : 'the base branch'} yet: its work is still to land.`;
+  } else {
+    landed = 'none';
+    where = 'This run has no integration branch: each task’s work is on its own branch.';
+  }
+  const live = model.run.status === 'running' || model.run.status === 'waiting';
+  const next = model.next
+    ? `<p class="next">Next: <code>${esc(model.next)}</code></p>`
+    : live
+      ? '<p class="next">Nothing to do: the run goes on by itself. <code>xplan status</code> shows where it stands.</p>'
+      : landed === 'landed'
+        ? '<p class="next">Nothing left to do for this run.</p>'
+        : '';
+  return `<section id="next" data-landed="${landed}"><h2>Where it stands</h2><p>${where}</p>${next}</section>`;
 }
 
 function runningSection(model: ReportModel): string {
@@ -138,7 +182,7 @@ function runningSection(model: ReportModel): string {
   return section(
     'running',
     'Running agents',
-    `<table><thead><tr><th>Task</th><th>Agent</th><th>Elapsed</th><th>Last tool call</th><th>Branch</th></tr></thead><tbody>${rows.join('')}</tbody></table>`,
+    scrollBox(`<table><thead><tr><th>Task</th><th>Agent</th><th>Elapsed</th><th>Last tool call</th><th>Branch</th></tr></thead><tbody>${rows.join('')}</tbody></table>`, 'table'),
   );
 }
 
@@ -151,12 +195,12 @@ function mergeSection(model: ReportModel): string {
       .join(' · ') || 'nothing merged yet';
   const conflicts =
     m.conflicts.length > 0
-      ? `<table><thead><tr><th>Task</th><th>Files</th><th>Clashes with</th></tr></thead><tbody>${m.conflicts
+      ? `<div class="scroll"><table><thead><tr><th>Task</th><th>Files</th><th>Clashes with</th></tr></thead><tbody>${m.conflicts
           .map(
             (c) =>
               `<tr data-conflict="${esc(c.task)}"><td class="mono">${esc(c.task)}</td><td>${c.files.length > 0 ? c.files.map((f) => `<code>${esc(f)}</code>`).join(' ') : '—'}</td><td>${esc(c.with.join(', ') || '—')}</td></tr>`,
           )
-          .join('')}</tbody></table>`
+          .join('')}</tbody></table></div>`
       : '<p class="muted">No conflicts.</p>';
   return section(
     'merge',
@@ -165,43 +209,100 @@ function mergeSection(model: ReportModel): string {
   );
 }
 
-// ── the DAG, laid out by wave ──────────────────────────────────────────────────────────────────────────────────────
+// ── the task graph: layered, few crossings, direct edges only ───────────────────────────────────────────────────
 
-const NODE_W = 190;
-const NODE_H = 46;
-const COL_GAP = 56;
-const ROW_GAP = 14;
+const NODE_W = 196;
+const LAYER_GAP = 44;
+const NODE_GAP = 14;
 const PAD = 12;
+const HEAD_H = 22;
+/** Title columns per line in a box (a CJK character or an emoji takes two). */
+const TITLE_COLUMNS = 28;
+const TITLE_LINE_H = 14;
+const STREAM_COLOURS = 8;
 
 function dagSvg(model: ReportModel): string {
-  const pos = new Map<string, { x: number; y: number }>();
-  model.waves.forEach((ids, col) => ids.forEach((id, row) => pos.set(id, { x: PAD + col * (NODE_W + COL_GAP), y: PAD + 22 + row * (NODE_H + ROW_GAP) })));
-  const rows = Math.max(1, ...model.waves.map((w) => w.length));
-  const width = PAD * 2 + Math.max(1, model.waves.length) * (NODE_W + COL_GAP) - COL_GAP;
-  const height = PAD * 2 + 22 + rows * (NODE_H + ROW_GAP) - ROW_GAP;
-  const heads = model.waves.map((ids, col) => `<text class="wave-head" x="${PAD + col * (NODE_W + COL_GAP) + NODE_W / 2}" y="${PAD + 10}">wave ${col + 1}</text>`);
-  const edges = model.edges.flatMap(({ from, to }) => {
-    const a = pos.get(from);
-    const b = pos.get(to);
-    if (!a || !b) return [];
-    const x1 = a.x + NODE_W;
-    const y1 = a.y + NODE_H / 2;
-    const x2 = b.x - 2;
-    const y2 = b.y + NODE_H / 2;
-    const bend = Math.max(24, (x2 - x1) / 2);
-    return [`<path class="edge" data-edge="${esc(from)}-${esc(to)}" d="M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2},${y2}" marker-end="url(#arrow)"/>`];
+  if (model.tasks.length === 0) return '<p class="muted">The run has no task.</p>';
+  const titles = new Map(model.tasks.map((t) => [t.id, wrapToWidth(t.title, TITLE_COLUMNS)]));
+  const layout = layoutGraph(
+    model.tasks.map((t) => ({ id: t.id, height: 30 + titles.get(t.id)!.length * TITLE_LINE_H + 6 })),
+    model.edges,
+    { nodeWidth: NODE_W, layerGap: LAYER_GAP, nodeGap: NODE_GAP, top: PAD + HEAD_H, pad: PAD },
+  );
+  const critical = criticalPath(model);
+  const streams = streamIndex(model);
+  const heads = layout.layers.map((ids, l) => {
+    const waves = new Set(ids.map((id) => model.tasks.find((t) => t.id === id)!.wave));
+    const label = waves.size === 1 ? `wave ${[...waves][0]}` : `step ${l + 1}`;
+    return `<text class="wave-head" x="${PAD + l * (NODE_W + LAYER_GAP) + NODE_W / 2}" y="${PAD + 10}">${esc(label)}</text>`;
+  });
+  const edges = layout.edges.map((e) => {
+    const onPath = critical.edges.has(`${e.from}>${e.to}`);
+    return `<path class="edge${onPath ? ' critical' : ''}" data-edge="${esc(e.from)}-${esc(e.to)}" d="${edgePath(e.points)}" marker-end="url(#${onPath ? 'arrow-critical' : 'arrow'})"/>`;
   });
   const nodes = model.tasks.map((t) => {
-    const p = pos.get(t.id);
-    if (!p) return '';
-    return `<g class="node st-${cls(t.state)}" data-task="${esc(t.id)}" data-state="${esc(t.state)}" transform="translate(${p.x},${p.y})"><title>${esc(`${t.id} · ${t.title} · ${t.label}`)}</title><rect width="${NODE_W}" height="${NODE_H}" rx="7"/><text x="10" y="18" class="node-id">${esc(t.id)}</text><text x="${NODE_W - 10}" y="18" class="node-state" text-anchor="end">${esc(truncate(t.label, 22))}</text><text x="10" y="36" class="node-title">${esc(truncate(t.title, 30))}</text></g>`;
+    const p = layout.nodes.get(t.id)!;
+    const stream = t.stream !== null ? streams.get(t.stream) : undefined;
+    const lines = titles.get(t.id)!.map((line, i) => `<tspan x="12" dy="${i === 0 ? 0 : TITLE_LINE_H}">${esc(line)}</tspan>`);
+    return `<g class="node st-${cls(t.state)}${critical.nodes.has(t.id) ? ' critical' : ''}" data-task="${esc(t.id)}" data-state="${esc(t.state)}"${t.stream ? ` data-stream="${esc(t.stream)}"` : ''} transform="translate(${p.x},${p.y})"><title>${esc(`${t.id} · ${t.title} · ${t.label}${t.stream ? ` · stream ${t.stream}` : ''}${critical.nodes.has(t.id) ? ' · on the critical path' : ''}`)}</title><rect class="box" width="${NODE_W}" height="${p.height}" rx="7"/>${stream !== undefined ? `<rect class="stream s${stream}" x="1" y="1" width="5" height="${p.height - 2}" rx="2"/>` : ''}<text x="12" y="18" class="node-id">${esc(t.id)}${t.stream ? `<tspan class="node-stream" dx="6">${esc(t.stream)}</tspan>` : ''}</text><text x="${NODE_W - 10}" y="18" class="node-state" text-anchor="end">${esc(truncate(t.label, 24))}</text><text x="12" y="36" class="node-title">${lines.join('')}</text></g>`;
   });
-  return `<div class="scroll"><svg class="dag" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="Task graph by wave"><defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrow"/></marker></defs>${heads.join('')}${edges.join('')}${nodes.join('')}</svg></div>`;
+  const svg = `<svg class="dag" width="${layout.width}" height="${layout.height}" viewBox="0 0 ${layout.width} ${layout.height}" role="img" aria-label="Task graph: ${model.tasks.length} tasks, ${layout.edges.length} direct dependencies"><defs>${marker('arrow')}${marker('arrow-critical')}</defs>${heads.join('')}${edges.join('')}${nodes.join('')}</svg>`;
+  return `${legend(model, streams, critical.nodes.size > 0)}${scrollBox(svg, 'graph')}`;
 }
 
-function legend(): string {
-  const states = ['completed', 'unverified', 'running', 'verifying', 'retrying', 'ready', 'waiting', 'interrupted', 'failed', 'blocked', 'skipped'];
-  return `<p class="legend">${states.map((s) => `<span class="chip st-${s}"><i></i>${s}</span>`).join('')}</p>`;
+function marker(id: string): string {
+  return `<marker id="${id}" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="${id}"/></marker>`;
+}
+
+/** Curves between layers, straight through the lanes an edge takes across a layer it passes. */
+function edgePath(points: Array<{ x: number; y: number }>): string {
+  const f = (n: number) => Number(n.toFixed(1));
+  const [first, ...rest] = points;
+  let d = `M${f(first!.x)},${f(first!.y)}`;
+  let prev = first!;
+  rest.forEach((p, i) => {
+    const last = i === rest.length - 1;
+    const end = last ? { x: p.x - 2, y: p.y } : p;
+    if (p.y === prev.y && p.x - prev.x === NODE_W) d += ` L${f(end.x)},${f(end.y)}`;
+    else {
+      const bend = Math.max(16, (end.x - prev.x) / 2);
+      d += ` C${f(prev.x + bend)},${f(prev.y)} ${f(end.x - bend)},${f(end.y)} ${f(end.x)},${f(end.y)}`;
+    }
+    prev = p;
+  });
+  return d;
+}
+
+/** The plan's critical path, as tasks and as the direct edges between them. */
+function criticalPath(model: ReportModel): { nodes: Set<string>; edges: Set<string> } {
+  const path = (model.plan?.criticalPath ?? []).filter((id) => model.tasks.some((t) => t.id === id));
+  const edges = new Set<string>();
+  for (let i = 1; i < path.length; i++) edges.add(`${path[i - 1]}>${path[i]}`);
+  return { nodes: path.length > 1 ? new Set(path) : new Set(), edges };
+}
+
+/** A colour per stream, in the order streams first appear. */
+function streamIndex(model: ReportModel): Map<string, number> {
+  const index = new Map<string, number>();
+  for (const t of model.tasks) if (t.stream !== null && !index.has(t.stream)) index.set(t.stream, index.size % STREAM_COLOURS);
+  return index;
+}
+
+const LEGEND_STATES = ['completed', 'unverified', 'running', 'verifying', 'retrying', 'ready', 'waiting', 'interrupted', 'failed', 'blocked', 'conflict', 'skipped', 'not in run'];
+
+/** Only what the graph shows: the states present, the streams, the critical path. */
+function legend(model: ReportModel, streams: Map<string, number>, critical: boolean): string {
+  const present = new Set(model.tasks.map((t) => t.state));
+  const states = [...LEGEND_STATES.filter((s) => present.has(s)), ...[...present].filter((s) => !LEGEND_STATES.includes(s))];
+  const chips = states.map((s) => `<span class="chip st-${cls(s)}" data-legend-state="${esc(s)}"><i></i>${esc(s)}</span>`);
+  const streamChips = [...streams].map(([id, i]) => `<span class="chip stream-chip s${i}" data-legend-stream="${esc(id)}"><i></i>stream ${esc(id)}</span>`);
+  const path = critical ? `<span class="chip critical-chip"><i></i>critical path</span>` : '';
+  return `<p class="legend">${chips.join('')}${streamChips.length > 1 ? streamChips.join('') : ''}${path}</p>`;
+}
+
+/** A wide part of the page: it scrolls inside its card, with shadows at the edges and a hint on a narrow screen. */
+function scrollBox(inner: string, what: string): string {
+  return `<div class="scroll" data-scroll="${esc(what)}">${inner}</div><p class="scroll-hint muted small">Scroll sideways to see all of the ${esc(what)}.</p>`;
 }
 
 // ── the timeline: one row per task, one bar per attempt ────────────────────────────────────────────────────────────
@@ -209,6 +310,7 @@ function legend(): string {
 const LABEL_W = 64;
 const PLOT_W = 900;
 const ROW_H = 26;
+const MIN_BAR = 4;
 
 function ganttSvg(model: ReportModel): string {
   const rows = model.tasks.filter((t) => t.attempts.length > 0);
@@ -230,14 +332,15 @@ function ganttSvg(model: ReportModel): string {
     const label = `<text class="row-label" x="4" y="${y + 15}">${esc(t.id)}</text>`;
     return label + t.attempts.map((a) => attemptBar(a, t, xOf, y, model.generatedAt)).join('');
   });
-  return `<div class="scroll"><svg class="gantt" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="Attempts over time">${ticks.join('')}${bars.join('')}</svg></div>
+  return `${scrollBox(`<svg class="gantt" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="Attempts over time">${ticks.join('')}${bars.join('')}</svg>`, 'timeline')}
 <p class="legend"><span class="chip v-completed"><i></i>completed</span><span class="chip v-retried"><i></i>retried</span><span class="chip v-failed"><i></i>failed</span><span class="chip v-running"><i></i>running</span><span class="chip v-interrupted"><i></i>interrupted</span></p>`;
 }
 
 function attemptBar(a: ReportAttempt, task: ReportTask, xOf: (iso: string) => number, y: number, now: string): string {
-  const x = xOf(a.startedAt);
+  // Every attempt shows, however short, and inside the plot even if its times disagree with the run's.
+  const x = Math.min(Math.max(LABEL_W, xOf(a.startedAt)), LABEL_W + PLOT_W - MIN_BAR);
   const end = a.endedAt ?? (a.running ? now : new Date(Date.parse(a.startedAt) + a.durationMs).toISOString());
-  const w = Math.max(3, xOf(end) - x);
+  const w = Math.max(MIN_BAR, Math.min(LABEL_W + PLOT_W, xOf(end)) - x);
   const tip = `${task.id} attempt ${a.number} · agent-${a.agent} · ${a.verdictText} · ${duration(a.durationMs)}${a.usage ? ` · ${formatCount(a.usage.inputTokens + a.usage.outputTokens)} tokens · ${money(a.usage.costUsd)}` : ''}`;
   const text = w > 58 ? `<text class="bar-label" x="${x + 5}" y="${y + 15}">agent-${a.agent}</text>` : '';
   return `<g class="bar v-${a.verdict}" data-task="${esc(task.id)}" data-attempt="${a.number}" data-agent="${a.agent}"><title>${esc(tip)}</title><rect x="${x.toFixed(1)}" y="${y + 2}" width="${w.toFixed(1)}" height="${ROW_H - 6}" rx="4"/>${text}</g>`;
@@ -274,7 +377,7 @@ function tasksTable(model: ReportModel): string {
     ];
     return `<tr data-task="${esc(t.id)}" data-state="${esc(t.state)}">${cells.join('')}</tr>`;
   });
-  return `<div class="scroll"><table class="tasks"><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>
+  return `${scrollBox(`<table class="tasks"><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`, 'table')}
 <p class="muted small">* Cost is API-equivalent. Est. is the plan's effort in agent-hours; Actual is the agents' wall time over all attempts; Ratio = actual ÷ estimated, for finished tasks.</p>`;
 }
 
@@ -302,7 +405,7 @@ function eventsSection(model: ReportModel, live: boolean): string {
       `<tr data-event="${esc(e.type)}"><td class="small mono">${esc(clock(e.at))}</td><td class="mono">${esc(e.taskId ?? '')}</td><td class="small mono">${esc(e.type)}</td><td>${esc(describeEvent(e))}</td></tr>`,
   );
   const omitted = model.eventsOmitted + (live ? model.events.length - events.length : 0);
-  const body = `<table class="events"><thead><tr><th>When</th><th>Task</th><th>Event</th><th>What happened</th></tr></thead><tbody>${rows.join('')}</tbody></table>${omitted > 0 ? `<p class="muted small">${omitted} ${live ? 'older' : 'earlier'} event(s) not shown; all are in .xplan/events.jsonl.</p>` : ''}`;
+  const body = `<div class="scroll"><table class="events"><thead><tr><th>When</th><th>Task</th><th>Event</th><th>What happened</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>${omitted > 0 ? `<p class="muted small">${omitted} ${live ? 'older' : 'earlier'} event(s) not shown; all are in .xplan/events.jsonl.</p>` : ''}`;
   return live
     ? section('events', 'Events, newest first', body)
     : `<section id="events"><details><summary><h2>Events (${model.events.length + model.eventsOmitted})</h2></summary>${body}</details></section>`;
@@ -421,8 +524,8 @@ function liveScript(eventsUrl: string): string {
 }
 
 const STYLE = `
-:root{--bg:#f7f7f8;--fg:#1d1f23;--muted:#6b7079;--line:#dcdfe4;--card:#fff;--ok:#1f883d;--ok-bg:#dafbe1;--warn:#9a6700;--warn-bg:#fff8c5;--bad:#cf222e;--bad-bg:#ffebe9;--run:#0969da;--run-bg:#ddf4ff;--idle:#8c959f;--idle-bg:#f0f1f3;--skip:#57606a;--skip-bg:#eaeef2;--int:#8250df;--int-bg:#fbefff}
-@media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#8d96a0;--line:#30363d;--card:#161b22;--ok:#3fb950;--ok-bg:#12261e;--warn:#d29922;--warn-bg:#272115;--bad:#f85149;--bad-bg:#2d1315;--run:#58a6ff;--run-bg:#121d2f;--idle:#8d96a0;--idle-bg:#1c2128;--skip:#8d96a0;--skip-bg:#1c2128;--int:#bc8cff;--int-bg:#21173a}}
+:root{--crit:#bf3989;--bg:#f7f7f8;--fg:#1d1f23;--muted:#6b7079;--line:#dcdfe4;--card:#fff;--ok:#1f883d;--ok-bg:#dafbe1;--warn:#9a6700;--warn-bg:#fff8c5;--bad:#cf222e;--bad-bg:#ffebe9;--run:#0969da;--run-bg:#ddf4ff;--idle:#8c959f;--idle-bg:#f0f1f3;--skip:#57606a;--skip-bg:#eaeef2;--int:#8250df;--int-bg:#fbefff}
+@media (prefers-color-scheme:dark){:root{--crit:#db61a2;--bg:#0d1117;--fg:#e6edf3;--muted:#8d96a0;--line:#30363d;--card:#161b22;--ok:#3fb950;--ok-bg:#12261e;--warn:#d29922;--warn-bg:#272115;--bad:#f85149;--bad-bg:#2d1315;--run:#58a6ff;--run-bg:#121d2f;--idle:#8d96a0;--idle-bg:#1c2128;--skip:#8d96a0;--skip-bg:#1c2128;--int:#bc8cff;--int-bg:#21173a}}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 main{max-width:1280px;margin:0 auto;padding:20px 24px 40px}
@@ -439,7 +542,10 @@ code{font-size:12px;background:var(--idle-bg);padding:1px 4px;border-radius:4px;
 .bar{height:6px;background:var(--idle-bg);border-radius:3px;margin:4px 0 6px;overflow:hidden}.bar span{display:block;height:100%;background:var(--ok)}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}th{font-size:12px;color:var(--muted);font-weight:600}
 td.num{text-align:right;white-space:nowrap}
-.scroll{overflow-x:auto}
+.scroll{overflow-x:auto;max-width:100%;overscroll-behavior-x:contain;background:linear-gradient(to right,var(--card) 30%,transparent) left/40px 100% no-repeat local,linear-gradient(to left,var(--card) 30%,transparent) right/40px 100% no-repeat local,radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.28),transparent) left/14px 100% no-repeat scroll,radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.28),transparent) right/14px 100% no-repeat scroll}
+.scroll table{min-width:640px}.scroll table.tasks{min-width:1100px}table.tasks td:nth-child(2){min-width:14em}
+.scroll-hint{display:none;margin:4px 0 0}
+p,h1,.card,td{overflow-wrap:anywhere}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap;background:var(--idle-bg);color:var(--idle)}
 .legend{margin:0 0 8px;font-size:12px;color:var(--muted)}.chip{margin-right:12px;white-space:nowrap}.chip i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px;vertical-align:-1px;border:1px solid;background:var(--idle-bg);border-color:var(--idle)}
 .st-completed,.status-completed{--c:var(--ok);--b:var(--ok-bg)}.st-unverified{--c:var(--warn);--b:var(--warn-bg)}
@@ -449,9 +555,12 @@ td.num{text-align:right;white-space:nowrap}
 .badge[class*="st-"],.badge[class*="status-"]{color:var(--c);background:var(--b)}
 .chip[class*="st-"] i{background:var(--b);border-color:var(--c)}
 svg text{font-family:system-ui,sans-serif;fill:var(--fg)}
-.dag .node rect{fill:var(--b,var(--card));stroke:var(--c,var(--idle));stroke-width:1.5}.dag .node.st-ready rect{stroke-dasharray:4 3}.dag .node.st-not-in-run rect{stroke-dasharray:2 3;opacity:.6}
-.dag .node-id{font-weight:700;font-size:13px}.dag .node-state{font-size:11px;fill:var(--c,var(--muted))}.dag .node-title{font-size:11px;fill:var(--muted)}
-.dag .edge{fill:none;stroke:var(--line);stroke-width:1.5}.dag .arrow{fill:var(--muted)}.wave-head{font-size:11px;fill:var(--muted);text-anchor:middle}
+.dag .node .box{fill:var(--b,var(--card));stroke:var(--c,var(--idle));stroke-width:1.5}.dag .node.st-ready .box{stroke-dasharray:4 3}.dag .node.st-not-in-run .box{stroke-dasharray:2 3;opacity:.6}
+.dag .node.critical .box{stroke:var(--crit);stroke-width:2.5}.dag .stream{fill:var(--sc)}.dag .node-stream{font-weight:400;font-size:11px;fill:var(--muted)}
+.s0{--sc:#0969da}.s1{--sc:#1a7f37}.s2{--sc:#9a6700}.s3{--sc:#8250df}.s4{--sc:#bc4c00}.s5{--sc:#1b7c83}.s6{--sc:#cf222e}.s7{--sc:#6e7781}
+.chip.stream-chip i{background:var(--sc);border-color:var(--sc)}.chip.critical-chip i{background:none;border:0;border-top:3px solid var(--crit);height:0;width:16px;vertical-align:3px}
+.dag .node-id{font-weight:700;font-size:13px}.dag .node-state{font-size:11px;fill:var(--c,var(--muted))}.dag .node-title{font-size:11px;fill:var(--fg)}
+.dag .edge{fill:none;stroke:var(--muted);stroke-opacity:.55;stroke-width:1.4}.dag .edge.critical{stroke:var(--crit);stroke-opacity:.9;stroke-width:2.4}.dag .arrow{fill:var(--muted)}.dag .arrow-critical{fill:var(--crit)}.wave-head{font-size:11px;fill:var(--muted);text-anchor:middle}
 .gantt .tick{stroke:var(--line)}.gantt .tick-label{font-size:10px;fill:var(--muted)}.gantt .row-label{font-size:12px;font-weight:600}.gantt .bar-label{font-size:11px;fill:#fff}
 .v-completed{--c:var(--ok)}.v-retried{--c:var(--warn)}.v-failed{--c:var(--bad)}.v-running{--c:var(--run)}.v-interrupted,.v-skipped{--c:var(--int)}.v-unknown{--c:var(--idle)}
 .gantt .bar rect{fill:var(--c)}.chip[class*="v-"] i{background:var(--c);border-color:var(--c)}
@@ -460,7 +569,9 @@ details summary{cursor:pointer;list-style:none}details summary::-webkit-details-
 footer{margin-top:16px;font-size:12px}
 #live-bar{position:sticky;top:0;z-index:1;background:var(--card);border-bottom:1px solid var(--line);padding:6px 24px;font-size:12px;color:var(--muted)}
 #live-dot{display:inline-block;width:8px;height:8px;border-radius:50%;background:var(--idle);margin-right:6px}#live-bar.ok #live-dot{background:var(--ok)}#live-bar.lost #live-dot{background:var(--bad)}
-@media print{#live-bar{display:none}section{break-inside:avoid}}
+#next{border-color:var(--run)}#next[data-landed="landed"]{border-color:var(--ok)}#next p{margin:4px 0}#next .next code{font-size:13px}
+@media (max-width:760px){.scroll-hint{display:block}main{padding:12px 10px 32px}section{padding:12px 12px;margin:10px 0}h1{font-size:18px}#live-bar{padding:6px 12px}.cards{grid-template-columns:repeat(auto-fit,minmax(150px,1fr))}}
+@media print{#live-bar{display:none}section{break-inside:avoid}.scroll-hint{display:none}}
 `;
 
 /** The dashboard's changing part: the run's report body (with running agents and the newest events first), or a wait. */

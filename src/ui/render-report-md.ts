@@ -2,7 +2,7 @@
  * The run report as Markdown, from the same model as the HTML page: tables for tasks and attempts, and the task
  * graph as a Mermaid flowchart coloured by state (GitHub and most Markdown viewers draw it).
  */
-import type { ReportModel, ReportTask } from '../core/run-report.js';
+import { blockersNeedingAPerson, waitingTasks, type ReportModel, type ReportTask } from '../core/run-report.js';
 import { describeEvent, duration, formatCount, hours, money } from './render-report-html.js';
 
 export function renderReportMarkdown(model: ReportModel): string {
@@ -23,6 +23,10 @@ export function renderReportMarkdown(model: ReportModel): string {
     `- Usage: ${formatCount(u.inputTokens)} input + ${formatCount(u.outputTokens)} output tokens · ${u.turns} turns · ${money(u.costUsd)} API-equivalent`,
     `- Scope accuracy: ${scope.ratio === null ? 'no finished task yet' : `actual ${hours(scope.actualHours)} vs estimated ${hours(scope.estimatedHours)} (×${scope.ratio}) over ${scope.tasks} finished tasks; ${scope.withinFactorTwo} within ×2 of their estimate`}`,
   ];
+  out.push(`- ${landingLine(model)}`);
+  if (model.next) out.push(`- **Next:** \`${codeCell(model.next)}\``);
+  const waiting = waitingTasks(model);
+  if (waiting > 0) out.push(`- ${waiting} task${waiting === 1 ? '' : 's'} waiting for ${waiting === 1 ? 'its' : 'their'} dependencies or a free agent`);
   if (r.stop) out.push(`- **Stopped:** ${prose(r.stop.message)}${r.stop.hint ? ` — ${prose(r.stop.hint)}` : ''}`);
   for (const w of model.warnings) out.push(`- ⚠ ${prose(w)}`);
 
@@ -40,9 +44,10 @@ export function renderReportMarkdown(model: ReportModel): string {
     );
   }
 
-  if (model.blockers.length > 0) {
+  const blockers = blockersNeedingAPerson(model);
+  if (blockers.length > 0) {
     out.push('', '## Needs a hand', '', '| Task | State | Why | Holds up | Next |', '|---|---|---|---|---|');
-    for (const b of model.blockers) out.push(`| ${b.task} | ${b.label} | ${cell(b.reason ?? '')} | ${b.holds.join(', ') || '—'} | \`${codeCell(b.next)}\` |`);
+    for (const b of blockers) out.push(`| ${b.task} | ${b.label} | ${cell(b.reason ?? '')} | ${b.holds.join(', ') || '—'} | \`${codeCell(b.next)}\` |`);
   }
 
   if (model.merge) {
@@ -172,4 +177,12 @@ function codeCell(text: string): string {
 /** Text from a spec, an agent or git, as Markdown prose: `<` and `&` as entities, so no tag or script gets through. */
 function prose(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Whether the run's work has reached the base branch. */
+function landingLine(model: ReportModel): string {
+  const l = model.landing;
+  if (!l) return 'No integration branch: each task’s work is on its own branch.';
+  if (l.landed) return `Landed: \`${l.branch}\` is merged into \`${l.landed.into}\` at \`${l.landed.commit.slice(0, 12)}\`.`;
+  return `Still to merge: \`${l.branch}\` is not merged into ${l.into ? `\`${l.into}\`` : 'the base branch'} yet.`;
 }

@@ -78,3 +78,34 @@ export function truncateMiddle(text: string, max: number): string {
   }
   return `${sliceToWidth(chars.join(''), max - 1 - tailWidth)}${ELLIPSIS}${tail}`;
 }
+
+/**
+ * The text in lines of at most `max` columns, broken between words; a word longer than a line is broken inside.
+ * Whitespace runs become one space; nothing is left out.
+ */
+export function wrapToWidth(text: string, max: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  const push = () => {
+    if (line !== '') lines.push(line);
+    line = '';
+  };
+  for (const word of text.replace(/\s+/g, ' ').trim().split(' ')) {
+    if (word === '') continue;
+    const joined = line === '' ? word : `${line} ${word}`;
+    if (displayWidth(joined) <= max) {
+      line = joined;
+      continue;
+    }
+    push();
+    let rest = word;
+    while (displayWidth(rest) > max) {
+      const head = sliceToWidth(rest, max) || [...graphemes.segment(rest)][0]!.segment;
+      lines.push(head);
+      rest = rest.slice(head.length);
+    }
+    line = rest;
+  }
+  push();
+  return lines.length > 0 ? lines : [''];
+}

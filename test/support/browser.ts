@@ -60,3 +60,58 @@ export function outputPath(name: string): string {
   mkdirSync(TEST_OUTPUT, { recursive: true });
   return join(TEST_OUTPUT, name);
 }
+
+/** The widths every page is checked at: a phone and a laptop. */
+export const PAGE_WIDTHS = [390, 1280] as const;
+
+export interface PageLayout {
+  /** The page's own width against the window's: more means the whole page scrolls sideways. */
+  scrollWidth: number;
+  innerWidth: number;
+  /** Tasks whose graph box has no area or is hidden. */
+  hiddenNodes: string[];
+  /** Tasks whose row in the task table has no area or is hidden. */
+  hiddenRows: string[];
+  /** Timeline bars (task#attempt) drawn with no width. */
+  emptyBars: string[];
+  /** Timeline rows (task ids) that have no bar at all. */
+  rowsWithoutBar: string[];
+  edges: number;
+  edgesWithArrow: number;
+  /** Each graph box's title as shown, lines joined. */
+  titles: Record<string, string>;
+  legendStates: string[];
+  /** Wide parts that scroll inside their card, and whether the page tells so. */
+  scrollers: Array<{ what: string; scrolls: boolean; hint: boolean }>;
+}
+
+/** What a person sees of the report or the dashboard at the page's current width. */
+export async function measureLayout(page: Page, taskIds: string[]): Promise<PageLayout> {
+  return page.evaluate((ids) => {
+    const shown = (el: Element | null) => {
+      if (!el) return false;
+      const box = el.getBoundingClientRect();
+      const style = getComputedStyle(el);
+      return box.width > 0 && box.height > 0 && style.visibility !== 'hidden' && style.display !== 'none';
+    };
+    const bars = [...document.querySelectorAll('svg.gantt g.bar')];
+    const timelineRows = [...document.querySelectorAll('svg.gantt text.row-label')].map((t) => t.textContent ?? '');
+    return {
+      scrollWidth: document.documentElement.scrollWidth,
+      innerWidth: window.innerWidth,
+      hiddenNodes: ids.filter((id) => !shown(document.querySelector(`svg.dag g.node[data-task="${id}"] rect.box`))),
+      hiddenRows: ids.filter((id) => !shown(document.querySelector(`table.tasks tr[data-task="${id}"]`))),
+      emptyBars: bars.filter((b) => !(b.querySelector('rect')!.getBoundingClientRect().width > 0)).map((b) => `${b.getAttribute('data-task')}#${b.getAttribute('data-attempt')}`),
+      rowsWithoutBar: timelineRows.filter((id) => !bars.some((b) => b.getAttribute('data-task') === id)),
+      edges: document.querySelectorAll('svg.dag path.edge').length,
+      edgesWithArrow: [...document.querySelectorAll('svg.dag path.edge')].filter((p) => /^url\(#arrow/.test(p.getAttribute('marker-end') ?? '')).length,
+      titles: Object.fromEntries(ids.map((id) => [id, [...document.querySelectorAll(`svg.dag g.node[data-task="${id}"] text.node-title tspan`)].map((t) => t.textContent).join(' ')])),
+      legendStates: [...document.querySelectorAll('#dag [data-legend-state]')].map((c) => c.getAttribute('data-legend-state') ?? ''),
+      scrollers: [...document.querySelectorAll('[data-scroll]')].map((el) => ({
+        what: el.getAttribute('data-scroll') ?? '',
+        scrolls: el.scrollWidth > el.clientWidth + 1,
+        hint: shown(el.nextElementSibling?.classList.contains('scroll-hint') ? el.nextElementSibling : null),
+      })),
+    };
+  }, taskIds);
+}

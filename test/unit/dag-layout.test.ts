@@ -68,3 +68,13 @@ describe('layered graph layout', () => {
     expect(layout.edges).toHaveLength(2);
   });
 });
+
+describe('layered graph layout, compactness', () => {
+  it('starts the drawing at the top, with no empty band above the boxes', () => {
+    const ids = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8'];
+    const layout = layoutGraph(nodes(...ids), edges('T1>T2 T1>T3 T1>T4 T1>T5 T2>T6 T3>T6 T4>T6 T5>T6 T6>T7 T7>T8 T6>T8'), OPTIONS);
+    expect(Math.min(...[...layout.nodes.values()].map((n) => n.y))).toBe(OPTIONS.top);
+    // Four boxes in the widest layer: the drawing is not a box taller than they are.
+    expect(layout.height).toBeLessThan(OPTIONS.top + 5 * 40 + 3 * OPTIONS.nodeGap + OPTIONS.pad);
+  });
+});

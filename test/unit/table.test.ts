@@ -156,3 +156,15 @@ describe('tables fit the terminal', () => {
     expect(text).toContain('1 task waiting for unfinished dependencies.');
   });
 });
+
+describe('wrapping', () => {
+  it('breaks between words within the width, keeps every word, and breaks a word longer than a line', async () => {
+    const { wrapToWidth } = await import('../../src/ui/text-width.js');
+    const lines = wrapToWidth(LONG, 24);
+    expect(lines.join(' ')).toBe(LONG);
+    expect(Math.max(...lines.map(displayWidth))).toBeLessThanOrEqual(24);
+    expect(wrapToWidth(CJK, 10).join('')).toBe(CJK);
+    expect(Math.max(...wrapToWidth(CJK, 10).map(displayWidth))).toBeLessThanOrEqual(10);
+    expect(wrapToWidth('a'.repeat(25), 10)).toEqual(['a'.repeat(10), 'a'.repeat(10), 'a'.repeat(5)]);
+  });
+});
