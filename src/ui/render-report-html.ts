@@ -307,43 +307,52 @@ function scrollBox(inner: string, what: string): string {
 
 // ── the timeline: one row per task, one bar per attempt ────────────────────────────────────────────────────────────
 
-const LABEL_W = 64;
-const PLOT_W = 900;
+const LABEL_W = 44;
+/** The plot's share of its width; the rest is room for the last tick's label. */
+const PLOT_PCT = 98;
 const ROW_H = 26;
-const MIN_BAR = 4;
+/** The narrowest bar, in percent of the plot: a few pixels on a phone. */
+const MIN_BAR_PCT = 1;
 
+/**
+ * The plot is drawn in percentages of its width, so it fits any screen and no bar is ever out of sight; the task ids
+ * sit in a column of their own beside it.
+ */
 function ganttSvg(model: ReportModel): string {
   const rows = model.tasks.filter((t) => t.attempts.length > 0);
   if (rows.length === 0) return '<p class="muted">No agent has started yet.</p>';
   const t0 = Date.parse(model.timeline.start);
   const t1 = Math.max(Date.parse(model.timeline.end), t0 + 60_000);
   const span = t1 - t0;
-  const xOf = (iso: string) => LABEL_W + ((Date.parse(iso) - t0) / span) * PLOT_W;
+  const pctOf = (iso: string) => Math.min(PLOT_PCT, Math.max(0, ((Date.parse(iso) - t0) / span) * PLOT_PCT));
   const height = 24 + rows.length * ROW_H + 6;
-  const width = LABEL_W + PLOT_W + 16;
   const step = tickStep(span);
   const ticks: string[] = [];
-  for (let t = 0; t <= span; t += step) {
-    const x = LABEL_W + (t / span) * PLOT_W;
-    ticks.push(`<line class="tick" x1="${x}" y1="18" x2="${x}" y2="${height - 4}"/><text class="tick-label" x="${x}" y="12">${t === 0 ? 'start' : `+${esc(duration(t))}`}</text>`);
+  for (let t = 0, i = 0; t <= span; t += step, i++) {
+    const x = (t / span) * PLOT_PCT;
+    const anchor = x > PLOT_PCT - 6 ? ' text-anchor="end"' : '';
+    ticks.push(
+      `<line class="tick" x1="${pct(x)}" y1="18" x2="${pct(x)}" y2="${height - 4}"/><text class="tick-label${i % 2 === 1 ? ' tick-odd' : ''}" x="${pct(x)}" y="12"${anchor}>${t === 0 ? 'start' : `+${esc(duration(t))}`}</text>`,
+    );
   }
-  const bars = rows.map((t, i) => {
-    const y = 24 + i * ROW_H;
-    const label = `<text class="row-label" x="4" y="${y + 15}">${esc(t.id)}</text>`;
-    return label + t.attempts.map((a) => attemptBar(a, t, xOf, y, model.generatedAt)).join('');
-  });
-  return `${scrollBox(`<svg class="gantt" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="Attempts over time">${ticks.join('')}${bars.join('')}</svg>`, 'timeline')}
+  const labels = rows.map((t, i) => `<text class="row-label" x="4" y="${24 + i * ROW_H + 15}">${esc(t.id)}</text>`);
+  const bars = rows.map((t, i) => t.attempts.map((a) => attemptBar(a, t, pctOf, 24 + i * ROW_H, model.generatedAt)).join(''));
+  return `<div class="gantt-wrap"><svg class="gantt-labels" width="${LABEL_W}" height="${height}" aria-hidden="true">${labels.join('')}</svg><svg class="gantt" width="100%" height="${height}" role="img" aria-label="Attempts over time">${ticks.join('')}${bars.join('')}</svg></div>
 <p class="legend"><span class="chip v-completed"><i></i>completed</span><span class="chip v-retried"><i></i>retried</span><span class="chip v-failed"><i></i>failed</span><span class="chip v-running"><i></i>running</span><span class="chip v-interrupted"><i></i>interrupted</span></p>`;
 }
 
-function attemptBar(a: ReportAttempt, task: ReportTask, xOf: (iso: string) => number, y: number, now: string): string {
+function pct(n: number): string {
+  return `${Number(n.toFixed(2))}%`;
+}
+
+function attemptBar(a: ReportAttempt, task: ReportTask, pctOf: (iso: string) => number, y: number, now: string): string {
   // Every attempt shows, however short, and inside the plot even if its times disagree with the run's.
-  const x = Math.min(Math.max(LABEL_W, xOf(a.startedAt)), LABEL_W + PLOT_W - MIN_BAR);
   const end = a.endedAt ?? (a.running ? now : new Date(Date.parse(a.startedAt) + a.durationMs).toISOString());
-  const w = Math.max(MIN_BAR, Math.min(LABEL_W + PLOT_W, xOf(end)) - x);
+  const x = Math.min(pctOf(a.startedAt), PLOT_PCT - MIN_BAR_PCT);
+  const w = Math.max(MIN_BAR_PCT, pctOf(end) - x);
   const tip = `${task.id} attempt ${a.number} · agent-${a.agent} · ${a.verdictText} · ${duration(a.durationMs)}${a.usage ? ` · ${formatCount(a.usage.inputTokens + a.usage.outputTokens)} tokens · ${money(a.usage.costUsd)}` : ''}`;
-  const text = w > 58 ? `<text class="bar-label" x="${x + 5}" y="${y + 15}">agent-${a.agent}</text>` : '';
-  return `<g class="bar v-${a.verdict}" data-task="${esc(task.id)}" data-attempt="${a.number}" data-agent="${a.agent}"><title>${esc(tip)}</title><rect x="${x.toFixed(1)}" y="${y + 2}" width="${w.toFixed(1)}" height="${ROW_H - 6}" rx="4"/>${text}</g>`;
+  const text = w > 9 ? `<text class="bar-label" x="${pct(x + 0.5)}" y="${y + 15}">agent-${a.agent}</text>` : '';
+  return `<g class="bar v-${a.verdict}" data-task="${esc(task.id)}" data-attempt="${a.number}" data-agent="${a.agent}"><title>${esc(tip)}</title><rect x="${pct(x)}" y="${y + 2}" width="${pct(w)}" height="${ROW_H - 6}" rx="3"/>${text}</g>`;
 }
 
 /** A tick every 1, 2, 5, 10, 15, 30 minutes, 1, 2, 4… hours: at most about ten across. */
@@ -561,7 +570,8 @@ svg text{font-family:system-ui,sans-serif;fill:var(--fg)}
 .chip.stream-chip i{background:var(--sc);border-color:var(--sc)}.chip.critical-chip i{background:none;border:0;border-top:3px solid var(--crit);height:0;width:16px;vertical-align:3px}
 .dag .node-id{font-weight:700;font-size:13px}.dag .node-state{font-size:11px;fill:var(--c,var(--muted))}.dag .node-title{font-size:11px;fill:var(--fg)}
 .dag .edge{fill:none;stroke:var(--muted);stroke-opacity:.55;stroke-width:1.4}.dag .edge.critical{stroke:var(--crit);stroke-opacity:.9;stroke-width:2.4}.dag .arrow{fill:var(--muted)}.dag .arrow-critical{fill:var(--crit)}.wave-head{font-size:11px;fill:var(--muted);text-anchor:middle}
-.gantt .tick{stroke:var(--line)}.gantt .tick-label{font-size:10px;fill:var(--muted)}.gantt .row-label{font-size:12px;font-weight:600}.gantt .bar-label{font-size:11px;fill:#fff}
+.gantt-wrap{display:flex}.gantt-wrap .gantt{flex:1;min-width:0;overflow:visible}.gantt-labels text{font-family:system-ui,sans-serif;fill:var(--fg)}
+.gantt .tick{stroke:var(--line)}.gantt .tick-label{font-size:10px;fill:var(--muted)}.gantt-labels .row-label{font-size:12px;font-weight:600}.gantt .bar-label{font-size:11px;fill:#fff}
 .v-completed{--c:var(--ok)}.v-retried{--c:var(--warn)}.v-failed{--c:var(--bad)}.v-running{--c:var(--run)}.v-interrupted,.v-skipped{--c:var(--int)}.v-unknown{--c:var(--idle)}
 .gantt .bar rect{fill:var(--c)}.chip[class*="v-"] i{background:var(--c);border-color:var(--c)}
 .verify-passed{color:var(--ok)}.verify-failed{color:var(--bad);font-weight:600}
@@ -570,7 +580,7 @@ footer{margin-top:16px;font-size:12px}
 #live-bar{position:sticky;top:0;z-index:1;background:var(--card);border-bottom:1px solid var(--line);padding:6px 24px;font-size:12px;color:var(--muted)}
 #live-dot{display:inline-block;width:8px;height:8px;border-radius:50%;background:var(--idle);margin-right:6px}#live-bar.ok #live-dot{background:var(--ok)}#live-bar.lost #live-dot{background:var(--bad)}
 #next{border-color:var(--run)}#next[data-landed="landed"]{border-color:var(--ok)}#next p{margin:4px 0}#next .next code{font-size:13px}
-@media (max-width:760px){.scroll-hint{display:block}main{padding:12px 10px 32px}section{padding:12px 12px;margin:10px 0}h1{font-size:18px}#live-bar{padding:6px 12px}.cards{grid-template-columns:repeat(auto-fit,minmax(150px,1fr))}}
+@media (max-width:760px){.scroll-hint{display:block}.gantt .tick-odd,.gantt .bar-label{display:none}main{padding:12px 10px 32px}section{padding:12px 12px;margin:10px 0}h1{font-size:18px}#live-bar{padding:6px 12px}.cards{grid-template-columns:repeat(auto-fit,minmax(150px,1fr))}}
 @media print{#live-bar{display:none}section{break-inside:avoid}.scroll-hint{display:none}}
 `;
 

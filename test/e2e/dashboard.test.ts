@@ -12,7 +12,8 @@ import { RunJournal } from '../../src/adapters/run-journal.js';
 import { StateStore } from '../../src/adapters/state-store.js';
 import type { Plan } from '../../src/core/plan.js';
 import { applyVerdict, endAttempt, newRun, startAttempt, type RunState } from '../../src/core/run.js';
-import { announceSkip, HAVE_CHROMIUM, openPage, outputPath } from '../support/browser.js';
+import { transitiveReduction } from '../../src/core/schedule.js';
+import { announceSkip, HAVE_CHROMIUM, measureLayout, openPage, outputPath, PAGE_WIDTHS } from '../support/browser.js';
 import { REPO_ROOT, startXplan, tempRepo } from '../support/cli.js';
 
 const FIXTURE = join(REPO_ROOT, 'test/fixtures/runs/bookmarks');
@@ -223,6 +224,24 @@ describe('xplan dashboard', () => {
       expect(await page.evaluate(() => (window as unknown as { loadedOnce?: string }).loadedOnce)).toBe('yes');
       expect(browser.errors).toEqual([]);
       expect(browser.outside).toEqual([]);
+      // On a phone and on a laptop: no sideways page scroll, every task, every bar, one arrowed edge per direct dependency.
+      const { direct } = transitiveReduction(plan.tasks);
+      const directEdges = [...direct.values()].reduce((n, deps) => n + deps.length, 0);
+      for (const width of PAGE_WIDTHS) {
+        await page.setViewportSize({ width, height: 900 });
+        const layout = await measureLayout(page, Object.keys(run.tasks));
+        expect(layout.scrollWidth, `the page scrolls sideways at ${width} px`).toBeLessThanOrEqual(layout.innerWidth);
+        expect(layout.hiddenNodes).toEqual([]);
+        expect(layout.hiddenRows).toEqual([]);
+        expect(layout.emptyBars).toEqual([]);
+        expect(layout.barsOutOfView).toEqual([]);
+        expect(layout.rowsWithoutBar).toEqual([]);
+        expect(layout.edges).toBe(directEdges);
+        expect(layout.edgesWithArrow).toBe(directEdges);
+        expect(layout.legendStates).toEqual(['completed']);
+        await page.screenshot({ path: outputPath(`dashboard-${width}.png`), fullPage: true });
+      }
+      await page.setViewportSize({ width: 1280, height: 900 });
       const shot = outputPath('dashboard.png');
       await page.screenshot({ path: shot, fullPage: true });
       expect(statSync(shot).size).toBeGreaterThan(20_000);

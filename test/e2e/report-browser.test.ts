@@ -94,6 +94,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the HTML report in Chromium', () => {
       expect(layout.hiddenNodes).toEqual([]);
       expect(layout.hiddenRows).toEqual([]);
       expect(layout.emptyBars).toEqual([]);
+      expect(layout.barsOutOfView).toEqual([]);
       expect(layout.rowsWithoutBar).toEqual([]);
       const { direct } = transitiveReduction(state.plan.tasks);
       const directEdges = [...direct.values()].reduce((n, deps) => n + deps.length, 0);

@@ -74,6 +74,8 @@ export interface PageLayout {
   hiddenRows: string[];
   /** Timeline bars (task#attempt) drawn with no width. */
   emptyBars: string[];
+  /** Timeline bars that lie, even in part, outside the window: one would have to scroll to see them. */
+  barsOutOfView: string[];
   /** Timeline rows (task ids) that have no bar at all. */
   rowsWithoutBar: string[];
   edges: number;
@@ -95,13 +97,19 @@ export async function measureLayout(page: Page, taskIds: string[]): Promise<Page
       return box.width > 0 && box.height > 0 && style.visibility !== 'hidden' && style.display !== 'none';
     };
     const bars = [...document.querySelectorAll('svg.gantt g.bar')];
-    const timelineRows = [...document.querySelectorAll('svg.gantt text.row-label')].map((t) => t.textContent ?? '');
+    const timelineRows = [...document.querySelectorAll('svg.gantt-labels text.row-label')].map((t) => t.textContent ?? '');
     return {
       scrollWidth: document.documentElement.scrollWidth,
       innerWidth: window.innerWidth,
       hiddenNodes: ids.filter((id) => !shown(document.querySelector(`svg.dag g.node[data-task="${id}"] rect.box`))),
       hiddenRows: ids.filter((id) => !shown(document.querySelector(`table.tasks tr[data-task="${id}"]`))),
       emptyBars: bars.filter((b) => !(b.querySelector('rect')!.getBoundingClientRect().width > 0)).map((b) => `${b.getAttribute('data-task')}#${b.getAttribute('data-attempt')}`),
+      barsOutOfView: bars
+        .filter((b) => {
+          const box = b.querySelector('rect')!.getBoundingClientRect();
+          return box.left < 0 || box.right > window.innerWidth;
+        })
+        .map((b) => `${b.getAttribute('data-task')}#${b.getAttribute('data-attempt')}`),
       rowsWithoutBar: timelineRows.filter((id) => !bars.some((b) => b.getAttribute('data-task') === id)),
       edges: document.querySelectorAll('svg.dag path.edge').length,
       edgesWithArrow: [...document.querySelectorAll('svg.dag path.edge')].filter((p) => /^url\(#arrow/.test(p.getAttribute('marker-end') ?? '')).length,
