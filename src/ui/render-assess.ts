@@ -35,12 +35,12 @@ export function renderAssess(unsafe: AssessResult, theme: Theme): string {
     lines(d.evidence, d.id === 'effortHours' ? d.evidence.length : d.value, manyFiles),
   ]);
   const columns: Column[] = [
-    { header: 'Driver', cut: 'end', min: 12, cutOrder: 1 },
+    { header: 'Driver', cut: 'end', min: 16, cutOrder: 1 },
     { header: 'Value' },
     { header: 'Single', optional: 1 },
     { header: 'Multi', optional: 2 },
-    { header: 'Points to', cut: 'end', min: 9, cutOrder: 2 },
-    { header: 'Spec lines', cut: 'end', min: 10, cutOrder: 0, optional: 0 },
+    { header: 'Points to', cut: 'end', min: 11, cutOrder: 2 },
+    { header: 'Spec lines', cut: 'wrap', min: 12, cutOrder: 0, optional: 0 },
   ];
   out.push(renderTable(columns, rows, { styleHeader: theme.dim, width: theme.columns }));
 
@@ -50,7 +50,7 @@ export function renderAssess(unsafe: AssessResult, theme: Theme): string {
     const rows = a.split.map((s) => [where(s, manyFiles), s.title, theme.dim(`${s.requirements} requirements`)]);
     const columns: Column[] = [
       { header: 'Where', cut: 'middle', min: 8, cutOrder: 0 },
-      { header: 'Section', cut: 'end', min: 12, cutOrder: 1 },
+      { header: 'Section', cut: 'end', min: 16, cutOrder: 1 },
       { header: 'Size', optional: 0 },
     ];
     out.push(renderTable(columns, rows, { indent: '  ', styleHeader: theme.dim, width: theme.columns }));

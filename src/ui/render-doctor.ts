@@ -17,8 +17,8 @@ export function renderDoctor(unsafe: DoctorResult, theme: Theme): string {
     { header: '' },
     { header: 'Check' },
     { header: 'Version', cut: 'end', min: 8, cutOrder: 0, optional: 0 },
-    { header: 'Needed for', cut: 'end', min: 10, cutOrder: 1, optional: 1 },
-    { header: 'Status', cut: 'end', min: 12, cutOrder: 2 },
+    { header: 'Needed for', cut: 'end', min: 12, cutOrder: 1, optional: 1 },
+    { header: 'Status', cut: 'wrap', min: 24, cutOrder: 2 },
   ];
   const out = [renderTable(columns, rows, { styleHeader: theme.dim, width: theme.columns })];
   const fixes = result.checks.filter((c) => c.status !== 'ok' && c.fix);

@@ -60,11 +60,13 @@ export function renderStatus(unsafe: StatusResult, theme: Theme): string {
   if (needsPerson.length > 0) {
     lines.push('', theme.bold('Blocked'));
     const labels = new Map(status.tasks.map((t) => [t.id, t.label]));
+    // The reason in full: the table may have cut it to fit.
+    const reasons = new Map(status.tasks.map((t) => [t.id, t.reason?.replace(/\s+/g, ' ').trim()]));
     for (const b of needsPerson) {
       const held = status.blockers.filter((other) => other.task !== b.task && other.waitingOn.includes(b.task)).map((other) => other.task);
       const what =
         b.waitingOn.length === 1 && b.waitingOn[0] === b.task
-          ? `${b.task} is ${labels.get(b.task)}${held.length > 0 ? ` (holds ${held.join(', ')})` : ''}`
+          ? `${b.task} is ${labels.get(b.task)}${reasons.get(b.task) ? ` — ${reasons.get(b.task)}` : ''}${held.length > 0 ? ` (holds ${held.join(', ')})` : ''}`
           : `${b.task} waits for ${b.waitingOn.map((id) => `${id} (${labels.get(id) ?? 'not in this run'})`).join(', ')}`;
       lines.push(`  ${what} ${theme.dim('→')} ${b.next}`);
     }

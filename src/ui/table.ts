@@ -3,12 +3,15 @@
  * columns). When the natural table is wider than `width`, columns give way in the order they say: shortened ones
  * (a branch, then the title) are cut down to their minimum, then optional ones are left out, until it fits.
  */
-import { displayWidth, sliceToWidth, truncateEnd, truncateMiddle } from './text-width.js';
+import { displayWidth, sliceToWidth, stripColour, truncateEnd, truncateMiddle, wrapToWidth } from './text-width.js';
 
 export interface Column {
   header: string;
-  /** How a cell is cut when the column must narrow: at its end (a title) or in its middle (a branch, a path). */
-  cut?: 'end' | 'middle';
+  /**
+   * How a cell gives way when the column must narrow: cut at its end (a title) or in its middle (a branch, a path),
+   * or, for the last column, wrapped onto more lines so nothing is lost (a reason, an error).
+   */
+  cut?: 'end' | 'middle' | 'wrap';
   /** The narrowest the column gets before other columns are left out. */
   min?: number;
   /** Among the columns that can be cut, the lower is cut first: a branch before the title. */
@@ -54,16 +57,26 @@ export function renderTable(columns: Array<string | Column>, rows: string[][], o
     if (displayWidth(text) <= w) return text;
     return col.cut === 'middle' ? truncateMiddle(text, w) : truncateEnd(text, w);
   };
-  const line = (cells: string[]) => {
-    const picked = shown.map((i, k) => cell(cells[i] ?? '', k));
+  const join = (picked: string[]) => {
     const text = picked
       .map((c, k) => (k === picked.length - 1 ? c : c + ' '.repeat(Math.max(0, widths[k]! - displayWidth(c)))))
       .join(' '.repeat(GAP))
       .trimEnd();
     return Number.isFinite(limit) && displayWidth(text) > limit ? sliceToWidth(text, Math.max(0, limit)) : text;
   };
+  const lines = (cells: string[]): string[] => {
+    const last = shown.length - 1;
+    const tail = cells[shown[last]!] ?? '';
+    if (cols[shown[last]!]!.cut === 'wrap' && displayWidth(tail) > widths[last]!) {
+      // The last cell goes on below, under its own column; a colour it had is dropped rather than left open.
+      const [first, ...more] = wrapToWidth(stripColour(tail), widths[last]!);
+      const lead = shown.slice(0, last).map((i, k) => cell(cells[i] ?? '', k));
+      return [join([...lead, first!]), ...more.map((rest) => join([...lead.map(() => ''), rest]))];
+    }
+    return [join(shown.map((i, k) => cell(cells[i] ?? '', k)))];
+  };
   const style = options.styleHeader ?? ((s: string) => s);
-  return [style(line(cols.map((c) => c.header))), ...rows.map(line)].map((l) => indent + l).join('\n');
+  return [style(join(shown.map((i, k) => cell(cols[i]!.header, k)))), ...rows.flatMap(lines)].map((l) => indent + l).join('\n');
 }
 
 /** Widths of the shown columns within `limit`, cutting the cut columns in their order; null if they cannot fit. */

@@ -11,9 +11,24 @@ const ELLIPSIS = '…';
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
+/**
+ * A symbol that is an emoji only when asked for (✔ ✖ ⚠ without U+FE0F): terminals draw it in one column, where
+ * string-width counts two.
+ */
+const TEXT_STYLE_SYMBOL = /^(?:(?!\p{Emoji_Presentation})\p{Extended_Pictographic})$/u;
+
+function graphemeWidth(grapheme: string): number {
+  return TEXT_STYLE_SYMBOL.test(grapheme) ? 1 : stringWidth(grapheme);
+}
+
 /** Columns the text takes in a terminal, colour codes ignored. */
 export function displayWidth(text: string): number {
-  return stringWidth(text);
+  const plain = stripColour(text);
+  // Plain ASCII, the usual case, needs no segmenting.
+  if (/^[\x20-\x7e]*$/.test(plain)) return plain.length;
+  let width = 0;
+  for (const { segment } of graphemes.segment(plain)) width += graphemeWidth(segment);
+  return width;
 }
 
 export function stripColour(text: string): string {
@@ -37,7 +52,7 @@ export function sliceToWidth(text: string, max: number): string {
     const next = rest.search(ANSI);
     const plain = next === -1 ? rest : rest.slice(0, next);
     for (const { segment } of graphemes.segment(plain)) {
-      const w = stringWidth(segment);
+      const w = graphemeWidth(segment);
       if (used + w > max) return coloured ? out + RESET : out;
       out += segment;
       used += w;
@@ -71,7 +86,7 @@ export function truncateMiddle(text: string, max: number): string {
   let tail = '';
   let tailWidth = 0;
   for (let i = chars.length - 1; i >= 0; i--) {
-    const w = stringWidth(chars[i]!);
+    const w = graphemeWidth(chars[i]!);
     if (tailWidth + w > tailRoom) break;
     tail = chars[i]! + tail;
     tailWidth += w;

@@ -79,7 +79,7 @@ describe('xplan assess output', () => {
   });
 
   it('shows verdict, drivers with values, thresholds and spec lines, warnings and the next command', () => {
-    const result = runXplan(['assess', '--no-save', 'examples/specs/bookmarks-api.md'], { cwd: REPO_ROOT });
+    const result = runXplan(['assess', '--no-save', '--wide', 'examples/specs/bookmarks-api.md'], { cwd: REPO_ROOT });
     expect(result.code).toBe(0);
     const out = result.stdout;
     expect(out).toMatch(/Verdict\s+multi-agent\s+\(confidence: (low|medium|high)\)/);

@@ -99,9 +99,20 @@ describe('xplan doctor', () => {
     const repo = tempRepo();
     writeFiles(repo, { '.xplan/config.yaml': 'engine: gpt\n' });
     const path = shimPath({ git: 'echo "git version 2.39.5"', claude: 'echo "2.1.197 (Claude Code)"' });
-    const result = runXplan(['doctor'], { cwd: repo, env: { PATH: path } });
+    const result = runXplan(['doctor', '--wide'], { cwd: repo, env: { PATH: path } });
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/✖\s+config.*invalid: .*engine:/);
+    // Piped, the table fits 80 columns and the message goes on below rather than being cut.
+    const piped = runXplan(['doctor'], { cwd: repo, env: { PATH: path } }).stdout;
+    expect(
+      Math.max(
+        ...piped
+          .split('\n')
+          .slice(0, 12)
+          .map((l) => [...l].length),
+      ),
+    ).toBeLessThanOrEqual(80);
+    expect(piped.replace(/\s+/g, ' ')).toMatch(/invalid: .*engine:/);
   });
 
   it('checks the agent mail server when coordination is agent-mail, as an optional piece', async () => {
@@ -114,7 +125,7 @@ describe('xplan doctor', () => {
       expect(JSON.parse(alive.stdout).checks.find((c: { name: string }) => c.name === 'agent-mail')).toMatchObject({ status: 'ok', required: false, detail: `alive at ${server.url}` });
 
       await server.close();
-      const down = await runXplanAsync(['doctor'], { cwd: repo, env: { PATH: path } });
+      const down = await runXplanAsync(['doctor', '--wide'], { cwd: repo, env: { PATH: path } });
       expect(down.code).toBe(0); // a run still coordinates natively
       expect(down.stdout).toMatch(/!\s+agent-mail.*missing: agent mail liveness failed: .*ECONNREFUSED/);
       expect(down.stdout).toContain('agent-mail: Start the mcp_agent_mail server, or fix agentMail.url in .xplan/config.yaml.');

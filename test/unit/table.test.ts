@@ -60,6 +60,9 @@ describe('display width', () => {
     expect(displayWidth('漢字')).toBe(4);
     expect(displayWidth('🚀a')).toBe(3);
     expect(displayWidth('\u001b[1mT1\u001b[22m')).toBe(2);
+    // Symbols drawn as text unless U+FE0F asks for the emoji: one column, as terminals draw them.
+    expect(displayWidth('✔ ✖ ⚠')).toBe(5);
+    expect(displayWidth('⚠️')).toBe(2);
   });
 
   it('cuts whole characters, never half of a wide one, and closes a colour it cuts into', () => {
@@ -151,7 +154,7 @@ describe('tables fit the terminal', () => {
     const p = titledPlan();
     const text = renderStatus(statusOf(p, startedRun(p), new Date('2026-12-01T10:40:00.000Z')), at(200));
     const blocked = text.slice(text.indexOf('Blocked'));
-    expect(blocked).toContain('T3 is failed: verify (holds T4)');
+    expect(blocked).toContain('T3 is failed: verify — npm test exited with 1 (holds T4)');
     expect(blocked).not.toMatch(/T4 waits for/);
     expect(text).toContain('1 task waiting for unfinished dependencies.');
   });
