@@ -146,7 +146,7 @@ function waitingNote(model: ReportModel): string {
     : '';
 }
 
-/** Where the run's work stands against the base branch, and the command that moves it on: the report's last word. */
+/** Where the run's work stands against the base branch, and the command that moves it on: the first thing a reader needs. */
 function closingSection(model: ReportModel): string {
   const landing = model.landing;
   const base = landing?.into ?? model.run.base.branch;

@@ -213,3 +213,41 @@ describe('the Markdown report', () => {
     expect(md).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;svg onload=alert(2)&gt;');
   });
 });
+
+describe('the report closes the loop', () => {
+  const completed = (): { run: RunState; plan: Plan; events: RunEvent[] } => {
+    const { run, plan, events } = fixture();
+    const tasks = Object.fromEntries(
+      Object.entries(run.tasks).map(([id, t]) => [id, { ...t, state: 'completed' as const, merge: { state: 'merged' as const, commit: 'c'.repeat(40), at: END.toISOString() } }]),
+    );
+    const integration = { branch: `xplan/${run.id}/integration`, worktree: '/tmp/integration', head: 'c'.repeat(40), verify: null };
+    return { run: { ...run, status: 'completed', tasks, integration }, plan, events };
+  };
+
+  it('says the integration branch is still to merge and gives `xplan merge` as the next command', () => {
+    const { run, plan, events } = completed();
+    const model = buildReportModel({ run, plan, events, now: END });
+    expect(model.landing).toEqual({ branch: run.integration!.branch, into: run.base.branch, landed: null });
+    expect(model.next).toMatch(/^xplan merge/);
+  });
+
+  it('says where it landed once merged, and gives no next command', () => {
+    const { run, plan, events } = completed();
+    const landed = { into: 'main', commit: 'd'.repeat(40), at: END.toISOString(), tasks: Object.keys(run.tasks) };
+    const model = buildReportModel({ run: { ...run, landed }, plan, events, now: END });
+    expect(model.landing?.landed).toEqual({ into: 'main', commit: 'd'.repeat(40), at: END.toISOString() });
+    expect(model.next).toBeNull();
+  });
+
+  it('lists as needing a person only what a person must act on, and counts the waiting', async () => {
+    const { blockersNeedingAPerson, waitingTasks } = await import('../../src/core/run-report.js');
+    const { run, plan, events } = fixture();
+    const model = buildReportModel({ run, plan, events, now: END });
+    expect(blockersNeedingAPerson(model).map((b) => b.task)).toEqual(['T5']);
+    expect(waitingTasks(model)).toBe(3);
+    // An interrupted task of a run still going is resumed by the run itself.
+    const live = buildReportModel({ run: { ...run, status: 'running', tasks: { ...run.tasks, T5: { ...run.tasks.T5!, state: 'interrupted' } } }, plan, events, now: END });
+    expect(live.blockers.map((b) => b.task)).toContain('T5');
+    expect(blockersNeedingAPerson(live)).toEqual([]);
+  });
+});
