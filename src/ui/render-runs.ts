@@ -17,10 +17,10 @@ export function renderRuns(result: RunList & { unreadable?: string[] }, theme: T
   const columns: Column[] = [
     { header: 'run' },
     { header: 'status' },
-    { header: 'started', cut: 'end', min: 10, optional: 2 },
+    { header: 'started', optional: 1 },
     { header: 'took', optional: 3 },
-    { header: 'done', cut: 'end', min: 5 },
-    { header: 'cost*', optional: 1 },
+    { header: 'done', cut: 'end', min: 12 },
+    { header: 'cost*', optional: 2 },
     { header: 'kept as', optional: 0 },
   ];
   const lines = [renderTable(columns, rows, { styleHeader: theme.dim, width: theme.columns })];

@@ -38,14 +38,14 @@ export function renderStatus(unsafe: StatusResult, theme: Theme): string {
   const header: Column[] = [
     { header: 'task' },
     { header: 'state' },
-    { header: 'agent', optional: 3 },
+    { header: 'agent', optional: 5 },
     { header: 'try', optional: 1 },
     { header: 'time', optional: 4 },
     { header: 'tokens', optional: 0 },
-    { header: 'cost', optional: 2 },
-    ...(status.integration ? [{ header: 'merge', optional: 5 }] : []),
-    { header: 'branch', cut: 'middle', min: 12, cutOrder: 0, optional: 6 },
-    { header: 'title', cut: 'end', min: 40, cutOrder: 1 },
+    { header: 'cost', optional: 3 },
+    ...(status.integration ? [{ header: 'merge', optional: 6 }] : []),
+    { header: 'branch', cut: 'middle', min: 22, cutOrder: 0, optional: 2 },
+    { header: 'title', cut: 'end', min: 30, cutOrder: 1 },
   ];
   lines.push(renderTable(header, rows, { styleHeader: theme.dim, width: theme.columns }));
   if (status.integration) {
