@@ -15,7 +15,10 @@ export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'test/**', 'bench/**', 'bin/**', 'scripts/**'] },
   {
     files: ['src/**/*.ts'],
-    languageOptions: { parser: tseslint.parser },
+    languageOptions: { parser: tseslint.parser, parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    // A promise nobody awaits loses its error: a failed write or a rejected git call would pass in silence.
+    rules: { '@typescript-eslint/no-floating-promises': 'error', '@typescript-eslint/no-misused-promises': 'error' },
   },
   {
     // The commit guard hook runs as plain Node in agent worktrees, with no imports from xplan.
