@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentPids, Agents } from '../run/ports.js';
 import { readJsonIfPresent } from './atomic-file.js';
-import { groupAlive, isAlive } from './processes.js';
+import { groupAlive, isAlive, stopGroup } from './processes.js';
 import { AGENT_FILES } from './run-files.js';
 
 const XPLAN_MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -19,28 +19,6 @@ export function spawnSupervisor(dir: string, cwd: string, env: NodeJS.ProcessEnv
 
 export function readPids(dir: string): Promise<AgentPids | undefined> {
   return readJsonIfPresent<AgentPids>(join(dir, AGENT_FILES.pid)).catch(() => undefined);
-}
-
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-/**
- * Stops a process group: SIGTERM, then SIGKILL to whatever is left after the grace period.
- * Resolves when no process of the group is left.
- */
-export async function stopGroup(pgid: number, graceMs: number): Promise<void> {
-  if (!groupAlive(pgid)) return;
-  signalGroup(pgid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (groupAlive(pgid) && Date.now() < deadline) await sleep(50);
-  if (!groupAlive(pgid)) return;
-  signalGroup(pgid, 'SIGKILL');
-  for (let i = 0; i < 100 && groupAlive(pgid); i++) await sleep(20);
 }
 
 /** Stops the agent whose files are in `dir`, if it is running. */
@@ -58,8 +36,4 @@ export function processAgents(env: NodeJS.ProcessEnv): Agents {
     stop: stopGroup,
     pids: readPids,
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -3,10 +3,13 @@
  * Branches, paths and commits come from plans and state a user can edit, so each one goes after `--` (or
  * `--end-of-options` where git reads revisions) or is an option's value: one starting with `-` stays a value.
  */
+import { rm } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { gitFailedError } from '../core/errors.js';
 import type { Commit } from '../core/run.js';
-import type { Vcs } from '../run/ports.js';
+import type { Track, Vcs } from '../run/ports.js';
+import { gated, openGate } from './processes.js';
 
 async function git(cwd: string, args: string[]): Promise<string> {
   const result = await execa('git', args, { cwd, reject: false, stdin: 'ignore' });
@@ -51,15 +54,11 @@ export async function addWorktree(repo: string, path: string, branch: string, st
  */
 export type MergeResult = { ok: true } | { ok: false; files: string[] } | { ok: false; error: string };
 
-export async function mergeBranches(worktree: string, branches: string[], message: string): Promise<MergeResult> {
-  const result = await execa('git', ['-c', 'user.name=xplan', '-c', 'user.email=xplan@localhost', 'merge', '--no-ff', '--no-edit', '-m', message, '--', ...branches], {
-    cwd: worktree,
-    reject: false,
-    stdin: 'ignore',
-  });
+export async function mergeBranches(worktree: string, branches: string[], message: string, track?: Track): Promise<MergeResult> {
+  const result = await gitIn(worktree, ['-c', 'user.name=xplan', '-c', 'user.email=xplan@localhost', 'merge', '--no-ff', '--no-edit', '-m', message, '--', ...branches], track);
   if (result.exitCode === 0) return { ok: true };
-  const conflicted = await execa('git', ['diff', '--name-only', '--diff-filter=U'], { cwd: worktree, reject: false, stdin: 'ignore' });
-  await execa('git', ['merge', '--abort'], { cwd: worktree, reject: false, stdin: 'ignore' });
+  const conflicted = await gitIn(worktree, ['diff', '--name-only', '--diff-filter=U'], track);
+  await gitIn(worktree, ['merge', '--abort'], track);
   const files = String(conflicted.stdout).split('\n').filter(Boolean);
   if (files.length > 0) return { ok: false, files };
   // git's own words: its `error:`/`fatal:` line says what is in the way (its last line is often just "Aborting").
@@ -70,6 +69,32 @@ export async function mergeBranches(worktree: string, branches: string[], messag
       .find((l) => /^(error|fatal):/.test(l.trim()))
       ?.trim() ?? lastLine(said);
   return { ok: false, error: reason || `git merge exited with ${result.exitCode}` };
+}
+
+/**
+ * One git in `cwd`. With `track`, it runs in its own process group, recorded before git starts (a gated start), so
+ * a later xplan can stop it if this one is killed while it runs; without, as a plain child.
+ */
+async function gitIn(cwd: string, args: string[], track?: Track): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }> {
+  if (!track) {
+    const plain = await execa('git', args, { cwd, reject: false, stdin: 'ignore' });
+    return { exitCode: plain.exitCode, stdout: String(plain.stdout), stderr: String(plain.stderr) };
+  }
+  const start = gated('git', args);
+  const child = execa(start.file, start.args, { cwd, reject: false, stdin: 'pipe', detached: true });
+  let untrack: (() => Promise<void>) | undefined;
+  try {
+    if (child.pid !== undefined) untrack = await track(child.pid, `git ${args.find((a) => /^[a-z]/.test(a) && !a.includes('=')) ?? ''} in ${cwd}`);
+  } catch (error) {
+    // Not recorded: it must not run.
+    child.kill('SIGKILL');
+    await child.catch(() => {});
+    throw error;
+  }
+  openGate(child.stdin);
+  const result = await child;
+  await untrack?.();
+  return { exitCode: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
 /** Commits on the worktree's HEAD since `base`, oldest first. */
@@ -185,14 +210,43 @@ export async function diffStatByFile(repo: string, from: string, to: string): Pr
   return (await git(repo, ['diff', '--stat=200', '--end-of-options', from, to, '--'])).trimEnd();
 }
 
-/** The Vcs port, on real git. */
-export const gitVcs: Vcs = { headCommit, currentBranch, isValidBranchName, branchHead, addWorktree, mergeBranches, commitsSince, uncommittedFiles, head, resetHard, changedFiles, diffStat };
-
 /** Whether `ancestor` is in the history of `descendant`. */
 export async function isAncestor(repo: string, ancestor: string, descendant: string): Promise<boolean> {
   const result = await execa('git', ['merge-base', '--is-ancestor', '--end-of-options', ancestor, descendant], { cwd: repo, reject: false, stdin: 'ignore' });
   return result.exitCode === 0;
 }
+
+/**
+ * The lock files a git killed by SIGKILL leaves behind in a worktree: its index, its HEAD, and its branch's ref.
+ * Any of them makes the next git there refuse (`cannot lock ref 'HEAD'`, `index.lock: File exists`).
+ */
+export async function clearStaleLocks(worktree: string): Promise<void> {
+  const gitDir = (await git(worktree, ['rev-parse', '--absolute-git-dir'])).trim();
+  const common = (await git(worktree, ['rev-parse', '--git-common-dir'])).trim();
+  const commonDir = isAbsolute(common) ? common : resolve(worktree, common);
+  const branch = await execa('git', ['symbolic-ref', '--quiet', 'HEAD'], { cwd: worktree, reject: false, stdin: 'ignore' });
+  const locks = [join(gitDir, 'index.lock'), join(gitDir, 'HEAD.lock'), join(gitDir, 'ORIG_HEAD.lock'), join(gitDir, 'MERGE_HEAD.lock')];
+  if (branch.exitCode === 0) locks.push(join(commonDir, `${String(branch.stdout).trim()}.lock`));
+  await Promise.all(locks.map((path) => rm(path, { force: true })));
+}
+
+/** The Vcs port, on real git. */
+export const gitVcs: Vcs = {
+  headCommit,
+  currentBranch,
+  isValidBranchName,
+  branchHead,
+  addWorktree,
+  mergeBranches,
+  contains: isAncestor,
+  clearStaleLocks,
+  commitsSince,
+  uncommittedFiles,
+  head,
+  resetHard,
+  changedFiles,
+  diffStat,
+};
 
 /** Commits in `to` that `from` lacks. */
 export async function countBetween(repo: string, from: string, to: string): Promise<number> {

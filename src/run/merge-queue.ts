@@ -2,11 +2,12 @@
  * The merge queue's one step: merge a completed task's branch into the run's integration branch and verify the
  * result there. A conflict is aborted (the files, and the merged tasks whose work they clash with, are named); a
  * failing verify undoes the merge. The caller records the step before it starts, so a crash mid-merge is undone
- * on resume and never merges twice.
+ * on resume and never merges twice; a merge a killed xplan made before it died is recognised (the integration head
+ * holds the branch) and only verified, never made again. Every git and verify here runs in a recorded process group.
  */
 import type { Integration } from '../core/run.js';
 import { redactSecrets } from '../core/secrets.js';
-import type { RunPorts } from './ports.js';
+import type { RunPorts, Track } from './ports.js';
 
 export type MergeOutcome =
   | { kind: 'merged'; commit: string; diffStat: string }
@@ -24,12 +25,18 @@ export interface MergeInput {
   /** Tasks already merged, to name the ones a conflict clashes with. */
   merged: Array<{ taskId: string; branch: string; base: string }>;
   verifyTimeoutMinutes: number;
+  /** Records each process group before it starts. */
+  track?: Track;
 }
 
 export async function mergeTask(ports: Pick<RunPorts, 'vcs' | 'verifier'>, input: MergeInput, onVerify: (stop: (graceMs: number) => Promise<void>) => () => void): Promise<MergeOutcome> {
   const { vcs } = ports;
   const { worktree, head: before, verify } = input.integration;
-  const result = await vcs.mergeBranches(worktree, [input.branch], `[${input.taskId}] Merge ${input.title}`);
+  const tip = await vcs.branchHead(input.root, input.branch);
+  const current = await vcs.head(worktree);
+  // Already there (an earlier xplan merged it and was killed before it could say so): it is verified, not merged again.
+  const already = (current === before || (await vcs.contains(worktree, before, current))) && (await vcs.contains(worktree, tip, current));
+  const result = already ? { ok: true as const } : await vcs.mergeBranches(worktree, [input.branch], `[${input.taskId}] Merge ${input.title}`, input.track);
   if (!result.ok && 'error' in result) return { kind: 'git-failed', message: redactSecrets(result.error) };
   if (!result.ok) {
     const clashing: string[] = [];
@@ -41,7 +48,7 @@ export async function mergeTask(ports: Pick<RunPorts, 'vcs' | 'verifier'>, input
   }
   const commit = await vcs.head(worktree);
   if (verify) {
-    const running = ports.verifier.run(verify, worktree, input.verifyTimeoutMinutes * 60_000);
+    const running = ports.verifier.run(verify, worktree, input.verifyTimeoutMinutes * 60_000, input.track);
     const done = onVerify(running.stop);
     const outcome = await running.result.finally(done);
     if (outcome.exitCode !== 0 || outcome.timedOut) {

@@ -6,7 +6,7 @@
 import { relative } from 'node:path';
 import { pauseForConflicts } from '../core/run-control.js';
 import { beginMerge, conflictCount, conflictMerge, failIntegration, failMerge, isActiveRun, landMerge, lastAttempt, nextToMerge, unchanged, undoMerge } from '../core/run.js';
-import type { RunContext } from './context.js';
+import { graceMs, type RunContext } from './context.js';
 import { mergeTask } from './merge-queue.js';
 import type { RunArchive } from './ports.js';
 
@@ -33,16 +33,31 @@ export class MergeQueue {
   }
 
   /**
-   * A merge cut short by a crash is undone: the integration worktree goes back to the head recorded before it, and
-   * the task takes its turn in the queue again. Nothing is merged twice, and no half-merge stays.
+   * A merge cut short by a crash is undone: whatever the killed xplan still ran for it (its git merge, its
+   * integration verify) is stopped first, and only then is the integration worktree touched. A merge git had
+   * already made is kept and recognised (it is verified and recorded, not made again); anything else goes back to
+   * the head recorded before it, and the task takes its turn in the queue again. Nothing is merged twice, and no
+   * half-merge stays.
    */
   async undoInterrupted(): Promise<void> {
-    const { run, ports } = this.ctx;
+    const { ports } = this.ctx;
+    const stopped = (await ports.groups?.stopAll(graceMs(this.ctx.config))) ?? [];
+    const run = this.ctx.run;
     const integration = run.integration;
     if (!integration) return;
+    const { vcs } = ports;
+    await vcs.clearStaleLocks(integration.worktree);
     const merging = Object.entries(run.tasks).find(([, t]) => t.merge?.state === 'merging');
-    await ports.vcs.resetHard(integration.worktree, merging?.[1].merge?.before ?? integration.head);
-    if (merging) await this.ctx.commit((r) => undoMerge(r, merging[0], 'the merge was cut short; it runs again'));
+    const before = merging?.[1].merge?.before ?? integration.head;
+    const branch = lastAttempt(merging?.[1])?.branch;
+    const head = await vcs.head(integration.worktree).catch(() => undefined);
+    const tip = branch ? await vcs.branchHead(this.root, branch).catch(() => undefined) : undefined;
+    const made = head !== undefined && tip !== undefined && head !== before && (await vcs.contains(integration.worktree, before, head)) && (await vcs.contains(integration.worktree, tip, head));
+    await vcs.resetHard(integration.worktree, made ? head : before);
+    if (!merging) return;
+    const left = stopped.length > 0 ? ` (the killed xplan's ${stopped.map((g) => g.what.split(' in ')[0]).join(', ')} was still running and was stopped)` : '';
+    const reason = made ? `the merge was made before the crash; it is verified and recorded, not made again${left}` : `the merge was cut short; it runs again${left}`;
+    await this.ctx.commit((r) => undoMerge(r, merging[0], reason));
   }
 
   /** Starts the next merge in the queue in the background, when none is under way. */
@@ -80,7 +95,16 @@ export class MergeQueue {
       });
     const outcome = await mergeTask(
       ctx.ports,
-      { root: this.root, integration, taskId, title: task.title, branch: attempt.branch, merged, verifyTimeoutMinutes: ctx.config.run.verifyTimeoutMinutes },
+      {
+        root: this.root,
+        integration,
+        taskId,
+        title: task.title,
+        branch: attempt.branch,
+        merged,
+        verifyTimeoutMinutes: ctx.config.run.verifyTimeoutMinutes,
+        ...(ctx.ports.groups ? { track: ctx.ports.groups.track.bind(ctx.ports.groups) } : {}),
+      },
       (stop) => ctx.whileVerifying(stop),
     );
     const at = ctx.at();

@@ -161,8 +161,10 @@ export class Orchestrator implements RunContext {
    * Takes over a run whose orchestrator is gone: agents still alive are watched again, agents that ended meanwhile
    * are settled, and agents that were recorded but never started are started.
    */
-  async adopt(change: ControlChange): Promise<void> {
-    await this.commit(() => change);
+  async adopt(resume: (run: RunState) => ControlChange): Promise<void> {
+    // Applied to the state as it is at this write, not as it was read: a `pause --now` that landed in between keeps
+    // its interrupted tasks (their agents are being stopped), instead of being written over.
+    await this.commit((r) => resume(r));
     await this.merges.undoInterrupted();
     await this.recoverReservations();
     for (const [taskId, entry] of Object.entries(this.run.tasks)) await this.processes.adopt(taskId, entry);

@@ -16,9 +16,18 @@ export interface Vcs {
   branchHead(repo: string, branch: string): Promise<string>;
   /** A new worktree at `path` on a new branch starting at `startPoint`. */
   addWorktree(repo: string, path: string, branch: string, startPoint: string): Promise<void>;
-  /** Merges branches into the worktree's branch; a conflict is aborted and its files returned. */
-  /** A conflict names its files; any other git failure is an error with git's message. */
-  mergeBranches(worktree: string, branches: string[], message: string): Promise<{ ok: true } | { ok: false; files: string[] } | { ok: false; error: string }>;
+  /**
+   * Merges branches into the worktree's branch; a conflict is aborted and its files named; any other git failure is
+   * an error with git's message. With `track`, each git runs in its own process group, recorded before it starts.
+   */
+  mergeBranches(worktree: string, branches: string[], message: string, track?: Track): Promise<{ ok: true } | { ok: false; files: string[] } | { ok: false; error: string }>;
+  /** Whether `commit` is in the history of `head` (or is it). */
+  contains(repo: string, commit: string, head: string): Promise<boolean>;
+  /**
+   * Removes the lock files a git killed mid-write leaves in a worktree (its index, HEAD, its branch). Only for a
+   * worktree no git works in any more.
+   */
+  clearStaleLocks(worktree: string): Promise<void>;
   /** Commits on the worktree's HEAD since `base`, oldest first. */
   commitsSince(worktree: string, base: string): Promise<Commit[]>;
   uncommittedFiles(worktree: string): Promise<string[]>;
@@ -66,9 +75,29 @@ export interface VerifyResult {
   output: string;
 }
 
-/** Runs the verify command; `stop` ends it with its whole process group. */
+/** Runs the verify command; `stop` ends it with its whole process group, which `track` records before it starts. */
 export interface Verifier {
-  run(command: string, cwd: string, timeoutMs: number): { result: Promise<VerifyResult>; stop(graceMs: number): Promise<void> };
+  run(command: string, cwd: string, timeoutMs: number, track?: Track): { result: Promise<VerifyResult>; stop(graceMs: number): Promise<void> };
+}
+
+/** Records a process group (its leader's pid) before it may start work; resolves to the removal of the record. */
+export type Track = (pgid: number, what: string) => Promise<() => Promise<void>>;
+
+export interface RecordedGroup {
+  pgid: number;
+  what: string;
+  host: string;
+  since: string;
+}
+
+/**
+ * The process groups the engine started for merges and verify commands, recorded where the next xplan finds them:
+ * a killed xplan's git merge or verify would otherwise go on working in a worktree the next one resets.
+ */
+export interface ProcessGroups {
+  track: Track;
+  /** Stops every recorded group still alive and waits until each is gone; returns the ones that were. */
+  stopAll(graceMs: number): Promise<RecordedGroup[]>;
 }
 
 export interface Clock {
@@ -217,6 +246,8 @@ export interface RunPorts {
   verifier: Verifier;
   clock: Clock;
   beads?: Beads | undefined;
+  /** Where merge and verify process groups are recorded; without it they are not. */
+  groups?: ProcessGroups | undefined;
   /** File reservations between parallel agents (native, or through agent mail). */
   coordination?: Coordination | undefined;
   /** What to dispatch next; by default ready tasks in plan order (src/run/scheduler.ts). */

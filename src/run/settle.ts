@@ -8,7 +8,7 @@ import type { Config } from '../core/config.js';
 import type { Effort } from '../core/effort.js';
 import { backoffMs, type Commit, type Failure, type TaskRun, type TaskVerdict, type VerdictDetail } from '../core/run.js';
 import { redactSecrets } from '../core/secrets.js';
-import type { RunPorts } from './ports.js';
+import type { RunPorts, Track } from './ports.js';
 
 /** Why the engine stopped an agent itself. */
 export type StopReason = 'timeout' | 'stalled';
@@ -85,6 +85,8 @@ export async function checkWork(
     verifyLogPath: string;
     permissionDenials: string[];
     now: () => Date;
+    /** Records the verify's process group before it starts. */
+    track?: Track;
   },
   onVerify: (stop: (graceMs: number) => Promise<void>) => () => void,
 ): Promise<WorkCheck> {
@@ -103,7 +105,7 @@ export async function checkWork(
     };
   }
   if (verify) {
-    const running = ports.verifier.run(verify, worktree, input.verifyTimeoutMinutes * 60_000);
+    const running = ports.verifier.run(verify, worktree, input.verifyTimeoutMinutes * 60_000, input.track);
     const done = onVerify(running.stop);
     const result = await running.result.finally(done);
     const verifyLog = redactSecrets(result.output);

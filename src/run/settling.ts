@@ -75,6 +75,7 @@ export class Settler {
             verifyLogPath: ctx.dirs.verifyLogPath(attempt.agent),
             permissionDenials: settlement.permissionDenials,
             now: () => ports.clock.now(),
+            ...(ports.groups ? { track: ports.groups.track.bind(ports.groups) } : {}),
           },
           (stop) => ctx.whileVerifying(stop),
         );

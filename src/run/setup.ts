@@ -26,6 +26,7 @@ import { processAgents } from '../adapters/agent-process.js';
 import { findExecutable } from '../adapters/claude-code.js';
 import { gitVcs } from '../adapters/git.js';
 import { Logger, type LoggerOptions } from '../adapters/logger.js';
+import { RecordedGroups } from '../adapters/process-groups.js';
 import { RunJournal } from '../adapters/run-journal.js';
 import { JournalRunStore } from '../adapters/run-store.js';
 import { fileAgentDirs } from '../adapters/agent-dirs.js';
@@ -204,7 +205,7 @@ export async function resumeRun(options: EngineOptions, ws: Workspace): Promise<
   const lock = await acquireRunLock(ws.project.xplanDir, current.id, ports.clock.now());
   try {
     const orchestrator = await orchestratorFor(setup, options, ports, current.id);
-    return await drive(orchestrator, options, plan, ports, () => orchestrator.adopt(change));
+    return await drive(orchestrator, options, plan, ports, () => orchestrator.adopt(resumeChange));
   } finally {
     await lock.release();
   }
@@ -259,8 +260,9 @@ async function orchestratorFor(setup: RunSetup, options: EngineOptions, ports: R
     (await BeadsSync.open(ws.root, setup.state, ws.files, ws.env, config.run.beadsRetrySeconds * 1000, (failure) =>
       logger.warn(`beads issue ${failure.issue} of ${failure.taskId} was not set to ${failure.status}: ${failure.error}; \`xplan export beads --sync\` repairs it`, { ...failure }),
     ));
+  const groups = ports.groups ?? new RecordedGroups(join(ws.files.runDir(runId), 'processes.json'), () => ports.clock.now());
   return new Orchestrator({
-    ports: { ...ports, beads, coordination },
+    ports: { ...ports, beads, coordination, groups },
     predicted,
     ...(mapping?.planId === plan.planId ? { beadsIds: mapping.issues } : {}),
     root: ws.root,
