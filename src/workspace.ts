@@ -135,10 +135,10 @@ export class Workspace {
       derive: (tasks, from = plan) =>
         derivePlan({ planId: from.planId, branching: from.branching, spec: from.spec, tasks, streams: from.streams, warnings: from.warnings, leftOut: from.leftOut, note: from.note }, settings),
       save: async (next) => {
-        await this.store.update((s) => ({ ...s, plan: next }), { expectedRevision: state.revision });
+        await this.writePlan('xplan edit', () => this.store.update((s) => ({ ...s, plan: next }), { expectedRevision: state.revision }));
       },
       apply: async (change) => {
-        const written = await this.store.update((s) => ({ ...s, plan: change(editablePlan(s)) }), expectedRevision !== undefined ? { expectedRevision } : {});
+        const written = await this.writePlan('xplan task', () => this.store.update((s) => ({ ...s, plan: change(editablePlan(s)) }), expectedRevision !== undefined ? { expectedRevision } : {}));
         return written.plan!;
       },
     };
@@ -162,6 +162,22 @@ export class Workspace {
     return { plan, message, approvalWithdrawn };
   }
 
+  /**
+   * A write of the plan, under the run lock that `xplan run` reads the plan under: a run starting at the same moment
+   * either sees this plan or, holding the lock first, makes this write fail. Other plan and run changes under way
+   * are waited for. `write` itself refuses while a run is active (editablePlan, inside the state lock).
+   */
+  async writePlan<T>(command: string, write: () => Promise<T>): Promise<T> {
+    const { acquireCommandLock } = await import('./adapters/run-lock.js');
+    const lock = await acquireCommandLock(this.project.xplanDir, '', command, new Date());
+    if (!lock.taken) throw runInProgressError({ id: lock.driver.runId, status: 'running' }, 'edit');
+    try {
+      return await write();
+    } finally {
+      await lock.release();
+    }
+  }
+
   /** The specs the plan came from, to recompute coverage; unreadable or changed specs keep the old figures. */
   private async parsedSpecs(state: State): Promise<{ specs?: ParsedSpec[] }> {
     try {
@@ -178,7 +194,7 @@ export class Workspace {
 }
 
 /** The saved plan, if it may change now: there is one, and no run works from it. */
-function editablePlan(state: State): Plan {
+export function editablePlan(state: State): Plan {
   if (!state.plan) throw noPlanError('none');
   const run = state.run;
   if (run && isActiveRun(run)) throw runInProgressError(run, 'edit');

@@ -5,12 +5,14 @@
  * the guard (they are chained, not replaced). The hook reads `.xplan/runs/<run>/reservations.json`, which the run
  * rewrites atomically whenever a reservation is taken or released; with no such file it lets every commit through.
  */
-import { chmod, copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { gitFailedError } from '../core/errors.js';
 import { writeTextAtomic } from './atomic-file.js';
 import { guardFile, type ReservationTable } from '../core/reservations.js';
+import type { RunState } from '../core/run.js';
 
 export const RESERVATIONS_FILE = 'reservations.json';
 /** The hook itself, a plain Node program (see the file). */
@@ -70,6 +72,33 @@ export async function installCommitGuard(options: { worktree: string; runId: str
   }
   await git(worktree, ['config', '--worktree', 'core.hooksPath', dir]);
   return config;
+}
+
+/**
+ * Takes the guard out of a worktree the run kept after it ended: the worktree's hooks are what they were before,
+ * and the user's own commits there go through. Returns whether there was one.
+ */
+export async function removeCommitGuard(worktree: string): Promise<boolean> {
+  const dir = await guardDir(worktree);
+  if (!(await readGuardConfig(dir))) return false;
+  const hooksPath = await execa('git', ['config', '--worktree', 'core.hooksPath'], { cwd: worktree, reject: false, stdin: 'ignore' });
+  if (String(hooksPath.stdout).trim() === dir) await git(worktree, ['config', '--worktree', '--unset', 'core.hooksPath']);
+  await rm(dir, { recursive: true, force: true });
+  return true;
+}
+
+/**
+ * A run that ended (completed, failed, stopped, cancelled, even after a crash) holds no file any more: its
+ * reservations file goes, and the guard leaves every worktree it kept, so the user's own commits there go through.
+ * Whatever fails is reported, not thrown: the run has ended either way.
+ */
+export async function endReservations(runDir: string, run: RunState, report: (message: string) => void = () => {}): Promise<void> {
+  const file = join(runDir, RESERVATIONS_FILE);
+  await rm(file, { force: true }).catch((error: unknown) => report(`could not remove ${file}: ${String(error)}`));
+  for (const worktree of new Set(Object.values(run.tasks).flatMap((t) => t.attempts.map((a) => a.worktree)))) {
+    if (!existsSync(worktree)) continue;
+    await removeCommitGuard(worktree).catch((error: unknown) => report(`could not remove the commit guard from ${worktree}: ${String(error)}`));
+  }
 }
 
 /** The guard installed in a worktree, if any. */

@@ -48,7 +48,7 @@ export async function approve(options: ApproveOptions, ws: Workspace): Promise<A
     status: 'approved',
     approval: { by: await ws.user(), at: (options.now?.() ?? new Date()).toISOString(), hash },
   };
-  await ws.store.update((s) => ({ ...s, plan: approved }), { expectedRevision: state.revision });
+  await ws.writePlan('xplan approve', () => ws.store.update((s) => ({ ...s, plan: approved }), { expectedRevision: state.revision }));
   const notes: string[] = [];
   for (const hook of options.hooks ?? []) {
     const note = await hook(approved, ws);

@@ -12,6 +12,6 @@ export function cancel(options: { now: boolean }, ws: Workspace): Promise<Contro
     (run, _plan, by, at) => cancelRun(run, { by: `xplan cancel (${by})`, at }),
     (run, stopped) =>
       `Cancelled run ${run.id}${stopped.length ? ` and stopped ${stopped.length} agent(s) (${stopped.join(', ')})` : ''}. Its branches and worktrees are kept; the plan can change again.`,
-    { graceSeconds: options.now ? 0 : undefined },
+    { graceSeconds: options.now ? 0 : undefined, command: 'xplan cancel' },
   );
 }

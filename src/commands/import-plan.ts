@@ -12,7 +12,7 @@ import { derivePlan } from '../core/plan-derive.js';
 import { convertSpeckit } from '../core/speckit.js';
 import { convertTaskmaster } from '../core/taskmaster.js';
 import { readSpecFile, type SpecFile } from '../adapters/spec-file.js';
-import type { Workspace } from '../workspace.js';
+import { editablePlan, type Workspace } from '../workspace.js';
 import { isActiveRun } from '../core/run.js';
 
 export type PlanSourceFormat = 'taskmaster' | 'speckit';
@@ -67,10 +67,13 @@ export async function importPlan(options: ImportPlanOptions, ws: Workspace): Pro
 
   if (!project.inGitRepo) return { plan, from: options.from, notes: read.notes, notSavedReason: 'not inside a git repository' };
   const store = ws.store;
-  const next = await store.update((s) => {
-    const { assessment: _dropped, ...rest } = s;
-    return { ...rest, specs: [{ path: relative(project.root, file.absolutePath), sha256: file.sha256, bytes: file.bytes }], plan };
-  });
+  const next = await ws.writePlan('xplan plan --from', () =>
+    store.update((s) => {
+      if (s.plan) editablePlan(s);
+      const { assessment: _dropped, ...rest } = s;
+      return { ...rest, specs: [{ path: relative(project.root, file.absolutePath), sha256: file.sha256, bytes: file.bytes }], plan };
+    }),
+  );
   return { plan, from: options.from, notes: read.notes, saved: { path: relative(ws.cwd, store.path) || store.path, revision: next.revision } };
 }
 

@@ -11,5 +11,6 @@ export function pause(options: { now: boolean }, ws: Workspace): Promise<Control
       options.now
         ? `Paused run ${run.id} and stopped ${stopped.length} agent(s)${stopped.length ? ` (${stopped.join(', ')}: interrupted)` : ''}.`
         : `Paused run ${run.id}: running agents finish their tasks, no new ones start.`,
+    { command: options.now ? 'xplan pause --now' : 'xplan pause' },
   );
 }

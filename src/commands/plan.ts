@@ -13,7 +13,7 @@ import { chooseEngine, createEngine } from '../engines/engine.js';
 import type { State } from '../core/state.js';
 import { readSpecFiles, type SpecFile } from '../adapters/spec-file.js';
 import { refuseTaskmasterAsSpec } from '../adapters/foreign-plan.js';
-import type { Workspace } from '../workspace.js';
+import { editablePlan, type Workspace } from '../workspace.js';
 
 export interface PlanOptions {
   specs: string[];
@@ -103,12 +103,18 @@ export async function plan(options: PlanOptions, ws: Workspace): Promise<PlanRes
 
   const reusedAssessment = saved !== undefined && engineAssessment === undefined;
   if (!store) return { plan: planned, reusedAssessment, notSavedReason: 'not inside a git repository' };
-  const next = await store.update((s) => ({
-    ...s,
-    specs: files.map((f) => ({ path: relative(project.root, f.absolutePath), sha256: f.sha256, bytes: f.bytes })),
-    assessment: engineAssessment ?? assessment,
-    plan: planned,
-  }));
+  // A run may have started while the planner worked: checked again under the locks, where it cannot start meanwhile.
+  const next = await ws.writePlan('xplan plan', () =>
+    store.update((s) => {
+      if (s.plan) editablePlan(s);
+      return {
+        ...s,
+        specs: files.map((f) => ({ path: relative(project.root, f.absolutePath), sha256: f.sha256, bytes: f.bytes })),
+        assessment: engineAssessment ?? assessment,
+        plan: planned,
+      };
+    }),
+  );
   return {
     plan: planned,
     reusedAssessment,

@@ -56,6 +56,8 @@ export interface OrchestratorDeps {
   /** The beads issue of each task, where the plan was exported. */
   beadsIds?: Record<string, string>;
   onEvent?: (event: RunEvent) => void;
+  /** Once the run has ended (or was cancelled): every reservation released, the commit guards taken out. */
+  endReservations?: (run: RunState) => Promise<void>;
 }
 
 export class Orchestrator implements RunContext {
@@ -249,10 +251,24 @@ export class Orchestrator implements RunContext {
       await this.sleep();
     }
     await this.writes;
-    if (this.run.status === 'paused' || this.run.status === 'cancelled') return this.run;
+    if (this.run.status === 'paused') return this.run;
+    await this.releaseAllFiles();
+    if (this.run.status === 'cancelled') {
+      await this.commit((r) => unchanged(r));
+      await this.deps.endReservations?.(this.run);
+      return this.run;
+    }
     await this.commit((r) => finishRun(r, this.at()));
+    await this.deps.endReservations?.(this.run);
     await this.deps.archive.saveSummary(this.run, this.plan);
     return this.run;
+  }
+
+  /** The run is over: no task holds a file any more (agent mail's server hears it too). */
+  private async releaseAllFiles(): Promise<void> {
+    const coordination = this.ports.coordination;
+    if (!coordination) return;
+    for (const taskId of Object.keys(this.run.tasks)) await coordination.release(taskId);
   }
 
   private async sleep(): Promise<void> {

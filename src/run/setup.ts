@@ -26,12 +26,13 @@ import { processAgents } from '../adapters/agent-process.js';
 import { findExecutable } from '../adapters/claude-code.js';
 import { gitVcs } from '../adapters/git.js';
 import { Logger, type LoggerOptions } from '../adapters/logger.js';
+import { endReservations } from '../adapters/commit-guard.js';
 import { RecordedGroups } from '../adapters/process-groups.js';
 import { RunJournal } from '../adapters/run-journal.js';
 import { JournalRunStore } from '../adapters/run-store.js';
 import { fileAgentDirs } from '../adapters/agent-dirs.js';
 import { fileRunArchive } from '../adapters/run-archive.js';
-import { acquireRunLock, runLockedError, runLockHolder } from '../adapters/run-lock.js';
+import { acquireRunLock } from '../adapters/run-lock.js';
 import { shellVerifier } from '../adapters/shell-verifier.js';
 import { readSpecFiles, type SpecFile } from '../adapters/spec-file.js';
 import { systemClock } from '../adapters/system-clock.js';
@@ -138,35 +139,37 @@ export async function previewRun(options: Pick<StartOptions, 'concurrency' | 'on
   };
 }
 
-/** `xplan run`: a new run of the approved plan, driven to its end (or until paused). */
+/**
+ * `xplan run`: a new run of the approved plan, driven to its end (or until paused). The plan is read under the run
+ * lock, which every plan edit takes for its write: an edit either landed before (and this run sees the plan it
+ * made, unapproved) or is refused once the run has the lock. Never do both succeed.
+ */
 export async function startRun(options: StartOptions, ws: Workspace): Promise<RunResult & { kind: 'run' }> {
-  const setup = await loadSetup(ws);
-  const { config, state, plan } = setup;
-  const ports = portsFor(setup, options);
-  if (state.run && isActiveRun(state.run)) {
-    const holder = await runLockHolder(ws.project.xplanDir);
-    if (holder) throw runLockedError(holder);
-    throw runInProgressError(state.run, 'start');
-  }
-  const selected = selectTasks(plan, options.only);
-  if (!isApproved(plan)) throw planNotApprovedError(plan, 'run');
-  await ws.requireUnchangedSpecs(state, 'xplan run', options.force);
-  refuseSecrets(setup);
-  if (state.run?.status === 'completed' && !options.yes) {
-    const question = `Run ${state.run.id} already completed this plan${state.run.landed ? ` and landed on ${state.run.landed.into}` : ''}. Run it again from the start?`;
-    if (!options.confirm) throw confirmationRequiredError(`Not started: run ${state.run.id} already completed this plan`, 'See it with `xplan status`; run it again with `xplan run --yes`.');
-    if (!(await options.confirm(question))) throw new CancelledError('Not started.');
-  }
-  const baseCommit = await ports.vcs.headCommit(ws.root);
-  if (!baseCommit) throw new InputError('NO_COMMITS', 'The repository has no commit yet, so there is nothing to branch from', 'Commit something first (git commit --allow-empty -m init).');
-  if (!options.ports?.agents) requireClaude(config, ws);
-
-  const now = ports.clock.now();
-  // The run this one replaces in the state stays listed by `xplan runs`, however it ended.
-  if (state.run && !existsSync(runSummaryPath(ws.project.xplanDir, state.run.id))) await saveRunSummary(ws.project.xplanDir, state.run, plan);
-  const runId = freshRunId(ws, now);
-  const lock = await acquireRunLock(ws.project.xplanDir, runId, now);
+  ws.requireRepository();
+  const clock = options.ports?.clock ?? systemClock;
+  const runId = freshRunId(ws, clock.now());
+  const lock = await acquireRunLock(ws.project.xplanDir, runId, clock.now());
   try {
+    const setup = await loadSetup(ws);
+    const { config, state, plan } = setup;
+    const ports = portsFor(setup, options);
+    if (state.run && isActiveRun(state.run)) throw runInProgressError(state.run, 'start');
+    const selected = selectTasks(plan, options.only);
+    if (!isApproved(plan)) throw planNotApprovedError(plan, 'run');
+    await ws.requireUnchangedSpecs(state, 'xplan run', options.force);
+    refuseSecrets(setup);
+    if (state.run?.status === 'completed' && !options.yes) {
+      const question = `Run ${state.run.id} already completed this plan${state.run.landed ? ` and landed on ${state.run.landed.into}` : ''}. Run it again from the start?`;
+      if (!options.confirm) throw confirmationRequiredError(`Not started: run ${state.run.id} already completed this plan`, 'See it with `xplan status`; run it again with `xplan run --yes`.');
+      if (!(await options.confirm(question))) throw new CancelledError('Not started.');
+    }
+    const baseCommit = await ports.vcs.headCommit(ws.root);
+    if (!baseCommit) throw new InputError('NO_COMMITS', 'The repository has no commit yet, so there is nothing to branch from', 'Commit something first (git commit --allow-empty -m init).');
+    if (!options.ports?.agents) requireClaude(config, ws);
+
+    const now = ports.clock.now();
+    // The run this one replaces in the state stays listed by `xplan runs`, however it ended.
+    if (state.run && !existsSync(runSummaryPath(ws.project.xplanDir, state.run.id))) await saveRunSummary(ws.project.xplanDir, state.run, plan);
     const orchestrator = await orchestratorFor(setup, options, ports, runId);
     const integration = await createIntegration(setup, ports, runId, baseCommit);
     const runState = newRun({
@@ -186,24 +189,29 @@ export async function startRun(options: StartOptions, ws: Workspace): Promise<Ru
   }
 }
 
-/** `xplan resume`: continues a paused run, or one whose orchestrator crashed, adopting the agents still alive. */
+/**
+ * `xplan resume`: continues a paused run, or one whose orchestrator crashed, adopting the agents still alive. The
+ * run is read under the run lock, after any `pause --now` or other change under way: the two never interleave.
+ */
 export async function resumeRun(options: EngineOptions, ws: Workspace): Promise<RunResult & { kind: 'run' }> {
-  const setup = await loadSetup(ws);
-  const { config, state, plan } = setup;
-  const current = state.run;
-  if (!current) throw noRunError();
-  const holder = await runLockHolder(ws.project.xplanDir);
-  if (holder) throw runLockedError(holder);
-  if (current.planHash !== planHash(plan.tasks)) {
-    throw new XplanError('PLAN_CHANGED', `The plan changed since run ${current.id} started`, { hint: 'Start a new run with `xplan run` after approving the plan.' });
-  }
-  const change = resumeChange(current);
-  await ws.requireUnchangedSpecs(state, 'xplan resume', options.force);
-  refuseSecrets(setup);
-  if (!options.ports?.agents) requireClaude(config, ws);
-  const ports = portsFor(setup, options);
-  const lock = await acquireRunLock(ws.project.xplanDir, current.id, ports.clock.now());
+  ws.requireRepository();
+  const known = (await ws.state())?.run;
+  if (!known) throw noRunError();
+  const clock = options.ports?.clock ?? systemClock;
+  const lock = await acquireRunLock(ws.project.xplanDir, known.id, clock.now());
   try {
+    const setup = await loadSetup(ws);
+    const { config, state, plan } = setup;
+    const current = state.run;
+    if (!current) throw noRunError();
+    if (current.planHash !== planHash(plan.tasks)) {
+      throw new XplanError('PLAN_CHANGED', `The plan changed since run ${current.id} started`, { hint: 'Start a new run with `xplan run` after approving the plan.' });
+    }
+    resumeChange(current); // refused now, before anything starts, if the run cannot go on
+    await ws.requireUnchangedSpecs(state, 'xplan resume', options.force);
+    refuseSecrets(setup);
+    if (!options.ports?.agents) requireClaude(config, ws);
+    const ports = portsFor(setup, options);
     const orchestrator = await orchestratorFor(setup, options, ports, current.id);
     return await drive(orchestrator, options, plan, ports, () => orchestrator.adopt(resumeChange));
   } finally {
@@ -271,6 +279,7 @@ async function orchestratorFor(setup: RunSetup, options: EngineOptions, ports: R
     store: new JournalRunStore(ws.store, new RunJournal(ws.store, ws.files, () => ports.clock.now()), ws.files),
     dirs: fileAgentDirs(ws.files, runId, config.claude),
     archive: fileRunArchive(ws.project.xplanDir),
+    endReservations: (run) => endReservations(ws.files.runDir(runId), run, (message) => logger.warn(message)),
     template: setup.template,
     specs: setup.specs,
     pollMs: options.pollMs ?? 50,
