@@ -87,6 +87,9 @@ export interface TaskBlockedEvent {
   type: 'task.blocked';
   taskId: string;
   reason: string;
+  /** A merge held for a file another running task has reserved: the file, and that task. */
+  file?: string;
+  heldBy?: string;
 }
 
 export interface TaskRetryingEvent {

@@ -425,6 +425,14 @@ export function mergeErrored(run: RunState, id: string, reason: string, at: stri
   return withTask(run, id, (t) => ({ ...t, state: 'failed', failure: 'merge', reason, merge: undefined, endedAt: at }));
 }
 
+/**
+ * The task's commits change a file another running task has reserved (committed past the commit guard, with
+ * `--no-verify`): it is not merged, and waits for a person (`xplan retry` once that task is merged).
+ */
+export function mergeHeld(run: RunState, id: string, reason: string, at: string): RunState {
+  return withTask(run, id, (t) => ({ ...t, state: 'blocked', failure: 'conflict', reason, merge: undefined, endedAt: at }));
+}
+
 /** A merge interrupted by a crash was undone: the task takes its turn again. */
 export function requeueMerge(run: RunState, id: string): RunState {
   return withTask(run, id, (t) => ({ ...t, merge: { state: 'queued' } }));
@@ -629,6 +637,11 @@ export function failIntegration(run: RunState, id: string, reason: string, at: s
 }
 
 /** git kept refusing to merge the task for another reason than its content. */
+/** The task's commits change `file`, which `heldBy` (still running) has reserved: it is held, not merged. */
+export function holdMerge(run: RunState, id: string, held: { reason: string; file: string; heldBy: string; at: string }): Transition {
+  return { run: mergeHeld(run, id, held.reason, held.at), events: [{ type: 'task.blocked', taskId: id, reason: held.reason, file: held.file, heldBy: held.heldBy }] };
+}
+
 export function failMerge(run: RunState, id: string, reason: string, at: string): Transition {
   return { run: mergeErrored(run, id, reason, at), events: [{ type: 'task.failed', taskId: id, failure: 'merge', reason }] };
 }

@@ -5,7 +5,23 @@
  */
 import { relative } from 'node:path';
 import { pauseForConflicts } from '../core/run-control.js';
-import { beginMerge, conflictCount, conflictMerge, failIntegration, failMerge, isActiveRun, landMerge, lastAttempt, nextToMerge, unchanged, undoMerge } from '../core/run.js';
+import { clashes } from '../core/reservations.js';
+import {
+  beginMerge,
+  BUSY,
+  holdMerge,
+  type Attempt,
+  conflictCount,
+  conflictMerge,
+  failIntegration,
+  failMerge,
+  isActiveRun,
+  landMerge,
+  lastAttempt,
+  nextToMerge,
+  unchanged,
+  undoMerge,
+} from '../core/run.js';
 import { graceMs, type RunContext } from './context.js';
 import { mergeTask } from './merge-queue.js';
 import type { RunArchive } from './ports.js';
@@ -86,6 +102,11 @@ export class MergeQueue {
     const integration = ctx.run.integration!;
     const task = ctx.plan.tasks.find((t) => t.id === taskId)!;
     const attempt = lastAttempt(ctx.run.tasks[taskId])!;
+    const intrusion = await this.reservedByOthers(taskId, attempt);
+    if (intrusion) {
+      const reason = `its commits change ${intrusion.file}, which ${intrusion.heldBy} (still running) has reserved; they were made past the commit guard (\`git commit --no-verify\`), so it is not merged. Once ${intrusion.heldBy} is merged, run it again with \`xplan retry ${taskId}\``;
+      return ctx.commit((r) => holdMerge(r, taskId, { reason, ...intrusion, at: ctx.at() }));
+    }
     await ctx.commit((r) => beginMerge(r, taskId, ctx.at()));
     const merged = Object.entries(ctx.run.tasks)
       .filter(([, t]) => t.merge?.state === 'merged')
@@ -133,6 +154,19 @@ export class MergeQueue {
         return this.pauseOnTooManyConflicts();
       }
     }
+  }
+
+  /**
+   * The commit guard can be skipped (`git commit --no-verify`): at merge time the task's changes are checked against
+   * the reservations of the other tasks still running, and the first file one of them holds is named.
+   */
+  private async reservedByOthers(taskId: string, attempt: Attempt): Promise<{ file: string; heldBy: string } | undefined> {
+    const { ctx } = this;
+    const others = (ctx.ports.coordination?.table ?? []).filter((r) => r.taskId !== taskId && BUSY.has(ctx.run.tasks[r.taskId]?.state ?? 'waiting'));
+    if (others.length === 0) return undefined;
+    const files = await ctx.ports.vcs.changedFiles(this.root, attempt.base, attempt.branch);
+    const clash = clashes(others, taskId, files)[0];
+    return clash ? { file: clash.file, heldBy: clash.heldBy } : undefined;
   }
 
   /** Past run.maxConflicts, parallel tasks keep clashing: dispatching pauses, and the hot files are named. */

@@ -71,6 +71,8 @@ export interface AgentScript {
   result?: AgentResult;
   /** Prints nothing and never ends by itself (stall and timeout tests). */
   hang?: boolean;
+  /** Commits past the repository's hooks (`git commit --no-verify`), the commit guard included. */
+  noVerify?: boolean;
 }
 
 export interface FakeAgentRecord {
@@ -135,7 +137,7 @@ export class FakeAgents implements Agents {
         writeFileSync(join(cwd, file), content);
         git(cwd, ['add', '--', file]);
         try {
-          git(cwd, ['commit', '-q', '-m', `[${taskId}] write ${file}`]);
+          git(cwd, ['commit', '-q', ...(behaviour.noVerify ? ['--no-verify'] : []), '-m', `[${taskId}] write ${file}`]);
         } catch (error) {
           // A refused commit (the commit guard) is what a real agent would see too; its file stays staged.
           record.refused = String((error as { stderr?: string }).stderr ?? error);
