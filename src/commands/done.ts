@@ -8,5 +8,6 @@ export function done(options: { taskId: string; reason: string }, ws: Workspace)
     ws,
     (run, plan, by, at) => forceDone(run, plan, options.taskId, { reason: options.reason, by, at }),
     (_run, stopped) => `${options.taskId} is completed by hand${stopped.length ? ' (its agent was stopped)' : ''}; its dependents are released.`,
+    { command: `xplan done ${options.taskId}` },
   );
 }

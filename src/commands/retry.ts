@@ -24,6 +24,7 @@ export async function retry(options: RetryOptions, ws: Workspace): Promise<Contr
     (run, plan) => retryTask(run, plan, options.taskId, { ...(context ? { context } : {}), fresh: options.fresh }),
     (run) =>
       `${options.taskId} will run again as a new attempt${options.fresh ? ' from a fresh branch' : ' continuing from its last branch'}${context ? ', with your context added to its prompt' : ''} (${run.tasks[options.taskId]!.state}).`,
+    { command: `xplan retry ${options.taskId}` },
   );
 }
 

@@ -13,5 +13,6 @@ export function skip(options: { taskId: string; cascade: boolean; reason?: strin
         .map(([id]) => id);
       return `Skipped ${options.cascade ? skipped.join(', ') : options.taskId}${stopped.length ? `; stopped the agent of ${stopped.join(', ')}` : ''}.${options.cascade ? '' : ' Its dependents stay blocked (--cascade skips them too).'}`;
     },
+    { command: `xplan skip ${options.taskId}` },
   );
 }
