@@ -61,7 +61,9 @@ export const MAX_EVIDENCE = 50;
 const SIZE_DRIVERS: DriverId[] = ['requirements', 'components', 'integrations', 'risks', 'effortHours'];
 
 export function requirementHours(requirement: Requirement): number {
-  const hours = EFFORT_HOURS[effortFromWords(requirement.words)];
+  // Each acceptance criterion is a behaviour to build and test: about 0.3 agent-hours, however briefly worded.
+  const fromCriteria = Math.round(requirement.acceptance.length * 0.6) / 2;
+  const hours = Math.max(EFFORT_HOURS[effortFromWords(requirement.words)], fromCriteria);
   return requirement.kind === 'non-functional' ? Math.max(hours, EFFORT_HOURS.S) : hours;
 }
 
@@ -79,7 +81,13 @@ function shellQuote(path: string): string {
   return /^[\w./@:+-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }
 
-export function assessSpecs(specs: ParsedSpec[], thresholds: Thresholds): Assessment {
+/** Effort measured on a plan rather than on the text: its total and one line of evidence per task. */
+export interface PlannedEffort {
+  hours: number;
+  evidence: SourceRef[];
+}
+
+export function assessSpecs(specs: ParsedSpec[], thresholds: Thresholds, planned?: PlannedEffort): Assessment {
   if (specs.length === 0) throw new Error('assessSpecs needs at least one spec');
   const requirements = specs.flatMap((s) => s.requirements);
   const components = specs.flatMap((s) => s.components);
@@ -87,7 +95,8 @@ export function assessSpecs(specs: ParsedSpec[], thresholds: Thresholds): Assess
   const risks = specs.flatMap((s) => s.risks);
   const unknowns = specs.flatMap((s) => s.openQuestions);
 
-  const { effortHours, effortEvidence } = estimateEffort(specs);
+  // With a plan at hand its effort is the estimate: the assessment and the plan then say the same number.
+  const { effortHours, effortEvidence } = planned ? { effortHours: planned.hours, effortEvidence: planned.evidence } : estimateEffort(specs);
 
   const driver = (id: DriverId, label: string, value: number, evidence: SourceRef[]): Driver => ({
     id,
@@ -117,7 +126,16 @@ export function assessSpecs(specs: ParsedSpec[], thresholds: Thresholds): Assess
     driver('effortHours', 'Estimated effort (agent-hours)', effortHours, effortEvidence),
   ];
 
-  const { verdict, reasons } = decideVerdict(drivers);
+  const sized = decideVerdict(drivers);
+  // A bug write-up names one cause and one fix: however long the write-up, agents in parallel would all edit the
+  // same code. One agent fixes it, and the plan is one task.
+  const oneFix = specs.every((s) => s.kind === 'debug-investigation') && sized.verdict === 'multi-agent';
+  const { verdict, reasons } = oneFix
+    ? {
+        verdict: 'single-agent' as const,
+        reasons: [`A bug write-up: one cause and one fix in the same code, so one agent (${sized.reasons[0]!.replace(/^More than one agent session: /, 'the size alone would say several: ')})`],
+      }
+    : sized;
   const confidence = decideConfidence(drivers, verdict, specs);
   const paths = specs.map((s) => s.file);
   const kinds = [...new Set(specs.map((s) => s.kind))];

@@ -241,21 +241,43 @@ export function shortTitle(text: string, max: number): string {
 /** A readable task title from a requirement's text: the id and label stripped, the first clause kept; never empty. */
 export function titleFrom(text: string, fallback = 'Untitled requirement'): string {
   const stripped = text
-    .replace(/^(?:\[?[A-Z]{2,4}-\d+\]?)\s*[:.)—–-]?\s*/, '')
+    .replace(/^(?:\[?[A-Z]{2,4}-?\d+\]?)\s*[:.)—–-]?\s*/, '')
     .replace(/^(user story \d+\s*[-—–:]\s*)/i, '')
     .replace(/^(user story\s*:\s*)/i, '')
     .replace(/^\d{1,3}[.)]\s+/, '')
     .replace(/\s*\(priority:\s*p\d\)\s*$/i, '')
     // "As a developer, I want to export my bookmarks, so that …" → "Export my bookmarks"
-    .replace(/^as an? [^,]{2,80}?,?\s+I (?:want|need|would like|should be able|can)(?: to| be able to)?\s+/i, '')
     .replace(/,?\s+so that\b.*$/i, '');
-  const clause = stripped.split(/(?<=[a-z0-9)])[.;](\s|$)/i)[0] ?? stripped;
+  const wish = stripped.match(/^as an? [^,]{2,80}?,?\s+I (?:want|need|would like|should be able|can)(?: to| be able to)?\s+/i);
+  const wanted = wish ? wantedAsAction(stripped.slice(wish[0].length)) : stripped;
+  const clause = wanted.split(/(?<=[a-z0-9)])[.;](\s|$)/i)[0] ?? wanted;
   const title = clause
     .replace(/^(the )?(system|api|service|server|app|application|user)s? (must|shall|should|will|can) /i, '')
     // "Import MUST skip duplicates" → "Import: skip duplicates"
     .replace(/^([^,.;:]{2,40}?)\s+(must|shall|should)(\s+not)?\s+/i, (_, subject: string, _modal: string, not?: string) => `${subject}: ${not ? 'do not ' : ''}`);
   const short = shortTitle(capitalise(title.trim()), 72);
   return /[\p{L}\p{N}]/u.test(short) ? short : fallback;
+}
+
+/** What a user story wants, as work: "the scheduler to check capacity" → "Make the scheduler check capacity". */
+function wantedAsAction(wanted: string): string {
+  return (
+    wanted
+      .replace(/^((?:the|a|an|our|my|each|every) [\w\s-]{1,40}?) to (\w+)\b/i, (_, subject: string, verb: string) => `Make ${lowerFirst(subject)} ${verb}`)
+      // "the old throttling removed" → "Remove the old throttling".
+      .replace(/^((?:the |a |an )?[\w-]+(?: [\w-]+){0,4}?) (\w{3,}ed)\b\s*/i, (whole: string, object: string, participle: string) =>
+        /^(?:is|are|was|were|be|been|has|have|had|based|need|needed|used)$/i.test(participle) ? whole : `${capitalise(baseForm(participle))} ${lowerFirst(object)} `,
+      )
+  );
+}
+
+/** "calculated" → "calculate", "selected" → "select", "removed" → "remove". */
+function baseForm(participle: string): string {
+  const word = participle.toLowerCase();
+  if (/(?:at|iz|is|ov|ur|as|uc|ag|in|ar|ir|or|il|iv|om|ot|ud|ut)ed$/.test(word)) return word.slice(0, -1);
+  if (/([bdgmnprt])\1ed$/.test(word)) return word.slice(0, -3);
+  if (/ied$/.test(word)) return `${word.slice(0, -3)}y`;
+  return word.slice(0, -2);
 }
 
 function areaOf(requirement: Requirement): string {
@@ -265,7 +287,10 @@ function areaOf(requirement: Requirement): string {
 }
 
 export function planSpecs(specs: ParsedSpec[], assessment: Assessment, options: PlanOptions): PlanningResult {
-  const fastPath = assessment.verdict === 'single-agent' && assessment.confidence === 'high';
+  // A bug write-up (cause and fix) is one change in one place: parallel tasks would all edit the same code.
+  const oneFix = specs.every((s) => s.kind === 'debug-investigation');
+  // One agent's work is one task: a plan of several would contradict the verdict it is made from.
+  const fastPath = oneFix || assessment.verdict === 'single-agent';
   // Planned beside specs that state requirements, a document that states none (a Kiro design.md) describes how to
   // build them: it is no work of its own, and the files it names go to the tasks they belong to.
   const companions = specs.length > 1 && specs.some(hasWork) ? specs.filter((s) => !hasWork(s)) : [];
@@ -277,6 +302,7 @@ export function planSpecs(specs: ParsedSpec[], assessment: Assessment, options: 
   let drafts = groupUnits(units, fastPath);
   linkDependencies(drafts);
   linkDeclaredDependencies(drafts, specs);
+  linkSpecOrder(drafts, specs);
   drafts = dependencyOrder(drafts);
   oneTaskPerCriterion(drafts);
   const risks = new WordIndex(
@@ -343,7 +369,7 @@ function wholeSpecUnit(specs: ParsedSpec[]): Unit {
   const hours = requirements.length > 0 ? requirements.reduce((sum, r) => sum + requirementHours(r), 0) : specs.reduce((sum, s) => sum + hoursFromText(s.wordCount), 0);
   return {
     spec,
-    title: spec.kind === 'debug-investigation' ? spec.title.replace(/^(fix|bug|investigation)\s*:\s*/i, 'Fix: ') : spec.title,
+    title: spec.kind === 'debug-investigation' ? fixTitle(spec.title) : actionTitle(spec.title),
     details: requirements.length > 0 ? requirements.map((r) => r.text) : [`Everything described in ${specs.map((s) => s.file).join(', ')}.`],
     requirements,
     alsoCovers: [],
@@ -356,6 +382,55 @@ function wholeSpecUnit(specs: ParsedSpec[]): Unit {
   };
 }
 
+/** "Task 026: Critical empty value failures in the parser" → "Fix critical empty value failures in the parser". */
+export function fixTitle(title: string): string {
+  const bare = title
+    .replace(/^(?:(?:task|bug|issue|ticket|incident|investigation|fix)\s*#?[\w.-]*\d[\w.-]*\s*[:.—–-]\s*)+/i, '')
+    .replace(/^(?:bug|issue|investigation)\s*[:—–-]\s*/i, '')
+    .trim();
+  if (/^fix\b/i.test(bare)) return shortTitle(capitalise(bare.replace(/^fix\s*[:—–-]?\s*/i, 'Fix ')), 90);
+  return shortTitle(`Fix ${lowerFirst(bare || title)}`, 90);
+}
+
+/** Lower-cases the first letter of a sentence-case phrase, so that it reads after a verb. */
+function lowerFirst(text: string): string {
+  // "Joint Quorum Calculation" is a heading in Title Case: kept as written. "Empty value failures" reads as prose.
+  const [first = '', second = ''] = text.split(/\s+/);
+  return /^[A-Z][a-z]+$/.test(first) && !/^[A-Z]/.test(second) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
+}
+
+// Imperative openings of titles: a title that starts with one of these already says what to do.
+const ACTION_VERBS = new Set(
+  'add adapt allow apply build cache calculate capture change check clean collect compute configure connect convert create define delete deliver deploy design detect disable display document enable enforce ensure expand expose extend extract fix generate handle harden implement import improve include initialize initialise inject install integrate introduce keep let load log make manage map measure merge migrate model monitor move normalize normalise notify optimize optimise parse persist preserve prevent process propagate provide publish read record redirect refactor reject remove rename render replace report restore retry return review run save scaffold schedule send serve set setup show sort split start stop store stream support sync track transform translate update upgrade upload use validate verify wire write'.split(
+    ' ',
+  ),
+);
+
+const NOUN_OR_VERB = new Set('cache change check design document import log map merge model move process record report run set show sort split start stop store stream support sync track test update use'.split(' '));
+
+/** A label with its numbering taken off: "Requirement 3: Joint quorum", "Story 1.2 —", "Phase 2:", "US-1:", "3.". */
+const ITEM_LABEL = /^(?:(?:requirement|story|user story|feature|epic|phase|step|milestone|task|req|fr|nfr|us)\s*[-#]?\s*[\w.]*\d[\w.]*\s*[:.)—–-]*\s*|\[?[A-Z]{2,4}-\d+\]?\s*[:.)—–-]?\s*|\d+(?:\.\d+)*[.)]?\s+)/i;
+
+/**
+ * A title an agent can act on: the item's label ("Requirement 3:", "Story 1.2") taken off, and a heading that
+ * names a thing ("Joint Quorum Calculation") turned into work on it ("Implement joint quorum calculation").
+ * Titles in scripts without capitals (Chinese, Japanese) are kept as the spec words them.
+ */
+export function actionTitle(title: string): string {
+  let bare = title.trim();
+  for (let previous = ''; previous !== bare; ) [previous, bare] = [bare, bare.replace(ITEM_LABEL, '').trim()];
+  if (!bare) bare = title.trim();
+  if (!/[A-Za-z]/.test(bare.charAt(0))) return shortTitle(bare, 90);
+  const first = (bare.match(/^[A-Za-z]+/)?.[0] ?? '').toLowerCase();
+  // In a Title Case heading ("Log Entry Type Discriminant", "Record Store") a word that may be noun or verb names a thing.
+  const words = bare.split(/\s+/);
+  const titleCase = words.length > 1 && words.filter((w) => /^[A-Z]/.test(w)).length > words.length / 2;
+  if (ACTION_VERBS.has(first) && !(titleCase && NOUN_OR_VERB.has(first))) return shortTitle(capitalise(bare), 90);
+  // "Cursor Rules Implementation" → "Implement Cursor Rules", not "Implement Cursor Rules Implementation".
+  bare = bare.replace(/\s+implementation$/i, '');
+  return shortTitle(`Implement ${lowerFirst(bare)}`, 90);
+}
+
 /** The units of work in one spec, before grouping. */
 function workUnits(spec: ParsedSpec, orderBase: number): Unit[] {
   const acceptanceOf = (r: Requirement) => new Set(r.acceptance.map((i) => spec.acceptance[i]!));
@@ -365,7 +440,7 @@ function workUnits(spec: ParsedSpec, orderBase: number): Unit[] {
     setup.lastIndex = 0;
     return {
       spec,
-      title: titleFrom(r.text, r.section.length > 0 ? `${r.section[r.section.length - 1]} (line ${r.line})` : `Requirement at line ${r.line}`),
+      title: actionTitle(titleFrom(r.text, r.section.length > 0 ? `${r.section[r.section.length - 1]} (line ${r.line})` : `Requirement at line ${r.line}`)),
       details: [r.text],
       requirements: [r],
       alsoCovers: [],
@@ -400,7 +475,7 @@ function workUnits(spec: ParsedSpec, orderBase: number): Unit[] {
   const indexed = spec.requirements.map((r, i) => ({ r, i }));
   // Numbered stories that carry their own acceptance criteria (BMAD's "### Story 1.3" blocks) are the spec's own
   // cut of the work: each is a unit, and a requirement goes with the story that shares most of its words.
-  const storyLed = indexed.filter(({ r }) => r.kind === 'story' && STORY_NUMBER_PREFIX.test(r.text) && r.acceptance.length > 0).length >= STORY_LED_MIN;
+  const storyLed = indexed.filter(({ r }) => r.kind === 'story' && STORY_NUMBER_PREFIX.test(r.text)).length >= STORY_LED_MIN;
   if (storyLed) return storyUnits(indexed, unitOf, acceptanceOf);
   const stories = indexed.filter(({ r }) => r.kind === 'story');
   const units = indexed.filter(({ r }) => r.kind !== 'story').map(({ r, i }) => unitOf(r, i));
@@ -433,7 +508,7 @@ function workUnits(spec: ParsedSpec, orderBase: number): Unit[] {
   return units.sort((a, b) => a.order - b.order);
 }
 
-const STORY_NUMBER_PREFIX = /^story\s+\d+(?:\.\d+)*\s*[:.—–-]\s*/i;
+const STORY_NUMBER_PREFIX = /^(?:user\s+)?story\s+\d+(?:\.\d+)*\s*[:.—–-]?\s*/i;
 
 /** Stories with their own criteria from which the stories, not the requirements, cut the work. */
 const STORY_LED_MIN = 3;
@@ -442,25 +517,26 @@ const STORY_LED_MIN = 3;
 function storyUnits(indexed: Array<{ r: Requirement; i: number }>, unitOf: (r: Requirement, i: number) => Unit, acceptanceOf: (r: Requirement) => Set<AcceptanceCriterion>): Unit[] {
   // The spec's order is the dependency chain it states: its first story lays the ground for all, and each epic's
   // (section's) first story for the rest of that epic. Words in a title ("Create Setup Skill") decide nothing.
-  const seenAreas = new Set<string>();
   const units: Unit[] = indexed
     .filter(({ r }) => r.kind === 'story')
     .map(({ r, i }, n) => {
       const unit = unitOf(r, i);
-      const opensArea = !seenAreas.has(unit.area);
-      seenAreas.add(unit.area);
-      const worded = unit.layer === 'setup' || unit.layer === 'data' ? 'core' : unit.layer;
-      const layer: Layer = n === 0 ? 'setup' : opensArea ? 'data' : worded;
+      // Only the first story can be set-up work; a later one says "setup" of its own part ("Create Setup Skill").
+      const layer: Layer = n === 0 || unit.layer !== 'setup' ? unit.layer : 'core';
       // A story's size shows in its criteria: about a quarter of an agent-hour each, an hour at least.
       const hours = Math.max(unit.hours, EFFORT_HOURS.S, r.acceptance.length * 0.25);
-      return { ...unit, title: titleFrom(r.text.replace(STORY_NUMBER_PREFIX, '')), layer, hours, kind: 'feature', specOrder: true };
+      return { ...unit, title: actionTitle(titleFrom(r.text.replace(STORY_NUMBER_PREFIX, ''))), layer, hours, kind: 'feature', specOrder: true };
     });
+  const joined = new Map<Unit, number>();
   const storyIndex = new WordIndex(units, (u) => [...u.details, ...u.requirements.map((r) => r.details), ...[...u.acceptance].map((c) => c.text)].join(' '));
   for (const { r, i } of indexed) {
     if (r.kind === 'story') continue;
     const story = storyIndex.best(keywords(`${r.text} ${r.details}`), 2);
     if (story) {
       story.alsoCovers.push(r);
+      // A requirement and the story it joins describe the same work: the fuller description sizes it.
+      story.hours = Math.max(story.hours, (joined.get(story) ?? 0) + requirementHours(r));
+      joined.set(story, (joined.get(story) ?? 0) + requirementHours(r));
       for (const c of acceptanceOf(r)) story.acceptance.add(c);
     } else {
       units.push(unitOf(r, i));
@@ -504,10 +580,29 @@ function specWideVerification(specs: ParsedSpec[], units: Unit[]): Unit | undefi
   };
 }
 
+/**
+ * The title of a task made of several units: one verb, then what they build, named whole ("Implement task data
+ * structure, basic task operations and task file generation"); when the names are too long to read in one line,
+ * the first two and how many more, never a name cut in half.
+ */
+function groupTitle(units: Unit[]): string {
+  const verb = (t: string) => t.match(/^[A-Z][a-z]+(?=\s)/)?.[0];
+  const verbs = new Set(units.map((u) => verb(u.title)));
+  const shared = verbs.size === 1 ? [...verbs][0] : undefined;
+  const names = units.map((u) => (shared ? u.title.slice(shared.length + 1) : lowerFirst(u.title)));
+  const lead = shared ?? 'Build';
+  const list = (items: string[]) => (items.length === 1 ? items[0]! : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`);
+  const whole = `${lead} ${list(names)}`;
+  if (whole.length <= 100) return whole;
+  const two = `${lead} ${names.slice(0, 2).join(', ')} and ${names.length - 2} related item${names.length - 2 === 1 ? '' : 's'}`;
+  if (two.length <= 110) return two;
+  return `${lead} ${names[0]} and ${names.length - 1} related item${names.length - 1 === 1 ? '' : 's'}`;
+}
+
 function newDraft(units: Unit[], key: number): Draft {
   const first = units[0]!;
   const hours = units.reduce((sum, u) => sum + u.hours, 0);
-  const title = units.length === 1 ? first.title : `${capitalise(LAYER_NAME[first.layer])}: ${shortTitle(first.title, 48)} (+${units.length - 1} more)`;
+  const title = units.length === 1 ? first.title : groupTitle(units);
   return {
     key,
     title,
@@ -530,11 +625,14 @@ function newDraft(units: Unit[], key: number): Draft {
 /** Features stay whole; one-line requirements of the same section and layer are grouped, then cut to size. */
 function groupUnits(units: Unit[], fastPath: boolean): Draft[] {
   if (fastPath) return [newDraft(units, 0)];
-  const isWhole = (u: Unit) => u.requirements.some((r) => r.kind === 'feature' || r.kind === 'story') || u.hours >= EFFORT_HOURS.L;
+  // A requirement with criteria of its own (a Kiro "Requirement 3" with its WHEN/THEN lines) is a piece of work
+  // the spec cut itself: it stays whole, like a feature or a story.
+  const isWhole = (u: Unit) => u.requirements.some((r) => r.kind === 'feature' || r.kind === 'story') || u.acceptance.size >= 2 || u.hours >= EFFORT_HOURS.L;
   const drafts: Draft[] = units.filter(isWhole).map((u, i) => newDraft([u], i));
   const groups = groupBy(
     units.filter((u) => !isWhole(u)),
-    (u) => `${u.spec.file}\u0000${u.area}\u0000${u.layer}`,
+    // A phase of a roadmap is a step of the spec's own order: its items stay together, whatever their layers.
+    (u) => `${u.spec.file}\u0000${u.area}\u0000${u.requirements.every((r) => r.fromRoadmap) ? 'roadmap' : u.layer}`,
   );
   for (const group of groups.values()) {
     let chunk: Unit[] = [];
@@ -651,6 +749,62 @@ function linkDependencies(drafts: Draft[]): void {
     );
     const verifiesAll = d.units.every((u) => u.requirements.length === 0);
     for (const e of named.size > 0 && !verifiesAll && d.layer !== 'docs' ? named : ends) addEdge(d, e);
+  }
+}
+
+/**
+ * Work the spec itself cut into items of their own (stories, requirements with their own criteria), in a spec
+ * that states no dependencies, follows the spec's order: an item builds on the nearest earlier item of its
+ * section that it shares two distinctive words with (words most items of the section do not use), and otherwise
+ * on the section's first item, which lays the ground for the rest. Items checking the others (tests, quality)
+ * come after all of their section. Edges only point back in the spec's order, so none can close a cycle.
+ */
+function linkSpecOrder(drafts: Draft[], specs: ParsedSpec[]): void {
+  const stated = new Set(specs.filter((s) => s.dependencies.length > 0).map((s) => s.file));
+  const cut = (d: Draft) =>
+    !d.testFor && !stated.has(d.units[0]!.spec.file) && d.units.some((u) => u.specOrder || u.acceptance.size >= 2 || u.requirements.some((r) => r.kind === 'feature' || r.kind === 'story'));
+  const sections = groupBy(
+    drafts.filter(cut),
+    (d) => `${d.units[0]!.spec.file}\u0000${d.area}`,
+  );
+  // Stories in epics: the spec's first story lays the ground for every epic, as each epic's first does for its own.
+  const firstOfSpec = new Map<string, Draft>();
+  for (const section of sections.values()) {
+    const first = section.reduce((a, b) => (b.order < a.order ? b : a));
+    const file = first.units[0]!.spec.file;
+    const known = firstOfSpec.get(file);
+    if (!known || first.order < known.order) firstOfSpec.set(file, first);
+  }
+  for (const section of sections.values()) {
+    const first = section.reduce((a, b) => (b.order < a.order ? b : a));
+    const ground = firstOfSpec.get(first.units[0]!.spec.file)!;
+    if (first !== ground && first.units.some((u) => u.specOrder) && !reaches(ground, first)) first.deps.add(ground);
+  }
+  for (const section of sections.values()) {
+    if (section.length < 2) continue;
+    const ordered = [...section].sort((a, b) => a.order - b.order);
+    const wordsOf = new Map(ordered.map((d) => [d, keywords(d.units.flatMap((u) => [u.title, ...u.requirements.map((r) => `${r.text} ${r.details}`), ...[...u.acceptance].map((c) => c.text)]).join(' '))]));
+    const uses = new Map<string, number>();
+    for (const words of wordsOf.values()) for (const w of words) uses.set(w, (uses.get(w) ?? 0) + 1);
+    const distinctive = (w: string) => uses.get(w)! <= Math.max(2, ordered.length / 3);
+    const ground = ordered[0]!;
+    ordered.forEach((d, i) => {
+      if (i === 0) return;
+      const add = (producer: Draft) => {
+        if (producer !== d && !reaches(producer, d)) d.deps.add(producer);
+      };
+      if (d.layer === 'quality' || d.kind === 'integration') {
+        for (const earlier of ordered.slice(0, i)) add(earlier);
+        return;
+      }
+      const mine = [...wordsOf.get(d)!].filter(distinctive);
+      let producer: Draft | undefined;
+      for (let j = i - 1; j >= 0 && !producer; j--) {
+        const theirs = wordsOf.get(ordered[j]!)!;
+        if (mine.filter((w) => theirs.has(w)).length >= 2) producer = ordered[j];
+      }
+      add(producer ?? ground);
+    });
   }
 }
 
@@ -790,7 +944,7 @@ function assignRiskAndStrategy(d: Draft, risks: WordIndex<SourceRef>, questions:
     [d.strategy, d.strategyReason] = ['test-first', 'high risk with acceptance criteria: tests written first pin the behaviour before the change'];
   } else if (d.risk === 'high') {
     [d.strategy, d.strategyReason] = ['test-after', 'high risk but small: its tests are written inside the task, before the change'];
-  } else if ((effort === 'L' || effort === 'XL') && criteria >= 3) {
+  } else if (effort === 'XL' && criteria >= 5) {
     [d.strategy, d.strategyReason] = ['test-parallel', `large task with ${criteria} acceptance criteria: a second agent writes the tests alongside`];
   } else {
     [d.strategy, d.strategyReason] = ['test-after', criteria > 0 ? 'tests for its acceptance criteria are written inside the task' : 'no separate criteria: tests are written inside the task'];
