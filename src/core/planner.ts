@@ -263,7 +263,7 @@ export function titleFrom(text: string, fallback = 'Untitled requirement'): stri
 function wantedAsAction(wanted: string): string {
   return (
     wanted
-      .replace(/^((?:the|a|an|our|my|each|every) [\w\s-]{1,40}?) to (\w+)\b/i, (_, subject: string, verb: string) => `Make ${lowerFirst(subject)} ${verb}`)
+      .replace(/^((?:(?:the|a|an|our|my|each|every) )?[\w-]+(?: [\w-]+){0,3}?) to (\w+)\b/i, (_, subject: string, verb: string) => `Make ${lowerFirst(subject)} ${verb}`)
       // "the old throttling removed" → "Remove the old throttling".
       .replace(/^((?:the |a |an )?[\w-]+(?: [\w-]+){0,4}?) (\w{3,}ed)\b\s*/i, (whole: string, object: string, participle: string) =>
         /^(?:is|are|was|were|be|been|has|have|had|based|need|needed|used)$/i.test(participle) ? whole : `${capitalise(baseForm(participle))} ${lowerFirst(object)} `,
@@ -363,14 +363,39 @@ function notUnderstood(specs: ParsedSpec[]): PlanWarning[] {
     });
 }
 
+// Sections that explain or argue rather than describe something to build; the sections below them too.
+const EXPLAINING = /^(?:abstract|background|motivation|rationale|overview|introduction|summary|context|goals?|non-goals|alternatives?(?: considered)?|references?|glossary|appendix|open (?:questions|issues)|faq|prior art|discussion|history|related work)\b/i;
+
+/**
+ * What a spec the heuristic could not read asks for, as far as its headings tell: each innermost section that is
+ * not background, by name and line, so the task says which parts of the spec it stands for instead of "all".
+ */
+function sectionsToBuild(spec: ParsedSpec): string[] {
+  const headings = spec.headings.filter((h) => h.level >= 2);
+  const out: string[] = [];
+  let skipBelow = Infinity;
+  headings.forEach((h, i) => {
+    if (h.level <= skipBelow) skipBelow = Infinity;
+    if (skipBelow !== Infinity) return;
+    if (EXPLAINING.test(h.text.replace(/^[\d.)\s]+/, ''))) {
+      skipBelow = h.level;
+      return;
+    }
+    const next = headings[i + 1];
+    if (next && next.level > h.level) return; // a section with sub-sections is named through them
+    out.push(`${h.text} (${spec.file}:${h.line}) is built as the spec describes it`);
+  });
+  return out.length > 0 ? out : [`Everything described in ${spec.file}.`];
+}
+
 function wholeSpecUnit(specs: ParsedSpec[]): Unit {
   const spec = specs[0]!;
   const requirements = specs.flatMap((s) => s.requirements);
   const hours = requirements.length > 0 ? requirements.reduce((sum, r) => sum + requirementHours(r), 0) : specs.reduce((sum, s) => sum + hoursFromText(s.wordCount), 0);
   return {
     spec,
-    title: spec.kind === 'debug-investigation' ? fixTitle(spec.title) : actionTitle(spec.title),
-    details: requirements.length > 0 ? requirements.map((r) => r.text) : [`Everything described in ${specs.map((s) => s.file).join(', ')}.`],
+    title: spec.kind === 'debug-investigation' ? fixTitle(spec.title) : wholeSpecTitle(spec, requirements),
+    details: requirements.length > 0 ? requirements.map((r) => r.text) : specs.flatMap(sectionsToBuild),
     requirements,
     alsoCovers: [],
     acceptance: new Set(specs.flatMap((s) => s.acceptance)),
@@ -380,6 +405,18 @@ function wholeSpecUnit(specs: ParsedSpec[]): Unit {
     order: 0,
     kind: spec.kind === 'debug-investigation' ? 'fix' : 'feature',
   };
+}
+
+/**
+ * The title of one task for a whole spec: the spec's own title when it is one ("Add a tm start command"), else
+ * (a spec whose first line is a sentence) what its requirements build, named in one line.
+ */
+function wholeSpecTitle(spec: ParsedSpec, requirements: Requirement[]): string {
+  const words = spec.title.split(/\s+/).length;
+  const titleLike = (words <= 12 && !/[.!?]$/.test(spec.title.trim())) || ACTION_VERBS.has((spec.title.match(/^[A-Za-z]+/)?.[0] ?? '').toLowerCase());
+  if (titleLike || requirements.length === 0) return actionTitle(spec.title.replace(/\.$/, ''));
+  const names = requirements.filter((r) => r.kind !== 'non-functional').map((r) => titleFrom(r.text).replace(/:.*$/, ''));
+  return names.length > 0 ? fitList('Build', names.map(lowerFirst)) : actionTitle(spec.title);
 }
 
 /** "Task 026: Critical empty value failures in the parser" → "Fix critical empty value failures in the parser". */
@@ -401,7 +438,7 @@ function lowerFirst(text: string): string {
 
 // Imperative openings of titles: a title that starts with one of these already says what to do.
 const ACTION_VERBS = new Set(
-  'add adapt allow apply build cache calculate capture change check clean collect compute configure connect convert create define delete deliver deploy design detect disable display document enable enforce ensure expand expose extend extract fix generate handle harden implement import improve include initialize initialise inject install integrate introduce keep let load log make manage map measure merge migrate model monitor move normalize normalise notify optimize optimise parse persist preserve prevent process propagate provide publish read record redirect refactor reject remove rename render replace report restore retry return review run save scaffold schedule send serve set setup show sort split start stop store stream support sync track transform translate update upgrade upload use validate verify wire write'.split(
+  'add adapt allow apply build cache calculate capture change check clean collect compute configure connect convert create define delete deliver deploy design detect disable display document draw enable enforce ensure estimate expand export expose extend extract fetch fix generate handle harden implement import improve include initialize initialise inject install integrate introduce keep let load log make manage map measure merge migrate model monitor move normalize normalise notify optimize optimise parse persist preserve prevent process propagate provide publish read record redirect refactor reject remove rename render replace report resolve restore retry return review run save scaffold schedule select send serve set setup show sort split start stop store stream support sync track transform translate update upgrade upload use validate verify wire write'.split(
     ' ',
   ),
 );
@@ -409,7 +446,7 @@ const ACTION_VERBS = new Set(
 const NOUN_OR_VERB = new Set('cache change check design document import log map merge model move process record report run set show sort split start stop store stream support sync track test update use'.split(' '));
 
 /** A label with its numbering taken off: "Requirement 3: Joint quorum", "Story 1.2 —", "Phase 2:", "US-1:", "3.". */
-const ITEM_LABEL = /^(?:(?:requirement|story|user story|feature|epic|phase|step|milestone|task|req|fr|nfr|us)\s*[-#]?\s*[\w.]*\d[\w.]*\s*[:.)—–-]*\s*|\[?[A-Z]{2,4}-\d+\]?\s*[:.)—–-]?\s*|\d+(?:\.\d+)*[.)]?\s+)/i;
+const ITEM_LABEL = /^(?:(?:change|proposal|prd|rfc|spec|specification)\s*:\s*|(?:requirement|story|user story|feature|epic|phase|step|milestone|task|req|fr|nfr|us)\s*[-#]?\s*[\w.]*\d[\w.]*\s*[:.)—–-]*\s*|\[?[A-Z]{2,4}-\d+\]?\s*[:.)—–-]?\s*|\d+(?:\.\d+)*[.)]?\s+)/i;
 
 /**
  * A title an agent can act on: the item's label ("Requirement 3:", "Story 1.2") taken off, and a heading that
@@ -422,6 +459,9 @@ export function actionTitle(title: string): string {
   if (!bare) bare = title.trim();
   if (!/[A-Za-z]/.test(bare.charAt(0))) return shortTitle(bare, 90);
   const first = (bare.match(/^[A-Za-z]+/)?.[0] ?? '').toLowerCase();
+  // "Adding tool dependencies" → "Add tool dependencies".
+  const base = first.endsWith('ing') ? [first.slice(0, -3), `${first.slice(0, -3)}e`, first.slice(0, -4)].find((v) => ACTION_VERBS.has(v)) : undefined;
+  if (base) return shortTitle(capitalise(`${base}${bare.slice(first.length)}`), 90);
   // In a Title Case heading ("Log Entry Type Discriminant", "Record Store") a word that may be noun or verb names a thing.
   const words = bare.split(/\s+/);
   const titleCase = words.length > 1 && words.filter((w) => /^[A-Z]/.test(w)).length > words.length / 2;
@@ -429,6 +469,17 @@ export function actionTitle(title: string): string {
   // "Cursor Rules Implementation" → "Implement Cursor Rules", not "Implement Cursor Rules Implementation".
   bare = bare.replace(/\s+implementation$/i, '');
   return shortTitle(`Implement ${lowerFirst(bare)}`, 90);
+}
+
+/**
+ * A quality requirement is a target to meet, not a thing to implement: "Security" → "Meet the security
+ * requirements"; "Server startup time: <3 seconds" → "Meet the target: server startup time <3 seconds".
+ */
+function qualityTitle(r: Requirement): string {
+  const text = titleFrom(r.text, r.section[r.section.length - 1] ?? `Requirement at line ${r.line}`);
+  if (/^[\p{L}\s&/-]{1,40}$/u.test(text) && text.split(/\s+/).length <= 3) return `Meet the ${lowerFirst(text.replace(/\s+requirements?$/i, '')).toLowerCase()} requirements`;
+  if (/^(?:meet|keep|ensure|stay|respond|handle|support|scale|limit)\b/i.test(text)) return text;
+  return shortTitle(`Meet the target: ${lowerFirst(text.replace(/:\s+/, ' '))}`, 90);
 }
 
 /** The units of work in one spec, before grouping. */
@@ -440,7 +491,7 @@ function workUnits(spec: ParsedSpec, orderBase: number): Unit[] {
     setup.lastIndex = 0;
     return {
       spec,
-      title: actionTitle(titleFrom(r.text, r.section.length > 0 ? `${r.section[r.section.length - 1]} (line ${r.line})` : `Requirement at line ${r.line}`)),
+      title: r.kind === 'non-functional' ? qualityTitle(r) : actionTitle(titleFrom(r.text, r.section.length > 0 ? `${r.section[r.section.length - 1]} (line ${r.line})` : `Requirement at line ${r.line}`)),
       details: [r.text],
       requirements: [r],
       alsoCovers: [],
@@ -459,7 +510,7 @@ function workUnits(spec: ParsedSpec, orderBase: number): Unit[] {
       {
         spec,
         title: spec.title,
-        details: [`Everything described in ${spec.file}.`],
+        details: sectionsToBuild(spec),
         requirements: [],
         alsoCovers: [],
         acceptance: new Set(spec.acceptance),
@@ -586,17 +637,29 @@ function specWideVerification(specs: ParsedSpec[], units: Unit[]): Unit | undefi
  * the first two and how many more, never a name cut in half.
  */
 function groupTitle(units: Unit[]): string {
+  const sections = new Set(units.map((u) => u.requirements[0]?.section.at(-1) ?? ''));
+  if (units.every((u) => u.layer === 'quality') && sections.size === 1 && [...sections][0]) {
+    // Quality targets of one section: "Meet the performance requirements: server startup time <3 seconds, …".
+    const section = lowerFirst([...sections][0]!.replace(/\s+requirements?$/i, '')).toLowerCase();
+    const targets = units.map((u) => u.title.replace(/^Meet the (?:target: )?/, '').replace(/ requirements$/, ''));
+    return fitList(`Meet the ${section} requirements:`, targets);
+  }
   const verb = (t: string) => t.match(/^[A-Z][a-z]+(?=\s)/)?.[0];
   const verbs = new Set(units.map((u) => verb(u.title)));
   const shared = verbs.size === 1 ? [...verbs][0] : undefined;
-  const names = units.map((u) => (shared ? u.title.slice(shared.length + 1) : lowerFirst(u.title)));
-  const lead = shared ?? 'Build';
+  if (shared) return fitList(shared, units.map((u) => u.title.slice(shared.length + 1)));
+  // Different verbs: each name keeps its own, the first capitalised.
+  return capitalise(fitList('', units.map((u) => lowerFirst(u.title))).trim());
+}
+
+/** `lead` and a list of names, whole when it reads in one line, else the first names and how many more. */
+function fitList(lead: string, names: string[]): string {
   const list = (items: string[]) => (items.length === 1 ? items[0]! : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`);
   const whole = `${lead} ${list(names)}`;
   if (whole.length <= 100) return whole;
-  const two = `${lead} ${names.slice(0, 2).join(', ')} and ${names.length - 2} related item${names.length - 2 === 1 ? '' : 's'}`;
+  const two = `${lead} ${names.slice(0, 2).join(', ')} and ${names.length - 2} more`;
   if (two.length <= 110) return two;
-  return `${lead} ${names[0]} and ${names.length - 1} related item${names.length - 1 === 1 ? '' : 's'}`;
+  return `${lead} ${names[0]} and ${names.length - 1} more`;
 }
 
 function newDraft(units: Unit[], key: number): Draft {
@@ -611,7 +674,16 @@ function newDraft(units: Unit[], key: number): Draft {
     layer: first.layer,
     area: first.area,
     order: first.order,
-    kind: units.some((u) => u.kind === 'fix') ? 'fix' : first.layer === 'setup' ? 'setup' : first.layer === 'docs' ? 'docs' : first.layer === 'data' ? 'foundation' : first.kind,
+    // A story or a requirement with criteria of its own is a feature, even one that stores data.
+    kind: units.some((u) => u.kind === 'fix')
+      ? 'fix'
+      : first.layer === 'setup'
+        ? 'setup'
+        : first.layer === 'docs'
+          ? 'docs'
+          : first.layer === 'data' && !units.some(isSpecCut)
+            ? 'foundation'
+            : first.kind,
     hours,
     deps: new Set(),
     strategy: 'test-after',
@@ -622,9 +694,24 @@ function newDraft(units: Unit[], key: number): Draft {
   };
 }
 
+/**
+ * Work the spec cut into a sequence of items of its own: numbered stories, or requirements each with criteria of
+ * their own (a Kiro "Requirement 3"). A list of product features is no sequence: its order says nothing.
+ */
+function isSpecCut(u: Unit): boolean {
+  return Boolean(u.specOrder) || u.requirements.some((r) => r.acceptance.length >= 2);
+}
+
+/** An item that checks the others (property tests, an end-to-end suite): it comes after the work it checks. */
+const CHECKS_TITLE = /\b(?:tests?|testing|verification|validation)$/i;
+
 /** Features stay whole; one-line requirements of the same section and layer are grouped, then cut to size. */
 function groupUnits(units: Unit[], fastPath: boolean): Draft[] {
-  if (fastPath) return [newDraft(units, 0)];
+  if (fastPath) {
+    const whole = newDraft(units, 0);
+    whole.description = describe(whole);
+    return [whole];
+  }
   // A requirement with criteria of its own (a Kiro "Requirement 3" with its WHEN/THEN lines) is a piece of work
   // the spec cut itself: it stays whole, like a feature or a story.
   const isWhole = (u: Unit) => u.requirements.some((r) => r.kind === 'feature' || r.kind === 'story') || u.acceptance.size >= 2 || u.hours >= EFFORT_HOURS.L;
@@ -657,10 +744,16 @@ function groupUnits(units: Unit[], fastPath: boolean): Draft[] {
   return drafts.sort((a, b) => LAYER_RANK[a.layer] - LAYER_RANK[b.layer] || a.order - b.order);
 }
 
+/** What to build, in the spec's words: each requirement with what the spec says under it, then the stories served. */
 function describe(d: Draft): string {
-  const lines = d.units.flatMap((u) => u.details.map((t) => `- ${t}`));
-  const stories = d.units.flatMap((u) => u.alsoCovers).map((s) => `- ${s.text}`);
-  return [`Implement (${LAYER_NAME[d.layer]}):`, ...lines, ...(stories.length > 0 ? ['', 'For the user stories:', ...stories] : [])].join('\n');
+  const said = (r: Requirement) => {
+    const details = r.details.trim();
+    return details && !details.startsWith(r.text.slice(0, 40)) && !r.text.includes(details.slice(0, 40)) ? `${r.text} — ${wholeSentences(details)}` : r.text;
+  };
+  const lines = d.units.flatMap((u) => (u.requirements.length > 0 ? u.requirements.map((r) => `- ${said(r)}`) : u.details.map((t) => `- ${t}`)));
+  const stories = d.units.flatMap((u) => u.alsoCovers).map((s) => `- ${said(s)}`);
+  const lead = d.kind === 'fix' ? 'Fix, as the write-up describes:' : d.units.length === 1 ? 'Build:' : `Build these ${d.units.length} parts together:`;
+  return [lead, ...lines, ...(stories.length > 0 ? ['', 'For the user stories and requirements it serves:', ...stories] : [])].join('\n');
 }
 
 /**
@@ -669,6 +762,7 @@ function describe(d: Draft): string {
  */
 function linkDependencies(drafts: Draft[]): void {
   const position = new Map(drafts.map((d, i) => [d, i]));
+  const cutBySpec = (d: Draft) => d.units.some(isSpecCut);
   const addEdge = (from: Draft, to: Draft) => {
     if (from !== to && position.get(to)! < position.get(from)!) from.deps.add(to);
   };
@@ -693,9 +787,11 @@ function linkDependencies(drafts: Draft[]): void {
     const api = ofLayer('api');
     const backends = api.length > 0 ? api : ofLayer('cli', 'core');
     const core = ofLayer('core');
+    // Items the spec cut itself follow the spec's order (linkSpecOrder), not the layers their words suggest.
+    const layered = (a: Draft, b: Draft) => !(cutBySpec(a) && cutBySpec(b)) && addEdge(a, b);
     for (const d of group) {
-      if (d.layer === 'ui') for (const x of backends) addEdge(d, x);
-      if (d.layer === 'api' || d.layer === 'cli') for (const x of core) if (overlap(words.get(d)!, words.get(x)!) >= 2) addEdge(d, x);
+      if (d.layer === 'ui') for (const x of backends) layered(d, x);
+      if (d.layer === 'api' || d.layer === 'cli') for (const x of core) if (overlap(words.get(d)!, words.get(x)!) >= 2) layered(d, x);
     }
   }
 
@@ -761,8 +857,7 @@ function linkDependencies(drafts: Draft[]): void {
  */
 function linkSpecOrder(drafts: Draft[], specs: ParsedSpec[]): void {
   const stated = new Set(specs.filter((s) => s.dependencies.length > 0).map((s) => s.file));
-  const cut = (d: Draft) =>
-    !d.testFor && !stated.has(d.units[0]!.spec.file) && d.units.some((u) => u.specOrder || u.acceptance.size >= 2 || u.requirements.some((r) => r.kind === 'feature' || r.kind === 'story'));
+  const cut = (d: Draft) => !d.testFor && !stated.has(d.units[0]!.spec.file) && d.units.some(isSpecCut);
   const sections = groupBy(
     drafts.filter(cut),
     (d) => `${d.units[0]!.spec.file}\u0000${d.area}`,
@@ -788,18 +883,20 @@ function linkSpecOrder(drafts: Draft[], specs: ParsedSpec[]): void {
     for (const words of wordsOf.values()) for (const w of words) uses.set(w, (uses.get(w) ?? 0) + 1);
     const distinctive = (w: string) => uses.get(w)! <= Math.max(2, ordered.length / 3);
     const ground = ordered[0]!;
+    const checks = (d: Draft) => d.layer === 'quality' || d.kind === 'integration' || d.units.every((u) => CHECKS_TITLE.test(u.title));
     ordered.forEach((d, i) => {
       if (i === 0) return;
       const add = (producer: Draft) => {
         if (producer !== d && !reaches(producer, d)) d.deps.add(producer);
       };
-      if (d.layer === 'quality' || d.kind === 'integration') {
+      if (checks(d)) {
         for (const earlier of ordered.slice(0, i)) add(earlier);
         return;
       }
       const mine = [...wordsOf.get(d)!].filter(distinctive);
       let producer: Draft | undefined;
       for (let j = i - 1; j >= 0 && !producer; j--) {
+        if (checks(ordered[j]!)) continue;
         const theirs = wordsOf.get(ordered[j]!)!;
         if (mine.filter((w) => theirs.has(w)).length >= 2) producer = ordered[j];
       }
@@ -918,15 +1015,33 @@ function linkDeclaredDependencies(drafts: Draft[], specs: ParsedSpec[]): void {
   }
 }
 
+/** The first sentence that affirms a high-risk word, quoted around it (at most about 90 characters). */
+function riskySentence(texts: string[]): { word: string; quote: string } | undefined {
+  for (const text of texts) {
+    for (const sentence of text.split(/(?<=[.;!?])\s+|\n+/)) {
+      const word = affirmedWord(sentence, HIGH_RISK_WORDS);
+      if (!word) continue;
+      const flat = sentence.replace(/\s+/g, ' ').replace(/^\s*(?:\[?[A-Z]{2,4}-?\d+\]?\s*[:.)—–-]\s*|\d{1,3}[.)]\s+)/, '').trim();
+      if (flat.length <= 90) return { word, quote: flat };
+      const at = Math.max(0, flat.toLowerCase().indexOf(word.toLowerCase()) - 40);
+      const start = at === 0 ? 0 : flat.indexOf(' ', at) + 1;
+      return { word, quote: `${start > 0 ? '… ' : ''}${truncate(flat.slice(start), 80)}` };
+    }
+  }
+  return undefined;
+}
+
 function assignRiskAndStrategy(d: Draft, risks: WordIndex<SourceRef>, questions: WordIndex<SourceRef>, fastPath: boolean): void {
   const text = d.units.flatMap((u) => u.details).join(' ');
   const words = keywords(text);
-  const highWord = affirmedWord(text, HIGH_RISK_WORDS);
+  // What the task itself is asked to do (its requirements and criteria), not a word in the background text.
+  const own = d.units.flatMap((u) => [...u.requirements.map((r) => r.text), ...[...u.acceptance].map((c) => c.text)]);
+  const risky = riskySentence(own.length > 0 ? own : [text]);
   const namedRisk = risks.best(words, 2);
   const external = affirmedWord(text, EXTERNAL_WORDS);
   const question = questions.best(words, 2);
   const effort = effortFor(d.hours);
-  if (highWord) [d.risk, d.riskReason] = ['high', `touches ${highWord.toLowerCase()}`];
+  if (risky) [d.risk, d.riskReason] = ['high', `${risky.word.toLowerCase()}: "${risky.quote}"`];
   else if (namedRisk) [d.risk, d.riskReason] = ['high', `named in the spec's risks (line ${namedRisk.line}: ${truncate(namedRisk.text, 60)})`];
   else if (question) [d.risk, d.riskReason] = ['medium', `an open question concerns it (line ${question.line})`];
   else if (external) [d.risk, d.riskReason] = ['medium', `integrates ${external}`];
@@ -1127,7 +1242,23 @@ function rebuild(drafts: Draft[], clusters: Draft[][]): Draft[] {
 function criteriaFromBullets(d: Draft): string[] {
   const bullets = d.units.flatMap((u) => [...u.requirements, ...u.alsoCovers].flatMap((r) => r.bullets ?? []));
   if (bullets.length > 0) return [...new Set(bullets)];
-  return d.units.flatMap((u) => u.details.map((t) => `Done as specified: ${truncate(t, 160)}`));
+  // The requirement is its own criterion: its words, whole, without the id it is filed under; a heading that
+  // only names it ("US-1: Basic Loop") is followed by what it asks for, its first sentences under it.
+  const bare = (t: string) => t.replace(/^\s*(?:\[?[A-Z]{2,4}-?\d+\]?\s*[:.)—–-]\s*|\d{1,3}[.)]\s+)/, '').trim();
+  return d.units.flatMap((u) =>
+    [...u.requirements, ...u.alsoCovers].map((r) => {
+      const named = bare(r.text);
+      const said = r.details.trim();
+      if (named.split(/\s+/).length > 6 || !said || said.startsWith(named)) return named;
+      return `${named}: ${wholeSentences(said)}`;
+    }),
+  ).concat(d.units.every((u) => u.requirements.length === 0) ? d.units.flatMap((u) => u.details) : []);
+}
+
+/** The sentences of a text that end within it: the tail of a text cut short is left off rather than shown cut. */
+function wholeSentences(text: string): string {
+  const ends = [...text.matchAll(/[.!?](?=\s|$)/g)].map((m) => m.index + 1);
+  return ends.length > 0 ? text.slice(0, ends[ends.length - 1]).trim() : text;
 }
 
 function sourcesOf(d: Draft): TaskSource[] {
