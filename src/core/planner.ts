@@ -12,7 +12,7 @@ import type { Assessment } from './assess.js';
 import { requirementHours } from './assess.js';
 import { analyzeDag } from './dag.js';
 import { derivePlan } from './plan-derive.js';
-import { EFFORT_HOURS, hoursFromText, type Effort } from './effort.js';
+import { EFFORT_HOURS, hoursFloorFromLength, hoursFromText, type Effort } from './effort.js';
 import { type Branching, type Plan, type PlanWarning, type Risk, type Stream, type Task, type TaskKind, type TaskSource, type TestStrategy } from './plan.js';
 import type { AcceptanceCriterion, DependencyRef, ParsedSpec, Requirement, SourceRef } from './spec.js';
 import { capitalise, formatHours, groupBy, truncate } from './text.js';
@@ -249,13 +249,14 @@ export function titleFrom(text: string, fallback = 'Untitled requirement'): stri
     // "As a developer, I want to export my bookmarks, so that …" → "Export my bookmarks"
     .replace(/,?\s+so that\b.*$/i, '');
   const wish = stripped.match(/^as an? [^,]{2,80}?,?\s+I (?:want|need|would like|should be able|can)(?: to| be able to)?\s+/i);
-  const wanted = wish ? wantedAsAction(stripped.slice(wish[0].length)) : stripped;
+  // "I want to export …" already says the action; "I want the scheduler to check …" says it of someone else.
+  const wanted = wish && !/\bto\s+$/.test(wish[0]) ? wantedAsAction(stripped.slice(wish[0].length)) : wish ? stripped.slice(wish[0].length) : stripped;
   const clause = wanted.split(/(?<=[a-z0-9)])[.;](\s|$)/i)[0] ?? wanted;
   const title = clause
     .replace(/^(the )?(system|api|service|server|app|application|user)s? (must|shall|should|will|can) /i, '')
     // "Import MUST skip duplicates" → "Import: skip duplicates"
     .replace(/^([^,.;:]{2,40}?)\s+(must|shall|should)(\s+not)?\s+/i, (_, subject: string, _modal: string, not?: string) => `${subject}: ${not ? 'do not ' : ''}`);
-  const short = shortTitle(capitalise(title.trim()), 72);
+  const short = shortTitle(capitalise(title.trim()), 90);
   return /[\p{L}\p{N}]/u.test(short) ? short : fallback;
 }
 
@@ -295,7 +296,7 @@ export function planSpecs(specs: ParsedSpec[], assessment: Assessment, options: 
   // build them: it is no work of its own, and the files it names go to the tasks they belong to.
   const companions = specs.length > 1 && specs.some(hasWork) ? specs.filter((s) => !hasWork(s)) : [];
   const working = specs.filter((s) => !companions.includes(s));
-  const units = fastPath ? [wholeSpecUnit(specs)] : working.flatMap((spec, i) => workUnits(spec, i * 1_000_000));
+  const units = fastPath ? [wholeSpecUnit(specs)] : working.flatMap((spec, i) => atLeastItsLength(spec, workUnits(spec, i * 1_000_000)));
   const verification = fastPath ? undefined : specWideVerification(specs, units);
   if (verification) units.push(verification);
 
@@ -357,14 +358,15 @@ function notUnderstood(specs: ParsedSpec[]): PlanWarning[] {
           : 'no requirements, stories or criteria found';
       return {
         code: 'NOT_UNDERSTOOD',
-        message: `${s.file}: ${what}. It is planned as one task for the whole spec; plan it with --engine claude, or write its work as a list of requirements`,
+        message: `${s.file}: ${what}. It is planned as one task for the whole spec (its length suggests about ${formatHours(hoursFromText(s.wordCount))} of work, which the assessment reports); plan it with --engine claude, or write its work as a list of requirements`,
         tasks: [],
       };
     });
 }
 
 // Sections that explain or argue rather than describe something to build; the sections below them too.
-const EXPLAINING = /^(?:abstract|background|motivation|rationale|overview|introduction|summary|context|goals?|non-goals|alternatives?(?: considered)?|references?|glossary|appendix|open (?:questions|issues)|faq|prior art|discussion|history|related work)\b/i;
+const EXPLAINING =
+  /^(?:abstract|background|motivation|rationale|overview|introduction|summary|context|goals?|non-goals|alternatives?(?: considered)?|references?|glossary|appendix|open (?:questions|issues)|faq|prior art|discussion|history|related work)\b/i;
 
 /**
  * What a spec the heuristic could not read asks for, as far as its headings tell: each innermost section that is
@@ -386,6 +388,18 @@ function sectionsToBuild(spec: ParsedSpec): string[] {
     out.push(`${h.text} (${spec.file}:${h.line}) is built as the spec describes it`);
   });
   return out.length > 0 ? out : [`Everything described in ${spec.file}.`];
+}
+
+/**
+ * A spec says more than its requirement lines (prompts to write, formats, flows under each story): its units are
+ * sized up together to what its length implies, the same floor the assessment of its text applies.
+ */
+function atLeastItsLength(spec: ParsedSpec, units: Unit[]): Unit[] {
+  const listed = units.reduce((sum, u) => sum + u.hours, 0);
+  const floor = hoursFloorFromLength(spec.wordCount);
+  if (listed <= 0 || floor <= listed) return units;
+  for (const u of units) u.hours *= floor / listed;
+  return units;
 }
 
 function wholeSpecUnit(specs: ParsedSpec[]): Unit {
@@ -438,15 +452,18 @@ function lowerFirst(text: string): string {
 
 // Imperative openings of titles: a title that starts with one of these already says what to do.
 const ACTION_VERBS = new Set(
-  'add adapt allow apply build cache calculate capture change check clean collect compute configure connect convert create define delete deliver deploy design detect disable display document draw enable enforce ensure estimate expand export expose extend extract fetch fix generate handle harden implement import improve include initialize initialise inject install integrate introduce keep let load log make manage map measure merge migrate model monitor move normalize normalise notify optimize optimise parse persist preserve prevent process propagate provide publish read record redirect refactor reject remove rename render replace report resolve restore retry return review run save scaffold schedule select send serve set setup show sort split start stop store stream support sync track transform translate update upgrade upload use validate verify wire write'.split(
+  'adapt add allow apply archive assign authenticate authorize back block build bundle cache calculate cancel cap capture change check clean clear close collect compare compress compute configure connect convert copy create debounce decode deduplicate define delete deliver deploy design detect disable display document download drag draw edit email embed emit enable encode encrypt enforce ensure estimate expand expire export expose extend extract fetch filter fix format generate group handle harden hash hide implement import improve include index initialise initialize inject install integrate introduce invite keep let lint list load log login logout make manage map mark measure merge migrate mock model monitor move normalise normalize notify open optimise optimize order paginate parse pause persist ping poll post preserve prevent print process prompt propagate provide publish purge push query queue rank rate read record redirect refactor reject reload remove rename render reorder replace report rerun reset resize resolve restore retry return review revoke rotate route run save scaffold scan schedule search seed select send serve set setup share show sign skip sort split start stop store stream submit subscribe summarise summarize support sync tag throttle toggle track transform translate trigger truncate uninstall unlock update upgrade upload upsert use validate verify warn watch wire write'.split(
     ' ',
   ),
 );
 
-const NOUN_OR_VERB = new Set('cache change check design document import log map merge model move process record report run set show sort split start stop store stream support sync track test update use'.split(' '));
+const NOUN_OR_VERB = new Set(
+  'cache change check design document import log map merge model move process record report run set show sort split start stop store stream support sync track test update use'.split(' '),
+);
 
 /** A label with its numbering taken off: "Requirement 3: Joint quorum", "Story 1.2 —", "Phase 2:", "US-1:", "3.". */
-const ITEM_LABEL = /^(?:(?:change|proposal|prd|rfc|spec|specification)\s*:\s*|(?:requirement|story|user story|feature|epic|phase|step|milestone|task|req|fr|nfr|us)\s*[-#]?\s*[\w.]*\d[\w.]*\s*[:.)—–-]*\s*|\[?[A-Z]{2,4}-\d+\]?\s*[:.)—–-]?\s*|\d+(?:\.\d+)*[.)]?\s+)/i;
+const ITEM_LABEL =
+  /^(?:(?:change|proposal|prd|rfc|spec|specification|requirement|capability|feature)\s*:\s*|(?:requirement|story|user story|feature|epic|phase|step|milestone|task|req|fr|nfr|us)\s*[-#]?\s*[\w.]*\d[\w.]*\s*[:.)—–-]*\s*|\[?[A-Z]{2,4}-\d+\]?\s*[:.)—–-]?\s*|\d+(?:\.\d+)*[.)]?\s+)/i;
 
 /**
  * A title an agent can act on: the item's label ("Requirement 3:", "Story 1.2") taken off, and a heading that
@@ -455,7 +472,7 @@ const ITEM_LABEL = /^(?:(?:change|proposal|prd|rfc|spec|specification)\s*:\s*|(?
  */
 export function actionTitle(title: string): string {
   let bare = title.trim();
-  for (let previous = ''; previous !== bare; ) [previous, bare] = [bare, bare.replace(ITEM_LABEL, '').trim()];
+  for (let previous = ''; previous !== bare;) [previous, bare] = [bare, bare.replace(ITEM_LABEL, '').trim()];
   if (!bare) bare = title.trim();
   if (!/[A-Za-z]/.test(bare.charAt(0))) return shortTitle(bare, 90);
   const first = (bare.match(/^[A-Za-z]+/)?.[0] ?? '').toLowerCase();
@@ -465,10 +482,19 @@ export function actionTitle(title: string): string {
   // In a Title Case heading ("Log Entry Type Discriminant", "Record Store") a word that may be noun or verb names a thing.
   const words = bare.split(/\s+/);
   const titleCase = words.length > 1 && words.filter((w) => /^[A-Z]/.test(w)).length > words.length / 2;
+  if (/^(?:set|sign|log|clean|wire|spin|roll|look|break|hook|lock)\s+(?:up|in|out|down)\b/i.test(bare)) return shortTitle(capitalise(bare), 90);
   if (ACTION_VERBS.has(first) && !(titleCase && NOUN_OR_VERB.has(first))) return shortTitle(capitalise(bare), 90);
   // "Cursor Rules Implementation" → "Implement Cursor Rules", not "Implement Cursor Rules Implementation".
   bare = bare.replace(/\s+implementation$/i, '');
   return shortTitle(`Implement ${lowerFirst(bare)}`, 90);
+}
+
+/** "The API MUST accept an export" names its action after the modal: "Accept an export", with no verb added. */
+const STATED_ACTION = /^(?:\[?[A-Z]{2,4}-?\d+\]?\s*[:.)—–-]?\s*)?(?:the )?(?:system|api|service|server|app|application|user)s? (?:must|shall|should|will|can)(?! not)\s/i;
+
+function requirementTitle(r: Requirement): string {
+  const title = titleFrom(r.text, r.section.length > 0 ? `${r.section[r.section.length - 1]} (line ${r.line})` : `Requirement at line ${r.line}`);
+  return STATED_ACTION.test(r.text.replace(/^\*+|\*+/g, '')) ? title : actionTitle(title);
 }
 
 /**
@@ -491,7 +517,7 @@ function workUnits(spec: ParsedSpec, orderBase: number): Unit[] {
     setup.lastIndex = 0;
     return {
       spec,
-      title: r.kind === 'non-functional' ? qualityTitle(r) : actionTitle(titleFrom(r.text, r.section.length > 0 ? `${r.section[r.section.length - 1]} (line ${r.line})` : `Requirement at line ${r.line}`)),
+      title: r.kind === 'non-functional' ? qualityTitle(r) : requirementTitle(r),
       details: [r.text],
       requirements: [r],
       alsoCovers: [],
@@ -647,19 +673,25 @@ function groupTitle(units: Unit[]): string {
   const verb = (t: string) => t.match(/^[A-Z][a-z]+(?=\s)/)?.[0];
   const verbs = new Set(units.map((u) => verb(u.title)));
   const shared = verbs.size === 1 ? [...verbs][0] : undefined;
-  if (shared) return fitList(shared, units.map((u) => u.title.slice(shared.length + 1)));
-  // Different verbs: each name keeps its own, the first capitalised.
-  return capitalise(fitList('', units.map((u) => lowerFirst(u.title))).trim());
+  if (shared)
+    return fitList(
+      shared,
+      units.map((u) => u.title.slice(shared.length + 1)),
+    );
+  // Different verbs: each name keeps its own, the first capitalised; names with commas of their own are set
+  // apart by semicolons, so that a list inside a name does not read as the list of names.
+  const names = units.map((u) => lowerFirst(u.title));
+  return capitalise(fitList('', names, names.some((n) => n.includes(',')) ? '; ' : ', ').trim());
 }
 
 /** `lead` and a list of names, whole when it reads in one line, else the first names and how many more. */
-function fitList(lead: string, names: string[]): string {
-  const list = (items: string[]) => (items.length === 1 ? items[0]! : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`);
+function fitList(lead: string, names: string[], separator = ', '): string {
+  const list = (items: string[]) => (items.length === 1 ? items[0]! : `${items.slice(0, -1).join(separator)}${separator === ', ' ? ' and ' : '; and '}${items[items.length - 1]}`);
   const whole = `${lead} ${list(names)}`;
   if (whole.length <= 100) return whole;
-  const two = `${lead} ${names.slice(0, 2).join(', ')} and ${names.length - 2} more`;
+  const two = `${lead} ${names.slice(0, 2).join(separator)}${separator === ', ' ? ' and' : '; and'} ${names.length - 2} more`;
   if (two.length <= 110) return two;
-  return `${lead} ${names[0]} and ${names.length - 1} more`;
+  return `${lead} ${shortTitle(names[0]!, 60)}${separator === ', ' ? '' : ';'} and ${names.length - 1} more`;
 }
 
 function newDraft(units: Unit[], key: number): Draft {
@@ -699,7 +731,20 @@ function newDraft(units: Unit[], key: number): Draft {
  * their own (a Kiro "Requirement 3"). A list of product features is no sequence: its order says nothing.
  */
 function isSpecCut(u: Unit): boolean {
-  return Boolean(u.specOrder) || u.requirements.some((r) => r.acceptance.length >= 2);
+  return Boolean(u.specOrder) || ownCriteria(u) >= 2;
+}
+
+/** Criteria written under the unit's requirements (not ones elsewhere that merely name them). */
+function ownCriteria(u: Unit): number {
+  return u.requirements.reduce(
+    (n, r) =>
+      n +
+      r.acceptance.filter((i) => {
+        const c = u.spec.acceptance[i];
+        return c !== undefined && c.line > r.line && c.line <= r.endLine;
+      }).length,
+    0,
+  );
 }
 
 /** An item that checks the others (property tests, an end-to-end suite): it comes after the work it checks. */
@@ -714,7 +759,7 @@ function groupUnits(units: Unit[], fastPath: boolean): Draft[] {
   }
   // A requirement with criteria of its own (a Kiro "Requirement 3" with its WHEN/THEN lines) is a piece of work
   // the spec cut itself: it stays whole, like a feature or a story.
-  const isWhole = (u: Unit) => u.requirements.some((r) => r.kind === 'feature' || r.kind === 'story') || u.acceptance.size >= 2 || u.hours >= EFFORT_HOURS.L;
+  const isWhole = (u: Unit) => u.requirements.some((r) => r.kind === 'feature' || r.kind === 'story') || ownCriteria(u) >= 2 || u.hours >= EFFORT_HOURS.L;
   const drafts: Draft[] = units.filter(isWhole).map((u, i) => newDraft([u], i));
   const groups = groupBy(
     units.filter((u) => !isWhole(u)),
@@ -858,10 +903,7 @@ function linkDependencies(drafts: Draft[]): void {
 function linkSpecOrder(drafts: Draft[], specs: ParsedSpec[]): void {
   const stated = new Set(specs.filter((s) => s.dependencies.length > 0).map((s) => s.file));
   const cut = (d: Draft) => !d.testFor && !stated.has(d.units[0]!.spec.file) && d.units.some(isSpecCut);
-  const sections = groupBy(
-    drafts.filter(cut),
-    (d) => `${d.units[0]!.spec.file}\u0000${d.area}`,
-  );
+  const sections = groupBy(drafts.filter(cut), (d) => `${d.units[0]!.spec.file}\u0000${d.area}`);
   // Stories in epics: the spec's first story lays the ground for every epic, as each epic's first does for its own.
   const firstOfSpec = new Map<string, Draft>();
   for (const section of sections.values()) {
@@ -878,7 +920,9 @@ function linkSpecOrder(drafts: Draft[], specs: ParsedSpec[]): void {
   for (const section of sections.values()) {
     if (section.length < 2) continue;
     const ordered = [...section].sort((a, b) => a.order - b.order);
-    const wordsOf = new Map(ordered.map((d) => [d, keywords(d.units.flatMap((u) => [u.title, ...u.requirements.map((r) => `${r.text} ${r.details}`), ...[...u.acceptance].map((c) => c.text)]).join(' '))]));
+    const wordsOf = new Map(
+      ordered.map((d) => [d, keywords(d.units.flatMap((u) => [u.title, ...u.requirements.map((r) => `${r.text} ${r.details}`), ...[...u.acceptance].map((c) => c.text)]).join(' '))]),
+    );
     const uses = new Map<string, number>();
     for (const words of wordsOf.values()) for (const w of words) uses.set(w, (uses.get(w) ?? 0) + 1);
     const distinctive = (w: string) => uses.get(w)! <= Math.max(2, ordered.length / 3);
@@ -958,7 +1002,7 @@ function oneTaskPerCriterion(drafts: Draft[]): void {
 }
 
 // A first working version the spec names as such. "Core …" names a part, not a first version: it decides nothing.
-const FOUNDATION_TITLE = /^(basic|minimal|skeleton|mvp)\b/i;
+const FOUNDATION_TITLE = /^(?:implement |build )?(basic|minimal|skeleton|mvp)\b/i;
 
 /** Whether `to` is reachable from `from` along dependencies. */
 function reaches(from: Draft, to: Draft): boolean {
@@ -1021,7 +1065,10 @@ function riskySentence(texts: string[]): { word: string; quote: string } | undef
     for (const sentence of text.split(/(?<=[.;!?])\s+|\n+/)) {
       const word = affirmedWord(sentence, HIGH_RISK_WORDS);
       if (!word) continue;
-      const flat = sentence.replace(/\s+/g, ' ').replace(/^\s*(?:\[?[A-Z]{2,4}-?\d+\]?\s*[:.)—–-]\s*|\d{1,3}[.)]\s+)/, '').trim();
+      const flat = sentence
+        .replace(/\s+/g, ' ')
+        .replace(/^\s*(?:\[?[A-Z]{2,4}-?\d+\]?\s*[:.)—–-]\s*|\d{1,3}[.)]\s+)/, '')
+        .trim();
       if (flat.length <= 90) return { word, quote: flat };
       const at = Math.max(0, flat.toLowerCase().indexOf(word.toLowerCase()) - 40);
       const start = at === 0 ? 0 : flat.indexOf(' ', at) + 1;
@@ -1035,7 +1082,8 @@ function assignRiskAndStrategy(d: Draft, risks: WordIndex<SourceRef>, questions:
   const text = d.units.flatMap((u) => u.details).join(' ');
   const words = keywords(text);
   // What the task itself is asked to do (its requirements and criteria), not a word in the background text.
-  const own = d.units.flatMap((u) => [...u.requirements.map((r) => r.text), ...[...u.acceptance].map((c) => c.text)]);
+  // Criteria are left out: their examples ("a bookmark titled Payments") are test data, not what the task does.
+  const own = d.units.flatMap((u) => u.requirements.map((r) => r.text));
   const risky = riskySentence(own.length > 0 ? own : [text]);
   const namedRisk = risks.best(words, 2);
   const external = affirmedWord(text, EXTERNAL_WORDS);
@@ -1245,14 +1293,16 @@ function criteriaFromBullets(d: Draft): string[] {
   // The requirement is its own criterion: its words, whole, without the id it is filed under; a heading that
   // only names it ("US-1: Basic Loop") is followed by what it asks for, its first sentences under it.
   const bare = (t: string) => t.replace(/^\s*(?:\[?[A-Z]{2,4}-?\d+\]?\s*[:.)—–-]\s*|\d{1,3}[.)]\s+)/, '').trim();
-  return d.units.flatMap((u) =>
-    [...u.requirements, ...u.alsoCovers].map((r) => {
-      const named = bare(r.text);
-      const said = r.details.trim();
-      if (named.split(/\s+/).length > 6 || !said || said.startsWith(named)) return named;
-      return `${named}: ${wholeSentences(said)}`;
-    }),
-  ).concat(d.units.every((u) => u.requirements.length === 0) ? d.units.flatMap((u) => u.details) : []);
+  return d.units
+    .flatMap((u) =>
+      [...u.requirements, ...u.alsoCovers].map((r) => {
+        const named = bare(r.text);
+        const said = r.details.trim();
+        if (named.split(/\s+/).length > 6 || !said || said.startsWith(named)) return named;
+        return `${named}: ${wholeSentences(said)}`;
+      }),
+    )
+    .concat(d.units.every((u) => u.requirements.length === 0) ? d.units.flatMap((u) => u.details) : []);
 }
 
 /** The sentences of a text that end within it: the tail of a text cut short is left off rather than shown cut. */

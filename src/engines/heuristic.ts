@@ -57,6 +57,9 @@ export class HeuristicEngine implements PlanningEngine {
   }
 
   private withPlannedEffort(specs: ParsedSpec[], plan: Plan): Assessment {
+    // A spec the planner could not read is one task whatever its size: its text is the better measure, and the
+    // plan's warning says so.
+    if (plan.warnings.some((w) => w.code === 'NOT_UNDERSTOOD')) return assessSpecs(specs, this.config.assess.thresholds);
     const byEffort = [...plan.tasks].sort((a, b) => EFFORT_HOURS[b.effort] - EFFORT_HOURS[a.effort]);
     const planned: PlannedEffort = {
       hours: plan.summary.totalHours,

@@ -236,12 +236,14 @@ describe('assessSpecs: custom thresholds', () => {
     expect(driver(a, 'requirements').level).toBe('single-agent');
   });
 
-  it('lower bounds turn the bug fix into a multi-agent one', () => {
+  it('lower bounds make the bug fix look large, yet a bug write-up stays one agent’s work, and says why', () => {
     const t = thresholds();
     t.effortHours = { single: 0.25, multi: 100 };
     const a = assess([['bug.md', BUG_FIX]], t);
     expect(driver(a, 'effortHours').level).toBe('multi-agent');
-    expect(a.verdict).toBe('multi-agent');
+    expect(a.verdict).toBe('single-agent');
+    expect(a.reasons[0]).toMatch(/^A bug write-up: one cause and one fix/);
+    expect(a.reasons[0]).toMatch(/estimated effort/);
   });
 
   it('lower bounds turn a multi-agent spec into decomposition-required', () => {

@@ -162,12 +162,13 @@ describe('planSpecs: test strategies build the structure they promise', () => {
 
 describe('planSpecs: test-parallel', () => {
   const lines = ['# Reports', '## Core Features', '### Report builder'];
-  for (let i = 0; i < 12; i++) lines.push(`- The builder supports option ${i} with filters, grouping, sorting and a saved layout per team.`);
+  for (let i = 0; i < 20; i++) lines.push(`- The builder supports option ${i} with filters, grouping, sorting and a saved layout per team.`);
   lines.push('- [ ] A report with grouping renders totals per group.', '- [ ] Sorting by any column is stable.', '- [ ] A saved layout reopens identically.');
+  lines.push('- [ ] Filters combine with AND.', '- [ ] An empty report says so instead of showing an empty table.');
   lines.push('### Report sharing', '- Share a built report by link with the team (uses the report builder).');
   const { plan } = planText(lines.join('\n'), 'spec.md', {}, 'multi-agent');
 
-  it('adds a test task beside a large, well-specified task, and its dependents wait for both', () => {
+  it('adds a test task beside a very large (XL) task with many criteria, and its dependents wait for both', () => {
     const impl = plan.tasks.find((t) => t.testStrategy === 'test-parallel' && t.kind !== 'test');
     expect(impl, JSON.stringify(plan.tasks.map((t) => [t.id, t.title, t.effort, t.testStrategy]))).toBeDefined();
     const test = plan.tasks.find((t) => t.kind === 'test' && t.testStrategy === 'test-parallel')!;
