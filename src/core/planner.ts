@@ -1362,24 +1362,46 @@ function assignCompanionFiles(tasks: Task[], companions: ParsedSpec[]): void {
   }
 }
 
+/** "Epic 2: Claude Code Skills" → "Claude Code Skills"; "🧪 Tests" → "Tests". */
+function streamName(area: string): string {
+  return shortTitle(
+    area
+      .replace(/[^\p{L}\p{N}\s:&/+().,'-]/gu, '')
+      .replace(/^\s*(?:epic|phase|part|section|milestone)?\s*[\d.]+\s*[:.)—–-]?\s*/i, '')
+      .trim(),
+    40,
+  );
+}
+
 function assemble(drafts: Draft[], specs: ParsedSpec[], options: PlanOptions, warnings: PlanWarning[], companions: ParsedSpec[] = []): Plan {
   const ids = new Map<Draft, string>(drafts.map((d, i) => [d, `T${i + 1}`]));
-  const streamOf = new Map<Layer, string>();
+  // A stream is a line of work: the spec's own parts (epics, sections) when it has several of some size, since
+  // each builds its own files; otherwise the layers. Streams whose tasks name the same files are merged below.
+  const owner = (d: Draft) => d.testFor ?? d;
+  const sizes = groupBy(
+    drafts.filter((d) => !d.testFor),
+    (d) => `${d.units[0]!.spec.file}\u0000${d.area}`,
+  );
+  const names = [...sizes.values()].map((g) => streamName(g[0]!.area));
+  const byArea = [...sizes.values()].filter((g) => g.length >= 2).length >= 2 && new Set(names).size === names.length && names.every(Boolean);
+  const keyOf = (d: Draft) => (byArea ? `${owner(d).units[0]!.spec.file}\u0000${owner(d).area}` : owner(d).layer);
+  const nameOf = (d: Draft) => (byArea ? streamName(owner(d).area) || LAYER_NAME[owner(d).layer] : LAYER_NAME[owner(d).layer]);
+  const streamOf = new Map<string, string>();
   const streams: Stream[] = [];
   const streamById = new Map<string, Stream>();
   for (const d of drafts) {
-    const layer = d.testFor?.layer ?? d.layer;
-    if (!streamOf.has(layer)) {
+    const key = keyOf(d);
+    if (!streamOf.has(key)) {
       const id = String.fromCharCode(65 + (streams.length % 26)) + (streams.length >= 26 ? String(Math.floor(streams.length / 26)) : '');
-      streamOf.set(layer, id);
-      const stream = { id, name: LAYER_NAME[layer], tasks: [] };
+      streamOf.set(key, id);
+      const stream = { id, name: nameOf(d), tasks: [] };
       streams.push(stream);
       streamById.set(id, stream);
     }
   }
 
   const tasks: Task[] = drafts.map((d) => {
-    const stream = streamOf.get(d.testFor?.layer ?? d.layer)!;
+    const stream = streamOf.get(keyOf(d))!;
     streamById.get(stream)!.tasks.push(ids.get(d)!);
     const criteria = d.units.flatMap((u) => [...u.acceptance].map((c) => c.text));
     return {
