@@ -63,7 +63,10 @@ const SIZE_DRIVERS: DriverId[] = ['requirements', 'components', 'integrations', 
 export function requirementHours(requirement: Requirement): number {
   // Each acceptance criterion is a behaviour to build and test: about 0.3 agent-hours, however briefly worded.
   const fromCriteria = Math.round(requirement.acceptance.length * 0.6) / 2;
-  const hours = Math.max(EFFORT_HOURS[effortFromWords(requirement.words)], fromCriteria);
+  // Chinese, Japanese and Korean are written without spaces between words: count their characters instead.
+  const unspaced = `${requirement.text} ${requirement.details}`.match(/[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/g)?.length ?? 0;
+  const words = Math.max(requirement.words, Math.round(unspaced / 2.5));
+  const hours = Math.max(EFFORT_HOURS[effortFromWords(words)], fromCriteria);
   return requirement.kind === 'non-functional' ? Math.max(hours, EFFORT_HOURS.S) : hours;
 }
 
