@@ -814,7 +814,8 @@ function linkDependencies(drafts: Draft[]): void {
 
   // Shared foundations: setup work is needed by everything after it; a data model by every later layer.
   const setup = drafts.filter((d) => d.layer === 'setup');
-  const data = drafts.filter((d) => d.layer === 'data');
+  // A feature of its own is no foundation, whatever its words ("weekly totals from the events table").
+  const data = drafts.filter((d) => d.layer === 'data' && !d.units.some((u) => u.requirements.some((r) => r.kind === 'feature' || r.kind === 'story')));
   const areas = groupBy(drafts, (d) => d.area);
   // A section with its own data tasks builds on them; otherwise on data sections of their own ("## Data model").
   const localData = groupBy(data, (x) => x.area);
@@ -833,7 +834,10 @@ function linkDependencies(drafts: Draft[]): void {
     const backends = api.length > 0 ? api : ofLayer('cli', 'core');
     const core = ofLayer('core');
     // Items the spec cut itself follow the spec's order (linkSpecOrder), not the layers their words suggest.
-    const layered = (a: Draft, b: Draft) => !(cutBySpec(a) && cutBySpec(b)) && addEdge(a, b);
+    // Between two features of their own, the UI one builds on the other only when they share words: a login page
+    // does not wait for the reporting engine listed beside it.
+    const feature = (d: Draft) => d.units.some((u) => u.requirements.some((r) => r.kind === 'feature'));
+    const layered = (a: Draft, b: Draft) => !(cutBySpec(a) && cutBySpec(b)) && !(feature(a) && feature(b) && overlap(words.get(a)!, words.get(b)!) < 2) && addEdge(a, b);
     for (const d of group) {
       if (d.layer === 'ui') for (const x of backends) layered(d, x);
       if (d.layer === 'api' || d.layer === 'cli') for (const x of core) if (overlap(words.get(d)!, words.get(x)!) >= 2) layered(d, x);
@@ -1292,7 +1296,7 @@ function criteriaFromBullets(d: Draft): string[] {
   if (bullets.length > 0) return [...new Set(bullets)];
   // The requirement is its own criterion: its words, whole, without the id it is filed under; a heading that
   // only names it ("US-1: Basic Loop") is followed by what it asks for, its first sentences under it.
-  const bare = (t: string) => t.replace(/^\s*(?:\[?[A-Z]{2,4}-?\d+\]?\s*[:.)—–-]\s*|\d{1,3}[.)]\s+)/, '').trim();
+  const bare = (t: string) => t.replace(/^\s*(?:\[?[A-Z]{2,4}-?\d+\]?(?:\s*[:.)—–-]\s*|\s+)|\d{1,3}[.)]\s+)/, '').trim();
   return d.units
     .flatMap((u) =>
       [...u.requirements, ...u.alsoCovers].map((r) => {

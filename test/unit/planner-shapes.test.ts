@@ -284,8 +284,10 @@ describe('a spec the heuristic cannot read', () => {
     );
     expect(p.tasks).toHaveLength(1);
     expect(p.warnings.find((w) => w.code === 'NOT_UNDERSTOOD')?.message).toBe(
-      'spec.md: 3 sections not understood: Abstract, Background, Proposal. It is planned as one task for the whole spec; plan it with --engine claude, or write its work as a list of requirements',
+      'spec.md: 3 sections not understood: Abstract, Background, Proposal. It is planned as one task for the whole spec (its length suggests about 0.5h of work, which the assessment reports); plan it with --engine claude, or write its work as a list of requirements',
     );
+    // The task names the part that asks for work, not the background: what it stands for, not "everything".
+    expect(p.tasks[0]!.acceptanceCriteria).toEqual(['Proposal (spec.md:6) is built as the spec describes it']);
   });
 });
 
