@@ -197,7 +197,10 @@ function decideVerdict(drivers: Driver[]): { verdict: Verdict; reasons: string[]
     };
   }
   const overSingle = size.filter((d) => d.level !== 'single-agent');
-  if (effort.level !== 'single-agent' || overSingle.length >= 2) {
+  // When the work fits one session, a count just over its line (9 items where 8 fit) does not outweigh it: only
+  // counts clearly over it (by a quarter) argue for more agents.
+  const clearlyOver = overSingle.filter((d) => d === effort || d.value > d.threshold.single * 1.25);
+  if (effort.level !== 'single-agent' || clearlyOver.length >= 2) {
     return {
       verdict: 'multi-agent',
       reasons: [`More than one agent session: ${overSingle.map((d) => describe(d, d.threshold.single)).join(', ')}.`],
