@@ -189,7 +189,9 @@ function decideVerdict(drivers: Driver[]): { verdict: Verdict; reasons: string[]
   // One measure slightly over can be noise (a long glossary, a list of endpoints); effort, two measures, or one
   // measure at twice its bound are not.
   const overMulti = size.filter((d) => d.level === 'decomposition-required');
-  const farOver = overMulti.some((d) => d.value >= 2 * d.threshold.multi);
+  // Components far over their line split a spec only when the work is large too: eighteen classes named in a
+  // design of twenty agent-hours are one plan's work. Requirements far over theirs split it whatever their size.
+  const farOver = overMulti.some((d) => d.value >= 2 * d.threshold.multi && (d.id !== 'components' || effort.value > effort.threshold.multi / 2));
   if (effort.level === 'decomposition-required' || overMulti.length >= 2 || farOver) {
     return {
       verdict: 'decomposition-required',

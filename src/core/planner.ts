@@ -296,7 +296,17 @@ export function planSpecs(specs: ParsedSpec[], assessment: Assessment, options: 
   // build them: it is no work of its own, and the files it names go to the tasks they belong to.
   const companions = specs.length > 1 && specs.some(hasWork) ? specs.filter((s) => !hasWork(s)) : [];
   const working = specs.filter((s) => !companions.includes(s));
-  const units = fastPath ? [wholeSpecUnit(specs)] : working.flatMap((spec, i) => atLeastItsLength(spec, workUnits(spec, i * 1_000_000)));
+  // Beside specs whose requirements carry criteria, a spec whose items carry none (a design's components,
+  // migration steps and decisions) says how to build those requirements: its items join the task of the
+  // requirement they share most words with, and only what matches none is planned on its own.
+  const led = working.filter((s) => s.acceptance.length > 0);
+  const restating = led.length > 0 ? working.filter((s) => s.acceptance.length === 0 && s.requirements.length > 0) : [];
+  const units = fastPath
+    ? [wholeSpecUnit(specs)]
+    : joinRestatements(
+        working.filter((s) => !restating.includes(s)).flatMap((spec, i) => atLeastItsLength(spec, workUnits(spec, i * 1_000_000))),
+        restating.flatMap((spec, i) => workUnits(spec, (working.length + i) * 1_000_000)),
+      );
   const verification = fastPath ? undefined : specWideVerification(specs, units);
   if (verification) units.push(verification);
 
@@ -388,6 +398,23 @@ function sectionsToBuild(spec: ParsedSpec): string[] {
     out.push(`${h.text} (${spec.file}:${h.line}) is built as the spec describes it`);
   });
   return out.length > 0 ? out : [`Everything described in ${spec.file}.`];
+}
+
+/** Units of a restating spec joined to the unit they share most words with (two at least); the rest kept as they are. */
+function joinRestatements(units: Unit[], restated: Unit[]): Unit[] {
+  if (restated.length === 0) return units;
+  const index = new WordIndex(units, (u) => [u.title, ...u.requirements.map((r) => `${r.text} ${r.details}`), ...[...u.acceptance].map((c) => c.text)].join(' '));
+  const own: Unit[] = [];
+  for (const r of restated) {
+    const into = index.best(keywords([r.title, ...r.requirements.map((q) => `${q.text} ${q.details}`)].join(' ')), 2);
+    if (!into) {
+      own.push(r);
+      continue;
+    }
+    into.alsoCovers.push(...r.requirements, ...r.alsoCovers);
+    for (const c of r.acceptance) into.acceptance.add(c);
+  }
+  return [...units, ...own];
 }
 
 /**
