@@ -689,7 +689,10 @@ function specWideVerification(specs: ParsedSpec[], units: Unit[]): Unit | undefi
  * structure, basic task operations and task file generation"); when the names are too long to read in one line,
  * the first two and how many more, never a name cut in half.
  */
-function groupTitle(units: Unit[]): string {
+function groupTitle(all: Unit[]): string {
+  // Stories and features name the work; table rows and one-liners beside them ("--iterations, -n") are its parts.
+  const named = (u: Unit) => u.requirements.some((r) => r.kind === 'story' || r.kind === 'feature');
+  const units = [...all.filter(named), ...all.filter((u) => !named(u))];
   const sections = new Set(units.map((u) => u.requirements[0]?.section.at(-1) ?? ''));
   if (units.every((u) => u.layer === 'quality') && sections.size === 1 && [...sections][0]) {
     // Quality targets of one section: "Meet the performance requirements: server startup time <3 seconds, …".
@@ -724,7 +727,19 @@ function fitList(lead: string, names: string[], separator = ', '): string {
 function newDraft(units: Unit[], key: number): Draft {
   const first = units[0]!;
   const hours = units.reduce((sum, u) => sum + u.hours, 0);
-  const title = units.length === 1 ? first.title : groupTitle(units);
+  // Rows of a table or one-liners that together serve user stories are titled by those stories.
+  const served = units.some((u) => u.requirements.some((r) => r.kind === 'story' || r.kind === 'feature')) ? [] : units.flatMap((u) => u.alsoCovers.filter((r) => r.kind === 'story'));
+  const title =
+    served.length > 0
+      ? capitalise(
+          fitList(
+            '',
+            served.map((r) => lowerFirst(actionTitle(titleFrom(r.text)))),
+          ).trim(),
+        )
+      : units.length === 1
+        ? first.title
+        : groupTitle(units);
   return {
     key,
     title,
