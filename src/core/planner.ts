@@ -714,6 +714,19 @@ function groupTitle(all: Unit[]): string {
   return capitalise(fitList('', names, names.some((n) => n.includes(',')) ? '; ' : ', ').trim());
 }
 
+/** Titles as one: "Implement A, B and C" when they share their verb, else each with its own. */
+function oneVerb(titles: string[]): string {
+  const verbs = new Set(titles.map((t) => t.split(' ')[0]));
+  if (verbs.size === 1) {
+    const [verb] = [...verbs];
+    return fitList(
+      verb!,
+      titles.map((t) => t.slice(verb!.length + 1)),
+    );
+  }
+  return capitalise(fitList('', titles.map(lowerFirst)).trim());
+}
+
 /** `lead` and a list of names, whole when it reads in one line, else the first names and how many more. */
 function fitList(lead: string, names: string[], separator = ', '): string {
   const list = (items: string[]) => (items.length === 1 ? items[0]! : `${items.slice(0, -1).join(separator)}${separator === ', ' ? ' and ' : '; and '}${items[items.length - 1]}`);
@@ -729,17 +742,7 @@ function newDraft(units: Unit[], key: number): Draft {
   const hours = units.reduce((sum, u) => sum + u.hours, 0);
   // Rows of a table or one-liners that together serve user stories are titled by those stories.
   const served = units.some((u) => u.requirements.some((r) => r.kind === 'story' || r.kind === 'feature')) ? [] : units.flatMap((u) => u.alsoCovers.filter((r) => r.kind === 'story'));
-  const title =
-    served.length > 0
-      ? capitalise(
-          fitList(
-            '',
-            served.map((r) => lowerFirst(actionTitle(titleFrom(r.text)))),
-          ).trim(),
-        )
-      : units.length === 1
-        ? first.title
-        : groupTitle(units);
+  const title = served.length > 0 ? oneVerb(served.map((r) => actionTitle(titleFrom(r.text)))) : units.length === 1 ? first.title : groupTitle(units);
   return {
     key,
     title,
