@@ -234,6 +234,9 @@ export function shortTitle(text: string, max: number): string {
   for (let m = TITLE_BREAKS.exec(flat); m && m.index <= max; m = TITLE_BREAKS.exec(flat)) if (m.index >= max * 0.4) cut = m.index;
   if (cut < 0) cut = flat.lastIndexOf(' ', max);
   let title = flat.slice(0, cut > 0 ? cut : max);
+  // A parenthesis opened and not closed reads as cut off: end before it.
+  const open = title.lastIndexOf('(');
+  if (open > max * 0.4 && title.indexOf(')', open) < 0) title = title.slice(0, open);
   for (let previous = ''; previous !== title;) [previous, title] = [title, title.replace(DANGLING_WORDS, '')];
   return title || flat.slice(0, max);
 }
@@ -248,7 +251,7 @@ export function titleFrom(text: string, fallback = 'Untitled requirement'): stri
     .replace(/\s*\(priority:\s*p\d\)\s*$/i, '')
     // "As a developer, I want to export my bookmarks, so that …" → "Export my bookmarks"
     .replace(/,?\s+so that\b.*$/i, '');
-  const wish = stripped.match(/^as an? [^,]{2,80}?,?\s+I (?:want|need|would like|should be able|can)(?: to| be able to)?\s+/i);
+  const wish = stripped.match(/^as (?:an?|the) [^,]{2,80}?,?\s+I (?:want|need|would like|should be able|can)(?: to| be able to)?\s+/i);
   // "I want to export …" already says the action; "I want the scheduler to check …" says it of someone else.
   const wanted = wish && !/\bto\s+$/.test(wish[0]) ? wantedAsAction(stripped.slice(wish[0].length)) : wish ? stripped.slice(wish[0].length) : stripped;
   const clause = wanted.split(/(?<=[a-z0-9)])[.;](\s|$)/i)[0] ?? wanted;

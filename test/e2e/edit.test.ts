@@ -28,7 +28,8 @@ describe('xplan task', () => {
     expect(result.stdout).toContain(`Added ${newId} "Write the deployment guide"`);
     const plan = stateOf(repo).plan;
     expect(plan.tasks.map((t: { id: string }) => t.id).indexOf(newId)).toBe(2);
-    expect(task(repo, newId)).toMatchObject({ dependsOn: ['T1', 'T2'], effort: 'S', kind: 'docs', testStrategy: 'none', wave: 3 });
+    const waveOf = (id: string) => (task(repo, id) as { wave: number }).wave;
+    expect(task(repo, newId)).toMatchObject({ dependsOn: ['T1', 'T2'], effort: 'S', kind: 'docs', testStrategy: 'none', wave: Math.max(waveOf('T1'), waveOf('T2')) + 1 });
     expect(plan.summary.tasks).toBe(before.tasks.length + 1);
     expect(plan.mergeOrder).toContain(newId);
   });

@@ -264,7 +264,7 @@ describe('xplan plan with the claude engine, with the real claude binary', () =>
     expect(forced.stderr).toMatch(/\/login/);
     expect(forced.stderr).toMatch(/--engine heuristic/);
 
-    const doctor = await runXplanAsync(['doctor'], { cwd: dir, env });
+    const doctor = await runXplanAsync(['doctor', '--wide'], { cwd: dir, env });
     expect(doctor.stdout).toMatch(/planning engine.*auto → heuristic \(Claude Code is not logged in\)/);
   });
 });

@@ -144,7 +144,7 @@ describe('integration with the real claude binary', () => {
     git(repo, ['config', 'user.name', 'Test User']);
     git(repo, ['config', 'user.email', 'test@example.com']);
     // Two requirements are enough for a plan of two tasks (not the one-task fast path).
-    const config = `${runConfig({ concurrency: 2, run: ['maxConflicts: 1'] })}assess:\n  thresholds:\n    requirements: { single: 1, multi: 60 }\n`;
+    const config = `${runConfig({ concurrency: 2, run: ['maxConflicts: 1'] })}assess:\n  thresholds:\n    requirements: { single: 1, multi: 60 }\n    effortHours: { single: 1, multi: 120 }\n`;
     writeFiles(repo, { 'spec.md': spec('the greeting file'), 'src/greeting.txt': 'greeting goes here\n', 'README.md': '# app\n', '.xplan/config.yaml': config });
     git(repo, ['add', 'spec.md', 'src/greeting.txt', 'README.md']);
     git(repo, ['commit', '-q', '-m', 'init']);

@@ -27,6 +27,7 @@ describe('titles', () => {
     ['FR-12345: The installer MUST verify the download checksum', 'The installer: verify the download checksum'],
     ['As a developer, I want to export my bookmarks to JSON, so that I can back them up.', 'Export my bookmarks to JSON'],
     ['US-001: New user — Install with one command', 'New user — Install with one command'],
+    ['As the person who runs the VM, I want the data in one file, so that backups are a copy', 'The data in one file'],
     ['**', 'Fallback title'],
   ])('%s → %s', (text, title) => {
     expect(titleFrom(text, 'Fallback title')).toBe(title);
@@ -36,6 +37,10 @@ describe('titles', () => {
     const title = shortTitle('Import bookmarks from a browser export file exported by Chrome, Firefox or Safari, including folders and tags', 72);
     expect(title).toBe('Import bookmarks from a browser export file exported by Chrome, Firefox');
     expect(title.length).toBeLessThanOrEqual(72);
+  });
+
+  it('never ends a cut title inside a parenthesis it opened', () => {
+    expect(shortTitle('Import: skip URLs the user already has (exact match after normalising trailing slashes and case)', 80)).toBe('Import: skip URLs the user already has');
   });
 
   it('never gives a task of a table-row spec an empty or cut-off title', () => {

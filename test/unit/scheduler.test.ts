@@ -14,7 +14,10 @@ describe('the scheduler seam', () => {
   it('by default starts ready tasks in plan order, filling the free slots', async () => {
     const h = harness({ tasks: { T1: [], T2: [], T3: [] }, runConfig: ['concurrency: 2'] });
     await h.start();
-    expect(dispatched(h)).toEqual(['T1', 'T2', 'T3']);
+    // T1 and T2 launch side by side, so their events may land in either order; T3 waits for a free slot.
+    const order = dispatched(h);
+    expect(order.slice(0, 2).sort()).toEqual(['T1', 'T2']);
+    expect(order[2]).toBe('T3');
     expect(h.agents.maxConcurrent()).toBe(2);
   });
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pause } from '../../src/commands/pause.js';
 import { retry } from '../../src/commands/retry.js';
+import { ensureXplanDir } from '../../src/adapters/xplan-dir.js';
 import { harness, type Harness } from '../support/run-harness.js';
 
 const ORIGINAL_SPEC = '# Test spec\n\nBuild the parts.\n';
@@ -36,6 +37,7 @@ async function pausedRun(h: Harness): Promise<void> {
 describe('a spec changed since the plan was made', () => {
   it('xplan run is refused, naming the file and both fixes, and writes nothing', async () => {
     const h = harness({ tasks: { T1: [] } });
+    await ensureXplanDir(join(h.repo, '.xplan')); // as \`xplan plan\` leaves it
     editSpec(h);
     const before = snapshot(h);
     await expect(h.start()).rejects.toMatchObject({
