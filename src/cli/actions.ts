@@ -10,7 +10,7 @@ import type { PlanFormat } from '../ui/render-plan-output.js';
 import type { Shell } from '../ui/render-completion.js';
 import type { EditResult, TaskFields } from '../core/plan-edit.js';
 import { UsageError } from '../core/errors.js';
-import { liveActions } from './live-actions.js';
+import { continueRun, liveActions, type StepFlags } from './live-actions.js';
 
 // Each action states the arguments and options it takes; the table guarantees them.
 type Action = (input: ActionInput<any, any>, ctx: CliContext) => Promise<Outcome>;
@@ -156,17 +156,29 @@ export const actions: Record<string, Action> = {
     const result = await merge({ into: opts.into, partial: opts.partial ?? false, dryRun: opts.dryRun ?? false }, await workspace(ctx));
     return { result, negative: result.how === 'conflict' };
   },
-  async retry({ args: [taskId], opts }: In<[string], { context?: string; contextFile?: string; fresh?: boolean; force?: boolean }>, ctx) {
+  async retry(input: In<[string], StepFlags & { context?: string; contextFile?: string; fresh?: boolean; force?: boolean }>, ctx) {
+    const {
+      args: [taskId],
+      opts,
+    } = input;
     const { retry } = await import('../commands/retry.js');
-    return { result: await retry({ taskId, context: opts.context, contextFile: opts.contextFile, fresh: opts.fresh ?? false, force: opts.force ?? false }, await workspace(ctx)) };
+    return continueRun(await retry({ taskId, context: opts.context, contextFile: opts.contextFile, fresh: opts.fresh ?? false, force: opts.force ?? false }, await workspace(ctx)), input, ctx);
   },
-  async skip({ args: [taskId], opts }: In<[string], { cascade?: boolean; reason?: string }>, ctx) {
+  async skip(input: In<[string], StepFlags & { cascade?: boolean; reason?: string }>, ctx) {
+    const {
+      args: [taskId],
+      opts,
+    } = input;
     const { skip } = await import('../commands/skip.js');
-    return { result: await skip({ taskId, cascade: opts.cascade ?? false, reason: opts.reason }, await workspace(ctx)) };
+    return continueRun(await skip({ taskId, cascade: opts.cascade ?? false, reason: opts.reason }, await workspace(ctx)), input, ctx);
   },
-  async done({ args: [taskId], opts }: In<[string], { reason: string }>, ctx) {
+  async done(input: In<[string], StepFlags & { reason: string }>, ctx) {
+    const {
+      args: [taskId],
+      opts,
+    } = input;
     const { done } = await import('../commands/done.js');
-    return { result: await done({ taskId, reason: opts.reason }, await workspace(ctx)) };
+    return continueRun(await done({ taskId, reason: opts.reason }, await workspace(ctx)), input, ctx);
   },
 
   async export({ opts: o, global }: In<['beads'], { dryRun?: boolean; jsonl?: string; sync?: boolean; prefix?: string; json?: boolean }>, ctx) {

@@ -8,7 +8,9 @@ import { PushStream } from './outcome.js';
 import type { RunEvent } from '../core/run.js';
 import type { RunResult } from '../core/run-result.js';
 import type { RunFiles } from '../adapters/run-files.js';
-import type { TranscriptItem } from './reporters.js';
+import type { ControlLine, ControlRunResult, PreviewView, TranscriptItem } from './reporters.js';
+import type { ControlResult } from '../core/run-control.js';
+import { isActiveRun } from '../core/run.js';
 
 // Each action states the arguments and options it takes; the table guarantees them.
 type Action = (input: ActionInput<any, any>, ctx: CliContext) => Promise<Outcome>;
@@ -17,11 +19,18 @@ type In<Args extends unknown[], Opts> = ActionInput<Args, Opts>;
 const workspace = async (ctx: CliContext) => (await import('../workspace.js')).Workspace.open(ctx.cwd, ctx.env);
 
 /** Events (and, on a terminal, the live agent lines) go into the stream as the engine runs; its end settles the outcome. */
-async function runStream(input: ActionInput<[], { json?: boolean }>, ctx: CliContext, start: (options: object, ws: Awaited<ReturnType<typeof workspace>>) => Promise<RunResult>): Promise<Outcome> {
+async function runStream(
+  input: ActionInput<unknown[], { json?: boolean }>,
+  ctx: CliContext,
+  start: (options: object, ws: Awaited<ReturnType<typeof workspace>>) => Promise<RunResult>,
+  after?: ControlResult,
+): Promise<Outcome> {
   const ws = await workspace(ctx);
   const { levelsFrom } = await import('../adapters/logger.js');
   const { escapeControl } = await import('../ui/terminal-text.js');
   const stream = new PushStream<LiveItem>();
+  // The step that set the run going again is said first.
+  if (after) stream.push({ line: { control: after } satisfies ControlLine });
   const agents = !input.opts.json && process.stdout.isTTY === true ? await liveAgents(ws.files, stream) : undefined;
   const running = start(
     {
@@ -39,14 +48,39 @@ async function runStream(input: ActionInput<[], { json?: boolean }>, ctx: CliCon
   });
   running.catch(() => {}); // the error is thrown again by settle, once the stream has been printed
   return {
-    reporter: 'run',
+    reporter: after ? 'control-run' : 'run',
     live: stream,
     settle: async () => {
       const result = await running;
       if (result.kind !== 'run') return {};
-      return { result: result.status, negative: !['completed', 'paused'].includes(result.status.run.status), cancelled: result.interrupted, terminated: result.terminated };
+      return {
+        result: after ? ({ control: after, status: result.status } satisfies ControlRunResult) : result.status,
+        negative: !['completed', 'paused'].includes(result.status.run.status),
+        cancelled: result.interrupted,
+        terminated: result.terminated,
+      };
     },
   };
+}
+
+/** The flags of the commands that take one step on a run: retry, skip and done. */
+export interface StepFlags {
+  /** false with --no-resume: the step is only queued. */
+  resume?: boolean;
+  force?: boolean;
+  json?: boolean;
+}
+
+/**
+ * After retry, skip or done, a run that still has work and that no live xplan drives goes on as `xplan resume`
+ * would; a driven run picks the step up by itself, and --no-resume only queues it.
+ */
+export async function continueRun(control: ControlResult, input: ActionInput<unknown[], StepFlags>, ctx: CliContext): Promise<Outcome> {
+  if (input.opts.resume === false || control.driven || !isActiveRun(control.run)) return { result: control };
+  const { resume } = await import('../commands/resume.js');
+  const { next: _queuedOnly, ...going } = control;
+  // `retry --force` takes the changed spec for the run as well.
+  return runStream(input, ctx, (engine, ws) => resume({ ...engine, force: input.opts.force ?? false }, ws), going);
 }
 
 /** One live line per running agent: elapsed time, last tool call, tokens, read from its transcript every second. */
@@ -77,12 +111,24 @@ async function liveAgents(files: RunFiles, stream: PushStream<LiveItem>) {
 }
 
 export const liveActions: Record<string, Action> = {
-  async run(input: In<[], { concurrency?: number; dryRun?: boolean; only?: string[]; yes?: boolean; force?: boolean; json?: boolean }>, ctx) {
+  async run(
+    input: In<[], { concurrency?: number; dryRun?: boolean; prompts?: boolean; prompt?: string[]; showSecrets?: boolean; only?: string[]; yes?: boolean; force?: boolean; json?: boolean }>,
+    ctx,
+  ) {
     const { opts: o } = input;
     const { run } = await import('../commands/run.js');
     const { terminalConfirm } = await import('../adapters/prompts.js');
     const options = { concurrency: o.concurrency, dryRun: o.dryRun ?? false, only: o.only, yes: o.yes ?? false, force: o.force ?? false, confirm: terminalConfirm() };
-    if (options.dryRun) return { reporter: 'run-preview', result: await run(options, await workspace(ctx)) };
+    if (options.dryRun) {
+      const preview = await run(options, await workspace(ctx));
+      if (preview.kind !== 'dry-run') return { result: preview };
+      const unknown = (o.prompt ?? []).filter((id) => !preview.tasks.some((t) => t.id === id));
+      if (unknown.length > 0) {
+        const { UsageError } = await import('../core/errors.js');
+        throw new UsageError(`--prompt ${unknown.join(', ')}: no such task in this run`, `The run has ${preview.tasks.map((t) => t.id).join(', ')}.`);
+      }
+      return { reporter: 'run-preview', result: { preview, prompts: o.prompts || (o.showSecrets && !o.prompt) ? 'all' : (o.prompt ?? []) } satisfies PreviewView };
+    }
     return runStream(input, ctx, (engine, ws) => run({ ...engine, ...options }, ws));
   },
 

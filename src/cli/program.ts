@@ -7,7 +7,7 @@ import { Argument, Command, Option } from 'commander';
 import { concurrency, idList, MAX_CONCURRENCY, portNumber, positiveInteger, someText } from './arguments.js';
 import type { ActionInput, CliContext, GlobalFlags, Outcome } from './outcome.js';
 import type { ReporterName } from './reporters.js';
-import { fieldOptions, planUsage, retryUsage, type UsageCheck } from './usage.js';
+import { fieldOptions, planUsage, retryUsage, runUsage, type UsageCheck } from './usage.js';
 
 export type { CliContext } from './outcome.js';
 
@@ -139,13 +139,15 @@ export function buildProgram(ctx: CliContext, version: string, invoke: Invoke = 
     .command('run')
     .description('run the approved plan: one Claude Code agent per task, each in its own worktree and branch')
     .option('-c, --concurrency <n>', `agents at once, 1 to ${MAX_CONCURRENCY} (default: run.concurrency in config)`, concurrency)
-    .option('--dry-run', 'print the waves, branches, worktrees and prompts without starting anything')
-    .option('--show-secrets', 'with --dry-run: print the prompts with the secrets in the spec, as agents get them (masked otherwise)')
+    .option('--dry-run', 'print the waves, branches and worktrees without starting anything')
+    .option('--prompts', "with --dry-run: print every agent's prompt too")
+    .option('--prompt <ids>', 'with --dry-run: print the prompt of these tasks (comma-separated)', idList)
+    .option('--show-secrets', 'with --dry-run: print the prompts with the secrets in the spec, as agents get them (masked otherwise); implies --prompts')
     .option('--only <ids>', 'run only these tasks (comma-separated; their dependencies must be included)', idList)
     .option('-y, --yes', 'run again over a completed run without asking')
     .option('--force', 'run even though a spec changed since the plan was made from it')
     .option('--json', 'stream the run events as JSON lines')
-    .action(use('run', 'run'));
+    .action(use('run', 'run', runUsage));
 
   program
     .command('resume')
@@ -179,29 +181,32 @@ export function buildProgram(ctx: CliContext, version: string, invoke: Invoke = 
 
   program
     .command('retry')
-    .description('run a failed, blocked, interrupted or skipped task again, as a new attempt with a new agent and branch')
+    .description('run a failed, blocked, interrupted or skipped task again, as a new attempt with a new agent and branch; a run nothing drives goes on at once')
     .argument('<task>', 'task id, e.g. T3')
     .option('--context <text>', 'add this to the prompt of the new attempt', someText)
     .option('--context-file <file>', 'add this file to the prompt of the new attempt')
     .option('--fresh', "start from the task's base, not from the last attempt's branch")
     .option('--force', 'retry even though a spec changed since the plan was made from it')
+    .option('--no-resume', 'only queue it: a run nothing drives waits for `xplan resume`')
     .option('--json', 'print the result as JSON')
     .action(use('retry', 'control', retryUsage));
 
   program
     .command('skip')
-    .description('skip a task; its dependents stay blocked unless --cascade skips them too')
+    .description('skip a task; its dependents stay blocked unless --cascade skips them too; a run nothing drives goes on at once')
     .argument('<task>', 'task id, e.g. T3')
     .option('--cascade', 'skip every task that depends on it too')
     .option('--reason <text>', 'why, for the record', someText)
+    .option('--no-resume', 'only queue it: a run nothing drives waits for `xplan resume`')
     .option('--json', 'print the result as JSON')
     .action(use('skip', 'control'));
 
   program
     .command('done')
-    .description('mark a task completed by hand (recorded with who and why); its dependents are released')
+    .description('mark a task completed by hand (recorded with who and why); its dependents are released and a run nothing drives goes on at once')
     .argument('<task>', 'task id, e.g. T3')
     .requiredOption('--reason <text>', 'why it counts as done', someText)
+    .option('--no-resume', 'only queue it: a run nothing drives waits for `xplan resume`')
     .option('--json', 'print the result as JSON')
     .action(use('done', 'control'));
 

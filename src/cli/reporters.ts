@@ -6,6 +6,8 @@ import type { Theme } from '../ui/theme.js';
 import type { PlanFormat } from '../ui/render-plan-output.js';
 import type { Plan } from '../core/plan.js';
 import type { StatusResult } from '../core/run-status.js';
+import type { ControlResult } from '../core/run-control.js';
+import type { RunResult } from '../core/run-result.js';
 import type { RunEvent } from '../core/run.js';
 import type { LiveAgentLine } from '../ui/live-agents.js';
 import type { EditorResult } from '../commands/edit-in-editor.js';
@@ -37,11 +39,39 @@ export interface TranscriptSource {
   transcript: string;
 }
 
+/** The step (retry, skip, done) that set a run going again, printed before its events. */
+export interface ControlLine {
+  control: ControlResult;
+}
+
+/** What `retry`, `skip` and `done` end with when they continued the run: the step, then where the run stands. */
+export interface ControlRunResult {
+  control: ControlResult;
+  status: StatusResult;
+}
+
+/** `run --dry-run` and which prompts to print with it (the JSON always has them all). */
+export interface PreviewView {
+  preview: RunResult & { kind: 'dry-run' };
+  prompts: 'all' | string[];
+}
+
 export type TranscriptItem = { header: TranscriptSource } | { source: TranscriptSource; line: string };
 
 const planOf = (result: { plan: Plan }) => result.plan;
 
 const transcriptJson = async () => (await import('../ui/render-logs-json.js')).transcriptJsonLine;
+
+/** A run: its events as they happen, the live agent lines under them on a terminal, then where it stands. */
+async function runReporter() {
+  const [{ renderRunEvent }, { renderStatus }, { renderLiveAgents }] = await Promise.all([import('../ui/render-run.js'), import('../ui/render-status.js'), import('../ui/live-agents.js')]);
+  return {
+    text: (status: StatusResult, theme: Theme) => `\n${renderStatus(status, theme)}`,
+    json: null,
+    line: { text: (event: RunEvent, theme: Theme) => renderRunEvent(event, theme), json: (event: RunEvent) => JSON.stringify({ schemaVersion: 1, ...event }) },
+    frame: { text: (agents: { lines: LiveAgentLine[]; now: number }, theme: Theme, columns: number) => renderLiveAgents(agents.lines, agents.now, theme, columns).join('\n') },
+  } satisfies Reporter;
+}
 
 export const reporters = {
   assess: async () => {
@@ -64,18 +94,28 @@ export const reporters = {
       json: planOf,
     }) satisfies Reporter,
   approve: async () => ({ text: (await import('../ui/render-edit.js')).renderApprove, json: planOf }) satisfies Reporter,
-  'run-preview': async () => ({ text: (await import('../ui/render-run.js')).renderDryRun }) satisfies Reporter,
-  /** A run: its events as they happen, the live agent lines under them on a terminal, then where it stands. */
-  run: async () => {
-    const [{ renderRunEvent }, { renderStatus }, { renderLiveAgents }] = await Promise.all([import('../ui/render-run.js'), import('../ui/render-status.js'), import('../ui/live-agents.js')]);
+  'run-preview': async () => {
+    const { renderDryRun } = await import('../ui/render-run.js');
+    return { text: (v: PreviewView, theme: Theme) => renderDryRun(v.preview, theme, v.prompts), json: (v: PreviewView) => v.preview } satisfies Reporter;
+  },
+  run: runReporter,
+  control: async () => ({ text: (await import('../ui/render-control.js')).renderControl }) satisfies Reporter,
+  /**
+   * A step that continued the run: the step, the run's events and live agents, then where it stands. With --json,
+   * one document: the step's result, with the status the run ended in under `resumed`.
+   */
+  'control-run': async () => {
+    const [run, { renderControl }] = await Promise.all([runReporter(), import('../ui/render-control.js')]);
     return {
-      text: (status: StatusResult, theme: Theme) => `\n${renderStatus(status, theme)}`,
-      json: null,
-      line: { text: (event: RunEvent, theme: Theme) => renderRunEvent(event, theme), json: (event: RunEvent) => JSON.stringify({ schemaVersion: 1, ...event }) },
-      frame: { text: (agents: { lines: LiveAgentLine[]; now: number }, theme: Theme, columns: number) => renderLiveAgents(agents.lines, agents.now, theme, columns).join('\n') },
+      ...run,
+      text: (r: ControlRunResult, theme: Theme) => run.text(r.status, theme),
+      json: (r: ControlRunResult) => ({ ...r.control, resumed: r.status }),
+      line: {
+        text: (item: RunEvent | ControlLine, theme: Theme) => ('control' in item ? renderControl(item.control, theme) : run.line.text(item, theme)),
+        json: () => undefined,
+      },
     } satisfies Reporter;
   },
-  control: async () => ({ text: (await import('../ui/render-control.js')).renderControl }) satisfies Reporter,
   merge: async () => ({ text: (await import('../ui/render-merge.js')).renderMerge }) satisfies Reporter,
   status: async () => {
     const { renderStatus } = await import('../ui/render-status.js');

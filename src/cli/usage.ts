@@ -27,6 +27,11 @@ export const retryUsage: UsageCheck = (_args, opts) => {
   if (opts.context !== undefined && opts.contextFile !== undefined) throw new UsageError('--context and --context-file cannot be used together', 'Put all of the context in one of them.');
 };
 
+export const runUsage: UsageCheck = (_args, opts) => {
+  const preview = ['prompts', 'prompt', 'showSecrets'].filter((o) => opts[o] !== undefined).map((o) => `--${o.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  if (preview.length > 0 && !opts.dryRun) throw new UsageError(`${preview.join(' and ')} go${preview.length === 1 ? 'es' : ''} with --dry-run`, `Run \`xplan run --dry-run ${preview.join(' ')}\`.`);
+};
+
 /** The task fields `task add` and `task set` take, as flags. */
 export interface FieldFlags {
   description?: string;

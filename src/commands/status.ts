@@ -9,6 +9,8 @@ export async function status(options: { now?: () => Date; run?: string | undefin
   const { plan, run } = await ws.requireRun({ runId: options.run, hint: 'Start one with `xplan run` (preview it with `xplan run --dry-run`).' });
   const result = statusOf(plan, run, options.now?.() ?? new Date());
   if (isActiveRun(result.run)) result.run.orphaned = (await runDriver(ws.project.xplanDir))?.runId !== result.run.id;
+  // A run with work to do that nothing drives goes on only when someone resumes it.
+  if (result.run.orphaned && result.next === null) result.next = 'xplan resume';
   return result;
 }
 

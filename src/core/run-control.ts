@@ -152,9 +152,12 @@ export function forceDone(run: RunState, plan: Plan, id: string, options: { reas
   return { run: next, stop, events: [{ type: 'task.done', taskId: id, by: options.by, reason: options.reason }] };
 }
 
-/** A run that had ended gets work again: it becomes paused, and `xplan resume` (or the live orchestrator) goes on. */
+/**
+ * A run that had ended gets work again: it is running once more (not paused: nobody asked it to wait), and
+ * `xplan resume` or the live orchestrator goes on with it.
+ */
 function reopen(run: RunState): RunState {
-  return isActiveRun(run) ? run : { ...run, status: 'paused', endedAt: undefined, stop: undefined };
+  return isActiveRun(run) ? run : { ...run, status: 'running', endedAt: undefined, stop: undefined };
 }
 
 /** An ended run whose last open task was settled by hand gets its final status again. */

@@ -77,14 +77,18 @@ function clock(iso: string): string {
   return new Date(iso).toLocaleTimeString();
 }
 
-export function renderDryRun(unsafe: DryRun, theme: Theme): string {
+/**
+ * `run --dry-run`: the waves, branches and worktrees. Prompts are long (a whole spec each), so they are printed only
+ * when asked for: all of them, or those of the tasks named.
+ */
+export function renderDryRun(unsafe: DryRun, theme: Theme, prompts: 'all' | readonly string[] = []): string {
   const result = terminalSafe(unsafe);
   const lines = [theme.bold(`Dry run: ${result.tasks.length} tasks, ${result.concurrency} at a time, ${result.branching} branching (run id like ${result.runId})`)];
   if (!result.approved) lines.push(theme.warn('The plan is not approved yet: `xplan approve` before `xplan run`.'));
   if (result.secrets.length > 0) {
     lines.push(
       theme.warn(
-        `The spec holds ${result.secrets.length} secret(s): ${result.secrets.join(', ')}. ${result.secretsPolicy === 'redact' ? 'The prompts below carry them redacted.' : result.secretsPolicy === 'block' ? '`xplan run` will refuse to start (secrets: block).' : 'Agents will see them (secrets: warn). The prompts below show them only with --show-secrets.'}`,
+        `The spec holds ${result.secrets.length} secret(s): ${result.secrets.join(', ')}. ${result.secretsPolicy === 'redact' ? 'The prompts carry them redacted.' : result.secretsPolicy === 'block' ? '`xplan run` will refuse to start (secrets: block).' : 'Agents will see them (secrets: warn). Printed prompts show them only with --show-secrets.'}`,
       ),
     );
   }
@@ -97,8 +101,10 @@ export function renderDryRun(unsafe: DryRun, theme: Theme): string {
     lines.push(`  ${theme.bold(task.id)} ${task.title}${task.dependsOn.length ? theme.dim(` (after ${task.dependsOn.join(', ')})`) : ''}`);
     lines.push(`     agent-${task.agent} · branch ${task.branch}`, `     worktree ${task.worktree}`);
   }
-  for (const task of result.tasks) {
+  const shown = result.tasks.filter((task) => prompts === 'all' || prompts.includes(task.id));
+  for (const task of shown) {
     lines.push('', theme.bold(`── Prompt of ${task.id} (${formatNumber(task.prompt.length)} characters) ──`), task.prompt.trimEnd());
   }
+  if (shown.length === 0 && result.tasks.length > 0) lines.push('', theme.dim(`Prompts: --prompts prints them all, --prompt ${result.tasks[0]!.id} one.`));
   return lines.join('\n');
 }

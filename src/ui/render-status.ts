@@ -20,7 +20,7 @@ export function renderStatus(unsafe: StatusResult, theme: Theme): string {
   if (run.status === 'waiting' && run.resumeAt) lines.push(theme.warn(`Waiting for a usage limit to reset at ${new Date(run.resumeAt).toLocaleTimeString()}.`));
   if (run.stop) lines.push(`${theme.error('■')} Stopped: ${run.stop.message}${run.stop.hint ? `\n  ${theme.dim('→')} ${run.stop.hint}` : ''}`);
   if (run.status === 'paused' && run.pauseReason) lines.push(theme.warn(`Paused by xplan: ${run.pauseReason}`));
-  if (run.orphaned) lines.push(theme.warn('No xplan process is driving this run (it was stopped or crashed): `xplan resume` continues it.'));
+  if (run.orphaned) lines.push(theme.warn('No xplan process is driving this run: `xplan resume` continues it.'));
   lines.push('');
   const rows = status.tasks.map((t) => [
     theme.bold(t.id),

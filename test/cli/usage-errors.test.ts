@@ -58,6 +58,9 @@ const cases: Array<{ argv: string[]; code: string; message: RegExp; hint?: RegEx
   { argv: ['plan', 'spec.md', '--tag', 'v2'], code: 'USAGE', message: /--tag and --subtasks go with --from taskmaster/ },
   { argv: ['plan', 'spec.md', '--subtasks'], code: 'USAGE', message: /--tag and --subtasks go with --from taskmaster/ },
   { argv: ['plan', '--edit', 'spec.md'], code: 'USAGE', message: /--edit changes the saved plan; it takes no spec/, hint: /xplan plan --edit` alone/ },
+  { argv: ['run', '--prompts'], code: 'USAGE', message: /^--prompts goes with --dry-run$/, hint: /xplan run --dry-run --prompts/ },
+  { argv: ['run', '--prompt', 'T3', '--show-secrets'], code: 'USAGE', message: /^--prompt and --show-secrets go with --dry-run$/ },
+  { argv: ['run', '--dry-run', '--prompt', ''], code: 'INVALID_ARGUMENT', message: /--prompt <ids>' argument '' is invalid\. expected task ids/ },
   { argv: ['retry', 'T1', '--context', 'x', '--context-file', 'y.md'], code: 'USAGE', message: /--context and --context-file cannot be used together/ },
 ];
 
@@ -75,7 +78,7 @@ describe('usage errors: refused before any command runs', () => {
   }
 
   it('takes a value that looks like an option as the value it is given for', async () => {
-    expect((await accepted(['retry', 'T1', '--context', '--fresh'])).opts).toEqual({ context: '--fresh' });
+    expect((await accepted(['retry', 'T1', '--context', '--fresh'])).opts).toEqual({ context: '--fresh', resume: true });
     expect((await accepted(['task', 'add', '--title', '-y'])).opts).toMatchObject({ title: '-y' });
   });
 });

@@ -155,13 +155,12 @@ describe('retry, skip and done', () => {
     expect(states(repo)).toEqual({ T1: 'failed', T2: 'waiting', T3: 'waiting' });
 
     expect(runXplan(['retry', 'T2'], { cwd: repo }).stderr).toContain('T2 is waiting: only a failed, blocked, conflicting, interrupted, skipped or unverified task can be retried');
-    const retry = runXplan(['retry', 'T1', '--context', 'Commit your work with git this time.'], { cwd: repo });
-    expect(retry.code, retry.stderr).toBe(0);
+    // Nothing drives the run: retry continues it at once, and it ends again with T2 failed.
+    const retry = await runXplanAsync(['retry', 'T1', '--context', 'Commit your work with git this time.'], { cwd: repo, env });
+    expect(retry.code, retry.stdout + retry.stderr).toBe(1);
     expect(retry.stdout).toContain('T1 will run again as a new attempt continuing from its last branch, with your context added to its prompt');
-    expect(retry.stdout).toContain('Continue the run with `xplan resume`');
-    expect(statusOf(repo).run.status).toBe('paused');
-
-    expect((await runXplanAsync(['resume'], { cwd: repo, env })).code).toBe(1);
+    expect(retry.stdout).not.toContain('Continue the run with');
+    expect(retry.stdout).toMatch(/▶ T1 agent-2/);
     let status = statusOf(repo);
     expect(status.tasks.map((t) => [t.id, t.label, t.attempt])).toEqual([
       ['T1', 'completed: unverified', 2],
@@ -182,19 +181,44 @@ describe('retry, skip and done', () => {
     expect(status.tasks[1]).toMatchObject({ state: 'skipped', reason: 'not needed yet' });
     expect(status.blockers).toContainEqual({ task: 'T3', waitingOn: ['T2'], next: 'T2 was skipped: xplan retry T2, or xplan done T2 --reason "…", or xplan skip T3' });
 
-    const done = runXplan(['done', 'T2', '--reason', 'built by hand on main'], { cwd: repo });
-    expect(done.code, done.stderr).toBe(0);
-    expect(states(repo)).toMatchObject({ T2: 'completed', T3: 'ready' });
+    const done = await runXplanAsync(['done', 'T2', '--reason', 'built by hand on main'], { cwd: repo, env });
+    expect(done.code, done.stdout + done.stderr).toBe(0);
+    expect(done.stdout).toContain('T2 is completed by hand; its dependents are released.');
     expect(statusOf(repo).tasks[1]).toMatchObject({ label: 'completed: by hand', reason: 'done by hand: built by hand on main' });
-
-    const last = await runXplanAsync(['resume'], { cwd: repo, env });
-    expect(last.code, last.stdout + last.stderr).toBe(0);
     expect(statusOf(repo).run.status).toBe('completed');
     const log = eventTypes(repo);
     expect(log).toEqual(expect.arrayContaining(['task.retry T1', 'task.skipped T2', 'task.done T2', 'task.completed T3']));
     expect(runXplan(['done', 'T9', '--reason', 'x'], { cwd: repo }).stderr).toContain('Task T9 is not part of run');
     expect(runXplan(['skip', 'T3', '--cascade'], { cwd: repo }).stderr).toContain('T3 is unverified: there is nothing to skip');
   }, 180_000);
+});
+
+describe('one step per action', () => {
+  it('retry --no-resume only queues (the run is not shown paused); a plain retry continues the idle run to completion', async () => {
+    // Both tasks forget to commit on their first attempt.
+    server = await startModelServer((c) => (c.attempt === 1 ? (c.turn === 0 ? { tool: 'Write', input: { file_path: `${c.cwd}/draft.txt`, content: 'draft\n' } } : { text: 'Done.' }) : commitSteps(c)));
+    const repo = approvedRepo(three.slice(0, 2), runConfig({ concurrency: 2 }));
+    const env = claudeEnv(server.url);
+    expect((await runXplanAsync(['run'], { cwd: repo, env })).code).toBe(1);
+    expect(states(repo)).toEqual({ T1: 'failed', T2: 'failed' });
+
+    const queued = await runXplanAsync(['retry', 'T1', '--no-resume'], { cwd: repo, env });
+    expect(queued.code, queued.stderr).toBe(0);
+    expect(queued.stdout).toContain('Continue the run with `xplan resume`');
+    expect(server.requests.some((r) => r.attempt === 2)).toBe(false);
+    const waiting = JSON.parse(runXplan(['status', '--json'], { cwd: repo }).stdout) as Status & { next: string };
+    expect(waiting.run).toMatchObject({ status: 'running', orphaned: true });
+    expect(waiting.next).toBe('xplan resume');
+    expect(runXplan(['status'], { cwd: repo }).stdout).not.toContain('paused');
+
+    const retry = await runXplanAsync(['retry', 'T2'], { cwd: repo, env });
+    expect(retry.code, retry.stdout + retry.stderr).toBe(0);
+    expect(retry.stdout).toContain('T2 will run again as a new attempt');
+    expect(retry.stdout).toMatch(/· completed ·/);
+    expect(states(repo)).toEqual({ T1: 'unverified', T2: 'unverified' });
+    expect(statusOf(repo).run.status).toBe('completed');
+    expect(processesUnder(repo)).toEqual([]);
+  }, 120_000);
 });
 
 describe('agents that hang', () => {

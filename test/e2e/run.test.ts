@@ -214,16 +214,28 @@ describe('xplan run with the real claude binary', () => {
 });
 
 describe('xplan run refuses what it cannot run, before starting anything', () => {
-  it('--dry-run prints waves, branches, worktrees and each prompt with the whole spec, and starts nothing', () => {
+  it('--dry-run prints waves, branches and worktrees (prompts only when asked for), and starts nothing', () => {
     const repo = approvedRepo([{ title: 'Write the hello file' }, { title: 'Write the world file', dependsOn: ['T1'] }], runConfig({ verify: 'npm test' }));
     const result = runXplan(['run', '--dry-run'], { cwd: repo });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/Dry run: 2 tasks, 2 at a time, feature branching \(run id like \d{8}-\d{6}\)/);
     expect(result.stdout).toMatch(/Wave 1\n  T1 Write the hello file\n     agent-1 · branch xplan\/\d{8}-\d{6}\/agent-1-write-the-hello-file\n     worktree \.xplan\/worktrees\/\d{8}-\d{6}\/agent-1/);
     expect(result.stdout).toContain('Wave 2\n  T2 Write the world file (after T1)');
-    expect(result.stdout).toContain('── Prompt of T2');
-    expect(result.stdout).toContain('Fix the missing greeting files');
-    expect(result.stdout).toContain('After your last commit xplan runs `npm test`');
+    expect(result.stdout).not.toContain('── Prompt of');
+    expect(result.stdout).toContain('Prompts: --prompts prints them all, --prompt T1 one.');
+    expect(result.stdout.trim().split('\n').length).toBeLessThan(15);
+    const one = runXplan(['run', '--dry-run', '--prompt', 'T2'], { cwd: repo });
+    expect(one.stdout).toContain('── Prompt of T2');
+    expect(one.stdout).not.toContain('── Prompt of T1');
+    expect(one.stdout).toContain('Fix the missing greeting files');
+    expect(one.stdout).toContain('After your last commit xplan runs `npm test`');
+    const all = runXplan(['run', '--dry-run', '--prompts'], { cwd: repo });
+    expect(all.stdout).toContain('── Prompt of T1');
+    expect(all.stdout).toContain('── Prompt of T2');
+    const unknown = runXplan(['run', '--dry-run', '--prompt', 'T9'], { cwd: repo });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--prompt T9: no such task in this run');
+    expect(runXplan(['run', '--prompts'], { cwd: repo }).stderr).toContain('--prompts goes with --dry-run');
     const json = JSON.parse(runXplan(['run', '--dry-run', '--json'], { cwd: repo }).stdout) as { tasks: Array<{ prompt: string }> };
     expect(json.tasks).toHaveLength(2);
     expect(existsSync(join(repo, '.xplan/worktrees'))).toBe(false);

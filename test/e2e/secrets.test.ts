@@ -62,7 +62,7 @@ it('a spec with a secret: warn says where, redact sends it redacted, block refus
   const repo = approvedRepo([{ title: 'Write the hello file' }], runConfig());
   writeFiles(repo, { 'spec.md': spec });
   // The plan's spec hash changed, but its tasks did not: still approved, and a dry run previews it; a run needs --force.
-  const warn = runXplan(['run', '--dry-run'], { cwd: repo });
+  const warn = runXplan(['run', '--dry-run', '--prompts'], { cwd: repo });
   expect(warn.stdout).toContain('The spec holds 1 secret(s): spec.md:3: github-token. Agents will see them (secrets: warn).');
   // What is printed is masked; --show-secrets shows the prompts as the agents get them.
   expect(warn.stdout).toContain('Deploy with GITHUB_TOKEN=<REDACTED:github-token>.');
