@@ -11,6 +11,7 @@ import type { Shell } from '../ui/render-completion.js';
 import type { EditResult, TaskFields } from '../core/plan-edit.js';
 import { UsageError } from '../core/errors.js';
 import { continueRun, liveActions, type StepFlags } from './live-actions.js';
+import type { ExportView } from './reporters.js';
 
 // Each action states the arguments and options it takes; the table guarantees them.
 type Action = (input: ActionInput<any, any>, ctx: CliContext) => Promise<Outcome>;
@@ -189,7 +190,7 @@ export const actions: Record<string, Action> = {
       { dryRun: o.dryRun ?? false, jsonl: o.jsonl, sync: o.sync ?? false, ...(o.prefix !== undefined ? { prefix: o.prefix } : {}), onProgress: countingProgress(spinner, 'beads:') },
       await workspace(ctx),
     ).finally(() => spinner.stop());
-    return { result };
+    return { result: { export: result, detail: result.mode === 'jsonl' || result.dryRun || global.verbose === true } satisfies ExportView };
   },
   async clean({ opts }: In<[], { run?: string; olderThan?: string; dryRun?: boolean }>, ctx) {
     const { clean } = await import('../commands/clean.js');

@@ -231,7 +231,7 @@ export function buildProgram(ctx: CliContext, version: string, invoke: Invoke = 
 
   program
     .command('export')
-    .description('export the approved plan to beads (bd): an epic, child issues and dependencies')
+    .description('export the approved plan to beads (bd): an epic, child issues and dependencies; --verbose lists every bd call')
     .addArgument(new Argument('<target>', 'where to export').choices(['beads']))
     .option('--dry-run', 'say what would be created, updated and linked, changing nothing')
     .option('--jsonl <file>', 'write import-ready JSONL to this file instead of calling bd')

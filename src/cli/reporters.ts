@@ -8,6 +8,7 @@ import type { Plan } from '../core/plan.js';
 import type { StatusResult } from '../core/run-status.js';
 import type { ControlResult } from '../core/run-control.js';
 import type { RunResult } from '../core/run-result.js';
+import type { ExportResult } from '../core/beads-export.js';
 import type { RunEvent } from '../core/run.js';
 import type { LiveAgentLine } from '../ui/live-agents.js';
 import type { EditorResult } from '../commands/edit-in-editor.js';
@@ -54,6 +55,12 @@ export interface ControlRunResult {
 export interface PreviewView {
   preview: RunResult & { kind: 'dry-run' };
   prompts: 'all' | string[];
+}
+
+/** `export beads` and whether to list every call (a dry run, --verbose) or one line per issue. */
+export interface ExportView {
+  export: ExportResult;
+  detail: boolean;
 }
 
 export type TranscriptItem = { header: TranscriptSource } | { source: TranscriptSource; line: string };
@@ -151,7 +158,10 @@ export const reporters = {
       },
     } satisfies Reporter;
   },
-  export: async () => ({ text: (await import('../ui/render-export.js')).renderExport }) satisfies Reporter,
+  export: async () => {
+    const { renderExport } = await import('../ui/render-export.js');
+    return { text: (v: ExportView, theme: Theme) => renderExport(v.export, theme, v.detail), json: (v: ExportView) => v.export } satisfies Reporter;
+  },
   clean: async () => ({ text: (await import('../ui/render-clean.js')).renderClean }) satisfies Reporter,
   init: async () => ({ text: (await import('../ui/render-doctor.js')).renderInit }) satisfies Reporter,
   doctor: async () => ({ text: (await import('../ui/render-doctor.js')).renderDoctor, json: (r: object) => ({ schemaVersion: 1, ...r }) }) satisfies Reporter,

@@ -1,4 +1,5 @@
 /** `xplan approve`: a reviewed plan becomes the one agents may run. Records who, when and the plan's hash. */
+import { count } from '../core/text.js';
 import { analyzeDag } from '../core/dag.js';
 import { CancelledError, confirmationRequiredError, XplanError } from '../core/errors.js';
 import { planHash, type Plan } from '../core/plan.js';
@@ -40,7 +41,7 @@ export async function approve(options: ApproveOptions, ws: Workspace): Promise<A
     if (!options.confirm) {
       throw confirmationRequiredError(`Not approved: the plan has warnings (${summary})`, 'Review them with `xplan show`, then approve with --yes.');
     }
-    if (!(await options.confirm(`The plan has ${plan.warnings.length} warning(s): ${summary}. Approve it anyway?`))) throw new CancelledError('Not approved.');
+    if (!(await options.confirm(`The plan has ${count(plan.warnings.length, 'warning')}: ${summary}. Approve it anyway?`))) throw new CancelledError('Not approved.');
   }
 
   const approved: Plan = {

@@ -5,6 +5,7 @@
  * a branch stays while it has commits the base lacks. The result says what stayed and why. Transcripts under
  * .xplan/runs/ are kept as the run's history.
  */
+import { count } from '../core/text.js';
 import { existsSync, realpathSync } from 'node:fs';
 import { readdir, rmdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -95,7 +96,7 @@ async function cleanRun(root: string, id: string, runWorktrees: string, base: st
     const unmerged = await unmergedCount(root, branch, base);
     const agent = agentNumberIn(branch);
     const elsewhere = checkedOut.get(branch);
-    if (unmerged > 0) cleaned.keptBranches.push({ branch, reason: `${unmerged} commit(s) not merged into ${base}` });
+    if (unmerged > 0) cleaned.keptBranches.push({ branch, reason: `${count(unmerged, 'commit')} not merged into ${base}` });
     else if (keptBranches.has(branch) || (agent !== undefined && keptAgents.has(agent))) cleaned.keptBranches.push({ branch, reason: 'its worktree is kept' });
     else if (elsewhere !== undefined && !removed.includes(realPath(elsewhere))) cleaned.keptBranches.push({ branch, reason: `checked out in ${elsewhere}` });
     else {
@@ -113,12 +114,12 @@ async function whyKeep(root: string, runId: string, path: string, base: string):
   if (uncommitted === undefined) return { report: { reason: 'not a git worktree any more; remove it by hand' }, branch: null };
   const [ignored, commits, branch] = await Promise.all([ignoredFiles(path), commitsOnlyInWorktree(path, base), currentBranch(path)]);
   const reasons: string[] = [];
-  if (uncommitted.length > 0) reasons.push(`${uncommitted.length} uncommitted file(s): ${sample(uncommitted)}`);
-  if (ignored.length > 0) reasons.push(`${ignored.length} ignored file(s) git does not keep: ${sample(ignored)}`);
+  if (uncommitted.length > 0) reasons.push(`${count(uncommitted.length, 'uncommitted file')}: ${sample(uncommitted)}`);
+  if (ignored.length > 0) reasons.push(`${count(ignored.length, 'ignored file')} git does not keep: ${sample(ignored)}`);
   const shown = commits.map((c) => `${c.sha.slice(0, 10)} ${c.subject}`);
   if (commits.length > 0) {
     const newest = commits[0]!.sha.slice(0, 10);
-    reasons.push(`${commits.length} commit(s) no branch holds: ${sample(shown)}; keep them with \`git branch <name> ${newest}\``);
+    reasons.push(`${count(commits.length, 'commit')} no branch holds: ${sample(shown)}; keep them with \`git branch <name> ${newest}\``);
   }
   const integration = integrationBranch(runId);
   if (branch === integration && (await unmergedCount(root, branch, base)) > 0) {

@@ -1,4 +1,5 @@
 /** `xplan logs T3`: an agent's transcript, from the saved run, optionally followed while the agent works. */
+import { count } from '../core/text.js';
 import { createReadStream, existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -38,7 +39,7 @@ export async function logs(options: LogsOptions, ws: Workspace): Promise<LogsRes
   if (entry.attempts.length === 0) throw new InputError('NO_ATTEMPT', `${options.taskId} has not started yet (${entry.state})`, 'See what it waits for with `xplan status`.');
   const number = options.attempt ?? entry.attempts.length;
   const attempt = entry.attempts[number - 1];
-  if (!attempt) throw new UsageError(`${options.taskId} has ${entry.attempts.length} attempt(s); there is no attempt ${number}`, `Use --attempt 1 to ${entry.attempts.length}.`);
+  if (!attempt) throw new UsageError(`${options.taskId} has ${count(entry.attempts.length, 'attempt')}; there is no attempt ${number}`, `Use --attempt 1 to ${entry.attempts.length}.`);
   const dir = ws.files.agentDir(run.id, attempt.agent);
   const transcript = join(dir, AGENT_FILES.transcript);
   return {

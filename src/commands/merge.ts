@@ -3,6 +3,7 @@
  * `--into` another: a fast-forward where it can, else one merge commit. Never pushes. Refuses a target whose
  * checked-out worktree has uncommitted changes; `--dry-run` says what would land and any conflict.
  */
+import { count } from '../core/text.js';
 import { InputError, runInProgressError, XplanError } from '../core/errors.js';
 import { DONE_STATES, isActiveRun, type RunState } from '../core/run.js';
 import { commitTree, countBetween, diffStat, isAncestor, mergeInWorktree, mergeTree, trackedChanges, updateBranch, worktreeOf, branchHead } from '../adapters/git.js';
@@ -35,7 +36,7 @@ export async function merge(options: MergeOptions, ws: Workspace): Promise<Merge
       .filter(([, t]) => !(DONE_STATES.has(t.state) || t.state === 'skipped'))
       .map(([id]) => id);
     throw new XplanError('RUN_NOT_COMPLETED', `Run ${run.id} is ${run.status}${open.length > 0 ? `: ${open.join(', ')} not completed` : ''}`, {
-      hint: `Finish it first (\`xplan status\`), or land the ${merged.length} merged task(s) with \`xplan merge --partial\`.`,
+      hint: `Finish it first (\`xplan status\`), or land the ${count(merged.length, 'merged task')} with \`xplan merge --partial\`.`,
     });
   }
   if (isActiveRun(run) && !options.dryRun && !options.partial) throw runInProgressError(run, 'merge');

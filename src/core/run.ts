@@ -3,6 +3,7 @@
  * over. Pure: the engine (src/run/) does the git, process and file work and records the results through these
  * named changes, never by writing the state inline.
  */
+import { count } from './text.js';
 import type { Branching, Plan, Task } from './plan.js';
 import type { Reservation } from './reservations.js';
 import type { EventDraft, RunEvent } from './run-events.js';
@@ -312,7 +313,7 @@ export function applyVerdict(run: RunState, plan: Plan, id: string, verdict: Tas
           state: verdict.verified ? 'completed' : 'unverified',
           verified: verdict.verified,
           failure: undefined,
-          reason: verdict.uncommitted.length > 0 ? `${verdict.uncommitted.length} uncommitted file(s) left in the worktree` : undefined,
+          reason: verdict.uncommitted.length > 0 ? `${count(verdict.uncommitted.length, 'uncommitted file')} left in the worktree` : undefined,
           commits: verdict.commits,
           uncommitted: verdict.uncommitted,
           endedAt: verdict.now,

@@ -9,6 +9,11 @@ export function truncate(text: string, max: number): string {
   return `${(space >= max * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,;:.\-–—]+$/, '')}…`;
 }
 
+/** A count with its noun in the right number: `1 commit`, `2 commits`, `3 statuses` (give the plural when it is not +s). */
+export function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
+}
+
 export function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -12,7 +12,7 @@ import { assessSpecs, type Assessment } from '../core/assess.js';
 import { XplanError, InputError } from '../core/errors.js';
 import { EFFORT_HOURS } from '../core/effort.js';
 import { buildInventory } from '../core/inventory.js';
-import { capitalise } from '../core/text.js';
+import { capitalise, count } from '../core/text.js';
 import { derivePlan } from '../core/plan-derive.js';
 import type { EngineRun, PlanWarning } from '../core/plan.js';
 import { historyOf, overDecomposition, type PlanningResult } from '../core/planner.js';
@@ -87,7 +87,7 @@ export class ClaudeEngine implements PlanningEngine {
     run.sequentialOutputTokens = outcome.outputTokens;
     const assessment = convertAssessAnswer(outcome.value, inventory, heuristic, thresholds);
     if (outcome.problems.length > 0) {
-      assessment.warnings.push({ code: 'ENGINE_CHECK', message: `After ${run.repairRounds} repair round(s) the answer still has problems: ${outcome.problems.join('; ')}`, evidence: [] });
+      assessment.warnings.push({ code: 'ENGINE_CHECK', message: `After ${count(run.repairRounds, 'repair round')} the answer still has problems: ${outcome.problems.join('; ')}`, evidence: [] });
     }
     return { ...assessment, engine: run };
   }

@@ -1,4 +1,5 @@
 /** What the agent mail thread of each task hears of the run: the glue between run events and coordination. */
+import { count } from '../core/text.js';
 import { unhandledEvent, type RunEvent } from '../core/run-events.js';
 import type { CoordinationNotice } from './ports.js';
 
@@ -6,7 +7,7 @@ import type { CoordinationNotice } from './ports.js';
 export function noticeFor(event: RunEvent): CoordinationNotice | undefined {
   switch (event.type) {
     case 'task.completed':
-      return { kind: 'completed', summary: `${event.commits} commit(s) on ${event.branch}` };
+      return { kind: 'completed', summary: `${count(event.commits, 'commit')} on ${event.branch}` };
     case 'task.failed':
     case 'task.blocked':
       return { kind: 'blocked', reason: event.reason };

@@ -2,6 +2,7 @@
  * Settling an attempt: what an ended agent's outcome means for its task. `settlementFor` decides from the outcome
  * alone; `checkWork` then does what a success needs before it counts: new commits, and the verify command passing.
  */
+import { count } from '../core/text.js';
 import { relative } from 'node:path';
 import type { AgentOutcome } from '../core/agent-result.js';
 import type { Config } from '../core/config.js';
@@ -95,7 +96,7 @@ export async function checkWork(
   const uncommitted = await ports.vcs.uncommittedFiles(worktree);
   if (commits.length === 0) {
     const notes = [
-      uncommitted.length > 0 ? `${uncommitted.length} uncommitted file(s) left in ${relative(input.root, worktree)}` : '',
+      uncommitted.length > 0 ? `${count(uncommitted.length, 'uncommitted file')} left in ${relative(input.root, worktree)}` : '',
       input.permissionDenials.length > 0 ? `permission denied: ${input.permissionDenials.slice(0, 3).join(', ')}` : '',
     ].filter(Boolean);
     const reason = `the agent made no commits${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`;

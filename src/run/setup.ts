@@ -3,6 +3,7 @@
  * loop to the orchestrator, and turn its end into the status document. This is the run engine's composition root:
  * the one file of src/run that wires the adapters in (eslint holds the others to the ports). `previewRun` shows what a run would do.
  */
+import { count } from '../core/text.js';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -97,7 +98,7 @@ async function loadSetup(ws: Workspace): Promise<RunSetup> {
 function refuseSecrets(setup: RunSetup): void {
   const { secrets, config } = setup;
   if (secrets.length === 0 || config.secrets !== 'block') return;
-  throw new XplanError('SECRETS_FOUND', `The spec holds ${secrets.length} secret(s), so no agent gets it: ${secrets.slice(0, 5).join(', ')}${secrets.length > 5 ? ', …' : ''}`, {
+  throw new XplanError('SECRETS_FOUND', `The spec holds ${count(secrets.length, 'secret')}, so no agent gets it: ${secrets.slice(0, 5).join(', ')}${secrets.length > 5 ? ', …' : ''}`, {
     hint: 'Remove them from the spec, or set `secrets: redact` in .xplan/config.yaml to send it with each value replaced.',
   });
 }

@@ -1,11 +1,16 @@
 /** The report of `xplan export beads`. */
+import { count } from '../core/text.js';
 import type { ExportResult } from '../core/beads-export.js';
 import type { Theme } from './theme.js';
 import { terminalSafe } from './terminal-text.js';
 
 const PREFIX_SOURCES = { flag: '--prefix', bd: 'the bd workspace', directory: 'the directory name, as `bd init` would pick it' } as const;
 
-export function renderExport(unsafe: ExportResult, theme: Theme): string {
+/**
+ * The export: the counts, then what changed. By default one line per issue created or updated (links are counted,
+ * not listed); `detail` (a dry run, or --verbose) lists every call, links included.
+ */
+export function renderExport(unsafe: ExportResult, theme: Theme, detail = true): string {
   const result = terminalSafe(unsafe);
   const notes = result.notes.map((note) => theme.dim(note));
   if (result.mode === 'jsonl') {
@@ -20,9 +25,16 @@ export function renderExport(unsafe: ExportResult, theme: Theme): string {
   const c = result.counts;
   const how = result.creation === 'graph' ? ' (new issues in one transaction)' : '';
   const lines = [
-    `${theme.ok('✓')} ${result.dryRun ? 'Would export' : 'Exported'} to ${result.tool} ${result.version}${result.prefix ? ` (prefix ${result.prefix})` : ''}: ${c.created} created${how}, ${c.updated} updated, ${c.unchanged} unchanged; dependencies +${c.dependenciesAdded} −${c.dependenciesRemoved}${c.statuses ? `; ${c.statuses} status(es) synced` : ''}${c.epics ? `; ${c.epics} epic(s) closed or reopened` : ''}.`,
+    `${theme.ok('✓')} ${result.dryRun ? 'Would export' : 'Exported'} to ${result.tool} ${result.version}${result.prefix ? ` (prefix ${result.prefix})` : ''}: ${c.created} created${how}, ${c.updated} updated, ${c.unchanged} unchanged; dependencies +${c.dependenciesAdded} −${c.dependenciesRemoved}${c.statuses ? `; ${count(c.statuses, 'status', 'statuses')} synced` : ''}${c.epics ? `; ${count(c.epics, 'epic')} closed or reopened` : ''}.`,
   ];
-  for (const action of result.actions) lines.push(theme.dim(`  ${action}`));
+  for (const action of detail ? result.actions : summaryOf(result.actions)) lines.push(theme.dim(`  ${action}`));
   lines.push(...notes);
   return lines.join('\n');
+}
+
+/** One line per issue created, updated or given a status: the dependency calls and follow-up detail calls go. */
+export function summaryOf(actions: readonly string[]): string[] {
+  return actions
+    .map((action) => action.trim())
+    .filter((action) => !action.startsWith('dep ') && !action.endsWith('(not in the graph format)') && !/^create \d+ issues and \d+ dependencies in one transaction/.test(action));
 }

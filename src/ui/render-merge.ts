@@ -1,4 +1,5 @@
 /** `xplan merge`: what landed where, or what would. */
+import { count } from '../core/text.js';
 import type { MergeResult } from '../core/run-result.js';
 import type { Theme } from './theme.js';
 
@@ -8,6 +9,6 @@ export function renderMerge(result: MergeResult, theme: Theme): string {
   const stat = result.diffStat ? ` · ${result.diffStat}` : '';
   if (result.how === 'conflict') return `${theme.error('✖')} Landing ${what} on ${result.into} would conflict in ${result.conflicts.join(', ')}.`;
   const verb = result.how === 'fast-forward' ? 'fast-forward' : 'one merge commit';
-  if (result.dryRun) return `Would land ${what} on ${result.into} as ${verb}: ${result.commits} commit(s)${stat}. Nothing changed.`;
-  return `${theme.ok('✓')} Landed ${what} on ${result.into} as ${verb} (${result.commit?.slice(0, 8)}): ${result.commits} commit(s)${stat}. Nothing was pushed.`;
+  if (result.dryRun) return `Would land ${what} on ${result.into} as ${verb}: ${count(result.commits, 'commit')}${stat}. Nothing changed.`;
+  return `${theme.ok('✓')} Landed ${what} on ${result.into} as ${verb} (${result.commit?.slice(0, 8)}): ${count(result.commits, 'commit')}${stat}. Nothing was pushed.`;
 }

@@ -5,7 +5,7 @@
  */
 import type { ReportAttempt, ReportModel, ReportTask } from '../core/run-report.js';
 import { blockersNeedingAPerson, waitingTasks } from '../core/run-report.js';
-import { truncate } from '../core/text.js';
+import { truncate, count } from '../core/text.js';
 import { layoutGraph } from './dag-layout.js';
 import { wrapToWidth } from './text-width.js';
 import { renderRunEvent } from './render-run.js';
@@ -414,7 +414,7 @@ function eventsSection(model: ReportModel, live: boolean): string {
       `<tr data-event="${esc(e.type)}"><td class="small mono">${esc(clock(e.at))}</td><td class="mono">${esc(e.taskId ?? '')}</td><td class="small mono">${esc(e.type)}</td><td>${esc(describeEvent(e))}</td></tr>`,
   );
   const omitted = model.eventsOmitted + (live ? model.events.length - events.length : 0);
-  const body = `<div class="scroll"><table class="events"><thead><tr><th>When</th><th>Task</th><th>Event</th><th>What happened</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>${omitted > 0 ? `<p class="muted small">${omitted} ${live ? 'older' : 'earlier'} event(s) not shown; all are in .xplan/events.jsonl.</p>` : ''}`;
+  const body = `<div class="scroll"><table class="events"><thead><tr><th>When</th><th>Task</th><th>Event</th><th>What happened</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>${omitted > 0 ? `<p class="muted small">${count(omitted, `${live ? 'older' : 'earlier'} event`)} not shown; all are in .xplan/events.jsonl.</p>` : ''}`;
   return live
     ? section('events', 'Events, newest first', body)
     : `<section id="events"><details><summary><h2>Events (${model.events.length + model.eventsOmitted})</h2></summary>${body}</details></section>`;

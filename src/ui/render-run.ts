@@ -1,7 +1,7 @@
 /** `xplan run` output: one line per event as the run goes, and the preview of `--dry-run`. */
 import { unhandledEvent, type RunEvent } from '../core/run-events.js';
 import type { RunResult } from '../core/run-result.js';
-import { formatNumber } from '../core/text.js';
+import { formatNumber, count } from '../core/text.js';
 import type { Theme } from './theme.js';
 import { terminalSafe } from './terminal-text.js';
 
@@ -19,7 +19,7 @@ export function renderRunEvent(unsafe: RunEvent, theme: Theme): string | undefin
       return undefined;
     case 'task.completed': {
       const uncommitted = e.uncommitted.length;
-      return `${theme.ok('✓')} ${task} ${e.verified ? 'completed' : theme.warn('completed: unverified')} · ${e.commits} commit${e.commits === 1 ? '' : 's'} on ${e.branch}${uncommitted ? theme.warn(` · ${uncommitted} uncommitted file(s) left`) : ''}`;
+      return `${theme.ok('✓')} ${task} ${e.verified ? 'completed' : theme.warn('completed: unverified')} · ${count(e.commits, 'commit')} on ${e.branch}${uncommitted ? theme.warn(` · ${count(uncommitted, 'uncommitted file')} left`) : ''}`;
     }
     case 'task.merged':
       return `${theme.ok('⇢')} ${task} merged into the integration branch (${e.commit.slice(0, 8)})${e.diffStat ? theme.dim(` · ${e.diffStat}`) : ''}`;
@@ -58,7 +58,7 @@ export function renderRunEvent(unsafe: RunEvent, theme: Theme): string | undefin
     case 'task.done':
       return `${theme.ok('✓')} ${task} completed by hand (${e.by}): ${e.reason}`;
     case 'secrets.found':
-      return `${theme.warn('!')} the spec holds ${e.findings.length} secret(s) (${e.findings.join(', ')}); ${e.policy === 'redact' ? 'agents get them as <REDACTED:kind>' : 'agents see them (secrets: warn); set `secrets: redact` or `block` in .xplan/config.yaml to change that'}`;
+      return `${theme.warn('!')} the spec holds ${count(e.findings.length, 'secret')} (${e.findings.join(', ')}); ${e.policy === 'redact' ? 'agents get them as <REDACTED:kind>' : 'agents see them (secrets: warn); set `secrets: redact` or `block` in .xplan/config.yaml to change that'}`;
     case 'run.ended':
       return undefined; // the status summary follows
     case 'task.waiting':
@@ -83,12 +83,12 @@ function clock(iso: string): string {
  */
 export function renderDryRun(unsafe: DryRun, theme: Theme, prompts: 'all' | readonly string[] = []): string {
   const result = terminalSafe(unsafe);
-  const lines = [theme.bold(`Dry run: ${result.tasks.length} tasks, ${result.concurrency} at a time, ${result.branching} branching (run id like ${result.runId})`)];
+  const lines = [theme.bold(`Dry run: ${count(result.tasks.length, 'task')}, ${result.concurrency} at a time, ${result.branching} branching (run id like ${result.runId})`)];
   if (!result.approved) lines.push(theme.warn('The plan is not approved yet: `xplan approve` before `xplan run`.'));
   if (result.secrets.length > 0) {
     lines.push(
       theme.warn(
-        `The spec holds ${result.secrets.length} secret(s): ${result.secrets.join(', ')}. ${result.secretsPolicy === 'redact' ? 'The prompts carry them redacted.' : result.secretsPolicy === 'block' ? '`xplan run` will refuse to start (secrets: block).' : 'Agents will see them (secrets: warn). Printed prompts show them only with --show-secrets.'}`,
+        `The spec holds ${count(result.secrets.length, 'secret')}: ${result.secrets.join(', ')}. ${result.secretsPolicy === 'redact' ? 'The prompts carry them redacted.' : result.secretsPolicy === 'block' ? '`xplan run` will refuse to start (secrets: block).' : 'Agents will see them (secrets: warn). Printed prompts show them only with --show-secrets.'}`,
       ),
     );
   }

@@ -117,6 +117,9 @@ describe('xplan export beads', async () => {
     const first = await runXplanAsync(['export', 'beads'], { cwd: repo, env: bd062 });
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain('Exported to bd 0.62.0 (prefix acme): 9 created, 0 updated, 0 unchanged; dependencies +10 −0.');
+    // One line per issue created; the links are counted, not listed.
+    expect(first.stdout.split('\n').filter((l) => l.startsWith('  create acme-'))).toHaveLength(9);
+    expect(first.stdout).not.toContain('dep add');
     const issues = allIssues(repo);
     const epic = issues.find((i) => i.issue_type === 'epic')!;
     expect(epic.title).toBe('Bookmarks Service — Product Requirements');
@@ -155,8 +158,10 @@ describe('xplan export beads', async () => {
     const preview = await runXplanAsync(['export', 'beads', '--dry-run'], { cwd: repo, env: bd062 });
     expect(preview.stdout).toContain(`dep remove ${ids[dependent.id]} "${dependent.id} ${dependent.title}" depends on ${ids[prerequisite.id]} "${prerequisite.id} ${prerequisite.title}"`);
     expect(preview.stdout).toContain(`dep add new "T9 Write the operator runbook" depends on ${ids.T1} "T1 `);
-    const third = await runXplanAsync(['export', 'beads'], { cwd: repo, env: bd062 });
+    // --verbose lists every call, the links too.
+    const third = await runXplanAsync(['export', 'beads', '--verbose'], { cwd: repo, env: bd062 });
     expect(third.stdout).toMatch(/1 created, \d+ updated, \d+ unchanged; dependencies \+1 −1\./);
+    expect(third.stdout).toContain(`dep remove ${ids[dependent.id]} "${dependent.id} ${dependent.title}"`);
     expect(allIssues(repo)).toHaveLength(10);
     expect(dependencyGraph(repo)).toEqual(planGraph(repo));
   }, 120_000);
@@ -169,6 +174,8 @@ describe('xplan export beads', async () => {
     const first = await runXplanAsync(['export', 'beads'], { cwd: repo, env: withBd() });
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain('Exported to bd 1.0.5 (prefix acme): 9 created (new issues in one transaction), 0 updated, 0 unchanged; dependencies +10 −0.');
+    expect(first.stdout.split('\n').filter((l) => l.startsWith('  create acme-'))).toHaveLength(9);
+    expect(first.stdout).not.toMatch(/dep add|not in the graph format|in one transaction \(bd/);
     const calls = xplanCalls(repo);
     const creates = calls.filter((argv) => argv[0] === 'create');
     expect(creates).toHaveLength(1);
@@ -354,7 +361,7 @@ describe('beads status during a run', () => {
 
     expect((await runXplanAsync(['skip', 'T2'], { cwd: repo, env: withBd() })).code).toBe(0);
     expect(byTask().T2).toMatchObject({ status: 'deferred' });
-    expect((await runXplanAsync(['done', 'T2', '--reason', 'built by hand'], { cwd: repo, env: withBd() })).code).toBe(0);
+    expect((await runXplanAsync(['done', 'T2', '--reason', 'built by hand', '--no-resume'], { cwd: repo, env: withBd() })).code).toBe(0);
     issues = byTask();
     expect(issues.T2!.status).toBe('closed');
     expect(issues.T2!.close_reason).toMatch(/^Done by hand \(Test User <test@example.com>\): built by hand$/);
@@ -379,7 +386,7 @@ describe('beads status during a run', () => {
 
     const sync = await runXplanAsync(['export', 'beads', '--sync'], { cwd: repo, env: withBd() });
     expect(sync.code, sync.stderr).toBe(0);
-    expect(sync.stdout).toContain('2 status(es) synced; 1 epic(s) closed or reopened');
+    expect(sync.stdout).toContain('2 statuses synced; 1 epic closed or reopened');
     expect(sync.stdout).toMatch(/close epic acme-\w+ "Greeting files[^"]*": All 2 child issues are closed/);
     expect(allIssues(repo).map((i) => i.status)).toEqual(['closed', 'closed', 'closed']);
   }, 120_000);
@@ -405,7 +412,7 @@ describe('beads status during a run', () => {
     }
 
     // `xplan retry` opens an unverified task again, and its epic with it.
-    const retry = await runXplanAsync(['retry', 'T2'], { cwd: repo, env: withBd() });
+    const retry = await runXplanAsync(['retry', 'T2', '--no-resume'], { cwd: repo, env: withBd() });
     expect(retry.code, retry.stderr).toBe(0);
     const byTask = Object.fromEntries(allIssues(repo).map((i) => [/:(T\d+)$/.exec(i.external_ref ?? '')?.[1] ?? 'epic', i]));
     expect(byTask.T1!.status).toBe('closed');

@@ -31,9 +31,9 @@ it('removes merged work, keeps unmerged branches and worktrees with uncommitted 
   const run = status.run.id;
   expect(result.stdout).toContain(`removed worktree .xplan/worktrees/${run}/agent-1`);
   expect(result.stdout).toContain(`deleted branch ${t1.branch} (merged into main)`);
-  expect(result.stdout).toContain(`kept branch ${t2.branch}: 1 commit(s) not merged into main`);
-  expect(result.stdout).toContain(`kept worktree .xplan/worktrees/${run}/agent-3: 1 uncommitted file(s): notes.txt`);
-  expect(result.stdout).toContain(`kept branch ${t3.branch}: 1 commit(s) not merged into main`);
+  expect(result.stdout).toContain(`kept branch ${t2.branch}: 1 commit not merged into main`);
+  expect(result.stdout).toContain(`kept worktree .xplan/worktrees/${run}/agent-3: 1 uncommitted file: notes.txt`);
+  expect(result.stdout).toContain(`kept branch ${t3.branch}: 1 commit not merged into main`);
   expect(existsSync(t1.worktree)).toBe(false);
   expect(existsSync(t2.worktree)).toBe(false);
   expect(existsSync(join(t3.worktree, 'notes.txt'))).toBe(true);

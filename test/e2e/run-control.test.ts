@@ -88,7 +88,7 @@ describe('pause and resume', () => {
 
     const pause = runXplan(['pause', '--now'], { cwd: repo });
     expect(pause.code, pause.stderr).toBe(0);
-    expect(pause.stdout).toContain('stopped 2 agent(s) (T1, T2: interrupted)');
+    expect(pause.stdout).toContain('stopped 2 agents (T1, T2: interrupted)');
     const result = await orchestrator.done;
     expect(result.code).toBe(0);
     expect(states(repo)).toEqual({ T1: 'interrupted', T2: 'interrupted' });

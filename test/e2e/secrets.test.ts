@@ -63,7 +63,7 @@ it('a spec with a secret: warn says where, redact sends it redacted, block refus
   writeFiles(repo, { 'spec.md': spec });
   // The plan's spec hash changed, but its tasks did not: still approved, and a dry run previews it; a run needs --force.
   const warn = runXplan(['run', '--dry-run', '--prompts'], { cwd: repo });
-  expect(warn.stdout).toContain('The spec holds 1 secret(s): spec.md:3: github-token. Agents will see them (secrets: warn).');
+  expect(warn.stdout).toContain('The spec holds 1 secret: spec.md:3: github-token. Agents will see them (secrets: warn).');
   // What is printed is masked; --show-secrets shows the prompts as the agents get them.
   expect(warn.stdout).toContain('Deploy with GITHUB_TOKEN=<REDACTED:github-token>.');
   expect(warn.stdout).not.toContain(TOKEN);
@@ -75,7 +75,7 @@ it('a spec with a secret: warn says where, redact sends it redacted, block refus
   writeFiles(repo, { '.xplan/config.yaml': `${runConfig()}secrets: block\n` });
   const block = runXplan(['run', '--force'], { cwd: repo, env: claudeEnv(server.url) });
   expect(block.code).toBe(2);
-  expect(block.stderr).toContain('The spec holds 1 secret(s), so no agent gets it: spec.md:3: github-token');
+  expect(block.stderr).toContain('The spec holds 1 secret, so no agent gets it: spec.md:3: github-token');
   expect(block.stderr).not.toContain(TOKEN);
 
   writeFiles(repo, { '.xplan/config.yaml': `${runConfig()}secrets: redact\n` });

@@ -68,9 +68,9 @@ it('keeps a worktree that holds ignored files or commits no branch has, names th
   expect(run.removedWorktrees).toEqual([rel('agent-1-merged')]);
   expect(run.keptWorktrees.map((k) => k.path)).toEqual([rel('agent-2-ignored'), rel('agent-3-detached'), rel('agent-4-reflog')]);
   const reason = (name: string) => run.keptWorktrees.find((k) => k.path === rel(name))!.reason;
-  expect(reason('agent-2-ignored')).toBe('1 ignored file(s) git does not keep: debug.log');
-  expect(reason('agent-3-detached')).toBe(`1 commit(s) no branch holds: ${detached.slice(0, 10)} [T3] c on no branch; keep them with \`git branch <name> ${detached.slice(0, 10)}\``);
-  expect(reason('agent-4-reflog')).toContain(`1 commit(s) no branch holds: ${dropped.slice(0, 10)} [T4] d left behind`);
+  expect(reason('agent-2-ignored')).toBe('1 ignored file git does not keep: debug.log');
+  expect(reason('agent-3-detached')).toBe(`1 commit no branch holds: ${detached.slice(0, 10)} [T3] c on no branch; keep them with \`git branch <name> ${detached.slice(0, 10)}\``);
+  expect(reason('agent-4-reflog')).toContain(`1 commit no branch holds: ${dropped.slice(0, 10)} [T4] d left behind`);
   for (const name of ['agent-2-ignored', 'agent-3-detached', 'agent-4-reflog']) expect(existsSync(worktree(name))).toBe(true);
   expect(existsSync(worktree('agent-1-merged'))).toBe(false);
 
@@ -81,7 +81,7 @@ it('keeps a worktree that holds ignored files or commits no branch has, names th
   expect(git(repo, ['cat-file', '-t', dropped])).toBe('commit');
 
   const text = renderClean(result, plainTheme);
-  expect(text).toContain(`kept worktree ${rel('agent-3-detached')}: 1 commit(s) no branch holds`);
+  expect(text).toContain(`kept worktree ${rel('agent-3-detached')}: 1 commit no branch holds`);
 });
 
 it('treats the integration worktree like the others: it and its branch go only once the branch is merged', async () => {

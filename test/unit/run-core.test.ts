@@ -365,7 +365,7 @@ describe('applyVerdict', () => {
       verified: true,
       commits: [{ sha: 'c0ffee', subject: 'Do it' }],
       uncommitted: ['notes.txt', 'tmp.log'],
-      reason: '2 uncommitted file(s) left in the worktree',
+      reason: '2 uncommitted files left in the worktree',
       endedAt: NOW,
     });
     expect(next.tasks.T1!.failure).toBeUndefined();

@@ -44,7 +44,7 @@ describe('rendering every event', () => {
   });
 
   it('prints what matters of the event, not a placeholder', () => {
-    expect(renderRunEvent(SAMPLE_EVENTS['task.completed'], plainTheme)).toBe('✓ T1 completed · 3 commits on xplan/r/1-parser · 1 uncommitted file(s) left');
+    expect(renderRunEvent(SAMPLE_EVENTS['task.completed'], plainTheme)).toBe('✓ T1 completed · 3 commits on xplan/r/1-parser · 1 uncommitted file left');
     expect(renderRunEvent(SAMPLE_EVENTS['task.conflict'], plainTheme)).toBe('✗ T2 conflict · merging into the integration branch conflicts in src/db.ts with T1 → xplan retry T2');
     expect(renderRunEvent(SAMPLE_EVENTS['run.started'], plainTheme)).toContain('2 tasks · 2 at a time · feature branching · base abcdef1');
   });
@@ -66,7 +66,7 @@ describe('what the agent mail thread of a task hears', () => {
   it('completion with its commits, and what holds the task; nothing for the other events', () => {
     const heard = Object.fromEntries(ALL_SAMPLE_EVENTS.flatMap((e) => (noticeFor(e) ? [[e.type, noticeFor(e)]] : [])));
     expect(heard).toEqual({
-      'task.completed': { kind: 'completed', summary: '3 commit(s) on xplan/r/1-parser' },
+      'task.completed': { kind: 'completed', summary: '3 commits on xplan/r/1-parser' },
       'task.failed': { kind: 'blocked', reason: '`npm test` exited with 1' },
       'task.blocked': { kind: 'blocked', reason: 'the branches of T1 and T2 conflict in src/db.ts' },
       'task.conflict': { kind: 'blocked', reason: 'task.conflict' },
