@@ -292,6 +292,8 @@ export class Orchestrator implements RunContext {
     const changed = await this.deps.store.changedSince();
     if (!changed) return;
     this.latest = changed;
+    // What the other xplan did (a pause or cancel from another terminal) is said on this run's screen as well.
+    for (const e of changed.outbox ?? []) this.deps.onEvent?.(e);
     this.processes.releaseTaken();
   }
 

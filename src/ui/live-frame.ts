@@ -65,7 +65,8 @@ export class LiveFrame {
   }
 
   private erasure(): string {
-    // Up to the frame's first row, then erase from there to the end of the screen.
-    return this.shown > 0 ? `\x1b[${this.shown}A\r\x1b[0J` : '';
+    // Up to the frame's first row, then erase from there to the end of the screen. With no frame shown, the row of
+    // the cursor is erased all the same: what the terminal echoed there (the ^C of a Ctrl-C) does not start the line.
+    return this.shown > 0 ? `\x1b[${this.shown}A\r\x1b[0J` : '\r\x1b[0J';
   }
 }

@@ -61,10 +61,11 @@ export function renderRunEvent(unsafe: RunEvent, theme: Theme): string | undefin
       return `${theme.warn('!')} the spec holds ${count(e.findings.length, 'secret')} (${e.findings.join(', ')}); ${e.policy === 'redact' ? 'agents get them as <REDACTED:kind>' : 'agents see them (secrets: warn); set `secrets: redact` or `block` in .xplan/config.yaml to change that'}`;
     case 'run.ended':
       return undefined; // the status summary follows
+    case 'run.cancelled':
+      return `${theme.error('■')} cancelled by ${e.by}: ${e.interrupted.length ? `agents stopped (${e.interrupted.join(', ')} interrupted)` : 'no agent was running'}; branches and worktrees are kept`;
     case 'task.waiting':
     case 'task.merging':
     case 'run.conflicts':
-    case 'run.cancelled':
     case 'beads.failed':
       // Said by what follows them (the merge, the pause) or by their command; the run's log keeps them.
       return undefined;

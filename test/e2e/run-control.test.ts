@@ -65,6 +65,8 @@ describe('pause and resume', () => {
     expect(pause.stdout).toContain('picks this up by itself');
     const result = await orchestrator.done;
     expect(result.code, result.stdout + result.stderr).toBe(0);
+    // The running screen says the pause made from the other terminal.
+    expect(result.stdout).toMatch(/⏸ paused by .+: running agents finish their tasks, no new ones start\n/);
     expect(statusOf(repo).run.status).toBe('paused');
     expect(states(repo)).toEqual({ T1: 'unverified', T2: 'unverified', T3: 'ready' });
     expect(processesUnder(repo)).toEqual([]);
@@ -191,6 +193,21 @@ describe('retry, skip and done', () => {
     expect(runXplan(['done', 'T9', '--reason', 'x'], { cwd: repo }).stderr).toContain('Task T9 is not part of run');
     expect(runXplan(['skip', 'T3', '--cascade'], { cwd: repo }).stderr).toContain('T3 is unverified: there is nothing to skip');
   }, 180_000);
+});
+
+describe('the running screen', () => {
+  it('says a cancel made from another terminal as it happens', async () => {
+    server = await startModelServer((c) => ({ ...commitSteps(c), ...(c.turn === 0 ? { delayMs: 1500 } : {}) }));
+    const repo = approvedRepo(three.slice(0, 1), runConfig());
+    const orchestrator = startXplan(['run'], { cwd: repo, env: claudeEnv(server.url) });
+    await waitForEvent(repo, (e) => e.type === 'task.dispatched');
+    const cancel = runXplan(['cancel'], { cwd: repo });
+    expect(cancel.code, cancel.stderr).toBe(0);
+    const result = await orchestrator.done;
+    expect(result.stdout).toMatch(/■ cancelled by .+: agents stopped \(T1 interrupted\); branches and worktrees are kept\n/);
+    expect(statusOf(repo).run.status).toBe('cancelled');
+    expect(processesUnder(repo)).toEqual([]);
+  }, 120_000);
 });
 
 describe('one step per action', () => {

@@ -107,6 +107,18 @@ describe('a live frame', () => {
     frame.clear();
     expect(terminal.text()).toBe('✔ T2 completed');
   });
+
+  it('starts the Ctrl-C line clean: neither the echoed ^C nor a live agent line stays on it', () => {
+    const terminal = new Terminal(24, 80);
+    const frame = new LiveFrame(terminal);
+    frame.draw('⠿ T1 agent-1 3s');
+    terminal.write('^C'); // what the terminal echoes under the frame
+    frame.line('⏸ paused by Ctrl-C: running agents finish their tasks');
+    frame.clear();
+    terminal.write('^C');
+    frame.line('⏸ paused by a second Ctrl-C: agents stopped');
+    expect(terminal.text()).toBe('⏸ paused by Ctrl-C: running agents finish their tasks\n⏸ paused by a second Ctrl-C: agents stopped');
+  });
 });
 
 describe('xplan run on a terminal', () => {

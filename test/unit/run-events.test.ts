@@ -32,7 +32,7 @@ describe('the run event contract', () => {
 
 describe('rendering every event', () => {
   // Said by the status summary, by what follows, or by the command that caused them.
-  const silent = new Set(['task.verifying', 'run.ended', 'task.waiting', 'task.merging', 'run.conflicts', 'run.cancelled', 'beads.failed']);
+  const silent = new Set(['task.verifying', 'run.ended', 'task.waiting', 'task.merging', 'run.conflicts', 'beads.failed']);
 
   it.each(ALL_SAMPLE_EVENTS.map((e) => [e.type, e] as const))('%s: `xplan run` prints a line for it, or is silent by design', (type, event) => {
     const line = renderRunEvent(event, plainTheme);
