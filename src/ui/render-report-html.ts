@@ -3,6 +3,7 @@
  * and no request to anywhere (its Content-Security-Policy forbids them). The live dashboard serves the same body and
  * swaps it in as the run moves.
  */
+import { formatDate, formatDuration } from './time-format.js';
 import type { ReportAttempt, ReportModel, ReportTask } from '../core/run-report.js';
 import { blockersNeedingAPerson, waitingTasks } from '../core/run-report.js';
 import { truncate, count } from '../core/text.js';
@@ -107,11 +108,13 @@ function cards(model: ReportModel): string {
     card('Cost', money(u.costUsd), '<b>API-equivalent</b>: these tokens at API prices; a subscription bills differently', 'cost'),
     card(
       'Scope accuracy',
-      scope.ratio === null ? '—' : `×${scope.ratio}`,
+      scopeRatio(scope) ?? '—',
       esc(
         scope.tasks === 0
           ? `no finished task yet · ${hours(model.scope.estimatedHours)} estimated`
-          : `actual ${hours(scope.actualHours)} vs estimated ${hours(scope.estimatedHours)} over ${scope.tasks} finished task${scope.tasks === 1 ? '' : 's'}; ${scope.withinFactorTwo} within ×2 of their estimate`,
+          : scopeRatio(scope) === undefined
+            ? `too little work finished to compare with the estimate (${hours(scope.estimatedHours)} estimated)`
+            : `actual ${hours(scope.actualHours)} vs estimated ${hours(scope.estimatedHours)} over ${scope.tasks} finished task${scope.tasks === 1 ? '' : 's'}; ${scope.withinFactorTwo} within ×2 of their estimate`,
       ),
       'scope',
     ),
@@ -469,18 +472,17 @@ function cls(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 }
 
-export function duration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${s % 60 ? String(s % 60).padStart(2, '0') + 's' : ''}`;
-  const h = Math.floor(m / 60);
-  return `${h}h${m % 60 ? String(m % 60).padStart(2, '0') + 'm' : ''}`;
+/** Actual against estimated work, `×0.4`; undefined when too little is finished for it to say anything (×0). */
+export function scopeRatio(scope: { ratio: number | null }): string | undefined {
+  return scope.ratio === null || scope.ratio <= 0 ? undefined : `×${scope.ratio}`;
 }
+
+/** Durations in the report read as everywhere else in xplan. */
+export const duration = formatDuration;
 
 function clock(iso: string): string {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+  return Number.isNaN(d.getTime()) ? iso : formatDate(iso);
 }
 
 export function money(usd: number): string {
@@ -509,9 +511,9 @@ function liveScript(eventsUrl: string): string {
     var s = Math.max(0, Math.round(ms / 1000));
     if (s < 60) return s + 's';
     var m = Math.floor(s / 60);
-    if (m < 60) return m + 'm' + (s % 60 ? String(s % 60).padStart(2, '0') + 's' : '');
+    if (m < 60) return m + 'm' + String(s % 60).padStart(2, '0') + 's';
     var h = Math.floor(m / 60);
-    return h + 'h' + (m % 60 ? String(m % 60).padStart(2, '0') + 'm' : '');
+    return h + 'h' + String(m % 60).padStart(2, '0') + 'm';
   }
   function tick() {
     var now = Date.now();

@@ -2,8 +2,9 @@
  * The run report as Markdown, from the same model as the HTML page: tables for tasks and attempts, and the task
  * graph as a Mermaid flowchart coloured by state (GitHub and most Markdown viewers draw it).
  */
+import { count } from '../core/text.js';
 import { blockersNeedingAPerson, waitingTasks, type ReportModel, type ReportTask } from '../core/run-report.js';
-import { describeEvent, duration, formatCount, hours, money } from './render-report-html.js';
+import { describeEvent, duration, formatCount, hours, money, scopeRatio } from './render-report-html.js';
 
 export function renderReportMarkdown(model: ReportModel): string {
   const r = model.run;
@@ -21,7 +22,7 @@ export function renderReportMarkdown(model: ReportModel): string {
       .join(' · ')}`,
     `- Retries: ${u.retries} (${u.transientFailures} transient failures)`,
     `- Usage: ${formatCount(u.inputTokens)} input + ${formatCount(u.outputTokens)} output tokens · ${u.turns} turns · ${money(u.costUsd)} API-equivalent`,
-    `- Scope accuracy: ${scope.ratio === null ? 'no finished task yet' : `actual ${hours(scope.actualHours)} vs estimated ${hours(scope.estimatedHours)} (×${scope.ratio}) over ${scope.tasks} finished tasks; ${scope.withinFactorTwo} within ×2 of their estimate`}`,
+    `- Scope accuracy: ${scope.tasks === 0 ? 'no finished task yet' : scopeRatio(scope) === undefined ? 'too little work finished to compare with the estimate' : `actual ${hours(scope.actualHours)} vs estimated ${hours(scope.estimatedHours)} (${scopeRatio(scope)}) over ${count(scope.tasks, 'finished task')}; ${scope.withinFactorTwo} within ×2 of their estimate`}`,
   ];
   out.push(`- ${landingLine(model)}`);
   if (model.next) out.push(`- **Next:** \`${codeCell(model.next)}\``);

@@ -1,4 +1,5 @@
 /** `xplan run` output: one line per event as the run goes, and the preview of `--dry-run`. */
+import { formatDate } from './time-format.js';
 import { unhandledEvent, type RunEvent } from '../core/run-events.js';
 import type { RunResult } from '../core/run-result.js';
 import { formatNumber, count } from '../core/text.js';
@@ -75,7 +76,7 @@ export function renderRunEvent(unsafe: RunEvent, theme: Theme): string | undefin
 }
 
 function clock(iso: string): string {
-  return new Date(iso).toLocaleTimeString();
+  return formatDate(iso);
 }
 
 /**

@@ -1,4 +1,5 @@
 /** `xplan runs`: one line per run, newest first. */
+import { formatDate, formatDuration } from './time-format.js';
 import type { RunList } from '../core/run-history.js';
 import { renderTable, type Column } from './table.js';
 import type { Theme } from './theme.js';
@@ -8,7 +9,7 @@ export function renderRuns(result: RunList & { unreadable?: string[] }, theme: T
   const rows = result.runs.map((r) => [
     `${theme.bold(r.id)}${r.current ? theme.dim(' (current)') : ''}`,
     statusWord(r.status, theme),
-    r.startedAt ? new Date(r.startedAt).toLocaleString() : '—',
+    r.startedAt ? formatDate(r.startedAt) : '—',
     r.startedAt ? took(r.startedAt, r.endedAt, now) : '—',
     r.tasks.total > 0 ? `${r.tasks.done}/${r.tasks.total}${r.tasks.failed ? theme.error(` · ${r.tasks.failed} failed`) : ''}` : '—',
     r.usage ? `$${r.usage.costUsd.toFixed(2)}` : '—',
@@ -31,8 +32,7 @@ export function renderRuns(result: RunList & { unreadable?: string[] }, theme: T
 
 function took(startedAt: string, endedAt: string | null, now: Date): string {
   const ms = Math.max(0, Date.parse(endedAt ?? now.toISOString()) - Date.parse(startedAt));
-  const m = Math.round(ms / 60000);
-  const text = m < 60 ? `${m}m` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+  const text = formatDuration(ms);
   return endedAt ? text : `${text} so far`;
 }
 

@@ -1,4 +1,5 @@
 /** `xplan status`: progress, the task table, blockers with the next command, usage. */
+import { formatDate, formatDuration, relativeTime } from './time-format.js';
 import type { StatusResult, TaskStatus } from '../core/run-status.js';
 import { formatNumber } from '../core/text.js';
 import { renderTable, type Column } from './table.js';
@@ -7,17 +8,17 @@ import { terminalSafe } from './terminal-text.js';
 
 const ORDER = ['completed', 'unverified', 'skipped', 'running', 'verifying', 'retrying', 'ready', 'waiting', 'interrupted', 'failed', 'blocked', 'conflict'] as const;
 
-export function renderStatus(unsafe: StatusResult, theme: Theme): string {
+export function renderStatus(unsafe: StatusResult, theme: Theme, now: Date = new Date()): string {
   const status = terminalSafe(unsafe);
   const { run } = status;
   const done = (status.counts.completed ?? 0) + (status.counts.unverified ?? 0) + (status.counts.skipped ?? 0);
   const lines = [
-    `${theme.bold(`Run ${run.id}`)} · ${statusWord(run.status, theme)} · started ${new Date(run.startedAt).toLocaleString()}${run.endedAt ? ` · ended after ${duration(Date.parse(run.endedAt) - Date.parse(run.startedAt))}` : ''}`,
+    `${theme.bold(`Run ${run.id}`)} · ${statusWord(run.status, theme)} · started ${formatDate(run.startedAt)} (${relativeTime(run.startedAt, now)})${run.endedAt ? ` · took ${formatDuration(Date.parse(run.endedAt) - Date.parse(run.startedAt))}` : ''}`,
     `${progressBar(done, status.total, theme)} ${done}/${status.total} done · ${ORDER.filter((s) => status.counts[s])
       .map((s) => `${status.counts[s]} ${s}`)
       .join(' · ')}`,
   ];
-  if (run.status === 'waiting' && run.resumeAt) lines.push(theme.warn(`Waiting for a usage limit to reset at ${new Date(run.resumeAt).toLocaleTimeString()}.`));
+  if (run.status === 'waiting' && run.resumeAt) lines.push(theme.warn(`Waiting for a usage limit to reset at ${formatDate(run.resumeAt)} (${relativeTime(run.resumeAt, now)}).`));
   if (run.stop) lines.push(`${theme.error('■')} Stopped: ${run.stop.message}${run.stop.hint ? `\n  ${theme.dim('→')} ${run.stop.hint}` : ''}`);
   if (run.status === 'paused' && run.pauseReason) lines.push(theme.warn(`Paused by xplan: ${run.pauseReason}`));
   if (run.orphaned) lines.push(theme.warn('No xplan process is driving this run: `xplan resume` continues it.'));
@@ -27,7 +28,7 @@ export function renderStatus(unsafe: StatusResult, theme: Theme): string {
     stateCell(t, theme),
     t.agent ? `agent-${t.agent}` : '—',
     t.attempt > 1 ? String(t.attempt) : t.attempt === 1 ? '1' : '—',
-    t.durationMs !== null ? duration(t.durationMs) : '—',
+    t.durationMs !== null ? formatDuration(t.durationMs) : '—',
     t.usage.inputTokens + t.usage.outputTokens > 0 ? formatNumber(t.usage.inputTokens + t.usage.outputTokens) : '—',
     t.usage.costUsd > 0 ? `$${t.usage.costUsd.toFixed(2)}` : '—',
     ...(status.integration ? [t.merge ?? '—'] : []),
@@ -107,12 +108,4 @@ function statusWord(status: StatusResult['run']['status'], theme: Theme): string
 export function progressBar(done: number, total: number, theme: Theme, width = 24): string {
   const filled = total === 0 ? width : Math.round((done / total) * width);
   return `${theme.ok('█'.repeat(filled))}${theme.dim('░'.repeat(width - filled))}`;
-}
-
-export function duration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }

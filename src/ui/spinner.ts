@@ -2,6 +2,7 @@
  * Progress for long steps: an ora spinner on stderr when stderr is a terminal, nothing at all otherwise (pipes, CI,
  * --json, --quiet). ora is loaded only when it will draw.
  */
+import { formatDuration } from './time-format.js';
 export interface Spinner {
   /** Replaces the text, e.g. with a count: `creating issues 12/46`. */
   update: (text: string) => void;
@@ -57,7 +58,7 @@ export async function terminalSpinner(options: SpinnerOptions = {}): Promise<Pic
   let label = '';
   const render = () => {
     const seconds = Math.round((Date.now() - startedAt) / 1000);
-    spinner.text = `${label} (${seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m ${seconds % 60}s`})`;
+    spinner.text = `${label} (${formatDuration(seconds * 1000)})`;
   };
   let timer: NodeJS.Timeout | undefined;
   return {

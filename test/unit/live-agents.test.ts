@@ -17,7 +17,7 @@ describe('live agent lines of xplan run on a terminal', () => {
       plainTheme,
       200,
     );
-    expect(lines[0]).toBe('⠿ T1 agent-1  1m 05s · 12,345 tokens · Bash npm test');
+    expect(lines[0]).toBe('⠿ T1 agent-1   1m05s · 12,345 tokens · Bash npm test');
     expect(lines[1]).toMatch(/^⠿ T3 agent-4     10s · Edit src\/.*a\.ts$/);
     expect(lines[1]).not.toContain('\u001b');
     expect(renderLiveAgents([{ taskId: 'T1', agent: 1, startedAt: 0, tool: undefined, tokens: 0 }], 0, plainTheme, 100)[0]).toContain('starting');

@@ -43,3 +43,15 @@ describe('status: what blocks what, and the command that moves it on', () => {
     ]);
   });
 });
+
+describe('status as text', () => {
+  it('dates the run in the one date style, says how long ago, and how long it took', async () => {
+    const { renderStatus } = await import('../../src/ui/render-status.js');
+    const { plainTheme } = await import('../../src/ui/theme.js');
+    const { formatDate } = await import('../../src/ui/time-format.js');
+    const p = plan({ T1: [] });
+    const run = { ...runOf(p, { T1: { state: 'completed' } }), status: 'completed' as const, endedAt: '2026-12-01T10:01:32.000Z' };
+    const text = renderStatus(statusOf(p, run), plainTheme, new Date('2026-12-01T10:05:00.000Z'));
+    expect(text.split('\n')[0]).toBe(`Run r1 · completed · started ${formatDate('2026-12-01T10:00:00.000Z')} (5m00s ago) · took 1m32s`);
+  });
+});
