@@ -15,6 +15,13 @@ async function main(argv: string[]): Promise<ExitCode> {
     const { superviseAgent } = await import('../adapters/agent-supervisor.js');
     return (await superviseAgent(argv[1])) === 0 ? 0 : 1;
   }
+  // Shell completion asks for the task and run ids as the user types: no argument parser, never an error.
+  if (argv[0] === '__complete') {
+    const { completionWords } = await import('../adapters/completion-words.js');
+    const words = await completionWords(argv[1], process.cwd());
+    if (words.length > 0) process.stdout.write(`${words.join('\n')}\n`);
+    return 0;
+  }
   // Bare `xplan` asks what it can do: the help, on stdout, and success (as `git` and `npm` answer).
   if (argv.length === 0) argv = ['--help'];
   const { buildProgram } = await import('./program.js');

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { readRunState, saveRunSummary } from '../../src/adapters/run-history.js';
 import type { Plan } from '../../src/core/plan.js';
 import type { RunState } from '../../src/core/run.js';
-import { REPO_ROOT, runXplan, tempRepo } from '../support/cli.js';
+import { BIN, REPO_ROOT, runXplan, tempRepo } from '../support/cli.js';
+import { approvedRepo, runConfig } from '../support/run-repo.js';
 
 const FIXTURE = join(REPO_ROOT, 'test/fixtures/runs/bookmarks');
 const RUN = '20261123-114502';
@@ -201,11 +202,43 @@ describe('the JSON contract, completion and help', () => {
     expect(complete(['xplan', 'task', 'add', '--ef'])).toEqual(['--effort']);
   });
 
+  it('completes the task ids of the saved plan and the ids of the kept runs, asking xplan __complete', () => {
+    const repo = approvedRepo([{ title: 'Write the hello file' }, { title: 'Write the world file' }], runConfig());
+    for (const id of ['20261201-100000', '20261202-100000']) mkdirSync(join(repo, '.xplan/runs', id), { recursive: true });
+    const shims = join(repo, '.shims');
+    mkdirSync(shims);
+    writeFileSync(join(shims, 'xplan'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, { mode: 0o755 });
+    const script = runXplan(['completion', 'bash'], { cwd: repo }).stdout;
+    const complete = (words: string[]) => {
+      const line = words.map((w) => `'${w}'`).join(' ');
+      const result = spawnSync('bash', ['--norc', '-c', `${script}\nCOMP_WORDS=(${line}); COMP_CWORD=${words.length - 1}; _xplan; printf '%s\\n' "\${COMPREPLY[@]}"`], {
+        cwd: repo,
+        env: { ...process.env, PATH: `${shims}:${process.env.PATH}` },
+        encoding: 'utf8',
+      });
+      expect(result.status, result.stderr).toBe(0);
+      return result.stdout.trim().split('\n').filter(Boolean).sort();
+    };
+    expect(complete(['xplan', 'retry', ''])).toEqual(['T1', 'T2']);
+    expect(complete(['xplan', 'done', 'T'])).toEqual(['T1', 'T2']);
+    expect(complete(['xplan', 'run', '--dry-run', '--prompt', ''])).toEqual(['T1', 'T2']);
+    expect(complete(['xplan', 'status', '--run', ''])).toEqual(['20261201-100000', '20261202-100000']);
+    expect(complete(['xplan', 'task', 'dep', ''])).toEqual(['T1', 'T2', 'add', 'rm']);
+    // Outside a project there is nothing to offer, and no error.
+    const outside = spawnSync(process.execPath, [BIN, '__complete', 'task'], { cwd: tempRepo(), encoding: 'utf8' });
+    expect([outside.status, outside.stdout, outside.stderr]).toEqual([0, '', '']);
+  });
+
   it('zsh and fish scripts cover the same commands', () => {
     const repo = tempRepo();
     const zsh = runXplan(['completion', 'zsh'], { cwd: repo });
     expect(zsh.stdout).toMatch(/^#compdef xplan/);
-    expect(zsh.stdout).toContain('bashcompinit');
+    // A native zsh function with descriptions; it never runs compinit, it registers itself once compinit has.
+    expect(zsh.stdout).not.toMatch(/^[^#]*compinit/m);
+    expect(zsh.stdout).toContain('if (( $+functions[compdef] )); then compdef _xplan xplan; fi');
+    expect(zsh.stdout).toContain("'status:where the run stands");
+    expect(zsh.stdout).toContain("(' report|--format') compadd -- 'html' 'md'; return;;");
+    expect(zsh.stdout).toContain(`(' status|--run') compadd -- \${(f)"$(xplan __complete run 2>/dev/null)"}; return;;`);
     const fish = runXplan(['completion', 'fish'], { cwd: repo });
     expect(fish.code).toBe(0);
     expect(fish.stdout).toContain("complete -c xplan -n '__fish_use_subcommand' -a 'dashboard'");

@@ -29,6 +29,13 @@ describe('lazy start-up', () => {
     expect(modules.some((m) => m.includes('commander'))).toBe(false);
   });
 
+  it('xplan __complete (asked on every Tab) loads neither the argument parser nor any command or schema code', () => {
+    const modules = loadedModules(['__complete', 'task']);
+    const heavy = ['commander', 'zod', 'yaml', 'execa', 'chalk', '@inquirer', '/dist/commands/', '/dist/cli/program.js', 'state-store'];
+    expect(modules.filter((m) => heavy.some((h) => m.includes(h)))).toEqual([]);
+    expect(modules.some((m) => m.includes('/dist/adapters/completion-words.js'))).toBe(true);
+  });
+
   it('xplan --help loads the argument parser but no command or adapter code', () => {
     const modules = loadedModules(['--help']);
     for (const heavy of HEAVY)
