@@ -118,7 +118,7 @@ export class ClaudeEngine implements PlanningEngine {
       const { outline, check } = outlined.value;
       if (check.graph.length > 0) {
         // Details of tasks whose ids or edges are still wrong would be built on sand.
-        throw new XplanError('ENGINE_INVALID_ANSWER', `Claude Code's outline still has problems after ${run.repairRounds} repair round(s): ${check.graph.slice(0, 5).join('; ')}`, {
+        throw new XplanError('ENGINE_INVALID_ANSWER', `Claude Code's outline still has problems after ${count(run.repairRounds, 'repair round')}: ${check.graph.slice(0, 5).join('; ')}`, {
           hint: `Nothing was saved. Try again, or ${FALLBACK}.`,
         });
       }
@@ -198,7 +198,7 @@ export class ClaudeEngine implements PlanningEngine {
       prompt = repairPrompt(basePrompt, answer.output, checked.problems);
     }
     if (!best) {
-      throw new XplanError('ENGINE_INVALID_ANSWER', `Claude Code's answer (${purpose}) does not have the required shape, after ${rounds} repair round(s): ${lastProblems.slice(0, 5).join('; ')}`, {
+      throw new XplanError('ENGINE_INVALID_ANSWER', `Claude Code's answer (${purpose}) does not have the required shape, after ${count(rounds, 'repair round')}: ${lastProblems.slice(0, 5).join('; ')}`, {
         hint: `Nothing was saved. Try again, or ${FALLBACK}.`,
       });
     }
