@@ -97,7 +97,7 @@ describe('integration with the real claude binary', () => {
     const dryRun = runXplan(['merge', '--dry-run'], { cwd: repo });
     expect(dryRun.code, dryRun.stderr).toBe(0);
     expect(dryRun.stdout).toMatch(
-      new RegExp(`^Would land ${integration.branch} \\(4 tasks: T1, T2, T3, T4\\) on main as fast-forward: 8 commit\\(s\\) · 4 files changed, 4 insertions\\(\\+\\)\\. Nothing changed\\.`),
+      new RegExp(`^Would land ${integration.branch} \\(4 tasks: T1, T2, T3, T4\\) on main as fast-forward: 8 commits · 4 files changed, 4 insertions\\(\\+\\)\\. Nothing changed\\.`),
     );
     expect(git(repo, ['rev-parse', 'main'])).toBe(status.run.base.commit);
 
