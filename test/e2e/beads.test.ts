@@ -91,6 +91,12 @@ function planGraph(repo: string): Record<string, string[]> {
   return Object.fromEntries(plan.tasks.map((t) => [t.id, [...t.dependsOn].sort()]));
 }
 
+/** How many issues (the epic and one per task) and dependencies the export of the repo's plan makes. */
+function exportShape(repo: string): { issues: number; tasks: number; deps: number } {
+  const plan = JSON.parse(runXplan(['show', '--json'], { cwd: repo }).stdout) as PlanJson;
+  return { issues: plan.tasks.length + 1, tasks: plan.tasks.length, deps: plan.tasks.reduce((n, t) => n + t.dependsOn.length, 0) };
+}
+
 function exampleRepo(options: { beadsPrefix?: string } = {}): string {
   const repo = tempRepo();
   if (options.beadsPrefix) initBeads(repo, options.beadsPrefix);
@@ -104,10 +110,11 @@ function exampleRepo(options: { beadsPrefix?: string } = {}): string {
 describe('xplan export beads', async () => {
   it('bd before 0.63: one create per issue under the workspace prefix, dependencies in the right direction, dry-run naming both ends; again, it duplicates nothing', async () => {
     const repo = exampleRepo({ beadsPrefix: 'acme' });
+    const shape = exportShape(repo);
     const bd062 = withBd({ BD_FAKE_VERSION: '0.62.0' });
     const dry = await runXplanAsync(['export', 'beads', '--dry-run'], { cwd: repo, env: bd062 });
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stdout).toMatch(/Would export to bd 0\.62\.0 \(prefix acme\): 9 created, 0 updated/);
+    expect(dry.stdout).toMatch(new RegExp(`Would export to bd 0\\.62\\.0 \\(prefix acme\\): ${shape.issues} created, 0 updated`));
     const plan = JSON.parse((await runXplanAsync(['show', '--json'], { cwd: repo })).stdout) as PlanJson;
     const dependent = plan.tasks.find((t) => t.dependsOn.length > 0)!;
     const prerequisite = plan.tasks.find((t) => t.id === dependent.dependsOn[0])!;
@@ -116,7 +123,7 @@ describe('xplan export beads', async () => {
 
     const first = await runXplanAsync(['export', 'beads'], { cwd: repo, env: bd062 });
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toContain('Exported to bd 0.62.0 (prefix acme): 9 created, 0 updated, 0 unchanged; dependencies +10 −0.');
+    expect(first.stdout).toContain(`Exported to bd 0.62.0 (prefix acme): ${shape.issues} created, 0 updated, 0 unchanged; dependencies +${shape.deps} −0.`);
     // One line per issue created; the links are counted, not listed.
     expect(first.stdout.split('\n').filter((l) => l.startsWith('  create acme-'))).toHaveLength(Number(/(\d+) created/.exec(first.stdout)![1]));
     expect(first.stdout).not.toContain('dep add');
@@ -125,7 +132,7 @@ describe('xplan export beads', async () => {
     expect(epic.title).toBe('Bookmarks Service — Product Requirements');
     expect(epic.id).toMatch(/^acme-/);
     const children = issues.filter((i) => i.issue_type !== 'epic');
-    expect(children).toHaveLength(8);
+    expect(children).toHaveLength(shape.tasks);
     for (const child of children) {
       expect(child.id.startsWith(`${epic.id}.`)).toBe(true);
       expect(child.labels).toEqual(
@@ -142,13 +149,13 @@ describe('xplan export beads', async () => {
     expect(ours.length).toBeGreaterThan(20);
     expect(ours.filter((c) => c.actor !== 'xplan' || c.nonInteractive !== '1')).toEqual([]);
     expect(calls.some((c) => c.argv.join(' ').includes('list --all --limit=0'))).toBe(true);
-    expect(xplanCalls(repo).filter((argv) => argv[0] === 'create')).toHaveLength(9);
+    expect(xplanCalls(repo).filter((argv) => argv[0] === 'create')).toHaveLength(shape.issues);
     expect(xplanCalls(repo).some((argv) => argv.some((a) => a.startsWith('--graph')))).toBe(false);
     expect(looseValues(xplanCalls(repo))).toEqual([]);
 
     const again = await runXplanAsync(['export', 'beads'], { cwd: repo, env: bd062 });
-    expect(again.stdout).toContain('0 created, 0 updated, 9 unchanged; dependencies +0 −0.');
-    expect(allIssues(repo)).toHaveLength(9);
+    expect(again.stdout).toContain(`0 created, 0 updated, ${shape.issues} unchanged; dependencies +0 −0.`);
+    expect(allIssues(repo)).toHaveLength(shape.issues);
 
     // A changed plan updates the same issues: a removed dependency goes, a new task comes, a new title is set.
     expect((await runXplanAsync(['task', 'dep', 'rm', dependent.id, prerequisite.id], { cwd: repo })).code).toBe(0);
@@ -157,23 +164,24 @@ describe('xplan export beads', async () => {
     const ids = Object.fromEntries(allIssues(repo).map((i) => [/:(T\d+)$/.exec(i.external_ref ?? '')?.[1], i.id]));
     const preview = await runXplanAsync(['export', 'beads', '--dry-run'], { cwd: repo, env: bd062 });
     expect(preview.stdout).toContain(`dep remove ${ids[dependent.id]} "${dependent.id} ${dependent.title}" depends on ${ids[prerequisite.id]} "${prerequisite.id} ${prerequisite.title}"`);
-    expect(preview.stdout).toContain(`dep add new "T9 Write the operator runbook" depends on ${ids.T1} "T1 `);
+    expect(preview.stdout).toContain(`dep add new "T${shape.tasks + 1} Write the operator runbook" depends on ${ids.T1} "T1 `);
     // --verbose lists every call, the links too.
     const third = await runXplanAsync(['export', 'beads', '--verbose'], { cwd: repo, env: bd062 });
     expect(third.stdout).toMatch(/1 created, \d+ updated, \d+ unchanged; dependencies \+1 −1\./);
     expect(third.stdout).toContain(`dep remove ${ids[dependent.id]} "${dependent.id} ${dependent.title}"`);
-    expect(allIssues(repo)).toHaveLength(10);
+    expect(allIssues(repo)).toHaveLength(shape.issues + 1);
     expect(dependencyGraph(repo)).toEqual(planGraph(repo));
   }, 120_000);
 
   it('bd 0.63+: new issues and their dependencies go in one create --graph transaction, then acceptance, design, estimate and external ref are set on each', async () => {
     const repo = exampleRepo({ beadsPrefix: 'acme' });
+    const shape = exportShape(repo);
     const dry = await runXplanAsync(['export', 'beads', '--dry-run'], { cwd: repo, env: withBd() });
-    expect(dry.stdout).toContain('create 9 issues and 10 dependencies in one transaction (bd create --graph):');
+    expect(dry.stdout).toContain(`create ${shape.issues} issues and ${shape.deps} dependencies in one transaction (bd create --graph):`);
     expect(dry.stdout).toMatch(/ {2}create new "T2 [^"]+" under new "Bookmarks Service — Product Requirements"/);
     const first = await runXplanAsync(['export', 'beads'], { cwd: repo, env: withBd() });
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toContain('Exported to bd 1.0.5 (prefix acme): 9 created (new issues in one transaction), 0 updated, 0 unchanged; dependencies +10 −0.');
+    expect(first.stdout).toContain(`Exported to bd 1.0.5 (prefix acme): ${shape.issues} created (new issues in one transaction), 0 updated, 0 unchanged; dependencies +${shape.deps} −0.`);
     expect(first.stdout.split('\n').filter((l) => l.startsWith('  create acme-'))).toHaveLength(Number(/(\d+) created/.exec(first.stdout)![1]));
     expect(first.stdout).not.toMatch(/dep add|not in the graph format|in one transaction \(bd/);
     const calls = xplanCalls(repo);
@@ -185,10 +193,10 @@ describe('xplan export beads', async () => {
     expect(prefixCalls.length).toBeGreaterThan(0);
     for (const argv of prefixCalls) expect(argv).toEqual(['config', 'get', '--json', '--actor=xplan', '--', 'issue_prefix']);
     expect(calls.filter((argv) => argv[0] === 'dep')).toEqual([]);
-    expect(calls.filter((argv) => argv[0] === 'update' && argv.some((a) => a.startsWith('--acceptance=')) && argv.some((a) => a.startsWith('--external-ref=')))).toHaveLength(9);
+    expect(calls.filter((argv) => argv[0] === 'update' && argv.some((a) => a.startsWith('--acceptance=')) && argv.some((a) => a.startsWith('--external-ref=')))).toHaveLength(shape.issues);
 
     const issues = allIssues(repo) as Array<BdIssue & { acceptance_criteria?: string; estimated_minutes?: number; design?: string }>;
-    expect(issues).toHaveLength(9);
+    expect(issues).toHaveLength(shape.issues);
     for (const issue of issues) {
       expect(issue.id).toMatch(/^acme-[0-9a-z]{4}$/);
       expect(issue.external_ref).toMatch(/^xplan:p-/);
@@ -200,7 +208,7 @@ describe('xplan export beads', async () => {
     }
     expect(dependencyGraph(repo)).toEqual(planGraph(repo));
     const again = await runXplanAsync(['export', 'beads'], { cwd: repo, env: withBd() });
-    expect(again.stdout).toContain('0 created, 0 updated, 9 unchanged; dependencies +0 −0.');
+    expect(again.stdout).toContain(`0 created, 0 updated, ${shape.issues} unchanged; dependencies +0 −0.`);
   }, 60_000);
 
   it('a one-task plan becomes a single issue; without a beads workspace, bd init is named', async () => {
@@ -216,13 +224,14 @@ describe('xplan export beads', async () => {
 
   it('without bd, writes import-ready JSONL under the prefix `bd init` will give the directory, and prints the bd import command; bd import rebuilds the same graph', async () => {
     const repo = exampleRepo();
+    const shape = exportShape(repo);
     const result = await runXplanAsync(['export', 'beads'], { cwd: repo, env: { PATH: '/usr/bin:/bin' } });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('Import it into beads with: bd import .xplan/beads-issues.jsonl');
     const prefix = basename(repo);
     expect(result.stdout).toContain(`prefix ${prefix} from the directory name`);
     const lines = jsonlLines(join(repo, '.xplan/beads-issues.jsonl'));
-    expect(lines).toHaveLength(9);
+    expect(lines).toHaveLength(shape.issues);
     for (const line of lines) {
       expect(line).toMatchObject({ _type: 'issue', status: 'open', created_by: 'xplan' });
       expect(line.id.startsWith(`${prefix}-`)).toBe(true);
@@ -240,6 +249,7 @@ describe('xplan export beads', async () => {
 
   it('the issue prefix: from the bd workspace, from --prefix, never a fixed one; a bad or contradicting --prefix is refused', async () => {
     const repo = exampleRepo({ beadsPrefix: 'acme' });
+    const shape = exportShape(repo);
     const fromBd = await runXplanAsync(['export', 'beads', '--jsonl', 'ours.jsonl'], { cwd: repo, env: withBd() });
     expect(fromBd.code, fromBd.stderr).toBe(0);
     expect(fromBd.stdout).toContain('prefix acme from the bd workspace');
@@ -252,7 +262,7 @@ describe('xplan export beads', async () => {
     expect(jsonlLines(join(repo, 'theirs.jsonl')).every((l) => l.id.startsWith('ops-'))).toBe(true);
     // A classic bd takes the file with the workspace's prefix and refuses the other one.
     expect(() => bd(repo, ['import', 'theirs.jsonl'], { BD_FAKE_VERSION: '0.49.6' })).toThrow(/prefix mismatch/);
-    expect((bd(repo, ['import', 'ours.jsonl'], { BD_FAKE_VERSION: '0.49.6' }) as { created: number }).created).toBe(9);
+    expect((bd(repo, ['import', 'ours.jsonl'], { BD_FAKE_VERSION: '0.49.6' }) as { created: number }).created).toBe(shape.issues);
 
     const bad = await runXplanAsync(['export', 'beads', '--jsonl', 'x.jsonl', '--prefix', 'my prefix'], { cwd: repo, env: withBd() });
     expect(bad.code).toBe(2);
