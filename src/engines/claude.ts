@@ -198,9 +198,13 @@ export class ClaudeEngine implements PlanningEngine {
       prompt = repairPrompt(basePrompt, answer.output, checked.problems);
     }
     if (!best) {
-      throw new XplanError('ENGINE_INVALID_ANSWER', `Claude Code's answer (${purpose}) does not have the required shape, after ${count(rounds, 'repair round')}: ${lastProblems.slice(0, 5).join('; ')}`, {
-        hint: `Nothing was saved. Try again, or ${FALLBACK}.`,
-      });
+      throw new XplanError(
+        'ENGINE_INVALID_ANSWER',
+        `Claude Code's answer (${purpose}) does not have the required shape, after ${count(rounds, 'repair round')}: ${lastProblems.slice(0, 5).join('; ')}`,
+        {
+          hint: `Nothing was saved. Try again, or ${FALLBACK}.`,
+        },
+      );
     }
     return { ...best, outputTokens };
   }
