@@ -100,13 +100,13 @@ export const actions: Record<string, Action> = {
       { specs, maxTasks: opts.maxTasks, branching: opts.branching, yes: opts.yes ?? false, force: opts.force ?? false, confirm, engine: opts.engine, note: opts.note, progress: spinner?.update },
       await workspace(ctx),
     ).finally(() => spinner?.stop());
-    return { result: { plan: result.plan, format: opts.format, footer: savedFooter(result) } };
+    return { result: { plan: result.plan, format: opts.format, footer: savedFooter(result), assessment: result.assessment } };
   },
 
   async show({ opts }: In<[], { format: PlanFormat }>, ctx) {
     const { show } = await import('../commands/show.js');
-    const { plan, progress } = await show(await workspace(ctx));
-    return { result: { plan, format: opts.format, progress } };
+    const { plan, progress, assessment } = await show(await workspace(ctx));
+    return { result: { plan, format: opts.format, progress, assessment } };
   },
 
   async check({ args: [file], opts }: In<[string | undefined], { from?: 'xplan' | 'taskmaster'; tag?: string; subtasks?: boolean }>, ctx) {

@@ -5,6 +5,7 @@
 import type { Theme } from '../ui/theme.js';
 import type { PlanFormat } from '../ui/render-plan-output.js';
 import type { Plan } from '../core/plan.js';
+import type { PlanAssessment } from '../core/plan-verdict.js';
 import type { StatusResult } from '../core/run-status.js';
 import type { ControlResult } from '../core/run-control.js';
 import type { RunResult } from '../core/run-result.js';
@@ -30,6 +31,8 @@ export interface PlanView {
   format: PlanFormat;
   footer?: string;
   progress?: Record<string, { done: boolean; label: string }>;
+  /** The planner's verdict on the plan's specs: opens the text, and is `assessment` in the JSON (null when unknown). */
+  assessment?: PlanAssessment;
 }
 
 export interface TranscriptSource {
@@ -87,7 +90,10 @@ export const reporters = {
   },
   plan: async () => {
     const { renderPlanAs } = await import('../ui/render-plan-output.js');
-    return { text: (v: PlanView, theme: Theme) => renderPlanAs(v.plan, v.format, theme, v.footer, v.progress), json: (v: PlanView) => v.plan } satisfies Reporter;
+    return {
+      text: (v: PlanView, theme: Theme) => renderPlanAs(v.plan, v.format, theme, v.footer, v.progress, v.assessment),
+      json: (v: PlanView) => ({ ...v.plan, assessment: v.assessment ?? null }),
+    } satisfies Reporter;
   },
   check: async () => ({ text: (await import('../ui/render-check.js')).renderCheck }) satisfies Reporter,
   edit: async () => ({ text: (await import('../ui/render-edit.js')).renderEdit, json: planOf }) satisfies Reporter,

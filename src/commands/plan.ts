@@ -8,6 +8,7 @@ import { configuredEngine, type EngineName } from '../core/config.js';
 import { isActiveRun } from '../core/run.js';
 import { readConflictHistory } from '../adapters/conflict-history.js';
 import { parseSpecs } from '../core/spec.js';
+import { planAssessment, type PlanAssessment } from '../core/plan-verdict.js';
 import { secretsInSpecs, secretsWarning } from '../core/secrets.js';
 import { chooseEngine, createEngine } from '../engines/engine.js';
 import type { State } from '../core/state.js';
@@ -37,6 +38,8 @@ export interface PlanResult {
   plan: Plan;
   /** Whether the assessment saved by `xplan assess` was reused (same spec contents). */
   reusedAssessment: boolean;
+  /** The verdict the plan was made under: one agent or several, and the spec lines behind it. */
+  assessment?: PlanAssessment;
   saved?: { path: string; revision: number };
   notSavedReason?: string;
 }
@@ -102,7 +105,8 @@ export async function plan(options: PlanOptions, ws: Workspace): Promise<PlanRes
   await confirmReplacing(state?.plan, planned, options);
 
   const reusedAssessment = saved !== undefined && engineAssessment === undefined;
-  if (!store) return { plan: planned, reusedAssessment, notSavedReason: 'not inside a git repository' };
+  const verdict = planAssessment(engineAssessment ?? assessment, planned);
+  if (!store) return { plan: planned, reusedAssessment, assessment: verdict, notSavedReason: 'not inside a git repository' };
   // A run may have started while the planner worked: checked again under the locks, where it cannot start meanwhile.
   const next = await ws.writePlan('xplan plan', () =>
     store.update((s) => {
@@ -118,6 +122,7 @@ export async function plan(options: PlanOptions, ws: Workspace): Promise<PlanRes
   return {
     plan: planned,
     reusedAssessment,
+    assessment: verdict,
     saved: { path: relative(ws.cwd, store.path) || store.path, revision: next.revision },
   };
 }

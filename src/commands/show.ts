@@ -1,14 +1,19 @@
 /** `xplan show`: the plan saved in this repository. */
 import { planHash, type Plan } from '../core/plan.js';
+import { planAssessment, type PlanAssessment } from '../core/plan-verdict.js';
 import { DONE_STATES, stateLabel } from '../core/run.js';
 import type { Workspace } from '../workspace.js';
 
-/** The saved plan and, when a run worked from exactly this plan, how far each of its tasks got. */
-export async function show(ws: Workspace): Promise<{ plan: Plan; progress?: Record<string, { done: boolean; label: string }> }> {
+/**
+ * The saved plan, the verdict it was made under (when the saved assessment is of its specs) and, when a run worked
+ * from exactly this plan, how far each of its tasks got.
+ */
+export async function show(ws: Workspace): Promise<{ plan: Plan; assessment?: PlanAssessment; progress?: Record<string, { done: boolean; label: string }> }> {
   const { state, plan } = await ws.requirePlan();
+  const assessment = planAssessment(state.assessment, plan);
   const run = state.run;
-  if (!run || run.planHash !== planHash(plan.tasks)) return { plan };
+  if (!run || run.planHash !== planHash(plan.tasks)) return { plan, assessment };
   const progress: Record<string, { done: boolean; label: string }> = {};
   for (const [id, task] of Object.entries(run.tasks)) progress[id] = { done: DONE_STATES.has(task.state), label: `${stateLabel(task)} in run ${run.id}` };
-  return { plan, progress };
+  return { plan, assessment, progress };
 }

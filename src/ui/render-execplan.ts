@@ -4,7 +4,8 @@
  */
 import { EFFORT_HOURS } from '../core/effort.js';
 import type { Plan, Task, TaskKind } from '../core/plan.js';
-import { BRANCHING_LABEL, formatCriticalPath, formatHours, formatSource, tasksByStream, tasksByWave, truncate, warningText } from './render-plan.js';
+import type { PlanAssessment } from '../core/plan-verdict.js';
+import { BRANCHING_LABEL, citeSources, formatCriticalPath, formatHours, formatSource, tasksByStream, tasksByWave, truncate, verdictHeadline, warningText } from './render-plan.js';
 import { terminalSafe } from './terminal-text.js';
 
 export const EXECPLAN_SECTIONS = [
@@ -24,9 +25,16 @@ type Section = (typeof EXECPLAN_SECTIONS)[number];
 
 const KIND_ORDER: TaskKind[] = ['setup', 'foundation', 'feature', 'fix', 'integration', 'test', 'docs'];
 
-/** `progress`: each task's state in the run of this plan (`completed`, `failed: verify`…), which ticks its box when done. */
-export function renderExecPlan(unsafe: Plan, progress?: Record<string, { done: boolean; label: string }>): string {
+/** Columns of spec lines cited per reason: a document has no terminal width, but a reader wants the first few. */
+const CITED_WIDTH = 60;
+
+/**
+ * `progress`: each task's state in the run of this plan (`completed`, `failed: verify`…), which ticks its box when done.
+ * `assessment`: the verdict the document opens with, when the planner's assessment is known.
+ */
+export function renderExecPlan(unsafe: Plan, progress?: Record<string, { done: boolean; label: string }>, unsafeAssessment?: PlanAssessment): string {
   const plan = terminalSafe(unsafe);
+  const assessment = unsafeAssessment && terminalSafe(unsafeAssessment);
   const tasks = inMergeOrder(plan);
   const tick = (t: Task) => {
     const state = progress?.[t.id];
@@ -45,6 +53,11 @@ export function renderExecPlan(unsafe: Plan, progress?: Record<string, { done: b
     'Outcomes & Retrospective': ['_Fill in when the run ends: what shipped, what was skipped or retried and why, what to plan differently next time._'],
   };
   const out = [`# ${plan.spec.title} — ExecPlan`, ''];
+  if (assessment) {
+    out.push(`**Verdict:** ${verdictHeadline(assessment)}`, '');
+    for (const r of assessment.reasons) out.push(`- ${r.text}${r.sources.length > 0 ? ` — ${citeSources(r.sources, CITED_WIDTH)}` : ''}`);
+    if (assessment.reasons.length > 0) out.push('');
+  }
   for (const section of EXECPLAN_SECTIONS) out.push(`## ${section}`, '', ...trimBlank(body[section]), '');
   return `${out.join('\n').trimEnd()}\n`;
 }

@@ -9,6 +9,8 @@ import { renderTable, type Column } from './table.js';
 import { formatHours, truncate } from '../core/text.js';
 import type { Theme } from './theme.js';
 import { terminalSafe } from './terminal-text.js';
+import { displayWidth, truncateEnd } from './text-width.js';
+import type { PlanAssessment, VerdictSource } from '../core/plan-verdict.js';
 
 export { formatHours, truncate };
 
@@ -92,6 +94,53 @@ export function tasksByStream(plan: Plan, tasks: Task[]): Array<{ id: string; na
     .map(([id, list]) => ({ id, name: plan.streams.find((s) => s.id === id)?.name ?? id, tasks: list }));
 }
 
+/** `multi-agent · high confidence · 24h of work`. */
+export function verdictHeadline(v: PlanAssessment): string {
+  return `${v.verdict} · ${v.confidence} confidence · ${formatHours(v.effortHours)} of work`;
+}
+
+/**
+ * `spec.md:12, 40, 55 +6`: the lines that fit in `room` columns (always the first), and how many more there are.
+ * A file is named once, before its first line.
+ */
+export function citeSources(sources: VerdictSource[], room: number): string {
+  const seen = new Set<string>();
+  const unique = sources.filter((s) => !seen.has(`${s.file}:${s.line}`) && seen.add(`${s.file}:${s.line}`));
+  let text = '';
+  let file: string | undefined;
+  for (const [i, s] of unique.entries()) {
+    const piece = `${i === 0 ? '' : s.file === file ? ', ' : '; '}${s.file === file ? s.line : `${s.file}:${s.line}`}`;
+    const rest = unique.length - i - 1;
+    if (i > 0 && displayWidth(`${text}${piece}${rest > 0 ? ` +${rest}` : ''}`) > room) return `${text} +${unique.length - i}`;
+    text += piece;
+    file = s.file;
+  }
+  return text;
+}
+
+/**
+ * What the plan opens with: the verdict, then up to three reasons, each with the spec lines behind it, every line
+ * within the terminal's width.
+ */
+export function verdictLines(unsafe: PlanAssessment, theme: Theme): string[] {
+  const v = terminalSafe(unsafe);
+  const width = theme.columns;
+  const fit = (line: string) => (Number.isFinite(width) ? truncateEnd(line, width) : line);
+  const out = [fit(`${theme.bold('Verdict:')} ${theme.level(theme.bold(v.verdict), VERDICT_SEVERITY[v.verdict])} ${theme.dim('·')} ${v.confidence} confidence ${theme.dim('·')} ${formatHours(v.effortHours)} of work`)];
+  for (const r of v.reasons) {
+    const head = `  ${r.text}`;
+    if (r.sources.length === 0) {
+      out.push(fit(head));
+      continue;
+    }
+    const room = Number.isFinite(width) ? width - displayWidth(head) - 3 : Infinity;
+    out.push(fit(`${head} ${theme.dim('—')} ${theme.dim(citeSources(r.sources, room))}`));
+  }
+  return out;
+}
+
+const VERDICT_SEVERITY = { 'single-agent': 0, 'multi-agent': 1, 'decomposition-required': 2 } as const;
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -113,7 +162,8 @@ function nextStep(plan: Plan, theme: Theme): string {
 // Table
 // ---------------------------------------------------------------------------------------------------------------
 
-export function renderPlanTable(unsafe: Plan, theme: Theme): string {
+/** `assessment`: the verdict the plan opens with, when the planner's assessment is known. */
+export function renderPlanTable(unsafe: Plan, theme: Theme, assessment?: PlanAssessment): string {
   const plan = terminalSafe(unsafe);
   const s = plan.summary;
   const severalSpecs = plan.spec.paths.length > 1;
@@ -121,6 +171,7 @@ export function renderPlanTable(unsafe: Plan, theme: Theme): string {
   const field = (label: string, value: string) => out.push(`${theme.dim(label.padEnd(14))}${value}`);
 
   out.push(`${theme.bold(plan.spec.title)} ${theme.dim(`· plan ${plan.planId} · ${plan.spec.paths.join(', ')}`)}`);
+  if (assessment) out.push(...verdictLines(assessment, theme));
   out.push('');
   const approval = plan.approval ? theme.dim(` by ${plan.approval.by} at ${plan.approval.at}`) : '';
   field('Status', plan.status === 'approved' ? `${theme.ok('approved')}${approval}` : theme.warn('draft'));
@@ -213,11 +264,12 @@ export function renderPlanTable(unsafe: Plan, theme: Theme): string {
 // Tree
 // ---------------------------------------------------------------------------------------------------------------
 
-export function renderPlanTree(unsafe: Plan, theme: Theme): string {
+export function renderPlanTree(unsafe: Plan, theme: Theme, assessment?: PlanAssessment): string {
   const plan = terminalSafe(unsafe);
   const s = plan.summary;
   const out: string[] = [];
   out.push(`${theme.bold(plan.spec.title)} ${theme.dim(`· plan ${plan.planId} · ${plan.status}`)}`);
+  if (assessment) out.push(...verdictLines(assessment, theme));
   out.push(theme.dim(`${plural(s.tasks, 'task')} · ${plural(s.streams, 'stream')} · ${plural(s.waves, 'wave')} · critical path ${formatCriticalPath(plan)}`));
 
   for (const [wave, tasks] of tasksByWave(plan)) {
