@@ -64,14 +64,12 @@ export function planAssessment(assessment: Assessment | undefined, plan: Plan): 
       ? [...(effort ? [effort] : []), ...sizing.filter((d) => d !== effort && d.value > 0).sort((a, b) => ratio(b) - ratio(a))]
       : sizing.filter((d) => d.level !== 'single-agent').sort((a, b) => ratio(b) - ratio(a));
   const doubts = drivers.filter((d) => d.affects === 'confidence' && d.level !== 'single-agent');
-  const reasons = [...deciding.slice(0, REASONS_SHOWN - Math.min(doubts.length, 1)), ...doubts]
-    .slice(0, REASONS_SHOWN)
-    .map((d) => {
-      const over = d.value > bound(d);
-      const value = d.id === 'effortHours' ? (n: number) => `${formatNumber(n)}h` : formatNumber;
-      const text = `${SHORT_NAME[d.id]} ${value(d.value)} ${over ? '>' : '≤'} ${value(bound(d))}${d.affects === 'confidence' ? ', lowers confidence' : ''}`;
-      return { text, driver: d.id, sources: d.sources };
-    });
+  const reasons = [...deciding.slice(0, REASONS_SHOWN - Math.min(doubts.length, 1)), ...doubts].slice(0, REASONS_SHOWN).map((d) => {
+    const over = d.value > bound(d);
+    const value = d.id === 'effortHours' ? (n: number) => `${formatNumber(n)}h` : formatNumber;
+    const text = `${SHORT_NAME[d.id]} ${value(d.value)} ${over ? '>' : '≤'} ${value(bound(d))}${d.affects === 'confidence' ? ', lowers confidence' : ''}`;
+    return { text, driver: d.id, sources: d.sources };
+  });
   return {
     verdict: assessment.verdict,
     confidence: assessment.confidence,

@@ -126,7 +126,11 @@ export function verdictLines(unsafe: PlanAssessment, theme: Theme): string[] {
   const v = terminalSafe(unsafe);
   const width = theme.columns;
   const fit = (line: string) => (Number.isFinite(width) ? truncateEnd(line, width) : line);
-  const out = [fit(`${theme.bold('Verdict:')} ${theme.level(theme.bold(v.verdict), VERDICT_SEVERITY[v.verdict])} ${theme.dim('·')} ${v.confidence} confidence ${theme.dim('·')} ${formatHours(v.effortHours)} of work`)];
+  const out = [
+    fit(
+      `${theme.bold('Verdict:')} ${theme.level(theme.bold(v.verdict), VERDICT_SEVERITY[v.verdict])} ${theme.dim('·')} ${v.confidence} confidence ${theme.dim('·')} ${formatHours(v.effortHours)} of work`,
+    ),
+  ];
   for (const r of v.reasons) {
     const head = `  ${r.text}`;
     if (r.sources.length === 0) {

@@ -70,7 +70,7 @@ describe('xplan plan', () => {
     expect(state.plan.status).toBe('draft');
     expect(state.plan.tasks.length).toBeGreaterThan(1);
     const shown = JSON.parse(runXplan(['show', '--json'], { cwd: repo }).stdout);
-    expect(shown).toEqual(state.plan);
+    expect(shown).toEqual({ ...state.plan, assessment: expect.objectContaining({ verdict: state.assessment.verdict, confidence: state.assessment.confidence }) });
     expect(runXplan(['show'], { cwd: repo }).stdout).toContain('T1');
   });
 
@@ -96,6 +96,40 @@ describe('xplan plan', () => {
         ['acceptanceCriteria', 'dependsOn', 'description', 'effort', 'files', 'id', 'kind', 'risk', 'riskReason', 'sources', 'stream', 'strategyReason', 'testStrategy', 'title', 'wave'].sort(),
       );
       for (const s of t.sources) expect(s).toEqual({ file: 'examples/specs/bookmarks-api.md', line: expect.any(Number), ref: expect.any(String) });
+    }
+  });
+
+  it('opens with its verdict and the spec lines behind it; --json carries the same assessment', () => {
+    const spec = 'test/fixtures/specs/corpus/taskmaster-prd-kanban-board.md';
+    const repo = repoWith(spec);
+    const specLines = readFileSync(join(REPO_ROOT, spec), 'utf8').split('\n');
+    const result = runXplan(['plan', '--engine', 'heuristic', '--yes', 'spec.md'], { cwd: repo });
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n');
+    // Its expected verdict (fixtures/specs/expected.json): a UI, an API layer and CLI integration.
+    expect(lines[1]).toMatch(/^Verdict: multi-agent · (high|medium|low) confidence · \d+(\.\d+)?h of work$/);
+    const reasons = lines.slice(2, lines.indexOf(''));
+    expect(reasons.length).toBeGreaterThanOrEqual(1);
+    expect(reasons.length).toBeLessThanOrEqual(3);
+    // Piped output is read in 80 columns.
+    for (const line of [lines[1]!, ...reasons]) expect(line.length).toBeLessThanOrEqual(80);
+    for (const reason of reasons) expect(reason).toMatch(/^ {2}\S.* — spec\.md:\d+(, \d+)*( \+\d+)?$/);
+
+    for (const json of [planJson(['--engine', 'heuristic', 'spec.md'], repo), JSON.parse(runXplan(['show', '--json'], { cwd: repo }).stdout)]) {
+      const { assessment } = json;
+      expect(assessment).toMatchObject({ verdict: 'multi-agent', confidence: expect.stringMatching(/^(high|medium|low)$/), effortHours: expect.any(Number) });
+      expect(lines[1]).toContain(`${assessment.confidence} confidence · ${assessment.effortHours}h of work`);
+      expect(assessment.reasons.map((r: { text: string }) => `  ${r.text}`)).toEqual(reasons.map((r) => r.split(' — ')[0]));
+      expect(assessment.drivers.map((d: { id: string }) => d.id).sort()).toEqual(['components', 'effortHours', 'integrations', 'requirements', 'risks', 'unknowns']);
+      for (const r of assessment.reasons as Array<{ sources: Array<{ file: string; line: number }> }>) {
+        expect(r.sources.length).toBeGreaterThan(0);
+        for (const s of r.sources) {
+          expect(s.file).toBe('spec.md');
+          expect(specLines[s.line - 1]?.trim()).toBeTruthy();
+        }
+      }
+      // The text cites the first of the lines the JSON lists.
+      expect(reasons[0]).toContain(`spec.md:${assessment.reasons[0].sources[0].line}`);
     }
   });
 

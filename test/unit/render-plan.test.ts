@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { Assessment, Driver } from '../../src/core/assess.js';
 import type { Plan } from '../../src/core/plan.js';
+import { planAssessment } from '../../src/core/plan-verdict.js';
 import { renderExecPlan } from '../../src/ui/render-execplan.js';
 import { escapeMermaid, renderMermaid } from '../../src/ui/render-mermaid.js';
 import { formatCriticalPath, renderPlanTable, renderPlanTree, truncate } from '../../src/ui/render-plan.js';
+import { displayWidth } from '../../src/ui/text-width.js';
 import { loadTheme, plainTheme } from '../../src/ui/theme.js';
 import { approvedCheckoutPlan, checkoutPlan } from '../fixtures/plans/checkout.js';
 import { fastPathPlan } from '../fixtures/plans/fast-path.js';
@@ -229,5 +232,105 @@ describe('the next step under a plan', () => {
     const cyclic = { ...checkoutPlan, warnings: [{ code: 'CYCLE', message: 'T1 → T2 → T1', tasks: ['T1', 'T2'] }] };
     expect(next(cyclic)).toBe('Next: fix the errors above with xplan task … or xplan plan --edit (xplan check lists them; approve refuses them)');
     expect(next({ ...checkoutPlan, tasks: [] })).toBe('Next: xplan task add --title "…" (a plan with no tasks cannot be approved)');
+  });
+});
+
+const CHECKOUT_SPEC = 'specs/checkout.md';
+
+function driver(id: Driver['id'], value: number, single: number, multi: number, lines: number[], affects: Driver['affects'] = 'verdict'): Driver {
+  const level = value > multi ? 'decomposition-required' : value > single ? 'multi-agent' : 'single-agent';
+  return { id, label: id, value, threshold: { single, multi }, level, affects, evidence: lines.map((line) => ({ file: CHECKOUT_SPEC, line, text: `line ${line}` })) };
+}
+
+/** The checkout spec as assessed: effort and requirements over their single-agent bounds, a few open questions. */
+const checkoutAssessment: Assessment = {
+  schemaVersion: 1,
+  spec: { paths: [CHECKOUT_SPEC], title: 'Marketplace checkout' },
+  verdict: 'multi-agent',
+  confidence: 'medium',
+  reasons: ['More than one agent session: requirements 12 > 8, effort 24h > 8h.'],
+  drivers: [
+    driver('requirements', 12, 8, 40, [10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32]),
+    driver('components', 1, 2, 6, [5]),
+    driver('integrations', 3, 2, 8, [40, 41, 42]),
+    driver('risks', 0, 3, 8, []),
+    driver('unknowns', 3, 2, 6, [60, 61, 62], 'confidence'),
+    // An effort estimate may weigh a line twice (its text, then its criteria): it is cited once.
+    driver('effortHours', 24, 8, 40, [20, 20, 12, 30]),
+  ],
+  warnings: [],
+  split: [],
+  next: 'xplan plan',
+};
+
+describe('the verdict a plan opens with', () => {
+  const verdict = planAssessment(checkoutAssessment, checkoutPlan)!;
+
+  it('says one agent or several, how sure, and how much work, right under the title', () => {
+    const lines = renderPlanTable(checkoutPlan, plainTheme, verdict).split('\n');
+    expect(lines[0]).toMatch(/^Marketplace checkout/);
+    expect(lines[1]).toBe('Verdict: multi-agent · medium confidence · 24h of work');
+    expect(renderPlanTree(checkoutPlan, plainTheme, verdict).split('\n')[1]).toBe(lines[1]);
+  });
+
+  it('gives at most three reasons, furthest over their bound first, each citing its spec lines once', () => {
+    const lines = renderPlanTable(checkoutPlan, plainTheme, verdict).split('\n');
+    expect(lines.slice(2, 5)).toEqual([
+      '  effort 24h > 8h — specs/checkout.md:20, 12, 30',
+      '  requirements 12 > 8 — specs/checkout.md:10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32',
+      // Open questions do not change the verdict, but they are why the confidence is not high.
+      '  open questions 3 > 2, lowers confidence — specs/checkout.md:60, 61, 62',
+    ]);
+    expect(lines[5]).toBe('');
+    expect(verdict.reasons.map((r) => r.driver)).toEqual(['effortHours', 'requirements', 'unknowns']);
+  });
+
+  it('names each file before its lines when a reason spans several specs', () => {
+    const twoSpecs = structuredClone(checkoutAssessment);
+    twoSpecs.drivers[5]!.evidence.push({ file: 'specs/payments.md', line: 7, text: '' }, { file: 'specs/payments.md', line: 9, text: '' });
+    const text = renderPlanTable(checkoutPlan, plainTheme, planAssessment(twoSpecs, checkoutPlan)).split('\n')[2];
+    expect(text).toBe('  effort 24h > 8h — specs/checkout.md:20, 12, 30; specs/payments.md:7, 9');
+  });
+
+  it('fits the terminal: lines that do not fit are shown in part, with how many more', () => {
+    const lines = renderPlanTable(checkoutPlan, { ...plainTheme, columns: 50 }, verdict)
+      .split('\n')
+      .slice(1, 5);
+    for (const line of lines) expect(displayWidth(line)).toBeLessThanOrEqual(50);
+    expect(lines[2]).toBe('  requirements 12 > 8 — specs/checkout.md:10 +11');
+    // Wide enough for the whole line, nothing is left out.
+    expect(renderPlanTable(checkoutPlan, { ...plainTheme, columns: 100 }, verdict).split('\n')[3]).toBe('  requirements 12 > 8 — specs/checkout.md:10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32');
+  });
+
+  it('says why one agent suffices: effort within its bound, with the lines it came from', () => {
+    const small: Assessment = {
+      ...checkoutAssessment,
+      verdict: 'single-agent',
+      confidence: 'high',
+      drivers: [driver('requirements', 3, 8, 40, [10, 12, 14]), driver('risks', 0, 3, 8, []), driver('unknowns', 0, 2, 6, [], 'confidence'), driver('effortHours', 4, 8, 40, [12, 10])],
+    };
+    const lines = renderPlanTable(checkoutPlan, plainTheme, planAssessment(small, checkoutPlan)).split('\n');
+    expect(lines.slice(1, 4)).toEqual(['Verdict: single-agent · high confidence · 4h of work', '  effort 4h ≤ 8h — specs/checkout.md:12, 10', '  requirements 3 ≤ 8 — specs/checkout.md:10, 12, 14']);
+    expect(lines[4]).toBe('');
+  });
+
+  it('is not stated for an assessment of other specs, nor when there is none', () => {
+    expect(planAssessment({ ...checkoutAssessment, spec: { ...checkoutAssessment.spec, paths: ['other.md'] } }, checkoutPlan)).toBeUndefined();
+    expect(planAssessment(undefined, checkoutPlan)).toBeUndefined();
+    expect(renderPlanTable(checkoutPlan, plainTheme)).not.toContain('Verdict');
+  });
+
+  it('opens the ExecPlan too, under its title', () => {
+    const md = renderExecPlan(checkoutPlan, undefined, verdict).split('\n');
+    expect(md.slice(0, 7)).toEqual([
+      '# Marketplace checkout — ExecPlan',
+      '',
+      '**Verdict:** multi-agent · medium confidence · 24h of work',
+      '',
+      '- effort 24h > 8h — specs/checkout.md:20, 12, 30',
+      '- requirements 12 > 8 — specs/checkout.md:10, 12, 14, 16, 18, 20, 22, 24, 26, 28 +2',
+      '- open questions 3 > 2, lowers confidence — specs/checkout.md:60, 61, 62',
+    ]);
+    expect(md[8]).toBe('## Purpose');
   });
 });
