@@ -131,6 +131,8 @@ function statusFor(e: RunEvent): BeadsChange | undefined {
       return { status: 'blocked', reason: `failed: ${e.failure}: ${e.reason}` };
     case 'task.blocked':
       return { status: 'blocked', reason: `blocked: ${e.reason}` };
+    case 'task.held':
+      return { status: 'blocked', reason: `held: ${e.reason}` };
     case 'task.conflict':
       return {
         status: 'blocked',
@@ -146,6 +148,9 @@ function statusFor(e: RunEvent): BeadsChange | undefined {
     case 'secrets.found':
     case 'task.waiting':
     case 'task.verifying':
+    case 'task.reviewing':
+    case 'task.reviewed':
+    case 'task.review-retrying':
     case 'task.retrying':
     case 'task.interrupted':
     case 'agent.stopped':

@@ -4,6 +4,7 @@
  * Fields are written in the order given here; a field that is undefined is left out of the line.
  */
 import type { Branching } from './plan.js';
+import type { ReviewOutcome } from './review.js';
 import type { Failure, RunStatus } from './run.js';
 
 export interface RunStartedEvent {
@@ -59,6 +60,39 @@ export interface TaskVerifyingEvent {
   type: 'task.verifying';
   taskId: string;
   agent: number;
+}
+
+export interface TaskReviewingEvent {
+  type: 'task.reviewing';
+  taskId: string;
+  agent: number;
+  /** The attempt under review, 1-based. */
+  attempt: number;
+}
+
+export interface TaskReviewedEvent {
+  type: 'task.reviewed';
+  taskId: string;
+  attempt: number;
+  outcome: ReviewOutcome;
+  /** Criteria met, of `total`. */
+  met: number;
+  total: number;
+  summary: string;
+}
+
+export interface TaskReviewRetryingEvent {
+  type: 'task.review-retrying';
+  taskId: string;
+  /** Why the review could not run. */
+  reason: string;
+  retryAt: string;
+}
+
+export interface TaskHeldEvent {
+  type: 'task.held';
+  taskId: string;
+  reason: string;
 }
 
 export interface TaskCompletedEvent {
@@ -231,6 +265,10 @@ export type EventDraft =
   | TaskFailedEvent
   | TaskBlockedEvent
   | TaskRetryingEvent
+  | TaskReviewingEvent
+  | TaskReviewedEvent
+  | TaskReviewRetryingEvent
+  | TaskHeldEvent
   | TaskInterruptedEvent
   | AgentStoppedEvent
   | TaskMergingEvent
@@ -274,6 +312,10 @@ export const RUN_EVENT_TYPES: Readonly<Record<RunEventType, string>> = {
   'task.resumed': 'an interrupted agent continues in its worktree',
   'task.waiting': 'a ready task waits for files another running task holds',
   'task.verifying': 'the agent ended; its work is being checked',
+  'task.reviewing': "the task's work passed its checks; its acceptance review runs",
+  'task.reviewed': 'the acceptance review judged the criteria',
+  'task.review-retrying': 'the review could not run: it is tried again later',
+  'task.held': 'the review could not tell: the task waits for the lead',
   'task.completed': "the task's work is done (verified or not)",
   'task.failed': 'the task failed',
   'task.blocked': "the task's branch could not be made",

@@ -73,6 +73,8 @@ const TASK_STATE_BY_EVENT: Partial<Record<RunEventType, TaskState>> = {
   'task.dispatched': 'running',
   'task.resumed': 'running',
   'task.verifying': 'verifying',
+  'task.reviewing': 'reviewing',
+  'task.held': 'held',
   'task.completed': 'completed',
   'task.done': 'completed',
   'task.failed': 'failed',

@@ -6,6 +6,7 @@
 import { count } from './text.js';
 import type { Branching, Plan, Task } from './plan.js';
 import type { Reservation } from './reservations.js';
+import { afterReview, reviewSummary, type TaskReview, type UncertainPolicy } from './review.js';
 import type { EventDraft, RunEvent } from './run-events.js';
 
 export const TASK_STATES = [
@@ -13,6 +14,8 @@ export const TASK_STATES = [
   'ready',
   'running',
   'verifying',
+  'reviewing', // its work passed verify; the acceptance review is under way or due (at retryAt)
+  'held', // the review could not tell whether every criterion is met: it waits for the lead (`xplan review`, `done`, `retry`)
   'retrying', // a transient failure; dispatched again at retryAt
   'completed',
   'unverified', // completed, but no verify command is configured
@@ -25,7 +28,7 @@ export const TASK_STATES = [
 export type TaskState = (typeof TASK_STATES)[number];
 
 /** Why a task failed; shown as `failed: <failure>`. */
-export type Failure = 'verify' | 'no commits' | 'agent error' | 'max turns' | 'budget' | 'crash' | 'transient' | 'conflict' | 'timeout' | 'stalled' | 'integration' | 'merge';
+export type Failure = 'verify' | 'no commits' | 'agent error' | 'max turns' | 'budget' | 'crash' | 'transient' | 'conflict' | 'timeout' | 'stalled' | 'integration' | 'merge' | 'review';
 
 export type RunStatus = 'running' | 'waiting' | 'paused' | 'completed' | 'failed' | 'stopped' | 'cancelled';
 
@@ -95,6 +98,12 @@ export interface TaskRun {
   merge?: MergeRecord;
   /** Why its branch could not be merged: the contested files and the merged tasks they clash with. */
   conflict?: { files: string[]; with: string[]; at: string };
+  /** Its acceptance reviews, oldest first: one per reviewed attempt (and each `xplan review`). */
+  reviews?: TaskReview[];
+  /** What every review call cost, those that could not finish included; kept apart from the agents' usage. */
+  reviewUsage?: Usage;
+  /** Review calls of the current attempt that could not run (timeout, transient); bounded by run.retries. */
+  reviewFailures?: number;
 }
 
 /**
@@ -155,7 +164,7 @@ export const DONE_STATES: ReadonlySet<TaskState> = new Set(['completed', 'unveri
 export const BUSY: ReadonlySet<TaskState> = new Set(['running', 'verifying']);
 /** States a run can end with and still be complete. */
 const COMPLETE_STATES: ReadonlySet<TaskState> = new Set(['completed', 'unverified', 'skipped']);
-const FINAL_STATES: ReadonlySet<TaskState> = new Set(['completed', 'unverified', 'skipped', 'failed', 'blocked', 'conflict']);
+const FINAL_STATES: ReadonlySet<TaskState> = new Set(['completed', 'unverified', 'skipped', 'failed', 'blocked', 'conflict', 'held']);
 
 /** Whether a task's dependents may start: its work is done and, where the run integrates, merged. */
 export function releasesDependents(run: RunState, task: TaskRun): boolean {
@@ -171,6 +180,7 @@ export function awaitsMerge(run: RunState, task: TaskRun): boolean {
 export function stateLabel(task: Pick<TaskRun, 'state' | 'failure' | 'forced'>): string {
   if (task.state === 'unverified') return 'completed: unverified';
   if (task.state === 'completed' && task.forced) return 'completed: by hand';
+  if (task.state === 'held') return 'held: review';
   return task.failure && (task.state === 'failed' || task.state === 'blocked') ? `${task.state}: ${task.failure}` : task.state;
 }
 
@@ -242,7 +252,7 @@ export function tasksToDispatch(run: RunState, plan: Plan, now: Date, held: (id:
 export function nextRetryAt(run: RunState): number | undefined {
   let next: number | undefined;
   for (const entry of Object.values(run.tasks)) {
-    if (entry.state !== 'retrying' || !entry.retryAt) continue;
+    if ((entry.state !== 'retrying' && entry.state !== 'reviewing') || !entry.retryAt) continue;
     const at = Date.parse(entry.retryAt);
     if (next === undefined || at < next) next = at;
   }
@@ -284,6 +294,8 @@ export function endAttempt(run: RunState, id: string, fields: { outcome: string;
 export type TaskVerdict =
   | { kind: 'verifying' }
   | { kind: 'completed'; verified: boolean; commits: Commit[]; uncommitted: string[]; now: string }
+  /** The work is checked; the acceptance review decides whether it is merged. */
+  | { kind: 'reviewing'; verified: boolean; commits: Commit[]; uncommitted: string[]; now: string }
   | { kind: 'failed'; failure: Failure; reason: string; commits?: Commit[]; uncommitted?: string[]; now: string }
   | { kind: 'blocked'; failure: Failure; reason: string; now: string }
   | { kind: 'retry'; reason: string; retryAt: string }
@@ -307,6 +319,20 @@ export function applyVerdict(run: RunState, plan: Plan, id: string, verdict: Tas
     switch (verdict.kind) {
       case 'verifying':
         return { ...task, state: 'verifying' };
+      case 'reviewing':
+        return {
+          ...task,
+          state: 'reviewing',
+          verified: verdict.verified,
+          failure: undefined,
+          reason: undefined,
+          retryAt: undefined,
+          reviewFailures: 0,
+          commits: verdict.commits,
+          uncommitted: verdict.uncommitted,
+          endedAt: verdict.now,
+          conflict: undefined,
+        };
       case 'completed':
         return {
           ...task,
@@ -482,6 +508,20 @@ export function addUsage(a: Usage, b: Usage): Usage {
   };
 }
 
+/** What the task's acceptance reviews cost (apart from `taskUsage`, its agents'). */
+export function reviewUsage(task: TaskRun): Usage {
+  return task.reviewUsage ?? ZERO_USAGE;
+}
+
+export function runReviewUsage(run: RunState): Usage {
+  return Object.values(run.tasks).reduce((sum, task) => addUsage(sum, reviewUsage(task)), ZERO_USAGE);
+}
+
+/** The task's latest review, if any. */
+export function lastReview(task: TaskRun | undefined): TaskReview | undefined {
+  return task?.reviews?.[task.reviews.length - 1];
+}
+
 export function taskUsage(task: TaskRun): Usage {
   return task.attempts.reduce((sum, attempt) => (attempt.usage ? addUsage(sum, attempt.usage) : sum), ZERO_USAGE);
 }
@@ -497,7 +537,7 @@ export function runUsage(run: RunState): Usage {
 export function blockersOf(run: RunState, plan: Plan, id: string): string[] {
   const entry = run.tasks[id];
   if (!entry) return [];
-  if (entry.state === 'failed' || entry.state === 'blocked' || entry.state === 'conflict' || entry.state === 'interrupted') return [id];
+  if (entry.state === 'failed' || entry.state === 'blocked' || entry.state === 'conflict' || entry.state === 'interrupted' || entry.state === 'held') return [id];
   if (entry.state !== 'waiting') return [];
   const task = plan.tasks.find((t) => t.id === id);
   return (task?.dependsOn ?? []).filter((dep) => run.tasks[dep] !== undefined && !releasesDependents(run, run.tasks[dep]));
@@ -576,6 +616,9 @@ export function settleTask(run: RunState, plan: Plan, id: string, verdict: TaskV
     case 'verifying':
       events.push({ type: 'task.verifying', taskId: id, agent });
       break;
+    case 'reviewing':
+      events.push({ type: 'task.reviewing', taskId: id, agent, attempt: entry?.attempts.length ?? 0 });
+      break;
     case 'completed':
       events.push({ type: 'task.completed', taskId: id, agent, branch: attempt?.branch ?? '', verified: verdict.verified, commits: verdict.commits.length, uncommitted: verdict.uncommitted });
       break;
@@ -645,4 +688,105 @@ export function holdMerge(run: RunState, id: string, held: { reason: string; fil
 
 export function failMerge(run: RunState, id: string, reason: string, at: string): Transition {
   return { run: mergeErrored(run, id, reason, at), events: [{ type: 'task.failed', taskId: id, failure: 'merge', reason }] };
+}
+
+// ── The acceptance review ────────────────────────────────────────────────────────────────────────────────────────
+
+export interface ReviewPolicy {
+  autoRetry: number;
+  onUncertain: UncertainPolicy;
+}
+
+/**
+ * A review of the task's last attempt came back: it is kept on the task, and in the same write the task goes on as
+ * `afterReview` says (into the merge queue, to another attempt with the review as its context, failed, or held). So
+ * a crash after this write neither reviews the attempt again nor loses the review.
+ */
+export function recordReview(run: RunState, plan: Plan, id: string, review: TaskReview, policy: ReviewPolicy, now: string): Transition {
+  const entry = run.tasks[id];
+  if (!entry) throw new Error(`task ${id} is not part of run ${run.id}`);
+  const earlier = entry.reviews ?? [];
+  const next = afterReview(review, earlier, policy);
+  const kept = withTask(run, id, (t) => ({ ...t, reviews: [...earlier, review], reviewUsage: addUsage(reviewUsage(t), review.usage), reviewFailures: 0, retryAt: undefined }));
+  const met = review.verdicts.filter((v) => v.verdict === 'met').length;
+  const reviewed: EventDraft = { type: 'task.reviewed', taskId: id, attempt: review.attempt, outcome: review.outcome, met, total: review.verdicts.length, summary: reviewSummary(review) };
+  const attempt = lastAttempt(entry);
+  switch (next.action) {
+    case 'merge': {
+      const completed = settleTask(kept, plan, id, { kind: 'completed', verified: entry.verified ?? false, commits: entry.commits ?? [], uncommitted: entry.uncommitted ?? [], now });
+      return { run: completed.run, events: [reviewed, ...completed.events] };
+    }
+    case 'retry': {
+      // The next attempt continues from this one's branch; the launcher gives it the review as its context.
+      const retried = withTask(kept, id, (t) => ({ ...t, state: 'retrying', reason: next.reason, retryAt: now, retryRequest: { fresh: false, after: next.reason } }));
+      return {
+        run: retried,
+        events: [reviewed, { type: 'task.retrying', taskId: id, agent: attempt?.agent ?? 0, reason: next.reason, retryAt: now, attempt: entry.attempts.length + 1 }],
+      };
+    }
+    case 'fail': {
+      const failed = settleTask(kept, plan, id, { kind: 'failed', failure: 'review', reason: next.reason, now });
+      return { run: failed.run, events: [reviewed, ...failed.events] };
+    }
+    case 'hold': {
+      const held = withTask(kept, id, (t) => ({ ...t, state: 'held', reason: next.reason, endedAt: now }));
+      return { run: held, events: [reviewed, { type: 'task.held', taskId: id, reason: next.reason }] };
+    }
+  }
+}
+
+/** Why a review could not be had, as the run engine sees it (src/adapters/reviewer.ts ReviewFailure). */
+export interface ReviewCallFailure {
+  kind: 'not-found' | 'not-authenticated' | 'usage-limit' | 'timeout' | 'transient';
+  message: string;
+  hint?: string;
+  usage: Usage;
+  resetAt?: string;
+}
+
+/**
+ * A review that could not run never counts as met. Not found or not logged in: dispatching stops, as for an agent,
+ * and the review waits for `xplan resume`. A usage limit: the run waits for its reset. Otherwise the review is tried
+ * again with the run's backoff, up to run.retries times, and then the task fails: failed: review.
+ */
+export function reviewCouldNotRun(run: RunState, id: string, failure: ReviewCallFailure, settings: { retries: number; backoffMs: number; usageLimitWaitMs: number }, now: Date): Transition {
+  const charged = withTask(run, id, (t) => ({ ...t, reviewUsage: addUsage(reviewUsage(t), failure.usage) }));
+  const entry = charged.tasks[id]!;
+  const at = now.toISOString();
+  switch (failure.kind) {
+    case 'not-found':
+    case 'not-authenticated':
+      return {
+        run: { ...withTask(charged, id, (t) => ({ ...t, reason: failure.message })), stop: { message: failure.message, ...(failure.hint ? { hint: failure.hint } : {}) } },
+        events: [{ type: 'run.stopping', taskId: id, reason: failure.message, hint: failure.hint }],
+      };
+    case 'usage-limit': {
+      const resumeAt = failure.resetAt ?? new Date(now.getTime() + settings.usageLimitWaitMs).toISOString();
+      const waiting = withTask(charged, id, (t) => ({ ...t, reason: failure.message }));
+      return { run: { ...waiting, ...(run.status === 'running' ? { status: 'waiting' as const } : {}), resumeAt }, events: [{ type: 'run.waiting', taskId: id, reason: failure.message, resumeAt }] };
+    }
+    case 'timeout':
+    case 'transient': {
+      const failures = entry.reviewFailures ?? 0;
+      if (failures >= settings.retries) {
+        const reason = `review: ${failure.message} (gave up after ${failures + 1} tries)`;
+        const failed = withTask(charged, id, (t) => ({ ...t, state: 'failed', failure: 'review', reason, retryAt: undefined, endedAt: at }));
+        return { run: failed, events: [{ type: 'task.failed', taskId: id, failure: 'review', reason }] };
+      }
+      const retryAt = new Date(now.getTime() + backoffMs(settings.backoffMs, failures)).toISOString();
+      const later = withTask(charged, id, (t) => ({ ...t, reason: failure.message, retryAt, reviewFailures: failures + 1 }));
+      return { run: later, events: [{ type: 'task.review-retrying', taskId: id, reason: failure.message, retryAt }] };
+    }
+  }
+}
+
+/** The review is turned off (`--no-review`) while a task waits for one: its checked work goes to the merge queue. */
+export function skipReview(run: RunState, plan: Plan, id: string, now: string): Transition {
+  const entry = run.tasks[id]!;
+  return settleTask(run, plan, id, { kind: 'completed', verified: entry.verified ?? false, commits: entry.commits ?? [], uncommitted: entry.uncommitted ?? [], now });
+}
+
+/** Whether a task's review is due now: it waits for one, and any backoff after a review that could not run is over. */
+export function reviewDue(entry: TaskRun, now: Date): boolean {
+  return entry.state === 'reviewing' && (entry.retryAt === undefined || Date.parse(entry.retryAt) <= now.getTime());
 }

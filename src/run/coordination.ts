@@ -10,6 +10,7 @@ export function noticeFor(event: RunEvent): CoordinationNotice | undefined {
       return { kind: 'completed', summary: `${count(event.commits, 'commit')} on ${event.branch}` };
     case 'task.failed':
     case 'task.blocked':
+    case 'task.held':
       return { kind: 'blocked', reason: event.reason };
     case 'task.conflict':
       return { kind: 'blocked', reason: event.type };
@@ -19,6 +20,9 @@ export function noticeFor(event: RunEvent): CoordinationNotice | undefined {
     case 'task.resumed':
     case 'task.waiting':
     case 'task.verifying':
+    case 'task.reviewing':
+    case 'task.reviewed':
+    case 'task.review-retrying':
     case 'task.retrying':
     case 'task.interrupted':
     case 'agent.stopped':

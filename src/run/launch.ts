@@ -8,7 +8,8 @@ import { relative } from 'node:path';
 import { attemptContext, renderAgentPrompt, resumePrompt, type DependencyStatus } from '../core/agent-prompt.js';
 import type { Task } from '../core/plan.js';
 import { reservationBrief } from '../core/reservations.js';
-import { dispatchTask, DONE_STATES, lastAttempt, resumeTask, settleTask, stateLabel, useAgentNumber, type Attempt } from '../core/run.js';
+import { reviewRetryContext } from '../core/review.js';
+import { dispatchTask, DONE_STATES, lastAttempt, lastReview, resumeTask, settleTask, stateLabel, useAgentNumber, type Attempt } from '../core/run.js';
 import type { AgentProcesses } from './agent-processes.js';
 import type { RunContext } from './context.js';
 import { placeAttempt } from './placement.js';
@@ -77,10 +78,15 @@ export class Launcher {
 
     const sessionId = randomUUID();
     const conflict = entry.conflict;
+    // A review that found the last attempt short (the automatic retry, or `xplan retry` after failed: review) is
+    // the new agent's context, with whatever the lead added.
+    const review = lastReview(entry);
+    const reviewed = review !== undefined && review.outcome !== 'accepted' && review.attempt === entry.attempts.length;
+    const extra = [...(reviewed ? [reviewRetryContext(review)] : []), ...(entry.retryRequest?.context ? [entry.retryRequest.context] : [])];
     const context = attemptContext({
       ...(conflict ? { conflict: { ...conflict, commits: conflict.with.flatMap((id) => ctx.run.tasks[id]?.commits ?? []) } } : {}),
       ...(previous && !fresh ? { previous: { agent: previous.agent, ended: entry.retryRequest?.after ?? entry.reason ?? previous.outcome ?? 'without finishing' } } : {}),
-      ...(entry.retryRequest?.context ? { extra: entry.retryRequest.context } : {}),
+      ...(extra.length > 0 ? { extra: extra.join('\n\n') } : {}),
     });
     const prompt = renderAgentPrompt(this.settings.template, {
       task,

@@ -36,6 +36,7 @@ import { Launcher } from './launch.js';
 import { MergeQueue } from './merging.js';
 import type { AgentDirs, RunArchive, RunPorts, RunStore } from './ports.js';
 import { planOrder } from './scheduler.js';
+import { Reviews } from './reviewing.js';
 import { Settler } from './settling.js';
 
 export interface OrchestratorDeps {
@@ -66,6 +67,7 @@ export class Orchestrator implements RunContext {
   private readonly launcher: Launcher;
   private readonly settler: Settler;
   private readonly merges: MergeQueue;
+  private readonly reviews: Reviews;
   /** Agents that ended and whose outcome is being settled (commits, verify), and the merge under way. */
   readonly background = new Set<Promise<void>>();
   /** Verify commands running, to stop with the run. */
@@ -83,7 +85,11 @@ export class Orchestrator implements RunContext {
     this.tasksById = new Map(deps.plan.tasks.map((t) => [t.id, t]));
     this.processes = new AgentProcesses(this);
     this.merges = new MergeQueue(this, deps.archive, deps.root);
-    this.settler = new Settler(this, deps.root, () => this.merges.next());
+    this.reviews = new Reviews(this, () => this.merges.next());
+    this.settler = new Settler(this, deps.root, () => {
+      void this.reviews.next().catch(() => {});
+      this.merges.next();
+    });
     this.launcher = new Launcher(this, this.processes, {
       root: deps.root,
       template: deps.template,
@@ -229,6 +235,7 @@ export class Orchestrator implements RunContext {
       await this.followOthers();
       this.settler.settleAll(await this.processes.reap());
       await this.processes.checkHealth();
+      await this.reviews.next();
       this.merges.next();
       if (limitHasReset(this.run, this.ports.clock.now())) await this.commit(limitReset);
       if (!this.run.stop && !this.terminated) {
@@ -300,12 +307,13 @@ export class Orchestrator implements RunContext {
   // ── File reservations ──
 
   /**
-   * A task's files are released once its work is in the integration branch (or will not be): a task that waited
+   * A task's files are released once its work is in the integration branch (or will not be; a task under review
+   * still may be): a task that waited
    * for them then starts from a head that has it, instead of clashing with it at merge time.
    */
   async releaseFiles(taskId: string): Promise<void> {
     const entry = this.run.tasks[taskId];
-    if (!this.ports.coordination || (entry && (BUSY.has(entry.state) || awaitsMerge(this.run, entry)))) return;
+    if (!this.ports.coordination || (entry && (BUSY.has(entry.state) || entry.state === 'reviewing' || awaitsMerge(this.run, entry)))) return;
     await this.ports.coordination.release(taskId);
   }
 

@@ -4,9 +4,10 @@
  * behaviour is checked in-process in seconds.
  */
 import type { AgentExit } from '../core/agent-result.js';
-import type { Plan } from '../core/plan.js';
+import type { Plan, Task } from '../core/plan.js';
+import type { TaskReview } from '../core/review.js';
 import type { ReservationTable } from '../core/reservations.js';
-import type { Commit, RunEvent, RunState, Transition } from '../core/run.js';
+import type { Commit, ReviewCallFailure, RunEvent, RunState, Transition } from '../core/run.js';
 
 /** The git work of a run. */
 export interface Vcs {
@@ -240,6 +241,11 @@ export interface Coordination {
   agentEnv(taskId: string): Record<string, string>;
 }
 
+/** One acceptance review of a task's attempt, in its worktree (src/adapters/reviewer.ts for real). */
+export interface Reviewer {
+  review(request: { task: Task; attempt: number; worktree: string; base: string }): Promise<{ ok: true; review: TaskReview } | { ok: false; failure: ReviewCallFailure }>;
+}
+
 export interface RunPorts {
   vcs: Vcs;
   agents: Agents;
@@ -252,4 +258,6 @@ export interface RunPorts {
   coordination?: Coordination | undefined;
   /** What to dispatch next; by default ready tasks in plan order (src/run/scheduler.ts). */
   scheduler?: Scheduler | undefined;
+  /** The acceptance review between verify and merge; none: the run reviews nothing (`--no-review`, review.enabled: false). */
+  reviewer?: Reviewer | undefined;
 }

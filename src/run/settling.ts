@@ -80,7 +80,9 @@ export class Settler {
           (stop) => ctx.whileVerifying(stop),
         );
         if (check.verifyLog !== undefined) await ctx.dirs.writeVerifyLog(attempt.agent, check.verifyLog);
-        return this.settleCommit(taskId, agent, (r) => settleTask(r, plan, taskId, check.verdict, check.detail));
+        // Checked work is reviewed against its criteria before it may merge, when the run reviews.
+        const verdict = check.verdict.kind === 'completed' && ports.reviewer ? { ...check.verdict, kind: 'reviewing' as const } : check.verdict;
+        return this.settleCommit(taskId, agent, (r) => settleTask(r, plan, taskId, verdict, check.detail));
       }
     }
   }

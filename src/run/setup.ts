@@ -35,13 +35,14 @@ import { fileAgentDirs } from '../adapters/agent-dirs.js';
 import { fileRunArchive } from '../adapters/run-archive.js';
 import { acquireRunLock } from '../adapters/run-lock.js';
 import { shellVerifier } from '../adapters/shell-verifier.js';
+import { reviewTask } from '../adapters/reviewer.js';
 import { readSpecFiles, type SpecFile } from '../adapters/spec-file.js';
 import { systemClock } from '../adapters/system-clock.js';
 import type { Workspace } from '../workspace.js';
 import { BeadsSync } from '../adapters/beads-sync.js';
 import { createCoordination } from '../adapters/coordination.js';
 import { Orchestrator } from './orchestrator.js';
-import type { RunPorts } from './ports.js';
+import type { Reviewer, RunPorts } from './ports.js';
 
 export interface EngineOptions {
   /** Called for every event as it happens (the CLI prints them). */
@@ -56,6 +57,8 @@ export interface EngineOptions {
   ports?: Partial<RunPorts>;
   /** Run even though a spec changed since the plan was made from it. */
   force?: boolean;
+  /** `--no-review`: no acceptance review in this drive of the run; checked work goes straight to the merge queue. */
+  noReview?: boolean;
 }
 
 export interface StartOptions extends EngineOptions {
@@ -242,6 +245,15 @@ function portsFor(setup: RunSetup, options: EngineOptions): RunPorts {
     clock: options.ports?.clock ?? systemClock,
     beads: options.ports?.beads,
     scheduler: options.ports?.scheduler,
+    reviewer: setup.config.review.enabled && !options.noReview ? (options.ports?.reviewer ?? claudeReviewer(setup)) : undefined,
+  };
+}
+
+/** The acceptance review with the real Claude Code, given the spec as the agents get it. */
+function claudeReviewer(setup: RunSetup): Reviewer {
+  const { config, ws } = setup;
+  return {
+    review: (request) => reviewTask({ ...request, specs: setup.specs, review: config.review, claude: config.claude, env: ws.env }),
   };
 }
 

@@ -17,7 +17,14 @@ export function renderRunEvent(unsafe: RunEvent, theme: Theme): string | undefin
     case 'task.dispatched':
       return `${theme.accent('▶')} ${task} agent-${e.agent}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''} on ${e.branch} ${theme.dim(`in ${e.worktree}`)}`;
     case 'task.verifying':
+    case 'task.reviewing':
       return undefined;
+    case 'task.reviewed':
+      return `${e.outcome === 'accepted' ? theme.ok('☑') : theme.warn('☐')} ${task} review ${e.met}/${e.total}${e.outcome === 'accepted' ? '' : ` · ${e.summary}`}`;
+    case 'task.review-retrying':
+      return `${theme.warn('↻')} ${task} ${e.reason} · the review runs again at ${clock(e.retryAt)}`;
+    case 'task.held':
+      return `${theme.warn('■')} ${task} ${theme.warn('held')} · ${e.reason} ${theme.dim(`→ xplan done ${e.taskId} or xplan retry ${e.taskId}`)}`;
     case 'task.completed': {
       const uncommitted = e.uncommitted.length;
       return `${theme.ok('✓')} ${task} ${e.verified ? 'completed' : theme.warn('completed: unverified')} · ${count(e.commits, 'commit')} on ${e.branch}${uncommitted ? theme.warn(` · ${count(uncommitted, 'uncommitted file')} left`) : ''}`;

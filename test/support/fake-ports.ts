@@ -6,7 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AgentExit, ResultEvent } from '../../src/core/agent-result.js';
-import type { AgentPids, Agents, Clock, Verifier, VerifyResult } from '../../src/run/ports.js';
+import type { CriterionVerdictValue, TaskReview } from '../../src/core/review.js';
+import { reviewCriteria, reviewOutcome } from '../../src/core/review.js';
+import type { AgentPids, Agents, Clock, Reviewer, Verifier, VerifyResult } from '../../src/run/ports.js';
 
 /** Resources that mean work is under way in this process: a child process (git), a file system call. */
 const BUSY_RESOURCES = new Set(['ProcessWrap', 'FSReqPromise', 'FSReqCallback']);
@@ -248,4 +250,32 @@ export function git(cwd: string, args: string[]): string {
     encoding: 'utf8',
     env: { ...process.env, GIT_AUTHOR_NAME: 'Agent', GIT_AUTHOR_EMAIL: 'agent@example.com', GIT_COMMITTER_NAME: 'Agent', GIT_COMMITTER_EMAIL: 'agent@example.com' },
   }).trim();
+}
+
+/** What one review call answers: a verdict per criterion (all `met` by default), or a failure to run. */
+export type ReviewScript = { verdicts: CriterionVerdictValue[] } | { fails: 'timeout' | 'transient' | 'not-authenticated' | 'usage-limit' };
+
+/** A reviewer the test scripts per task and call; it records each call. By default every criterion is met. */
+export class FakeReviewer implements Reviewer {
+  readonly calls: Array<{ taskId: string; attempt: number; worktree: string }> = [];
+
+  constructor(
+    private readonly clock: FakeClock,
+    private readonly script: (taskId: string, call: number) => ReviewScript | undefined = () => undefined,
+  ) {}
+
+  async review(request: Parameters<Reviewer['review']>[0]): ReturnType<Reviewer['review']> {
+    const call = this.calls.filter((c) => c.taskId === request.task.id).length + 1;
+    this.calls.push({ taskId: request.task.id, attempt: request.attempt, worktree: request.worktree });
+    const criteria = reviewCriteria(request.task);
+    const answer = this.script(request.task.id, call) ?? { verdicts: criteria.map(() => 'met' as const) };
+    const usage = { inputTokens: 10, outputTokens: 5, costUsd: 0.002, turns: 1 };
+    if ('fails' in answer) return { ok: false, failure: { kind: answer.fails, message: `The review could not run: ${answer.fails}`, usage } };
+    const verdicts = criteria.map((criterion, i) => {
+      const verdict = answer.verdicts[i] ?? 'met';
+      return { index: i + 1, criterion, verdict, evidence: verdict === 'cannot-tell' ? [] : [`src/${request.task.id.toLowerCase()}.ts:${i + 1}`], reasoning: `criterion ${i + 1} is ${verdict}` };
+    });
+    const review: TaskReview = { attempt: request.attempt, at: this.clock.now().toISOString(), outcome: reviewOutcome(verdicts), verdicts, outsideTask: [], usage };
+    return { ok: true, review };
+  }
 }

@@ -12,7 +12,7 @@ import type { RunResult } from '../../src/core/run-result.js';
 import { resumeRun, startRun, type EngineOptions, type StartOptions } from '../../src/run/setup.js';
 import { Workspace } from '../../src/workspace.js';
 import { tempRepo } from './cli.js';
-import { FakeAgents, FakeClock, FakeVerifier, git, type AgentScript } from './fake-ports.js';
+import { FakeAgents, FakeClock, FakeReviewer, FakeVerifier, git, type AgentScript, type ReviewScript } from './fake-ports.js';
 import { plan as buildPlan } from './plan-builder.js';
 
 export interface Harness {
@@ -22,6 +22,7 @@ export interface Harness {
   clock: FakeClock;
   agents: FakeAgents;
   verifier: FakeVerifier;
+  reviewer: FakeReviewer;
   events: RunEvent[];
   start(options?: Partial<StartOptions>): Promise<RunResult & { kind: 'run' }>;
   resume(options?: Partial<EngineOptions>): Promise<RunResult & { kind: 'run' }>;
@@ -38,6 +39,11 @@ export interface HarnessOptions {
   /** What each attempt does; by default it commits one file and succeeds. */
   script?: (taskId: string, attempt: number) => AgentScript;
   verify?: (cwd: string, call: number) => { exitCode?: number; output?: string };
+  /**
+   * What each review call answers. The review runs in every harness run (review.enabled is on by default), and
+   * unless a test scripts it, every criterion is met: the other tests' runs go through the review and merge as before.
+   */
+  review?: (taskId: string, call: number) => ReviewScript | undefined;
   /** Task id → its predicted files. */
   files?: Record<string, string[]>;
 }
@@ -71,8 +77,9 @@ export function harness(options: HarnessOptions): Harness {
   const clock = new FakeClock();
   const agents = new FakeAgents(clock, options.script ?? commitsOwnFile);
   const verifier = new FakeVerifier(options.verify);
+  const reviewer = new FakeReviewer(clock, options.review);
   const events: RunEvent[] = [];
-  const engine = { ports: { agents, verifier, clock }, pollMs: 250, onEvent: (e: RunEvent) => events.push(e), log: { stderr: () => {} } };
+  const engine = { ports: { agents, verifier, clock, reviewer }, pollMs: 250, onEvent: (e: RunEvent) => events.push(e), log: { stderr: () => {} } };
   return {
     repo,
     ws,
@@ -80,6 +87,7 @@ export function harness(options: HarnessOptions): Harness {
     clock,
     agents,
     verifier,
+    reviewer,
     events,
     start: (extra = {}) => startRun({ ...engine, ...extra }, ws),
     resume: (extra = {}) => resumeRun({ ...engine, ...extra }, ws),

@@ -324,7 +324,7 @@ describe('integration: the merge queue, in-process', () => {
       }
       return gitVcs.addWorktree(repo, path, branch, start);
     };
-    const { status } = await h.start({ ports: { agents: h.agents, verifier: h.verifier, clock: h.clock, vcs } });
+    const { status } = await h.start({ ports: { agents: h.agents, verifier: h.verifier, clock: h.clock, reviewer: h.reviewer, vcs } });
     expect(gateTimedOut).toBe(false);
     expect(status.tasks.map((t) => t.label)).toEqual(['completed', 'completed', 'completed', 'completed']);
   });

@@ -31,7 +31,7 @@ describe('the scheduler seam', () => {
         return busy ? [] : due.slice(-1);
       },
     };
-    const { status } = await h.start({ ports: { agents: h.agents, verifier: h.verifier, clock: h.clock, scheduler: lastFirst } });
+    const { status } = await h.start({ ports: { agents: h.agents, verifier: h.verifier, clock: h.clock, reviewer: h.reviewer, scheduler: lastFirst } });
     expect(status.run.status).toBe('completed');
     expect(dispatched(h)).toEqual(['T3', 'T2', 'T1']);
     expect(h.agents.maxConcurrent()).toBe(1);
@@ -46,7 +46,7 @@ describe('the scheduler seam', () => {
         return planOrder.next(run, plan, slots);
       },
     };
-    await h.start({ ports: { agents: h.agents, verifier: h.verifier, clock: h.clock, scheduler: watching } });
+    await h.start({ ports: { agents: h.agents, verifier: h.verifier, clock: h.clock, reviewer: h.reviewer, scheduler: watching } });
     expect(dispatched(h)).toEqual(['T1', 'T2']);
     // While T1 ran, T2's file was held (T1 itself holds it too, but is no longer due).
     expect(heldSeen.some((held) => held.includes('T2'))).toBe(true);
