@@ -94,8 +94,8 @@ export function resumeRun(run: RunState): ControlChange {
 
 export function retryTask(run: RunState, plan: Plan, id: string, options: { context?: string; fresh: boolean }): ControlChange {
   const task = taskOf(run, id);
-  if (!['failed', 'blocked', 'conflict', 'interrupted', 'skipped', 'unverified'].includes(task.state)) {
-    throw new ControlError(`${id} is ${task.state}: only a failed, blocked, conflicting, interrupted, skipped or unverified task can be retried`, 'See the task states with `xplan status`.');
+  if (!['failed', 'blocked', 'conflict', 'interrupted', 'skipped', 'unverified', 'held'].includes(task.state)) {
+    throw new ControlError(`${id} is ${task.state}: only a failed, blocked, conflicting, interrupted, skipped, unverified or held task can be retried`, 'See the task states with `xplan status`.');
   }
   if (!isActiveRun(run) && run.status === 'cancelled') throw new ControlError(`Run ${run.id} was cancelled`, 'Start a new run with `xplan run`.');
   // A conflicting task starts again from the integration head, where the work it clashed with now is.

@@ -3,7 +3,18 @@
  * `xplan status` and the end of `xplan run`. Pure.
  */
 import type { Plan } from './plan.js';
-import { blockersOf, lastAttempt, countsByState, runUsage, stateLabel, taskUsage, type RunState, type TaskState, type Usage } from './run.js';
+import { reviewSummary, type TaskReview } from './review.js';
+import { blockersOf, lastAttempt, lastReview, countsByState, reviewUsage, runReviewUsage, runUsage, stateLabel, taskUsage, type RunState, type TaskState, type Usage } from './run.js';
+
+/** The agents' usage, with what the acceptance reviews cost beside it. */
+export type UsageWithReview = Usage & { review: Usage };
+
+/** A task's latest acceptance review, as status shows it. */
+export interface ReviewStatus extends TaskReview {
+  met: number;
+  total: number;
+  summary: string;
+}
 
 export interface TaskStatus {
   id: string;
@@ -21,7 +32,9 @@ export interface TaskStatus {
   durationMs: number | null;
   commits: number;
   uncommitted: string[];
-  usage: Usage;
+  usage: UsageWithReview;
+  /** Its latest acceptance review; null before one. */
+  review: ReviewStatus | null;
   /** Where its work stands against the integration branch: queued, merging, merged, conflict; null before then. */
   merge: 'queued' | 'merging' | 'merged' | 'conflict' | null;
   /** The merge's size, once merged. */
@@ -56,7 +69,7 @@ export interface StatusResult {
   counts: Partial<Record<TaskState, number>>;
   total: number;
   tasks: TaskStatus[];
-  usage: Usage;
+  usage: UsageWithReview;
   blockers: Blocker[];
   integration: { branch: string; head: string; landed: RunState['landed'] | null } | null;
   /** The command that moves the run on, if one does. */
@@ -93,7 +106,8 @@ export function statusOf(plan: Plan, run: RunState, now: Date = new Date()): Sta
       durationMs: first && end ? Math.max(0, Date.parse(end) - Date.parse(first.startedAt)) : null,
       commits: entry.commits?.length ?? 0,
       uncommitted: entry.uncommitted ?? [],
-      usage: taskUsage(entry),
+      usage: { ...taskUsage(entry), review: reviewUsage(entry) },
+      review: reviewStatus(lastReview(entry)),
       merge: entry.state === 'conflict' ? 'conflict' : (entry.merge?.state ?? null),
       diffStat: entry.merge?.diffStat ?? null,
     });
@@ -123,11 +137,16 @@ export function statusOf(plan: Plan, run: RunState, now: Date = new Date()): Sta
     counts: countsByState(run),
     total: tasks.length,
     tasks,
-    usage: runUsage(run),
+    usage: { ...runUsage(run), review: runReviewUsage(run) },
     blockers,
     integration: run.integration ? { branch: run.integration.branch, head: run.integration.head, landed: run.landed ?? null } : null,
     next: nextStep(run, blockers),
   };
+}
+
+function reviewStatus(review: TaskReview | undefined): ReviewStatus | null {
+  if (!review) return null;
+  return { ...review, met: review.verdicts.filter((v) => v.verdict === 'met').length, total: review.verdicts.length, summary: reviewSummary(review) };
 }
 
 /** What to do next with the run as a whole. */
@@ -149,6 +168,8 @@ function nextCommand(run: RunState, task: string, waitingOn: string[]): string {
   if (skipped) return `${skipped} was skipped: xplan retry ${skipped}, or xplan done ${skipped} --reason "…", or xplan skip ${task}`;
   const conflict = waitingOn.find((id) => run.tasks[id]?.state === 'conflict');
   if (conflict) return `xplan retry ${conflict} (it runs again from the integration head), or xplan skip ${conflict}`;
+  const held = waitingOn.find((id) => run.tasks[id]?.state === 'held');
+  if (held) return `xplan status --json (its review), then xplan done ${held} --reason "…" to accept it, or xplan retry ${held}`;
   const root = waitingOn.find((id) => run.tasks[id]?.state === 'failed' || run.tasks[id]?.state === 'blocked');
   if (root) return `xplan logs ${root}, then xplan retry ${root} (or xplan skip ${root})`;
   return `wait for ${waitingOn.join(', ')}`;

@@ -38,7 +38,15 @@ export class Reviews {
     const reviewed: Promise<void> = this.review(taskId)
       .catch((error: unknown) =>
         // The worktree is gone, git refused: counted as a review that could not run, never as a pass.
-        this.record(taskId, (r) => reviewCouldNotRun(r, taskId, { kind: 'transient', message: `The review could not run: ${error instanceof Error ? error.message : String(error)}`, usage: { inputTokens: 0, outputTokens: 0, costUsd: 0, turns: 0 } }, this.settings(), ctx.ports.clock.now())),
+        this.record(taskId, (r) =>
+          reviewCouldNotRun(
+            r,
+            taskId,
+            { kind: 'transient', message: `The review could not run: ${error instanceof Error ? error.message : String(error)}`, usage: { inputTokens: 0, outputTokens: 0, costUsd: 0, turns: 0 } },
+            this.settings(),
+            ctx.ports.clock.now(),
+          ),
+        ),
       )
       .catch(() => {})
       .then(() => ctx.releaseFiles(taskId))

@@ -1,12 +1,12 @@
 /** `xplan status`: progress, the task table, blockers with the next command, usage. */
 import { formatDate, formatDuration, relativeTime } from './time-format.js';
 import type { StatusResult, TaskStatus } from '../core/run-status.js';
-import { formatNumber } from '../core/text.js';
+import { formatNumber, truncate } from '../core/text.js';
 import { renderTable, type Column } from './table.js';
 import type { Theme } from './theme.js';
 import { terminalSafe } from './terminal-text.js';
 
-const ORDER = ['completed', 'unverified', 'skipped', 'running', 'verifying', 'retrying', 'ready', 'waiting', 'interrupted', 'failed', 'blocked', 'conflict'] as const;
+const ORDER = ['completed', 'unverified', 'skipped', 'running', 'verifying', 'reviewing', 'held', 'retrying', 'ready', 'waiting', 'interrupted', 'failed', 'blocked', 'conflict'] as const;
 
 export function renderStatus(unsafe: StatusResult, theme: Theme, now: Date = new Date()): string {
   const status = terminalSafe(unsafe);
@@ -23,6 +23,7 @@ export function renderStatus(unsafe: StatusResult, theme: Theme, now: Date = new
   if (run.status === 'paused' && run.pauseReason) lines.push(theme.warn(`Paused by xplan: ${run.pauseReason}`));
   if (run.orphaned) lines.push(theme.warn('No xplan process is driving this run: `xplan resume` continues it.'));
   lines.push('');
+  const reviewed = status.tasks.some((t) => t.review !== null);
   const rows = status.tasks.map((t) => [
     theme.bold(t.id),
     stateCell(t, theme),
@@ -32,6 +33,7 @@ export function renderStatus(unsafe: StatusResult, theme: Theme, now: Date = new
     t.usage.inputTokens + t.usage.outputTokens > 0 ? formatNumber(t.usage.inputTokens + t.usage.outputTokens) : '—',
     t.usage.costUsd > 0 ? `$${t.usage.costUsd.toFixed(2)}` : '—',
     ...(status.integration ? [t.merge ?? '—'] : []),
+    ...(reviewed ? [t.review ? reviewCell(t.review, theme) : '—'] : []),
     t.branch ? theme.dim(branchInRun(t.branch, run.id)) : '—',
     titleCell(t, theme),
   ]);
@@ -45,10 +47,21 @@ export function renderStatus(unsafe: StatusResult, theme: Theme, now: Date = new
     { header: 'tokens', optional: 0 },
     { header: 'cost', optional: 3 },
     ...(status.integration ? [{ header: 'merge', optional: 6 }] : []),
+    ...(reviewed ? [{ header: 'review' }] : []),
     { header: 'branch', cut: 'middle', min: 22, cutOrder: 0, optional: 2 },
     { header: 'title', cut: 'end', min: 30, cutOrder: 1 },
   ];
   lines.push(renderTable(header, rows, { styleHeader: theme.dim, width: theme.columns }));
+  // The criteria a review found not met, or could not judge, named under the table.
+  const short = status.tasks.filter((t) => t.review && t.review.outcome !== 'accepted' && t.state !== 'completed' && t.state !== 'unverified');
+  for (const t of short) {
+    lines.push('', theme.bold(`Review of ${t.id} (attempt ${t.review!.attempt}): ${t.review!.met}/${t.review!.total} criteria met`));
+    for (const v of t.review!.verdicts.filter((v) => v.verdict !== 'met')) {
+      lines.push(
+        `  ${v.verdict === 'not-met' ? theme.error('✗ not met') : theme.warn('? cannot tell')} ${v.index}. ${truncate(v.criterion, 90)} ${theme.dim(`· ${truncate(v.reasoning, 90)}${v.evidence.length > 0 ? ` (${v.evidence.join('; ')})` : ''}`)}`,
+      );
+    }
+  }
   if (status.integration) {
     const merged = status.tasks.filter((t) => t.merge === 'merged').length;
     const landed = status.integration.landed;
@@ -75,7 +88,9 @@ export function renderStatus(unsafe: StatusResult, theme: Theme, now: Date = new
   if (waiting > 0) lines.push('', theme.dim(`${waiting} task${waiting === 1 ? '' : 's'} waiting for unfinished dependencies.`));
   if (status.next) lines.push('', `${theme.bold('Next:')} ${status.next}`);
   const u = status.usage;
-  lines.push('', theme.dim(`Usage: ${formatNumber(u.inputTokens)} input + ${formatNumber(u.outputTokens)} output tokens · ${u.turns} turns · $${u.costUsd.toFixed(2)}`));
+  const r = u.review;
+  const reviews = r.inputTokens + r.outputTokens > 0 ? ` · reviews: ${formatNumber(r.inputTokens + r.outputTokens)} tokens, $${r.costUsd.toFixed(2)}` : '';
+  lines.push('', theme.dim(`Usage: ${formatNumber(u.inputTokens)} input + ${formatNumber(u.outputTokens)} output tokens · ${u.turns} turns · $${u.costUsd.toFixed(2)}${reviews}`));
   return lines.join('\n');
 }
 
@@ -91,11 +106,16 @@ export function branchInRun(branch: string, runId: string): string {
   return branch.startsWith(prefix) ? branch.slice(prefix.length) : branch;
 }
 
+function reviewCell(review: NonNullable<TaskStatus['review']>, theme: Theme): string {
+  const text = `review ${review.met}/${review.total}`;
+  return review.outcome === 'accepted' ? theme.ok(text) : review.outcome === 'rejected' ? theme.error(text) : theme.warn(text);
+}
+
 function stateCell(t: TaskStatus, theme: Theme): string {
   if (t.state === 'completed' || t.state === 'skipped') return theme.ok(t.label);
-  if (t.state === 'unverified' || t.state === 'retrying' || t.state === 'interrupted') return theme.warn(t.label);
+  if (t.state === 'unverified' || t.state === 'retrying' || t.state === 'interrupted' || t.state === 'held') return theme.warn(t.label);
   if (t.state === 'failed' || t.state === 'blocked') return theme.error(t.label);
-  if (t.state === 'running' || t.state === 'verifying') return theme.accent(t.label);
+  if (t.state === 'running' || t.state === 'verifying' || t.state === 'reviewing') return theme.accent(t.label);
   return t.label;
 }
 

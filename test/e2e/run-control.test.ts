@@ -156,7 +156,7 @@ describe('retry, skip and done', () => {
     expect((await runXplanAsync(['run'], { cwd: repo, env })).code).toBe(1);
     expect(states(repo)).toEqual({ T1: 'failed', T2: 'waiting', T3: 'waiting' });
 
-    expect(runXplan(['retry', 'T2'], { cwd: repo }).stderr).toContain('T2 is waiting: only a failed, blocked, conflicting, interrupted, skipped or unverified task can be retried');
+    expect(runXplan(['retry', 'T2'], { cwd: repo }).stderr).toContain('T2 is waiting: only a failed, blocked, conflicting, interrupted, skipped, unverified or held task can be retried');
     // Nothing drives the run: retry continues it at once, and it ends again with T2 failed.
     const retry = await runXplanAsync(['retry', 'T1', '--context', 'Commit your work with git this time.'], { cwd: repo, env });
     expect(retry.code, retry.stdout + retry.stderr).toBe(1);

@@ -32,7 +32,7 @@ describe('the run event contract', () => {
 
 describe('rendering every event', () => {
   // Said by the status summary, by what follows, or by the command that caused them.
-  const silent = new Set(['task.verifying', 'run.ended', 'task.waiting', 'task.merging', 'run.conflicts', 'beads.failed']);
+  const silent = new Set(['task.verifying', 'task.reviewing', 'run.ended', 'task.waiting', 'task.merging', 'run.conflicts', 'beads.failed']);
 
   it.each(ALL_SAMPLE_EVENTS.map((e) => [e.type, e] as const))('%s: `xplan run` prints a line for it, or is silent by design', (type, event) => {
     const line = renderRunEvent(event, plainTheme);
@@ -70,6 +70,7 @@ describe('what the agent mail thread of a task hears', () => {
       'task.failed': { kind: 'blocked', reason: '`npm test` exited with 1' },
       'task.blocked': { kind: 'blocked', reason: 'the branches of T1 and T2 conflict in src/db.ts' },
       'task.conflict': { kind: 'blocked', reason: 'task.conflict' },
+      'task.held': { kind: 'blocked', reason: 'review: 2 of 3 criteria met; cannot tell: 3 (needs a database)' },
     });
   });
 });
