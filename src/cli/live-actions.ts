@@ -112,13 +112,16 @@ async function liveAgents(files: RunFiles, stream: PushStream<LiveItem>) {
 
 export const liveActions: Record<string, Action> = {
   async run(
-    input: In<[], { concurrency?: number; dryRun?: boolean; prompts?: boolean; prompt?: string[]; showSecrets?: boolean; only?: string[]; yes?: boolean; force?: boolean; json?: boolean }>,
+    input: In<
+      [],
+      { concurrency?: number; dryRun?: boolean; prompts?: boolean; prompt?: string[]; showSecrets?: boolean; only?: string[]; yes?: boolean; force?: boolean; review?: boolean; json?: boolean }
+    >,
     ctx,
   ) {
     const { opts: o } = input;
     const { run } = await import('../commands/run.js');
     const { terminalConfirm } = await import('../adapters/prompts.js');
-    const options = { concurrency: o.concurrency, dryRun: o.dryRun ?? false, only: o.only, yes: o.yes ?? false, force: o.force ?? false, confirm: terminalConfirm() };
+    const options = { concurrency: o.concurrency, dryRun: o.dryRun ?? false, only: o.only, yes: o.yes ?? false, force: o.force ?? false, noReview: o.review === false, confirm: terminalConfirm() };
     if (options.dryRun) {
       const preview = await run(options, await workspace(ctx));
       if (preview.kind !== 'dry-run') return { result: preview };
@@ -132,9 +135,9 @@ export const liveActions: Record<string, Action> = {
     return runStream(input, ctx, (engine, ws) => run({ ...engine, ...options }, ws));
   },
 
-  async resume(input: In<[], { force?: boolean; json?: boolean }>, ctx) {
+  async resume(input: In<[], { force?: boolean; review?: boolean; json?: boolean }>, ctx) {
     const { resume } = await import('../commands/resume.js');
-    return runStream(input, ctx, (engine, ws) => resume({ ...engine, force: input.opts.force ?? false }, ws));
+    return runStream(input, ctx, (engine, ws) => resume({ ...engine, force: input.opts.force ?? false, noReview: input.opts.review === false }, ws));
   },
 
   async status({ opts }: In<[], { watch?: boolean; run?: string; json?: boolean }>, ctx) {

@@ -148,6 +148,9 @@ export function buildProgram(ctx: CliContext, version: string, invoke: Invoke = 
     .option('--only <ids>', 'run only these tasks (comma-separated; their dependencies must be included)', idList)
     .option('-y, --yes', 'run again over a completed run without asking')
     .option('--force', 'run even though a spec changed since the plan was made from it')
+    // The hidden --review keeps review unset unless --no-review is given (a lone --no-review defaults it to true).
+    .addOption(new Option('--review').hideHelp())
+    .option('--no-review', 'merge checked work without the acceptance review (review: in config)')
     .option('--json', 'stream the run events as JSON lines')
     .action(use('run', 'run', runUsage));
 
@@ -155,6 +158,9 @@ export function buildProgram(ctx: CliContext, version: string, invoke: Invoke = 
     .command('resume')
     .description('continue a paused or interrupted run; agents still working are adopted, not restarted')
     .option('--force', 'resume even though a spec changed since the plan was made from it')
+    // The hidden --review keeps review unset unless --no-review is given (a lone --no-review defaults it to true).
+    .addOption(new Option('--review').hideHelp())
+    .option('--no-review', 'merge checked work without the acceptance review (review: in config)')
     .option('--json', 'stream the run events as JSON lines')
     .action(use('resume', 'run'));
 

@@ -83,6 +83,8 @@ describe('argv → the options a command receives', () => {
 
   it('leaves unset flags out instead of guessing them', async () => {
     expect((await accepted(['run'])).opts).toEqual({});
+    expect((await accepted(['run', '--no-review'])).opts).toEqual({ review: false });
+    expect((await accepted(['resume', '--no-review'])).opts).toEqual({ review: false });
     expect((await accepted(['task', 'set', 'T1', '--title', 'x'])).opts).toEqual({ title: 'x' });
   });
 

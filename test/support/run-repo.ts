@@ -64,7 +64,11 @@ export function claudeEnv(serverUrl: string, options: { apiKey?: boolean } = {})
   };
 }
 
-export function runConfig(extra: { verify?: string; concurrency?: number; branching?: string; run?: string[] } = {}): string {
+/**
+ * The run tests script each agent's model calls; the acceptance review would be one more call per task, which
+ * only the tests of the review script (`review: true`). The others prove the run without it.
+ */
+export function runConfig(extra: { verify?: string; concurrency?: number; branching?: string; run?: string[]; review?: boolean } = {}): string {
   return [
     `plan:`,
     `  branching: ${extra.branching ?? 'feature'}`,
@@ -75,6 +79,8 @@ export function runConfig(extra: { verify?: string; concurrency?: number; branch
     `  stopGraceSeconds: 2`,
     `  beadsRetrySeconds: 0.01`,
     ...(extra.run ?? []).map((line) => `  ${line}`),
+    `review:`,
+    `  enabled: ${extra.review === true}`,
     `claude:`,
     `  command: ${JSON.stringify(CLAUDE_BIN)}`,
     '',
