@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gitVcs } from '../../src/adapters/git.js';
+import { renderStatus } from '../../src/ui/render-status.js';
+import { plainTheme } from '../../src/ui/theme.js';
 import type { FakeAgentRecord } from '../support/fake-ports.js';
 import { eventsOf, harness } from '../support/run-harness.js';
 
@@ -65,6 +67,11 @@ describe('the acceptance review in a run, in-process', () => {
     expect(status.tasks[1]!.state).toBe('waiting');
     expect(h.agents.tasksInOrder()).toEqual(['T1', 'T1']);
     expect(state(h.repo).run.integration.head).toBe(state(h.repo).run.base.commit);
+    // status names the criterion, with the reviewer's reasoning and evidence.
+    const text = renderStatus(status, plainTheme);
+    expect(text).toContain('review 0/1');
+    expect(text).toContain('Review of T1 (attempt 2): 0/1 criteria met');
+    expect(text).toContain('✗ not met 1. T1 is done · criterion 1 is not-met (src/t1.ts:1)');
   });
 
   it('cannot tell: held for the lead and not merged; with review.onUncertain: merge it is merged', async () => {
