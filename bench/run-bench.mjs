@@ -302,7 +302,7 @@ async function approvedRepo(repo, tasks, { concurrency }) {
   writeFileSync(join(repo, 'README.md'), '# app\n');
   writeFileSync(
     join(repo, '.xplan/config.yaml'),
-    ['plan:', '  branching: feature', 'run:', `  concurrency: ${concurrency}`, '  verify: null', '  backoffSeconds: 0.2', 'claude:', `  command: ${JSON.stringify(fakeClaude)}`, ''].join('\n'),
+    ['plan:', '  branching: feature', 'run:', `  concurrency: ${concurrency}`, '  verify: null', '  backoffSeconds: 0.2', 'claude:', `  command: ${JSON.stringify(fakeClaude)}`, '# The engine is measured here, not the acceptance review.', 'review:', '  enabled: false', ''].join('\n'),
   );
   await git(repo, ['add', 'spec.md', 'README.md']);
   await git(repo, ['commit', '-q', '-m', 'init']);
