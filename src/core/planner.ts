@@ -333,7 +333,7 @@ export function planSpecs(specs: ParsedSpec[], assessment: Assessment, options: 
   const warnings: PlanWarning[] = notUnderstood(working);
   if (drafts.length > options.maxTasks) drafts = consolidate(drafts, options.maxTasks, warnings);
 
-  const plan = assemble(drafts, specs, options, warnings, companions);
+  const plan = assemble(drafts, specs, options, warnings);
   const { recommendedTasks: recommended, totalHours } = plan.summary;
   const confirmations: PlanConfirmation[] = [];
   if (options.maxTasksFromUser && options.maxTasks > recommended.max * 3 && options.maxTasks > 20) {
@@ -1396,22 +1396,26 @@ function hasWork(spec: ParsedSpec): boolean {
 }
 
 /**
- * Each file a companion document names goes to the task that shares most words with where it is named (the
- * heading above it and the line itself); a file no task shares two words with stays unassigned.
+ * Each file a spec names outside the requirements that own it (a companion design's sections, a bug report's
+ * "Location" lines, a spec's file list) goes to the task that shares most words with where it is named (the
+ * heading above it and the line itself); when the plan has one task of work, every named file is that task's. A file
+ * no task shares two words with stays unassigned rather than guessed.
  */
-function assignCompanionFiles(tasks: Task[], companions: ParsedSpec[]): void {
-  if (companions.length === 0 || tasks.length === 0) return;
-  const index = new WordIndex(
-    tasks.filter((t) => t.kind !== 'test'),
-    (t) => [t.title, t.description, ...t.acceptanceCriteria].join(' '),
-  );
-  for (const spec of companions) {
+function assignNamedFiles(tasks: Task[], specs: ParsedSpec[]): void {
+  const work = tasks.filter((t) => t.kind !== 'test');
+  if (work.length === 0) return;
+  const placed = new Set(tasks.flatMap((t) => t.files));
+  const index = new WordIndex(work, (t) => [t.title, t.description, ...t.acceptanceCriteria].join(' '));
+  for (const spec of specs) {
     for (const file of spec.files) {
+      if (placed.has(file.text)) continue;
       const heading = [...spec.headings].reverse().find((h) => h.line <= file.line);
-      const task = index.best(keywords(`${heading?.text ?? ''} ${file.text.replace(/[/._-]+/g, ' ')}`), 2);
+      const task = work.length === 1 ? work[0] : index.best(keywords(`${heading?.text ?? ''} ${file.text}`.replace(/[/._:`-]+/g, ' ')), 2);
       if (task && !task.files.includes(file.text)) task.files.push(file.text);
     }
   }
+  // `parser_engine.rs` beside `unilang_parser/src/parser_engine.rs` is the same file named twice.
+  for (const task of tasks) task.files = task.files.filter((f) => !task.files.some((g) => g !== f && g.endsWith(`/${f}`)));
 }
 
 /** "Epic 2: Claude Code Skills" → "Claude Code Skills"; "🧪 Tests" → "Tests". */
@@ -1425,7 +1429,7 @@ function streamName(area: string): string {
   );
 }
 
-function assemble(drafts: Draft[], specs: ParsedSpec[], options: PlanOptions, warnings: PlanWarning[], companions: ParsedSpec[] = []): Plan {
+function assemble(drafts: Draft[], specs: ParsedSpec[], options: PlanOptions, warnings: PlanWarning[]): Plan {
   const ids = new Map<Draft, string>(drafts.map((d, i) => [d, `T${i + 1}`]));
   // A stream is a line of work: the spec's own parts (epics, sections) when it has several of some size, since
   // each builds its own files; otherwise the layers. Streams whose tasks name the same files are merged below.
@@ -1475,7 +1479,7 @@ function assemble(drafts: Draft[], specs: ParsedSpec[], options: PlanOptions, wa
     };
   });
 
-  assignCompanionFiles(tasks, companions);
+  assignNamedFiles(tasks, specs);
   // Only direct edges: an edge another path already implies says nothing and clutters the plan. Layers whose
   // tasks name the same files are one stream: different streams touch different files.
   const { direct } = transitiveReduction(tasks);

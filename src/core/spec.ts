@@ -441,7 +441,9 @@ const SENTENCE_START = /(?:^|[.!?:]\s)[\s\-*+#>_\d.)]*$/;
 const WORDLIKE_BRANDS = new Set(['Linear', 'Segment', 'Slack', 'Sentry', 'Mux', 'Discord', 'Amplitude']);
 const INTEGRATION_CANONICAL = new Map(INTEGRATION_WORDS.map((w) => [w.toLowerCase(), w.replace(/s$/, '')]));
 const ENDPOINT = /\b(GET|POST|PUT|PATCH|DELETE)\s+(\/[\w\-/:{}.]*)/g;
-const FILE_PATH = /`([\w.@-]+(?:\/[\w.@\-[\]]+)+\.[A-Za-z]{1,6}|[\w.-]+\.(?:ts|tsx|js|jsx|mjs|py|go|rs|java|rb|sql|css|scss|html|json|ya?ml|toml|sh))`/g;
+// A path may be followed by the function in it (`parser_engine.rs::parse_arguments()`, `raft.hpp#add_server`).
+const FILE_PATH =
+  /`([\w.@-]+(?:\/[\w.@\-[\]]+)+\.[A-Za-z]{1,6}|[\w.-]+\.(?:ts|tsx|js|jsx|mjs|py|go|rs|java|rb|sql|css|scss|html|json|ya?ml|toml|sh|c|cc|cpp|h|hpp|kt|swift|cs|php|vue|svelte))(?:(?:::|#)[\w:]+(?:\(\))?)?`/g;
 
 const KIND_HEADINGS: Record<SpecKind, RegExp> = {
   'debug-investigation':
