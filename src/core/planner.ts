@@ -980,26 +980,50 @@ function linkSpecOrder(drafts: Draft[], specs: ParsedSpec[]): void {
     const distinctive = (w: string) => uses.get(w)! <= Math.max(2, ordered.length / 3);
     const ground = ordered[0]!;
     const checks = (d: Draft) => d.layer === 'quality' || d.kind === 'integration' || d.units.every((u) => CHECKS_TITLE.test(u.title));
+    const textOf = (d: Draft) => d.units.flatMap((u) => [u.title, ...u.requirements.map((r) => `${r.text} ${r.details}`), ...[...u.acceptance].map((c) => c.text)]).join(' ');
     ordered.forEach((d, i) => {
       if (i === 0) return;
       const add = (producer: Draft) => {
         if (producer !== d && !reaches(producer, d)) d.deps.add(producer);
       };
-      if (checks(d)) {
+      // What checks, registers or wires the section's items together needs every one of them.
+      if (checks(d) || INTEGRATES.test(textOf(d))) {
         for (const earlier of ordered.slice(0, i)) add(earlier);
         return;
       }
+      // A shared piece the section builds first (its types, data layer, layout shell) is what the rest uses.
+      const shared = ordered.slice(1, i).filter((x) => SHARED_TITLE.test(x.title) && !checks(x));
+      for (const x of shared) add(x);
+      // A sibling builds on an earlier one only when it uses what that one makes: the two share distinctive
+      // words and one of them names the earlier item's own object ("Scenario List" after "Project List" that
+      // selects the project). Siblings that merely sit side by side (six tools, five panels) are not chained.
       const mine = [...wordsOf.get(d)!].filter(distinctive);
       let producer: Draft | undefined;
       for (let j = i - 1; j >= 0 && !producer; j--) {
         if (checks(ordered[j]!)) continue;
         const theirs = wordsOf.get(ordered[j]!)!;
-        if (mine.filter((w) => theirs.has(w)).length >= 2) producer = ordered[j];
+        const common = mine.filter((w) => theirs.has(w));
+        const object = keywords(ordered[j]!.title);
+        if (common.length >= 2 && common.some((w) => object.has(w))) producer = ordered[j];
       }
-      add(producer ?? ground);
+      if (producer) add(producer);
+      else if (shared.length === 0) add(ground);
     });
   }
+  // What the spec calls shared or common (a types package) is used across its sections: later work builds on it.
+  for (const d of drafts.filter((x) => !x.testFor && COMMON_TITLE.test(x.title))) {
+    for (const later of drafts) {
+      if (later === d || later.testFor || later.layer === 'docs' || later.units[0]!.spec.file !== d.units[0]!.spec.file || later.order < d.order) continue;
+      if (!reaches(d, later) && !reaches(later, d)) later.deps.add(d);
+    }
+  }
 }
+
+/** "Server registers all 6 tools", "wires every command into the CLI": an item that needs all its siblings. */
+const INTEGRATES = /\b(?:regist(?:er|ers|ering)|wires?|wiring|integrat(?:e|es|ing)|mounts?|exposes?)\b[^.;\n]{0,30}\b(?:all|every|each)\b/i;
+/** Titles of the pieces a section's other items use. */
+const SHARED_TITLE = /\b(?:shared|common|types|data (?:layer|model|access)|schemas?|layout shell|shell|scaffold(?:ing)?|providers?)\b/i;
+const COMMON_TITLE = /\b(?:shared|common)\b/i;
 
 /** The drafts in their order, except that none comes before one it depends on (so T1, T2, … read top-down). */
 function dependencyOrder(drafts: Draft[]): Draft[] {

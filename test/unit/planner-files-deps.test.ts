@@ -1,4 +1,4 @@
-/** The files a spec names land on the task that builds them, so an agent knows where to work and overlaps show. */
+/** What a lead checks on edges and files: named paths on the task that builds them; siblings on what they share. */
 import { describe, expect, it } from 'vitest';
 import { assessSpecs } from '../../src/core/assess.js';
 import { defaultConfig } from '../../src/core/config.js';
@@ -74,5 +74,63 @@ describe('files the spec names', () => {
     expect(quorumTask).toBeDefined();
     expect(typeTask.files).toEqual(['include/raft/types.hpp']);
     expect(quorumTask.files).toEqual(['include/raft/quorum.hpp']);
+  });
+});
+
+const EPIC = md(
+  '# Reports PRD',
+  '## Epic 1: Server core',
+  '### Story 1.1: Implement Shared Types Package',
+  'As a developer, I want the report, filter and export interfaces in one package, so that every tool uses the same shapes.',
+  '#### Acceptance Criteria',
+  '1. Interfaces for reports, filters and exports are exported from the package',
+  '### Story 1.2: Implement listReports Tool',
+  'As an analyst, I want to list saved reports with their owners, so that I can pick figures to share offline.',
+  '#### Acceptance Criteria',
+  '1. Returns every saved report with owner and creation date',
+  '### Story 1.3: Implement exportCsv Tool',
+  'As an analyst, I want to download a spreadsheet of invoices, so that I can share figures offline.',
+  '#### Acceptance Criteria',
+  '1. Produces a comma separated spreadsheet of invoices with a header row',
+  '### Story 1.4: Implement purgeCache Tool',
+  'As an operator, I want stale cached pages dropped nightly, so that disk usage stays bounded.',
+  '#### Acceptance Criteria',
+  '1. Deletes cached pages older than one day',
+  '### Story 1.5: Implement Server Entry Point',
+  'As a developer, I want one server process, so that clients connect in one place.',
+  '#### Acceptance Criteria',
+  '1. Server registers all 3 tools with their schemas',
+  '## Epic 2: Command line',
+  '### Story 2.1: Implement CLI Entry Point',
+  'As an operator, I want a command that starts the server, so that I can run it locally.',
+  '#### Acceptance Criteria',
+  '1. `reports serve` starts the server on the configured port',
+);
+
+describe('dependencies between stories', () => {
+  const p = plan({ 'prd.md': EPIC });
+  const task = (word: string) => p.tasks.find((t) => t.kind !== 'test' && t.title.includes(word))!;
+  const deps = (word: string) => task(word).dependsOn;
+  const ancestors = (id: string): Set<string> => {
+    const seen = new Set<string>();
+    const stack = [...p.tasks.find((t) => t.id === id)!.dependsOn];
+    while (stack.length > 0) {
+      const d = stack.pop()!;
+      if (!seen.has(d)) (seen.add(d), stack.push(...p.tasks.find((t) => t.id === d)!.dependsOn));
+    }
+    return seen;
+  };
+
+  it('builds side-by-side siblings on the shared package, not on each other', () => {
+    for (const tool of ['listReports', 'exportCsv', 'purgeCache']) expect(deps(tool)).toEqual([task('Shared Types').id]);
+  });
+
+  it('makes what registers all the tools wait for every one of them', () => {
+    const before = ancestors(task('Server Entry').id);
+    for (const tool of ['listReports', 'exportCsv', 'purgeCache']) expect(before).toContain(task(tool).id);
+  });
+
+  it('builds later epics on what the spec calls shared', () => {
+    expect(ancestors(task('CLI Entry').id)).toContain(task('Shared Types').id);
   });
 });
