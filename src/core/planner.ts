@@ -74,7 +74,7 @@ const LAYER_WORDS: Array<[Layer, RegExp]> = [
   ['docs', /\b(docs?|documentation|readme|guide|tutorial)\b/gi],
 ];
 const HIGH_RISK_WORDS =
-  /\b(payments?|billing|charges?|refunds?|security|authentication|authori[sz]ation|permissions?|encrypt\w*|passwords?|secrets?|tokens?|migrations?|migrate|concurren\w*|race|locks?|data loss|gdpr|pii|compliance|money|transactions?)\b/gi;
+  /\b(payments?|billing|charges?|refunds?|security|authentication|authori[sz]ation|permissions?|encrypt\w*|passwords?|secrets?|tokens?|migrations?|migrate|concurren\w*|race|locks?|data loss|gdpr|pii|compliance|money|transactions?|quorums?|consensus|leader election|split[- ]brain|atomic\w*|deadlocks?|replicat\w+|rollbacks?|irreversibl\w*|thread[- ]safe\w*)\b/gi;
 const EXTERNAL_WORDS = /\b(stripe|paypal|twilio|sendgrid|slack|github|gitlab|s3|auth0|okta|saml|oauth|segment|firebase|openai|anthropic|claude|webhooks?|third-party|external)\b/gi;
 // "MUST NOT require authentication", "without a database": the word is named to rule it out.
 const NEGATION_BEFORE = /\b(?:not|no|without|never|nor|neither|n't|non)\b(?:\s+[\w-]+){0,3}\s*$/i;
@@ -134,6 +134,8 @@ interface Draft {
   /** For a test task: the implementation task it belongs to. */
   testFor?: Draft;
   priority?: string;
+  /** Test-first inside the task itself (the spec's TDD rule), rather than in a test task of its own. */
+  testsInside?: boolean;
 }
 
 export function keywords(text: string): Set<string> {
@@ -328,6 +330,7 @@ export function planSpecs(specs: ParsedSpec[], assessment: Assessment, options: 
     (q) => q.text,
   );
   for (const d of drafts) assignRiskAndStrategy(d, risks, questions, fastPath);
+  applyTestDemands(drafts, specs);
 
   drafts = addTestTasks(drafts);
   const warnings: PlanWarning[] = notUnderstood(working);
@@ -1159,7 +1162,8 @@ function assignRiskAndStrategy(d: Draft, risks: WordIndex<SourceRef>, questions:
   const words = keywords(text);
   // What the task itself is asked to do (its requirements and criteria), not a word in the background text.
   // Criteria are left out: their examples ("a bookmark titled Payments") are test data, not what the task does.
-  const own = d.units.flatMap((u) => u.requirements.map((r) => r.text));
+  // A requirement's heading, then the first lines under it (its user story: "I want a commit to need a quorum").
+  const own = d.units.flatMap((u) => u.requirements.flatMap((r) => [r.text, r.details.split(/\n/)[0] ?? ''])).filter(Boolean);
   const risky = riskySentence(own.length > 0 ? own : [text]);
   const namedRisk = risks.best(words, 2);
   const external = affirmedWord(text, EXTERNAL_WORDS);
@@ -1190,17 +1194,47 @@ function assignRiskAndStrategy(d: Draft, risks: WordIndex<SourceRef>, questions:
   }
 }
 
+/**
+ * The spec's own test rules win over the planner's defaults: where it asks for tests first (TDD), every task that
+ * builds code is test-first; a property test it describes makes the task it checks test-first. The tests are
+ * written first inside the task, so a TDD spec does not double its task count.
+ */
+function applyTestDemands(drafts: Draft[], specs: ParsedSpec[]): void {
+  const demands = specs.flatMap((s) => s.testDemands ?? []);
+  if (demands.length === 0) return;
+  const builds = (d: Draft) => !d.testFor && d.strategy !== 'none' && !d.units.every((u) => u.requirements.length === 0 && u.kind === 'integration');
+  const tdd = new Map<string, SourceRef>();
+  for (const x of demands) if (x.demand === 'tests-first' && !tdd.has(x.file)) tdd.set(x.file, x);
+  const firstTdd = demands.find((x) => x.demand === 'tests-first');
+  const mark = (d: Draft, reason: string) => {
+    if (d.strategy === 'test-first') return;
+    [d.strategy, d.strategyReason, d.testsInside] = ['test-first', reason, true];
+  };
+  for (const d of drafts) {
+    // A companion design's TDD rule covers the requirements it designs: any TDD line of the plan's specs counts.
+    const rule = tdd.get(d.units[0]!.spec.file) ?? firstTdd;
+    if (rule && builds(d)) mark(d, `the spec asks for tests first (line ${rule.line}: "${truncate(rule.text, 70)}"): failing tests are committed before the code`);
+  }
+  const index = new WordIndex(drafts.filter(builds), (d) => [d.title, ...d.units.flatMap((u) => [...u.details, ...[...u.acceptance].map((c) => c.text)])].join(' '));
+  for (const p of demands.filter((x) => x.demand === 'property')) {
+    const d = index.best(keywords(p.text.replace(PROPERTY_WORDS, ' ')), 2);
+    if (d) mark(d, `the spec asks for a property test of it (line ${p.line}: "${truncate(p.text, 70)}"): written first, from the property`);
+  }
+}
+const PROPERTY_WORDS = /\bproperty[- ](?:based )?tests?\b|\b\d+\b/gi;
+
 /** test-first: a test task that blocks the implementation. test-parallel: one beside it that dependents also wait for. */
 function addTestTasks(drafts: Draft[]): Draft[] {
   const out: Draft[] = [];
   const testOf = new Map<Draft, Draft>();
   for (const d of drafts) {
-    if (d.strategy === 'test-first' || d.strategy === 'test-parallel') {
+    if ((d.strategy === 'test-first' && !d.testsInside) || d.strategy === 'test-parallel') {
       const criteria = d.units.reduce((n, u) => n + u.acceptance.size, 0);
       const test: Draft = {
         ...newDraft(d.units, d.key),
         key: d.key + 0.5,
-        title: `${d.strategy === 'test-first' ? 'Write failing tests for' : 'Write tests for'}: ${shortTitle(d.title, 50)}`,
+        // "Write failing tests for joint quorum calculation", not "Write failing tests for: Implement Joint Quorum…".
+        title: `${d.strategy === 'test-first' ? 'Write failing tests for' : 'Write tests for'} ${shortTitle(d.title.replace(/^(?:implement|build|add|create|support)\s+(?=\S)/i, ''), 50)}`,
         description: `Write automated tests for the acceptance criteria of "${d.title}"${d.strategy === 'test-first' ? '; they must fail until the implementation lands' : ', in parallel with its implementation'}.`,
         kind: 'test',
         hours: Math.max(0.5, Math.min(4, criteria * 0.5)),

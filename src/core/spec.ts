@@ -113,6 +113,8 @@ export interface ParsedSpec {
   dependencies: DependencyStatement[];
   /** Lines with template placeholders (`[Name]`, `[One sentence]`, `[X]%`): a template to fill in, not work. */
   placeholders: SourceRef[];
+  /** Lines that ask for the tests to be written first (TDD) or for property tests: the test strategy the spec wants. */
+  testDemands?: Array<SourceRef & { demand: 'tests-first' | 'property' }>;
   /** An OpenSpec change this file is a part of; the parts given together are one change (see parseSpecs). */
   change?: ChangePart;
 }
@@ -441,6 +443,10 @@ const SENTENCE_START = /(?:^|[.!?:]\s)[\s\-*+#>_\d.)]*$/;
 const WORDLIKE_BRANDS = new Set(['Linear', 'Segment', 'Slack', 'Sentry', 'Mux', 'Discord', 'Amplitude']);
 const INTEGRATION_CANONICAL = new Map(INTEGRATION_WORDS.map((w) => [w.toLowerCase(), w.replace(/s$/, '')]));
 const ENDPOINT = /\b(GET|POST|PUT|PATCH|DELETE)\s+(\/[\w\-/:{}.]*)/g;
+// "All fixes MUST follow strict test-driven development", "## TDD process": a demand, not a product's TDD feature.
+const TESTS_FIRST = /\b(?:TDD|test[- ]driven|tests?[- ]first|(?:failing )?tests? (?:are |is )?written (?:first|before)|write (?:the )?(?:failing )?tests? (?:first|before))\b/i;
+const DEMANDING = /\b(?:must|mandatory|strict(?:ly)?|follow|required|shall|always)\b/i;
+const PROPERTY_TESTS = /\bproperty[- ](?:based )?tests?\b/i;
 // A path may be followed by the function in it (`parser_engine.rs::parse_arguments()`, `raft.hpp#add_server`).
 const FILE_PATH =
   /`([\w.@-]+(?:\/[\w.@\-[\]]+)+\.[A-Za-z]{1,6}|[\w.-]+\.(?:ts|tsx|js|jsx|mjs|py|go|rs|java|rb|sql|css|scss|html|json|ya?ml|toml|sh|c|cc|cpp|h|hpp|kt|swift|cs|php|vue|svelte))(?:(?:::|#)[\w:]+(?:\(\))?)?`/g;
@@ -946,6 +952,8 @@ function scanVocabulary(state: ParseState, line: number, raw: string): void {
     state.integrationsSeen.add(name);
     spec.integrations.push({ name, evidence: ref(state, line, raw) });
   }
+  const demand = TESTS_FIRST.test(raw) && (DEMANDING.test(raw) || /^#/.test(raw.trim())) ? 'tests-first' : PROPERTY_TESTS.test(raw) ? 'property' : undefined;
+  if (demand) (spec.testDemands ??= []).push({ file: spec.file, line, text: plain(raw).trim(), demand });
   FILE_PATH.lastIndex = 0;
   for (let m = FILE_PATH.exec(raw); m; m = FILE_PATH.exec(raw)) {
     const path = m[1]!;

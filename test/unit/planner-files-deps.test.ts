@@ -134,3 +134,65 @@ describe('dependencies between stories', () => {
     expect(ancestors(task('CLI Entry').id)).toContain(task('Shared Types').id);
   });
 });
+
+const STORIES = (extra: string[]) =>
+  md(
+    '# Notes PRD',
+    ...extra,
+    '## Stories',
+    '### Story 1: Save notes',
+    'As a writer, I want to save a note with a title, so that I can find it later.',
+    '#### Acceptance Criteria',
+    '1. A saved note keeps its title and body',
+    '2. An empty title is refused with a message',
+    '### Story 2: Tag notes',
+    'As a writer, I want to tag notes with labels, so that I can group them.',
+    '#### Acceptance Criteria',
+    '1. A note shows every label it was given',
+    '2. Removing a label leaves the note itself intact',
+  );
+
+describe('the test strategy the spec asks for', () => {
+  it('makes every building task test-first, inside the task, when the spec demands TDD', () => {
+    const p = plan({ 'prd.md': STORIES(['## Process', 'All work MUST follow strict test-driven development.']) });
+    const work = p.tasks.filter((t) => t.kind !== 'test');
+    expect(p.tasks).toHaveLength(work.length);
+    for (const t of work) {
+      expect(t.testStrategy).toBe('test-first');
+      expect(t.strategyReason).toContain('line 3');
+    }
+  });
+
+  it('does not read a product feature named TDD as a demand', () => {
+    const p = plan({ 'prd.md': STORIES(['## Background', 'The existing autopilot TDD workflow is powerful but complex.']) });
+    expect(p.tasks.every((t) => t.testStrategy !== 'test-first')).toBe(true);
+  });
+
+  it('makes the task a described property test checks test-first, quoting it', () => {
+    const p = plan({ 'prd.md': STORIES(['## Testing', '**Property Test 1: Labels removed from a note leave the note intact**']) });
+    const tagging = p.tasks.find((t) => /tag/i.test(t.title))!;
+    expect(tagging.testStrategy).toBe('test-first');
+    expect(tagging.strategyReason).toContain('Property Test 1');
+    expect(p.tasks.find((t) => /save/i.test(t.title))!.testStrategy).not.toBe('test-first');
+  });
+
+  it('rates consensus work high risk and says why from its own text', () => {
+    const p = plan({
+      'reqs.md': md(
+        '# Requirements',
+        '### Requirement 1: Commit rule',
+        '**User Story:** As an operator, I want a commit to need a quorum of both configurations, so that no two leaders commit.',
+        '#### Acceptance Criteria',
+        '1. WHEN the cluster is joint THEN the leader SHALL commit only with both majorities',
+        '### Requirement 2: Status page',
+        '**User Story:** As an operator, I want a status page listing members, so that I can see the cluster.',
+        '#### Acceptance Criteria',
+        '1. WHEN the page opens THEN the system SHALL list every member with its role',
+      ),
+    });
+    const commit = p.tasks.find((t) => t.kind !== 'test' && /commit/i.test(t.title))!;
+    expect(commit.risk).toBe('high');
+    expect(commit.riskReason).toMatch(/quorum/);
+    expect(p.tasks.find((t) => /status/i.test(t.title))!.risk).not.toBe('high');
+  });
+});
