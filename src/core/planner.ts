@@ -857,23 +857,27 @@ function describe(d: Draft): string {
  * Edges only go from lower to higher position in the sorted list, so no cycle can form.
  */
 function linkDependencies(drafts: Draft[]): void {
-  const position = new Map(drafts.map((d, i) => [d, i]));
-  const cutBySpec = (d: Draft) => d.units.some(isSpecCut);
-  const addEdge = (from: Draft, to: Draft) => {
-    if (from !== to && position.get(to)! < position.get(from)!) from.deps.add(to);
-  };
-
   // Shared foundations: setup work is needed by everything after it; a data model by every later layer.
   const setup = drafts.filter((d) => d.layer === 'setup');
   // A feature of its own is no foundation, whatever its words ("weekly totals from the events table").
   const data = drafts.filter((d) => d.layer === 'data' && !d.units.some((u) => u.requirements.some((r) => r.kind === 'feature' || r.kind === 'story')));
   const areas = groupBy(drafts, (d) => d.area);
-  // A section with its own data tasks builds on them; otherwise on data sections of their own ("## Data model").
+  // A section builds on its own data tasks and on data sections of their own ("## Data model").
   const localData = groupBy(data, (x) => x.area);
   const sharedData = data.filter((x) => areas.get(x.area)!.every((y) => y.layer === 'data' || y.layer === 'setup'));
+  // Setup and a shared data model come first wherever the spec describes them (a "## Data model" after the
+  // stories is still what the stories store into); otherwise the spec's order.
+  const first = [...setup, ...sharedData.filter((x) => !setup.includes(x))];
+  const position = new Map([...first, ...drafts.filter((d) => !first.includes(d))].map((d, i) => [d, i]));
+  const cutBySpec = (d: Draft) => d.units.some(isSpecCut);
+  const addEdge = (from: Draft, to: Draft) => {
+    if (from !== to && position.get(to)! < position.get(from)!) from.deps.add(to);
+  };
   for (const d of drafts) {
     if (d.layer !== 'setup') for (const s of setup) addEdge(d, s);
-    if (LAYER_RANK[d.layer] > LAYER_RANK.data && d.layer !== 'docs') for (const x of localData.get(d.area) ?? sharedData) addEdge(d, x);
+    // A story whose words sound like storage ("save a link") is still a feature that stores into the model.
+    const consumesData = LAYER_RANK[d.layer] > LAYER_RANK.data || (d.layer === 'data' && !data.includes(d));
+    if (consumesData && d.layer !== 'docs') for (const x of [...(localData.get(d.area) ?? []), ...sharedData]) addEdge(d, x);
   }
 
   // Layer order within a section. The UI consumes the section's API (or CLI/core when it has no API); API and
@@ -1223,6 +1227,13 @@ function applyTestDemands(drafts: Draft[], specs: ParsedSpec[]): void {
 }
 const PROPERTY_WORDS = /\bproperty[- ](?:based )?tests?\b|\b\d+\b/gi;
 
+/** "Write failing tests for Joint Quorum Calculation" from "Implement Joint Quorum Calculation"; else "…: <title>". */
+function testTitle(d: Draft): string {
+  const lead = d.strategy === 'test-first' ? 'Write failing tests for' : 'Write tests for';
+  const object = d.title.replace(/^(?:implement|build|add|create|support)\s+(?=\S)/i, '');
+  return object !== d.title ? `${lead} ${shortTitle(object, 50)}` : `${lead}: ${shortTitle(d.title, 50)}`;
+}
+
 /** test-first: a test task that blocks the implementation. test-parallel: one beside it that dependents also wait for. */
 function addTestTasks(drafts: Draft[]): Draft[] {
   const out: Draft[] = [];
@@ -1233,8 +1244,7 @@ function addTestTasks(drafts: Draft[]): Draft[] {
       const test: Draft = {
         ...newDraft(d.units, d.key),
         key: d.key + 0.5,
-        // "Write failing tests for joint quorum calculation", not "Write failing tests for: Implement Joint Quorum…".
-        title: `${d.strategy === 'test-first' ? 'Write failing tests for' : 'Write tests for'} ${shortTitle(d.title.replace(/^(?:implement|build|add|create|support)\s+(?=\S)/i, ''), 50)}`,
+        title: testTitle(d),
         description: `Write automated tests for the acceptance criteria of "${d.title}"${d.strategy === 'test-first' ? '; they must fail until the implementation lands' : ', in parallel with its implementation'}.`,
         kind: 'test',
         hours: Math.max(0.5, Math.min(4, criteria * 0.5)),

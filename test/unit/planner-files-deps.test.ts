@@ -196,3 +196,15 @@ describe('the test strategy the spec asks for', () => {
     expect(p.tasks.find((t) => /status/i.test(t.title))!.risk).not.toBe('high');
   });
 });
+
+describe('the README example', () => {
+  it('builds every feature on the data model the spec describes after its stories', async () => {
+    const { readFileSync } = await import('node:fs');
+    const p = plan({ 'bookmarks-api.md': readFileSync('examples/specs/bookmarks-api.md', 'utf8') });
+    const model = p.tasks.find((t) => /data model/i.test(t.title))!;
+    const features = p.tasks.filter((t) => t.kind === 'feature');
+    expect(features.length).toBeGreaterThan(2);
+    for (const f of features) expect(f.dependsOn.includes(model.id) || features.some((g) => f.dependsOn.includes(g.id))).toBe(true);
+    expect(features.filter((f) => f.dependsOn.includes(model.id)).length).toBeGreaterThan(0);
+  });
+});
