@@ -208,3 +208,25 @@ describe('the README example', () => {
     expect(features.filter((f) => f.dependsOn.includes(model.id)).length).toBeGreaterThan(0);
   });
 });
+
+describe('titles of grouped quality targets', () => {
+  it('counts the targets instead of cutting the list with "and N more"', () => {
+    const p = plan({
+      'prd.md': md(
+        '# Notes PRD',
+        '## Stories',
+        '### Story 1: Save notes',
+        'As a writer, I want to save a note with a title, so that I can find it later.',
+        '#### Acceptance Criteria',
+        '1. A saved note keeps its title and body',
+        '## Non-functional requirements',
+        '- NFR-1 Performance: list and search endpoints respond in under 150 ms at the 95th percentile with ten thousand notes',
+        '- NFR-2 Availability: the service restarts on failure within five seconds and keeps every saved note intact',
+        '- NFR-3 Observability: every request is logged as one structured line with its duration and status code',
+      ),
+    });
+    const quality = p.tasks.find((t) => t.kind !== 'test' && /^Meet the/.test(t.title))!;
+    expect(quality.title).not.toMatch(/more$/);
+    expect(quality.title.length).toBeLessThanOrEqual(70);
+  });
+});
