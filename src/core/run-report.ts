@@ -8,7 +8,8 @@ import { statusOf } from './run-status.js';
 import { EFFORT_HOURS, type Effort } from './effort.js';
 import type { ToolCall } from './agent-activity.js';
 import type { Plan, Task } from './plan.js';
-import { DONE_STATES, addUsage, countsByState, stateLabel, taskUsage, ZERO_USAGE, type Commit, type RunEvent, type RunState, type TaskRun, type Usage } from './run.js';
+import type { CriterionVerdictValue, ReviewOutcome } from './review.js';
+import { DONE_STATES, addUsage, countsByState, lastReview, stateLabel, taskUsage, ZERO_USAGE, type Commit, type RunEvent, type RunState, type TaskRun, type Usage } from './run.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -83,6 +84,18 @@ export interface ReportTask {
   effortRatio: number | null;
   merge: ReportMerge | null;
   forced: { by: string; reason: string; at: string } | null;
+  /** The task's latest acceptance review: each criterion with its verdict; null when it was not reviewed. */
+  review: ReportReview | null;
+}
+
+export interface ReportReview {
+  attempt: number;
+  at: string;
+  outcome: ReviewOutcome;
+  model: string | null;
+  costUsd: number;
+  criteria: Array<{ index: number; criterion: string; verdict: CriterionVerdictValue; evidence: string[]; reasoning: string }>;
+  outsideTask: string[];
 }
 
 export interface ReportBlocker {
@@ -135,6 +148,8 @@ export interface ReportModel {
   timeline: { start: string; end: string; attempts: ReportAttempt[] };
   running: ReportAttempt[];
   usage: Usage & { retries: number; transientFailures: number };
+  /** How far the run's completions can be trusted: completed tasks, and those not completed by hand (`xplan done`). */
+  trust: { completed: number; acceptedWithoutOverride: number };
   scope: {
     estimatedHours: number;
     /** Over finished tasks only. */
@@ -231,6 +246,10 @@ export function buildReportModel(input: ReportInput): ReportModel {
       retries: sum(inRun.map((t) => t.retries)),
       transientFailures: sum(inRun.map((t) => t.transientFailures)),
     },
+    trust: {
+      completed: inRun.filter((t) => DONE_STATES.has(t.state as never)).length,
+      acceptedWithoutOverride: inRun.filter((t) => DONE_STATES.has(t.state as never) && !t.forced).length,
+    },
     scope: {
       estimatedHours: round2(sum(inRun.map((t) => t.estimatedHours ?? 0))),
       finished: {
@@ -311,6 +330,21 @@ function reportTask(id: string, entry: TaskRun | undefined, task: Task | undefin
     effortRatio: finished && estimatedHours && actualHours !== null && !entry?.forced ? round2(actualHours / estimatedHours) : null,
     merge: mergeOf(entry),
     forced: entry?.forced ?? null,
+    review: reviewOf(entry),
+  };
+}
+
+function reviewOf(entry: TaskRun | undefined): ReportReview | null {
+  const review = lastReview(entry);
+  if (!review) return null;
+  return {
+    attempt: review.attempt,
+    at: review.at,
+    outcome: review.outcome,
+    model: review.model ?? null,
+    costUsd: review.usage.costUsd,
+    criteria: review.verdicts.map((v) => ({ index: v.index, criterion: v.criterion, verdict: v.verdict, evidence: v.evidence, reasoning: v.reasoning })),
+    outsideTask: review.outsideTask,
   };
 }
 

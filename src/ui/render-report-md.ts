@@ -4,7 +4,7 @@
  */
 import { count } from '../core/text.js';
 import { blockersNeedingAPerson, waitingTasks, type ReportModel, type ReportTask } from '../core/run-report.js';
-import { describeEvent, duration, formatCount, hours, money, scopeRatio } from './render-report-html.js';
+import { describeEvent, duration, formatCount, hours, money, scopeRatio, trustLine, VERDICT_MARK } from './render-report-html.js';
 
 export function renderReportMarkdown(model: ReportModel): string {
   const r = model.run;
@@ -24,6 +24,7 @@ export function renderReportMarkdown(model: ReportModel): string {
     `- Usage: ${formatCount(u.inputTokens)} input + ${formatCount(u.outputTokens)} output tokens · ${u.turns} turns · ${money(u.costUsd)} API-equivalent`,
     `- Scope accuracy: ${scope.tasks === 0 ? 'no finished task yet' : scopeRatio(scope) === undefined ? 'too little work finished to compare with the estimate' : `actual ${hours(scope.actualHours)} vs estimated ${hours(scope.estimatedHours)} (${scopeRatio(scope)}) over ${count(scope.tasks, 'finished task')}; ${scope.withinFactorTwo} within ×2 of their estimate`}`,
   ];
+  out.push(`- Trust: ${trustLine(model)}`);
   out.push(`- ${landingLine(model)}`);
   if (model.next) out.push(`- **Next:** \`${codeCell(model.next)}\``);
   const waiting = waitingTasks(model);
@@ -86,6 +87,21 @@ export function renderReportMarkdown(model: ReportModel): string {
   if (attempts.length > 0) {
     out.push('', '## Attempts', '', '| Task | Attempt | Agent | Started | Took | Ended as |', '|---|---:|---|---|---:|---|');
     for (const a of attempts) out.push(`| ${a.task} | ${a.number} | agent-${a.agent} | ${a.startedAt} | ${duration(a.durationMs)} | ${cell(a.verdictText)} |`);
+  }
+
+  const reviewed = model.tasks.filter((t) => t.review);
+  if (reviewed.length > 0) {
+    out.push('', '## Acceptance reviews', '');
+    for (const t of reviewed) {
+      const r = t.review!;
+      out.push(`### ${t.id} — ${r.outcome}`, '', `Attempt ${r.attempt} · ${r.at}${r.model ? ` · ${cell(r.model)}` : ''} · ${money(r.costUsd)}`, '');
+      for (const c of r.criteria) {
+        const evidence = c.evidence.length > 0 ? ` — evidence: ${c.evidence.map((e) => `\`${codeCell(e)}\``).join(', ')}` : '';
+        out.push(`- ${VERDICT_MARK[c.verdict]} ${c.index}. ${cell(c.criterion)} (${c.verdict})${evidence}${c.reasoning ? ` — ${cell(c.reasoning)}` : ''}`);
+      }
+      if (r.outsideTask.length > 0) out.push('', `Outside the task: ${r.outsideTask.map((o) => cell(o)).join('; ')}`);
+      out.push('');
+    }
   }
 
   const reasons = model.tasks.filter((t) => t.reason || t.forced);

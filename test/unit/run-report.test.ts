@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { lastToolCall } from '../../src/core/agent-activity.js';
 import type { Plan } from '../../src/core/plan.js';
 import { startAttempt, type RunEvent, type RunState } from '../../src/core/run.js';
+import type { TaskReview } from '../../src/core/review.js';
 import { buildReportModel, REPORT_EVENT_LIMIT } from '../../src/core/run-report.js';
 import { listRuns, runsFromEvents, savedRunOf } from '../../src/core/run-history.js';
 import { REPO_ROOT } from '../support/cli.js';
@@ -249,5 +250,74 @@ describe('the report closes the loop', () => {
     const live = buildReportModel({ run: { ...run, status: 'running', tasks: { ...run.tasks, T5: { ...run.tasks.T5!, state: 'interrupted' } } }, plan, events, now: END });
     expect(live.blockers.map((b) => b.task)).toContain('T5');
     expect(blockersNeedingAPerson(live)).toEqual([]);
+  });
+});
+
+describe('the acceptance review in the report', () => {
+  const reviewed = (): { run: RunState; plan: Plan; events: RunEvent[] } => {
+    const { run, plan, events } = fixture();
+    const review: TaskReview = {
+      attempt: 2,
+      at: '2026-11-23T13:10:00.000Z',
+      outcome: 'rejected',
+      verdicts: [
+        { index: 1, criterion: 'Tags are saved', verdict: 'met', evidence: ['src/tags.ts:12'], reasoning: 'saveTag writes them.' },
+        { index: 2, criterion: 'Tags <b>render</b>', verdict: 'not-met', evidence: ['<img src=x onerror=alert(1)>'], reasoning: 'The list drops them & never <script>shows</script> them.' },
+        { index: 3, criterion: 'Works offline', verdict: 'cannot-tell', evidence: [], reasoning: 'Needs a network to check.' },
+      ],
+      outsideTask: [],
+      model: 'claude-sonnet-4-5',
+      usage: { inputTokens: 1000, outputTokens: 200, costUsd: 0.12, turns: 3 },
+    };
+    const forced = { by: 'lead', reason: 'checked by hand', at: END.toISOString() };
+    const tasks = { ...run.tasks, T3: { ...run.tasks.T3!, reviews: [{ ...review, attempt: 1, outcome: 'accepted' as const }, review] }, T4: { ...run.tasks.T4!, forced } };
+    return { run: { ...run, tasks }, plan, events };
+  };
+
+  it('keeps the latest review of each task, criterion by criterion, and counts completions done by hand', () => {
+    const { run, plan, events } = reviewed();
+    const model = buildReportModel({ run, plan, events, now: END });
+    const t3 = model.tasks.find((t) => t.id === 'T3')!;
+    expect(t3.review).toMatchObject({ attempt: 2, outcome: 'rejected', model: 'claude-sonnet-4-5', costUsd: 0.12 });
+    expect(t3.review!.criteria.map((c) => `${c.index}:${c.verdict}`)).toEqual(['1:met', '2:not-met', '3:cannot-tell']);
+    expect(model.tasks.find((t) => t.id === 'T1')!.review).toBeNull();
+    expect(model.trust).toEqual({ completed: 4, acceptedWithoutOverride: 3 });
+  });
+
+  it('shows the checklist with evidence and reasoning, escaped, and the trust figure in both reports', async () => {
+    const { renderReportMarkdown } = await import('../../src/ui/render-report-md.js');
+    const { renderReportHtml } = await import('../../src/ui/render-report-html.js');
+    const { run, plan, events } = reviewed();
+    const model = buildReportModel({ run, plan, events, now: END });
+    const md = renderReportMarkdown(model);
+    const html = renderReportHtml(model);
+    for (const out of [md, html]) {
+      expect(out).toContain('3 of 4 completed tasks accepted without a manual override');
+      expect(out).not.toMatch(/<script>shows|<b>render/);
+      expect(out).toContain('The list drops them &amp; never &lt;script&gt;shows&lt;/script&gt; them.');
+    }
+    expect(md).toContain('- ✓ 1. Tags are saved (met) — evidence: `src/tags.ts:12` — saveTag writes them.');
+    expect(md).toMatch(/- ✗ 2\. Tags &lt;b&gt;render&lt;\/b&gt; \(not-met\)/);
+    expect(md).toContain('- ? 3. Works offline (cannot-tell) — Needs a network to check.');
+    // A code span shows its text as typed: Markdown draws no tag from it.
+    expect(md).toContain('evidence: `<img src=x onerror=alert(1)>`');
+    expect(html).not.toContain('<img src=x');
+    expect(md).toContain('### T3 — rejected');
+    expect(md).not.toContain('### T1');
+    const checklist = html.slice(html.indexOf('data-review="T3"'));
+    expect(checklist).toMatch(
+      /data-verdict="met"><span class="mark" title="met">✓<\/span> <b>1\.<\/b> Tags are saved<div class="small">saveTag writes them\.<\/div><div class="small muted">evidence: <code>src\/tags\.ts:12<\/code>/,
+    );
+    expect(checklist).toContain('data-verdict="not-met"><span class="mark" title="not-met">✗</span>');
+    expect(checklist).toContain('<code>&lt;img src=x onerror=alert(1)&gt;</code>');
+    expect(checklist).toContain('data-verdict="cannot-tell"><span class="mark" title="cannot-tell">?</span>');
+  });
+
+  it('has no review section when no task was reviewed', async () => {
+    const { renderReportMarkdown } = await import('../../src/ui/render-report-md.js');
+    const { run, plan, events } = fixture();
+    const model = buildReportModel({ run, plan, events, now: END });
+    expect(renderReportMarkdown(model)).not.toContain('## Acceptance reviews');
+    expect(renderReportMarkdown(model)).toContain('4 of 4 completed tasks accepted without a manual override');
   });
 });
