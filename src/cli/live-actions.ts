@@ -154,8 +154,14 @@ export const liveActions: Record<string, Action> = {
     return { live: frames(), settle: async () => ({ result: last }) };
   },
 
-  async logs({ args: [taskId], opts }: In<[string], { attempt?: number; follow?: boolean; raw?: boolean; json?: boolean; run?: string }>, ctx) {
-    const { logs } = await import('../commands/logs.js');
+  async logs({ args: [taskId], opts }: In<[string], { attempt?: number; follow?: boolean; raw?: boolean; review?: boolean; json?: boolean; run?: string }>, ctx) {
+    const { logs, reviewLog } = await import('../commands/logs.js');
+    if (opts.review) {
+      const { UsageError } = await import('../core/errors.js');
+      if (opts.follow || opts.raw)
+        throw new UsageError(`--review cannot go with ${opts.follow ? '--follow' : '--raw'}`, `Use \`xplan logs ${taskId} --review\` for the review, or drop --review for the transcript.`);
+      return { reporter: 'logs-review', result: await reviewLog({ taskId, attempt: opts.attempt, run: opts.run }, await workspace(ctx)) };
+    }
     const result = await logs({ taskId, attempt: opts.attempt, follow: opts.follow ?? false, run: opts.run }, await workspace(ctx));
     async function* transcript(): AsyncGenerator<LiveItem> {
       const source = { taskId: result.taskId, attempt: result.attempt, attempts: result.attempts, agent: result.agent, transcript: result.transcript };

@@ -233,7 +233,8 @@ export function buildProgram(ctx: CliContext, version: string, invoke: Invoke = 
     .option('--attempt <n>', 'which attempt (default: the latest)', positiveInteger)
     .option('-f, --follow', 'keep printing new output until the agent ends')
     .option('--raw', 'print the stream-json lines as they are')
-    .option('--json', 'print one JSON document per transcript line (schemaVersion 1)')
+    .option('--review', "print the task's latest acceptance review instead: each criterion's verdict, evidence and reasoning, the outcome, model and cost")
+    .option('--json', 'print one JSON document per transcript line (schemaVersion 1; with --review, the review as one document)')
     .option('--run <id>', 'a run other than the current one (see xplan runs)')
     .action(use('logs', 'logs'));
 

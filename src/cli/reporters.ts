@@ -153,6 +153,10 @@ export const reporters = {
       },
     } satisfies Reporter;
   },
+  'logs-review': async () => {
+    const { renderReviewLog, reviewLogJson } = await import('../ui/render-review-log.js');
+    return { text: renderReviewLog, json: reviewLogJson } satisfies Reporter;
+  },
   'logs-raw': async () => {
     const [{ renderRawTranscriptLine }, json] = await Promise.all([import('../ui/render-transcript.js'), transcriptJson()]);
     return {

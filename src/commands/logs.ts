@@ -10,6 +10,7 @@ import { groupAlive } from '../adapters/processes.js';
 import { AGENT_FILES } from '../adapters/run-files.js';
 import { openXplanFile } from '../adapters/xplan-dir.js';
 import type { Workspace } from '../workspace.js';
+import type { ReviewLogResult } from '../core/review.js';
 
 export interface LogsOptions {
   /** A run other than the current one. */
@@ -90,4 +91,20 @@ async function* follow(path: string, ended: () => Promise<boolean>, pollMs: numb
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
+}
+
+/** `xplan logs T3 --review`: the task's latest acceptance review (of `attempt`, when one is named). */
+export async function reviewLog(options: Pick<LogsOptions, 'run' | 'taskId' | 'attempt'>, ws: Workspace): Promise<ReviewLogResult> {
+  const { run } = await ws.requireRun({ runId: options.run });
+  const entry = run.tasks[options.taskId];
+  if (!entry) {
+    throw new UsageError(`Task ${options.taskId} is not part of run ${run.id}`, `The run has ${Object.keys(run.tasks).join(', ')}.`);
+  }
+  const reviews = (entry.reviews ?? []).filter((r) => options.attempt === undefined || r.attempt === options.attempt);
+  const review = reviews[reviews.length - 1];
+  if (!review) {
+    const which = options.attempt === undefined ? '' : ` in attempt ${options.attempt}`;
+    throw new InputError('NO_REVIEW', `${options.taskId} has not been reviewed${which} (${entry.state})`, 'A task is reviewed once its verify passes; see where it stands with `xplan status`.');
+  }
+  return { runId: run.id, taskId: options.taskId, review };
 }

@@ -44,6 +44,13 @@ export interface TaskReview {
   repaired?: boolean;
 }
 
+/** `xplan logs T3 --review`: a task's review, with the run and task it belongs to. */
+export interface ReviewLogResult {
+  runId: string;
+  taskId: string;
+  review: TaskReview;
+}
+
 /** What the task is judged against: its criteria, or, when it lists none, its description as the one criterion. */
 export function reviewCriteria(task: Pick<Task, 'acceptanceCriteria'>): string[] {
   const criteria = task.acceptanceCriteria.map((c) => c.trim()).filter(Boolean);

@@ -59,6 +59,7 @@ describe('argv → the options a command receives', () => {
     { argv: ['skip', 'T3', '--cascade', '--no-resume'], action: 'skip', reporter: 'control', args: ['T3'], opts: { cascade: true, resume: false } },
     { argv: ['status', '-w', '--run', '20260101-000000'], action: 'status', reporter: 'status', opts: { watch: true, run: '20260101-000000' } },
     { argv: ['logs', 'T3', '--attempt', '2', '-f', '--raw'], action: 'logs', reporter: 'logs', args: ['T3'], opts: { attempt: 2, follow: true, raw: true } },
+    { argv: ['logs', 'T3', '--review', '--json'], action: 'logs', reporter: 'logs', args: ['T3'], opts: { review: true, json: true } },
     { argv: ['export', 'beads', '--jsonl', 'out.jsonl', '--sync', '--prefix', 'ops'], action: 'export', reporter: 'export', args: ['beads'], opts: { jsonl: 'out.jsonl', sync: true, prefix: 'ops' } },
     { argv: ['clean', '--older-than', '14d', '--dry-run'], action: 'clean', reporter: 'clean', opts: { olderThan: '14d', dryRun: true } },
     { argv: ['init', '--print', '--json'], action: 'init', reporter: 'init', opts: { print: true, json: true } },

@@ -166,6 +166,40 @@ describe('the JSON contract, completion and help', () => {
     ]);
   });
 
+  it("logs --review prints the task's latest review, as text and as one JSON document; a task not reviewed is a clear error", () => {
+    const repo = repoWithRun();
+    const path = join(repo, '.xplan/state.json');
+    const state = JSON.parse(readFileSync(path, 'utf8')) as { run: RunState };
+    const usage = { inputTokens: 12_000, outputTokens: 800, costUsd: 0.31, turns: 4 };
+    const verdicts = [
+      { index: 1, criterion: 'POST /bookmarks saves a bookmark', verdict: 'met' as const, evidence: ['src/api/bookmarks.ts:18'], reasoning: 'The handler inserts the row.' },
+      { index: 2, criterion: 'A bad URL is refused with 400', verdict: 'not-met' as const, evidence: ['src/api/bookmarks.ts:22'], reasoning: 'Any string is accepted.' },
+    ];
+    state.run.tasks.T3!.reviews = [
+      { attempt: 1, at: '2026-11-23T13:00:00.000Z', outcome: 'accepted', verdicts: verdicts.map((v) => ({ ...v, verdict: 'met' as const })), outsideTask: [], usage },
+      { attempt: 2, at: '2026-11-23T13:55:30.000Z', outcome: 'rejected', verdicts, outsideTask: ['Renames the users table'], model: 'claude-sonnet-4-5', usage },
+    ];
+    writeFileSync(path, JSON.stringify(state));
+
+    const text = runXplan(['logs', 'T3', '--review'], { cwd: repo });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('Review of T3 (attempt 2): rejected, 1/2 criteria met');
+    expect(text.stdout).toContain('✓ 1. POST /bookmarks saves a bookmark — met\n    The handler inserts the row.\n    evidence: src/api/bookmarks.ts:18');
+    expect(text.stdout).toContain('✗ 2. A bad URL is refused with 400 — not-met\n    Any string is accepted.');
+    expect(text.stdout).toContain('Renames the users table');
+    expect(text.stdout).toMatch(/Model: claude-sonnet-4-5 · 12,?000 input \+ 800 output tokens · 4 turns · \$0\.31/);
+
+    const json = runXplan(['logs', 'T3', '--review', '--json'], { cwd: repo });
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ schemaVersion: 1, runId: RUN, taskId: 'T3', attempt: 2, outcome: 'rejected', model: 'claude-sonnet-4-5', verdicts, usage });
+    expect(JSON.parse(runXplan(['logs', 'T3', '--review', '--attempt', '1', '--json'], { cwd: repo }).stdout)).toMatchObject({ attempt: 1, outcome: 'accepted' });
+
+    const none = runXplan(['logs', 'T1', '--review', '--json'], { cwd: repo });
+    expect(none.code).toBe(2);
+    expect(JSON.parse(none.stderr)).toMatchObject({ error: { code: 'NO_REVIEW', message: expect.stringContaining('T1 has not been reviewed') } });
+    expect(runXplan(['logs', 'T3', '--review', '--follow'], { cwd: repo }).stderr).toContain('--review cannot go with --follow');
+  });
+
   it('xplan help <command> prints that help on stdout and exits 0; an unknown one is a usage error', () => {
     const repo = tempRepo();
     const help = runXplan(['help', 'task', 'add'], { cwd: repo });
