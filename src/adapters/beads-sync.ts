@@ -2,11 +2,11 @@
  * Keeps beads issues in step with a run: dispatch → in_progress with the agent as assignee; completion → closed
  * with the branch and whether it was verified; failure or a merge conflict → blocked with notes; skip → deferred;
  * a retry → open; done by hand → closed with the given reason. An epic closes once all its children are closed,
- * and opens again when one of them does. bd calls are queued one at a time and retried; a bd failure is recorded
+ * and opens again when one of them does. Each recorded acceptance review adds its summary to the issue's notes. bd calls are queued one at a time and retried; a bd failure is recorded
  * and never stops the run (`xplan export beads --sync` repairs any drift).
  */
 import { epicChange, epicsOf } from '../core/beads-export.js';
-import { beadsGraph, beadsStatusOf, completedReason, doneReason, type BeadsChange, type BeadsMapping } from '../core/beads-map.js';
+import { beadsGraph, beadsStatusOf, completedReason, doneReason, reviewNote, type BeadsChange, type BeadsMapping } from '../core/beads-map.js';
 import { planHash } from '../core/plan.js';
 import type { EventOf, RunEvent } from '../core/run.js';
 import { unhandledEvent } from '../core/run-events.js';
@@ -58,6 +58,7 @@ export class BeadsSync implements Beads {
   }
 
   onEvent(event: RunEvent): void {
+    if (event.type === 'task.reviewed') return this.noteReview(event);
     const change = statusFor(event);
     const taskId = event.taskId;
     const id = taskId ? this.issues[taskId] : undefined;
@@ -72,6 +73,16 @@ export class BeadsSync implements Beads {
     this.queue = this.queue.then(() => this.apply(event, id, change, applyStatus));
     const epicId = epic ? this.issues[epic] : undefined;
     if (epicId && before !== after) this.queue = this.queue.then(() => this.followChildren(event, epicId, children));
+  }
+
+  /** The review's summary goes on the task's issue as a note; its status follows from the events after it. */
+  private noteReview(event: EventOf<'task.reviewed'>): void {
+    const id = this.issues[event.taskId];
+    if (!id) return;
+    const note = reviewNote(event);
+    // A failure is recorded against the status the issue has, which this note leaves as it is.
+    const unchanged: BeadsChange = { status: (this.epics.status.get(event.taskId) ?? 'open') as BeadsChange['status'], reason: note };
+    this.queue = this.queue.then(() => this.apply(event, id, unchanged, (bd, issue) => bd.update(issue, [['--append-notes', note]])));
   }
 
   /** Closes the epic once every child is closed, or opens it again, after reading where it stands. */

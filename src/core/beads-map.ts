@@ -102,6 +102,11 @@ export function doneReason(by: string, reason: string): string {
   return `Done by hand (${by}): ${reason}`;
 }
 
+/** The note a task's issue gets when its acceptance review is recorded: the outcome and what was not met. */
+export function reviewNote(review: { attempt: number; outcome: string; summary: string }): string {
+  return `Acceptance review of attempt ${review.attempt}: ${review.outcome} — ${review.summary}`;
+}
+
 /** The same from a task's state in the saved run, for `xplan export beads --sync`. */
 export function beadsStatusOf(run: RunState, taskId: string): BeadsChange | undefined {
   const task: TaskRun | undefined = run.tasks[taskId];

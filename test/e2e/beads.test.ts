@@ -377,6 +377,28 @@ describe('beads status during a run', () => {
     expect(issues.T2!.close_reason).toMatch(/^Done by hand \(Test User <test@example.com>\): built by hand$/);
   }, 120_000);
 
+  it("each acceptance review adds its summary to the task's issue notes: the rejected one, then the accepted one after the retry", async () => {
+    let reviews = 0;
+    const review = () => {
+      reviews += 1;
+      return reviews === 1
+        ? { criteria: [{ index: 1, verdict: 'not-met', evidence: ['t1.txt:1'], reasoning: 'The file holds a placeholder.' }], outsideTask: [] }
+        : { criteria: [{ index: 1, verdict: 'met', evidence: ['t1.txt:1'], reasoning: 'The greeting is there.' }], outsideTask: [] };
+    };
+    server = await startModelServer((c: { tools: string[] }) => (c.tools.includes('StructuredOutput') ? { tool: 'StructuredOutput', input: review() } : commitSteps(c as never)));
+    const repo = approvedRepo([{ title: 'Write the hello file' }], runConfig({ verify: 'ls t1.txt', review: true }));
+    initBeads(repo);
+    expect((await runXplanAsync(['export', 'beads'], { cwd: repo, env: withBd() })).code).toBe(0);
+    const result = await runXplanAsync(['run'], { cwd: repo, env: { ...claudeEnv(server.url), ...withBd() } });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const issue = allIssues(repo).find((i) => /:T1$/.test(i.external_ref ?? ''))!;
+    expect(issue.status).toBe('closed');
+    expect(issue.notes).toContain('Acceptance review of attempt 1: rejected — 0 of 1 criteria met; not met: 1 (The file holds a placeholder.)');
+    expect(issue.notes).toContain('Acceptance review of attempt 2: accepted — 1 of 1 criteria met');
+    expect(issue.notes!.indexOf('attempt 1: rejected')).toBeLessThan(issue.notes!.indexOf('attempt 2: accepted'));
+    expect(xplanCalls(repo).some((call) => call[0] === 'update' && call.some((a) => a.startsWith('--append-notes=Acceptance review of attempt 2')))).toBe(true);
+  }, 120_000);
+
   it('a bd that keeps failing is recorded, the run still completes, and export --sync repairs the drift, closing the epic after its children', async () => {
     server = await startModelServer((c) => commitSteps(c));
     const repo = approvedRepo([{ title: 'Write the hello file' }, { title: 'Write the world file' }], runConfig({ concurrency: 2 }));
