@@ -6,15 +6,15 @@
 import { join } from 'node:path';
 import type { Config } from './core/config.js';
 import { noPlanError, noRunError, notARepositoryError, planNotApprovedError, runInProgressError, specChangedError } from './core/errors.js';
-import { isApproved, type Plan } from './core/plan.js';
-import type { EditPlanResult, EditResult } from './core/plan-edit.js';
-import { isActiveRun, type RunState } from './core/run.js';
-import type { ParsedSpec } from './core/spec.js';
-import type { State } from './core/state.js';
-import { readConfig } from './adapters/config-file.js';
-import { findProject, type Project } from './adapters/project.js';
-import { RunFiles } from './adapters/run-files.js';
-import { StateConflictError, StateStore } from './adapters/state-store.js';
+import { isApproved, type Plan } from './core/plan/plan.js';
+import type { EditPlanResult, EditResult } from './core/plan/plan-edit.js';
+import { isActiveRun, type RunState } from './core/run/run.js';
+import type { ParsedSpec } from './core/intake/spec.js';
+import type { State } from './core/run/state.js';
+import { readConfig } from './adapters/store/config-file.js';
+import { findProject, type Project } from './adapters/store/project.js';
+import { RunFiles } from './adapters/store/run-files.js';
+import { StateConflictError, StateStore } from './adapters/store/state-store.js';
 
 export interface EditSession {
   plan: Plan;
@@ -96,7 +96,7 @@ export class Workspace {
    */
   async requireUnchangedSpecs(state: State, command: string, force = false): Promise<void> {
     if (force) return;
-    const { changedSpecFiles } = await import('./adapters/spec-file.js');
+    const { changedSpecFiles } = await import('./adapters/store/spec-file.js');
     const changed = await changedSpecFiles(this.root, state.specs);
     if (changed.length > 0) throw specChangedError(changed, command);
   }
@@ -105,7 +105,7 @@ export class Workspace {
   async requireRun(options: { runId?: string | undefined; hint?: string } = {}): Promise<{ state: State; plan: Plan; run: RunState }> {
     const hint = options.hint ?? 'Start one with `xplan run`.';
     if (!this.project.inGitRepo) throw noRunError(hint);
-    const { readRunState } = await import('./adapters/run-history.js');
+    const { readRunState } = await import('./adapters/store/run-history.js');
     const state = await readRunState(this.project.xplanDir, options.runId);
     if (!state?.run || !state.plan) throw noRunError(hint);
     return { state, plan: state.plan, run: state.run };
@@ -113,7 +113,7 @@ export class Workspace {
 
   /** Who is at the keyboard, from git's config. */
   async user(): Promise<string> {
-    const { gitUser } = await import('./adapters/git.js');
+    const { gitUser } = await import('./adapters/tools/git.js');
     return gitUser(this.root);
   }
 
@@ -122,7 +122,7 @@ export class Workspace {
     const { state, plan } = await this.requireEditablePlan();
     if (expectedRevision !== undefined && state.revision !== expectedRevision) throw new StateConflictError(expectedRevision, state.revision);
     const config = await this.config();
-    const { derivePlan } = await import('./core/plan-derive.js');
+    const { derivePlan } = await import('./core/plan/plan-derive.js');
     const settings = {
       ...(await this.parsedSpecs(state)),
       previousCoverage: plan.summary.coverage,
@@ -168,7 +168,7 @@ export class Workspace {
    * are waited for. `write` itself refuses while a run is active (editablePlan, inside the state lock).
    */
   async writePlan<T>(command: string, write: () => Promise<T>): Promise<T> {
-    const { acquireCommandLock } = await import('./adapters/run-lock.js');
+    const { acquireCommandLock } = await import('./adapters/store/run-lock.js');
     const lock = await acquireCommandLock(this.project.xplanDir, '', command, new Date());
     if (!lock.taken) throw runInProgressError({ id: lock.driver.runId, status: 'running' }, 'edit');
     try {
@@ -181,8 +181,8 @@ export class Workspace {
   /** The specs the plan came from, to recompute coverage; unreadable or changed specs keep the old figures. */
   private async parsedSpecs(state: State): Promise<{ specs?: ParsedSpec[] }> {
     try {
-      const { readSpecFile } = await import('./adapters/spec-file.js');
-      const { parseSpec } = await import('./core/spec.js');
+      const { readSpecFile } = await import('./adapters/store/spec-file.js');
+      const { parseSpec } = await import('./core/intake/spec.js');
       const files = await Promise.all(state.specs.map((s) => readSpecFile(join(this.root, s.path), this.root)));
       if (files.some((f, i) => f.sha256 !== state.specs[i]!.sha256)) return {};
       const paths = state.plan?.spec.paths ?? [];

@@ -5,10 +5,10 @@
 import type { FieldFlags } from './usage.js';
 import type { ActionInput, CliContext, Outcome } from './outcome.js';
 import type { EngineName } from '../core/config.js';
-import type { Branching, Task } from '../core/plan.js';
+import type { Branching, Task } from '../core/plan/plan.js';
 import type { PlanFormat } from '../ui/render-plan-output.js';
 import type { Shell } from '../ui/render-completion.js';
-import type { EditResult, TaskFields } from '../core/plan-edit.js';
+import type { EditResult, TaskFields } from '../core/plan/plan-edit.js';
 import { UsageError } from '../core/errors.js';
 import { continueRun, liveActions, type StepFlags } from './live-actions.js';
 import type { ExportView } from './reporters.js';
@@ -66,7 +66,7 @@ async function editSavedPlan(inEditor: boolean, input: ActionInput<unknown[], un
     throw new UsageError('xplan plan --edit needs a terminal to ask its questions', 'Use `xplan plan --edit --editor`, or the scriptable `xplan task add|rm|set|dep|move`.');
   }
   const { editMenu } = await import('../commands/edit-menu.js');
-  const { terminalPrompts } = await import('../adapters/prompts.js');
+  const { terminalPrompts } = await import('../adapters/terminal/prompts.js');
   const { renderPlanBrief } = await import('../ui/render-edit.js');
   const { loadTheme, colorEnabled } = await import('../ui/theme.js');
   const theme = await loadTheme(colorEnabled({ env: ctx.env, isTTY: true, noColorFlag: !input.global.color, json: false }));
@@ -92,7 +92,7 @@ export const actions: Record<string, Action> = {
     }
     if (opts.edit || opts.editor) return editSavedPlan(opts.editor ?? false, input, ctx);
     const { plan } = await import('../commands/plan.js');
-    const { terminalConfirm } = await import('../adapters/prompts.js');
+    const { terminalConfirm } = await import('../adapters/terminal/prompts.js');
     const spinner = await (await import('../ui/spinner.js')).terminalSpinner();
     const ask = terminalConfirm();
     const confirm = ask && ((message: string) => (spinner?.stop(), ask(message)));
@@ -116,30 +116,30 @@ export const actions: Record<string, Action> = {
   },
 
   async 'task add'({ opts: o }: In<[], FieldFlags & { title: string; after?: string; dependsOn?: string[] }>, ctx) {
-    const { addTask } = await import('../core/plan-edit.js');
+    const { addTask } = await import('../core/plan/plan-edit.js');
     return edited(ctx, (tasks) => addTask(tasks, { ...fieldsFrom(o), title: o.title, ...(o.after ? { after: o.after } : {}), ...(o.dependsOn ? { dependsOn: o.dependsOn } : {}) }));
   },
   async 'task rm'({ args: [id], opts }: In<[string], { force?: boolean }>, ctx) {
     const { removeTask } = await import('../commands/edit-plan.js');
-    const { terminalConfirm } = await import('../adapters/prompts.js');
+    const { terminalConfirm } = await import('../adapters/terminal/prompts.js');
     return { result: await removeTask({ id, force: opts.force ?? false, confirm: terminalConfirm() }, await workspace(ctx)) };
   },
   async 'task set'({ args: [id], opts: o }: In<[string], FieldFlags & { title?: string }>, ctx) {
-    const { setTask } = await import('../core/plan-edit.js');
+    const { setTask } = await import('../core/plan/plan-edit.js');
     return edited(ctx, (tasks) => setTask(tasks, id, { ...fieldsFrom(o), ...(o.title !== undefined ? { title: o.title } : {}) }));
   },
   async 'task dep'({ args: [action, id, on] }: In<['add' | 'rm', string, string]>, ctx) {
-    const { addDependency, removeDependency } = await import('../core/plan-edit.js');
+    const { addDependency, removeDependency } = await import('../core/plan/plan-edit.js');
     return edited(ctx, (tasks) => (action === 'add' ? addDependency(tasks, id, on) : removeDependency(tasks, id, on)));
   },
   async 'task move'({ args: [id], opts }: In<[string], { before?: string; after?: string }>, ctx) {
-    const { moveTask } = await import('../core/plan-edit.js');
+    const { moveTask } = await import('../core/plan/plan-edit.js');
     return edited(ctx, (tasks) => moveTask(tasks, id, opts));
   },
 
   async approve({ opts }: In<[], { yes?: boolean }>, ctx) {
     const { approve } = await import('../commands/approve.js');
-    const { terminalConfirm } = await import('../adapters/prompts.js');
+    const { terminalConfirm } = await import('../adapters/terminal/prompts.js');
     const { beadsOnApproval } = await import('../commands/export-beads.js');
     return { result: await approve({ yes: opts.yes ?? false, confirm: terminalConfirm(), hooks: [beadsOnApproval()] }, await workspace(ctx)) };
   },

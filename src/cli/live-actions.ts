@@ -5,12 +5,12 @@
  */
 import type { ActionInput, CliContext, LiveItem, Outcome } from './outcome.js';
 import { PushStream } from './outcome.js';
-import type { RunEvent } from '../core/run.js';
-import type { RunResult } from '../core/run-result.js';
-import type { RunFiles } from '../adapters/run-files.js';
+import type { RunEvent } from '../core/run/run.js';
+import type { RunResult } from '../core/run/run-result.js';
+import type { RunFiles } from '../adapters/store/run-files.js';
 import type { ControlLine, ControlRunResult, PreviewView, TranscriptItem } from './reporters.js';
-import type { ControlResult } from '../core/run-control.js';
-import { isActiveRun } from '../core/run.js';
+import type { ControlResult } from '../core/run/run-control.js';
+import { isActiveRun } from '../core/run/run.js';
 
 // Each action states the arguments and options it takes; the table guarantees them.
 type Action = (input: ActionInput<any, any>, ctx: CliContext) => Promise<Outcome>;
@@ -26,7 +26,7 @@ async function runStream(
   after?: ControlResult,
 ): Promise<Outcome> {
   const ws = await workspace(ctx);
-  const { levelsFrom } = await import('../adapters/logger.js');
+  const { levelsFrom } = await import('../adapters/store/logger.js');
   const { escapeControl } = await import('../ui/terminal-text.js');
   const stream = new PushStream<LiveItem>();
   // The step that set the run going again is said first.
@@ -85,8 +85,8 @@ export async function continueRun(control: ControlResult, input: ActionInput<unk
 
 /** One live line per running agent: elapsed time, last tool call, tokens, read from its transcript every second. */
 async function liveAgents(files: RunFiles, stream: PushStream<LiveItem>) {
-  const { TranscriptFollower } = await import('../adapters/transcript-progress.js');
-  const { AGENT_FILES } = await import('../adapters/run-files.js');
+  const { TranscriptFollower } = await import('../adapters/process/transcript-progress.js');
+  const { AGENT_FILES } = await import('../adapters/store/run-files.js');
   const agents = new Map<string, { agent: number; startedAt: number; follower: InstanceType<typeof TranscriptFollower> }>();
   const ENDS = new Set(['task.verifying', 'task.completed', 'task.failed', 'task.blocked', 'task.retrying', 'task.interrupted', 'task.skipped', 'task.done']);
   let polling = false;
@@ -120,7 +120,7 @@ export const liveActions: Record<string, Action> = {
   ) {
     const { opts: o } = input;
     const { run } = await import('../commands/run.js');
-    const { terminalConfirm } = await import('../adapters/prompts.js');
+    const { terminalConfirm } = await import('../adapters/terminal/prompts.js');
     const options = { concurrency: o.concurrency, dryRun: o.dryRun ?? false, only: o.only, yes: o.yes ?? false, force: o.force ?? false, noReview: o.review === false, confirm: terminalConfirm() };
     if (options.dryRun) {
       const preview = await run(options, await workspace(ctx));

@@ -12,12 +12,12 @@ async function main(argv: string[]): Promise<ExitCode> {
   }
   // The agent supervisor is started once per agent: no argument parser, no output of its own.
   if (argv[0] === '__agent' && argv[1]) {
-    const { superviseAgent } = await import('../adapters/agent-supervisor.js');
+    const { superviseAgent } = await import('../adapters/process/agent-supervisor.js');
     return (await superviseAgent(argv[1])) === 0 ? 0 : 1;
   }
   // Shell completion asks for the task and run ids as the user types: no argument parser, never an error.
   if (argv[0] === '__complete') {
-    const { completionWords } = await import('../adapters/completion-words.js');
+    const { completionWords } = await import('../adapters/store/completion-words.js');
     const words = await completionWords(argv[1], process.cwd());
     if (words.length > 0) process.stdout.write(`${words.join('\n')}\n`);
     return 0;
@@ -103,11 +103,11 @@ async function printError(error: XplanError, ctx: ErrorContext, original: unknow
 async function logError(error: XplanError, original: unknown): Promise<void> {
   if (error.code !== 'INTERNAL' && error.exitCode !== 1) return;
   try {
-    const { findProject } = await import('../adapters/project.js');
+    const { findProject } = await import('../adapters/store/project.js');
     const { existsSync } = await import('node:fs');
     const project = findProject(process.cwd());
     if (!existsSync(project.xplanDir)) return;
-    const { Logger } = await import('../adapters/logger.js');
+    const { Logger } = await import('../adapters/store/logger.js');
     const { join } = await import('node:path');
     new Logger(join(project.xplanDir, 'logs'), { maxBytes: 1_048_576, keep: 3, fileLevel: 'info' }).error(error.message, {
       code: error.code,

@@ -4,13 +4,13 @@
  */
 import type { Theme } from '../ui/theme.js';
 import type { PlanFormat } from '../ui/render-plan-output.js';
-import type { Plan } from '../core/plan.js';
-import type { PlanAssessment } from '../core/plan-verdict.js';
-import type { StatusResult } from '../core/run-status.js';
-import type { ControlResult } from '../core/run-control.js';
-import type { RunResult } from '../core/run-result.js';
-import type { ExportResult } from '../core/beads-export.js';
-import type { RunEvent } from '../core/run.js';
+import type { Plan } from '../core/plan/plan.js';
+import type { PlanAssessment } from '../core/plan/plan-verdict.js';
+import type { StatusResult } from '../core/run/run-status.js';
+import type { ControlResult } from '../core/run/run-control.js';
+import type { RunResult } from '../core/run/run-result.js';
+import type { ExportResult } from '../core/beads/beads-export.js';
+import type { RunEvent } from '../core/run/run.js';
 import type { LiveAgentLine } from '../ui/live-agents.js';
 import type { EditorResult } from '../commands/edit-in-editor.js';
 import type { MenuResult } from '../commands/edit-menu.js';

@@ -4,7 +4,7 @@
  */
 import { Option, type Command } from 'commander';
 import { UsageError, XplanError } from '../core/errors.js';
-import type { TaskFields } from '../core/plan-edit.js';
+import type { TaskFields } from '../core/plan/plan-edit.js';
 
 export type UsageCheck = (args: unknown[], opts: Record<string, unknown>) => void;
 

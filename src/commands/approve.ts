@@ -1,8 +1,8 @@
 /** `xplan approve`: a reviewed plan becomes the one agents may run. Records who, when and the plan's hash. */
 import { count } from '../core/text.js';
-import { analyzeDag } from '../core/dag.js';
+import { analyzeDag } from '../core/plan/dag.js';
 import { CancelledError, confirmationRequiredError, XplanError } from '../core/errors.js';
-import { planHash, type Plan } from '../core/plan.js';
+import { planHash, type Plan } from '../core/plan/plan.js';
 import type { ApprovalHook, Workspace } from '../workspace.js';
 import type { ApproveResult } from '../core/results.js';
 export type { ApproveResult };
@@ -23,7 +23,7 @@ export async function approve(options: ApproveOptions, ws: Workspace): Promise<A
     });
   }
   // The same checks as `xplan check`: every field of every task, then the graph.
-  const { validatePlanDocument } = await import('../core/plan-schema.js');
+  const { validatePlanDocument } = await import('../core/plan/plan-schema.js');
   const fields = validatePlanDocument(plan);
   const errors = [...(fields.ok ? [] : fields.errors), ...analyzeDag(plan.tasks.map((t) => ({ id: t.id, dependsOn: t.dependsOn }))).errors.map((e) => e.message)];
   if (errors.length > 0) {

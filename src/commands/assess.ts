@@ -1,12 +1,12 @@
 /** `xplan assess`: read specs, assess their scope, and save the assessment for `plan` to reuse. */
 import { relative } from 'node:path';
-import type { Assessment } from '../core/assess.js';
+import type { Assessment } from '../core/intake/assess.js';
 import { configuredEngine, type EngineName } from '../core/config.js';
-import { parseSpecs } from '../core/spec.js';
+import { parseSpecs } from '../core/intake/spec.js';
 import { secretsInSpecs, secretsWarning } from '../core/secrets.js';
 import { chooseEngine, createEngine } from '../engines/engine.js';
-import { readSpecFiles } from '../adapters/spec-file.js';
-import { refuseTaskmasterAsSpec } from '../adapters/foreign-plan.js';
+import { readSpecFiles } from '../adapters/store/spec-file.js';
+import { refuseTaskmasterAsSpec } from '../adapters/store/foreign-plan.js';
 import type { Workspace } from '../workspace.js';
 import type { AssessResult } from '../core/results.js';
 export type { AssessResult };

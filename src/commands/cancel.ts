@@ -3,7 +3,7 @@
  * worktree is kept; the plan can be edited and planned again.
  */
 import { count } from '../core/text.js';
-import { cancelRun, type ControlResult } from '../core/run-control.js';
+import { cancelRun, type ControlResult } from '../core/run/run-control.js';
 import { applyControl } from '../run/control.js';
 import type { Workspace } from '../workspace.js';
 

@@ -5,13 +5,13 @@
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { analyzeDag, analyzeIndexedDag, type DagFigures, type DagIssueCode, type DagNode, type IndexedGraph } from '../core/dag.js';
-import { EFFORT_HOURS, type Effort } from '../core/effort.js';
+import { analyzeDag, analyzeIndexedDag, type DagFigures, type DagIssueCode, type DagNode, type IndexedGraph } from '../core/plan/dag.js';
+import { EFFORT_HOURS, type Effort } from '../core/plan/effort.js';
 import { InputError, noPlanError } from '../core/errors.js';
-import type { PlanWarning, Task } from '../core/plan.js';
-import type { PlanValidation } from '../core/plan-schema.js';
-import type { TaskmasterLayout } from '../core/taskmaster.js';
-import { displayPath, readInputFile } from '../adapters/input-file.js';
+import type { PlanWarning, Task } from '../core/plan/plan.js';
+import type { PlanValidation } from '../core/plan/plan-schema.js';
+import type { TaskmasterLayout } from '../core/plan/taskmaster.js';
+import { displayPath, readInputFile } from '../adapters/store/input-file.js';
 import type { PlanFileFormat, CheckIssue, CheckSource, CheckStats, CheckResult } from '../core/results.js';
 export type { PlanFileFormat, CheckIssue, CheckSource, CheckStats, CheckResult };
 
@@ -95,11 +95,11 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
 const hoursOfTask = (t: Task): number => EFFORT_HOURS[t.effort];
 
 async function loadSaved(options: CheckOptions): Promise<Loaded> {
-  const { findProject } = await import('../adapters/project.js');
+  const { findProject } = await import('../adapters/store/project.js');
   const project = findProject(options.cwd);
   if (!project.inGitRepo) throw noPlanError('not-a-repository', 'check');
   // Loaded only here: the state store brings the state schema with it.
-  const [{ StateStore }, { validatePlanDocument }] = await Promise.all([import('../adapters/state-store.js'), import('../core/plan-schema.js')]);
+  const [{ StateStore }, { validatePlanDocument }] = await Promise.all([import('../adapters/store/state-store.js'), import('../core/plan/plan-schema.js')]);
   const store = new StateStore(project.xplanDir);
   const state = await store.read();
   if (!state?.plan) throw noPlanError('none', 'check');
@@ -116,11 +116,14 @@ async function loadFile(options: CheckOptions): Promise<Loaded> {
   // As the user named it when it is not below cwd (`.`, `../plan.json`), else relative to cwd.
   const relative = displayPath(path, options.cwd);
   const shown = relative === path && !isAbsolute(options.file!) ? options.file! : relative;
-  const [text, { compactTaskmasterGraph, indexedGraphOf, readTaskmasterGraph, isTaskmasterDocument }] = await Promise.all([readPlanFile(path, shown, options.cwd), import('../core/taskmaster.js')]);
+  const [text, { compactTaskmasterGraph, indexedGraphOf, readTaskmasterGraph, isTaskmasterDocument }] = await Promise.all([
+    readPlanFile(path, shown, options.cwd),
+    import('../core/plan/taskmaster.js'),
+  ]);
   const yaml = /\.ya?ml$/i.test(path);
   let doc: unknown;
   if (yaml) {
-    const { parseYamlText } = await import('../adapters/yaml-text.js');
+    const { parseYamlText } = await import('../adapters/store/yaml-text.js');
     doc = await parseYamlText(text, shown, 'PLAN_INVALID_YAML', 'Fix the YAML at that line and column, then run xplan check again.');
   } else {
     doc = parseJson(text, shown);
@@ -130,7 +133,7 @@ async function loadFile(options: CheckOptions): Promise<Loaded> {
   const format: PlanFileFormat = options.from ?? (isTaskmasterDocument(doc) ? 'taskmaster' : 'xplan');
   if (format === 'xplan') {
     // The schema (and zod, ≈ 20 ms to load) only for xplan plans: a task-master file needs neither.
-    const { validatePlanDocument } = await import('../core/plan-schema.js');
+    const { validatePlanDocument } = await import('../core/plan/plan-schema.js');
     const loaded = fromXplanDocument(validatePlanDocument, doc, { kind: 'file', path: shown, format, detected });
     if (options.tag !== undefined || options.subtasks) {
       loaded.warnings.push({ code: 'OPTION_IGNORED', message: `--tag and --subtasks apply to task-master files; ${shown} is read as an xplan plan`, tasks: [] });

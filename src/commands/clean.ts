@@ -9,10 +9,10 @@ import { count } from '../core/text.js';
 import { existsSync, realpathSync } from 'node:fs';
 import { readdir, rmdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { CleanedRun, CleanResult, KeptWorktree } from '../core/clean-result.js';
+import type { CleanedRun, CleanResult, KeptWorktree } from '../core/run/clean-result.js';
 import { notARepositoryError, UsageError } from '../core/errors.js';
 import { agentNumberIn, integrationBranch, runBranchPrefix } from '../core/branch-names.js';
-import { isActiveRun } from '../core/run.js';
+import { isActiveRun } from '../core/run/run.js';
 import {
   branchesUnder,
   checkedOutBranches,
@@ -25,10 +25,10 @@ import {
   removeWorktree,
   uncommittedFiles,
   unmergedCount,
-} from '../adapters/git.js';
+} from '../adapters/tools/git.js';
 import type { Workspace } from '../workspace.js';
 
-export type { CleanedRun, CleanResult } from '../core/clean-result.js';
+export type { CleanedRun, CleanResult } from '../core/run/clean-result.js';
 
 export interface CleanOptions {
   run?: string;

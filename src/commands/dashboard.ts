@@ -5,9 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { InputError, notARepositoryError } from '../core/errors.js';
-import { buildReportModel, type ReportModel } from '../core/run-report.js';
-import { startDashboardServer, type Frame } from '../adapters/dashboard-server.js';
-import { RunWatcher } from '../adapters/run-watch.js';
+import { buildReportModel, type ReportModel } from '../core/run/run-report.js';
+import { startDashboardServer, type Frame } from '../adapters/tools/dashboard-server.js';
+import { RunWatcher } from '../adapters/store/run-watch.js';
 import type { Workspace } from '../workspace.js';
 
 export interface DashboardRenderer {

@@ -1,7 +1,7 @@
 /** `xplan doctor`: is this machine ready for each xplan step, and what fixes what is missing. */
-import { AgentMailClient, describeFailure } from '../adapters/agent-mail.js';
+import { AgentMailClient, describeFailure } from '../adapters/tools/agent-mail.js';
 import type { Workspace } from '../workspace.js';
-import { findOnPath, probe } from '../adapters/system.js';
+import { findOnPath, probe } from '../adapters/process/system.js';
 import { realpathSync } from 'node:fs';
 import { XplanError } from '../core/errors.js';
 import { configuredEngine, type Config } from '../core/config.js';

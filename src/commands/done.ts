@@ -1,5 +1,5 @@
 /** `xplan done T3 --reason …`: the task counts as completed by hand (who and why are recorded); dependents go on. */
-import { forceDone, type ControlResult } from '../core/run-control.js';
+import { forceDone, type ControlResult } from '../core/run/run-control.js';
 import { applyControl } from '../run/control.js';
 import type { Workspace } from '../workspace.js';
 

@@ -6,12 +6,12 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analyzeDag } from '../core/dag.js';
+import { analyzeDag } from '../core/plan/dag.js';
 import { CancelledError, InputError, UsageError } from '../core/errors.js';
-import type { Plan, Task } from '../core/plan.js';
-import { validatePlanDocument } from '../core/plan-schema.js';
-import { parseYamlText } from '../adapters/yaml-text.js';
-import type { EditPlanResult } from '../core/plan-edit.js';
+import type { Plan, Task } from '../core/plan/plan.js';
+import { validatePlanDocument } from '../core/plan/plan-schema.js';
+import { parseYamlText } from '../adapters/store/yaml-text.js';
+import type { EditPlanResult } from '../core/plan/plan-edit.js';
 import type { Workspace } from '../workspace.js';
 
 export type EditorResult = ({ changed: true } & EditPlanResult) | { changed: false; plan: Plan };

@@ -17,9 +17,9 @@ import {
   setTask,
   type EditResult,
   type TaskFields,
-} from '../core/plan-edit.js';
-import type { Plan, Task } from '../core/plan.js';
-import type { Prompts } from '../adapters/prompts.js';
+} from '../core/plan/plan-edit.js';
+import type { Plan, Task } from '../core/plan/plan.js';
+import type { Prompts } from '../adapters/terminal/prompts.js';
 import type { Workspace } from '../workspace.js';
 
 export type MenuResult = { saved: true; plan: Plan; changes: string[] } | { saved: false; plan: Plan; changes: string[] };

@@ -1,7 +1,7 @@
 /** `xplan task add|set|dep|move|rm`: scripted edits of the saved plan, each re-derived and re-checked. */
 import { CancelledError } from '../core/errors.js';
-import type { Plan } from '../core/plan.js';
-import { PlanEditError, removeTask as removeFromTasks, type EditPlanResult, type EditResult } from '../core/plan-edit.js';
+import type { Plan } from '../core/plan/plan.js';
+import { PlanEditError, removeTask as removeFromTasks, type EditPlanResult, type EditResult } from '../core/plan/plan-edit.js';
 import type { Workspace } from '../workspace.js';
 
 export function editPlan(edit: (plan: Plan) => EditResult, ws: Workspace): Promise<EditPlanResult> {

@@ -19,17 +19,17 @@ import {
   unusableTitles,
   type BeadsAction,
   type ExportResult,
-} from '../core/beads-export.js';
-import { beadsGraph, beadsJsonl, type BeadsGraph, type BeadsMapping } from '../core/beads-map.js';
+} from '../core/beads/beads-export.js';
+import { beadsGraph, beadsJsonl, type BeadsGraph, type BeadsMapping } from '../core/beads/beads-map.js';
 import { InputError, XplanError } from '../core/errors.js';
-import { planHash, type Plan } from '../core/plan.js';
-import type { RunState } from '../core/run.js';
-import type { State } from '../core/state.js';
-import { applyEpicStatus, applyStatus, BeadsCli } from '../adapters/beads.js';
-import { refuseOwnFile, writeOutputFile } from '../adapters/input-file.js';
+import { planHash, type Plan } from '../core/plan/plan.js';
+import type { RunState } from '../core/run/run.js';
+import type { State } from '../core/run/state.js';
+import { applyEpicStatus, applyStatus, BeadsCli } from '../adapters/tools/beads.js';
+import { refuseOwnFile, writeOutputFile } from '../adapters/store/input-file.js';
 import type { ApprovalHook, Workspace } from '../workspace.js';
 
-export type { ExportResult } from '../core/beads-export.js';
+export type { ExportResult } from '../core/beads/beads-export.js';
 
 export interface ExportOptions {
   dryRun?: boolean;

@@ -7,13 +7,13 @@
 import { createHash } from 'node:crypto';
 import { relative } from 'node:path';
 import { InputError, runInProgressError } from '../core/errors.js';
-import type { Branching, Plan, Task } from '../core/plan.js';
-import { derivePlan } from '../core/plan-derive.js';
-import { convertSpeckit } from '../core/speckit.js';
-import { convertTaskmaster } from '../core/taskmaster.js';
-import { readSpecFile, type SpecFile } from '../adapters/spec-file.js';
+import type { Branching, Plan, Task } from '../core/plan/plan.js';
+import { derivePlan } from '../core/plan/plan-derive.js';
+import { convertSpeckit } from '../core/intake/speckit.js';
+import { convertTaskmaster } from '../core/plan/taskmaster.js';
+import { readSpecFile, type SpecFile } from '../adapters/store/spec-file.js';
 import { editablePlan, type Workspace } from '../workspace.js';
-import { isActiveRun } from '../core/run.js';
+import { isActiveRun } from '../core/run/run.js';
 
 export type PlanSourceFormat = 'taskmaster' | 'speckit';
 

@@ -2,9 +2,9 @@
 import { access, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { XplanError } from '../core/errors.js';
-import { writeTextAtomic } from '../adapters/atomic-file.js';
-import { CONFIG_FILE } from '../adapters/config-file.js';
-import { ensureXplanDir } from '../adapters/xplan-dir.js';
+import { writeTextAtomic } from '../adapters/store/atomic-file.js';
+import { CONFIG_FILE } from '../adapters/store/config-file.js';
+import { ensureXplanDir } from '../adapters/store/xplan-dir.js';
 import type { Workspace } from '../workspace.js';
 import type { InitResult } from '../core/results.js';
 export type { InitResult };

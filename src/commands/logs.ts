@@ -5,12 +5,12 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { InputError, UsageError } from '../core/errors.js';
-import { readPids } from '../adapters/agent-process.js';
-import { groupAlive } from '../adapters/processes.js';
-import { AGENT_FILES } from '../adapters/run-files.js';
-import { openXplanFile } from '../adapters/xplan-dir.js';
+import { readPids } from '../adapters/process/agent-process.js';
+import { groupAlive } from '../adapters/process/processes.js';
+import { AGENT_FILES } from '../adapters/store/run-files.js';
+import { openXplanFile } from '../adapters/store/xplan-dir.js';
 import type { Workspace } from '../workspace.js';
-import type { ReviewLogResult } from '../core/review.js';
+import type { ReviewLogResult } from '../core/run/review.js';
 
 export interface LogsOptions {
   /** A run other than the current one. */

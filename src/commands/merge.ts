@@ -5,9 +5,9 @@
  */
 import { count } from '../core/text.js';
 import { InputError, runInProgressError, XplanError } from '../core/errors.js';
-import { DONE_STATES, isActiveRun, type RunState } from '../core/run.js';
-import { commitTree, countBetween, diffStat, isAncestor, mergeInWorktree, mergeTree, trackedChanges, updateBranch, worktreeOf, branchHead } from '../adapters/git.js';
-import type { MergeResult } from '../core/run-result.js';
+import { DONE_STATES, isActiveRun, type RunState } from '../core/run/run.js';
+import { commitTree, countBetween, diffStat, isAncestor, mergeInWorktree, mergeTree, trackedChanges, updateBranch, worktreeOf, branchHead } from '../adapters/tools/git.js';
+import type { MergeResult } from '../core/run/run-result.js';
 import type { Workspace } from '../workspace.js';
 
 export interface MergeOptions {

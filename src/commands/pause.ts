@@ -1,6 +1,6 @@
 /** `xplan pause [--now]`: stop dispatching; with --now, stop the running agents too (their tasks become interrupted). */
 import { count } from '../core/text.js';
-import { pauseRun, type ControlResult } from '../core/run-control.js';
+import { pauseRun, type ControlResult } from '../core/run/run-control.js';
 import { applyControl } from '../run/control.js';
 import type { Workspace } from '../workspace.js';
 

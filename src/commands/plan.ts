@@ -1,19 +1,19 @@
 /** `xplan plan`: generate the task plan for the specs (or the ones saved by assess) and save it as a draft. */
 import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
-import { assessSpecs, type Assessment } from '../core/assess.js';
+import { assessSpecs, type Assessment } from '../core/intake/assess.js';
 import { CancelledError, confirmationRequiredError, runInProgressError, UsageError } from '../core/errors.js';
-import { planHash, type Branching, type Plan } from '../core/plan.js';
+import { planHash, type Branching, type Plan } from '../core/plan/plan.js';
 import { configuredEngine, type EngineName } from '../core/config.js';
-import { isActiveRun } from '../core/run.js';
-import { readConflictHistory } from '../adapters/conflict-history.js';
-import { parseSpecs } from '../core/spec.js';
-import { planAssessment, type PlanAssessment } from '../core/plan-verdict.js';
+import { isActiveRun } from '../core/run/run.js';
+import { readConflictHistory } from '../adapters/store/conflict-history.js';
+import { parseSpecs } from '../core/intake/spec.js';
+import { planAssessment, type PlanAssessment } from '../core/plan/plan-verdict.js';
 import { secretsInSpecs, secretsWarning } from '../core/secrets.js';
 import { chooseEngine, createEngine } from '../engines/engine.js';
-import type { State } from '../core/state.js';
-import { readSpecFiles, type SpecFile } from '../adapters/spec-file.js';
-import { refuseTaskmasterAsSpec } from '../adapters/foreign-plan.js';
+import type { State } from '../core/run/state.js';
+import { readSpecFiles, type SpecFile } from '../adapters/store/spec-file.js';
+import { refuseTaskmasterAsSpec } from '../adapters/store/foreign-plan.js';
 import { editablePlan, type Workspace } from '../workspace.js';
 
 export interface PlanOptions {

@@ -4,11 +4,11 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { refuseOwnFile, writeOutputFile } from '../adapters/input-file.js';
+import { refuseOwnFile, writeOutputFile } from '../adapters/store/input-file.js';
 import { InputError, notARepositoryError } from '../core/errors.js';
-import { buildReportModel, type ReportModel } from '../core/run-report.js';
-import { loadReportInput } from '../adapters/run-history.js';
-import { RunFiles } from '../adapters/run-files.js';
+import { buildReportModel, type ReportModel } from '../core/run/run-report.js';
+import { loadReportInput } from '../adapters/store/run-history.js';
+import { RunFiles } from '../adapters/store/run-files.js';
 import type { Workspace } from '../workspace.js';
 
 export type ReportFormat = 'html' | 'md';

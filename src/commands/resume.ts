@@ -1,5 +1,5 @@
 /** `xplan resume`: continues a paused or crashed run; agents still working are adopted, not restarted. */
-import type { RunResult } from '../core/run-result.js';
+import type { RunResult } from '../core/run/run-result.js';
 import { resumeRun, type EngineOptions } from '../run/setup.js';
 import type { Workspace } from '../workspace.js';
 

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
-import { retryTask, type ControlResult } from '../core/run-control.js';
+import { retryTask, type ControlResult } from '../core/run/run-control.js';
 import { applyControl } from '../run/control.js';
 import type { Workspace } from '../workspace.js';
 

@@ -1,7 +1,7 @@
 /** `xplan runs`: every run this repository knows of, newest first, and where its details are kept. */
 import { notARepositoryError } from '../core/errors.js';
-import type { RunList } from '../core/run-history.js';
-import { listKnownRuns } from '../adapters/run-history.js';
+import type { RunList } from '../core/run/run-history.js';
+import { listKnownRuns } from '../adapters/store/run-history.js';
 import type { Workspace } from '../workspace.js';
 
 export interface RunsResult extends RunList {

@@ -1,7 +1,7 @@
 /** `xplan show`: the plan saved in this repository. */
-import { planHash, type Plan } from '../core/plan.js';
-import { planAssessment, type PlanAssessment } from '../core/plan-verdict.js';
-import { DONE_STATES, stateLabel } from '../core/run.js';
+import { planHash, type Plan } from '../core/plan/plan.js';
+import { planAssessment, type PlanAssessment } from '../core/plan/plan-verdict.js';
+import { DONE_STATES, stateLabel } from '../core/run/run.js';
 import type { Workspace } from '../workspace.js';
 
 /**

@@ -1,5 +1,5 @@
 /** `xplan skip T3 [--cascade]`: the task is skipped; its dependents stay blocked unless they are skipped too. */
-import { skipTask, type ControlResult } from '../core/run-control.js';
+import { skipTask, type ControlResult } from '../core/run/run-control.js';
 import { applyControl } from '../run/control.js';
 import type { Workspace } from '../workspace.js';
 

@@ -1,8 +1,8 @@
 /** `xplan status`: where the run stands, task by task, with what blocks it and the command that moves it on. */
 import { XplanError } from '../core/errors.js';
-import { isActiveRun } from '../core/run.js';
-import { statusOf, type StatusResult } from '../core/run-status.js';
-import { runDriver } from '../adapters/run-lock.js';
+import { isActiveRun } from '../core/run/run.js';
+import { statusOf, type StatusResult } from '../core/run/run-status.js';
+import { runDriver } from '../adapters/store/run-lock.js';
 import type { Workspace } from '../workspace.js';
 
 export async function status(options: { now?: () => Date; run?: string | undefined }, ws: Workspace): Promise<StatusResult> {

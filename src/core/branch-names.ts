@@ -5,7 +5,7 @@
  *   agent branch        xplan/<run>/agent-<n>-<slug of the task title>
  *   integration branch  xplan/<run>/integration
  */
-import type { Branching } from './plan.js';
+import type { Branching } from './plan/plan.js';
 import { redactSecrets } from './secrets.js';
 
 const BRANCH_ROOT = 'xplan';

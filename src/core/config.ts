@@ -1,6 +1,6 @@
 /**
  * The config schema: `.xplan/config.yaml`, validated strictly so a misspelled key is an error.
- * Pure: reading the file is the adapter's job (adapters/config-file.ts).
+ * Pure: reading the file is the adapter's job (adapters/store/config-file.ts).
  */
 // zod's v3 API loads in a quarter of the time of v4's, and xplan's start-up time is a feature.
 import { z } from 'zod/v3';

@@ -1,8 +1,8 @@
 /** The results commands return and renderers print: shared types, so renderers never import commands. */
-import type { Assessment } from './assess.js';
-import type { DagIssueCode } from './dag.js';
-import type { Plan, PlanWarning } from './plan.js';
-import type { TaskmasterLayout } from './taskmaster.js';
+import type { Assessment } from './intake/assess.js';
+import type { DagIssueCode } from './plan/dag.js';
+import type { Plan, PlanWarning } from './plan/plan.js';
+import type { TaskmasterLayout } from './plan/taskmaster.js';
 
 export interface ApproveResult {
   plan: Plan;

@@ -4,17 +4,17 @@
  * it with, and the conversion of an answer into xplan's plan and assessment, with the problems to send back.
  */
 import { z } from 'zod/v3';
-import type { Assessment, Confidence, Driver, DriverId, Verdict } from '../core/assess.js';
+import type { Assessment, Confidence, Driver, DriverId, Verdict } from '../core/intake/assess.js';
 import type { Thresholds } from '../core/config.js';
-import { analyzeDag } from '../core/dag.js';
-import { EFFORT_HOURS } from '../core/effort.js';
-import { checkCoverage, formatInventory, type Inventory, type InventoryItem } from '../core/inventory.js';
-import { recommendedRange } from '../core/plan-derive.js';
+import { analyzeDag } from '../core/plan/dag.js';
+import { EFFORT_HOURS } from '../core/plan/effort.js';
+import { checkCoverage, formatInventory, type Inventory, type InventoryItem } from '../core/intake/inventory.js';
+import { recommendedRange } from '../core/plan/plan-derive.js';
 import { globsOverlap } from '../core/glob.js';
-import { mergeStreamsSharingFiles } from '../core/schedule.js';
-import type { Stream, Task, TaskSource } from '../core/plan.js';
-import { EFFORTS, RISKS, TASK_KINDS, TEST_STRATEGIES } from '../core/plan-schema.js';
-import type { SourceRef } from '../core/spec.js';
+import { mergeStreamsSharingFiles } from '../core/plan/schedule.js';
+import type { Stream, Task, TaskSource } from '../core/plan/plan.js';
+import { EFFORTS, RISKS, TASK_KINDS, TEST_STRATEGIES } from '../core/plan/plan-schema.js';
+import type { SourceRef } from '../core/intake/spec.js';
 
 export interface SpecText {
   file: string;

@@ -8,16 +8,16 @@
  * (spec, inventory, the lead's note), so the prompt cache serves it. A failed call is an error naming the offline
  * fallback; nothing is returned half-done, so nothing is saved.
  */
-import { assessSpecs, type Assessment } from '../core/assess.js';
+import { assessSpecs, type Assessment } from '../core/intake/assess.js';
 import { XplanError, InputError } from '../core/errors.js';
-import { EFFORT_HOURS } from '../core/effort.js';
-import { buildInventory } from '../core/inventory.js';
+import { EFFORT_HOURS } from '../core/plan/effort.js';
+import { buildInventory } from '../core/intake/inventory.js';
 import { capitalise, count } from '../core/text.js';
-import { derivePlan } from '../core/plan-derive.js';
-import type { EngineRun, PlanWarning } from '../core/plan.js';
-import { historyOf, overDecomposition, type PlanningResult } from '../core/planner.js';
+import { derivePlan } from '../core/plan/plan-derive.js';
+import type { EngineRun, PlanWarning } from '../core/plan/plan.js';
+import { historyOf, overDecomposition, type PlanningResult } from '../core/plan/planner.js';
 import { redactSecrets, scanSecrets } from '../core/secrets.js';
-import { callStructured, StructuredCallError, type StructuredAnswer, type StructuredCallOptions } from '../adapters/claude-structured.js';
+import { callStructured, StructuredCallError, type StructuredAnswer, type StructuredCallOptions } from '../adapters/tools/claude-structured.js';
 import {
   ASSESS_ANSWER_JSON_SCHEMA,
   AssessAnswerSchema,

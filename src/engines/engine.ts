@@ -4,11 +4,11 @@
  * heuristic otherwise, and says which and why. Both take the parsed specs and produce the same Assessment and
  * Plan, which pass the same checks.
  */
-import type { Assessment } from '../core/assess.js';
+import type { Assessment } from '../core/intake/assess.js';
 import type { Config, EngineName, PlanningEngineName } from '../core/config.js';
-import type { PlanningResult, PlanOptions } from '../core/planner.js';
-import type { ParsedSpec } from '../core/spec.js';
-import type { StructuredAnswer, StructuredCallOptions } from '../adapters/claude-structured.js';
+import type { PlanningResult, PlanOptions } from '../core/plan/planner.js';
+import type { ParsedSpec } from '../core/intake/spec.js';
+import type { StructuredAnswer, StructuredCallOptions } from '../adapters/tools/claude-structured.js';
 
 export interface EngineSpec {
   parsed: ParsedSpec;
@@ -61,7 +61,7 @@ export async function chooseEngine(requested: EngineName, context: Pick<EngineCo
   if (requested === 'heuristic') return { name: 'heuristic', requested, reason: 'asked for' };
   if (requested === 'claude') return { name: 'claude', requested, reason: 'asked for' };
   const command = context.config.claude.command;
-  const { claudeLogin } = await import('../adapters/claude-login.js');
+  const { claudeLogin } = await import('../adapters/tools/claude-login.js');
   const login = await claudeLogin(command, { cwd: context.cwd, env: context.env });
   switch (login.state) {
     case 'logged-in':

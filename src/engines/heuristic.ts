@@ -1,10 +1,10 @@
 /** The heuristic engine: xplan's own intake, assessment and planner. Embedded, deterministic, offline. */
-import { assessSpecs, type Assessment, type PlannedEffort } from '../core/assess.js';
+import { assessSpecs, type Assessment, type PlannedEffort } from '../core/intake/assess.js';
 import type { Config } from '../core/config.js';
-import { EFFORT_HOURS } from '../core/effort.js';
-import type { EngineRun, Plan } from '../core/plan.js';
-import type { ParsedSpec } from '../core/spec.js';
-import { planSpecs, type PlanOptions, type PlanningResult } from '../core/planner.js';
+import { EFFORT_HOURS } from '../core/plan/effort.js';
+import type { EngineRun, Plan } from '../core/plan/plan.js';
+import type { ParsedSpec } from '../core/intake/spec.js';
+import { planSpecs, type PlanOptions, type PlanningResult } from '../core/plan/planner.js';
 import type { AssessRequest, EngineChoice, PlanningEngine, PlanRequest } from './engine.js';
 
 export class HeuristicEngine implements PlanningEngine {

@@ -1,10 +1,10 @@
 /**
- * The agents a run is waiting for: each runs detached (src/adapters/agent-process.ts), so this module only watches
+ * The agents a run is waiting for: each runs detached (src/adapters/process/agent-process.ts), so this module only watches
  * them. It finds the ones that ended (reap), stops the ones past their time or silent too long (health), stops an
  * agent its task no longer wants (stray), and takes the agents of a crashed engine over (adopt).
  */
-import type { AgentExit } from '../core/agent-result.js';
-import { BUSY, interruptTask, lastAttempt, strayAgentStopped, type Attempt, type TaskRun } from '../core/run.js';
+import type { AgentExit } from '../core/run/agent-result.js';
+import { BUSY, interruptTask, lastAttempt, strayAgentStopped, type Attempt, type TaskRun } from '../core/run/run.js';
 import { graceMs, type RunContext } from './context.js';
 import type { StopReason } from './settle.js';
 

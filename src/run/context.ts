@@ -1,7 +1,7 @@
 /** What the loop shares with the modules it drives (agent processes, launching): the run as it stands, and its writes. */
 import type { Config } from '../core/config.js';
-import type { Plan } from '../core/plan.js';
-import type { RunState, Transition } from '../core/run.js';
+import type { Plan } from '../core/plan/plan.js';
+import type { RunState, Transition } from '../core/run/run.js';
 import type { AgentDirs, RunPorts } from './ports.js';
 
 export interface RunContext {

@@ -5,15 +5,15 @@
  * another change) starts only after it, on the state it left. A change that ends the run releases every file
  * reservation and takes the commit guard out of the worktrees it keeps.
  */
-import type { Plan } from '../core/plan.js';
-import type { ControlChange, ControlResult } from '../core/run-control.js';
-import { isActiveRun, type RunState } from '../core/run.js';
-import { stopAgent } from '../adapters/agent-process.js';
-import { RunJournal } from '../adapters/run-journal.js';
-import { acquireCommandLock } from '../adapters/run-lock.js';
+import type { Plan } from '../core/plan/plan.js';
+import type { ControlChange, ControlResult } from '../core/run/run-control.js';
+import { isActiveRun, type RunState } from '../core/run/run.js';
+import { stopAgent } from '../adapters/process/agent-process.js';
+import { RunJournal } from '../adapters/store/run-journal.js';
+import { acquireCommandLock } from '../adapters/store/run-lock.js';
 import type { Workspace } from '../workspace.js';
-import { BeadsSync } from '../adapters/beads-sync.js';
-import { endReservations } from '../adapters/commit-guard.js';
+import { BeadsSync } from '../adapters/tools/beads-sync.js';
+import { endReservations } from '../adapters/tools/commit-guard.js';
 
 export type Change = (run: RunState, plan: Plan, by: string, at: string) => ControlChange;
 

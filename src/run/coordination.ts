@@ -1,6 +1,6 @@
 /** What the agent mail thread of each task hears of the run: the glue between run events and coordination. */
 import { count } from '../core/text.js';
-import { unhandledEvent, type RunEvent } from '../core/run-events.js';
+import { unhandledEvent, type RunEvent } from '../core/run/run-events.js';
 import type { CoordinationNotice } from './ports.js';
 
 /** What the task's thread hears of a run event: its completion, or what holds it; nothing for the other events. */

@@ -5,11 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { relative } from 'node:path';
-import { attemptContext, renderAgentPrompt, resumePrompt, type DependencyStatus } from '../core/agent-prompt.js';
-import type { Task } from '../core/plan.js';
-import { reservationBrief } from '../core/reservations.js';
-import { reviewRetryContext } from '../core/review.js';
-import { dispatchTask, DONE_STATES, lastAttempt, lastReview, resumeTask, settleTask, stateLabel, useAgentNumber, type Attempt } from '../core/run.js';
+import { attemptContext, renderAgentPrompt, resumePrompt, type DependencyStatus } from '../core/run/agent-prompt.js';
+import type { Task } from '../core/plan/plan.js';
+import { reservationBrief } from '../core/run/reservations.js';
+import { reviewRetryContext } from '../core/run/review.js';
+import { dispatchTask, DONE_STATES, lastAttempt, lastReview, resumeTask, settleTask, stateLabel, useAgentNumber, type Attempt } from '../core/run/run.js';
 import type { AgentProcesses } from './agent-processes.js';
 import type { RunContext } from './context.js';
 import { placeAttempt } from './placement.js';

@@ -5,7 +5,7 @@
  * on resume and never merges twice; a merge a killed xplan made before it died is recognised (the integration head
  * holds the branch) and only verified, never made again. Every git and verify here runs in a recorded process group.
  */
-import type { Integration } from '../core/run.js';
+import type { Integration } from '../core/run/run.js';
 import { redactSecrets } from '../core/secrets.js';
 import type { RunPorts, Track } from './ports.js';
 

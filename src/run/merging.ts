@@ -4,8 +4,8 @@
  * itself (merge, verify, undo) is merge-queue.ts.
  */
 import { relative } from 'node:path';
-import { pauseForConflicts } from '../core/run-control.js';
-import { clashes } from '../core/reservations.js';
+import { pauseForConflicts } from '../core/run/run-control.js';
+import { clashes } from '../core/run/reservations.js';
 import {
   beginMerge,
   BUSY,
@@ -21,7 +21,7 @@ import {
   nextToMerge,
   unchanged,
   undoMerge,
-} from '../core/run.js';
+} from '../core/run/run.js';
 import { graceMs, type RunContext } from './context.js';
 import { mergeTask } from './merge-queue.js';
 import type { RunArchive } from './ports.js';

@@ -5,13 +5,13 @@
  * The orchestrator never holds an agent's output and owns nothing an agent needs: each agent runs detached, so
  * killing the orchestrator at any moment loses nothing, and a new one adopts the agents still alive. Everything it
  * touches outside goes through the ports (src/run/ports.ts, wired in src/run/setup.ts); every change of the run is a
- * transition of core/run.ts, with its events. The agents' processes are watched by agent-processes.ts and launched
+ * transition of core/run/run.ts, with its events. The agents' processes are watched by agent-processes.ts and launched
  * by launch.ts; ended agents are settled by settling.ts and completed work merged by merging.ts.
  */
 import type { Config } from '../core/config.js';
-import type { Plan, Task } from '../core/plan.js';
-import { waitingOn } from '../core/reservations.js';
-import { pauseRun, type ControlChange } from '../core/run-control.js';
+import type { Plan, Task } from '../core/plan/plan.js';
+import { waitingOn } from '../core/run/reservations.js';
+import { pauseRun, type ControlChange } from '../core/run/run-control.js';
 import {
   awaitsMerge,
   BUSY,
@@ -28,7 +28,7 @@ import {
   type RunEvent,
   type RunState,
   type Transition,
-} from '../core/run.js';
+} from '../core/run/run.js';
 import { AgentProcesses } from './agent-processes.js';
 import { graceMs, type RunContext } from './context.js';
 import { noticeFor } from './coordination.js';

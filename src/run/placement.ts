@@ -4,8 +4,8 @@
  * dependencies' branches, merged).
  */
 import { agentBranch, taskBranch } from '../core/branch-names.js';
-import type { Plan, Task } from '../core/plan.js';
-import { lastAttempt, type Attempt, type RunState } from '../core/run.js';
+import type { Plan, Task } from '../core/plan/plan.js';
+import { lastAttempt, type Attempt, type RunState } from '../core/run/run.js';
 import type { Vcs } from './ports.js';
 
 export interface Placement {

@@ -3,11 +3,11 @@
  * (git, detached agent processes, a shell, the system clock, bd); tests hand the engine fakes, so most run
  * behaviour is checked in-process in seconds.
  */
-import type { AgentExit } from '../core/agent-result.js';
-import type { Plan, Task } from '../core/plan.js';
-import type { TaskReview } from '../core/review.js';
-import type { ReservationTable } from '../core/reservations.js';
-import type { Commit, ReviewCallFailure, RunEvent, RunState, Transition } from '../core/run.js';
+import type { AgentExit } from '../core/run/agent-result.js';
+import type { Plan, Task } from '../core/plan/plan.js';
+import type { TaskReview } from '../core/run/review.js';
+import type { ReservationTable } from '../core/run/reservations.js';
+import type { Commit, ReviewCallFailure, RunEvent, RunState, Transition } from '../core/run/run.js';
 
 /** The git work of a run. */
 export interface Vcs {
@@ -185,7 +185,7 @@ export interface RunArchive {
 
 /**
  * What to dispatch next: the ids of the tasks to start now, within the run's free agent slots. The default is the
- * plan order of core/run.ts `tasksToDispatch`; a tracker-driven worker can decide instead.
+ * plan order of core/run/run.ts `tasksToDispatch`; a tracker-driven worker can decide instead.
  */
 export interface Scheduler {
   next(run: RunState, plan: Plan, slots: { now: Date; held: (taskId: string) => boolean }): string[];
@@ -194,7 +194,7 @@ export interface Scheduler {
 export interface CoordinatedTask {
   id: string;
   title: string;
-  /** Predicted files (core/reservations.ts `predictedFiles`). */
+  /** Predicted files (core/run/reservations.ts `predictedFiles`). */
   patterns: readonly string[];
   /** The task's beads issue, when the plan is exported: thread id, subject prefix and reservation reason. */
   beadsId?: string;
@@ -217,7 +217,7 @@ export type CoordinationNotice = { kind: 'started' } | { kind: 'blocked'; reason
 /**
  * Coordination of parallel agents, for one run: before an attempt starts, its task reserves the files it is
  * predicted to touch; a task whose files a running task holds waits; reservations are renewed while the agent runs
- * and released when it ends. Natively, or through agent mail (src/adapters/coordination.ts).
+ * and released when it ends. Natively, or through agent mail (src/adapters/tools/coordination.ts).
  */
 export interface Coordination {
   readonly mode: 'native' | 'agent-mail';
@@ -241,7 +241,7 @@ export interface Coordination {
   agentEnv(taskId: string): Record<string, string>;
 }
 
-/** One acceptance review of a task's attempt, in its worktree (src/adapters/reviewer.ts for real). */
+/** One acceptance review of a task's attempt, in its worktree (src/adapters/tools/reviewer.ts for real). */
 export interface Reviewer {
   review(request: { task: Task; attempt: number; worktree: string; base: string }): Promise<{ ok: true; review: TaskReview } | { ok: false; failure: ReviewCallFailure }>;
 }

@@ -1,9 +1,9 @@
 /**
  * The acceptance reviews of a run: a task whose work passed its checks is reviewed in the background, like its
- * verify, while other agents go on. Its result is recorded (core/run.ts `recordReview`) in the same write that
+ * verify, while other agents go on. Its result is recorded (core/run/run.ts `recordReview`) in the same write that
  * sends the task on (merge queue, retry, failed, held); a review that could not run is tried again later.
  */
-import { lastAttempt, recordReview, reviewCouldNotRun, reviewDue, skipReview, unchanged, type RunState } from '../core/run.js';
+import { lastAttempt, recordReview, reviewCouldNotRun, reviewDue, skipReview, unchanged, type RunState } from '../core/run/run.js';
 import type { RunContext } from './context.js';
 
 export class Reviews {

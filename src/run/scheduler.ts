@@ -1,5 +1,5 @@
-/** The default scheduler: ready tasks in plan order, within the run's free agent slots (core/run.ts `tasksToDispatch`). */
-import { tasksToDispatch } from '../core/run.js';
+/** The default scheduler: ready tasks in plan order, within the run's free agent slots (core/run/run.ts `tasksToDispatch`). */
+import { tasksToDispatch } from '../core/run/run.js';
 import type { Scheduler } from './ports.js';
 
 export const planOrder: Scheduler = {

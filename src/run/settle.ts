@@ -4,10 +4,10 @@
  */
 import { count } from '../core/text.js';
 import { relative } from 'node:path';
-import type { AgentOutcome } from '../core/agent-result.js';
+import type { AgentOutcome } from '../core/run/agent-result.js';
 import type { Config } from '../core/config.js';
-import type { Effort } from '../core/effort.js';
-import { backoffMs, type Commit, type Failure, type TaskRun, type TaskVerdict, type VerdictDetail } from '../core/run.js';
+import type { Effort } from '../core/plan/effort.js';
+import { backoffMs, type Commit, type Failure, type TaskRun, type TaskVerdict, type VerdictDetail } from '../core/run/run.js';
 import { redactSecrets } from '../core/secrets.js';
 import type { RunPorts, Track } from './ports.js';
 
@@ -15,7 +15,7 @@ import type { RunPorts, Track } from './ports.js';
 export type StopReason = 'timeout' | 'stalled';
 
 export type Settlement =
-  /** The verdict, applied at once (core/run.ts `settleTask` records it with its event). */
+  /** The verdict, applied at once (core/run/run.ts `settleTask` records it with its event). */
   | { kind: 'verdict'; verdict: TaskVerdict }
   /** The task failed; what the agent committed and left behind is gathered first. */
   | { kind: 'fail'; failure: Failure; reason: string }
@@ -65,7 +65,7 @@ export function settlementFor(input: SettleInput): Settlement {
 
 export interface WorkCheck {
   verdict: TaskVerdict;
-  /** What the verdict's event adds (core/run.ts `settleTask`). */
+  /** What the verdict's event adds (core/run/run.ts `settleTask`). */
   detail?: VerdictDetail;
   /** The verify output, to keep beside the agent's files. */
   verifyLog?: string;

@@ -2,8 +2,8 @@
  * Settling ended agents: each outcome is classified (settle.ts), a success is checked (commits, verify), and the
  * verdict is recorded, unless the task was meanwhile taken out of the agent's hands (paused now, skipped, done).
  */
-import { classifyAgentExit, type AgentExit } from '../core/agent-result.js';
-import { BUSY, endAttempt, lastAttempt, settleTask, unchanged, type Failure, type RunState, type TaskVerdict, type Transition } from '../core/run.js';
+import { classifyAgentExit, type AgentExit } from '../core/run/agent-result.js';
+import { BUSY, endAttempt, lastAttempt, settleTask, unchanged, type Failure, type RunState, type TaskVerdict, type Transition } from '../core/run/run.js';
 import type { EndedAgent, LiveAgent } from './agent-processes.js';
 import type { RunContext } from './context.js';
 import { checkWork, settlementFor } from './settle.js';

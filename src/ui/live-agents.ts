@@ -3,7 +3,7 @@
  * last tool call, tokens), redrawn in place. Off a terminal nothing of this is drawn.
  */
 import { formatDuration } from './time-format.js';
-import type { ToolCall } from '../core/agent-activity.js';
+import type { ToolCall } from '../core/run/agent-activity.js';
 import { escapeControl } from './terminal-text.js';
 import type { Theme } from './theme.js';
 

@@ -1,6 +1,6 @@
 /** Human output of `xplan assess`. */
-import type { Verdict } from '../core/assess.js';
-import type { SourceRef } from '../core/spec.js';
+import type { Verdict } from '../core/intake/assess.js';
+import type { SourceRef } from '../core/intake/spec.js';
 import type { AssessResult } from '../core/results.js';
 import { formatNumber, truncate } from '../core/text.js';
 import { describeEngineRun } from './render-plan.js';

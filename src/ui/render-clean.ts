@@ -1,5 +1,5 @@
 /** The report of `xplan clean`: what went, what stayed and why. */
-import type { CleanResult } from '../core/clean-result.js';
+import type { CleanResult } from '../core/run/clean-result.js';
 import type { Theme } from './theme.js';
 import { terminalSafe } from './terminal-text.js';
 

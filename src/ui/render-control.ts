@@ -1,5 +1,5 @@
 /** The answer of `xplan pause`, `retry`, `skip` and `done`. */
-import type { ControlResult } from '../core/run-control.js';
+import type { ControlResult } from '../core/run/run-control.js';
 import type { Theme } from './theme.js';
 import { terminalSafe } from './terminal-text.js';
 

@@ -1,7 +1,7 @@
 /** Human output of plan edits (`xplan task …`) and of `xplan approve`. */
 import type { ApproveResult } from '../core/results.js';
-import type { EditPlanResult } from '../core/plan-edit.js';
-import type { Plan } from '../core/plan.js';
+import type { EditPlanResult } from '../core/plan/plan-edit.js';
+import type { Plan } from '../core/plan/plan.js';
 import { formatCriticalPath, leftOutLines, warningText } from './render-plan.js';
 import type { Theme } from './theme.js';
 import { terminalSafe } from './terminal-text.js';

@@ -2,9 +2,9 @@
  * `xplan plan --format md`: the plan as an ExecPlan-style PLAN.md — a living document an agent or a person can
  * follow task by task, and fill in (progress, surprises, outcomes) as the run goes.
  */
-import { EFFORT_HOURS } from '../core/effort.js';
-import type { Plan, Task, TaskKind } from '../core/plan.js';
-import type { PlanAssessment } from '../core/plan-verdict.js';
+import { EFFORT_HOURS } from '../core/plan/effort.js';
+import type { Plan, Task, TaskKind } from '../core/plan/plan.js';
+import type { PlanAssessment } from '../core/plan/plan-verdict.js';
 import { BRANCHING_LABEL, citeSources, formatCriticalPath, formatHours, formatSource, tasksByStream, tasksByWave, truncate, verdictHeadline, warningText } from './render-plan.js';
 import { terminalSafe } from './terminal-text.js';
 

@@ -1,6 +1,6 @@
 /** The report of `xplan export beads`. */
 import { count } from '../core/text.js';
-import type { ExportResult } from '../core/beads-export.js';
+import type { ExportResult } from '../core/beads/beads-export.js';
 import type { Theme } from './theme.js';
 import { terminalSafe } from './terminal-text.js';
 

@@ -1,6 +1,6 @@
 /** `xplan merge`: what landed where, or what would. */
 import { count } from '../core/text.js';
-import type { MergeResult } from '../core/run-result.js';
+import type { MergeResult } from '../core/run/run-result.js';
 import type { Theme } from './theme.js';
 
 export function renderMerge(result: MergeResult, theme: Theme): string {

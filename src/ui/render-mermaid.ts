@@ -2,8 +2,8 @@
  * `xplan plan --format mermaid`: the task DAG as a Mermaid flowchart, one subgraph per stream, an edge from
  * each prerequisite to its dependent, and high-risk tasks marked. Deterministic: same plan, same text.
  */
-import { transitiveReduction } from '../core/schedule.js';
-import type { Plan } from '../core/plan.js';
+import { transitiveReduction } from '../core/plan/schedule.js';
+import type { Plan } from '../core/plan/plan.js';
 import { tasksByStream } from './render-plan.js';
 import { terminalSafe } from './terminal-text.js';
 

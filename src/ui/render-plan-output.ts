@@ -1,6 +1,6 @@
 /** Picks the plan renderer for `--format`, shared by `xplan plan` and `xplan show`. */
-import type { Plan } from '../core/plan.js';
-import type { PlanAssessment } from '../core/plan-verdict.js';
+import type { Plan } from '../core/plan/plan.js';
+import type { PlanAssessment } from '../core/plan/plan-verdict.js';
 import type { Theme } from './theme.js';
 import { escapeControl } from './terminal-text.js';
 
@@ -22,7 +22,7 @@ export async function renderPlanAs(
     case 'md':
       return (await import('./render-execplan.js')).renderExecPlan(plan, progress, assessment);
     case 'taskmaster':
-      return JSON.stringify((await import('../core/taskmaster.js')).toTaskmaster(plan), null, 2);
+      return JSON.stringify((await import('../core/plan/taskmaster.js')).toTaskmaster(plan), null, 2);
     case 'tree':
     case 'table': {
       const { renderPlanTable, renderPlanTree } = await import('./render-plan.js');

@@ -2,15 +2,15 @@
  * Human output of `xplan plan` / `xplan show`: a summary and a task table, or a tree by wave and stream.
  * Also the small formatting helpers the other plan renderers (Mermaid, ExecPlan) share.
  */
-import { EFFORT_HOURS } from '../core/effort.js';
-import { transitiveReduction } from '../core/schedule.js';
-import type { Branching, EngineRun, Plan, PlanWarning, Risk, Task, TaskSource } from '../core/plan.js';
+import { EFFORT_HOURS } from '../core/plan/effort.js';
+import { transitiveReduction } from '../core/plan/schedule.js';
+import type { Branching, EngineRun, Plan, PlanWarning, Risk, Task, TaskSource } from '../core/plan/plan.js';
 import { renderTable, type Column } from './table.js';
 import { formatHours, truncate } from '../core/text.js';
 import type { Theme } from './theme.js';
 import { terminalSafe } from './terminal-text.js';
 import { displayWidth, truncateEnd } from './text-width.js';
-import type { PlanAssessment, VerdictSource } from '../core/plan-verdict.js';
+import type { PlanAssessment, VerdictSource } from '../core/plan/plan-verdict.js';
 
 export { formatHours, truncate };
 

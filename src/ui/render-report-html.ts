@@ -4,9 +4,9 @@
  * swaps it in as the run moves.
  */
 import { formatDate, formatDuration } from './time-format.js';
-import type { ReportAttempt, ReportModel, ReportTask } from '../core/run-report.js';
-import type { CriterionVerdictValue } from '../core/review.js';
-import { blockersNeedingAPerson, waitingTasks } from '../core/run-report.js';
+import type { ReportAttempt, ReportModel, ReportTask } from '../core/run/run-report.js';
+import type { CriterionVerdictValue } from '../core/run/review.js';
+import { blockersNeedingAPerson, waitingTasks } from '../core/run/run-report.js';
 import { truncate, count } from '../core/text.js';
 import { layoutGraph } from './dag-layout.js';
 import { wrapToWidth } from './text-width.js';

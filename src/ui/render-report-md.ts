@@ -3,7 +3,7 @@
  * graph as a Mermaid flowchart coloured by state (GitHub and most Markdown viewers draw it).
  */
 import { count } from '../core/text.js';
-import { blockersNeedingAPerson, waitingTasks, type ReportModel, type ReportTask } from '../core/run-report.js';
+import { blockersNeedingAPerson, waitingTasks, type ReportModel, type ReportTask } from '../core/run/run-report.js';
 import { describeEvent, duration, formatCount, hours, money, scopeRatio, trustLine, VERDICT_MARK } from './render-report-html.js';
 
 export function renderReportMarkdown(model: ReportModel): string {

@@ -1,5 +1,5 @@
 /** `xplan logs T3 --review`: a task's latest acceptance review, criterion by criterion, and what it cost. */
-import type { CriterionVerdictValue, ReviewLogResult } from '../core/review.js';
+import type { CriterionVerdictValue, ReviewLogResult } from '../core/run/review.js';
 import { formatNumber } from '../core/text.js';
 import type { Theme } from './theme.js';
 

@@ -1,7 +1,7 @@
 /** `xplan run` output: one line per event as the run goes, and the preview of `--dry-run`. */
 import { formatDate } from './time-format.js';
-import { unhandledEvent, type RunEvent } from '../core/run-events.js';
-import type { RunResult } from '../core/run-result.js';
+import { unhandledEvent, type RunEvent } from '../core/run/run-events.js';
+import type { RunResult } from '../core/run/run-result.js';
 import { formatNumber, count } from '../core/text.js';
 import type { Theme } from './theme.js';
 import { terminalSafe } from './terminal-text.js';

@@ -1,6 +1,6 @@
 /** `xplan runs`: one line per run, newest first. */
 import { formatDate, formatDuration } from './time-format.js';
-import type { RunList } from '../core/run-history.js';
+import type { RunList } from '../core/run/run-history.js';
 import { renderTable, type Column } from './table.js';
 import type { Theme } from './theme.js';
 

@@ -1,6 +1,6 @@
 /** `xplan status`: progress, the task table, blockers with the next command, usage. */
 import { formatDate, formatDuration, relativeTime } from './time-format.js';
-import type { StatusResult, TaskStatus } from '../core/run-status.js';
+import type { StatusResult, TaskStatus } from '../core/run/run-status.js';
 import { formatNumber, truncate } from '../core/text.js';
 import { renderTable, type Column } from './table.js';
 import type { Theme } from './theme.js';

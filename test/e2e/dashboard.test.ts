@@ -7,12 +7,12 @@ import { createServer } from 'node:net';
 import { mkdirSync, readFileSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RunFiles } from '../../src/adapters/run-files.js';
-import { RunJournal } from '../../src/adapters/run-journal.js';
-import { StateStore } from '../../src/adapters/state-store.js';
-import type { Plan } from '../../src/core/plan.js';
-import { applyVerdict, endAttempt, newRun, startAttempt, type RunState } from '../../src/core/run.js';
-import { transitiveReduction } from '../../src/core/schedule.js';
+import { RunFiles } from '../../src/adapters/store/run-files.js';
+import { RunJournal } from '../../src/adapters/store/run-journal.js';
+import { StateStore } from '../../src/adapters/store/state-store.js';
+import type { Plan } from '../../src/core/plan/plan.js';
+import { applyVerdict, endAttempt, newRun, startAttempt, type RunState } from '../../src/core/run/run.js';
+import { transitiveReduction } from '../../src/core/plan/schedule.js';
 import { announceSkip, HAVE_CHROMIUM, measureLayout, openPage, outputPath, PAGE_WIDTHS } from '../support/browser.js';
 import { REPO_ROOT, startXplan, tempRepo } from '../support/cli.js';
 

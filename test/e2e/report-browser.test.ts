@@ -2,10 +2,10 @@
 import { copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunState } from '../../src/core/run.js';
-import { stateLabel } from '../../src/core/run.js';
-import type { Plan } from '../../src/core/plan.js';
-import { transitiveReduction } from '../../src/core/schedule.js';
+import type { RunState } from '../../src/core/run/run.js';
+import { stateLabel } from '../../src/core/run/run.js';
+import type { Plan } from '../../src/core/plan/plan.js';
+import { transitiveReduction } from '../../src/core/plan/schedule.js';
 import { announceSkip, HAVE_CHROMIUM, measureLayout, openPage, outputPath, PAGE_WIDTHS, type BrowserPage } from '../support/browser.js';
 import { REPO_ROOT, runXplan, tempRepo } from '../support/cli.js';
 

@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readRunState, saveRunSummary } from '../../src/adapters/run-history.js';
-import type { Plan } from '../../src/core/plan.js';
-import type { RunState } from '../../src/core/run.js';
+import { readRunState, saveRunSummary } from '../../src/adapters/store/run-history.js';
+import type { Plan } from '../../src/core/plan/plan.js';
+import type { RunState } from '../../src/core/run/run.js';
 import { BIN, REPO_ROOT, runXplan, tempRepo } from '../support/cli.js';
 import { approvedRepo, runConfig } from '../support/run-repo.js';
 

@@ -5,9 +5,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { reviewTask, type ReviewRequest } from '../../src/adapters/reviewer.js';
+import { reviewTask, type ReviewRequest } from '../../src/adapters/tools/reviewer.js';
 import { defaultConfig } from '../../src/core/config.js';
-import type { Task } from '../../src/core/plan.js';
+import type { Task } from '../../src/core/plan/plan.js';
 import { tempDir, tempRepo, writeFiles } from '../support/cli.js';
 import { startModelServer } from '../support/model-server.mjs';
 import { CLAUDE_BIN, claudeEnv, git } from '../support/run-repo.js';

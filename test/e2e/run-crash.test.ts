@@ -42,7 +42,7 @@ function duringStateWrite(repo: string, n: number): Promise<void> {
 /**
  * Moments that matter, each after the run was recorded, with real agents and real process groups in play. A crash
  * while agents work, after a task completed, between recording a dispatch and starting it, and during the
- * integration verify are checked in-process (test/unit/orchestrator.test.ts, test/unit/agent-ownership.test.ts).
+ * integration verify are checked in-process (test/engine/orchestrator.test.ts, test/engine/agent-ownership.test.ts).
  */
 const killPoints: Array<[string, (repo: string) => Promise<unknown>]> = [
   ['right after the first dispatch', (repo) => waitForEvent(repo, (e) => e.type === 'task.dispatched')],

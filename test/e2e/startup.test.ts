@@ -48,7 +48,7 @@ describe('lazy start-up', () => {
   it('xplan check of a task-master file loads neither the plan schema, the state store nor a YAML parser', () => {
     const modules = loadedModules(['check', 'test/fixtures/taskmaster/tagged-tasks.json']);
     expect(modules.some((m) => m.includes('/dist/commands/check.js'))).toBe(true);
-    for (const heavy of ['zod', 'yaml', 'plan-schema', 'state-store', '/dist/adapters/project.js', 'render-plan.js', 'execa', 'chalk']) {
+    for (const heavy of ['zod', 'yaml', 'plan-schema', 'state-store', '/dist/adapters/store/project.js', 'render-plan.js', 'execa', 'chalk']) {
       expect(
         modules.filter((m) => m.includes(heavy)),
         heavy,

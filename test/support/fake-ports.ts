@@ -5,9 +5,9 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { AgentExit, ResultEvent } from '../../src/core/agent-result.js';
-import type { CriterionVerdictValue, TaskReview } from '../../src/core/review.js';
-import { reviewCriteria, reviewOutcome } from '../../src/core/review.js';
+import type { AgentExit, ResultEvent } from '../../src/core/run/agent-result.js';
+import type { CriterionVerdictValue, TaskReview } from '../../src/core/run/review.js';
+import { reviewCriteria, reviewOutcome } from '../../src/core/run/review.js';
 import type { AgentPids, Agents, Clock, Reviewer, Verifier, VerifyResult } from '../../src/run/ports.js';
 
 /** Resources that mean work is under way in this process: a child process (git), a file system call. */

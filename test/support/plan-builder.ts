@@ -1,5 +1,5 @@
 /** Plans built by hand for tests of the run: tasks by id with their dependencies, in plan order. */
-import type { Branching, Plan, Task } from '../../src/core/plan.js';
+import type { Branching, Plan, Task } from '../../src/core/plan/plan.js';
 
 export function task(id: string, dependsOn: string[] = []): Task {
   return {

@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { planHash, type Plan } from '../../src/core/plan.js';
-import type { EventOf, RunEvent, RunEventType } from '../../src/core/run.js';
-import type { RunResult } from '../../src/core/run-result.js';
+import { planHash, type Plan } from '../../src/core/plan/plan.js';
+import type { EventOf, RunEvent, RunEventType } from '../../src/core/run/run.js';
+import type { RunResult } from '../../src/core/run/run-result.js';
 import { resumeRun, startRun, type EngineOptions, type StartOptions } from '../../src/run/setup.js';
 import { Workspace } from '../../src/workspace.js';
 import { tempRepo } from './cli.js';

@@ -1,5 +1,5 @@
 /** One event of every type, as the engine writes it: each test that must know every event starts from these. */
-import type { EventOf, RunEvent, RunEventType } from '../../src/core/run.js';
+import type { EventOf, RunEvent, RunEventType } from '../../src/core/run/run.js';
 
 const envelope = { at: '2026-12-01T10:00:00.000Z', runId: '20261201-100000', id: '20261201-100000:2:0' };
 
