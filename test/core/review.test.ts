@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/core/config.js';
+import { checkReviewAnswer } from '../../src/core/run/review-answer.js';
 import {
-  checkReviewAnswer,
   REVIEW_JSON_SCHEMA,
   reviewCriteria,
   afterReview,

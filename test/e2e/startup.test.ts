@@ -33,7 +33,7 @@ describe('lazy start-up', () => {
     const modules = loadedModules(['__complete', 'task']);
     const heavy = ['commander', 'zod', 'yaml', 'execa', 'chalk', '@inquirer', '/dist/commands/', '/dist/cli/program.js', 'state-store'];
     expect(modules.filter((m) => heavy.some((h) => m.includes(h)))).toEqual([]);
-    expect(modules.some((m) => m.includes('/dist/adapters/completion-words.js'))).toBe(true);
+    expect(modules.some((m) => m.includes('/dist/adapters/store/completion-words.js'))).toBe(true);
   });
 
   it('xplan --help loads the argument parser but no command or adapter code', () => {

@@ -6,7 +6,8 @@
  */
 import type { ClaudeSettings, ReviewSettings } from '../../core/config.js';
 import type { Task } from '../../core/plan/plan.js';
-import { checkReviewAnswer, REVIEW_JSON_SCHEMA, reviewCriteria, reviewOutcome, reviewPrompt, reviewRepairPrompt, type TaskReview } from '../../core/run/review.js';
+import { checkReviewAnswer } from '../../core/run/review-answer.js';
+import { REVIEW_JSON_SCHEMA, reviewCriteria, reviewOutcome, reviewPrompt, reviewRepairPrompt, type TaskReview } from '../../core/run/review.js';
 import { addUsage, ZERO_USAGE, type Usage } from '../../core/run/run.js';
 import { callStructured, StructuredCallError, type StructuredAnswer, type StructuredCallOptions, type ToolAccess } from './claude-structured.js';
 import { commitsSince, diffStatByFile, head } from './git.js';
