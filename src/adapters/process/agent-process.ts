@@ -7,7 +7,7 @@ import { readJsonIfPresent } from '../store/atomic-file.js';
 import { groupAlive, isAlive, stopGroup } from './processes.js';
 import { AGENT_FILES } from '../store/run-files.js';
 
-const XPLAN_MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+const XPLAN_MAIN = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 
 /** Starts `xplan __agent <dir>` detached, as the leader of its own process group; returns its pid. */
 export function spawnSupervisor(dir: string, cwd: string, env: NodeJS.ProcessEnv): number | undefined {

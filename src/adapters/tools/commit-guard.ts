@@ -16,7 +16,7 @@ import type { RunState } from '../../core/run/run.js';
 
 export const RESERVATIONS_FILE = 'reservations.json';
 /** The hook itself, a plain Node program (see the file). */
-const GUARD_SCRIPT = new URL('../../templates/commit-guard-hook.mjs', import.meta.url);
+const GUARD_SCRIPT = new URL('../../../templates/commit-guard-hook.mjs', import.meta.url);
 const HOOKS_DIR = 'xplan-hooks';
 const CONFIG_FILE = 'guard.json';
 const SCRIPT_FILE = 'xplan-guard.mjs';
