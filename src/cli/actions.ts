@@ -182,6 +182,10 @@ export const actions: Record<string, Action> = {
     return continueRun(await done({ taskId, reason: opts.reason }, await workspace(ctx)), input, ctx);
   },
 
+  async review({ args: [taskId] }: In<[string], { json?: boolean }>, ctx) {
+    const { review } = await import('../commands/review.js');
+    return { result: await review({ taskId }, await workspace(ctx)) };
+  },
   async export({ opts: o, global }: In<['beads'], { dryRun?: boolean; jsonl?: string; sync?: boolean; prefix?: string; json?: boolean }>, ctx) {
     const { exportBeads } = await import('../commands/export-beads.js');
     const { startSpinner, countingProgress } = await import('../ui/spinner.js');

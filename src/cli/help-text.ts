@@ -22,6 +22,7 @@ const EXAMPLES: Record<string, string> = {
   retry: 'xplan retry T3 --context "Use the v2 API"',
   skip: 'xplan skip T3 --cascade --reason "out of scope"',
   done: 'xplan done T3 --reason "built by hand on main"',
+  review: 'xplan review T3',
   status: 'xplan status --watch',
   logs: 'xplan logs T3 --follow',
   export: 'xplan export beads --dry-run',

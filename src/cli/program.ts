@@ -220,6 +220,13 @@ export function buildProgram(ctx: CliContext, version: string, invoke: Invoke = 
     .action(use('done', 'control'));
 
   program
+    .command('review')
+    .description("run a task's acceptance review again on its worktree (after a fix made there, say), print it and keep it on the task; a held task it accepts goes to the merge queue")
+    .argument('<task>', 'task id, e.g. T3')
+    .option('--json', 'print the review as JSON (schemaVersion 1), with what it changed in the run')
+    .action(use('review', 'review'));
+
+  program
     .command('status')
     .description("where the run stands: progress, each task's state, agent, branch and usage, and what blocks what")
     .option('--json', 'print the status as JSON (schemaVersion 1)')

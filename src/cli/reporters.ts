@@ -14,6 +14,7 @@ import type { RunEvent } from '../core/run/run.js';
 import type { LiveAgentLine } from '../ui/live-agents.js';
 import type { EditorResult } from '../commands/edit-in-editor.js';
 import type { MenuResult } from '../commands/edit-menu.js';
+import type { ReviewCommandResult } from '../commands/review.js';
 
 export interface Reporter<Result = any, Line = any, Frame = any> {
   text: (result: Result, theme: Theme) => string | Promise<string>;
@@ -156,6 +157,14 @@ export const reporters = {
   'logs-review': async () => {
     const { renderReviewLog, reviewLogJson } = await import('../ui/render-review-log.js');
     return { text: renderReviewLog, json: reviewLogJson } satisfies Reporter;
+  },
+  /** `xplan review T3`: the review as `logs --review` prints it, then what it changed in the run. */
+  review: async () => {
+    const [{ renderReviewLog, reviewLogJson }, { renderControl }] = await Promise.all([import('../ui/render-review-log.js'), import('../ui/render-control.js')]);
+    return {
+      text: (r: ReviewCommandResult, theme: Theme) => `${renderReviewLog(r, theme)}\n\n${renderControl(r.control, theme)}`,
+      json: (r: ReviewCommandResult) => ({ ...(reviewLogJson(r) as object), requeued: r.requeued, control: r.control }),
+    } satisfies Reporter;
   },
   'logs-raw': async () => {
     const [{ renderRawTranscriptLine }, json] = await Promise.all([import('../ui/render-transcript.js'), transcriptJson()]);

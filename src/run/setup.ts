@@ -249,6 +249,11 @@ function portsFor(setup: RunSetup, options: EngineOptions): RunPorts {
   };
 }
 
+/** The acceptance review as a run makes it, for `xplan review` to run one by hand. */
+export async function projectReviewer(ws: Workspace): Promise<Reviewer> {
+  return claudeReviewer(await loadSetup(ws));
+}
+
 /** The acceptance review with the real Claude Code, given the spec as the agents get it. */
 function claudeReviewer(setup: RunSetup): Reviewer {
   const { config, ws } = setup;

@@ -13,7 +13,10 @@ import {
   isSettled,
   lastAttempt,
   releaseWaiting,
+  recordReview,
   releasesDependents,
+  reviewUsage,
+  addUsage,
   withTask,
   type Attempt,
   type EventDraft,
@@ -21,6 +24,7 @@ import {
   type TaskRun,
   type Transition,
 } from './run.js';
+import { reviewSummary, type TaskReview } from './review.js';
 
 export interface ControlChange extends Transition {
   /** Agents to stop: their tasks no longer want them. */
@@ -150,6 +154,29 @@ export function forceDone(run: RunState, plan: Plan, id: string, options: { reas
   // Released dependents need an orchestrator: a run that had ended is open again for `xplan resume`.
   next = Object.values(next.tasks).some((t) => t.state === 'ready') ? reopen(next) : settleIfIdle(next);
   return { run: next, stop, events: [{ type: 'task.done', taskId: id, by: options.by, reason: options.reason }] };
+}
+
+/**
+ * `xplan review T3`: a review run by hand is kept on the task with its cost. A held task, or one failed by its
+ * review, that is now accepted goes to the merge queue (with the run open again for `xplan resume`); any other
+ * task stays as it is.
+ */
+export function recordManualReview(run: RunState, plan: Plan, id: string, review: TaskReview, at: string): ControlChange & { requeued: boolean } {
+  const task = taskOf(run, id);
+  const waitsOnReview = task.state === 'held' || (task.state === 'failed' && task.failure === 'review');
+  if (review.outcome === 'accepted' && waitsOnReview && run.status !== 'cancelled') {
+    // An accepted review merges under any policy.
+    const merged = recordReview(run, plan, id, review, { autoRetry: 0, onUncertain: 'hold' }, at);
+    return { run: reopen(merged.run), events: merged.events, stop: [], requeued: true };
+  }
+  const kept = withTask(run, id, (t) => ({ ...t, reviews: [...(t.reviews ?? []), review], reviewUsage: addUsage(reviewUsage(t), review.usage) }));
+  const met = review.verdicts.filter((v) => v.verdict === 'met').length;
+  return {
+    run: kept,
+    events: [{ type: 'task.reviewed', taskId: id, attempt: review.attempt, outcome: review.outcome, met, total: review.verdicts.length, summary: reviewSummary(review) }],
+    stop: [],
+    requeued: false,
+  };
 }
 
 /**
