@@ -57,6 +57,8 @@ describe('argv → the options a command receives', () => {
     { argv: ['done', 'T3', '--reason', 'fixed by hand', '--no-resume'], action: 'done', reporter: 'control', args: ['T3'], opts: { resume: false } },
     { argv: ['retry', 'T3', '--no-resume'], action: 'retry', reporter: 'control', args: ['T3'], opts: { resume: false } },
     { argv: ['skip', 'T3', '--cascade', '--no-resume'], action: 'skip', reporter: 'control', args: ['T3'], opts: { cascade: true, resume: false } },
+    { argv: ['review', 'T3'], action: 'review', reporter: 'review', args: ['T3'], opts: {} },
+    { argv: ['review', 'T3', '--json'], action: 'review', reporter: 'review', args: ['T3'], opts: { json: true } },
     { argv: ['status', '-w', '--run', '20260101-000000'], action: 'status', reporter: 'status', opts: { watch: true, run: '20260101-000000' } },
     { argv: ['logs', 'T3', '--attempt', '2', '-f', '--raw'], action: 'logs', reporter: 'logs', args: ['T3'], opts: { attempt: 2, follow: true, raw: true } },
     { argv: ['logs', 'T3', '--review', '--json'], action: 'logs', reporter: 'logs', args: ['T3'], opts: { review: true, json: true } },

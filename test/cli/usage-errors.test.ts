@@ -46,6 +46,8 @@ const cases: Array<{ argv: string[]; code: string; message: RegExp; hint?: RegEx
   // Arguments and options that are missing, unknown or too many.
   { argv: ['assess'], code: 'MISSING_ARGUMENT', message: /missing required argument 'spec'/, hint: /xplan assess --help/ },
   { argv: ['retry'], code: 'MISSING_ARGUMENT', message: /missing required argument 'task'/ },
+  { argv: ['review'], code: 'MISSING_ARGUMENT', message: /missing required argument 'task'/ },
+  { argv: ['review', 'T1', 'T2'], code: 'TOO_MANY_ARGUMENTS', message: /too many arguments/ },
   { argv: ['done', 'T1'], code: 'MISSING_OPTION_VALUE', message: /required option '--reason <text>' not specified/ },
   { argv: ['task', 'add'], code: 'MISSING_OPTION_VALUE', message: /required option '--title <text>' not specified/ },
   { argv: ['assess', 'spec.md', '--jsno'], code: 'UNKNOWN_OPTION', message: /unknown option '--jsno'.*--json/, hint: /xplan assess --help/ },
