@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { reporters } from '../../src/cli/reporters.js';
 import { review } from '../../src/commands/review.js';
+import { plainTheme } from '../../src/ui/theme.js';
 import { FakeReviewer } from '../support/fake-ports.js';
 import { eventsOf, harness } from '../support/run-harness.js';
 
@@ -25,6 +27,11 @@ describe('xplan review, in-process', () => {
     expect(saved.reviews.map((r: { outcome: string }) => r.outcome)).toEqual(['uncertain', 'accepted']);
     expect(saved.reviewUsage.costUsd).toBeCloseTo(0.004);
     expect(saved.merge).toEqual({ state: 'queued' });
+    const printed = await (await reporters.review()).text(result, plainTheme);
+    expect(printed).toContain('Review of T1 (attempt 1): accepted, 1/1 criteria met');
+    expect(printed).toContain('T1 is accepted by its review and waits in the merge queue.');
+    expect(printed).toContain('→ Merge it with `xplan resume`.');
+    expect((await reporters.review()).json(result)).toMatchObject({ schemaVersion: 1, taskId: 'T1', outcome: 'accepted', requeued: true });
 
     const { status } = await h.resume();
     expect(status.tasks.map((t) => [t.id, t.label, t.merge])).toEqual([
