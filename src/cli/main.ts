@@ -36,7 +36,12 @@ async function main(argv: string[]): Promise<ExitCode> {
     if (!outcome) return 0;
     const { printOutcome } = await import('./output.js');
     // What is printed can quote a spec (the prompts of `run --dry-run`): secrets are masked unless asked for.
-    const ending = await printOutcome(outcome, { json, showSecrets: argv.includes('--show-secrets'), theme: ctx.stdoutTheme });
+    const ending = await printOutcome(outcome, {
+      json,
+      showSecrets: argv.includes('--show-secrets'),
+      theme: ctx.stdoutTheme,
+      noPager: argv.includes('--no-pager'),
+    });
     // 143 = 128 + SIGTERM, what a shell reports for a process SIGTERM ended: CI and `timeout` read it as such.
     return ending.terminated ? 143 : ending.cancelled ? 130 : ending.negative ? 1 : 0;
   } catch (error) {

@@ -15,6 +15,7 @@ export interface CliContext {
 /** The flags every command shares, as commander parsed them. */
 export interface GlobalFlags {
   color: boolean;
+  pager: boolean;
   debug?: boolean;
   verbose?: boolean;
   quiet?: boolean;

@@ -1,7 +1,7 @@
 /**
  * The one place that prints a command's outcome: its stream as it comes, then its result, as JSON with --json or as
  * text through the command's reporter. On a terminal a stream's frame is redrawn in place; elsewhere each frame
- * that changed is printed plainly, with no escape codes.
+ * that changed is printed plainly, with no escape codes. A result taller than the terminal goes through the pager.
  */
 import { redactDeep, redactSecrets } from '../core/secrets.js';
 import { LiveFrame } from '../ui/live-frame.js';
@@ -19,6 +19,9 @@ export interface PrintOptions {
   showSecrets: boolean;
   theme: () => Promise<Theme>;
   streams?: OutputStreams;
+  /** --no-pager: long text on a terminal is printed directly, not through the pager. */
+  noPager?: boolean;
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function printOutcome(outcome: Outcome & { reporter: ReporterName }, options: PrintOptions): Promise<Ending> {
@@ -41,9 +44,25 @@ export async function printOutcome(outcome: Outcome & { reporter: ReporterName }
     stdout.write(`${JSON.stringify(withSchemaVersion(options.showSecrets ? json : redactDeep(json)), null, 2)}\n`);
   } else {
     const text = await reporter.text(result, await options.theme());
-    stdout.write(`${options.showSecrets ? text : redactSecrets(text)}\n`);
+    await printText(`${options.showSecrets ? text : redactSecrets(text)}\n`, stdout, { ...options, live: outcome.live !== undefined });
   }
   return ending;
+}
+
+/** Prints a result's text, through the pager when it is taller than the terminal; returns once the pager ended. */
+async function printText(text: string, stdout: OutputStreams['stdout'], options: PrintOptions & { live: boolean }): Promise<void> {
+  const { pagerFor, pageText } = await import('../adapters/terminal/pager.js');
+  const pager = pagerFor({
+    isTTY: stdout.isTTY === true,
+    rows: stdout.rows,
+    lines: text.split('\n').length - 1,
+    json: options.json,
+    live: options.live,
+    noPager: options.noPager === true,
+    env: options.env ?? process.env,
+  });
+  if (pager && (await pageText(pager, text))) return;
+  stdout.write(text);
 }
 
 /** Prints a command's stream; returns its last frame. */

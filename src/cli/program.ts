@@ -24,6 +24,7 @@ export function buildProgram(ctx: CliContext, version: string, invoke: Invoke = 
     .description('Assess a finished spec, plan it as a task DAG, and run it with Claude Code agents in git worktrees.')
     .version(version, '-V, --version', 'print the version')
     .option('--no-color', 'no colours in the output (also NO_COLOR=1)')
+    .option('--no-pager', 'print long output directly instead of through $XPLAN_PAGER / $PAGER / less on a terminal')
     .option('--wide', 'tables as wide as their content, not cut to the terminal (piped output is cut to 80 columns)')
     .option('--debug', 'print stack traces for errors and log everything (also XPLAN_DEBUG=1)')
     .option('--verbose', 'show more of what xplan does on stderr, and log it')
@@ -33,7 +34,7 @@ export function buildProgram(ctx: CliContext, version: string, invoke: Invoke = 
     .exitOverride()
     // Errors are printed by main.ts in xplan's format; subcommands inherit this, so it is set before they exist.
     .configureOutput({ outputError: () => {} })
-    // A subcommand's help lists --no-color, --debug, --verbose and --quiet too.
+    // A subcommand's help lists --no-color, --no-pager, --debug, --verbose and --quiet too.
     .configureHelp({ showGlobalOptions: true })
     .addHelpText('after', '\nExit codes: 0 ok · 1 ran, outcome negative · 2 usage, config or input error · 130 cancelled · 143 run stopped by SIGTERM\nStart with: xplan assess spec.md');
 

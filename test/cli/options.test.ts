@@ -92,7 +92,12 @@ describe('argv → the options a command receives', () => {
   });
 
   it('passes the global flags, before or after the command', async () => {
-    expect((await accepted(['--no-color', '--quiet', 'status'])).global).toEqual({ color: false, quiet: true });
-    expect((await accepted(['status', '--verbose', '--debug'])).global).toEqual({ color: true, verbose: true, debug: true });
+    expect((await accepted(['--no-color', '--quiet', 'status'])).global).toEqual({ color: false, pager: true, quiet: true });
+    expect((await accepted(['status', '--verbose', '--debug'])).global).toEqual({ color: true, pager: true, verbose: true, debug: true });
+  });
+
+  it('--no-pager turns the pager off, before or after the command', async () => {
+    expect((await accepted(['--no-pager', 'show'])).global).toEqual({ color: true, pager: false });
+    expect((await accepted(['show', '--format', 'tree', '--no-pager'])).global).toEqual({ color: true, pager: false });
   });
 });
