@@ -227,7 +227,7 @@ describe('the JSON contract, completion and help', () => {
       return result.stdout.trim().split('\n').filter(Boolean).sort();
     };
     expect(complete(['xplan', 'st'])).toEqual(['status']);
-    expect(complete(['xplan', 're'])).toEqual(['report', 'resume', 'retry']);
+    expect(complete(['xplan', 're'])).toEqual(['report', 'resume', 'retry', 'review']);
     expect(complete(['xplan', 'task', ''])).toEqual(['add', 'dep', 'move', 'rm', 'set']);
     expect(complete(['xplan', 'report', '--f'])).toEqual(['--format']);
     expect(complete(['xplan', 'report', '--format', ''])).toEqual(['html', 'md']);
